@@ -1,0 +1,127 @@
+/**
+ * The cashier API for the POS application (contracts.md, "Cashier API"): node:http on loopback.
+ *   POST /v1/payments                     -> 201 { payment }
+ *   GET  /v1/payments/:paymentId          -> { payment }
+ *   POST /v1/payments/:paymentId/cancel   -> { payment }
+ *   GET  /v1/events                       -> server-sent events `payment`
+ *   GET  /v1/health                       -> { mqtt, devices }
+ * Errors: { error: { code, message } } with the protocol's codes.
+ */
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Logger } from "pino";
+import { z } from "zod";
+import { AMOUNT_MINOR_MAX, CURRENCY_CODES, ClientIdSchema, ReceiptLineSchema } from "@codepay/sync-server/protocol";
+import type { CurrencyCode } from "@codepay/sync-server/protocol";
+import { receiptLinesMax } from "../core/limits.js";
+import { toPaymentView } from "../core/payment.js";
+import type { CommandResult, PaymentRuntime } from "../shell/payment-runtime.js";
+import { HttpError, readJson, sendError, sendJson } from "./http-json.js";
+import { EventStream } from "./event-stream.js";
+
+export interface HealthView {
+  mqtt: "up" | "down";
+  devices: Record<string, string>;
+}
+
+export interface CashierApiOptions {
+  readonly runtime: PaymentRuntime;
+  readonly currency: CurrencyCode;
+  readonly health: () => HealthView;
+  readonly logger: Logger;
+}
+
+const CreatePaymentBodySchema = z.strictObject({
+  amountMinor: z.number().int().positive().max(AMOUNT_MINOR_MAX),
+  currency: z.enum(CURRENCY_CODES as [CurrencyCode, ...CurrencyCode[]]).optional(),
+  paymentId: ClientIdSchema.optional(),
+  lines: z.array(ReceiptLineSchema).max(receiptLinesMax).optional(),
+});
+
+export class CashierApi {
+  readonly #server: http.Server;
+  readonly #events: EventStream;
+
+  constructor(private readonly options: CashierApiOptions) {
+    this.#events = new EventStream(options.runtime, options.logger);
+    this.#server = http.createServer((request, response) => {
+      this.#route(request, response).catch((error: unknown) => this.#fail(response, error));
+    });
+  }
+
+  /** Resolves with the base url, e.g. http://127.0.0.1:7070 (port 0 picks a free port). */
+  listen(host: string, port: number): Promise<string> {
+    return new Promise((resolve, reject) => {
+      this.#server.once("error", reject);
+      this.#server.listen(port, host, () => {
+        const address = this.#server.address() as AddressInfo;
+        const shownHost = address.family === "IPv6" ? `[${address.address}]` : address.address;
+        resolve(`http://${shownHost}:${address.port}`);
+      });
+    });
+  }
+
+  async close(): Promise<void> {
+    this.#events.closeAll();
+    await new Promise<void>((resolve) => {
+      this.#server.close(() => resolve());
+      this.#server.closeAllConnections();
+    });
+  }
+
+  async #route(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const url = new URL(request.url ?? "/", "http://cashier");
+    const parts = url.pathname.split("/").filter(Boolean);
+    const method = request.method ?? "GET";
+    if (parts[0] !== "v1") throw new HttpError(404, "NOT_FOUND", `no route ${method} ${url.pathname}`);
+    const [, resource, paymentId, action] = parts;
+    if (method === "GET" && resource === "health" && parts.length === 2) return sendJson(response, 200, this.options.health());
+    if (method === "GET" && resource === "events" && parts.length === 2) return this.#events.open(request, response);
+    if (resource === "payments") {
+      if (method === "POST" && parts.length === 2) return this.#create(request, response);
+      if (method === "GET" && parts.length === 3 && paymentId) return this.#get(paymentId, response);
+      if (method === "POST" && parts.length === 4 && paymentId && action === "cancel") return this.#reply(response, 200, this.options.runtime.cancelPayment(paymentId));
+    }
+    throw new HttpError(404, "NOT_FOUND", `no route ${method} ${url.pathname}`);
+  }
+
+  async #create(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const parsed = CreatePaymentBodySchema.safeParse(await readJson(request));
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      throw new HttpError(400, "BAD_REQUEST", `${issue?.path.join(".") || "body"}: ${issue?.message ?? "invalid"}`);
+    }
+    const body = parsed.data;
+    const result = await this.options.runtime.createPayment({
+      paymentId: body.paymentId,
+      amount: { minor: body.amountMinor, currency: body.currency ?? this.options.currency },
+      lines: body.lines ?? [],
+    });
+    this.#reply(response, 201, result);
+  }
+
+  #get(paymentId: string, response: ServerResponse): void {
+    const payment = this.options.runtime.getPayment(paymentId);
+    if (!payment) throw new HttpError(404, "PAYMENT_NOT_FOUND", `no payment ${paymentId}`);
+    sendJson(response, 200, { payment: toPaymentView(payment) });
+  }
+
+  #reply(response: ServerResponse, status: number, result: CommandResult): void {
+    if (!result.ok) return sendError(response, result.refusal.code, result.refusal.message);
+    sendJson(response, status, { payment: toPaymentView(result.payment) });
+  }
+
+  #fail(response: ServerResponse, error: unknown): void {
+    if (response.headersSent) {
+      response.destroy();
+      return;
+    }
+    if (error instanceof HttpError) {
+      sendJson(response, error.status, { error: { code: error.code, message: error.message } });
+      return;
+    }
+    this.options.logger.error({ err: error }, "cashier API bug");
+    sendError(response, "INTERNAL", "internal error");
+  }
+}

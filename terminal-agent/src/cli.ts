@@ -1,0 +1,104 @@
+/**
+ * codepay-agent run --config agent.json
+ * codepay-agent pay <amount> [--api http://127.0.0.1:7070] [--currency JPY]
+ * codepay-agent check-config --config agent.json
+ * Exit codes: 0 ok / approved, 1 payment not approved or failure, 2 bad config or usage.
+ */
+import { parseArgs } from "node:util";
+import { isCurrencyCode, parseMajorAmount } from "@codepay/sync-server/protocol";
+import { loadConfig } from "./config.js";
+import { AgentError } from "./core/errors.js";
+import { createLogger } from "./logger.js";
+import { startAgent } from "./main.js";
+import { payAndFollow } from "./pay-command.js";
+
+const USAGE = `usage:
+  codepay-agent run --config agent.json
+  codepay-agent pay <amount> [--api http://127.0.0.1:7070] [--currency JPY]
+  codepay-agent check-config --config agent.json`;
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  const { values, positionals } = parseArgs({
+    args: rest,
+    allowPositionals: true,
+    options: { config: { type: "string" }, api: { type: "string", default: "http://127.0.0.1:7070" }, currency: { type: "string", default: "JPY" } },
+  });
+  switch (command) {
+    case "check-config":
+      return checkConfig(values.config);
+    case "run":
+      return run(values.config);
+    case "pay":
+      return pay(positionals[0], values.api, values.currency);
+    default:
+      process.stderr.write(`${USAGE}\n`);
+      return 2;
+  }
+}
+
+function readConfigOrExplain(file: string | undefined): ReturnType<typeof loadConfig> | undefined {
+  if (!file) {
+    process.stderr.write(`--config is required\n${USAGE}\n`);
+    return undefined;
+  }
+  try {
+    return loadConfig(file);
+  } catch (error) {
+    if (error instanceof AgentError) {
+      process.stderr.write(`${error.code}: ${error.message}\n`);
+      return undefined;
+    }
+    throw error;
+  }
+}
+
+function checkConfig(file: string | undefined): number {
+  const loaded = readConfigOrExplain(file);
+  if (!loaded) return 2;
+  for (const warning of loaded.warnings) process.stderr.write(`warning: ${warning}\n`);
+  process.stdout.write("OK\n");
+  return 0;
+}
+
+async function run(file: string | undefined): Promise<number> {
+  const loaded = readConfigOrExplain(file);
+  if (!loaded) return 2;
+  const logger = createLogger();
+  for (const warning of loaded.warnings) logger.warn(warning);
+  const agent = await startAgent(loaded.config, { logger });
+  process.stdout.write(`${JSON.stringify({ event: "ready", cashierApi: agent.cashierApiUrl })}\n`);
+  await new Promise<void>((resolve) => {
+    const shutdown = (signal: string): void => {
+      logger.info({ signal }, "shutting down");
+      agent.stop().then(resolve, (error: unknown) => {
+        logger.error({ err: error }, "stop failed");
+        resolve();
+      });
+    };
+    process.once("SIGINT", shutdown);
+    process.once("SIGTERM", shutdown);
+  });
+  return 0;
+}
+
+async function pay(amountText: string | undefined, api: string, currency: string): Promise<number> {
+  if (!isCurrencyCode(currency)) {
+    process.stderr.write(`unknown currency ${currency}\n`);
+    return 2;
+  }
+  const amountMinor = amountText === undefined ? undefined : parseMajorAmount(amountText, currency);
+  if (amountMinor === undefined || amountMinor <= 0) {
+    process.stderr.write(`amount must be a positive number in major units with at most the currency's decimals (${currency})\n${USAGE}\n`);
+    return 2;
+  }
+  return payAndFollow({ api, amountMinor, currency, out: (line) => process.stdout.write(`${line}\n`) });
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    process.stderr.write(`${(error as Error).stack ?? String(error)}\n`);
+    process.exit(1);
+  },
+);

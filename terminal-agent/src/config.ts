@@ -1,0 +1,98 @@
+/**
+ * The agent's config file (contracts.md, "terminal-agent"). Validated with zod; every error names the
+ * field, e.g. `devices.printer.baudRate: expected number`.
+ */
+import { readFileSync, statSync } from "node:fs";
+import path from "node:path";
+import { z } from "zod";
+import { CURRENCY_CODES, ID_SLUG_PATTERN } from "@codepay/sync-server/protocol";
+import type { CurrencyCode } from "@codepay/sync-server/protocol";
+import { AgentError } from "./core/errors.js";
+
+const devicePath = z
+  .string()
+  .min(1)
+  .refine((value) => value.startsWith("/") || /^tcp:\/\/[^/:]+:\d{1,5}\/?$/i.test(value) || /^COM\d+$/i.test(value), "expected a device path (/dev/...) or tcp://host:port");
+const baudRate = z.number().int().positive();
+
+const DisplaySchema = z.strictObject({ path: devicePath, baudRate: baudRate.default(9600), model: z.literal("epson").default("epson") });
+const PrinterSchema = z.strictObject({
+  path: devicePath,
+  baudRate: baudRate.default(19200),
+  model: z.literal("epson").default("epson"),
+  drawer: z.boolean().default(false),
+});
+const CardReaderSchema = z.strictObject({ path: devicePath, baudRate: baudRate.default(9600) });
+
+export const AgentConfigSchema = z.strictObject({
+  server: z.strictObject({ url: z.string().regex(/^(mqtts?|wss?|tcp):\/\/.+/, "expected an mqtt:// or mqtts:// url") }),
+  register: z.strictObject({
+    storeId: z.string().regex(ID_SLUG_PATTERN, "expected a slug (a-z 0-9 -)"),
+    registerId: z.string().regex(ID_SLUG_PATTERN, "expected a slug (a-z 0-9 -)"),
+    password: z.string().min(1),
+  }),
+  currency: z.enum(CURRENCY_CODES as [CurrencyCode, ...CurrencyCode[]]),
+  language: z.string().default("en"),
+  storeName: z.string().min(1).max(40),
+  journalPath: z.string().min(1),
+  cashierApi: z
+    .strictObject({ host: z.string().default("127.0.0.1"), port: z.number().int().min(0).max(65535).default(7070) })
+    .default({ host: "127.0.0.1", port: 7070 }),
+  devices: z
+    .strictObject({ display: DisplaySchema.optional(), printer: PrinterSchema.optional(), cardReader: CardReaderSchema.optional() })
+    .default({}),
+});
+
+export type AgentConfig = z.infer<typeof AgentConfigSchema>;
+export type AgentConfigInput = z.input<typeof AgentConfigSchema>;
+
+/** Validates a parsed JSON value; throws AgentError CONFIG_INVALID naming the first bad field. */
+export function parseConfig(value: unknown): AgentConfig {
+  const result = AgentConfigSchema.safeParse(value);
+  if (result.success) return result.data;
+  throw new AgentError("CONFIG_INVALID", describeIssues(result.error.issues));
+}
+
+function describeIssues(issues: readonly z.core.$ZodIssue[]): string {
+  return issues
+    .slice(0, 5)
+    .map((issue) => `${issue.path.length > 0 ? issue.path.join(".") : "(config)"}: ${conciseMessage(issue)}`)
+    .join("; ");
+}
+
+/** zod 4 says "Invalid input: expected number, received string"; keep the part that helps. */
+function conciseMessage(issue: z.core.$ZodIssue): string {
+  if (issue.code === "invalid_type") return `expected ${issue.expected}`;
+  if (issue.code === "unrecognized_keys") return `unknown field ${issue.keys.join(", ")}`;
+  return issue.message;
+}
+
+export interface LoadedConfig {
+  readonly config: AgentConfig;
+  /** Problems that do not stop the agent (a readable password file). */
+  readonly warnings: readonly string[];
+}
+
+/**
+ * Reads and validates the config file. `journalPath` is resolved against the config file's folder.
+ * Warns when group or others can read the file: it holds the register password.
+ */
+export function loadConfig(file: string): LoadedConfig {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (error) {
+    throw new AgentError("CONFIG_UNREADABLE", `${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw new AgentError("CONFIG_UNREADABLE", `${file}: not JSON (${(error as Error).message})`);
+  }
+  const config = parseConfig(json);
+  const warnings: string[] = [];
+  const mode = statSync(file).mode;
+  if ((mode & 0o077) !== 0) warnings.push(`${file} is accessible to group or others (mode ${(mode & 0o777).toString(8)}); it holds the register password: chmod 600`);
+  return { config: { ...config, journalPath: path.resolve(path.dirname(file), config.journalPath) }, warnings };
+}

@@ -1,0 +1,24 @@
+import type { RegisterRequest, ResultAck } from "@codepay/sync-server/protocol";
+import type { Payment } from "./payment.js";
+
+/**
+ * What the payment machine asks the shell to do, as values. The shell runs them in order:
+ * a `JournalWrite` always comes before the `Publish` or `AckResult` it enables, so a request is
+ * stored before it is sent and a result is stored before it is acknowledged.
+ */
+export type Effect =
+  /** Store the payment row and (atomically) any requests for the outbox. */
+  | { readonly type: "JournalWrite"; readonly payment: Payment; readonly outbox: readonly RegisterRequest[] }
+  /** Send a request on the up topic (already in the outbox). */
+  | { readonly type: "Publish"; readonly request: RegisterRequest }
+  /** Redraw the pole display for this payment. */
+  | { readonly type: "ShowScreen"; readonly payment: Payment }
+  | { readonly type: "PrintReceipt"; readonly payment: Payment }
+  /** Open the cash drawer (ESC p), only if the printer is configured with `drawer: true`. */
+  | { readonly type: "KickDrawer"; readonly paymentId: string }
+  /** Tell the server a pushed result is stored, so it stops resending it. Not journaled: a lost ack means a resent result. */
+  | { readonly type: "AckResult"; readonly ack: ResultAck }
+  /** Tell listeners (SSE, logs) what happened. */
+  | { readonly type: "Notify"; readonly level: "info" | "warn"; readonly message: string; readonly payment?: Payment };
+
+export type EffectType = Effect["type"];

@@ -1,0 +1,47 @@
+/**
+ * Every bound the agent keeps, in one place, with the unit last in the name (STYLE.md section 4).
+ */
+
+/** Pole display geometry: 2 lines of 20 cells (Epson DM-D and most VFD pole displays). */
+export const displayColumns = 20;
+export const displayRows = 2;
+
+/** How long a final screen (APPROVED, DECLINED, ...) stays up before the idle screen returns. */
+export const finalScreenHoldMs = 5_000;
+/** How often the shell re-renders the display so the countdown moves (only changed cells are sent). */
+export const displayRefreshIntervalMs = 250;
+
+/** Serial / TCP device reconnect backoff. */
+export const reconnectDelayMsMin = 200;
+export const reconnectDelayMsMax = 10_000;
+/** A device write that has not drained by then is treated as a dead line. */
+export const deviceWriteTimeoutMs = 10_000;
+/** Queued device writes while a device is slow; past this the oldest screen updates are dropped. */
+export const deviceWriteQueueMax = 64;
+
+/** A card-reader line longer than this is garbage (tracks are at most 79 + 40 + 107 chars): resync. */
+export const cardLineBytesMax = 512;
+
+/** MQTT link. */
+export const mqttKeepaliveS = 30;
+export const mqttReconnectDelayMsMin = 500;
+export const mqttReconnectDelayMsMax = 30_000;
+export const mqttConnectTimeoutMs = 10_000;
+
+/** How long a request waits for the server's reply before the outbox sends it again (same requestId). */
+export const ackTimeoutMs = 5_000;
+/** How often the outbox looks for unanswered requests. */
+export const outboxRetryIntervalMs = 1_000;
+/** Most outbox entries resent in one sweep, so a long outage does not flood the line. */
+export const outboxResendBatchMax = 100;
+/** Most in-flight payments asked about (`payment.status`) at start. */
+export const journalEntriesMax = 10_000;
+
+/** Cashier API. */
+export const requestBodyBytesMax = 64 * 1024;
+/** POST /v1/payments waits at most this long for the broker's PUBACK before answering 201 anyway (it is journaled). */
+export const publishAckWaitMs = 2_000;
+export const sseClientsMax = 32;
+export const sseHeartbeatIntervalMs = 15_000;
+/** Most receipt lines a POS may send with one payment (the protocol allows 100). */
+export const receiptLinesMax = 100;

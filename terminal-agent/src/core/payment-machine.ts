@@ -1,0 +1,218 @@
+/**
+ * The payment machine: one payment, pure. `transition(state, event, now)` returns the next state and
+ * the effects to run, as data (STYLE.md section 3). No I/O, no clock, no random ids: the shell passes
+ * `now` and a fresh `requestId` in every event that may need to send something.
+ *
+ *   requested --issued--> issued --state(final)--> approved | declined | expired | cancelled
+ *   requested --error---> failed            (the server refused payment.create)
+ *
+ * The server is the authority on a payment's outcome: the agent never expires a code by itself.
+ */
+import { PROTOCOL_VERSION, isFinalPaymentState } from "@codepay/sync-server/protocol";
+import type { ErrorCode, Money, PaymentIssued, PaymentStateMessage, RegisterRequest, ResultAck } from "@codepay/sync-server/protocol";
+import type { Effect } from "./effects.js";
+import { isFinalAgentState } from "./payment.js";
+import type { AgentPaymentState, Payment, ReceiptLine } from "./payment.js";
+
+export type PaymentEvent =
+  | { readonly type: "CreateRequested"; readonly paymentId: string; readonly amount: Money; readonly lines: readonly ReceiptLine[]; readonly requestId: string }
+  | { readonly type: "CancelRequested"; readonly requestId: string }
+  /** After a restart: ask the server where an issued payment stands. */
+  | { readonly type: "StatusWanted"; readonly requestId: string }
+  | { readonly type: "IssuedReceived"; readonly message: PaymentIssued; readonly requestId: string }
+  | { readonly type: "StateReceived"; readonly message: PaymentStateMessage; readonly requestId: string }
+  /** The server answered one of this payment's requests with `error`. */
+  | { readonly type: "RequestRefused"; readonly requestType: RegisterRequest["type"]; readonly code: ErrorCode; readonly message: string }
+  | { readonly type: "ReceiptPrinted" };
+
+export interface Refusal {
+  readonly code: ErrorCode;
+  readonly message: string;
+}
+
+export interface Transition {
+  readonly state: Payment | undefined;
+  readonly effects: readonly Effect[];
+  /** Set when the event asked for something the payment cannot do; state and effects are then unchanged/empty. */
+  readonly refusal?: Refusal;
+}
+
+const unchanged = (state: Payment | undefined, ...effects: Effect[]): Transition => ({ state, effects });
+const refused = (state: Payment | undefined, code: ErrorCode, message: string): Transition => ({ state, effects: [], refusal: { code, message } });
+
+export function transition(state: Payment | undefined, event: PaymentEvent, now: number): Transition {
+  switch (event.type) {
+    case "CreateRequested":
+      return onCreate(state, event, now);
+    case "CancelRequested":
+      return onCancel(state, event.requestId, now);
+    case "StatusWanted":
+      return onStatusWanted(state, event.requestId);
+    case "IssuedReceived":
+      return onIssued(state, event.message, event.requestId, now);
+    case "StateReceived":
+      return onState(state, event.message, event.requestId, now);
+    case "RequestRefused":
+      return onRefused(state, event, now);
+    case "ReceiptPrinted":
+      return onReceiptPrinted(state, now);
+  }
+}
+
+function onCreate(state: Payment | undefined, event: Extract<PaymentEvent, { type: "CreateRequested" }>, now: number): Transition {
+  if (state !== undefined) {
+    // The POS retried with the same paymentId: the same body is the same payment (idempotent).
+    if (sameCreate(state, event)) return unchanged(state);
+    return refused(state, "PAYMENT_EXISTS", `payment ${event.paymentId} exists with a different amount or lines`);
+  }
+  const payment: Payment = {
+    paymentId: event.paymentId,
+    state: "requested",
+    amount: event.amount,
+    lines: event.lines,
+    createRequestId: event.requestId,
+    receiptPrinted: false,
+    cancelRequested: false,
+    createdAt: now,
+    updatedAt: now,
+  };
+  const request: RegisterRequest = {
+    v: PROTOCOL_VERSION,
+    type: "payment.create",
+    requestId: event.requestId,
+    paymentId: event.paymentId,
+    amount: event.amount,
+    ...(event.lines.length > 0 ? { lines: event.lines.map((l) => ({ ...l })) } : {}),
+  };
+  return {
+    state: payment,
+    effects: [
+      { type: "JournalWrite", payment, outbox: [request] },
+      { type: "Publish", request },
+      { type: "ShowScreen", payment },
+      { type: "Notify", level: "info", message: "payment requested", payment },
+    ],
+  };
+}
+
+function sameCreate(payment: Payment, event: Extract<PaymentEvent, { type: "CreateRequested" }>): boolean {
+  if (payment.amount.minor !== event.amount.minor || payment.amount.currency !== event.amount.currency) return false;
+  if (payment.lines.length !== event.lines.length) return false;
+  return payment.lines.every((line, i) => line.text === event.lines[i]?.text && line.amountMinor === event.lines[i]?.amountMinor);
+}
+
+function onCancel(state: Payment | undefined, requestId: string, now: number): Transition {
+  if (state === undefined) return refused(state, "PAYMENT_NOT_FOUND", "no such payment");
+  if (state.state === "cancelled" || state.cancelRequested) return unchanged(state); // idempotent
+  if (isFinalAgentState(state.state)) return refused(state, refusalForFinal(state.state), `payment is already ${state.state}`);
+  const payment: Payment = { ...state, cancelRequested: true, updatedAt: now };
+  if (state.state === "requested") {
+    // The server may not know the payment yet: the cancel goes out when `payment.issued` arrives.
+    return unchanged(payment, { type: "JournalWrite", payment, outbox: [] }, { type: "Notify", level: "info", message: "cancel held until the code is issued", payment });
+  }
+  const request = cancelRequest(payment.paymentId, requestId);
+  return unchanged(
+    payment,
+    { type: "JournalWrite", payment, outbox: [request] },
+    { type: "Publish", request },
+    { type: "Notify", level: "info", message: "cancel sent", payment },
+  );
+}
+
+function refusalForFinal(state: AgentPaymentState): ErrorCode {
+  return state === "expired" ? "CODE_EXPIRED" : "PAYMENT_SETTLED";
+}
+
+function cancelRequest(paymentId: string, requestId: string): RegisterRequest {
+  return { v: PROTOCOL_VERSION, type: "payment.cancel", requestId, paymentId };
+}
+
+function onStatusWanted(state: Payment | undefined, requestId: string): Transition {
+  // A `requested` payment needs no status: its payment.create stays in the outbox until answered.
+  if (state === undefined || state.state !== "issued") return unchanged(state);
+  const request: RegisterRequest = { v: PROTOCOL_VERSION, type: "payment.status", requestId, paymentId: state.paymentId };
+  return unchanged(state, { type: "JournalWrite", payment: state, outbox: [request] }, { type: "Publish", request });
+}
+
+function onIssued(state: Payment | undefined, message: PaymentIssued, requestId: string, now: number): Transition {
+  if (state === undefined) return unchanged(state, { type: "Notify", level: "warn", message: `payment.issued for unknown payment ${message.paymentId}` });
+  if (state.state !== "requested") return unchanged(state); // duplicate or late reply
+  if (message.amount.minor !== state.amount.minor || message.amount.currency !== state.amount.currency) {
+    // The server issued a code for another amount: never show it. Fail locally and withdraw the payment.
+    const payment: Payment = { ...state, state: "failed", reason: "IDEMPOTENCY_MISMATCH", updatedAt: now };
+    const request = cancelRequest(state.paymentId, requestId);
+    return unchanged(
+      payment,
+      { type: "JournalWrite", payment, outbox: [request] },
+      { type: "Publish", request },
+      { type: "ShowScreen", payment },
+      { type: "Notify", level: "warn", message: "server issued a code for a different amount", payment },
+    );
+  }
+  const payment: Payment = { ...state, state: "issued", code: message.code, expiresAt: message.expiresAt, updatedAt: now };
+  if (state.cancelRequested) {
+    const request = cancelRequest(state.paymentId, requestId);
+    return unchanged(payment, { type: "JournalWrite", payment, outbox: [request] }, { type: "Publish", request }, { type: "Notify", level: "info", message: "code issued; held cancel sent", payment });
+  }
+  return unchanged(
+    payment,
+    { type: "JournalWrite", payment, outbox: [] },
+    { type: "ShowScreen", payment },
+    { type: "Notify", level: "info", message: "code issued", payment },
+  );
+}
+
+function onState(state: Payment | undefined, message: PaymentStateMessage, requestId: string, now: number): Transition {
+  const ack: ResultAck | undefined =
+    message.resultId === undefined
+      ? undefined
+      : { v: PROTOCOL_VERSION, type: "result.ack", requestId, paymentId: message.paymentId, resultId: message.resultId };
+  const ackEffects: Effect[] = ack ? [{ type: "AckResult", ack }] : [];
+  if (state === undefined) {
+    // Acknowledge anyway: nothing here can act on it, and an unacknowledged result is resent forever.
+    return unchanged(state, ...ackEffects, { type: "Notify", level: "warn", message: `result for unknown payment ${message.paymentId}` });
+  }
+  if (!isFinalPaymentState(message.state)) return unchanged(state, ...ackEffects); // pending/claimed: nothing to show yet
+  const finalState = message.state as AgentPaymentState;
+  if (isFinalAgentState(state.state)) {
+    if (state.state === finalState) return unchanged(state, ...ackEffects); // duplicate result
+    return unchanged(state, ...ackEffects, { type: "Notify", level: "warn", message: `late result ${finalState} ignored: payment is ${state.state}` });
+  }
+  const payment: Payment = {
+    ...state,
+    state: finalState,
+    ...(message.reason !== undefined ? { reason: message.reason } : {}),
+    ...(message.reference !== undefined ? { reference: message.reference } : {}),
+    updatedAt: now,
+  };
+  const approvedEffects: Effect[] =
+    finalState === "approved" ? [{ type: "PrintReceipt", payment }, { type: "KickDrawer", paymentId: payment.paymentId }] : [];
+  return unchanged(
+    payment,
+    { type: "JournalWrite", payment, outbox: [] },
+    ...ackEffects,
+    { type: "ShowScreen", payment },
+    ...approvedEffects,
+    { type: "Notify", level: "info", message: `payment ${finalState}`, payment },
+  );
+}
+
+function onRefused(state: Payment | undefined, event: Extract<PaymentEvent, { type: "RequestRefused" }>, now: number): Transition {
+  if (state === undefined) return unchanged(state);
+  if (event.requestType === "payment.create" && state.state === "requested") {
+    const payment: Payment = { ...state, state: "failed", reason: event.code, updatedAt: now };
+    return unchanged(
+      payment,
+      { type: "JournalWrite", payment, outbox: [] },
+      { type: "ShowScreen", payment },
+      { type: "Notify", level: "warn", message: `server refused the payment: ${event.code}`, payment },
+    );
+  }
+  return unchanged(state, { type: "Notify", level: "warn", message: `server refused ${event.requestType}: ${event.code} ${event.message}` });
+}
+
+function onReceiptPrinted(state: Payment | undefined, now: number): Transition {
+  if (state === undefined || state.state !== "approved" || state.receiptPrinted) return unchanged(state);
+  const payment: Payment = { ...state, receiptPrinted: true, updatedAt: now };
+  return unchanged(payment, { type: "JournalWrite", payment, outbox: [] }, { type: "Notify", level: "info", message: "receipt printed", payment });
+}

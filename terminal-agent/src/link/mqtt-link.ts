@@ -1,0 +1,169 @@
+/**
+ * The dedicated line to the sync-server: one mqtt.js client per register.
+ *   clientId = username = registerId; clean: false so the broker keeps our session and QoS 1 queue;
+ *   last will = retained `presence offline` on the status topic; QoS 1 everywhere.
+ * Incoming messages go through `handleMessage`, which mqtt.js calls before it sends the PUBACK: the
+ * handler (journal write) finishes first, so a result the broker sees acknowledged is on disk.
+ */
+import { EventEmitter } from "node:events";
+import type { Socket } from "node:net";
+import mqtt from "mqtt";
+import type { IPublishPacket, MqttClient } from "mqtt";
+import type { Logger } from "pino";
+import { PROTOCOL_VERSION, QOS, ServerMessageSchema, downTopic, parseMessage, statusTopic, upTopic } from "@codepay/sync-server/protocol";
+import type { Presence, RegisterRequest, ServerMessage } from "@codepay/sync-server/protocol";
+import { mqttConnectTimeoutMs, mqttKeepaliveS, mqttReconnectDelayMsMax, mqttReconnectDelayMsMin } from "../core/limits.js";
+
+export interface LinkOptions {
+  readonly url: string;
+  readonly storeId: string;
+  readonly registerId: string;
+  readonly password: string;
+  readonly logger: Logger;
+  readonly now: () => number;
+  readonly reconnectDelayMsMin?: number;
+  readonly reconnectDelayMsMax?: number;
+}
+
+/** Runs before the PUBACK of the message; a rejection withholds the PUBACK (the broker redelivers). */
+export type MessageHandler = (message: ServerMessage) => void | Promise<void>;
+
+export interface LinkEvents {
+  up: [];
+  down: [];
+}
+
+export class MqttLink extends EventEmitter<LinkEvents> {
+  #client: MqttClient | undefined;
+  #up = false;
+  #reconnectDelayMs: number;
+  readonly #upTopic: string;
+  readonly #downTopic: string;
+  readonly #statusTopic: string;
+
+  constructor(
+    private readonly options: LinkOptions,
+    private readonly onMessage: MessageHandler,
+  ) {
+    super();
+    this.#reconnectDelayMs = options.reconnectDelayMsMin ?? mqttReconnectDelayMsMin;
+    this.#upTopic = upTopic(options.storeId, options.registerId);
+    this.#downTopic = downTopic(options.storeId, options.registerId);
+    this.#statusTopic = statusTopic(options.storeId, options.registerId);
+  }
+
+  get isUp(): boolean {
+    return this.#up;
+  }
+
+  get requestTopic(): string {
+    return this.#upTopic;
+  }
+
+  start(): void {
+    const { registerId, password, logger } = this.options;
+    const client = mqtt.connect(this.options.url, {
+      clientId: registerId,
+      username: registerId,
+      password,
+      clean: false,
+      keepalive: mqttKeepaliveS,
+      protocolVersion: 4, // aedes speaks MQTT 3.1.1
+      connectTimeout: mqttConnectTimeoutMs,
+      reconnectPeriod: this.#reconnectDelayMs,
+      will: { topic: this.#statusTopic, payload: Buffer.from(JSON.stringify(this.#presence("offline"))), qos: QOS, retain: true },
+    });
+    this.#client = client;
+    client.handleMessage = (packet, callback) => {
+      this.#handle(packet).then(
+        () => callback(),
+        (error: unknown) => {
+          logger.error({ err: error }, "incoming message not stored; PUBACK withheld so the broker redelivers");
+          callback(error as Error);
+        },
+      );
+    };
+    client.on("connect", () => this.#connected(client));
+    client.on("close", () => this.#closed(client));
+    client.on("error", (error) => logger.warn({ err: error.message }, "mqtt error"));
+  }
+
+  /** Publishes a request (already in the outbox). Resolves at the broker's PUBACK. */
+  async publish(request: RegisterRequest): Promise<void> {
+    const client = this.#client;
+    if (!client) throw new Error("link not started");
+    await client.publishAsync(this.#upTopic, JSON.stringify(request), { qos: QOS });
+  }
+
+  /** Says goodbye (retained offline presence, so the will is not needed) and closes. */
+  async stop(): Promise<void> {
+    const client = this.#client;
+    if (!client) return;
+    this.#client = undefined;
+    if (client.connected) {
+      await withTimeout(client.publishAsync(this.#statusTopic, JSON.stringify(this.#presence("offline")), { qos: QOS, retain: true }), 2_000).catch(
+        () => undefined,
+      );
+    }
+    await withTimeout(client.endAsync(), 2_000).catch(() => client.end(true));
+    this.#setUp(false);
+  }
+
+  #connected(client: MqttClient): void {
+    // Nagle's algorithm costs ~88 ms per request/reply round trip on loopback (DESIGN-NOTES, MQTT).
+    (client.stream as Socket | undefined)?.setNoDelay?.(true);
+    this.#reconnectDelayMs = this.options.reconnectDelayMsMin ?? mqttReconnectDelayMsMin;
+    client.options.reconnectPeriod = this.#reconnectDelayMs;
+    client.publish(this.#statusTopic, JSON.stringify(this.#presence("online")), { qos: QOS, retain: true });
+    client.subscribe(this.#downTopic, { qos: QOS }, (error) => {
+      if (error) {
+        this.options.logger.error({ err: error.message }, "subscribe failed");
+        return;
+      }
+      this.options.logger.info({ topic: this.#downTopic }, "mqtt link up");
+      this.#setUp(true);
+    });
+  }
+
+  #closed(client: MqttClient): void {
+    // Exponential backoff: mqtt.js reads reconnectPeriod each time it schedules a reconnect.
+    this.#reconnectDelayMs = Math.min(this.#reconnectDelayMs * 2, this.options.reconnectDelayMsMax ?? mqttReconnectDelayMsMax);
+    client.options.reconnectPeriod = this.#reconnectDelayMs;
+    if (this.#up) this.options.logger.warn("mqtt link down");
+    this.#setUp(false);
+  }
+
+  #setUp(up: boolean): void {
+    if (this.#up === up) return;
+    this.#up = up;
+    this.emit(up ? "up" : "down");
+  }
+
+  async #handle(packet: IPublishPacket): Promise<void> {
+    if (packet.topic !== this.#downTopic) {
+      this.options.logger.warn({ topic: packet.topic }, "message on an unexpected topic ignored");
+      return;
+    }
+    const parsed = parseMessage(ServerMessageSchema, packet.payload as Buffer | string);
+    if (!parsed.ok) {
+      // Acknowledge and drop: a malformed message redelivered forever would block the session.
+      this.options.logger.warn({ code: parsed.code, problem: parsed.message }, "malformed message from server ignored");
+      return;
+    }
+    await this.onMessage(parsed.value);
+  }
+
+  #presence(state: Presence["state"]): Presence {
+    return { v: PROTOCOL_VERSION, type: "presence", state, at: this.options.now() };
+  }
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    promise,
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
+}

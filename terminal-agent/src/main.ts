@@ -1,0 +1,105 @@
+/**
+ * The composition root: config in, subsystems wired, start/stop. Nothing else builds subsystems.
+ *   journal -> devices -> payment runtime -> MQTT link -> cashier API
+ */
+import type { Logger } from "pino";
+import type { AgentConfig } from "./config.js";
+import { systemClock } from "./clock.js";
+import type { Clock } from "./clock.js";
+import { displayRefreshIntervalMs, outboxRetryIntervalMs } from "./core/limits.js";
+import { renderScreen } from "./core/screens.js";
+import { CashierApi } from "./cashier-api/server.js";
+import type { HealthView } from "./cashier-api/server.js";
+import { SerialCardReader } from "./devices/card-reader.js";
+import type { Device } from "./devices/device.js";
+import { EpsonPoleDisplay } from "./devices/pole-display.js";
+import { EscPosReceiptPrinter } from "./devices/receipt-printer.js";
+import type { SerialBinding } from "./devices/serial-connection.js";
+import { openTransport } from "./devices/transport.js";
+import { Journal } from "./journal/journal.js";
+import { MqttLink } from "./link/mqtt-link.js";
+import { createLogger } from "./logger.js";
+import { PaymentRuntime } from "./shell/payment-runtime.js";
+
+export interface AgentDeps {
+  /** serialport binding for `/dev/...` devices: the real one by default, `SerialPortMock.binding` or the simulator's in tests. */
+  readonly binding?: SerialBinding;
+  readonly clock?: Clock;
+  readonly logger?: Logger;
+}
+
+export interface RunningAgent {
+  /** Base url of the cashier API, e.g. http://127.0.0.1:7070. */
+  readonly cashierApiUrl: string;
+  /** Stops accepting, says offline on the line, closes ports and the journal. Idempotent. */
+  stop(): Promise<void>;
+}
+
+export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Promise<RunningAgent> {
+  const clock = deps.clock ?? systemClock;
+  const logger = deps.logger ?? createLogger();
+  const journal = Journal.open(config.journalPath);
+
+  const deviceLogger = (device: string): Logger => logger.child({ device });
+  const transportFor = (device: string, settings: { path: string; baudRate: number }) =>
+    openTransport({ path: settings.path, baudRate: settings.baudRate, binding: deps.binding, logger: deviceLogger(device) });
+  const { display: displayConfig, printer: printerConfig, cardReader: cardReaderConfig } = config.devices;
+  const display = displayConfig && new EpsonPoleDisplay(transportFor("display", displayConfig), deviceLogger("display"));
+  const printer = printerConfig && new EscPosReceiptPrinter(transportFor("printer", printerConfig), { drawer: printerConfig.drawer }, deviceLogger("printer"));
+  const cardReader = cardReaderConfig && new SerialCardReader(transportFor("cardReader", cardReaderConfig), deviceLogger("cardReader"));
+  const devices: Record<string, Device | undefined> = { display, printer, cardReader };
+
+  let runtime: PaymentRuntime | undefined;
+  const link = new MqttLink(
+    { url: config.server.url, storeId: config.register.storeId, registerId: config.register.registerId, password: config.register.password, logger: logger.child({ part: "link" }), now: () => clock.now() },
+    (message) => runtime?.handleServerMessage(message),
+  );
+  const refreshDisplay = (): void => {
+    display?.show(renderScreen({ storeName: config.storeName, linkUp: link.isUp, payment: runtime?.currentPayment }, clock.now()));
+  };
+  runtime = new PaymentRuntime({ journal, link, clock, logger: logger.child({ part: "payments" }), printer, storeName: config.storeName, registerId: config.register.registerId, onScreenChange: refreshDisplay });
+  const payments = runtime;
+
+  let firstUp = true;
+  link.on("up", () => {
+    payments.resendUnanswered(true);
+    if (firstUp) payments.askStatusOfInFlightPayments();
+    firstUp = false;
+    refreshDisplay();
+  });
+  link.on("down", refreshDisplay);
+
+  for (const device of Object.values(devices)) device?.start();
+  refreshDisplay();
+  link.start();
+  const timers = [setInterval(refreshDisplay, displayRefreshIntervalMs), setInterval(() => payments.resendUnanswered(), outboxRetryIntervalMs)];
+
+  const health = (): HealthView => ({
+    mqtt: link.isUp ? "up" : "down",
+    devices: Object.fromEntries(Object.entries(devices).map(([name, device]) => [name, device?.status ?? "absent"])),
+  });
+  const api = new CashierApi({ runtime: payments, currency: config.currency, health, logger: logger.child({ part: "cashier-api" }) });
+  let cashierApiUrl: string;
+  try {
+    cashierApiUrl = await api.listen(config.cashierApi.host, config.cashierApi.port);
+  } catch (error) {
+    timers.forEach(clearInterval);
+    await link.stop();
+    await Promise.all(Object.values(devices).map((device) => device?.stop()));
+    journal.close();
+    throw error;
+  }
+  logger.info({ cashierApi: cashierApiUrl, registerId: config.register.registerId, server: config.server.url }, "agent started");
+
+  let stopping: Promise<void> | undefined;
+  const stop = (): Promise<void> =>
+    (stopping ??= (async () => {
+      timers.forEach(clearInterval);
+      await api.close();
+      await link.stop();
+      await Promise.all(Object.values(devices).map((device) => device?.stop()));
+      journal.close();
+      logger.info("agent stopped");
+    })());
+  return { cashierApiUrl, stop };
+}
