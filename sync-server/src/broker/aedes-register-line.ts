@@ -1,0 +1,74 @@
+import type { Aedes, AedesPublishPacket } from "aedes";
+import { ALL_UP_TOPICS, QOS, downTopic, parseRegisterTopic, type ServerMessage } from "../protocol/index.js";
+import type { Logger } from "../logger.js";
+import type { BrokerHooks } from "./broker-hooks.js";
+import type { OnlineListener, RegisterLine, RequestListener } from "./register-line.js";
+import type { RegisterAddress } from "../settlement/register-requests.js";
+
+/** The register line over the embedded aedes broker: in-process subscribe and publish, no extra hop. */
+export class AedesRegisterLine implements RegisterLine {
+  private readonly requestListeners: RequestListener[] = [];
+  private readonly onlineListeners: OnlineListener[] = [];
+
+  constructor(
+    private readonly aedes: Aedes,
+    private readonly hooks: BrokerHooks,
+    private readonly logger: Logger,
+  ) {}
+
+  async start(): Promise<void> {
+    this.aedes.on("clientReady", (client) => {
+      const identity = this.hooks.identityOf(client);
+      if (identity !== undefined) this.emitOnline(identity);
+    });
+    this.aedes.on("subscribe", (subscriptions, client) => {
+      const identity = this.hooks.identityOf(client);
+      if (identity === undefined) return;
+      const down = downTopic(identity.storeId, identity.registerId);
+      if (subscriptions.some((subscription) => subscription.topic === down)) this.emitOnline(identity);
+    });
+    this.aedes.on("clientDisconnect", (client) => {
+      const identity = this.hooks.identityOf(client);
+      if (identity !== undefined) this.logger.info({ registerId: identity.registerId }, "register disconnected");
+    });
+    await new Promise<void>((resolve) => {
+      this.aedes.subscribe(ALL_UP_TOPICS, (packet, done) => this.deliver(packet, done), resolve);
+    });
+  }
+
+  onRequest(listener: RequestListener): void {
+    this.requestListeners.push(listener);
+  }
+
+  onRegisterOnline(listener: OnlineListener): void {
+    this.onlineListeners.push(listener);
+  }
+
+  publishToRegister(to: RegisterAddress, message: ServerMessage): Promise<void> {
+    const packet = {
+      cmd: "publish" as const,
+      topic: downTopic(to.storeId, to.registerId),
+      payload: Buffer.from(JSON.stringify(message), "utf8"),
+      qos: QOS,
+      retain: false,
+      dup: false,
+    };
+    return new Promise((resolve, reject) => {
+      this.aedes.publish(packet, (error) => (error ? reject(error) : resolve()));
+    });
+  }
+
+  private deliver(packet: AedesPublishPacket, done: () => void): void {
+    // The ACL already confined the publisher to its own up topic, so the topic names the sender.
+    const topic = parseRegisterTopic(packet.topic);
+    if (topic !== undefined && topic.leaf === "up") {
+      const payload = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload);
+      for (const listener of this.requestListeners) listener({ storeId: topic.storeId, registerId: topic.registerId }, payload);
+    }
+    done();
+  }
+
+  private emitOnline(identity: RegisterAddress): void {
+    for (const listener of this.onlineListeners) listener(identity);
+  }
+}

@@ -1,0 +1,74 @@
+/**
+ * aedes security hooks (DESIGN-NOTES "MQTT"): authenticate each register against the database,
+ * then confine it to its own topics. The identity found at CONNECT is remembered per client so
+ * the ACL never trusts anything the client says later.
+ */
+import type { AedesOptions, AuthenticateError, Client } from "aedes";
+import type { Db } from "../db/database.js";
+import { findRegister } from "../db/repositories/registers.js";
+import { verifyPassword } from "../auth/password-hash.js";
+import type { Logger } from "../logger.js";
+import type { RegisterAddress } from "../settlement/register-requests.js";
+import { mayPublish, maySubscribe } from "./register-acl.js";
+
+// CONNACK return codes, MQTT 3.1.1 §3.2.2.3 (aedes declares them as an ambient const enum).
+const CONNACK_IDENTIFIER_REJECTED = 2;
+const CONNACK_BAD_USERNAME_OR_PASSWORD = 4;
+
+function authError(message: string, returnCode: 2 | 4): AuthenticateError {
+  return Object.assign(new Error(message), { returnCode });
+}
+
+export type BrokerHooks = Required<Pick<AedesOptions, "authenticate" | "authorizePublish" | "authorizeSubscribe">> & {
+  /** The register a connected client authenticated as. */
+  identityOf(client: Client): RegisterAddress | undefined;
+};
+
+export function createBrokerHooks(db: Db, logger: Logger): BrokerHooks {
+  const identities = new WeakMap<Client, RegisterAddress>();
+
+  async function checkCredentials(client: Client, username: string | undefined, password: Buffer | undefined): Promise<RegisterAddress> {
+    if (username === undefined || username === "" || password === undefined) {
+      throw authError("anonymous connections are refused", CONNACK_BAD_USERNAME_OR_PASSWORD);
+    }
+    if (client.id !== username) throw authError(`client id must equal the register id`, CONNACK_IDENTIFIER_REJECTED);
+    const register = await findRegister(db, username);
+    // Unknown and wrong password look the same to the client, so ids cannot be probed.
+    const passwordOk = register !== undefined && (await verifyPassword(password.toString("utf8"), register.passwordHash));
+    if (register === undefined || !passwordOk) throw authError("bad register id or password", CONNACK_BAD_USERNAME_OR_PASSWORD);
+    if (register.disabled) throw authError("register is disabled", CONNACK_BAD_USERNAME_OR_PASSWORD);
+    return { storeId: register.storeId, registerId: register.id };
+  }
+
+  return {
+    identityOf: (client) => identities.get(client),
+    authenticate(client, username, password, done) {
+      checkCredentials(client, username, password).then(
+        (identity) => {
+          identities.set(client, identity);
+          logger.info({ registerId: identity.registerId, storeId: identity.storeId }, "register connected");
+          done(null, true);
+        },
+        (error: unknown) => {
+          const refusal = error instanceof Error && "returnCode" in error ? (error as AuthenticateError) : authError("authentication failed", CONNACK_BAD_USERNAME_OR_PASSWORD);
+          if (refusal !== error) logger.error({ err: error }, "authentication failed unexpectedly");
+          logger.warn({ clientId: client.id, username, reason: refusal.message }, "register connection refused");
+          done(refusal, false);
+        },
+      );
+    },
+    authorizePublish(client, packet, done) {
+      if (client === null) return done(null); // the server's own publishes
+      const identity = identities.get(client);
+      if (identity !== undefined && mayPublish(identity, packet.topic)) return done(null);
+      logger.warn({ clientId: client.id, topic: packet.topic }, "publish refused by ACL; disconnecting");
+      done(new Error("publish not allowed on this topic"));
+    },
+    authorizeSubscribe(client, subscription, done) {
+      const identity = identities.get(client);
+      if (identity !== undefined && maySubscribe(identity, subscription.topic)) return done(null, subscription);
+      logger.warn({ clientId: client.id, topic: subscription.topic }, "subscribe refused by ACL");
+      done(null, null); // SUBACK 0x80 for this filter; the connection stays up
+    },
+  };
+}

@@ -1,0 +1,19 @@
+/**
+ * The dedicated line to registers, as the settlement side sees it. aedes implements it today
+ * (aedes-register-line.ts); an external broker with shared subscriptions (EMQX, mosquitto) can
+ * implement it later without touching the handlers.
+ */
+import type { ServerMessage } from "../protocol/index.js";
+import type { RegisterAddress } from "../settlement/register-requests.js";
+
+export type RequestListener = (from: RegisterAddress, payload: Buffer) => void;
+export type OnlineListener = (register: RegisterAddress) => void;
+
+export interface RegisterLine {
+  /** Every message a register publishes on its `.../up` topic. */
+  onRequest(listener: RequestListener): void;
+  /** A register connected or subscribed to its `.../down` topic: time to resend unacknowledged results. */
+  onRegisterOnline(listener: OnlineListener): void;
+  /** QoS 1 to the register's `.../down` topic. */
+  publishToRegister(to: RegisterAddress, message: ServerMessage): Promise<void>;
+}

@@ -1,0 +1,102 @@
+/**
+ * Reads each register request off the line, dispatches it to its handler (a short switch on
+ * `type`, like aedes's lib/handlers/index.js) and publishes the reply. Requests from one register
+ * run one at a time in arrival order (a cancel never overtakes its create); registers run in parallel.
+ * A broken request gets an `error` reply and changes nothing; nothing here may crash the server.
+ */
+import { RegisterRequestSchema, parseMessage, type RegisterRequest, type ServerMessage } from "../protocol/index.js";
+import { limits } from "../limits.js";
+import type { Logger } from "../logger.js";
+import type { SettlementContext } from "../settlement/context.js";
+import { requestError, type RegisterAddress } from "../settlement/register-requests.js";
+import { handlePaymentCancel } from "./handlers/payment-cancel.js";
+import { handlePaymentCreate } from "./handlers/payment-create.js";
+import { handlePaymentStatus } from "./handlers/payment-status.js";
+import { handleResultAck } from "./handlers/result-ack.js";
+import type { RegisterLine } from "./register-line.js";
+
+function dispatch(context: SettlementContext, from: RegisterAddress, request: RegisterRequest): Promise<ServerMessage | undefined> {
+  switch (request.type) {
+    case "payment.create":
+      return handlePaymentCreate(context, from, request);
+    case "payment.cancel":
+      return handlePaymentCancel(context, from, request);
+    case "payment.status":
+      return handlePaymentStatus(context, from, request);
+    case "result.ack":
+      return handleResultAck(context, from, request);
+  }
+}
+
+interface RegisterQueue {
+  tail: Promise<void>;
+  depth: number;
+}
+
+export class RequestRouter {
+  private readonly queues = new Map<string, RegisterQueue>();
+  private readonly logger: Logger;
+
+  constructor(
+    private readonly context: SettlementContext,
+    private readonly line: RegisterLine,
+  ) {
+    this.logger = context.logger;
+  }
+
+  start(): void {
+    this.line.onRequest((from, payload) => this.enqueue(from, payload));
+  }
+
+  /** Resolves when every accepted request has been answered (for shutdown). */
+  async drain(): Promise<void> {
+    await Promise.all([...this.queues.values()].map((queue) => queue.tail));
+  }
+
+  private enqueue(from: RegisterAddress, payload: Buffer): void {
+    const queue = this.queues.get(from.registerId) ?? { tail: Promise.resolve(), depth: 0 };
+    if (queue.depth >= limits.registerQueueDepthMax) {
+      this.logger.warn({ registerId: from.registerId }, "register request queue full; refusing");
+      void this.reply(from, requestError("INTERNAL", "server busy, retry later"));
+      return;
+    }
+    queue.depth += 1;
+    queue.tail = queue.tail.then(() => this.handle(from, payload)).finally(() => {
+      queue.depth -= 1;
+      if (queue.depth === 0) this.queues.delete(from.registerId);
+    });
+    this.queues.set(from.registerId, queue);
+  }
+
+  private async handle(from: RegisterAddress, payload: Buffer): Promise<void> {
+    if (payload.length > limits.mqttPayloadBytesMax) {
+      this.logger.warn({ registerId: from.registerId, bytes: payload.length }, "request too large");
+      await this.reply(from, requestError("MALFORMED_MESSAGE", `payload larger than ${limits.mqttPayloadBytesMax} bytes`));
+      return;
+    }
+    const parsed = parseMessage(RegisterRequestSchema, payload);
+    if (!parsed.ok) {
+      this.logger.warn({ registerId: from.registerId, reason: parsed.message }, "malformed request");
+      await this.reply(from, requestError("MALFORMED_MESSAGE", parsed.message, parsed.inReplyTo));
+      return;
+    }
+    const request = parsed.value;
+    let reply: ServerMessage | undefined;
+    try {
+      reply = await dispatch(this.context, from, request);
+    } catch (error) {
+      // A bug or a database failure: the transaction rolled back, so nothing changed.
+      this.logger.error({ err: error, registerId: from.registerId, type: request.type, requestId: request.requestId }, "request failed");
+      reply = requestError("INTERNAL", "the server failed; nothing changed, retry with the same requestId", request.requestId);
+    }
+    if (reply !== undefined) await this.reply(from, reply);
+  }
+
+  private async reply(to: RegisterAddress, message: ServerMessage): Promise<void> {
+    try {
+      await this.line.publishToRegister(to, message);
+    } catch (error) {
+      this.logger.warn({ err: error, registerId: to.registerId }, "could not publish a reply");
+    }
+  }
+}

@@ -1,0 +1,71 @@
+/**
+ * The carrier gateway: what a mobile carrier does for a phone. It authenticates the phone by its
+ * subscriber credential, drops the credential, and forwards the request to the shopper API with a
+ * freshly signed identity assertion. buildGatewayApp returns an unstarted fastify instance.
+ */
+import Fastify, { type FastifyReply, type FastifyRequest } from "fastify";
+import type { Clock } from "../clock.js";
+import type { Db } from "../db/database.js";
+import { findPhoneByCredentialHash } from "../db/repositories/users.js";
+import { credentialSha256 } from "../auth/subscriber-credential.js";
+import { limits } from "../limits.js";
+import type { Logger } from "../logger.js";
+import { PHONE_ASSERTION_HEADER, errorBody } from "../protocol/index.js";
+import { httpStatusFor } from "../shopper-api/http-status.js";
+import type { CarrierKey } from "./carrier-keys.js";
+import { newAssertionNonce, signPhoneAssertion } from "./phone-assertion.js";
+
+export interface GatewayAppDeps {
+  readonly db: Db;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  /** Base URL of the shopper API, e.g. http://127.0.0.1:8080 */
+  readonly shopperApiUrl: string;
+  readonly carrierKey: (carrierId: string) => Promise<CarrierKey>;
+}
+
+const BEARER = /^Bearer ([A-Za-z0-9_-]{16,128})$/;
+
+export function buildGatewayApp(deps: GatewayAppDeps) {
+  const app = Fastify({ loggerInstance: deps.logger, bodyLimit: limits.httpBodyBytesMax });
+  // Forward bodies byte for byte: the shopper API parses them, not the gateway.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser("*", { parseAs: "buffer" }, (_request, body, done) => done(null, body));
+
+  async function forward(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+    const match = BEARER.exec(request.headers.authorization ?? "");
+    const phone = match?.[1] === undefined ? undefined : await findPhoneByCredentialHash(deps.db, credentialSha256(match[1]));
+    if (phone === undefined) {
+      request.log.warn("unknown subscriber credential");
+      return reply.code(httpStatusFor("SUBSCRIBER_UNKNOWN")).send(errorBody("SUBSCRIBER_UNKNOWN", "unknown subscriber credential"));
+    }
+    const key = await deps.carrierKey(phone.carrier);
+    const assertion = signPhoneAssertion({ carrier: phone.carrier, phoneId: phone.phoneId, iat: deps.clock(), nonce: newAssertionNonce() }, key.privateKey);
+    const headers: Record<string, string> = { [PHONE_ASSERTION_HEADER]: assertion };
+    const contentType = request.headers["content-type"];
+    if (contentType !== undefined) headers["content-type"] = contentType;
+    const hasBody = request.method !== "GET" && request.method !== "HEAD" && Buffer.isBuffer(request.body);
+    // Node's fetch keeps connections alive by default.
+    const upstream = await fetch(new URL(request.url, deps.shopperApiUrl), {
+      method: request.method,
+      headers,
+      ...(hasBody ? { body: request.body as Buffer } : {}),
+    });
+    const body = Buffer.from(await upstream.arrayBuffer());
+    reply.code(upstream.status);
+    const upstreamType = upstream.headers.get("content-type");
+    if (upstreamType !== null) reply.header("content-type", upstreamType);
+    return reply.send(body);
+  }
+
+  app.all("/*", forward);
+  app.setErrorHandler((error: { statusCode?: number; message?: string }, request, reply) => {
+    const status = error.statusCode ?? 500;
+    if (status >= 400 && status < 500) return reply.code(status).send(errorBody("BAD_REQUEST", error.message ?? "bad request"));
+    request.log.error({ err: error }, "gateway request failed");
+    return reply.code(502).send(errorBody("INTERNAL", "the gateway could not reach the shopper API"));
+  });
+  return app;
+}
+
+export type GatewayApp = ReturnType<typeof buildGatewayApp>;

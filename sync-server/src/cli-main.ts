@@ -1,0 +1,216 @@
+/**
+ * `codepay-server serve` and `codepay-server admin ...` (docs/contracts.md). Exit codes: 0 done,
+ * 1 refused (not found, mismatch, failure), 2 bad usage. runCli is separate from the entry file so
+ * tests can run it in-process.
+ */
+import { parseArgs, type ParseArgsConfig } from "node:util";
+import { AdminError } from "./admin/admin-error.js";
+import { balances, createStore, enrollRegister, enrollUser, listPayments, topUp } from "./admin/admin-commands.js";
+import { demoSeed } from "./admin/demo-seed.js";
+import { createLogger } from "./logger.js";
+import { isCurrencyCode, parseMajorAmount } from "./protocol/index.js";
+import { startServer, type RunningServer } from "./server.js";
+
+export interface CliIo {
+  readonly stdout: (line: string) => void;
+  readonly stderr: (line: string) => void;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  /** serve: called once the server listens, with a function that stops it (signal handling lives in cli.ts). */
+  readonly onServing?: (server: RunningServer) => void;
+}
+
+class UsageError extends Error {}
+
+const USAGE = `usage:
+  codepay-server serve [--data-dir ./data] [--host 127.0.0.1] [--mqtt-port 1883] [--http-port 8080]
+                       [--gateway-port 8081] [--code-ttl-s 120] [--code-digits 6]
+  codepay-server admin store create --id ID --name NAME --currency CUR
+  codepay-server admin register enroll --store ID --id ID --name NAME [--mqtt-url URL]
+  codepay-server admin user enroll --id ID --name NAME --phone +E164 [--carrier demo-carrier]
+  codepay-server admin topup --user ID --amount MAJOR --currency CUR --request-id ID
+  codepay-server admin balances
+  codepay-server admin payments [--limit 50]
+  codepay-server admin demo-seed
+every admin command takes --data-dir DIR (default ./data) and --json`;
+
+type Options = NonNullable<ParseArgsConfig["options"]>;
+type Values = Record<string, string | boolean | undefined>;
+
+const COMMON: Options = { "data-dir": { type: "string" }, json: { type: "boolean" }, help: { type: "boolean" } };
+
+function parse(args: string[], options: Options): { values: Values; positionals: string[] } {
+  try {
+    const parsed = parseArgs({ args, options: { ...COMMON, ...options }, allowPositionals: true, strict: true });
+    return { values: parsed.values as Values, positionals: parsed.positionals };
+  } catch (error) {
+    throw new UsageError(error instanceof Error ? error.message : String(error));
+  }
+}
+
+function text(values: Values, name: string, env?: string, io?: CliIo): string | undefined {
+  const value = values[name];
+  if (typeof value === "string") return value;
+  return env !== undefined ? io?.env[env] : undefined;
+}
+
+function required(values: Values, name: string): string {
+  const value = values[name];
+  if (typeof value !== "string" || value === "") throw new UsageError(`--${name} is required`);
+  return value;
+}
+
+function port(values: Values, name: string, env: string, io: CliIo, fallback: number): number {
+  const raw = text(values, name, env, io);
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 0 || value > 65_535) throw new UsageError(`--${name} must be a port number 0-65535`);
+  return value;
+}
+
+function positiveInt(raw: string | undefined, name: string, fallback: number, max: number): number {
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1 || value > max) throw new UsageError(`--${name} must be an integer 1-${max}`);
+  return value;
+}
+
+function dataDir(values: Values, io: CliIo): string {
+  return text(values, "data-dir", "CODEPAY_DATA_DIR", io) ?? "./data";
+}
+
+async function serve(args: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parse(args, {
+    host: { type: "string" },
+    "mqtt-port": { type: "string" },
+    "http-port": { type: "string" },
+    "gateway-port": { type: "string" },
+    "code-ttl-s": { type: "string" },
+    "code-digits": { type: "string" },
+  });
+  if (positionals.length > 0) throw new UsageError(`serve takes no arguments (got ${positionals.join(" ")})`);
+  const server = await startServer({
+    dataDir: dataDir(values, io),
+    host: text(values, "host", "CODEPAY_HOST", io) ?? "127.0.0.1",
+    ports: {
+      mqtt: port(values, "mqtt-port", "CODEPAY_MQTT_PORT", io, 1883),
+      shopperApi: port(values, "http-port", "CODEPAY_HTTP_PORT", io, 8080),
+      gateway: port(values, "gateway-port", "CODEPAY_GATEWAY_PORT", io, 8081),
+    },
+    codeTtlMs: positiveInt(text(values, "code-ttl-s", "CODEPAY_CODE_TTL_S", io), "code-ttl-s", 120, 3_600) * 1_000,
+    codeRandomDigits: positiveInt(text(values, "code-digits", "CODEPAY_CODE_DIGITS", io), "code-digits", 6, 11),
+    logger: createLogger(),
+  });
+  io.stdout(JSON.stringify({ event: "listening", mqtt: server.mqttUrl, shopperApi: server.shopperApiUrl, gateway: server.gatewayUrl }));
+  io.onServing?.(server);
+  return 0;
+}
+
+function print(io: CliIo, json: boolean, result: object, human: () => string): void {
+  io.stdout(json ? JSON.stringify(result) : human());
+}
+
+function keyValues(result: object): string {
+  return Object.entries(result)
+    .filter(([, value]) => typeof value !== "object")
+    .map(([key, value]) => `${key}: ${String(value)}`)
+    .join("\n");
+}
+
+async function admin(args: string[], io: CliIo): Promise<number> {
+  const [group, action] = args;
+  const command = group === "store" || group === "register" || group === "user" ? `${group} ${action ?? ""}` : (group ?? "");
+  const rest = args.slice(command.split(" ").length);
+  switch (command) {
+    case "store create": {
+      const { values } = parse(rest, { id: { type: "string" }, name: { type: "string" }, currency: { type: "string" } });
+      const result = await createStore({ dataDir: dataDir(values, io), id: required(values, "id"), name: required(values, "name"), currency: required(values, "currency") });
+      print(io, values["json"] === true, result, () => keyValues(result));
+      return 0;
+    }
+    case "register enroll": {
+      const { values } = parse(rest, { store: { type: "string" }, id: { type: "string" }, name: { type: "string" }, "mqtt-url": { type: "string" } });
+      const mqttUrl = text(values, "mqtt-url");
+      const result = await enrollRegister({
+        dataDir: dataDir(values, io),
+        storeId: required(values, "store"),
+        registerId: required(values, "id"),
+        name: required(values, "name"),
+        ...(mqttUrl !== undefined ? { mqttUrl } : {}),
+      });
+      print(io, values["json"] === true, result, () => `${keyValues(result)}\n(the password is shown only once)\nagentConfig: ${JSON.stringify(result.agentConfig)}`);
+      return 0;
+    }
+    case "user enroll": {
+      const { values } = parse(rest, { id: { type: "string" }, name: { type: "string" }, phone: { type: "string" }, carrier: { type: "string" } });
+      const carrier = text(values, "carrier");
+      const result = await enrollUser({
+        dataDir: dataDir(values, io),
+        userId: required(values, "id"),
+        name: required(values, "name"),
+        phoneId: required(values, "phone"),
+        ...(carrier !== undefined ? { carrier } : {}),
+      });
+      print(io, values["json"] === true, result, () => `${keyValues(result)}\n(the credential is shown only once)`);
+      return 0;
+    }
+    case "topup": {
+      const { values } = parse(rest, { user: { type: "string" }, amount: { type: "string" }, currency: { type: "string" }, "request-id": { type: "string" } });
+      const currency = required(values, "currency");
+      if (!isCurrencyCode(currency)) throw new UsageError(`unknown currency ${currency}`);
+      const amountMinor = parseMajorAmount(required(values, "amount"), currency);
+      if (amountMinor === undefined || amountMinor <= 0) throw new UsageError(`--amount must be a positive amount in ${currency} ("1200", "12.34")`);
+      const result = await topUp({ dataDir: dataDir(values, io), userId: required(values, "user"), amountMinor, currency, requestId: required(values, "request-id") });
+      print(io, values["json"] === true, result, () => keyValues(result));
+      return 0;
+    }
+    case "balances": {
+      const { values } = parse(rest, {});
+      const result = await balances({ dataDir: dataDir(values, io) });
+      print(io, values["json"] === true, result, () =>
+        [
+          ...result.accounts.map((a) => `${a.kind.padEnd(7)} ${a.ownerId.padEnd(32)} ${a.currency} ${String(a.balanceMinor).padStart(16)}`),
+          ...Object.entries(result.totals).map(([currency, total]) => `total   ${"".padEnd(32)} ${currency} ${String(total).padStart(16)}`),
+        ].join("\n"),
+      );
+      return 0;
+    }
+    case "payments": {
+      const { values } = parse(rest, { limit: { type: "string" } });
+      const result = await listPayments({ dataDir: dataDir(values, io), limit: positiveInt(text(values, "limit"), "limit", 50, 1_000) });
+      print(io, values["json"] === true, result, () =>
+        result.payments.map((p) => `${p.paymentId} ${p.registerId} ${p.state.padEnd(9)} ${p.amount.currency} ${p.amount.minor} code ${p.code}${p.reference ? ` ref ${p.reference}` : ""}`).join("\n"),
+      );
+      return 0;
+    }
+    case "demo-seed": {
+      const { values } = parse(rest, { "mqtt-url": { type: "string" } });
+      const mqttUrl = text(values, "mqtt-url");
+      const result = await demoSeed({ dataDir: dataDir(values, io), ...(mqttUrl !== undefined ? { mqttUrl } : {}) });
+      print(io, values["json"] === true, result, () => keyValues(result));
+      return 0;
+    }
+    default:
+      throw new UsageError(`unknown admin command ${JSON.stringify(args.slice(0, 2).join(" "))}`);
+  }
+}
+
+export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+  const [command, ...rest] = argv;
+  const json = rest.includes("--json");
+  try {
+    if (command === undefined || command === "--help" || command === "help" || rest.includes("--help")) {
+      io.stdout(USAGE);
+      return command === undefined ? 2 : 0;
+    }
+    if (command === "serve") return await serve(rest, io);
+    if (command === "admin") return await admin(rest, io);
+    throw new UsageError(`unknown command ${JSON.stringify(command)}`);
+  } catch (error) {
+    const usage = error instanceof UsageError || (error instanceof AdminError && error.code === "BAD_REQUEST");
+    const code = error instanceof AdminError ? error.code : usage ? "BAD_REQUEST" : "INTERNAL";
+    const message = error instanceof Error ? error.message : String(error);
+    if (json) io.stdout(JSON.stringify({ error: { code, message } }));
+    io.stderr(`codepay-server: ${message}${error instanceof UsageError ? `\n${USAGE}` : ""}`);
+    return usage ? 2 : 1;
+  }
+}

@@ -1,0 +1,16 @@
+import type { Queryable } from "../database.js";
+import type { StoresTable } from "../schema.js";
+
+export type StoreRow = StoresTable;
+
+export async function findStore(db: Queryable, id: string): Promise<StoreRow | undefined> {
+  return db.selectFrom("stores").selectAll().where("id", "=", id).executeTakeFirst();
+}
+
+export async function insertStore(db: Queryable, row: StoreRow): Promise<void> {
+  await db.insertInto("stores").values(row).execute();
+}
+
+export async function updateStore(db: Queryable, id: string, fields: { name: string; currency: string }): Promise<void> {
+  await db.updateTable("stores").set(fields).where("id", "=", id).execute();
+}

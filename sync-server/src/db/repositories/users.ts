@@ -1,0 +1,49 @@
+import type { Queryable } from "../database.js";
+
+export interface UserRow {
+  readonly id: string;
+  readonly name: string;
+}
+
+export interface PhoneRow {
+  readonly phoneId: string;
+  readonly userId: string;
+  readonly carrier: string;
+}
+
+export async function findUser(db: Queryable, id: string): Promise<UserRow | undefined> {
+  return db.selectFrom("users").select(["id", "name"]).where("id", "=", id).executeTakeFirst();
+}
+
+export async function upsertUser(db: Queryable, user: UserRow, now: number): Promise<void> {
+  await db
+    .insertInto("users")
+    .values({ id: user.id, name: user.name, created_at: now })
+    .onConflict((oc) => oc.column("id").doUpdateSet({ name: user.name }))
+    .execute();
+}
+
+export async function findPhone(db: Queryable, phoneId: string): Promise<PhoneRow | undefined> {
+  const row = await db.selectFrom("phones").select(["phone_id", "user_id", "carrier"]).where("phone_id", "=", phoneId).executeTakeFirst();
+  return row && { phoneId: row.phone_id, userId: row.user_id, carrier: row.carrier };
+}
+
+export async function findPhoneByCredentialHash(db: Queryable, credentialSha256: string): Promise<PhoneRow | undefined> {
+  const row = await db
+    .selectFrom("phones")
+    .select(["phone_id", "user_id", "carrier"])
+    .where("credential_sha256", "=", credentialSha256)
+    .executeTakeFirst();
+  return row && { phoneId: row.phone_id, userId: row.user_id, carrier: row.carrier };
+}
+
+/** Enrolling a phone again gives it a new credential (the old one stops working). */
+export async function upsertPhone(db: Queryable, phone: PhoneRow & { credentialSha256: string }, now: number): Promise<void> {
+  await db
+    .insertInto("phones")
+    .values({ phone_id: phone.phoneId, user_id: phone.userId, carrier: phone.carrier, credential_sha256: phone.credentialSha256, created_at: now })
+    .onConflict((oc) =>
+      oc.column("phone_id").doUpdateSet({ user_id: phone.userId, carrier: phone.carrier, credential_sha256: phone.credentialSha256 }),
+    )
+    .execute();
+}

@@ -1,0 +1,39 @@
+/** Every bound the server keeps, with its unit in the name (STYLE.md §4). */
+export const limits = {
+  /** How long a payment code stays open by default. */
+  codeTtlMsDefault: 120_000,
+  /** Codes drawn before giving up with CODE_ALLOCATION_FAILED. */
+  allocationAttemptsMax: 20,
+  /** How often the expiry sweep runs, on the wall clock. */
+  expirySweepIntervalMs: 500,
+  /** Unacknowledged pushed results are resent after this long. */
+  resultResendIntervalMs: 5_000,
+  /** Results resent per sweep, so a long offline register cannot stall the loop. */
+  resultResendBatchMax: 100,
+  /** Payments expired per sweep. */
+  expiryBatchMax: 200,
+  /** After a code closes, a claim of it names the final state (CODE_EXPIRED, ...) for this long. */
+  closedCodeMemoryMs: 15 * 60_000,
+  /** A carrier assertion is good for this long after it was issued. */
+  assertionLifetimeMs: 60_000,
+  /** Clock skew tolerated for an assertion issued "in the future". */
+  assertionFutureSkewMs: 2_000,
+  /** Nonces remembered to refuse replays; past this, new assertions are refused until old ones age out. */
+  assertionNoncesMax: 100_000,
+  /** Longest assertion header accepted, in bytes. */
+  assertionHeaderBytesMax: 2_048,
+  /** MQTT topics deeper than this are refused by the broker (aedes crashed on deep topics before 1.1.1). */
+  mqttTopicLevelsMax: 8,
+  /** Largest MQTT request payload the server reads. */
+  mqttPayloadBytesMax: 64 * 1024,
+  /** Largest HTTP body the shopper API and gateway read. */
+  httpBodyBytesMax: 16 * 1024,
+  /** Pending requests per register before the line replies INTERNAL instead of queueing more. */
+  registerQueueDepthMax: 1_000,
+  /** Rows `admin payments` lists at most. */
+  paymentsListMax: 1_000,
+  /** Shutdown waits this long for in-flight work. */
+  shutdownGraceMs: 5_000,
+  /** SQLite waits this long for another process's write lock. */
+  sqliteBusyTimeoutMs: 5_000,
+} as const;

@@ -1,0 +1,144 @@
+/**
+ * The composition root (STYLE.md §8): config in, subsystems wired, start in order, stop in reverse.
+ * Nothing else in the server builds subsystems or reads the environment.
+ */
+import { randomInt } from "node:crypto";
+import type { AddressInfo } from "node:net";
+import { systemClock, type Clock } from "./clock.js";
+import { openDatabase } from "./db/database.js";
+import { createBrokerHooks } from "./broker/broker-hooks.js";
+import { AedesRegisterLine } from "./broker/aedes-register-line.js";
+import { startMqttBroker } from "./broker/mqtt-broker.js";
+import { RequestRouter } from "./broker/request-router.js";
+import { buildGatewayApp } from "./carrier-gateway/app.js";
+import { DEFAULT_CARRIER_ID, ensureCarrier, type CarrierKey } from "./carrier-gateway/carrier-keys.js";
+import { limits } from "./limits.js";
+import { createLogger, type Logger } from "./logger.js";
+import { cryptoRandomDigit, type RandomDigitSource } from "./payments/code-allocator.js";
+import { CODE_RANDOM_DIGITS_DEFAULT } from "./protocol/index.js";
+import type { SettlementContext } from "./settlement/context.js";
+import { ResultDelivery, sweepExpiredPayments } from "./settlement/result-delivery.js";
+import { buildShopperApp } from "./shopper-api/app.js";
+import { NonceCache } from "./shopper-api/nonce-cache.js";
+import { PhoneAuthenticator } from "./shopper-api/phone-authentication.js";
+
+export interface ServerPorts {
+  /** 0 picks a free port. Defaults: 1883 / 8080 / 8081 (contracts.md). */
+  readonly mqtt?: number;
+  readonly shopperApi?: number;
+  readonly gateway?: number;
+}
+
+export interface ServerOptions {
+  readonly dataDir: string;
+  readonly host?: string;
+  readonly ports?: ServerPorts;
+  readonly codeTtlMs?: number;
+  readonly codeRandomDigits?: number;
+  /** Epoch ms; tests pass a clock they move by hand. */
+  readonly clock?: Clock;
+  readonly logger?: Logger;
+  /** Digit source for payment codes; tests pass a scripted one to force collisions. */
+  readonly randomDigit?: RandomDigitSource;
+  /** How often the expiry sweep and the result resend run (wall clock). */
+  readonly sweepIntervalMs?: number;
+}
+
+export interface RunningServer {
+  readonly mqttUrl: string;
+  readonly shopperApiUrl: string;
+  readonly gatewayUrl: string;
+  readonly dataDir: string;
+  /** Stops accepting, closes the broker and both HTTP listeners, then the database. Idempotent. */
+  stop(): Promise<void>;
+}
+
+function httpUrl(host: string, address: AddressInfo | string | null): string {
+  if (address === null || typeof address === "string") throw new Error("HTTP listener has no TCP address");
+  return `http://${host}:${address.port}`;
+}
+
+export async function startServer(options: ServerOptions): Promise<RunningServer> {
+  const host = options.host ?? "127.0.0.1";
+  const clock = options.clock ?? systemClock;
+  const logger = options.logger ?? createLogger();
+  const codeRandomDigits = options.codeRandomDigits ?? CODE_RANDOM_DIGITS_DEFAULT;
+  const db = await openDatabase(options.dataDir);
+  const carrierKeys = new Map<string, CarrierKey>();
+  carrierKeys.set(DEFAULT_CARRIER_ID, await ensureCarrier(db, options.dataDir, DEFAULT_CARRIER_ID, clock()));
+
+  const hooks = createBrokerHooks(db, logger.child({ part: "broker" }));
+  const broker = await startMqttBroker({ host, port: options.ports?.mqtt ?? 1883, hooks });
+  const line = new AedesRegisterLine(broker.aedes, hooks, logger.child({ part: "line" }));
+  const delivery = new ResultDelivery(db, clock, logger.child({ part: "results" }), (to, message) => line.publishToRegister(to, message));
+  const settlement: SettlementContext = {
+    db,
+    clock,
+    logger: logger.child({ part: "settlement" }),
+    codeTtlMs: options.codeTtlMs ?? limits.codeTtlMsDefault,
+    codeRandomDigits,
+    allocationAttemptsMax: limits.allocationAttemptsMax,
+    randomDigit: options.randomDigit ?? cryptoRandomDigit(randomInt),
+    deliverResults: (rows) => delivery.deliver(rows),
+  };
+  const router = new RequestRouter(settlement, line);
+  router.start();
+  line.onRegisterOnline((register) => void delivery.resendToRegister(register.registerId));
+  await line.start();
+
+  const phones = new PhoneAuthenticator(db, clock, new NonceCache(limits.assertionNoncesMax));
+  const shopperApp = buildShopperApp({ settlement, phones, logger: logger.child({ part: "shopper-api" }) });
+  await shopperApp.listen({ host, port: options.ports?.shopperApi ?? 8080 });
+  const shopperApiUrl = httpUrl(host, shopperApp.server.address());
+
+  const gatewayApp = buildGatewayApp({
+    db,
+    clock,
+    logger: logger.child({ part: "gateway" }),
+    shopperApiUrl,
+    carrierKey: async (carrierId) => {
+      const known = carrierKeys.get(carrierId);
+      if (known !== undefined) return known;
+      const key = await ensureCarrier(db, options.dataDir, carrierId, clock());
+      carrierKeys.set(carrierId, key);
+      return key;
+    },
+  });
+  await gatewayApp.listen({ host, port: options.ports?.gateway ?? 8081 });
+  const gatewayUrl = httpUrl(host, gatewayApp.server.address());
+
+  // The sweep expires due payments and resends unacknowledged results; one run at a time.
+  let sweeping: Promise<void> | undefined;
+  const sweepTimer = setInterval(() => {
+    if (sweeping !== undefined) return;
+    sweeping = (async () => {
+      await sweepExpiredPayments(settlement);
+      await delivery.resendDue();
+    })()
+      .catch((error: unknown) => logger.error({ err: error }, "expiry sweep failed"))
+      .finally(() => {
+        sweeping = undefined;
+      });
+  }, options.sweepIntervalMs ?? limits.expirySweepIntervalMs);
+
+  logger.info({ mqtt: broker.url, shopperApi: shopperApiUrl, gateway: gatewayUrl, dataDir: options.dataDir }, "code pay server listening");
+
+  let stopping: Promise<void> | undefined;
+  const stopOnce = async (): Promise<void> => {
+    clearInterval(sweepTimer);
+    await gatewayApp.close();
+    await shopperApp.close();
+    await broker.close();
+    await router.drain();
+    await sweeping;
+    await db.destroy();
+    logger.info("code pay server stopped");
+  };
+  return {
+    mqttUrl: broker.url,
+    shopperApiUrl,
+    gatewayUrl,
+    dataDir: options.dataDir,
+    stop: () => (stopping ??= stopOnce()),
+  };
+}

@@ -1,0 +1,100 @@
+/**
+ * The thin shell around the payment machine: feeds it the stored payment, writes what it decided,
+ * and turns its effects into rows (transfer, outbox) in the caller's transaction.
+ */
+import type { Tx } from "../db/database.js";
+import { findAccount, postTransfer } from "../db/repositories/accounts.js";
+import { insertOutboxRow, type OutboxRow } from "../db/repositories/outbox.js";
+import { updatePaymentState, type PaymentRow } from "../db/repositories/payments.js";
+import { findPhone } from "../db/repositories/users.js";
+import { newId } from "../ids.js";
+import { paymentPosting } from "../ledger/postings.js";
+import { transition, type PaymentEvent, type PaymentSnapshot } from "../payments/payment-machine.js";
+import type { ErrorCode } from "../protocol/index.js";
+import { paymentStateMessage } from "./payment-messages.js";
+
+export type ApplyResult = { readonly ok: true; readonly payment: PaymentRow } | { readonly ok: false; readonly code: ErrorCode; readonly message: string; readonly payment: PaymentRow };
+
+function snapshotOf(payment: PaymentRow): PaymentSnapshot {
+  return { state: payment.state, expiresAt: payment.expiresAt, claimedByPhone: payment.claimedByPhone, reason: (payment.reason as ErrorCode | null) ?? null };
+}
+
+async function persist(tx: Tx, before: PaymentRow, after: PaymentSnapshot, reference: string | null, now: number): Promise<PaymentRow> {
+  const next: PaymentRow = { ...before, state: after.state, reason: after.reason, claimedByPhone: after.claimedByPhone, reference, updatedAt: now };
+  if (next.state === before.state && next.claimedByPhone === before.claimedByPhone) return before;
+  const written = await updatePaymentState(tx, before.paymentId, before.state, { ...next, code: before.code });
+  // Every writer runs in a transaction on the row it just read; a lost race here is a bug.
+  if (!written) throw new Error(`payment ${before.paymentId} changed under a transaction`);
+  return next;
+}
+
+async function pushResult(tx: Tx, payment: PaymentRow, now: number, pushed: OutboxRow[]): Promise<void> {
+  const resultId = newId();
+  const row: OutboxRow = {
+    resultId,
+    storeId: payment.storeId,
+    registerId: payment.registerId,
+    paymentId: payment.paymentId,
+    messageJson: JSON.stringify(paymentStateMessage(payment, { resultId })),
+  };
+  await insertOutboxRow(tx, row, now);
+  pushed.push(row);
+}
+
+/** Expires the payment if its time has passed; returns it as it now stands. */
+export async function expireIfDue(tx: Tx, payment: PaymentRow, now: number, pushed: OutboxRow[]): Promise<PaymentRow> {
+  const ticked = transition(snapshotOf(payment), { type: "tick", now });
+  if (!ticked.ok || ticked.effects.length === 0) return payment;
+  const expired = await persist(tx, payment, ticked.payment, payment.reference, now);
+  await pushResult(tx, expired, now, pushed);
+  return expired;
+}
+
+type SettleOutcome = { readonly ok: true; readonly transferId: string } | { readonly ok: false; readonly code: "INSUFFICIENT_FUNDS" | "NO_ACCOUNT" | "CURRENCY_MISMATCH" };
+
+async function settle(tx: Tx, payment: PaymentRow, phoneId: string, now: number): Promise<SettleOutcome> {
+  const phone = await findPhone(tx, phoneId);
+  const shopper = phone && (await findAccount(tx, "user", phone.userId, payment.currency));
+  if (shopper === undefined) return { ok: false, code: "NO_ACCOUNT" };
+  const store = await findAccount(tx, "store", payment.storeId, payment.currency);
+  if (store === undefined) throw new Error(`store ${payment.storeId} has no ${payment.currency} account`);
+  const decided = paymentPosting(shopper, store, payment.amountMinor, payment.currency);
+  if (!decided.ok) return { ok: false, code: decided.code };
+  const transferId = newId();
+  const posted = await postTransfer(
+    tx,
+    { id: transferId, debitAccountId: decided.posting.debitAccountId, creditAccountId: decided.posting.creditAccountId, amountMinor: payment.amountMinor, currency: payment.currency, kind: "payment", paymentId: payment.paymentId, createdAt: now },
+    { debitMayGoNegative: decided.posting.debitMayGoNegative },
+  );
+  if (posted === "insufficient-funds") return { ok: false, code: "INSUFFICIENT_FUNDS" };
+  return { ok: true, transferId };
+}
+
+/**
+ * Applies one event: expiry first (persisted even when the event is then refused), then the event.
+ * An approval the ledger cannot settle becomes a decline with the ledger's reason, and is reported
+ * to the caller as a refusal with that code.
+ */
+export async function applyPaymentEvent(tx: Tx, stored: PaymentRow, event: Exclude<PaymentEvent, { type: "tick" }>, pushed: OutboxRow[]): Promise<ApplyResult> {
+  const payment = await expireIfDue(tx, stored, event.now, pushed);
+  const decided = transition(snapshotOf(payment), event);
+  if (!decided.ok) return { ok: false, code: decided.code, message: decided.message, payment };
+  let after = decided.payment;
+  let reference = payment.reference;
+  let refusal: { code: ErrorCode; message: string } | undefined;
+  if (decided.effects.some((effect) => effect.type === "settle") && event.type === "approve") {
+    const settled = await settle(tx, payment, event.phoneId, event.now);
+    if (settled.ok) {
+      reference = settled.transferId;
+    } else {
+      const declined = transition(snapshotOf(payment), { type: "decline", phoneId: event.phoneId, now: event.now, reason: settled.code });
+      if (!declined.ok) throw new Error("a claimed payment must be declinable");
+      after = declined.payment;
+      refusal = { code: settled.code, message: settled.code === "NO_ACCOUNT" ? `no account in ${payment.currency}` : "the account cannot cover the amount" };
+    }
+  }
+  const next = await persist(tx, payment, after, reference, event.now);
+  if (decided.effects.some((effect) => effect.type === "push-result")) await pushResult(tx, next, event.now, pushed);
+  if (refusal !== undefined) return { ok: false, ...refusal, payment: next };
+  return { ok: true, payment: next };
+}

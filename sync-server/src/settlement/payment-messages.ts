@@ -1,0 +1,30 @@
+import { PROTOCOL_VERSION, isCurrencyCode, type ErrorCode, type PaymentStateMessage } from "../protocol/index.js";
+import { ERROR_CODES } from "../protocol/index.js";
+import type { PaymentRow } from "../db/repositories/payments.js";
+import { assert } from "../assert.js";
+
+export function moneyOf(payment: PaymentRow): PaymentStateMessage["amount"] {
+  assert(isCurrencyCode(payment.currency), `payment ${payment.paymentId} has unknown currency ${payment.currency}`);
+  return { minor: payment.amountMinor, currency: payment.currency };
+}
+
+function asErrorCode(value: string | null): ErrorCode | undefined {
+  return value !== null && (ERROR_CODES as readonly string[]).includes(value) ? (value as ErrorCode) : undefined;
+}
+
+/** `payment.state` for a payment: a reply (inReplyTo) or a pushed result (resultId). */
+export function paymentStateMessage(payment: PaymentRow, ids: { inReplyTo?: string; resultId?: string }): PaymentStateMessage {
+  const reason = asErrorCode(payment.reason);
+  return {
+    v: PROTOCOL_VERSION,
+    type: "payment.state",
+    ...(ids.inReplyTo !== undefined ? { inReplyTo: ids.inReplyTo } : {}),
+    ...(ids.resultId !== undefined ? { resultId: ids.resultId } : {}),
+    paymentId: payment.paymentId,
+    state: payment.state,
+    amount: moneyOf(payment),
+    ...(reason !== undefined ? { reason } : {}),
+    ...(payment.reference !== null ? { reference: payment.reference } : {}),
+    updatedAt: payment.updatedAt,
+  };
+}

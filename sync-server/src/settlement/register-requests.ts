@@ -1,0 +1,124 @@
+/**
+ * What registers ask over the dedicated line: create, cancel, status, acknowledge a result.
+ * Each function returns the reply to publish (or nothing); pushed results are delivered by the
+ * context after commit.
+ */
+import type { Tx } from "../db/database.js";
+import { markOutboxAcked, type OutboxRow } from "../db/repositories/outbox.js";
+import { findPayment, insertOpenPayment, type PaymentRow } from "../db/repositories/payments.js";
+import { findStore } from "../db/repositories/stores.js";
+import { codeCandidates } from "../payments/code-allocator.js";
+import {
+  PROTOCOL_VERSION,
+  type CancelPayment,
+  type CreatePayment,
+  type ErrorCode,
+  type PaymentStatusRequest,
+  type RequestError,
+  type ResultAck,
+  type ServerMessage,
+} from "../protocol/index.js";
+import { applyPaymentEvent, expireIfDue } from "./apply-event.js";
+import type { SettlementContext } from "./context.js";
+import { requestHash, runIdempotent, runWithOutbox } from "./idempotent-transaction.js";
+import { paymentStateMessage } from "./payment-messages.js";
+
+/** Who is asking: the broker authenticated it and the topic names it. */
+export interface RegisterAddress {
+  readonly storeId: string;
+  readonly registerId: string;
+}
+
+export function requestError(code: ErrorCode, message: string, inReplyTo?: string): RequestError {
+  return { v: PROTOCOL_VERSION, type: "error", ...(inReplyTo !== undefined ? { inReplyTo } : {}), error: { code, message } };
+}
+
+function registerScope(register: RegisterAddress): string {
+  return `register:${register.registerId}`;
+}
+
+async function idempotentReply(
+  context: SettlementContext,
+  register: RegisterAddress,
+  request: { requestId: string },
+  run: (tx: Tx, pushed: OutboxRow[]) => Promise<ServerMessage>,
+): Promise<ServerMessage> {
+  const outcome = await runIdempotent<ServerMessage>(context, {
+    scope: registerScope(register),
+    requestId: request.requestId,
+    requestHash: requestHash("register-request", request),
+    run,
+  });
+  if (outcome.kind === "mismatch") return requestError("IDEMPOTENCY_MISMATCH", "this requestId was used for a different request", request.requestId);
+  return outcome.reply;
+}
+
+async function findOwnPayment(tx: Tx, register: RegisterAddress, paymentId: string): Promise<PaymentRow | undefined> {
+  const payment = await findPayment(tx, paymentId);
+  return payment?.registerId === register.registerId ? payment : undefined;
+}
+
+export function createPayment(context: SettlementContext, register: RegisterAddress, request: CreatePayment): Promise<ServerMessage> {
+  return idempotentReply(context, register, request, async (tx) => {
+    const store = await findStore(tx, register.storeId);
+    if (store === undefined) return requestError("UNKNOWN_REGISTER", `store ${register.storeId} is not enrolled`, request.requestId);
+    if (store.currency !== request.amount.currency) {
+      return requestError("CURRENCY_MISMATCH", `store takes ${store.currency}, not ${request.amount.currency}`, request.requestId);
+    }
+    if ((await findPayment(tx, request.paymentId)) !== undefined) {
+      return requestError("PAYMENT_EXISTS", `paymentId ${request.paymentId} is already used`, request.requestId);
+    }
+    const now = context.clock();
+    const expiresAt = now + context.codeTtlMs;
+    const allocator = { randomDigits: context.codeRandomDigits, allocationAttemptsMax: context.allocationAttemptsMax, randomDigit: context.randomDigit };
+    for (const code of codeCandidates(allocator)) {
+      const inserted = await insertOpenPayment(tx, {
+        paymentId: request.paymentId,
+        storeId: register.storeId,
+        registerId: register.registerId,
+        amountMinor: request.amount.minor,
+        currency: request.amount.currency,
+        code,
+        state: "pending",
+        reason: null,
+        expiresAt,
+        claimedByPhone: null,
+        reference: null,
+        linesJson: request.lines === undefined ? null : JSON.stringify(request.lines),
+        createdAt: now,
+        updatedAt: now,
+      });
+      if (inserted) {
+        return { v: PROTOCOL_VERSION, type: "payment.issued", inReplyTo: request.requestId, paymentId: request.paymentId, code, amount: request.amount, expiresAt, storeName: store.name };
+      }
+    }
+    context.logger.error({ registerId: register.registerId, attempts: context.allocationAttemptsMax }, "no free payment code: the code space is crowded");
+    return requestError("CODE_ALLOCATION_FAILED", "no free payment code, try again", request.requestId);
+  });
+}
+
+export function cancelPayment(context: SettlementContext, register: RegisterAddress, request: CancelPayment): Promise<ServerMessage> {
+  return idempotentReply(context, register, request, async (tx, pushed) => {
+    const payment = await findOwnPayment(tx, register, request.paymentId);
+    if (payment === undefined) return requestError("PAYMENT_NOT_FOUND", `no payment ${request.paymentId} on this register`, request.requestId);
+    const applied = await applyPaymentEvent(tx, payment, { type: "cancel", now: context.clock() }, pushed);
+    // Cancelling a final payment is not an error for the register: it learns where the payment stands.
+    return paymentStateMessage(applied.payment, { inReplyTo: request.requestId });
+  });
+}
+
+/** Read-mostly: expires the payment if due, so the answer never says "pending" past its time. */
+export function paymentStatus(context: SettlementContext, register: RegisterAddress, request: PaymentStatusRequest): Promise<ServerMessage> {
+  return runWithOutbox(context, async (tx, pushed) => {
+    const payment = await findOwnPayment(tx, register, request.paymentId);
+    if (payment === undefined) return requestError("PAYMENT_NOT_FOUND", `no payment ${request.paymentId} on this register`, request.requestId);
+    const current = await expireIfDue(tx, payment, context.clock(), pushed);
+    return paymentStateMessage(current, { inReplyTo: request.requestId });
+  });
+}
+
+/** No reply: the register only stops hearing the result again. */
+export async function acknowledgeResult(context: SettlementContext, register: RegisterAddress, request: ResultAck): Promise<void> {
+  const acked = await markOutboxAcked(context.db, request.resultId, register.registerId, request.paymentId, context.clock());
+  if (!acked) context.logger.debug({ registerId: register.registerId, resultId: request.resultId }, "ack for an unknown or already acknowledged result");
+}

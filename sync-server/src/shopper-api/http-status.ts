@@ -1,0 +1,33 @@
+import type { ErrorCode } from "../protocol/index.js";
+
+/** One HTTP status per error code, shared by the shopper API and the carrier gateway. */
+const STATUS_BY_CODE: Partial<Record<ErrorCode, number>> = {
+  BAD_REQUEST: 400,
+  MALFORMED_MESSAGE: 400,
+  ASSERTION_MISSING: 401,
+  ASSERTION_INVALID: 401,
+  ASSERTION_EXPIRED: 401,
+  ASSERTION_REPLAYED: 401,
+  SUBSCRIBER_UNKNOWN: 401,
+  INSUFFICIENT_FUNDS: 402,
+  NO_ACCOUNT: 402,
+  PHONE_UNKNOWN: 403,
+  NOT_FOUND: 404,
+  CODE_NOT_FOUND: 404,
+  PAYMENT_NOT_FOUND: 404,
+  PAYMENT_CANCELLED: 409,
+  PAYMENT_SETTLED: 409,
+  PAYMENT_CLAIMED: 409,
+  PAYMENT_EXISTS: 409,
+  CODE_EXPIRED: 410,
+  CODE_CHECK_DIGIT: 422,
+  IDEMPOTENCY_MISMATCH: 422,
+  CURRENCY_MISMATCH: 422,
+  INTERNAL: 500,
+  SERVER_UNAVAILABLE: 503,
+  CODE_ALLOCATION_FAILED: 503,
+};
+
+export function httpStatusFor(code: ErrorCode): number {
+  return STATUS_BY_CODE[code] ?? 400;
+}
