@@ -1,0 +1,56 @@
+/**
+ * Serves one emulator as a raw TCP socket on loopback, like a serial device server (ser2net,
+ * Moxa NPort TCP-server mode) or a network printer on 9100. The agent opens tcp://127.0.0.1:PORT.
+ */
+import { createServer, type Socket } from "node:net";
+import type { DeviceEmulator } from "../devices/device-emulator.js";
+import { BytePacer } from "./byte-pacer.js";
+
+export interface TcpDeviceOptions {
+  readonly emulator: DeviceEmulator;
+  readonly host?: string;
+  readonly port?: number;
+  readonly baudRate: number;
+  readonly baudPacing: boolean;
+}
+
+export interface TcpDevice {
+  /** tcp://127.0.0.1:PORT */
+  readonly url: string;
+  readonly port: number;
+  stop(): Promise<void>;
+}
+
+export async function startTcpDevice(options: TcpDeviceOptions): Promise<TcpDevice> {
+  const host = options.host ?? "127.0.0.1";
+  const baudRate = options.baudPacing ? options.baudRate : undefined;
+  const sockets = new Set<Socket>();
+  const toDevice = new BytePacer((bytes) => options.emulator.receive(bytes), baudRate);
+  const toHost = new BytePacer((bytes) => {
+    for (const socket of sockets) socket.write(bytes);
+  }, baudRate);
+  const detach = options.emulator.onTransmit((bytes) => toHost.send(Buffer.from(bytes)));
+  const server = createServer({ noDelay: true }, (socket) => {
+    sockets.add(socket);
+    socket.on("data", (bytes: Buffer) => toDevice.send(bytes));
+    socket.on("error", () => socket.destroy());
+    socket.on("close", () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port ?? 0, host, () => resolve());
+  });
+  const address = server.address();
+  if (address === null || typeof address === "string") throw new Error("TCP device server has no port");
+  return {
+    url: `tcp://${host}:${address.port}`,
+    port: address.port,
+    async stop() {
+      detach();
+      toDevice.stop();
+      toHost.stop();
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}

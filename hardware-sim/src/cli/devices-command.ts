@@ -1,0 +1,102 @@
+/**
+ * `codepay-sim devices [--transport pty|tcp] [--dir /tmp/codepay-sim] [--control-port 7080] [--baud-pacing]`
+ * Starts the devices and the control API, prints the ready line, then shows events: a live
+ * dashboard on a TTY, JSON lines otherwise. SIGINT/SIGTERM stop everything (socat included).
+ */
+import { parseArgs } from "node:util";
+import { startDevices, DEFAULT_PTY_DIRECTORY, type SimDevices } from "../binding/start-devices.js";
+import { startControlApi } from "../control-api.js";
+import { TerminalDashboard } from "../dashboard/terminal-dashboard.js";
+import type { Receipt } from "../protocols/escpos/receipt-builder.js";
+
+const DISPLAY_EVENT_COALESCE_MS = 50;
+
+export async function devicesCommand(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      transport: { type: "string", default: "pty" },
+      dir: { type: "string", default: DEFAULT_PTY_DIRECTORY },
+      "control-port": { type: "string", default: "7080" },
+      "baud-pacing": { type: "boolean", default: false },
+    },
+    strict: true,
+  });
+  const transport = values.transport;
+  if (transport !== "pty" && transport !== "tcp") {
+    process.stderr.write(`--transport must be pty or tcp, not ${transport}\n`);
+    return 2;
+  }
+  const controlPort = Number(values["control-port"]);
+  if (!Number.isInteger(controlPort) || controlPort < 0 || controlPort > 65535) {
+    process.stderr.write(`--control-port must be a port number\n`);
+    return 2;
+  }
+  const devices = await startDevices({ transport, directory: values.dir, baudPacing: values["baud-pacing"] });
+  const control = await startControlApi({ devices, port: controlPort }).catch(async (error: unknown) => {
+    await devices.stop();
+    throw error;
+  });
+  process.stdout.write(`${JSON.stringify({ event: "ready", control: control.url, devices: devices.paths })}\n`);
+  const stopReporting = process.stdout.isTTY ? showDashboard(devices) : printJsonEvents(devices);
+  await waitForStopSignal();
+  stopReporting();
+  await control.close();
+  await devices.stop();
+  return 0;
+}
+
+function waitForStopSignal(): Promise<void> {
+  return new Promise((resolve) => {
+    const stop = (): void => {
+      process.off("SIGINT", stop);
+      process.off("SIGTERM", stop);
+      resolve();
+    };
+    process.on("SIGINT", stop);
+    process.on("SIGTERM", stop);
+  });
+}
+
+function showDashboard(devices: SimDevices): () => void {
+  let lastReceipt: Receipt | undefined;
+  let status = "waiting for the agent…";
+  const dashboard = new TerminalDashboard((text) => process.stdout.write(text), () => ({
+    display: devices.display.snapshot(), lastReceipt, receipts: devices.printer.snapshot().receipts.length, status,
+  }));
+  devices.display.on("changed", () => dashboard.requestRedraw());
+  devices.printer.on("receipt", (receipt) => {
+    lastReceipt = receipt;
+    dashboard.requestRedraw();
+  });
+  devices.printer.on("drawerKick", () => {
+    status = "drawer kicked";
+    dashboard.requestRedraw();
+  });
+  devices.cardReader.on("swipe", (swipe) => {
+    status = `card swiped: ${swipe.card} ${swipe.maskedPan ?? ""}`;
+    dashboard.requestRedraw();
+  });
+  dashboard.draw();
+  return () => dashboard.stop();
+}
+
+function printJsonEvents(devices: SimDevices): () => void {
+  const print = (event: object): void => {
+    process.stdout.write(`${JSON.stringify(event)}\n`);
+  };
+  let displayTimer: NodeJS.Timeout | undefined;
+  devices.display.on("changed", () => {
+    displayTimer ??= setTimeout(() => {
+      displayTimer = undefined;
+      print({ event: "display", lines: devices.display.snapshot().lines });
+    }, DISPLAY_EVENT_COALESCE_MS);
+  });
+  devices.printer.on("receipt", (receipt) => print({ event: "receipt", ...receipt }));
+  devices.printer.on("drawerKick", () => print({ event: "drawer-kick" }));
+  devices.printer.on("malformedDrawerKick", (bytes) => print({ event: "malformed-drawer-kick", hex: bytes.toString("hex") }));
+  devices.cardReader.on("swipe", (swipe) => print({ event: "swipe", ...swipe }));
+  return () => {
+    if (displayTimer !== undefined) clearTimeout(displayTimer);
+  };
+}

@@ -1,0 +1,50 @@
+/** A serial magnetic stripe reader: a swipe sends ISO 7813 track lines to the host. */
+import { EventEmitter } from "node:events";
+import { encodeBadSwipe, encodeSwipe, maskPan } from "../protocols/magstripe/magstripe-tracks.js";
+import { TEST_CARDS, type SwipeCardName } from "../protocols/magstripe/test-cards.js";
+import type { DeviceEmulator } from "./device-emulator.js";
+
+/** What a swipe reports: never the full PAN. */
+export interface SwipeSummary {
+  readonly card: SwipeCardName;
+  readonly maskedPan: string | undefined;
+  readonly bytes: number;
+}
+
+interface CardReaderEvents {
+  swipe: [SwipeSummary];
+  transmit: [Buffer];
+}
+
+export class CardReaderEmulator extends EventEmitter<CardReaderEvents> implements DeviceEmulator {
+  readonly key = "cardReader" as const;
+  private hostBytesIgnored = 0;
+  private swipes = 0;
+
+  /** Readers in keyboard-wedge/serial mode take no commands: bytes from the host are counted and dropped. */
+  receive(bytes: Buffer): void {
+    this.hostBytesIgnored += bytes.length;
+  }
+
+  onTransmit(listener: (bytes: Buffer) => void): () => void {
+    this.on("transmit", listener);
+    return () => this.off("transmit", listener);
+  }
+
+  swipe(card: SwipeCardName = "visa"): SwipeSummary {
+    const bytes = card === "bad" ? encodeBadSwipe() : encodeSwipe(TEST_CARDS[card]);
+    const summary: SwipeSummary = {
+      card,
+      maskedPan: card === "bad" ? undefined : maskPan(TEST_CARDS[card].pan),
+      bytes: bytes.length,
+    };
+    this.swipes += 1;
+    this.emit("transmit", bytes);
+    this.emit("swipe", summary);
+    return summary;
+  }
+
+  snapshot(): { readonly swipes: number; readonly hostBytesIgnored: number } {
+    return { swipes: this.swipes, hostBytesIgnored: this.hostBytesIgnored };
+  }
+}
