@@ -1,0 +1,59 @@
+import { chmodSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { loadConfig, parseConfig } from "../src/config.js";
+
+const valid = {
+  server: { url: "mqtt://127.0.0.1:1883" },
+  register: { storeId: "demo-store", registerId: "demo-reg-1", password: "s3cret" },
+  currency: "JPY",
+  language: "en",
+  storeName: "Demo Store",
+  journalPath: "./data/agent.sqlite",
+  cashierApi: { host: "127.0.0.1", port: 7070 },
+  devices: {
+    display: { path: "/dev/ttyUSB0", baudRate: 9600, model: "epson" },
+    printer: { path: "tcp://127.0.0.1:9100", baudRate: 19200, model: "epson", drawer: true },
+    cardReader: { path: "/dev/ttyUSB2", baudRate: 9600 },
+  },
+};
+
+function writeConfig(value: unknown, mode = 0o600): string {
+  const file = path.join(mkdtempSync(path.join(tmpdir(), "codepay-config-")), "agent.json");
+  writeFileSync(file, typeof value === "string" ? value : JSON.stringify(value));
+  chmodSync(file, mode);
+  return file;
+}
+
+describe("config", () => {
+  it("accepts the contract's example and fills defaults; every device is optional", () => {
+    expect(parseConfig(valid).devices.printer?.drawer).toBe(true);
+    const minimal = parseConfig({ ...valid, devices: undefined, cashierApi: undefined, language: undefined });
+    expect(minimal.cashierApi).toEqual({ host: "127.0.0.1", port: 7070 });
+    expect(minimal.devices).toEqual({});
+  });
+
+  it("names the field that is wrong", () => {
+    const bad = { ...valid, devices: { ...valid.devices, printer: { ...valid.devices.printer, baudRate: "19200" } } };
+    expect(() => parseConfig(bad)).toThrow("devices.printer.baudRate: expected number");
+    expect(() => parseConfig({ ...valid, register: { ...valid.register, password: undefined } })).toThrow("register.password: expected string");
+    expect(() => parseConfig({ ...valid, currency: "XXX" })).toThrow(/^currency: /);
+    expect(() => parseConfig({ ...valid, devices: { display: { path: "COM-nope" } } })).toThrow(/devices\.display\.path: expected a device path/);
+    expect(() => parseConfig({ ...valid, extra: 1 })).toThrow("unknown field extra");
+  });
+
+  it("loads a file, resolves journalPath next to it, and warns when others can read the password", () => {
+    const privateFile = writeConfig(valid, 0o600);
+    const loaded = loadConfig(privateFile);
+    expect(loaded.warnings).toEqual([]);
+    expect(loaded.config.journalPath).toBe(path.join(path.dirname(privateFile), "data/agent.sqlite"));
+    const openFile = writeConfig(valid, 0o644);
+    expect(loadConfig(openFile).warnings[0]).toMatch(/group or others .* chmod 600/);
+  });
+
+  it("reports an unreadable or non-JSON file with a stable code", () => {
+    expect(() => loadConfig("/nonexistent/agent.json")).toThrow(expect.objectContaining({ code: "CONFIG_UNREADABLE" }));
+    expect(() => loadConfig(writeConfig("{not json"))).toThrow(expect.objectContaining({ code: "CONFIG_UNREADABLE" }));
+  });
+});
