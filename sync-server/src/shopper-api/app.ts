@@ -37,7 +37,7 @@ function sendResult<Body>(reply: FastifyReply, result: ShopperResult<Body>): Fas
 }
 
 export function buildShopperApp(deps: ShopperAppDeps) {
-  const app = Fastify({ loggerInstance: deps.logger, bodyLimit: limits.httpBodyBytesMax, disableRequestLogging: false });
+  const app = Fastify({ loggerInstance: deps.logger, bodyLimit: limits.httpBodyBytesMax });
 
   /** Authenticates the phone, validates the body, then runs the operation. */
   function phoneRoute<Schema extends z.ZodType, Body>(

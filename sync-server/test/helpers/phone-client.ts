@@ -1,0 +1,39 @@
+/** A shopper's phone: real HTTP through the carrier gateway with its subscriber credential. */
+import { randomUUID } from "node:crypto";
+
+export interface HttpReply {
+  readonly status: number;
+  readonly body: Record<string, unknown>;
+}
+
+export class PhoneClient {
+  constructor(
+    private readonly gatewayUrl: string,
+    private readonly credential: string,
+  ) {}
+
+  async post(path: string, body: unknown): Promise<HttpReply> {
+    const response = await fetch(new URL(path, this.gatewayUrl), {
+      method: "POST",
+      headers: { authorization: `Bearer ${this.credential}`, "content-type": "application/json" },
+      body: JSON.stringify(body),
+    });
+    return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+  }
+
+  claim(code: string, requestId = randomUUID()): Promise<HttpReply> {
+    return this.post("/api/v1/claims", { requestId, code });
+  }
+
+  approve(paymentId: string, requestId = randomUUID()): Promise<HttpReply> {
+    return this.post(`/api/v1/payments/${paymentId}/approve`, { requestId });
+  }
+
+  decline(paymentId: string, requestId = randomUUID()): Promise<HttpReply> {
+    return this.post(`/api/v1/payments/${paymentId}/decline`, { requestId });
+  }
+}
+
+export function errorCodeOf(reply: HttpReply): unknown {
+  return (reply.body["error"] as { code?: unknown } | undefined)?.code;
+}

@@ -1,0 +1,57 @@
+/** A seeded server on loopback port 0, real SQLite in a temp dir, a clock the test moves by hand. */
+import { createStore, demoSeed, enrollRegister, enrollUser, silentLogger, startServer, topUp, type DemoSeedOutput, type RunningServer } from "../../src/index.js";
+import { makeTempDir } from "./temp-dir.js";
+
+export const START_TIME_MS = Date.UTC(2030, 0, 1, 9, 0, 0);
+
+export interface TestServer {
+  readonly server: RunningServer;
+  readonly dataDir: string;
+  readonly demo: DemoSeedOutput;
+  /** Moves the server's clock. */
+  advance(ms: number): void;
+  now(): number;
+  stop(): Promise<void>;
+}
+
+export async function startTestServer(options: { codeTtlMs?: number; sweepIntervalMs?: number } = {}): Promise<TestServer> {
+  const dir = makeTempDir();
+  const demo = await demoSeed({ dataDir: dir.path });
+  let now = START_TIME_MS;
+  const server = await startServer({
+    dataDir: dir.path,
+    host: "127.0.0.1",
+    ports: { mqtt: 0, shopperApi: 0, gateway: 0 },
+    codeTtlMs: options.codeTtlMs ?? 60_000,
+    clock: () => now,
+    logger: silentLogger(),
+    sweepIntervalMs: options.sweepIntervalMs ?? 50,
+  });
+  return {
+    server,
+    dataDir: dir.path,
+    demo,
+    advance: (ms) => {
+      now += ms;
+    },
+    now: () => now,
+    stop: async () => {
+      await server.stop();
+      dir.remove();
+    },
+  };
+}
+
+/** A second store and register, for cross-register tests. */
+export async function enrollSecondRegister(dataDir: string): Promise<{ storeId: string; registerId: string; password: string }> {
+  await createStore({ dataDir, id: "other-store", name: "Other Store", currency: "JPY" });
+  const enrolled = await enrollRegister({ dataDir, storeId: "other-store", registerId: "other-reg", name: "Other Register" });
+  return { storeId: enrolled.storeId, registerId: enrolled.registerId, password: enrolled.password };
+}
+
+/** A user with little money. */
+export async function enrollPoorUser(dataDir: string, balanceMinor: number): Promise<{ credential: string; userId: string }> {
+  const user = await enrollUser({ dataDir, userId: "poor-user", name: "Poor User", phoneId: "+810000000002" });
+  await topUp({ dataDir, userId: "poor-user", amountMinor: balanceMinor, currency: "JPY", requestId: "poor-topup" });
+  return { credential: user.subscriberCredential, userId: user.userId };
+}
