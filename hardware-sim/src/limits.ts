@@ -2,6 +2,11 @@
 
 /** A command being assembled never grows past this: the decoder drops bytes and resyncs instead. */
 export const frameBytesMax = 8192;
+/**
+ * A length-prefixed payload (raster image, US ( / GS ( function data) is skipped without
+ * buffering; a declared length above this is treated as garbage and resynced instead.
+ */
+export const payloadSkipBytesMax = 1_048_576;
 /** Device -> host bytes queued for a simulated port that nobody reads yet (a UART would overrun). */
 export const receiveQueueBytesMax = 65_536;
 /** Receipts kept by the printer emulator; older ones are dropped first. */

@@ -14,6 +14,8 @@ export type ParseStep<Command> =
 export interface FramedDecoderOptions<Command> {
   readonly parseOne: (bytes: Buffer) => ParseStep<Command>;
   readonly frameBytesMax: number;
+  /** Longest payload a command may declare for skipping; beyond it the command is treated as garbage. */
+  readonly payloadSkipBytesMax: number;
   /** The command reported when bytes had to be dropped to resync. */
   readonly resyncCommand: (droppedBytes: number) => Command;
 }
@@ -44,11 +46,16 @@ export class FramedDecoder<Command> {
         droppedBytes += 1;
         continue;
       }
+      const skip = step.skipAfter ?? 0;
+      if (skip > this.options.payloadSkipBytesMax) {
+        offset += 1; // an absurd declared length: garbage, not a command
+        droppedBytes += 1;
+        continue;
+      }
       if (droppedBytes > 0) commands.push(this.options.resyncCommand(droppedBytes));
       droppedBytes = 0;
       commands.push(step.command);
       offset += step.length;
-      const skip = step.skipAfter ?? 0;
       if (skip > 0) {
         const available = Math.min(skip, bytes.length - offset);
         offset += available;

@@ -4,7 +4,7 @@
  * command the model does not care about never desynchronises the text that follows.
  */
 import { FramedDecoder } from "../framed-decoder.js";
-import { frameBytesMax } from "../../limits.js";
+import { frameBytesMax, payloadSkipBytesMax } from "../../limits.js";
 import type { PrinterCommand } from "./printer-commands.js";
 import { command, unknown, type Step } from "./escpos-parse-helpers.js";
 import { parseEscCommand } from "./escpos-esc.js";
@@ -46,6 +46,7 @@ export function createEscPosDecoder(): FramedDecoder<PrinterCommand> {
   return new FramedDecoder<PrinterCommand>({
     parseOne: parsePrinterCommand,
     frameBytesMax,
+    payloadSkipBytesMax,
     resyncCommand: (droppedBytes) => ({ type: "resync", droppedBytes }),
   });
 }

@@ -3,7 +3,7 @@
  * written from the DM-D command reference. Pure: bytes in, DisplayCommand values out.
  */
 import { FramedDecoder, type ParseStep } from "../framed-decoder.js";
-import { frameBytesMax } from "../../limits.js";
+import { frameBytesMax, payloadSkipBytesMax } from "../../limits.js";
 import type { DisplayCommand } from "./display-commands.js";
 
 const ESC = 0x1b;
@@ -107,6 +107,7 @@ export function createEpsonDisplayDecoder(): FramedDecoder<DisplayCommand> {
   return new FramedDecoder<DisplayCommand>({
     parseOne: parseDisplayCommand,
     frameBytesMax,
+    payloadSkipBytesMax,
     resyncCommand: (droppedBytes) => ({ type: "resync", droppedBytes }),
   });
 }
