@@ -11,6 +11,7 @@ import type { CreatePayment, RegisterRequest, ServerMessage } from "@codepay/syn
 
 export interface StandInServer {
   readonly url: string;
+  readonly broker: Aedes;
   readonly requests: RegisterRequest[];
   readonly presence: Array<{ registerId: string; state: string }>;
   /** When false, requests are recorded but not answered. */
@@ -30,6 +31,7 @@ export async function startStandInServer(): Promise<StandInServer> {
   const client: MqttClient = await mqtt.connectAsync(url, { clientId: "stand-in-server", protocolVersion: 4, reconnectPeriod: 0 });
   const server: StandInServer = {
     url,
+    broker,
     requests: [],
     presence: [],
     answering: true,
