@@ -3,7 +3,7 @@
  * payment, read the code off the simulated display, claim and approve it as the phone, wait
  * for `approved`, and find the receipt naming the payment with its amount on the simulated printer.
  */
-import { randomUUID } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { formatMoney, isCurrencyCode } from "@codepay/sync-server/protocol";
 import { scenarioPollIntervalMs, scenarioStepTimeoutMs } from "../limits.js";
 import { SimPhone } from "../phone/sim-phone.js";
@@ -83,7 +83,8 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioSum
 }
 
 async function runOnePayment(context: Context, index: number): Promise<PaymentRunResult> {
-  const paymentId = randomUUID();
+  // Short enough that "PAYMENT <id>" fits one 42-column line (node-thermal-printer word-wraps longer ones).
+  const paymentId = `sim-${randomBytes(8).toString("hex")}`;
   const started = Date.now();
   let code: string | undefined;
   try {
@@ -163,7 +164,7 @@ async function waitForReceipt(context: Context, payment: CashierPayment): Promis
   const outcome = await pollUntil<ReceiptSummary>(async () => {
     const printer = await requestJson("GET", `${context.options.simUrl}/api/printer`, undefined, context.timeoutMs);
     const parsed = printer.ok ? PrinterResponseSchema.safeParse(printer.json) : undefined;
-    const receipt = parsed?.success ? parsed.data.receipts.find((r) => r.text.includes(`PAYMENT ${payment.paymentId}`)) : undefined;
+    const receipt = parsed?.success ? parsed.data.receipts.find((r) => namesPayment(r.text, payment.paymentId)) : undefined;
     if (receipt === undefined) return undefined;
     const totalLine = receipt.text.split("\n").find((line) => line.includes("TOTAL"));
     if (totalLine === undefined || !totalLine.includes(amountText)) return { failure: `receipt has no "TOTAL ... ${amountText}" line` };
@@ -172,4 +173,9 @@ async function waitForReceipt(context: Context, payment: CashierPayment): Promis
   }, `the receipt for ${payment.paymentId}`, context.timeoutMs, context.intervalMs);
   if (!outcome.ok) throw new StepFailure("receipt", outcome.message);
   return outcome.value;
+}
+
+/** "PAYMENT <id>", allowing the printer (or the library) to have wrapped it onto the next line. */
+function namesPayment(receiptText: string, paymentId: string): boolean {
+  return receiptText.split(/\s+/).some((word, index, words) => word === paymentId && words[index - 1] === "PAYMENT");
 }
