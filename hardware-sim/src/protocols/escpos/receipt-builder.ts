@@ -53,8 +53,6 @@ export interface ReceiptBuilderState {
   readonly qr: readonly string[];
   readonly storedQrData: string | undefined;
   readonly drawerKicks: number;
-  /** Kicks that arrived after the last cut and before new content: they belong to the last receipt. */
-  readonly drawerKicksAfterCut: number;
   readonly malformedDrawerKicks: number;
   readonly unknownCommands: number;
 }
@@ -68,7 +66,7 @@ const DEFAULT_MODES: PrintModes = {
 export function initialReceiptBuilder(): ReceiptBuilderState {
   return {
     modes: DEFAULT_MODES, line: undefined, lines: [], qr: [], storedQrData: undefined,
-    drawerKicks: 0, drawerKicksAfterCut: 0, malformedDrawerKicks: 0, unknownCommands: 0,
+    drawerKicks: 0, malformedDrawerKicks: 0, unknownCommands: 0,
   };
 }
 
@@ -143,7 +141,7 @@ function appendLine(state: ReceiptBuilderState, line: ReceiptLine): ReceiptBuild
   // Blank lines before any content are paper feed, not part of a receipt.
   if (line.text.trim() === "" && state.lines.length === 0 && state.qr.length === 0) return { ...state, line: undefined };
   const lines = state.lines.length >= receiptLinesMax ? state.lines.slice(1) : state.lines;
-  return { ...state, line: undefined, lines: [...lines, line], drawerKicksAfterCut: 0 };
+  return { ...state, line: undefined, lines: [...lines, line] };
 }
 
 /** LF: print the line in the buffer, or an empty line. */
@@ -163,7 +161,7 @@ function feedLines(state: ReceiptBuilderState, lines: number): ReceiptBuilderSta
 function printQr(state: ReceiptBuilderState): ReceiptBuilderState {
   if (state.storedQrData === undefined || state.qr.length >= receiptQrCodesMax) return state;
   const flushed = state.line === undefined ? state : printLine(state);
-  return { ...flushed, qr: [...flushed.qr, state.storedQrData], drawerKicksAfterCut: 0 };
+  return { ...flushed, qr: [...flushed.qr, state.storedQrData] };
 }
 
 function hasContent(state: ReceiptBuilderState): boolean {
@@ -178,7 +176,7 @@ function cut(state: ReceiptBuilderState): ApplyResult {
   const receipt: Receipt = {
     text: lines.map((line) => line.text).join("\n"), lines, qr: flushed.qr, cut: true, drawerKicks: flushed.drawerKicks,
   };
-  return { state: { ...flushed, line: undefined, lines: [], qr: [], drawerKicks: 0, drawerKicksAfterCut: 0 }, closedReceipt: receipt };
+  return { state: { ...flushed, line: undefined, lines: [], qr: [], drawerKicks: 0 }, closedReceipt: receipt };
 }
 
 function trimTrailingBlankLines(lines: readonly ReceiptLine[]): readonly ReceiptLine[] {
@@ -189,7 +187,7 @@ function trimTrailingBlankLines(lines: readonly ReceiptLine[]): readonly Receipt
 
 /** A kick after a cut (and before new content) is counted on the receipt just cut. */
 function kickDrawer(state: ReceiptBuilderState): ApplyResult {
-  if (!hasContent(state)) return { state: { ...state, drawerKicksAfterCut: state.drawerKicksAfterCut + 1 }, kicksForPreviousReceipt: 1 };
+  if (!hasContent(state)) return { state, kicksForPreviousReceipt: 1 };
   return { state: { ...state, drawerKicks: state.drawerKicks + 1 } };
 }
 
