@@ -35,18 +35,25 @@ export interface RunningAgent {
   stop(): Promise<void>;
 }
 
+/** Builds a driver for each configured device; unconfigured ones are undefined. Nothing is opened yet. */
+function createDevices(config: AgentConfig, binding: SerialBinding | undefined, logger: Logger) {
+  const deviceLogger = (device: string): Logger => logger.child({ device });
+  const transportFor = (device: string, settings: { path: string; baudRate: number }) =>
+    openTransport({ path: settings.path, baudRate: settings.baudRate, binding, logger: deviceLogger(device) });
+  const { display, printer, cardReader } = config.devices;
+  return {
+    display: display && new EpsonPoleDisplay(transportFor("display", display), deviceLogger("display")),
+    printer: printer && new EscPosReceiptPrinter(transportFor("printer", printer), { drawer: printer.drawer }, deviceLogger("printer")),
+    cardReader: cardReader && new SerialCardReader(transportFor("cardReader", cardReader), deviceLogger("cardReader")),
+  };
+}
+
 export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Promise<RunningAgent> {
   const clock = deps.clock ?? systemClock;
   const logger = deps.logger ?? createLogger();
   const journal = Journal.open(config.journalPath);
 
-  const deviceLogger = (device: string): Logger => logger.child({ device });
-  const transportFor = (device: string, settings: { path: string; baudRate: number }) =>
-    openTransport({ path: settings.path, baudRate: settings.baudRate, binding: deps.binding, logger: deviceLogger(device) });
-  const { display: displayConfig, printer: printerConfig, cardReader: cardReaderConfig } = config.devices;
-  const display = displayConfig && new EpsonPoleDisplay(transportFor("display", displayConfig), deviceLogger("display"));
-  const printer = printerConfig && new EscPosReceiptPrinter(transportFor("printer", printerConfig), { drawer: printerConfig.drawer }, deviceLogger("printer"));
-  const cardReader = cardReaderConfig && new SerialCardReader(transportFor("cardReader", cardReaderConfig), deviceLogger("cardReader"));
+  const { display, printer, cardReader } = createDevices(config, deps.binding, logger);
   const devices: Record<string, Device | undefined> = { display, printer, cardReader };
 
   let runtime: PaymentRuntime | undefined;

@@ -24,5 +24,3 @@ export class AgentError extends Error {
     this.code = code;
   }
 }
-
-export type Result<T, C extends string = AgentErrorCode> = { ok: true; value: T } | { ok: false; code: C; message: string };
