@@ -21,15 +21,15 @@ export class PhoneClient {
     return { status: response.status, body: (await response.json()) as Record<string, unknown> };
   }
 
-  claim(code: string, requestId = randomUUID()): Promise<HttpReply> {
+  claim(code: string, requestId: string = randomUUID()): Promise<HttpReply> {
     return this.post("/api/v1/claims", { requestId, code });
   }
 
-  approve(paymentId: string, requestId = randomUUID()): Promise<HttpReply> {
+  approve(paymentId: string, requestId: string = randomUUID()): Promise<HttpReply> {
     return this.post(`/api/v1/payments/${paymentId}/approve`, { requestId });
   }
 
-  decline(paymentId: string, requestId = randomUUID()): Promise<HttpReply> {
+  decline(paymentId: string, requestId: string = randomUUID()): Promise<HttpReply> {
     return this.post(`/api/v1/payments/${paymentId}/decline`, { requestId });
   }
 }
