@@ -1,6 +1,7 @@
 /**
  * `codepay-sim scenario --payments N [--cashier-api URL] [--sim URL] [--gateway URL]
  *   [--credential C] [--demo ./data/demo.json] [--amount 1200]`
+ * --show also draws the pole display as the shopper saw it and the decoded receipt.
  * Flags win over data/demo.json. --amount is in minor units (1200 JPY, 1234 = EUR 12.34).
  */
 import { parseArgs } from "node:util";
@@ -15,6 +16,19 @@ function formatResult(result: PaymentRunResult): string {
   return `${index} FAIL  code ${code} ${latency}  ${result.paymentId}  ${result.failedStep}: ${result.message}`;
 }
 
+/** The display and the receipt of one payment, boxed, for people watching `npm start`. */
+function showResult(result: PaymentRunResult): string {
+  const box = (title: string, lines: readonly string[]): string => {
+    const width = Math.max(title.length, ...lines.map((line) => line.length));
+    const rule = `+${"-".repeat(width + 2)}+`;
+    return [`  ${title}`, `  ${rule}`, ...lines.map((line) => `  | ${line.padEnd(width)} |`), `  ${rule}`].join("\n");
+  };
+  const parts: string[] = [];
+  if (result.screen !== undefined) parts.push(box("pole display (what the shopper reads)", result.screen));
+  if (result.receiptText !== undefined) parts.push(box("receipt (decoded from the printer's ESC/POS bytes)", result.receiptText.split("\n")));
+  return parts.length === 0 ? "" : `${parts.join("\n")}\n`;
+}
+
 export async function scenarioCommand(argv: string[]): Promise<number> {
   const { values } = parseArgs({
     args: argv,
@@ -26,6 +40,7 @@ export async function scenarioCommand(argv: string[]): Promise<number> {
       credential: { type: "string" },
       demo: { type: "string", default: "./data/demo.json" },
       amount: { type: "string", default: "1200" },
+      show: { type: "boolean", default: false },
     },
     strict: true,
   });
@@ -41,7 +56,7 @@ export async function scenarioCommand(argv: string[]): Promise<number> {
   if (subscriberCredential === undefined) return usage(`no --credential and no subscriberCredential in ${values.demo}`);
   const summary = await runScenario({
     cashierApiUrl, simUrl, gatewayUrl, subscriberCredential, payments, amountMinor,
-    onResult: (result) => process.stdout.write(`${formatResult(result)}\n`),
+    onResult: (result) => process.stdout.write(`${values.show ? showResult(result) : ""}${formatResult(result)}\n`),
   });
   process.stdout.write(
     `${summary.passed} passed, ${summary.failed} failed; total ${(summary.totalMs / 1000).toFixed(2)} s, mean latency ${Math.round(summary.meanLatencyMs)} ms\n`,

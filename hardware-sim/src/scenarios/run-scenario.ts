@@ -35,6 +35,10 @@ export interface PaymentRunResult {
   readonly code?: string;
   readonly failedStep?: ScenarioStep;
   readonly message?: string;
+  /** The pole display's two lines when the code was read off it. */
+  readonly screen?: readonly string[];
+  /** The decoded receipt, lines joined by newlines. */
+  readonly receiptText?: string;
 }
 
 export interface ScenarioSummary {
@@ -89,12 +93,13 @@ async function runOnePayment(context: Context, index: number): Promise<PaymentRu
   let code: string | undefined;
   try {
     const payment = await createPayment(context, paymentId);
-    code = await waitForCodeOnDisplay(context, paymentId);
+    const shown = await waitForCodeOnDisplay(context, paymentId);
+    code = shown.code;
     context.lastCode = code;
     await claimAndApprove(context, paymentId, code);
     await waitForApproved(context, paymentId);
-    await waitForReceipt(context, payment);
-    return { index, paymentId, ok: true, latencyMs: Date.now() - started, code };
+    const receipt = await waitForReceipt(context, payment);
+    return { index, paymentId, ok: true, latencyMs: Date.now() - started, code, screen: shown.screen, receiptText: receipt.text };
   } catch (error) {
     const step = error instanceof StepFailure ? error.step : "create";
     const message = error instanceof Error ? error.message : String(error);
@@ -121,16 +126,18 @@ async function getPayment(context: Context, paymentId: string): Promise<CashierP
 }
 
 /** The code on line 2 that belongs to this payment: it equals payment.code when the agent reports one. */
-async function waitForCodeOnDisplay(context: Context, paymentId: string): Promise<string> {
-  const outcome = await pollUntil<string>(async () => {
+async function waitForCodeOnDisplay(context: Context, paymentId: string): Promise<{ code: string; screen: readonly string[] }> {
+  const outcome = await pollUntil<{ code: string; screen: readonly string[] }>(async () => {
     const display = await requestJson("GET", `${context.options.simUrl}/api/display`, undefined, context.timeoutMs);
     const parsed = display.ok ? DisplayResponseSchema.safeParse(display.json) : undefined;
-    const shown = parsed?.success ? codeOnDisplay(parsed.data.lines[1]) : undefined;
+    if (parsed === undefined || !parsed.success) return undefined;
+    const screen = parsed.data.lines;
+    const shown = codeOnDisplay(screen[1]);
     if (shown === undefined) return undefined;
     const payment = await getPayment(context, paymentId);
     if (payment !== undefined && FINAL_FAILURE_STATES.includes(payment.state)) return { failure: `payment ${payment.state}` };
     const expected = payment?.code?.replace(/[\s-]/g, "");
-    if (expected !== undefined ? shown === expected : shown !== context.lastCode) return { value: shown };
+    if (expected !== undefined ? shown === expected : shown !== context.lastCode) return { value: { code: shown, screen } };
     return undefined;
   }, "the code on the display", context.timeoutMs, context.intervalMs);
   if (!outcome.ok) throw new StepFailure("code-on-display", outcome.message);
