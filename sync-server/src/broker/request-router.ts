@@ -25,6 +25,12 @@ function dispatch(context: SettlementContext, from: RegisterAddress, request: Re
       return handlePaymentStatus(context, from, request);
     case "result.ack":
       return handleResultAck(context, from, request);
+    case "payment.card":
+    case "payment.void":
+    case "refund.create":
+    case "report.request":
+      // In the protocol for the settlement-core and device-layer work; refused cleanly until then.
+      return Promise.resolve(requestError("MALFORMED_MESSAGE", `${request.type} is not supported by this server yet`, request.requestId));
   }
 }
 

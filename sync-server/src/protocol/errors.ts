@@ -29,6 +29,21 @@ export const ERROR_CODES = [
   "CODE_ALLOCATION_FAILED", // could not find a free code (space exhausted)
   "SERVER_UNAVAILABLE", // cashier API: the line to the server is down
   "INTERNAL", // a bug: logged with details on the server, nothing changed
+  // Settlement core and device layer (issues 3 and 4):
+  "CARD_UNKNOWN", // no user has enrolled this card (its keyed hash)
+  "CARD_EXPIRED", // the card's expiry date has passed
+  "CARD_READ_FAILED", // agent: a swipe that failed its checks (sentinel, Luhn, tracks disagree)
+  "VOID_NOT_ALLOWED", // only an approved payment of an open period can be voided
+  "REFUND_EXCEEDS_ORIGINAL", // refunds and voids of a payment may not exceed its amount
+  "PERIOD_CLOSED", // the register's day (Z report) is closed for this payment
+  "PIN_REQUIRED", // above the PIN threshold the shopper must enter their PIN
+  "PIN_WRONG", // the PIN does not match
+  "PHONE_LOCKED", // too many failed attempts from this phone: wait and retry
+  "STORE_LOCKED", // too many wrong codes against this store: wait and retry
+  "REGISTER_DISABLED", // an operator disabled this register
+  "PAIRING_CODE_INVALID", // unknown, used or expired pairing code
+  "SANDBOX_FORCED", // sandbox mode: a magic amount forced this outcome
+  "SERVER_TIMEOUT", // the server did not answer in time (agent side)
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

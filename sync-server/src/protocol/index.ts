@@ -5,3 +5,4 @@ export * from "./errors.js";
 export * from "./messages.js";
 export * from "./payment-code.js";
 export * from "./shopper-api.js";
+export * from "./pairing.js";

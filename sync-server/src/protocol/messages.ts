@@ -59,23 +59,82 @@ export const ResultAckSchema = z.object({
   resultId: ClientIdSchema,
 });
 
+/**
+ * A card swipe pays from the card owner's account. The agent never sends the PAN or track data:
+ * only a keyed hash (HMAC-SHA256 with the deployment's card key, hex), the last 4 digits and the expiry.
+ * The server answers with `payment.state` (approved, or declined with CARD_UNKNOWN / CARD_EXPIRED /
+ * INSUFFICIENT_FUNDS) and settles through the same ledger path as a code payment.
+ */
+export const CardPaymentSchema = z.object({
+  ...requestBase,
+  type: z.literal("payment.card"),
+  paymentId: ClientIdSchema,
+  amount: MoneySchema,
+  card: z.object({
+    token: z.string().regex(/^[0-9a-f]{64}$/, "must be 64 lowercase hex characters (HMAC-SHA256)"),
+    last4: z.string().regex(/^\d{4}$/),
+    /** YYMM as on the track. */
+    expiry: z.string().regex(/^\d{4}$/),
+  }),
+  lines: z.array(ReceiptLineSchema).max(100).optional(),
+});
+
+/** Void: reverse a whole approved payment before its period closes. Answered with `payment.state` (state voided). */
+export const VoidPaymentSchema = z.object({
+  ...requestBase,
+  type: z.literal("payment.void"),
+  paymentId: ClientIdSchema,
+});
+
+/** Refund part or all of an approved payment; `refundId` is made by the register. Answered with `refund.result`. */
+export const RefundRequestSchema = z.object({
+  ...requestBase,
+  type: z.literal("refund.create"),
+  refundId: ClientIdSchema,
+  paymentId: ClientIdSchema,
+  amount: MoneySchema,
+});
+
+/** X report (running totals) or Z report (closes the register's period). Answered with `report`. A repeated Z requestId returns the same report. */
+export const ReportRequestSchema = z.object({
+  ...requestBase,
+  type: z.literal("report.request"),
+  kind: z.enum(["x", "z"]),
+});
+
 export const RegisterRequestSchema = z.discriminatedUnion("type", [
   CreatePaymentSchema,
   CancelPaymentSchema,
   PaymentStatusRequestSchema,
   ResultAckSchema,
+  CardPaymentSchema,
+  VoidPaymentSchema,
+  RefundRequestSchema,
+  ReportRequestSchema,
 ]);
 
 export type CreatePayment = z.infer<typeof CreatePaymentSchema>;
 export type CancelPayment = z.infer<typeof CancelPaymentSchema>;
 export type PaymentStatusRequest = z.infer<typeof PaymentStatusRequestSchema>;
 export type ResultAck = z.infer<typeof ResultAckSchema>;
+export type CardPayment = z.infer<typeof CardPaymentSchema>;
+export type VoidPayment = z.infer<typeof VoidPaymentSchema>;
+export type RefundRequest = z.infer<typeof RefundRequestSchema>;
+export type ReportRequest = z.infer<typeof ReportRequestSchema>;
 export type RegisterRequest = z.infer<typeof RegisterRequestSchema>;
 
-/** Where a payment stands on the server. pending -> claimed -> approved | declined; pending|claimed -> expired | cancelled. */
-export const PAYMENT_STATES = ["pending", "claimed", "approved", "declined", "expired", "cancelled"] as const;
+/**
+ * Where a payment stands on the server. pending -> claimed -> approved | declined;
+ * pending|claimed -> expired | cancelled; approved -> voided (reversed in full before the period closes).
+ * Refunds do not change the state; they are their own records (`refund.result`).
+ */
+export const PAYMENT_STATES = ["pending", "claimed", "approved", "declined", "expired", "cancelled", "voided"] as const;
 export type PaymentState = (typeof PAYMENT_STATES)[number];
-export const FINAL_PAYMENT_STATES: readonly PaymentState[] = ["approved", "declined", "expired", "cancelled"];
+export const FINAL_PAYMENT_STATES: readonly PaymentState[] = ["approved", "declined", "expired", "cancelled", "voided"];
+
+/** How a payment was paid: a phone code or an enrolled card. */
+export const TENDERS = ["code", "card"] as const;
+export type Tender = (typeof TENDERS)[number];
 
 export function isFinalPaymentState(state: PaymentState): boolean {
   return FINAL_PAYMENT_STATES.includes(state);
@@ -114,6 +173,51 @@ export const PaymentStateSchema = z.object({
   reference: z.string().optional(),
   /** Epoch milliseconds of the last state change. */
   updatedAt: z.number().int(),
+  /** Absent means "code" (the only tender before card payments). */
+  tender: z.enum(TENDERS).optional(),
+  /** Card payments: the last 4 digits, for the receipt. Never more. */
+  cardLast4: z.string().regex(/^\d{4}$/).optional(),
+});
+
+/** Reply to `refund.create`. A refused refund is an `error` reply instead (REFUND_EXCEEDS_ORIGINAL, ...). */
+export const RefundResultSchema = z.object({
+  v: z.literal(PROTOCOL_VERSION),
+  type: z.literal("refund.result"),
+  inReplyTo: ClientIdSchema,
+  refundId: ClientIdSchema,
+  paymentId: ClientIdSchema,
+  amount: MoneySchema,
+  /** All refunds and voids of this payment so far, including this one. */
+  reversedTotalMinor: z.number().int().nonnegative(),
+  reference: z.string(),
+  updatedAt: z.number().int(),
+});
+
+const CountAndMinorSchema = z.object({ count: z.number().int().nonnegative(), minor: z.number().int().nonnegative() });
+
+/** Reply to `report.request`: totals of one register's period, per currency and tender. */
+export const ReportSchema = z.object({
+  v: z.literal(PROTOCOL_VERSION),
+  type: z.literal("report"),
+  inReplyTo: ClientIdSchema,
+  kind: z.enum(["x", "z"]),
+  registerId: z.string(),
+  storeId: z.string(),
+  /** Sequence number of the period (1, 2, ...); a Z report closes it and the next period opens. */
+  periodNumber: z.number().int().positive(),
+  openedAt: z.number().int(),
+  /** Only on Z reports. */
+  closedAt: z.number().int().optional(),
+  totals: z.array(
+    z.object({
+      currency: MoneySchema.shape.currency,
+      tender: z.enum(TENDERS),
+      payments: CountAndMinorSchema,
+      voids: CountAndMinorSchema,
+      refunds: CountAndMinorSchema,
+      netMinor: z.number().int(),
+    }),
+  ),
 });
 
 /** A request the server refused: it changed nothing. */
@@ -129,11 +233,15 @@ export const ServerMessageSchema = z.discriminatedUnion("type", [
   PaymentIssuedSchema,
   PaymentStateSchema,
   RequestErrorSchema,
+  RefundResultSchema,
+  ReportSchema,
 ]);
 
 export type PaymentIssued = z.infer<typeof PaymentIssuedSchema>;
 export type PaymentStateMessage = z.infer<typeof PaymentStateSchema>;
 export type RequestError = z.infer<typeof RequestErrorSchema>;
+export type RefundResult = z.infer<typeof RefundResultSchema>;
+export type Report = z.infer<typeof ReportSchema>;
 export type ServerMessage = z.infer<typeof ServerMessageSchema>;
 
 /** Presence on `.../status`, retained. The register publishes online; its last will publishes offline. */

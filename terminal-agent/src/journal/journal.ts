@@ -84,7 +84,7 @@ export class Journal {
     );
     this.#db.transaction(() => {
       upsert.run(toRow(payment));
-      for (const { request, topic } of outbox) queue.run(request.requestId, request.paymentId, request.type, topic, JSON.stringify(request), now);
+      for (const { request, topic } of outbox) queue.run(request.requestId, "paymentId" in request ? request.paymentId : null, request.type, topic, JSON.stringify(request), now);
     })();
   }
 
