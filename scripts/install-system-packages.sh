@@ -3,12 +3,13 @@
 # developer machine, run it once with root (or sudo). Only missing packages are installed.
 #
 #   socat            pseudo-terminal pairs: the agent's real serialport streams meet the simulated devices
-#
-# Later issues add: mosquitto mosquitto-clients (foreign MQTT clients, external broker),
-# postgresql (the PostgreSQL suite), redis-server, chromium (browser tests).
+#   postgresql       a throwaway PostgreSQL on loopback: the ledger suite runs on it as well as on SQLite
+#   chromium         the browser playwright-core drives for the page tests (never a browser download)
+#   mosquitto, mosquitto-clients
+#                    a broker and MQTT clients nobody here wrote: isolation tests, external-broker deployment
 set -euo pipefail
 
-packages=(socat)
+packages=(socat postgresql chromium mosquitto mosquitto-clients)
 
 missing=()
 for pkg in "${packages[@]}"; do
