@@ -1,0 +1,264 @@
+/**
+ * `npm run bench`: completed code payments per second on one sync-server process.
+ *
+ * Starts `codepay-server serve` on a fresh data directory (synchronous=FULL), seeds a store, R registers
+ * and P shoppers, then drives it with simulated registers (real mqtt.js clients speaking the protocol,
+ * no serial) and simulated phones (real HTTP through the carrier gateway). Each register runs one
+ * payment after another: create -> code -> a phone claims and approves -> the pushed result arrives ->
+ * acknowledged. The same run measures the physical floor (raw aedes QoS 1 round trip, one FULL commit)
+ * and ends with the ledger check.
+ *
+ *   npm run bench -- [--registers 32] [--phones 32] [--duration-s 30] [--warmup-s 3] [--rate-per-s N] [--json]
+ */
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { createStore, enrollRegister, enrollUser, topUp } from "@codepay/sync-server";
+import { SimPhone } from "../phone/sim-phone.js";
+import { SimRegister } from "../register/sim-register.js";
+import { LatencySamples, round } from "./latency-stats.js";
+import { measureFloor, type FloorFigures } from "./physical-floor.js";
+
+const repositoryRoot = resolve(fileURLToPath(new URL("../../../", import.meta.url)));
+const serverBin = join(repositoryRoot, "sync-server/bin/codepay-server.js");
+const STORE_ID = "bench-store";
+const CURRENCY = "JPY";
+const AMOUNT_MINOR = 100;
+
+interface BenchOptions {
+  readonly registers: number;
+  readonly phones: number;
+  readonly durationS: number;
+  readonly warmupS: number;
+  readonly ratePerS: number | undefined;
+  readonly json: boolean;
+}
+
+interface Seeded {
+  readonly registers: { registerId: string; password: string }[];
+  readonly credentials: string[];
+}
+
+interface Listening {
+  mqtt: string;
+  gateway: string;
+}
+
+function parseOptions(argv: string[]): BenchOptions {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      registers: { type: "string", default: "32" },
+      phones: { type: "string", default: "32" },
+      "duration-s": { type: "string", default: "30" },
+      "warmup-s": { type: "string", default: "3" },
+      "rate-per-s": { type: "string" },
+      json: { type: "boolean", default: false },
+    },
+    strict: true,
+  });
+  const positive = (name: string, text: string): number => {
+    const value = Number(text);
+    if (!Number.isFinite(value) || value <= 0) throw new Error(`--${name} must be a positive number`);
+    return value;
+  };
+  return {
+    registers: Math.floor(positive("registers", values.registers)),
+    phones: Math.floor(positive("phones", values.phones)),
+    durationS: positive("duration-s", values["duration-s"]),
+    warmupS: Math.max(0, Number(values["warmup-s"])),
+    ratePerS: values["rate-per-s"] === undefined ? undefined : positive("rate-per-s", values["rate-per-s"]),
+    json: values.json,
+  };
+}
+
+async function seed(dataDir: string, options: BenchOptions): Promise<Seeded> {
+  await createStore({ dataDir, id: STORE_ID, name: "Bench Store", currency: CURRENCY });
+  const registers: Seeded["registers"] = [];
+  for (let index = 0; index < options.registers; index += 1) {
+    const enrolled = await enrollRegister({ dataDir, storeId: STORE_ID, registerId: `bench-reg-${index}`, name: `Register ${index}` });
+    registers.push({ registerId: enrolled.registerId, password: enrolled.password });
+  }
+  const credentials: string[] = [];
+  for (let index = 0; index < options.phones; index += 1) {
+    const userId = `bench-user-${index}`;
+    const phoneId = `+8190${String(index).padStart(8, "0")}`;
+    const user = await enrollUser({ dataDir, userId, name: `Shopper ${index}`, phoneId });
+    await topUp({ dataDir, userId, amountMinor: 1_000_000_000, currency: CURRENCY, requestId: `bench-topup-${index}` });
+    credentials.push(user.subscriberCredential);
+  }
+  return { registers, credentials };
+}
+
+async function startServerProcess(dataDir: string): Promise<{ child: ChildProcess; listening: Listening }> {
+  // CODEPAY_BENCH_SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the server process.
+  const nodeArgs = (process.env.CODEPAY_BENCH_SERVER_NODE_ARGS ?? "").split(" ").filter((arg) => arg !== "");
+  const child = spawn(
+    process.execPath,
+    [...nodeArgs, serverBin, "serve", "--data-dir", dataDir, "--mqtt-port", "0", "--http-port", "0", "--gateway-port", "0"],
+    { env: { ...process.env, CODEPAY_LOG_LEVEL: "warn" }, stdio: ["ignore", "pipe", "inherit"] },
+  );
+  const listening = await new Promise<Listening>((resolvePromise, reject) => {
+    createInterface({ input: child.stdout! }).on("line", (line) => {
+      if (line.includes('"listening"')) resolvePromise(JSON.parse(line) as Listening);
+    });
+    child.once("exit", (code) => reject(new Error(`server exited (${code}) before listening`)));
+  });
+  return { child, listening };
+}
+
+/** Spaces payment starts evenly across all registers when a target rate is set. */
+class StartPacer {
+  private nextAtMs = performance.now();
+  constructor(private readonly ratePerS: number | undefined) {}
+  async wait(): Promise<void> {
+    if (this.ratePerS === undefined) return;
+    const at = this.nextAtMs;
+    this.nextAtMs = Math.max(this.nextAtMs, performance.now()) + 1000 / this.ratePerS;
+    const delayMs = at - performance.now();
+    if (delayMs > 0) await new Promise((done) => setTimeout(done, delayMs));
+  }
+}
+
+interface RunFigures {
+  completed: number;
+  failed: number;
+  firstError: string | undefined;
+  requestToCode: LatencySamples;
+  approveToResult: LatencySamples;
+  measuredS: number;
+}
+
+async function drive(listening: Listening, seeded: Seeded, options: BenchOptions): Promise<RunFigures> {
+  const registers = seeded.registers.map(
+    (r) => new SimRegister({ mqttUrl: listening.mqtt, storeId: STORE_ID, registerId: r.registerId, password: r.password }),
+  );
+  await Promise.all(registers.map((register) => register.connect()));
+  const phones = seeded.credentials.map((credential) => new SimPhone({ gatewayUrl: listening.gateway, subscriberCredential: credential }));
+  const figures: RunFigures = {
+    completed: 0, failed: 0, firstError: undefined,
+    requestToCode: new LatencySamples(), approveToResult: new LatencySamples(), measuredS: options.durationS,
+  };
+  const startedMs = performance.now();
+  const measureFromMs = startedMs + options.warmupS * 1000;
+  const endMs = measureFromMs + options.durationS * 1000;
+  const pacer = new StartPacer(options.ratePerS);
+  let sequence = 0;
+
+  const worker = async (register: SimRegister, index: number): Promise<void> => {
+    const phone = phones[index % phones.length]!;
+    while (performance.now() < endMs) {
+      await pacer.wait();
+      const paymentId = `bench-${index}-${(sequence += 1)}`;
+      const t0 = performance.now();
+      try {
+        const issued = await register.createPayment(paymentId, { minor: AMOUNT_MINOR, currency: CURRENCY });
+        const t1 = performance.now();
+        const result = register.waitForResult(paymentId);
+        const claim = await phone.claim(issued.code);
+        if (!claim.ok) throw new Error(`claim: ${claim.code} ${claim.message}`);
+        const approveAt = performance.now();
+        const approval = await phone.approve(paymentId);
+        if (!approval.ok) throw new Error(`approve: ${approval.code} ${approval.message}`);
+        const state = await result;
+        const t2 = performance.now();
+        if (state.state !== "approved") throw new Error(`result ${state.state}`);
+        if (t0 >= measureFromMs && t2 <= endMs) {
+          figures.completed += 1;
+          figures.requestToCode.add(t1 - t0);
+          figures.approveToResult.add(t2 - approveAt);
+        }
+      } catch (error) {
+        figures.failed += 1;
+        figures.firstError ??= error instanceof Error ? error.message : String(error);
+      }
+    }
+  };
+  await Promise.all(registers.map((register, index) => worker(register, index)));
+  await Promise.all(registers.map((register) => register.stop()));
+  return figures;
+}
+
+function verifyLedger(dataDir: string): { ok: boolean; detail: string } {
+  const verify = spawnSync(process.execPath, [serverBin, "admin", "verify", "--json", "--data-dir", dataDir], { encoding: "utf8" });
+  if (verify.status === 0) return { ok: true, detail: "admin verify passed" };
+  if (!/unknown|usage/i.test(verify.stderr)) return { ok: false, detail: `admin verify: ${verify.stdout || verify.stderr}` };
+  // Before `admin verify` exists: every currency must still sum to zero.
+  const balances = spawnSync(process.execPath, [serverBin, "admin", "balances", "--json", "--data-dir", dataDir], { encoding: "utf8" });
+  const totals = (JSON.parse(balances.stdout) as { totals: Record<string, number> }).totals;
+  const ok = Object.values(totals).every((sum) => sum === 0);
+  return { ok, detail: `balances sum to zero per currency: ${ok}` };
+}
+
+function report(options: BenchOptions, figures: RunFigures, floor: FloorFigures, ledger: { ok: boolean; detail: string }): void {
+  const result = {
+    payments_per_s: round(figures.completed / figures.measuredS, 1),
+    request_to_code_p50_ms: round(figures.requestToCode.percentile(50)),
+    request_to_code_p99_ms: round(figures.requestToCode.percentile(99)),
+    approve_to_result_p50_ms: round(figures.approveToResult.percentile(50)),
+    approve_to_result_p99_ms: round(figures.approveToResult.percentile(99)),
+    mqtt_rtt_p50_ms: round(floor.mqttRttP50Ms, 3),
+    mqtt_rtt_p99_ms: round(floor.mqttRttP99Ms, 3),
+    commit_ms: round(floor.commitMs, 3),
+    commit_p99_ms: round(floor.commitP99Ms, 3),
+    registers: options.registers,
+    phones: options.phones,
+    duration_s: options.durationS,
+    rate_target_per_s: options.ratePerS ?? null,
+    completed: figures.completed,
+    failed: figures.failed,
+    first_error: figures.firstError ?? null,
+    ledger_ok: ledger.ok,
+  };
+  if (options.json) {
+    process.stdout.write(`${JSON.stringify(result)}\n`);
+    return;
+  }
+  const rows: [string, string][] = [
+    ["completed payments / s", String(result.payments_per_s)],
+    ["request -> code at register p50 / p99", `${result.request_to_code_p50_ms} / ${result.request_to_code_p99_ms} ms`],
+    ["approve -> result at register p50 / p99", `${result.approve_to_result_p50_ms} / ${result.approve_to_result_p99_ms} ms`],
+    ["floor: raw aedes QoS 1 round trip p50 / p99", `${result.mqtt_rtt_p50_ms} / ${result.mqtt_rtt_p99_ms} ms`],
+    ["floor: one SQLite FULL commit p50 / p99", `${result.commit_ms} / ${result.commit_p99_ms} ms`],
+    ["registers / phones / measured", `${options.registers} / ${options.phones} / ${options.durationS} s`],
+    ["completed / failed", `${figures.completed} / ${figures.failed}${figures.firstError ? ` (first: ${figures.firstError})` : ""}`],
+    ["ledger", ledger.detail],
+  ];
+  const width = Math.max(...rows.map(([label]) => label.length));
+  for (const [label, value] of rows) process.stdout.write(`${label.padEnd(width)}  ${value}\n`);
+}
+
+async function main(): Promise<number> {
+  const options = parseOptions(process.argv.slice(2));
+  const dataDir = await mkdtemp(join(tmpdir(), "codepay-bench-"));
+  let server: ChildProcess | undefined;
+  try {
+    const seeded = await seed(dataDir, options);
+    const started = await startServerProcess(dataDir);
+    server = started.child;
+    const figures = await drive(started.listening, seeded, options);
+    const exited = new Promise((done) => server!.once("exit", done));
+    server.kill("SIGTERM");
+    await exited;
+    server = undefined;
+    const floor = await measureFloor();
+    const ledger = verifyLedger(dataDir);
+    report(options, figures, floor, ledger);
+    return ledger.ok && figures.completed > 0 ? 0 : 1;
+  } finally {
+    server?.kill("SIGKILL");
+    await rm(dataDir, { recursive: true, force: true });
+  }
+}
+
+main().then(
+  (code) => (process.exitCode = code),
+  (error: unknown) => {
+    process.stderr.write(`bench: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exitCode = 1;
+  },
+);
