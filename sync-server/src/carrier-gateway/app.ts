@@ -12,6 +12,7 @@ import { limits } from "../limits.js";
 import type { Logger } from "../logger.js";
 import { PHONE_ASSERTION_HEADER, errorBody } from "../protocol/index.js";
 import { httpStatusFor } from "../shopper-api/http-status.js";
+import { registerPagePassThrough } from "../shopper-page/gateway-pass-through.js";
 import type { CarrierKey } from "./carrier-keys.js";
 import { newAssertionNonce, signPhoneAssertion } from "./phone-assertion.js";
 
@@ -58,6 +59,7 @@ export function buildGatewayApp(deps: GatewayAppDeps) {
     return reply.send(body);
   }
 
+  registerPagePassThrough(app, deps.shopperApiUrl); // the shopper page is public; the API needs a credential
   app.all("/*", forward);
   app.setErrorHandler((error: { statusCode?: number; message?: string }, request, reply) => {
     const status = error.statusCode ?? 500;

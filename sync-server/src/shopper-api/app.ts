@@ -19,6 +19,7 @@ import type { PhoneRow } from "../db/repositories/users.js";
 import type { SettlementContext } from "../settlement/context.js";
 import { approvePayment, claimCode, declinePayment, type ShopperResult } from "../settlement/shopper-requests.js";
 import { httpStatusFor } from "./http-status.js";
+import { registerShopperPage } from "../shopper-page/shopper-page.js";
 import type { PhoneAuthenticator } from "./phone-authentication.js";
 
 export interface ShopperAppDeps {
@@ -80,6 +81,7 @@ export function buildShopperApp(deps: ShopperAppDeps) {
     }),
   );
 
+  registerShopperPage(app, { codeLength: deps.settlement.codeRandomDigits + 1 });
   app.setNotFoundHandler((request, reply) => sendError(reply, "NOT_FOUND", `no route ${request.method} ${request.url}`));
   app.setErrorHandler((error: { statusCode?: number; message?: string }, request, reply) => {
     const status = error.statusCode ?? 500;

@@ -1,0 +1,60 @@
+/**
+ * The page's code-entry module is plain JavaScript (no build step), so it repeats the Damm table.
+ * These tests load that very file and hold it to the protocol's TypeScript.
+ */
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { dammCheckDigit, groupCode, hasValidCheckDigit, withCheckDigit } from "../../src/protocol/index.js";
+
+interface CodeEntryModule {
+  dammCheckDigit(digits: string): number;
+  hasValidCheckDigit(code: string): boolean;
+  digitsOf(text: string, lengthMax: number): string;
+  groupDigits(digits: string, codeLength: number): string;
+  codeFeedback(digits: string, codeLength: number): { state: "empty" | "partial" | "valid" | "typo"; missing: number };
+}
+
+const page = (await import(new URL("../../public/shopper/code-entry.js", import.meta.url).href)) as CodeEntryModule;
+const digitStrings = fc.string({ unit: fc.constantFrom(..."0123456789"), minLength: 1, maxLength: 12 });
+
+describe("the shopper page's code entry (public/shopper/code-entry.js)", () => {
+  it("computes the same Damm check digit as the protocol for any digits", () => {
+    fc.assert(fc.property(digitStrings, (digits) => page.dammCheckDigit(digits) === dammCheckDigit(digits)));
+    expect(page.dammCheckDigit("572")).toBe(4); // Damm's worked example: 572 -> 5724
+  });
+
+  it("accepts exactly the codes the protocol accepts", () => {
+    fc.assert(fc.property(digitStrings, (digits) => page.hasValidCheckDigit(digits) === hasValidCheckDigit(digits)));
+    fc.assert(fc.property(digitStrings, (digits) => page.hasValidCheckDigit(withCheckDigit(digits))));
+  });
+
+  it("flags every single-digit typo and adjacent swap of a valid code", () => {
+    fc.assert(
+      fc.property(digitStrings, fc.nat(), fc.integer({ min: 1, max: 9 }), (digits, at, delta) => {
+        const code = withCheckDigit(digits);
+        const index = at % code.length;
+        const typo = code.slice(0, index) + String((Number(code[index]) + delta) % 10) + code.slice(index + 1);
+        expect(page.codeFeedback(typo, code.length).state).toBe("typo");
+        const swapAt = at % (code.length - 1);
+        if (code[swapAt] !== code[swapAt + 1]) {
+          const swapped = code.slice(0, swapAt) + code[swapAt + 1] + code[swapAt] + code.slice(swapAt + 2);
+          expect(page.codeFeedback(swapped, code.length).state).toBe("typo");
+        }
+      }),
+    );
+  });
+
+  it("groups a whole code like the pole display, and a partial one where its break will be", () => {
+    fc.assert(fc.property(digitStrings, (digits) => page.groupDigits(withCheckDigit(digits), digits.length + 1) === groupCode(withCheckDigit(digits))));
+    expect(page.groupDigits("4829", 7)).toBe("482 9");
+    expect(page.groupDigits("48", 7)).toBe("48");
+  });
+
+  it("reports empty, partial, valid and typo as the shopper types", () => {
+    expect(page.codeFeedback("", 7)).toEqual({ state: "empty", missing: 7 });
+    expect(page.codeFeedback("48291", 7)).toEqual({ state: "partial", missing: 2 });
+    const code = withCheckDigit("482913");
+    expect(page.codeFeedback(code, 7).state).toBe("valid");
+    expect(page.digitsOf(" 482-9x137 99", 7)).toBe("4829137");
+  });
+});
