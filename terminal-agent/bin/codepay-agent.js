@@ -1,2 +1,19 @@
 #!/usr/bin/env node
-import "../dist/cli.js";
+// libuv decides on io_uring when the event loop starts, before any JavaScript runs, and with it
+// Node 20 can fail to reopen a serial port after an unplug ("Cannot lock port"). So the agent always
+// runs with UV_USE_IO_URING=0: when it is not set, run this same command once more with it set.
+import { spawn } from "node:child_process";
+import { constants } from "node:os";
+
+if (process.env.UV_USE_IO_URING === "0") {
+  await import("../dist/cli.js");
+} else {
+  // Own process group, so a terminal's Ctrl-C reaches the agent once (forwarded below), not twice.
+  const child = spawn(process.execPath, [...process.execArgv, ...process.argv.slice(1)], {
+    stdio: "inherit",
+    detached: true,
+    env: { ...process.env, UV_USE_IO_URING: "0" },
+  });
+  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"]) process.on(signal, () => child.kill(signal));
+  child.on("exit", (code, signal) => process.exit(code ?? 128 + (signal ? constants.signals[signal] : 1)));
+}

@@ -19,7 +19,7 @@ describe("card reader", () => {
     const { logger, text } = captureLogger();
     const reader = new SerialCardReader(openTransport({ path: "/dev/ttyMSR", baudRate: 9600, binding: serial.binding, logger }), logger);
     const swipes: unknown[] = [];
-    reader.on("swipe", (summary) => swipes.push(summary));
+    reader.on("data", (summary) => swipes.push(summary));
     reader.start();
     await waitFor(() => reader.status === "online", "reader online");
     // CR LF, a bare CR and a bare LF all end a line
@@ -40,7 +40,7 @@ describe("card reader", () => {
     const { logger, text } = captureLogger();
     const reader = new SerialCardReader(openTransport({ path: "/dev/ttyMSR2", baudRate: 9600, binding: serial.binding, logger }), logger);
     const swipes: unknown[] = [];
-    reader.on("swipe", (summary) => swipes.push(summary));
+    reader.on("data", (summary) => swipes.push(summary));
     reader.start();
     await waitFor(() => reader.status === "online", "reader online");
     serial.last("/dev/ttyMSR2").emitData("9".repeat(600));

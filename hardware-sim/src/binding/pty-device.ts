@@ -4,7 +4,7 @@
  * The emulator opens `<name>-device` with the real SerialPort; the agent opens `<name>-host`.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, rmSync } from "node:fs";
 import { setTimeout as delay } from "node:timers/promises";
 import { join } from "node:path";
 import { SerialPort } from "serialport";
@@ -27,13 +27,48 @@ export interface PtyDevice {
   readonly devicePath: string;
   readonly socatPid: number | undefined;
   stop(): Promise<void>;
+  /** Pulls the cable: socat exits and the host end's reads fail, as an unplugged USB adapter's do. */
+  unplug(): Promise<void>;
+  /** Plugs it back in: a new socat pair on the same link paths (stable paths, like /dev/serial/by-id). */
+  replug(): Promise<void>;
 }
 
 export async function startPtyDevice(options: PtyDeviceOptions): Promise<PtyDevice> {
-  const socatPath = findTool("socat");
-  if (socatPath === undefined) throw new Error("socat not installed; install with scripts/install-system-packages.sh");
   const devicePath = join(options.directory, `${options.name}-device`);
   const hostPath = join(options.directory, `${options.name}-host`);
+  let current: Plugged | undefined = await plugIn(options, devicePath, hostPath);
+  return {
+    hostPath, devicePath,
+    get socatPid() {
+      return current?.socat.pid;
+    },
+    async stop() {
+      const plugged = current;
+      current = undefined;
+      await plugged?.unplug();
+    },
+    async unplug() {
+      const plugged = current;
+      current = undefined;
+      await plugged?.unplug();
+    },
+    async replug() {
+      if (current === undefined) current = await plugIn(options, devicePath, hostPath);
+    },
+  };
+}
+
+interface Plugged {
+  readonly socat: ChildProcess;
+  unplug(): Promise<void>;
+}
+
+/** One socat pair with the emulator on its device end; unplug() kills socat, so the host end's reads fail (EIO). */
+async function plugIn(options: PtyDeviceOptions, devicePath: string, hostPath: string): Promise<Plugged> {
+  const socatPath = findTool("socat");
+  if (socatPath === undefined) throw new Error("socat not installed; install with scripts/install-system-packages.sh");
+  // A link left by a socat that was killed hard would look like a ready device.
+  for (const path of [devicePath, hostPath]) rmSync(path, { force: true });
   const socat = spawn(socatPath, ["-d", "-d", `pty,raw,echo=0,link=${devicePath}`, `pty,raw,echo=0,link=${hostPath}`], {
     stdio: ["ignore", "ignore", "pipe"],
   });
@@ -47,8 +82,8 @@ export async function startPtyDevice(options: PtyDeviceOptions): Promise<PtyDevi
     await new Promise<void>((resolve, reject) => port.open((error) => (error ? reject(error) : resolve())));
     const detach = attachEmulator(port, options);
     return {
-      hostPath, devicePath, socatPid: socat.pid,
-      async stop() {
+      socat,
+      async unplug() {
         detach();
         await closePort(port);
         await stopProcess(socat);

@@ -15,6 +15,10 @@ class CanceledError extends Error {
   }
 }
 
+function enxio(): Error {
+  return Object.assign(new Error("ENXIO: no such device or address"), { code: "ENXIO" });
+}
+
 export function completeOpenOptions(options: OpenOptions): Required<OpenOptions> {
   return {
     dataBits: 8, lock: true, stopBits: 1, parity: "none", rtscts: false, xon: false, xoff: false, xany: false, hupcl: true,
@@ -40,6 +44,7 @@ export class SimPort implements BindingPortInterface {
   private readonly detach: () => void;
   /** Bytes the emulator sent while nobody read them and the queue was full (UART overrun). */
   overrunBytes = 0;
+  private disconnected = false;
 
   constructor(
     options: OpenOptions,
@@ -55,6 +60,7 @@ export class SimPort implements BindingPortInterface {
   }
 
   async close(): Promise<void> {
+    if (this.disconnected) return;
     if (!this.isOpen) throw new Error("Port is not open");
     this.isOpen = false;
     this.detach();
@@ -66,7 +72,22 @@ export class SimPort implements BindingPortInterface {
     this.onClose();
   }
 
+  /** The cable is pulled: a pending read fails with a non-cancel error, as an unplugged tty does (ENXIO). */
+  disconnect(): void {
+    if (!this.isOpen) return;
+    this.isOpen = false;
+    this.disconnected = true;
+    this.detach();
+    this.toDevice.stop();
+    this.fromDevice.stop();
+    const pending = this.pendingRead;
+    this.pendingRead = undefined;
+    this.onClose();
+    pending?.reject(enxio());
+  }
+
   read(buffer: Buffer, offset: number, length: number): Promise<{ buffer: Buffer; bytesRead: number }> {
+    if (this.disconnected) return Promise.reject(enxio());
     if (!this.isOpen) return Promise.reject(new CanceledError("Port is not open"));
     if (this.pendingRead !== undefined) return Promise.reject(new Error("A read is already pending"));
     return new Promise((resolve, reject) => {
@@ -76,6 +97,7 @@ export class SimPort implements BindingPortInterface {
   }
 
   async write(buffer: Buffer): Promise<void> {
+    if (this.disconnected) throw enxio();
     if (!this.isOpen) throw new CanceledError("Port is not open");
     this.toDevice.send(Buffer.from(buffer));
   }

@@ -39,11 +39,17 @@ export interface SimDevices {
   /** Only for the in-process transport: pass it as `binding` to SerialPort. */
   readonly binding: SimBinding | undefined;
   stop(): Promise<void>;
+  /** Pulls a device's cable (pty: socat exits; tcp: sockets dropped; in-process: reads fail with ENXIO). */
+  unplug(key: DeviceKey): Promise<void>;
+  /** Plugs it back in on the same path. */
+  replug(key: DeviceKey): Promise<void>;
 }
 
 interface Started {
   readonly path: string;
   stop(): Promise<void>;
+  unplug(): Promise<void>;
+  replug(): Promise<void>;
 }
 
 export async function startDevices(options: StartDevicesOptions): Promise<SimDevices> {
@@ -59,7 +65,11 @@ export async function startDevices(options: StartDevicesOptions): Promise<SimDev
       Object.fromEntries(DEVICE_KEYS.map((key) => [paths[key], emulators[key]])),
       { baudPacing },
     );
-    return { transport: "in-process", paths, ...emulators, binding, stop: async () => {} };
+    return {
+      transport: "in-process", paths, ...emulators, binding, stop: async () => {},
+      unplug: async (key) => binding.unplug(paths[key]),
+      replug: async (key) => binding.replug(paths[key]),
+    };
   }
   const started: Partial<Record<DeviceKey, Started>> = {};
   const stopAll = async (): Promise<void> => {
@@ -73,7 +83,11 @@ export async function startDevices(options: StartDevicesOptions): Promise<SimDev
     throw error;
   }
   const paths = mapDevices((key) => started[key]!.path);
-  return { transport: options.transport, paths, ...emulators, binding: undefined, stop: stopAll };
+  return {
+    transport: options.transport, paths, ...emulators, binding: undefined, stop: stopAll,
+    unplug: (key) => started[key]!.unplug(),
+    replug: (key) => started[key]!.replug(),
+  };
 }
 
 async function startOne(key: DeviceKey, emulator: DeviceEmulator, options: StartDevicesOptions, baudPacing: boolean): Promise<Started> {
@@ -82,10 +96,10 @@ async function startOne(key: DeviceKey, emulator: DeviceEmulator, options: Start
     const device = await startPtyDevice({
       emulator, directory: options.directory ?? DEFAULT_PTY_DIRECTORY, name: DEVICE_FILE_NAMES[key], baudRate, baudPacing,
     });
-    return { path: device.hostPath, stop: () => device.stop() };
+    return { path: device.hostPath, stop: () => device.stop(), unplug: () => device.unplug(), replug: () => device.replug() };
   }
   const device = await startTcpDevice({ emulator, port: options.tcpPorts?.[key] ?? 0, baudRate, baudPacing });
-  return { path: device.url, stop: () => device.stop() };
+  return { path: device.url, stop: () => device.stop(), unplug: () => device.unplug(), replug: () => device.replug() };
 }
 
 function mapDevices(pathOf: (key: DeviceKey) => string): DevicePaths {

@@ -20,6 +20,7 @@ export class CardReaderEmulator extends EventEmitter<CardReaderEvents> implement
   readonly key = "cardReader" as const;
   private hostBytesIgnored = 0;
   private swipes = 0;
+  private rawBytesSent = 0;
 
   /** Readers in keyboard-wedge/serial mode take no commands: bytes from the host are counted and dropped. */
   receive(bytes: Buffer): void {
@@ -44,7 +45,13 @@ export class CardReaderEmulator extends EventEmitter<CardReaderEvents> implement
     return summary;
   }
 
-  snapshot(): { readonly swipes: number; readonly hostBytesIgnored: number } {
-    return { swipes: this.swipes, hostBytesIgnored: this.hostBytesIgnored };
+  /** Raw bytes on the line: noise, half a swipe, a reader in another framing mode. Counted, never decoded. */
+  sendRaw(bytes: Buffer): void {
+    this.rawBytesSent += bytes.length;
+    this.emit("transmit", Buffer.from(bytes));
+  }
+
+  snapshot(): { readonly swipes: number; readonly hostBytesIgnored: number; readonly rawBytesSent: number } {
+    return { swipes: this.swipes, hostBytesIgnored: this.hostBytesIgnored, rawBytesSent: this.rawBytesSent };
   }
 }

@@ -3,44 +3,34 @@
  * The raw line (PAN, track data) never leaves this file: not in logs, events or errors (PCI DSS).
  * Full card handling (track assembly, Luhn, LRC) is a later issue.
  */
-import { EventEmitter } from "node:events";
 import { ReadlineParser } from "@serialport/parser-readline";
 import type { Logger } from "pino";
 import { cardLineBytesMax } from "../core/limits.js";
 import { describeCardLine, summarizeCardLine } from "../protocols/magstripe/mask.js";
 import type { CardLineSummary } from "../protocols/magstripe/mask.js";
-import type { CardReader } from "./device.js";
-import type { DeviceStatus, Transport } from "./transport.js";
+import { PosDevice } from "./pos-device.js";
+import type { Transport } from "./transport.js";
 
 const CR = 0x0d;
 const LF = 0x0a;
 
-export class SerialCardReader extends EventEmitter implements CardReader {
-  #parser = this.#newParser();
+export class SerialCardReader extends PosDevice<CardLineSummary> {
+  #parser: ReadlineParser | undefined;
   #bytesSinceLine = 0;
 
-  constructor(
-    private readonly transport: Transport,
-    private readonly logger: Logger,
-  ) {
-    super();
-    transport.on("data", (bytes) => this.#receive(bytes));
-    // A fresh parser per connection: a half line from before an unplug is garbage.
-    transport.on("status", (status) => {
-      if (status === "online") this.#reset();
-    });
+  constructor(transport: Transport, logger: Logger) {
+    super("cardReader", transport, logger);
   }
 
-  get status(): DeviceStatus {
-    return this.transport.status;
+  protected onReady(): void {}
+
+  // A fresh parser per connection: a half line from before an unplug is garbage.
+  protected resetInput(): void {
+    this.#reset();
   }
 
-  start(): void {
-    this.transport.start();
-  }
-
-  stop(): Promise<void> {
-    return this.transport.stop();
+  protected receive(bytes: Buffer): void {
+    this.#receive(bytes);
   }
 
   #newParser(): ReadlineParser {
@@ -51,7 +41,7 @@ export class SerialCardReader extends EventEmitter implements CardReader {
   }
 
   #reset(): void {
-    this.#parser.removeAllListeners("data");
+    this.#parser?.removeAllListeners("data");
     this.#parser = this.#newParser();
     this.#bytesSinceLine = 0;
   }
@@ -68,13 +58,13 @@ export class SerialCardReader extends EventEmitter implements CardReader {
       this.#reset();
       return;
     }
-    this.#parser.write(folded);
+    (this.#parser ??= this.#newParser()).write(folded);
   }
 
   #line(line: string): void {
     if (line.trim().length === 0) return;
     const summary: CardLineSummary = summarizeCardLine(line);
     this.logger.info({ kind: summary.kind, ...(summary.last4 ? { last4: summary.last4 } : {}) }, describeCardLine(summary));
-    this.emit("swipe", summary);
+    this.emit("data", summary);
   }
 }

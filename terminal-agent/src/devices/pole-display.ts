@@ -8,9 +8,10 @@ import type { ScreenLines } from "../core/screens.js";
 import { blankFrame, encodeUpdate, initialize, normalizeFrame } from "../protocols/pole-display/epson.js";
 import type { Frame } from "../protocols/pole-display/epson.js";
 import type { PoleDisplay } from "./device.js";
-import type { DeviceStatus, Transport } from "./transport.js";
+import { PosDevice } from "./pos-device.js";
+import type { Transport } from "./transport.js";
 
-export class EpsonPoleDisplay implements PoleDisplay {
+export class EpsonPoleDisplay extends PosDevice<never> implements PoleDisplay {
   /** What the device shows; undefined when unknown (never opened, reconnected, or a write failed): re-initialize. */
   #shown: Frame | undefined;
   #wanted: Frame = blankFrame();
@@ -18,28 +19,20 @@ export class EpsonPoleDisplay implements PoleDisplay {
   #flushAgain = false;
   #idle: Promise<void> = Promise.resolve();
 
-  constructor(
-    private readonly transport: Transport,
-    private readonly logger: Logger,
-  ) {
-    transport.on("status", (status) => {
-      if (status !== "online") return;
-      this.#shown = undefined; // a reopened display may have been power-cycled
-      this.#flush();
-    });
+  constructor(transport: Transport, logger: Logger) {
+    super("display", transport, logger);
   }
 
-  get status(): DeviceStatus {
-    return this.transport.status;
+  protected resetInput(): void {
+    // A display sends nothing; a reopened one may have been power-cycled, so its screen is unknown.
+    this.#shown = undefined;
   }
 
-  start(): void {
-    this.transport.start();
-  }
+  protected receive(): void {}
 
-  async stop(): Promise<void> {
-    await this.#idle;
-    await this.transport.stop();
+  protected onReady(): void {
+    this.#shown = undefined;
+    this.#flush();
   }
 
   show(lines: ScreenLines): void {
@@ -48,7 +41,7 @@ export class EpsonPoleDisplay implements PoleDisplay {
   }
 
   /** Resolves when every show() so far has been written (or failed); for tests and orderly stop. */
-  whenIdle(): Promise<void> {
+  override whenIdle(): Promise<void> {
     return this.#idle;
   }
 
@@ -58,15 +51,17 @@ export class EpsonPoleDisplay implements PoleDisplay {
       return;
     }
     this.#flushing = true;
+    this.setState("busy");
     this.#idle = this.#drain().finally(() => {
       this.#flushing = false;
+      if (this.state === "busy") this.setState("idle");
     });
   }
 
   async #drain(): Promise<void> {
     do {
       this.#flushAgain = false;
-      if (this.transport.status !== "online") return;
+      if (this.transport.status !== "online" || !this.enabled) return;
       const target = this.#wanted;
       const bytes =
         this.#shown === undefined ? Buffer.concat([initialize(), encodeUpdate(blankFrame(), target)]) : encodeUpdate(this.#shown, target);
@@ -74,6 +69,7 @@ export class EpsonPoleDisplay implements PoleDisplay {
       try {
         await this.transport.write(bytes);
         this.#shown = target;
+        this.emit("outputComplete", { outputId: "screen" });
       } catch (error) {
         this.#shown = undefined;
         this.logger.warn({ err: (error as Error).message }, "display write failed");

@@ -7,31 +7,26 @@ import { DRAWER_KICK } from "../protocols/escpos/drawer-kick.js";
 import { buildReceipt } from "../protocols/escpos/receipt.js";
 import type { ReceiptData } from "../protocols/escpos/receipt.js";
 import type { ReceiptPrinter } from "./device.js";
-import type { DeviceStatus, Transport } from "./transport.js";
+import { PosDevice } from "./pos-device.js";
+import type { Transport } from "./transport.js";
 
 export interface EscPosPrinterOptions {
   /** Wire a cash drawer to the printer's drawer port (DK connector). */
   readonly drawer: boolean;
 }
 
-export class EscPosReceiptPrinter implements ReceiptPrinter {
+export class EscPosReceiptPrinter extends PosDevice<never> implements ReceiptPrinter {
   constructor(
-    private readonly transport: Transport,
+    transport: Transport,
     private readonly options: EscPosPrinterOptions,
-    private readonly logger: Logger,
-  ) {}
-
-  get status(): DeviceStatus {
-    return this.transport.status;
+    logger: Logger,
+  ) {
+    super("printer", transport, logger);
   }
 
-  start(): void {
-    this.transport.start();
-  }
-
-  stop(): Promise<void> {
-    return this.transport.stop();
-  }
+  protected resetInput(): void {}
+  protected receive(): void {}
+  protected onReady(): void {}
 
   async print(receipt: ReceiptData): Promise<void> {
     const bytes = buildReceipt(receipt);

@@ -29,7 +29,12 @@ export interface ConnectionHandlers {
 export type Connect = (handlers: ConnectionHandlers) => Promise<Connection>;
 
 export interface TransportEvents {
+  /** Bytes of the current connection only: bytes of a connection that is gone are dropped. */
   data: [bytes: Buffer];
+  /**
+   * `online` is emitted before the first byte of a new connection, so a listener that starts a fresh
+   * parser on `online` never feeds a half line from before an unplug into it.
+   */
   status: [status: DeviceStatus];
 }
 
@@ -66,6 +71,8 @@ export class ReconnectingTransport extends EventEmitter<TransportEvents> impleme
   #writeChain: Promise<void> = Promise.resolve();
   #writesQueued = 0;
   #started = false;
+  /** Bumped on every open attempt and every loss: data carrying an older generation is stale. */
+  #generation = 0;
 
   constructor(
     readonly path: string,
@@ -91,6 +98,7 @@ export class ReconnectingTransport extends EventEmitter<TransportEvents> impleme
     clearTimeout(this.#retryTimer);
     const connection = this.#connection;
     this.#connection = undefined;
+    this.#generation++;
     this.#setStatus("stopped");
     await connection?.close().catch((error: unknown) => this.logger.warn({ err: error }, "device close failed"));
   }
@@ -128,9 +136,12 @@ export class ReconnectingTransport extends EventEmitter<TransportEvents> impleme
   async #open(): Promise<void> {
     if (!this.#started) return;
     let opened: Connection | undefined;
+    const generation = ++this.#generation;
     try {
       const connection = await this.connect({
-        onData: (bytes) => this.emit("data", bytes),
+        onData: (bytes) => {
+          if (generation === this.#generation && this.#status === "online") this.emit("data", bytes);
+        },
         onClose: (error) => {
           if (opened !== undefined && opened === this.#connection) this.#lost(error);
         },
@@ -153,6 +164,7 @@ export class ReconnectingTransport extends EventEmitter<TransportEvents> impleme
   #lost(error?: Error): void {
     if (!this.#started) return;
     this.#connection = undefined;
+    this.#generation++;
     this.logger.warn({ path: this.path, err: error?.message, disconnected: (error as { disconnected?: boolean } | undefined)?.disconnected === true }, "device offline");
     this.#setStatus("offline");
     this.#scheduleReopen();
