@@ -5,7 +5,7 @@
  */
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { AdminError } from "./admin/admin-error.js";
-import { balances, createStore, enrollRegister, enrollUser, listPayments, topUp } from "./admin/admin-commands.js";
+import { balances, createStore, enrollRegister, enrollUser, listPayments, topUp, verify } from "./admin/admin-commands.js";
 import { demoSeed } from "./admin/demo-seed.js";
 import { createLogger } from "./logger.js";
 import { isCurrencyCode, parseMajorAmount } from "./protocol/index.js";
@@ -31,6 +31,7 @@ const USAGE = `usage:
   codepay-server admin balances
   codepay-server admin payments [--limit 50]
   codepay-server admin demo-seed
+  codepay-server admin verify          (exit 1 naming each violated invariant)
 every admin command takes --data-dir DIR (default ./data) and --json`;
 
 type Options = NonNullable<ParseArgsConfig["options"]>;
@@ -181,6 +182,16 @@ async function admin(args: string[], io: CliIo): Promise<number> {
         result.payments.map((p) => `${p.paymentId} ${p.registerId} ${p.state.padEnd(9)} ${p.amount.currency} ${p.amount.minor} code ${p.code}${p.reference ? ` ref ${p.reference}` : ""}`).join("\n"),
       );
       return 0;
+    }
+    case "verify": {
+      const { values } = parse(rest, {});
+      const report = await verify({ dataDir: dataDir(values, io) });
+      print(io, values["json"] === true, report, () =>
+        report.ok
+          ? `ledger OK: ${Object.entries(report.checked).map(([k, v]) => `${v} ${k}`).join(", ")}`
+          : report.violations.map((v) => `VIOLATION ${v.code}: ${v.message}`).join("\n"),
+      );
+      return report.ok ? 0 : 1;
     }
     case "demo-seed": {
       const { values } = parse(rest, { "mqtt-url": { type: "string" } });

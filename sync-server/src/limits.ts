@@ -36,4 +36,10 @@ export const limits = {
   shutdownGraceMs: 5_000,
   /** SQLite waits this long for another process's write lock. */
   sqliteBusyTimeoutMs: 5_000,
+  /** PostgreSQL connections one server process (or admin command) opens at most. */
+  postgresPoolConnectionsMax: 10,
+  /** A pairing code works this long after `admin register pair`. */
+  pairingCodeTtlMs: 10 * 60_000,
+  /** Pending payments of one store given fresh codes in one rotation. */
+  codeRotationBatchMax: 100,
 } as const;

@@ -3,7 +3,8 @@
  * in-process). Each opens the database, does one thing, and closes it; safe while `serve` runs
  * (SQLite WAL).
  */
-import { openDatabase, inTransaction, type Db } from "../db/database.js";
+import { dialectOf, openDatabase, inTransaction, type Db } from "../db/database.js";
+import { verifyLedger, type VerifyReport } from "../ledger/verify.js";
 import { ensureAccount, findAccount, listAccounts, postTransfer } from "../db/repositories/accounts.js";
 import { findIdempotencyRecord, insertIdempotencyRecord } from "../db/repositories/idempotency.js";
 import { listPaymentsNewestFirst } from "../db/repositories/payments.js";
@@ -273,4 +274,12 @@ export async function listPayments(input: { readonly dataDir: string; readonly l
 /** Reads an account balance (tests and the demo use it). */
 export async function accountBalance(input: { dataDir: string; kind: "user" | "store" | "system"; ownerId: string; currency: string }): Promise<number | undefined> {
   return withDatabase(input.dataDir, async (db) => (await findAccount(db, input.kind, input.ownerId, input.currency))?.balanceMinor);
+}
+
+/** Checks every ledger invariant in one consistent snapshot (`admin verify`). */
+export async function verify(input: { readonly dataDir: string }): Promise<VerifyReport> {
+  return withDatabase(input.dataDir, (db) => {
+    const transaction = dialectOf(db) === "postgres" ? db.transaction().setIsolationLevel("repeatable read") : db.transaction();
+    return transaction.execute((tx) => verifyLedger(tx));
+  });
 }

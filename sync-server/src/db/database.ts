@@ -1,7 +1,8 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import BetterSqlite3 from "better-sqlite3";
-import { Kysely, SqliteDialect, type Transaction } from "kysely";
+import { Kysely, PostgresAdapter, PostgresDialect, SqliteDialect, type Transaction } from "kysely";
+import pg from "pg";
 import { limits } from "../limits.js";
 import { migrateToLatest } from "./migrations.js";
 import type { DatabaseSchema } from "./schema.js";
@@ -10,25 +11,68 @@ export type Db = Kysely<DatabaseSchema>;
 export type Tx = Transaction<DatabaseSchema>;
 /** Repositories take either the database or an open transaction. */
 export type Queryable = Db | Tx;
+export type Dialect = "sqlite" | "postgres";
 
 export const DATABASE_FILE_NAME = "codepay.sqlite";
+/** PostgreSQL's type id of BIGINT (INT8). */
+const PG_INT8_OID = 20;
 
 export function databasePath(dataDir: string): string {
   return join(dataDir, DATABASE_FILE_NAME);
 }
 
+/** Which database a Kysely instance (or a transaction of it) talks to. */
+export function dialectOf(db: Kysely<unknown> | Queryable): Dialect {
+  return db.getExecutor().adapter instanceof PostgresAdapter ? "postgres" : "sqlite";
+}
+
+export interface DatabaseLocation {
+  readonly dataDir: string;
+  /** postgres://... selects PostgreSQL; absent means `<dataDir>/codepay.sqlite`. */
+  readonly databaseUrl?: string | undefined;
+}
+
 /**
- * Opens `<dataDir>/codepay.sqlite` and migrates it. WAL lets the admin CLI work while `serve` runs;
- * synchronous=FULL because a payment server must not lose a commit on power loss (DESIGN-NOTES).
+ * The database URL in effect: an explicit one, else `DATABASE_URL` from the environment (the one
+ * place the server reads it, so `serve`, every admin command and the tests agree).
  */
-export async function openDatabase(dataDir: string): Promise<Db> {
+export function effectiveDatabaseUrl(explicit?: string): string | undefined {
+  const url = explicit ?? process.env["DATABASE_URL"];
+  return url === undefined || url === "" ? undefined : url;
+}
+
+function openSqlite(dataDir: string): Db {
   mkdirSync(dataDir, { recursive: true });
   const sqlite = new BetterSqlite3(databasePath(dataDir));
   sqlite.pragma("journal_mode = WAL");
   sqlite.pragma("synchronous = FULL");
   sqlite.pragma("foreign_keys = ON");
   sqlite.pragma(`busy_timeout = ${limits.sqliteBusyTimeoutMs}`);
-  const db = new Kysely<DatabaseSchema>({ dialect: new SqliteDialect({ database: sqlite }) });
+  return new Kysely<DatabaseSchema>({ dialect: new SqliteDialect({ database: sqlite }) });
+}
+
+function openPostgres(url: string): Db {
+  if (!/^postgres(ql)?:\/\//.test(url)) throw new Error("DATABASE_URL must start with postgres:// or postgresql://");
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: limits.postgresPoolConnectionsMax,
+    // BIGINT arrives as a string by default; every BIGINT here (money <= 1e12, epoch ms, counts) is a safe integer.
+    types: {
+      getTypeParser: ((oid: number, format?: "text" | "binary") =>
+        oid === PG_INT8_OID ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+    },
+  });
+  return new Kysely<DatabaseSchema>({ dialect: new PostgresDialect({ pool }) });
+}
+
+/**
+ * Opens the database and migrates it. SQLite (default): `<dataDir>/codepay.sqlite`, WAL so the admin
+ * CLI can work while `serve` runs, synchronous=FULL because a payment server must not lose a commit
+ * on power loss (DESIGN-NOTES). PostgreSQL when the URL says so.
+ */
+export async function openDatabase(dataDir: string, databaseUrl?: string): Promise<Db> {
+  const url = effectiveDatabaseUrl(databaseUrl);
+  const db = url === undefined ? openSqlite(dataDir) : openPostgres(url);
   try {
     await migrateToLatest(db);
   } catch (error) {

@@ -3,10 +3,11 @@
  * milliseconds (BIGINT); flags are 0/1 integers so the same queries run on SQLite and PostgreSQL.
  */
 import type { Generated } from "kysely";
-import type { PaymentState } from "../protocol/index.js";
+import type { PaymentState, Tender } from "../protocol/index.js";
 
 export type AccountKind = "user" | "store" | "system";
-export type TransferKind = "topup" | "payment";
+export type TransferKind = "topup" | "payment" | "void" | "refund";
+export type ReversalKind = "void" | "refund";
 
 export interface StoresTable {
   id: string;
@@ -29,6 +30,8 @@ export interface UsersTable {
   id: string;
   name: string;
   created_at: number;
+  /** scrypt hash of the PIN asked above the PIN threshold; NULL = no PIN set. */
+  pin_hash: string | null;
 }
 
 export interface CarriersTable {
@@ -65,6 +68,8 @@ export interface TransfersTable {
   kind: TransferKind;
   payment_id: string | null;
   created_at: number;
+  /** Voids and refunds: the settling transfer they reverse. */
+  reverses_transfer_id: string | null;
 }
 
 export interface PaymentsTable {
@@ -84,6 +89,81 @@ export interface PaymentsTable {
   lines_json: string | null;
   created_at: number;
   updated_at: number;
+  tender: Generated<Tender>;
+  card_last4: string | null;
+  /** Register period the payment settled in. */
+  period_number: number | null;
+  /** Voids and refunds so far; a CHECK keeps it within amount_minor. */
+  reversed_minor: Generated<number>;
+}
+
+export interface ReversalsTable {
+  transfer_id: string;
+  payment_id: string;
+  kind: ReversalKind;
+  /** The client's refund id; "void" for the void. */
+  refund_id: string;
+  amount_minor: number;
+  currency: string;
+  tender: Tender;
+  register_id: string;
+  period_number: number;
+  created_at: number;
+}
+
+export interface AuditLogTable {
+  seq: number;
+  transfer_id: string;
+  entry_json: string;
+  prev_hash: string;
+  hash: string;
+  created_at: number;
+}
+
+export interface AuditHeadTable {
+  id: number;
+  seq: number;
+  hash: string;
+}
+
+export interface PeriodsTable {
+  register_id: string;
+  number: number;
+  opened_at: number;
+  closed_at: number | null;
+  z_request_id: string | null;
+  report_json: string | null;
+}
+
+export interface CardsTable {
+  token: string;
+  user_id: string;
+  last4: string;
+  created_at: number;
+}
+
+export interface CarrierKeysTable {
+  key_id: string;
+  carrier_id: string;
+  public_key_pem: string;
+  created_at: number;
+  retired_at: number | null;
+}
+
+export interface GuessLimitsTable {
+  subject: string;
+  failures: number;
+  window_started_at: number;
+  blocked_until: number;
+  rotations_failures: Generated<number>;
+}
+
+export interface PairingsTable {
+  code_sha256: string;
+  register_id: string;
+  expires_at: number;
+  used_at: number | null;
+  created_at: number;
 }
 
 export interface IdempotencyTable {
@@ -116,4 +196,12 @@ export interface DatabaseSchema {
   payments: PaymentsTable;
   idempotency: IdempotencyTable;
   outbox: OutboxTable;
+  reversals: ReversalsTable;
+  audit_log: AuditLogTable;
+  audit_head: AuditHeadTable;
+  periods: PeriodsTable;
+  cards: CardsTable;
+  carrier_keys: CarrierKeysTable;
+  guess_limits: GuessLimitsTable;
+  pairings: PairingsTable;
 }

@@ -1,6 +1,7 @@
 import { newId } from "../../ids.js";
 import type { Queryable } from "../database.js";
-import type { AccountKind, TransferKind } from "../schema.js";
+import type { AccountKind, TransferKind, TransfersTable } from "../schema.js";
+import { appendAuditEntry } from "./audit.js";
 
 export interface AccountRow {
   readonly id: string;
@@ -19,6 +20,8 @@ export interface TransferRow {
   readonly kind: TransferKind;
   readonly paymentId: string | null;
   readonly createdAt: number;
+  /** Voids and refunds: the settling transfer they reverse. */
+  readonly reversesTransferId?: string | null;
 }
 
 export async function findAccount(db: Queryable, kind: AccountKind, ownerId: string, currency: string): Promise<AccountRow | undefined> {
@@ -50,28 +53,29 @@ export async function listAccounts(db: Queryable): Promise<AccountRow[]> {
 }
 
 /**
- * Moves money between two accounts: appends the transfer and updates both balances.
- * The debit is guarded in SQL too (unless overdraft is allowed), so a race between two writers
- * can never take an account below zero even if a caller's snapshot was stale.
+ * Moves money between two accounts: updates both balances, appends the transfer and its audit entry.
+ * The debit is guarded in SQL too (unless overdraft is allowed), so a race between two writers can
+ * never take an account below zero even if a caller's snapshot was stale. The two balance rows are
+ * updated in account-id order, so two transfers in opposite directions (a payment and a refund) lock
+ * them in the same order on PostgreSQL and cannot deadlock.
  */
 export async function postTransfer(
   db: Queryable,
   transfer: TransferRow,
   options: { readonly debitMayGoNegative: boolean },
 ): Promise<"posted" | "insufficient-funds"> {
-  let debit = db
-    .updateTable("accounts")
-    .set((eb) => ({ balance_minor: eb("balance_minor", "-", transfer.amountMinor) }))
-    .where("id", "=", transfer.debitAccountId);
-  if (!options.debitMayGoNegative) debit = debit.where("balance_minor", ">=", transfer.amountMinor);
-  const debited = await debit.executeTakeFirst();
-  if (debited.numUpdatedRows !== 1n) return "insufficient-funds";
-  const credited = await db
-    .updateTable("accounts")
-    .set((eb) => ({ balance_minor: eb("balance_minor", "+", transfer.amountMinor) }))
-    .where("id", "=", transfer.creditAccountId)
-    .executeTakeFirst();
-  if (credited.numUpdatedRows !== 1n) throw new Error(`credit account ${transfer.creditAccountId} not found`);
+  const debitFirst = transfer.debitAccountId < transfer.creditAccountId;
+  if (debitFirst) {
+    if (!(await debit(db, transfer, options.debitMayGoNegative))) return "insufficient-funds";
+    await credit(db, transfer);
+  } else {
+    await credit(db, transfer);
+    if (!(await debit(db, transfer, options.debitMayGoNegative))) {
+      // Callers may go on (a refused approval becomes a decline in the same transaction): undo the credit.
+      await credit(db, { ...transfer, amountMinor: -transfer.amountMinor });
+      return "insufficient-funds";
+    }
+  }
   await db
     .insertInto("transfers")
     .values({
@@ -82,10 +86,55 @@ export async function postTransfer(
       currency: transfer.currency,
       kind: transfer.kind,
       payment_id: transfer.paymentId,
+      reverses_transfer_id: transfer.reversesTransferId ?? null,
       created_at: transfer.createdAt,
     })
     .execute();
+  await appendAuditEntry(db, { ...transfer, reversesTransferId: transfer.reversesTransferId ?? null }, transfer.createdAt);
   return "posted";
+}
+
+async function debit(db: Queryable, transfer: TransferRow, mayGoNegative: boolean): Promise<boolean> {
+  let query = db
+    .updateTable("accounts")
+    .set((eb) => ({ balance_minor: eb("balance_minor", "-", transfer.amountMinor) }))
+    .where("id", "=", transfer.debitAccountId);
+  if (!mayGoNegative) query = query.where("balance_minor", ">=", transfer.amountMinor);
+  const debited = await query.executeTakeFirst();
+  return debited.numUpdatedRows === 1n;
+}
+
+async function credit(db: Queryable, transfer: TransferRow): Promise<void> {
+  const credited = await db
+    .updateTable("accounts")
+    .set((eb) => ({ balance_minor: eb("balance_minor", "+", transfer.amountMinor) }))
+    .where("id", "=", transfer.creditAccountId)
+    .executeTakeFirst();
+  if (credited.numUpdatedRows !== 1n) throw new Error(`credit account ${transfer.creditAccountId} not found`);
+}
+
+export async function findTransfer(db: Queryable, id: string): Promise<TransferRow | undefined> {
+  const row = await db.selectFrom("transfers").selectAll().where("id", "=", id).executeTakeFirst();
+  return row && toTransferRow(row);
+}
+
+export async function listTransfers(db: Queryable): Promise<TransferRow[]> {
+  const rows = await db.selectFrom("transfers").selectAll().orderBy("created_at").orderBy("id").execute();
+  return rows.map(toTransferRow);
+}
+
+function toTransferRow(row: TransfersTable): TransferRow {
+  return {
+    id: row.id,
+    debitAccountId: row.debit_account_id,
+    creditAccountId: row.credit_account_id,
+    amountMinor: Number(row.amount_minor),
+    currency: row.currency,
+    kind: row.kind,
+    paymentId: row.payment_id,
+    reversesTransferId: row.reverses_transfer_id,
+    createdAt: Number(row.created_at),
+  };
 }
 
 export async function countTransfersForPayment(db: Queryable, paymentId: string): Promise<number> {

@@ -1,5 +1,6 @@
-import type { PaymentState } from "../../protocol/index.js";
-import type { Queryable } from "../database.js";
+import type { Selectable } from "kysely";
+import type { PaymentState, Tender } from "../../protocol/index.js";
+import { dialectOf, type Queryable } from "../database.js";
 import type { PaymentsTable } from "../schema.js";
 
 export interface PaymentRow {
@@ -17,9 +18,16 @@ export interface PaymentRow {
   readonly linesJson: string | null;
   readonly createdAt: number;
   readonly updatedAt: number;
+  readonly tender: Tender;
+  readonly cardLast4: string | null;
+  readonly periodNumber: number | null;
+  readonly reversedMinor: number;
 }
 
-function toPaymentRow(row: PaymentsTable): PaymentRow {
+/** A new payment row carries no period or reversals yet. */
+export type NewPaymentRow = Omit<PaymentRow, "periodNumber" | "reversedMinor" | "tender" | "cardLast4"> & Partial<Pick<PaymentRow, "tender" | "cardLast4" | "periodNumber">>;
+
+function toPaymentRow(row: Selectable<PaymentsTable>): PaymentRow {
   return {
     paymentId: row.payment_id,
     storeId: row.store_id,
@@ -35,6 +43,10 @@ function toPaymentRow(row: PaymentsTable): PaymentRow {
     linesJson: row.lines_json,
     createdAt: Number(row.created_at),
     updatedAt: Number(row.updated_at),
+    tender: row.tender,
+    cardLast4: row.card_last4,
+    periodNumber: row.period_number === null ? null : Number(row.period_number),
+    reversedMinor: Number(row.reversed_minor),
   };
 }
 
@@ -42,13 +54,22 @@ function isOpen(state: PaymentState): boolean {
   return state === "pending" || state === "claimed";
 }
 
+/**
+ * Reads a payment. Inside a transaction on PostgreSQL the row is locked (FOR UPDATE) until commit,
+ * so two requests on one payment (two approvals, a claim racing a cancel) run one after the other
+ * instead of both acting on the same snapshot; SQLite has one writer at a time anyway.
+ */
 export async function findPayment(db: Queryable, paymentId: string): Promise<PaymentRow | undefined> {
-  const row = await db.selectFrom("payments").selectAll().where("payment_id", "=", paymentId).executeTakeFirst();
+  let query = db.selectFrom("payments").selectAll().where("payment_id", "=", paymentId);
+  if (db.isTransaction && dialectOf(db) === "postgres") query = query.forUpdate();
+  const row = await query.executeTakeFirst();
   return row && toPaymentRow(row);
 }
 
 export async function findOpenPaymentByCode(db: Queryable, code: string): Promise<PaymentRow | undefined> {
-  const row = await db.selectFrom("payments").selectAll().where("open_code", "=", code).executeTakeFirst();
+  let query = db.selectFrom("payments").selectAll().where("open_code", "=", code);
+  if (db.isTransaction && dialectOf(db) === "postgres") query = query.forUpdate();
+  const row = await query.executeTakeFirst();
   return row && toPaymentRow(row);
 }
 
@@ -71,7 +92,7 @@ export async function findRecentlyClosedPaymentByCode(db: Queryable, code: strin
  * `ON CONFLICT (open_code) DO NOTHING` lets the caller draw another code without aborting the
  * transaction (PostgreSQL would abort it on a raised unique violation).
  */
-export async function insertOpenPayment(db: Queryable, payment: PaymentRow): Promise<boolean> {
+export async function insertOpenPayment(db: Queryable, payment: NewPaymentRow): Promise<boolean> {
   const inserted = await db
     .insertInto("payments")
     .values({
@@ -137,5 +158,77 @@ export async function listOpenPaymentsExpiredBy(db: Queryable, now: number, limi
 
 export async function listPaymentsNewestFirst(db: Queryable, limit: number): Promise<PaymentRow[]> {
   const rows = await db.selectFrom("payments").selectAll().orderBy("created_at", "desc").orderBy("payment_id").limit(limit).execute();
+  return rows.map(toPaymentRow);
+}
+
+/** A card payment is final at birth: approved (with its period) or declined; it never holds a code. */
+export async function insertFinalPayment(db: Queryable, payment: NewPaymentRow): Promise<void> {
+  await db
+    .insertInto("payments")
+    .values({
+      payment_id: payment.paymentId,
+      store_id: payment.storeId,
+      register_id: payment.registerId,
+      amount_minor: payment.amountMinor,
+      currency: payment.currency,
+      code: payment.code,
+      open_code: null,
+      state: payment.state,
+      reason: payment.reason,
+      expires_at: payment.expiresAt,
+      claimed_by_phone: null,
+      reference: payment.reference,
+      lines_json: payment.linesJson,
+      created_at: payment.createdAt,
+      updated_at: payment.updatedAt,
+      tender: payment.tender ?? "code",
+      card_last4: payment.cardLast4 ?? null,
+      period_number: payment.periodNumber ?? null,
+    })
+    .execute();
+}
+
+export async function setPaymentPeriod(db: Queryable, paymentId: string, periodNumber: number): Promise<void> {
+  await db.updateTable("payments").set({ period_number: periodNumber }).where("payment_id", "=", paymentId).execute();
+}
+
+/**
+ * Adds a reversal to the payment's running total, guarded in SQL: the row only changes while the
+ * total stays within the amount (and a CHECK backs that up). False means it would exceed it.
+ */
+export async function addReversed(db: Queryable, paymentId: string, amountMinor: number, now: number, voided: boolean): Promise<boolean> {
+  const result = await db
+    .updateTable("payments")
+    .set((eb) => ({
+      reversed_minor: eb("reversed_minor", "+", amountMinor),
+      updated_at: now,
+      ...(voided ? { state: "voided" as const } : {}),
+    }))
+    .where("payment_id", "=", paymentId)
+    .where((eb) => eb(eb("reversed_minor", "+", amountMinor), "<=", eb.ref("amount_minor")))
+    .where("state", "=", "approved")
+    .executeTakeFirst();
+  return result.numUpdatedRows === 1n;
+}
+
+/** Gives a still-pending payment a fresh code (guarded by its old code); false if it moved meanwhile. */
+export async function replaceOpenCode(db: Queryable, paymentId: string, oldCode: string, newCode: string, now: number): Promise<boolean> {
+  const result = await db
+    .updateTable("payments")
+    .set({ code: newCode, open_code: newCode, updated_at: now })
+    .where("payment_id", "=", paymentId)
+    .where("open_code", "=", oldCode)
+    .where("state", "=", "pending")
+    .executeTakeFirst();
+  return result.numUpdatedRows === 1n;
+}
+
+export async function listPendingPaymentsOfStore(db: Queryable, storeId: string, limit: number): Promise<PaymentRow[]> {
+  const rows = await db.selectFrom("payments").selectAll().where("store_id", "=", storeId).where("state", "=", "pending").orderBy("created_at").limit(limit).execute();
+  return rows.map(toPaymentRow);
+}
+
+export async function listAllPayments(db: Queryable): Promise<PaymentRow[]> {
+  const rows = await db.selectFrom("payments").selectAll().orderBy("created_at").execute();
   return rows.map(toPaymentRow);
 }
