@@ -5,17 +5,21 @@
  *   POST /api/printer/faults         { paperNearEnd?, paperEnd?, coverOpen?, offline?, drawerOpen? } (simulator extension)
  *   POST /api/card-reader/swipe      { card?: "visa" | "mastercard" | "bad" }
  *   GET  /api/health
+ * and the technician dashboard (dashboard-web/): GET /, /api/events (SSE), POST /api/phone/pay, ...
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { z } from "zod";
 import { controlRequestBodyBytesMax } from "./limits.js";
 import { SWIPE_CARD_NAMES } from "./protocols/magstripe/test-cards.js";
 import type { SimDevices } from "./binding/start-devices.js";
+import { DashboardWeb, type PhoneSource } from "./dashboard-web/dashboard-web.js";
 
 export interface ControlApiOptions {
   readonly devices: SimDevices;
   readonly host?: string;
   readonly port?: number;
+  /** The phone the dashboard's phone panel pays with. */
+  readonly phone?: PhoneSource;
 }
 
 export interface ControlApi {
@@ -84,8 +88,12 @@ async function handle(devices: SimDevices, request: IncomingMessage, response: S
 
 export async function startControlApi(options: ControlApiOptions): Promise<ControlApi> {
   const host = options.host ?? "127.0.0.1";
+  const dashboard = new DashboardWeb({ devices: options.devices, phone: options.phone });
   const server = createServer((request, response) => {
-    handle(options.devices, request, response).catch((failure: unknown) => {
+    const answer = async (): Promise<void> => {
+      if (!(await dashboard.handle(request, response))) await handle(options.devices, request, response);
+    };
+    answer().catch((failure: unknown) => {
       if (!response.headersSent) response.writeHead(500, { "content-type": "application/json" });
       response.end(JSON.stringify(error(500, "INTERNAL", String(failure)).body));
     });
@@ -99,6 +107,7 @@ export async function startControlApi(options: ControlApiOptions): Promise<Contr
   return {
     url: `http://${host}:${address.port}`,
     close: () => new Promise<void>((resolve) => {
+      dashboard.close();
       server.closeAllConnections();
       server.close(() => resolve());
     }),

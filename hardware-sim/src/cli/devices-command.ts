@@ -1,5 +1,6 @@
 /**
- * `codepay-sim devices [--transport pty|tcp] [--dir /tmp/codepay-sim] [--control-port 7080] [--baud-pacing]`
+ * `codepay-sim devices [--transport pty|tcp] [--dir /tmp/codepay-sim] [--control-port 7080] [--baud-pacing]
+ *   [--gateway URL --credential C | --demo ./data/demo.json]` (the dashboard's phone panel)
  * Starts the devices and the control API, prints the ready line, then shows events: a live
  * dashboard on a TTY, JSON lines otherwise. SIGINT/SIGTERM stop everything (socat included).
  */
@@ -7,6 +8,7 @@ import { parseArgs } from "node:util";
 import { startDevices, DEFAULT_PTY_DIRECTORY, type SimDevices } from "../binding/start-devices.js";
 import { startControlApi } from "../control-api.js";
 import { TerminalDashboard } from "../dashboard/terminal-dashboard.js";
+import { defaultDemoPath, phoneSource } from "../dashboard-web/phone-source.js";
 import type { Receipt } from "../protocols/escpos/receipt-builder.js";
 
 const DISPLAY_EVENT_COALESCE_MS = 50;
@@ -19,6 +21,9 @@ export async function devicesCommand(argv: string[]): Promise<number> {
       dir: { type: "string", default: DEFAULT_PTY_DIRECTORY },
       "control-port": { type: "string", default: "7080" },
       "baud-pacing": { type: "boolean", default: false },
+      gateway: { type: "string" },
+      credential: { type: "string" },
+      demo: { type: "string", default: defaultDemoPath() },
     },
     strict: true,
   });
@@ -33,7 +38,8 @@ export async function devicesCommand(argv: string[]): Promise<number> {
     return 2;
   }
   const devices = await startDevices({ transport, directory: values.dir, baudPacing: values["baud-pacing"] });
-  const control = await startControlApi({ devices, port: controlPort }).catch(async (error: unknown) => {
+  const phone = phoneSource({ gateway: values.gateway, credential: values.credential, demoPath: values.demo });
+  const control = await startControlApi({ devices, port: controlPort, phone }).catch(async (error: unknown) => {
     await devices.stop();
     throw error;
   });
