@@ -3,6 +3,8 @@
  *   GET  /api/display                -> { lines, brightness, cursor, ... }
  *   GET  /api/printer                -> { receipts: [{ text, lines, qr, cut, drawerKicks }], ... }
  *   POST /api/printer/faults         { paperNearEnd?, paperEnd?, coverOpen?, offline?, drawerOpen? } (simulator extension)
+ *   POST /api/printer/faults         also { paperEndAfterLines: n }: the roll runs out after n more lines
+ *   POST /api/devices/:device/unplug  pull the device's cable (pty: socat exits; tcp: sockets dropped); /replug plugs it back
  *   POST /api/card-reader/swipe      { card?: "visa" | "mastercard" | "bad" }
  *   GET  /api/health
  * and the technician dashboard (dashboard-web/): GET /, /api/events (SSE), POST /api/phone/pay, ...
@@ -32,7 +34,9 @@ const SwipeRequestSchema = z.object({ card: z.enum(SWIPE_CARD_NAMES as ["visa", 
 const FaultsRequestSchema = z.object({
   paperNearEnd: z.boolean().optional(), paperEnd: z.boolean().optional(), coverOpen: z.boolean().optional(),
   offline: z.boolean().optional(), drawerOpen: z.boolean().optional(),
+  paperEndAfterLines: z.number().int().min(1).max(100_000).optional(),
 }).strict();
+const DEVICE_ROUTE = /^\/api\/devices\/(display|printer|cardReader)\/(unplug|replug)$/;
 
 type Reply = { readonly status: number; readonly body: unknown };
 
@@ -42,6 +46,12 @@ function error(status: number, code: string, message: string): Reply {
 
 async function route(devices: SimDevices, method: string, path: string, body: unknown): Promise<Reply> {
   const key = `${method} ${path}`;
+  const deviceRoute = method === "POST" ? DEVICE_ROUTE.exec(path) : null;
+  if (deviceRoute !== null) {
+    const device = deviceRoute[1] as "display" | "printer" | "cardReader";
+    await (deviceRoute[2] === "unplug" ? devices.unplug(device) : devices.replug(device));
+    return { status: 200, body: { device, plugged: deviceRoute[2] === "replug" } };
+  }
   switch (key) {
     case "GET /api/display": return { status: 200, body: devices.display.snapshot() };
     case "GET /api/printer": return { status: 200, body: devices.printer.snapshot() };

@@ -31,3 +31,5 @@ export const scenarioStepTimeoutMs = 15_000;
 export const scenarioPollIntervalMs = 50;
 /** Phone: one HTTP request to the carrier gateway. */
 export const phoneRequestTimeoutMs = 10_000;
+/** Printer: commands held in the receive buffer while a fault stops printing (a real TM has 4 KB and raises BUSY). */
+export const printerHeldCommandsMax = 4096;

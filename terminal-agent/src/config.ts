@@ -21,6 +21,8 @@ const PrinterSchema = z.strictObject({
   baudRate: baudRate.default(19200),
   model: z.literal("epson").default("epson"),
   drawer: z.boolean().default(false),
+  /** Read status back (ASB, DLE EOT, GS r) and count a receipt printed only when the printer says so. */
+  statusBack: z.boolean().default(true),
 });
 const CardReaderSchema = z.strictObject({ path: devicePath, baudRate: baudRate.default(9600) });
 

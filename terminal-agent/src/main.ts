@@ -13,6 +13,8 @@ import type { HealthView } from "./cashier-api/server.js";
 import { SerialCardReader } from "./devices/card-reader.js";
 import type { Device } from "./devices/device.js";
 import { EpsonPoleDisplay } from "./devices/pole-display.js";
+import { SqlitePrintQueue } from "./devices/print-queue.js";
+import type { PrintQueueStore } from "./devices/print-queue.js";
 import { EscPosReceiptPrinter } from "./devices/receipt-printer.js";
 import type { SerialBinding } from "./devices/serial-connection.js";
 import { openTransport } from "./devices/transport.js";
@@ -36,14 +38,14 @@ export interface RunningAgent {
 }
 
 /** Builds a driver for each configured device; unconfigured ones are undefined. Nothing is opened yet. */
-function createDevices(config: AgentConfig, binding: SerialBinding | undefined, logger: Logger) {
+function createDevices(config: AgentConfig, binding: SerialBinding | undefined, logger: Logger, printQueue: PrintQueueStore) {
   const deviceLogger = (device: string): Logger => logger.child({ device });
   const transportFor = (device: string, settings: { path: string; baudRate: number }) =>
     openTransport({ path: settings.path, baudRate: settings.baudRate, binding, logger: deviceLogger(device) });
   const { display, printer, cardReader } = config.devices;
   return {
     display: display && new EpsonPoleDisplay(transportFor("display", display), deviceLogger("display")),
-    printer: printer && new EscPosReceiptPrinter(transportFor("printer", printer), { drawer: printer.drawer }, deviceLogger("printer")),
+    printer: printer && new EscPosReceiptPrinter(transportFor("printer", printer), { drawer: printer.drawer, statusBack: printer.statusBack, queue: printQueue }, deviceLogger("printer")),
     cardReader: cardReader && new SerialCardReader(transportFor("cardReader", cardReader), deviceLogger("cardReader")),
   };
 }
@@ -52,8 +54,9 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
   const clock = deps.clock ?? systemClock;
   const logger = deps.logger ?? createLogger();
   const journal = Journal.open(config.journalPath);
+  const printQueue = SqlitePrintQueue.open(config.journalPath);
 
-  const { display, printer, cardReader } = createDevices(config, deps.binding, logger);
+  const { display, printer, cardReader } = createDevices(config, deps.binding, logger, printQueue);
   const devices: Record<string, Device | undefined> = { display, printer, cardReader };
 
   let runtime: PaymentRuntime | undefined;
@@ -66,6 +69,8 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
   };
   runtime = new PaymentRuntime({ journal, link, clock, logger: logger.child({ part: "payments" }), printer, storeName: config.storeName, registerId: config.register.registerId, onScreenChange: refreshDisplay });
   const payments = runtime;
+  // A receipt queued before a restart completes later: the journal learns it here too.
+  printer?.on("outputComplete", ({ outputId }) => payments.dispatch(outputId, { type: "ReceiptPrinted" }));
 
   let firstUp = true;
   link.on("up", () => {
@@ -93,6 +98,7 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
     timers.forEach(clearInterval);
     await link.stop();
     await Promise.all(Object.values(devices).map((device) => device?.stop()));
+    printQueue.close();
     journal.close();
     throw error;
   }
@@ -105,6 +111,7 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
       await api.close();
       await link.stop();
       await Promise.all(Object.values(devices).map((device) => device?.stop()));
+      printQueue.close();
       journal.close();
       logger.info("agent stopped");
     })());

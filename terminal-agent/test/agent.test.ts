@@ -43,7 +43,8 @@ function agentConfig(url: string, registerId: string, journalPath = path.join(mk
     cashierApi: { host: "127.0.0.1", port: 0 },
     devices: {
       display: { path: "/dev/ttyDISPLAY", baudRate: 9600 },
-      printer: { path: "/dev/ttyPRINTER", baudRate: 19200, drawer: true },
+      // SerialPortMock never answers status requests: count a receipt printed once drained.
+      printer: { path: "/dev/ttyPRINTER", baudRate: 19200, drawer: true, statusBack: false },
     },
   });
 }

@@ -9,6 +9,7 @@ import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { encodeSwipe, requireToolOrSkip, startDevices, TEST_CARDS, type SimDevices } from "@codepay/hardware-sim";
 import { SerialCardReader } from "../src/devices/card-reader.js";
+import { EscPosReceiptPrinter } from "../src/devices/receipt-printer.js";
 import { EpsonPoleDisplay } from "../src/devices/pole-display.js";
 import { openTransport } from "../src/devices/transport.js";
 import type { Transport } from "../src/devices/transport.js";
@@ -30,9 +31,9 @@ afterEach(async () => {
   directory = undefined;
 });
 
-async function start(transport: "pty" | "tcp"): Promise<SimDevices> {
+async function start(transport: "pty" | "tcp", baudPacing = false): Promise<SimDevices> {
   directory = mkdtempSync(path.join(tmpdir(), "codepay-replug-"));
-  devices = await startDevices({ transport, directory });
+  devices = await startDevices({ transport, directory, baudPacing });
   return devices;
 }
 
@@ -86,5 +87,27 @@ describe.each(transports)("unplug and replug over %s", (transport) => {
     await new Promise((resolve) => setTimeout(resolve, 100)); // let any stray line arrive
     expect(reads).toEqual([{ kind: "track1", last4: "1111" }, { kind: "track2", last4: "1111" }]);
     expect(text()).not.toContain(TEST_CARDS.visa.pan);
+  });
+
+  it("printer: unplugged mid-receipt, the receipt prints in full marked REPRINT after replug", async () => {
+    const sim = await start(transport, true); // paced to the baud rate, so the unplug lands mid-receipt
+    const { logger } = captureLogger();
+    const printer = new EscPosReceiptPrinter(transportTo(sim.paths.printer, 19200), { drawer: false, pollIntervalMs: 200 }, logger);
+    stops.push(() => printer.stop());
+    printer.start();
+    await waitFor(() => printer.printerStatus.known, "printer status known");
+    let printed = false;
+    const paymentId = "pay-replug-0001";
+    void printer
+      .print({ storeName: "Demo Store", registerId: "reg-1", paymentId, amount: { minor: 1200, currency: "JPY" }, lines: [], printedAt: 0 })
+      .then(() => (printed = true));
+    await waitFor(() => (sim.printer.snapshot().printing?.lines.length ?? 0) >= 2, "the receipt half printed");
+    await sim.unplug("printer");
+    await waitFor(() => printer.powerState === "offline", "printer offline");
+    await sim.replug("printer");
+    await waitFor(() => printed, "printed after replug", 15_000);
+    const complete = sim.printer.snapshot().receipts.filter((each) => each.cut && each.qr.includes(paymentId) && each.text.includes("Demo Store"));
+    expect(complete).toHaveLength(1);
+    expect(complete[0]!.text).toContain("*** REPRINT ***");
   });
 });

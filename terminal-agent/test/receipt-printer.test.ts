@@ -40,7 +40,7 @@ describe("receipt", () => {
     const serial = mockSerial();
     serial.createPort("/dev/ttyPRINTER");
     const { logger } = captureLogger();
-    const printer = new EscPosReceiptPrinter(openTransport({ path: "/dev/ttyPRINTER", baudRate: 19200, binding: serial.binding, logger }), { drawer: true }, logger);
+    const printer = new EscPosReceiptPrinter(openTransport({ path: "/dev/ttyPRINTER", baudRate: 19200, binding: serial.binding, logger }), { drawer: true, statusBack: false }, logger);
     printer.start();
     await waitFor(() => printer.status === "online", "printer online");
     await printer.print(receipt);
@@ -53,16 +53,18 @@ describe("receipt", () => {
     await printer.stop();
   });
 
-  it("does not kick a drawer the config does not have, and refuses to print while offline", async () => {
+  it("does not kick a drawer the config does not have, and holds a receipt asked for while offline until the printer is there", async () => {
     const serial = mockSerial();
     serial.createPort("/dev/ttyPRINTER2");
     const { logger } = captureLogger();
-    const printer = new EscPosReceiptPrinter(openTransport({ path: "/dev/ttyPRINTER2", baudRate: 19200, binding: serial.binding, logger }), { drawer: false }, logger);
-    await expect(printer.print(receipt)).rejects.toMatchObject({ code: "DEVICE_OFFLINE" });
+    const printer = new EscPosReceiptPrinter(openTransport({ path: "/dev/ttyPRINTER2", baudRate: 19200, binding: serial.binding, logger }), { drawer: false, statusBack: false }, logger);
+    const printed = printer.print(receipt);
     printer.start();
-    await waitFor(() => printer.status === "online", "printer online");
+    await printed;
     await printer.kickDrawer();
-    expect(serial.last("/dev/ttyPRINTER2").recording).toHaveLength(0);
+    const written = serial.last("/dev/ttyPRINTER2").recording;
+    expect(written.includes(Buffer.from("PAYMENT pay-00000001"))).toBe(true);
+    expect(written.includes(Buffer.from([0x1b, 0x70]))).toBe(false);
     await printer.stop();
   });
 });

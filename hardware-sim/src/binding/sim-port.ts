@@ -60,7 +60,11 @@ export class SimPort implements BindingPortInterface {
   }
 
   async close(): Promise<void> {
-    if (this.disconnected) return;
+    if (this.disconnected && this.isOpen) {
+      this.isOpen = false;
+      this.onClose();
+      return;
+    }
     if (!this.isOpen) throw new Error("Port is not open");
     this.isOpen = false;
     this.detach();
@@ -74,15 +78,15 @@ export class SimPort implements BindingPortInterface {
 
   /** The cable is pulled: a pending read fails with a non-cancel error, as an unplugged tty does (ENXIO). */
   disconnect(): void {
-    if (!this.isOpen) return;
-    this.isOpen = false;
+    if (!this.isOpen || this.disconnected) return;
+    // isOpen stays true until serialport closes the port itself: it only reacts to a read error
+    // on a port it believes open.
     this.disconnected = true;
     this.detach();
     this.toDevice.stop();
     this.fromDevice.stop();
     const pending = this.pendingRead;
     this.pendingRead = undefined;
-    this.onClose();
     pending?.reject(enxio());
   }
 

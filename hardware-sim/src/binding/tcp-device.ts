@@ -67,6 +67,8 @@ export async function startTcpDevice(options: TcpDeviceOptions): Promise<TcpDevi
       await close(closing);
     },
     async unplug() {
+      toDevice.stop(); // bytes still on the wire are lost with the cable
+      toHost.stop();
       const closing = server;
       server = undefined;
       await close(closing);

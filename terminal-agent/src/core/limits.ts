@@ -30,6 +30,8 @@ export const mqttConnectTimeoutMs = 10_000;
 
 /** How long a request waits for the server's reply before the outbox sends it again (same requestId). */
 export const ackTimeoutMs = 5_000;
+/** Cashier API: a void, refund or report request waits this long for the server's reply, then answers SERVER_TIMEOUT (the outbox keeps trying). */
+export const serverReplyWaitMs = 10_000;
 /** How often the outbox looks for unanswered requests. */
 export const outboxRetryIntervalMs = 1_000;
 /** Most outbox entries resent in one sweep, so a long outage does not flood the line. */
@@ -45,3 +47,15 @@ export const sseClientsMax = 32;
 export const sseHeartbeatIntervalMs = 15_000;
 /** Most receipt lines a POS may send with one payment (the protocol allows 100). */
 export const receiptLinesMax = 100;
+
+/** Device layer. */
+/** Printed receipts kept in the print queue table for support; unprinted ones are never dropped. */
+export const printJobsKeptMax = 1_000;
+/** How often the printer driver polls DLE EOT 1/2/4 (ASB reports changes at once; the poll is the safety net). */
+export const printerStatusPollIntervalMs = 2_000;
+/** A card swipe is complete when the line has been quiet this long (readers send a swipe in one burst). */
+export const cardSwipeInterByteTimeoutMs = 100;
+/** One swipe (both tracks, framing) is never longer than this: past it the assembler drops the swipe. */
+export const cardSwipeBytesMax = 512;
+/** Host-side marquee of a text longer than the display: one column per step. */
+export const displayScrollStepMs = 400;

@@ -28,6 +28,8 @@ export interface Receipt {
   readonly qr: readonly string[];
   readonly cut: boolean;
   readonly drawerKicks: number;
+  /** Torn off by a paper end before it was finished (printer emulator). */
+  readonly torn?: boolean;
 }
 
 interface PrintModes {

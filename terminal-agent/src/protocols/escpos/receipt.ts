@@ -17,6 +17,10 @@ export interface ReceiptData {
   readonly reference?: string | undefined;
   /** Epoch milliseconds of the approval. */
   readonly printedAt: number;
+  /** Card payments: the last 4 digits of the card, printed as `CARD ************1234`. Never more. */
+  readonly cardLast4?: string | undefined;
+  /** Set by the printer driver for any attempt after the first: the receipt says REPRINT. */
+  readonly reprint?: boolean | undefined;
 }
 
 /** Never used for I/O: the library wants an interface, the driver writes getBuffer() itself. */
@@ -33,6 +37,7 @@ export function buildReceipt(data: ReceiptData, width = 42): Buffer {
   const printer = new ThermalPrinter({ type: PrinterTypes.EPSON, interface: noInterface as unknown as string, width });
   printer.alignCenter();
   printer.bold(true);
+  if (data.reprint) printer.println("*** REPRINT ***");
   printer.println(data.storeName);
   printer.bold(false);
   printer.println(formatDate(data.printedAt));
