@@ -5,6 +5,7 @@
  *   POST /v1/payments/:paymentId/cancel   -> { payment }
  *   GET  /v1/events                       -> server-sent events `payment`
  *   GET  /v1/health                       -> { mqtt, devices }
+ *   GET  /  (and /assets/*)               the cashier panel page (cashier-panel/)
  * Errors: { error: { code, message } } with the protocol's codes.
  */
 import http from "node:http";
@@ -19,6 +20,7 @@ import { toPaymentView } from "../core/payment.js";
 import type { CommandResult, PaymentRuntime } from "../shell/payment-runtime.js";
 import { HttpError, readJson, sendError, sendJson } from "./http-json.js";
 import { EventStream } from "./event-stream.js";
+import { serveCashierPanel } from "../cashier-panel/cashier-panel.js";
 
 export interface HealthView {
   mqtt: "up" | "down";
@@ -74,6 +76,7 @@ export class CashierApi {
     const url = new URL(request.url ?? "/", "http://cashier");
     const parts = url.pathname.split("/").filter(Boolean);
     const method = request.method ?? "GET";
+    if (method === "GET" && (await serveCashierPanel(url.pathname, response, { currency: this.options.currency }))) return; // the cashier panel page
     if (parts[0] !== "v1") throw new HttpError(404, "NOT_FOUND", `no route ${method} ${url.pathname}`);
     const [, resource, paymentId, action] = parts;
     if (method === "GET" && resource === "health" && parts.length === 2) return sendJson(response, 200, this.options.health());

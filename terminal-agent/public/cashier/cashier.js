@@ -1,0 +1,233 @@
+// The cashier panel: start, follow and cancel code payments, refund them, print X/Z reports,
+// all through the agent's cashier API (same origin, 127.0.0.1). Live updates come from /v1/events.
+const $ = (id) => document.getElementById(id);
+const currency = document.documentElement.dataset.currency || "JPY";
+const fractionDigits = new Intl.NumberFormat("en", { style: "currency", currency }).resolvedOptions().maximumFractionDigits ?? 0;
+const payments = new Map(); // paymentId -> { payment, startedAt }
+const FINAL = ["approved", "declined", "expired", "cancelled", "failed", "voided"];
+const recentMax = 20;
+let currentId;
+let refundId;
+let countdown;
+
+for (const node of document.querySelectorAll(".currency")) node.textContent = currency;
+
+// --- money ---------------------------------------------------------------------------------
+/** "12.34" -> 1234 (EUR), "1200" -> 1200 (JPY); undefined when not a valid amount for the currency. */
+function parseAmount(text) {
+  const match = /^(\d{1,13})(?:\.(\d+))?$/.exec(text.trim().replace(/,/g, ""));
+  if (match === null || (match[2] ?? "").length > fractionDigits) return undefined;
+  const minor = Number(match[1]) * 10 ** fractionDigits + Number((match[2] ?? "").padEnd(fractionDigits, "0") || "0");
+  return minor > 0 && Number.isSafeInteger(minor) ? minor : undefined;
+}
+
+function money(amount) {
+  return `${amount.currency} ${(amount.minor / 10 ** fractionDigits).toFixed(fractionDigits)}`;
+}
+
+function groupCode(code) {
+  return code.length <= 4 ? code : `${code.slice(0, -4)} ${code.slice(-4)}`;
+}
+
+// --- cashier API ---------------------------------------------------------------------------
+async function call(method, path, body) {
+  try {
+    const response = await fetch(path, {
+      method,
+      headers: body === undefined ? {} : { "content-type": "application/json" },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    const json = await response.json().catch(() => ({}));
+    if (response.ok) return { ok: true, value: json };
+    return { ok: false, status: response.status, code: json.error?.code ?? `HTTP ${response.status}`, message: json.error?.message ?? "" };
+  } catch (error) {
+    return { ok: false, status: 0, code: "NETWORK", message: String(error) };
+  }
+}
+
+function refusal(result) {
+  if (result.status === 404 && result.code === "NOT_FOUND") return "this agent does not offer that yet";
+  return `${result.code}${result.message ? `: ${result.message}` : ""}`;
+}
+
+// --- current payment -----------------------------------------------------------------------
+const STATE_TEXT = {
+  requested: "Waiting for the code…", issued: "Waiting for the shopper", approved: "Approved", declined: "Declined",
+  expired: "Code expired", cancelled: "Cancelled", failed: "Refused by the server", voided: "Voided",
+};
+
+function remember(payment) {
+  const known = payments.get(payment.paymentId);
+  payments.set(payment.paymentId, { payment, startedAt: known?.startedAt ?? Date.now() });
+  while (payments.size > recentMax) payments.delete(payments.keys().next().value);
+}
+
+function renderCurrent() {
+  const entry = payments.get(currentId);
+  $("current").hidden = entry === undefined;
+  if (entry === undefined) return;
+  const { payment } = entry;
+  const previous = $("current-state").dataset.state;
+  $("current-state").textContent = STATE_TEXT[payment.state] ?? payment.state;
+  $("current-state").dataset.state = payment.state;
+  $("current-amount").textContent = money(payment.amount);
+  $("current-code-row").hidden = payment.state !== "issued" || payment.code === undefined;
+  $("current-code").textContent = payment.code === undefined ? "" : groupCode(payment.code);
+  const details = [];
+  if (payment.reason) details.push(`Reason: ${payment.reason}`);
+  if (payment.reference) details.push(`Reference ${payment.reference}`);
+  if (payment.state === "approved") details.push(payment.receiptPrinted ? "Receipt printed" : "Printing the receipt…");
+  details.push(`Payment ${payment.paymentId}`);
+  $("current-detail").textContent = details.join(" · ");
+  $("cancel").hidden = FINAL.includes(payment.state);
+  if (previous !== payment.state) {
+    $("current-announce").textContent = `${STATE_TEXT[payment.state] ?? payment.state}${payment.state === "issued" && payment.code ? `: code ${groupCode(payment.code)}` : ""}`;
+  }
+  startCountdown(payment);
+}
+
+function startCountdown(payment) {
+  clearInterval(countdown);
+  const tick = () => {
+    if (payment.state !== "issued" || payment.expiresAt === undefined) return ($("current-expiry").textContent = "");
+    const seconds = Math.max(0, Math.ceil((payment.expiresAt - Date.now()) / 1000));
+    $("current-expiry").textContent = `(expires in ${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, "0")})`;
+  };
+  tick();
+  countdown = setInterval(tick, 1000);
+}
+
+// --- recent payments -----------------------------------------------------------------------
+function renderRecent() {
+  const rows = [...payments.values()].reverse().map(({ payment, startedAt }) => {
+    const row = document.createElement("tr");
+    const refunded = payment.refundedMinor > 0 ? ` · refunded ${money({ minor: payment.refundedMinor, currency: payment.amount.currency })}` : "";
+    const cells = [new Date(startedAt).toLocaleTimeString("en-GB", { hour12: false }), money(payment.amount), `${STATE_TEXT[payment.state] ?? payment.state}${refunded}`, payment.paymentId];
+    for (const text of cells) row.append(Object.assign(document.createElement("td"), { textContent: text }));
+    row.children[2].dataset.state = payment.state;
+    const actions = document.createElement("td");
+    if (payment.state === "approved") {
+      const refund = Object.assign(document.createElement("button"), { type: "button", textContent: "Refund…" });
+      refund.setAttribute("aria-label", `Refund ${money(payment.amount)} payment ${payment.paymentId}`);
+      refund.addEventListener("click", () => openRefund(payment));
+      const voidButton = Object.assign(document.createElement("button"), { type: "button", textContent: "Void" });
+      voidButton.setAttribute("aria-label", `Void ${money(payment.amount)} payment ${payment.paymentId}`);
+      voidButton.addEventListener("click", () => voidPayment(payment));
+      actions.append(refund, " ", voidButton);
+    }
+    row.append(actions);
+    return row;
+  });
+  if (rows.length === 0) return;
+  $("recent-rows").replaceChildren(...rows);
+}
+
+function update(payment) {
+  remember(payment);
+  if (payment.paymentId === currentId) renderCurrent();
+  renderRecent();
+}
+
+// --- actions -------------------------------------------------------------------------------
+function showAmountError(message) {
+  $("amount-error").textContent = message ?? "";
+  $("amount-error").hidden = message === undefined;
+  $("amount").setAttribute("aria-invalid", String(message !== undefined));
+}
+
+async function startPayment(event) {
+  event.preventDefault();
+  const amountMinor = parseAmount($("amount").value);
+  if (amountMinor === undefined) return showAmountError(`Type an amount in ${currency}, like ${fractionDigits === 0 ? "1200" : "12.34"}.`);
+  showAmountError(undefined);
+  const result = await call("POST", "/v1/payments", { amountMinor });
+  if (!result.ok) return showAmountError(`The register refused: ${refusal(result)}`);
+  currentId = result.value.payment.paymentId;
+  $("amount").value = "";
+  update(result.value.payment);
+  $("current-title").focus();
+}
+
+async function cancelPayment() {
+  if (currentId === undefined) return;
+  const result = await call("POST", `/v1/payments/${encodeURIComponent(currentId)}/cancel`, {});
+  if (result.ok) update(result.value.payment);
+  else $("current-detail").textContent = `Cancel refused: ${refusal(result)}`;
+}
+
+function openRefund(payment) {
+  refundId = payment.paymentId;
+  $("refund-payment").textContent = `${money(payment.amount)} · ${payment.paymentId}`;
+  $("refund-amount").value = (payment.amount.minor / 10 ** fractionDigits).toFixed(fractionDigits);
+  $("refund-form").hidden = false;
+  $("refund-amount").focus();
+}
+
+async function refund(event) {
+  event.preventDefault();
+  const amountMinor = parseAmount($("refund-amount").value);
+  if (refundId === undefined || amountMinor === undefined) return ($("refund-result").textContent = "Type a refund amount.");
+  const result = await call("POST", `/v1/payments/${encodeURIComponent(refundId)}/refunds`, { amountMinor });
+  if (!result.ok) return ($("refund-result").textContent = `Refund refused: ${refusal(result)}`);
+  const state = result.value.refund?.state === "done" ? "done" : "sent to the server";
+  $("refund-result").textContent = `Refund of ${money({ minor: amountMinor, currency })} ${state} (payment ${refundId})`;
+  $("refund-form").hidden = true;
+  if (result.value.payment !== undefined) update(result.value.payment);
+}
+
+async function voidPayment(payment) {
+  if (!confirm(`Void the whole payment of ${money(payment.amount)}?`)) return;
+  const result = await call("POST", `/v1/payments/${encodeURIComponent(payment.paymentId)}/void`, {});
+  $("refund-result").textContent = result.ok ? `Void of ${payment.paymentId}: ${STATE_TEXT[result.value.payment.state] ?? result.value.payment.state}` : `Void refused: ${refusal(result)}`;
+  if (result.ok) update(result.value.payment);
+}
+
+async function printReport(kind) {
+  if (kind === "z" && !confirm("Print the Z report and close this register's day?")) return;
+  const result = await call("POST", `/v1/reports/${kind}`, {});
+  const box = $("report");
+  if (!result.ok) return (box.textContent = `${kind.toUpperCase()} report refused: ${refusal(result)}`);
+  box.replaceChildren(reportTable(result.value.report, result.value.printed === true));
+}
+
+function reportTable(report, printed) {
+  const table = document.createElement("table");
+  table.className = "report";
+  const caption = `${report.kind.toUpperCase()} report · period ${report.periodNumber}${report.closedAt ? " (closed)" : ""}${printed ? " · printed" : ""}`;
+  table.append(Object.assign(document.createElement("caption"), { textContent: caption }));
+  const head = table.createTHead().insertRow();
+  for (const title of ["Currency", "Tender", "Payments", "Voids", "Refunds", "Net"]) head.append(Object.assign(document.createElement("th"), { scope: "col", textContent: title }));
+  const body = table.createTBody();
+  for (const total of report.totals ?? []) {
+    const row = body.insertRow();
+    const amount = (minor) => money({ minor, currency: total.currency });
+    for (const text of [total.currency, total.tender, `${total.payments.count} · ${amount(total.payments.minor)}`, `${total.voids.count} · ${amount(total.voids.minor)}`, `${total.refunds.count} · ${amount(total.refunds.minor)}`, amount(total.netMinor)]) {
+      row.insertCell().textContent = text;
+    }
+  }
+  return table;
+}
+
+// --- health and events ---------------------------------------------------------------------
+async function refreshHealth() {
+  const result = await call("GET", "/v1/health");
+  const health = $("health");
+  if (!result.ok) return (health.textContent = "The register agent does not answer");
+  const devices = Object.entries(result.value.devices ?? {}).map(([name, status]) => `${name.replace(/([A-Z])/g, " $1").toLowerCase()} ${status}`).join(" · ");
+  health.textContent = `Server line ${result.value.mqtt}${devices ? ` · ${devices}` : ""}`;
+  health.dataset.line = result.value.mqtt;
+}
+
+function connect() {
+  const events = new EventSource("/v1/events");
+  events.addEventListener("payment", (event) => update(JSON.parse(event.data).payment));
+}
+
+$("new-payment").addEventListener("submit", startPayment);
+$("cancel").addEventListener("click", cancelPayment);
+$("refund-form").addEventListener("submit", refund);
+$("refund-cancel").addEventListener("click", () => ($("refund-form").hidden = true));
+for (const button of document.querySelectorAll("[data-report]")) button.addEventListener("click", () => printReport(button.dataset.report));
+connect();
+refreshHealth();
+setInterval(refreshHealth, 5000);
