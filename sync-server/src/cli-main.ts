@@ -7,6 +7,7 @@ import { parseArgs, type ParseArgsConfig } from "node:util";
 import { AdminError } from "./admin/admin-error.js";
 import { balances, createStore, enrollRegister, enrollUser, listPayments, topUp, verify } from "./admin/admin-commands.js";
 import { demoSeed } from "./admin/demo-seed.js";
+import { enrollCard } from "./admin/card-commands.js";
 import { createLogger } from "./logger.js";
 import { isCurrencyCode, parseMajorAmount } from "./protocol/index.js";
 import { startServer, type RunningServer } from "./server.js";
@@ -31,6 +32,7 @@ const USAGE = `usage:
   codepay-server admin balances
   codepay-server admin payments [--limit 50]
   codepay-server admin demo-seed
+  codepay-server admin card enroll --user ID --pan PAN      (stores only a keyed hash and the last 4)
   codepay-server admin verify          (exit 1 naming each violated invariant)
 every admin command takes --data-dir DIR (default ./data) and --json`;
 
@@ -119,7 +121,7 @@ function keyValues(result: object): string {
 
 async function admin(args: string[], io: CliIo): Promise<number> {
   const [group, action] = args;
-  const command = group === "store" || group === "register" || group === "user" ? `${group} ${action ?? ""}` : (group ?? "");
+  const command = ["store", "register", "user", "card", "carrier"].includes(group ?? "") ? `${group} ${action ?? ""}` : (group ?? "");
   const rest = args.slice(command.split(" ").length);
   switch (command) {
     case "store create": {
@@ -181,6 +183,12 @@ async function admin(args: string[], io: CliIo): Promise<number> {
       print(io, values["json"] === true, result, () =>
         result.payments.map((p) => `${p.paymentId} ${p.registerId} ${p.state.padEnd(9)} ${p.amount.currency} ${p.amount.minor} code ${p.code}${p.reference ? ` ref ${p.reference}` : ""}`).join("\n"),
       );
+      return 0;
+    }
+    case "card enroll": {
+      const { values } = parse(rest, { user: { type: "string" }, pan: { type: "string" } });
+      const result = await enrollCard({ dataDir: dataDir(values, io), userId: required(values, "user"), pan: required(values, "pan") });
+      print(io, values["json"] === true, result, () => `card ending ${result.last4} enrolled for ${result.userId}`);
       return 0;
     }
     case "verify": {

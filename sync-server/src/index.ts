@@ -8,6 +8,7 @@ export {
   balances,
   listPayments,
   accountBalance,
+  verify,
   type CreateStoreInput,
   type StoreOutput,
   type EnrollRegisterInput,
@@ -20,6 +21,19 @@ export {
   type PaymentListing,
 } from "./admin/admin-commands.js";
 export { demoSeed, DEMO, type DemoSeedOutput } from "./admin/demo-seed.js";
+export { enrollCard, type EnrollCardOutput } from "./admin/card-commands.js";
+export { cardToken, loadOrCreateCardKey } from "./cards/card-key.js";
+export type { VerifyReport } from "./ledger/verify.js";
 export { AdminError } from "./admin/admin-error.js";
 export { createLogger, silentLogger, type Logger } from "./logger.js";
 export type { Clock } from "./clock.js";
+// Reliability harnesses (hardware-sim/src/reliability): the pure cores and the settlement path, to run in one process.
+export { openDatabase, inTransaction, type Db } from "./db/database.js";
+export { RequestRouter } from "./broker/request-router.js";
+export type { RegisterLine, RequestListener, OnlineListener } from "./broker/register-line.js";
+export { ResultDelivery, sweepExpiredPayments } from "./settlement/result-delivery.js";
+export { claimCode, approvePayment, declinePayment, type ShopperResult } from "./settlement/shopper-requests.js";
+export type { SettlementContext } from "./settlement/context.js";
+export type { RegisterAddress } from "./settlement/register-requests.js";
+export { findPhone, type PhoneRow } from "./db/repositories/users.js";
+export { limits as serverLimits } from "./limits.js";

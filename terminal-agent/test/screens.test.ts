@@ -13,6 +13,7 @@ const issued: Payment = {
   expiresAt: now + 119_000,
   receiptPrinted: false,
   cancelRequested: false,
+  refunds: [],
   createdAt: now,
   updatedAt: now,
 };

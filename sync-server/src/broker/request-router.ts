@@ -13,6 +13,10 @@ import { handlePaymentCancel } from "./handlers/payment-cancel.js";
 import { handlePaymentCreate } from "./handlers/payment-create.js";
 import { handlePaymentStatus } from "./handlers/payment-status.js";
 import { handleResultAck } from "./handlers/result-ack.js";
+import { handlePaymentCard } from "./handlers/payment-card.js";
+import { handlePaymentVoid } from "./handlers/payment-void.js";
+import { handleRefundCreate } from "./handlers/refund-create.js";
+import { handleReportRequest } from "./handlers/report-request.js";
 import type { RegisterLine } from "./register-line.js";
 
 function dispatch(context: SettlementContext, from: RegisterAddress, request: RegisterRequest): Promise<ServerMessage | undefined> {
@@ -26,11 +30,13 @@ function dispatch(context: SettlementContext, from: RegisterAddress, request: Re
     case "result.ack":
       return handleResultAck(context, from, request);
     case "payment.card":
+      return handlePaymentCard(context, from, request);
     case "payment.void":
+      return handlePaymentVoid(context, from, request);
     case "refund.create":
+      return handleRefundCreate(context, from, request);
     case "report.request":
-      // In the protocol for the settlement-core and device-layer work; refused cleanly until then.
-      return Promise.resolve(requestError("MALFORMED_MESSAGE", `${request.type} is not supported by this server yet`, request.requestId));
+      return handleReportRequest(context, from, request);
   }
 }
 

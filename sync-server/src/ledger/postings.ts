@@ -65,3 +65,12 @@ export function topUpPosting(issuance: AccountSnapshot, user: AccountSnapshot, a
 
 /** The id of the system account money is issued from. */
 export const ISSUANCE_OWNER_ID = "issuance";
+
+/**
+ * A void or refund: the store gives back (part of) what a payment moved, to the same shopper account.
+ * The reversal is checked against the original in the caller (at most what is left of it).
+ */
+export function reversalPosting(store: AccountSnapshot, shopper: AccountSnapshot, amountMinor: number, currency: string): PostingResult {
+  assert(store.kind === "store" && shopper.kind === "user", "a reversal moves money from a store back to a user");
+  return post(store, shopper, amountMinor, currency);
+}

@@ -5,7 +5,8 @@
 import type { Tx } from "../db/database.js";
 import { findAccount, postTransfer } from "../db/repositories/accounts.js";
 import { insertOutboxRow, type OutboxRow } from "../db/repositories/outbox.js";
-import { updatePaymentState, type PaymentRow } from "../db/repositories/payments.js";
+import { setPaymentPeriod, updatePaymentState, type PaymentRow } from "../db/repositories/payments.js";
+import { openPeriod } from "../db/repositories/periods.js";
 import { findPhone } from "../db/repositories/users.js";
 import { newId } from "../ids.js";
 import { paymentPosting } from "../ledger/postings.js";
@@ -67,6 +68,9 @@ async function settle(tx: Tx, payment: PaymentRow, phoneId: string, now: number)
     { debitMayGoNegative: decided.posting.debitMayGoNegative },
   );
   if (posted === "insufficient-funds") return { ok: false, code: "INSUFFICIENT_FUNDS" };
+  // The payment belongs to the register period it settled in (X/Z reports, voids until the Z).
+  const period = await openPeriod(tx, payment.registerId, now);
+  await setPaymentPeriod(tx, payment.paymentId, period.number);
   return { ok: true, transferId };
 }
 

@@ -26,5 +26,7 @@ export function paymentStateMessage(payment: PaymentRow, ids: { inReplyTo?: stri
     ...(reason !== undefined ? { reason } : {}),
     ...(payment.reference !== null ? { reference: payment.reference } : {}),
     updatedAt: payment.updatedAt,
+    ...(payment.tender === "card" ? { tender: "card" as const } : {}),
+    ...(payment.cardLast4 !== null ? { cardLast4: payment.cardLast4 } : {}),
   };
 }

@@ -37,7 +37,7 @@ function registerScope(register: RegisterAddress): string {
   return `register:${register.registerId}`;
 }
 
-async function idempotentReply(
+export async function idempotentReply(
   context: SettlementContext,
   register: RegisterAddress,
   request: { requestId: string },
@@ -53,7 +53,7 @@ async function idempotentReply(
   return outcome.reply;
 }
 
-async function findOwnPayment(tx: Tx, register: RegisterAddress, paymentId: string): Promise<PaymentRow | undefined> {
+export async function findOwnPayment(tx: Tx, register: RegisterAddress, paymentId: string): Promise<PaymentRow | undefined> {
   const payment = await findPayment(tx, paymentId);
   return payment?.registerId === register.registerId ? payment : undefined;
 }

@@ -1,6 +1,7 @@
 /** A seeded server on loopback port 0, real SQLite in a temp dir, a clock the test moves by hand. */
 import { createStore, demoSeed, enrollRegister, enrollUser, silentLogger, startServer, topUp, type DemoSeedOutput, type RunningServer } from "../../src/index.js";
 import { makeTempDir } from "./temp-dir.js";
+import { createPostgresDatabase, type TestDialect } from "./postgres.js";
 
 export const START_TIME_MS = Date.UTC(2030, 0, 1, 9, 0, 0);
 
@@ -14,8 +15,22 @@ export interface TestServer {
   stop(): Promise<void>;
 }
 
-export async function startTestServer(options: { codeTtlMs?: number; sweepIntervalMs?: number } = {}): Promise<TestServer> {
+export interface TestServerOptions {
+  readonly codeTtlMs?: number;
+  readonly sweepIntervalMs?: number;
+  /** postgres: a fresh database on the file's throwaway cluster, selected through DATABASE_URL. */
+  readonly dialect?: TestDialect;
+  readonly extra?: Partial<Parameters<typeof startServer>[0]>;
+}
+
+/**
+ * With dialect postgres, DATABASE_URL points at the new database until stop(), so the admin
+ * functions the test calls reach the same database as the server (describe blocks run one by one).
+ */
+export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
   const dir = makeTempDir();
+  if (options.dialect === "postgres") process.env["DATABASE_URL"] = await createPostgresDatabase();
+  else delete process.env["DATABASE_URL"];
   const demo = await demoSeed({ dataDir: dir.path });
   let now = START_TIME_MS;
   const server = await startServer({
@@ -26,6 +41,7 @@ export async function startTestServer(options: { codeTtlMs?: number; sweepInterv
     clock: () => now,
     logger: silentLogger(),
     sweepIntervalMs: options.sweepIntervalMs ?? 50,
+    ...options.extra,
   });
   return {
     server,
@@ -38,6 +54,7 @@ export async function startTestServer(options: { codeTtlMs?: number; sweepInterv
     stop: async () => {
       await server.stop();
       dir.remove();
+      delete process.env["DATABASE_URL"];
     },
   };
 }

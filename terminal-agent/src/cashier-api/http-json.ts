@@ -26,7 +26,12 @@ export function statusForCode(code: ErrorCode): number {
     case "PAYMENT_SETTLED":
     case "CODE_EXPIRED":
     case "IDEMPOTENCY_MISMATCH":
+    case "VOID_NOT_ALLOWED":
+    case "REFUND_EXCEEDS_ORIGINAL":
+    case "PERIOD_CLOSED":
       return 409;
+    case "SERVER_TIMEOUT":
+      return 504;
     case "INTERNAL":
       return 500;
     default:

@@ -3,6 +3,9 @@
  *   POST /v1/payments                     -> 201 { payment }
  *   GET  /v1/payments/:paymentId          -> { payment }
  *   POST /v1/payments/:paymentId/cancel   -> { payment }
+ *   POST /v1/payments/:paymentId/void     -> { payment }            (answered when the server replies)
+ *   POST /v1/payments/:paymentId/refunds  { refundId?, amountMinor } -> 201 { payment, refund }
+ *   POST /v1/reports/x | /v1/reports/z    { requestId? } -> { report, printed } (printed on the receipt printer)
  *   GET  /v1/events                       -> server-sent events `payment`
  *   GET  /v1/health                       -> { mqtt, devices }
  *   GET  /  (and /assets/*)               the cashier panel page (cashier-panel/)
@@ -40,6 +43,21 @@ const CreatePaymentBodySchema = z.strictObject({
   paymentId: ClientIdSchema.optional(),
   lines: z.array(ReceiptLineSchema).max(receiptLinesMax).optional(),
 });
+
+const RefundBodySchema = z.strictObject({
+  refundId: ClientIdSchema.optional(),
+  amountMinor: z.number().int().positive().max(AMOUNT_MINOR_MAX),
+});
+
+/** A Z retried with the same requestId is the same Z (the server stores it); without one, each call is new. */
+const ReportBodySchema = z.strictObject({ requestId: ClientIdSchema.optional() });
+
+function parseBody<T>(schema: z.ZodType<T>, value: unknown): T {
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  throw new HttpError(400, "BAD_REQUEST", `${issue?.path.join(".") || "body"}: ${issue?.message ?? "invalid"}`);
+}
 
 export class CashierApi {
   readonly #server: http.Server;
@@ -85,7 +103,10 @@ export class CashierApi {
       if (method === "POST" && parts.length === 2) return this.#create(request, response);
       if (method === "GET" && parts.length === 3 && paymentId) return this.#get(paymentId, response);
       if (method === "POST" && parts.length === 4 && paymentId && action === "cancel") return this.#reply(response, 200, this.options.runtime.cancelPayment(paymentId));
+      if (method === "POST" && parts.length === 4 && paymentId && action === "void") return this.#reply(response, 200, await this.options.runtime.voidPayment(paymentId));
+      if (method === "POST" && parts.length === 4 && paymentId && action === "refunds") return this.#refund(paymentId, request, response);
     }
+    if (resource === "reports" && method === "POST" && parts.length === 3 && (paymentId === "x" || paymentId === "z")) return this.#report(paymentId, request, response);
     throw new HttpError(404, "NOT_FOUND", `no route ${method} ${url.pathname}`);
   }
 
@@ -102,6 +123,22 @@ export class CashierApi {
       lines: body.lines ?? [],
     });
     this.#reply(response, 201, result);
+  }
+
+  async #refund(paymentId: string, request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const body = parseBody(RefundBodySchema, await readJson(request));
+    const result = await this.options.runtime.refundPayment(paymentId, { refundId: body.refundId, amountMinor: body.amountMinor });
+    if (!result.ok) return sendError(response, result.refusal.code, result.refusal.message);
+    const view = toPaymentView(result.payment);
+    sendJson(response, 201, { payment: view, refund: view.refunds.find((r) => r.refundId === result.refundId) });
+  }
+
+  async #report(kind: "x" | "z", request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const body = parseBody(ReportBodySchema, await readJson(request));
+    const result = await this.options.runtime.requestReport(kind, body.requestId);
+    if (!result.ok) return sendError(response, result.refusal.code, result.refusal.message);
+    const { v: _version, type: _type, inReplyTo, ...report } = result.report;
+    sendJson(response, 200, { report: { ...report, requestId: inReplyTo }, printed: result.printed });
   }
 
   #get(paymentId: string, response: ServerResponse): void {

@@ -5,14 +5,16 @@
  *
  *   requested --issued--> issued --state(final)--> approved | declined | expired | cancelled
  *   requested --error---> failed            (the server refused payment.create)
+ *   approved --void (server: state voided)--> voided
+ *   approved: refunds are records of their own on the payment (requested -> done | refused)
  *
  * The server is the authority on a payment's outcome: the agent never expires a code by itself.
  */
 import { PROTOCOL_VERSION, isFinalPaymentState } from "@codepay/sync-server/protocol";
-import type { ErrorCode, Money, PaymentIssued, PaymentStateMessage, RegisterRequest, ResultAck } from "@codepay/sync-server/protocol";
+import type { ErrorCode, Money, PaymentIssued, PaymentStateMessage, RefundResult, RegisterRequest, ResultAck } from "@codepay/sync-server/protocol";
 import type { Effect } from "./effects.js";
 import { isFinalAgentState } from "./payment.js";
-import type { AgentPaymentState, Payment, ReceiptLine } from "./payment.js";
+import type { AgentPaymentState, Payment, ReceiptLine, Refund } from "./payment.js";
 
 export type PaymentEvent =
   | { readonly type: "CreateRequested"; readonly paymentId: string; readonly amount: Money; readonly lines: readonly ReceiptLine[]; readonly requestId: string }
@@ -22,7 +24,12 @@ export type PaymentEvent =
   | { readonly type: "IssuedReceived"; readonly message: PaymentIssued; readonly requestId: string }
   | { readonly type: "StateReceived"; readonly message: PaymentStateMessage; readonly requestId: string }
   /** The server answered one of this payment's requests with `error`. */
-  | { readonly type: "RequestRefused"; readonly requestType: RegisterRequest["type"]; readonly code: ErrorCode; readonly message: string }
+  | { readonly type: "RequestRefused"; readonly requestType: RegisterRequest["type"]; readonly code: ErrorCode; readonly message: string; readonly requestId?: string }
+  /** The cashier voids an approved payment (before the register's period closes). */
+  | { readonly type: "VoidRequested"; readonly requestId: string }
+  /** The cashier refunds part or all of an approved payment. */
+  | { readonly type: "RefundRequested"; readonly refundId: string; readonly amountMinor: number; readonly requestId: string }
+  | { readonly type: "RefundResultReceived"; readonly message: RefundResult }
   | { readonly type: "ReceiptPrinted" };
 
 export interface Refusal {
@@ -56,6 +63,12 @@ export function transition(state: Payment | undefined, event: PaymentEvent, now:
       return onRefused(state, event, now);
     case "ReceiptPrinted":
       return onReceiptPrinted(state, now);
+    case "VoidRequested":
+      return onVoid(state, event.requestId, now);
+    case "RefundRequested":
+      return onRefund(state, event, now);
+    case "RefundResultReceived":
+      return onRefundResult(state, event.message, now);
   }
 }
 
@@ -73,6 +86,7 @@ function onCreate(state: Payment | undefined, event: Extract<PaymentEvent, { typ
     createRequestId: event.requestId,
     receiptPrinted: false,
     cancelRequested: false,
+    refunds: [],
     createdAt: now,
     updatedAt: now,
   };
@@ -174,6 +188,7 @@ function onState(state: Payment | undefined, message: PaymentStateMessage, reque
   }
   if (!isFinalPaymentState(message.state)) return unchanged(state, ...ackEffects); // pending/claimed: nothing to show yet
   const finalState = message.state as AgentPaymentState;
+  if (state.state === "approved" && finalState === "voided") return onVoided(state, now, ackEffects);
   if (isFinalAgentState(state.state)) {
     if (state.state === finalState) return unchanged(state, ...ackEffects); // duplicate result
     return unchanged(state, ...ackEffects, { type: "Notify", level: "warn", message: `late result ${finalState} ignored: payment is ${state.state}` });
@@ -199,6 +214,15 @@ function onState(state: Payment | undefined, message: PaymentStateMessage, reque
 
 function onRefused(state: Payment | undefined, event: Extract<PaymentEvent, { type: "RequestRefused" }>, now: number): Transition {
   if (state === undefined) return unchanged(state);
+  if (event.requestType === "payment.void" && state.voidRequestId !== undefined) {
+    const payment: Payment = { ...state, voidRequestId: undefined, updatedAt: now };
+    return unchanged(payment, { type: "JournalWrite", payment, outbox: [] }, { type: "Notify", level: "warn", message: `server refused the void: ${event.code}`, payment });
+  }
+  if (event.requestType === "refund.create") {
+    const refunds = state.refunds.map((r): Refund => (r.requestId === event.requestId && r.state === "requested" ? { ...r, state: "refused", reason: event.code } : r));
+    const payment: Payment = { ...state, refunds, updatedAt: now };
+    return unchanged(payment, { type: "JournalWrite", payment, outbox: [] }, { type: "Notify", level: "warn", message: `server refused the refund: ${event.code}`, payment });
+  }
   if (event.requestType === "payment.create" && state.state === "requested") {
     const payment: Payment = { ...state, state: "failed", reason: event.code, updatedAt: now };
     return unchanged(
@@ -215,4 +239,48 @@ function onReceiptPrinted(state: Payment | undefined, now: number): Transition {
   if (state === undefined || state.state !== "approved" || state.receiptPrinted) return unchanged(state);
   const payment: Payment = { ...state, receiptPrinted: true, updatedAt: now };
   return unchanged(payment, { type: "JournalWrite", payment, outbox: [] }, { type: "Notify", level: "info", message: "receipt printed", payment });
+}
+
+function onVoided(state: Payment, now: number, ackEffects: readonly Effect[]): Transition {
+  const payment: Payment = { ...state, state: "voided", voidRequestId: undefined, updatedAt: now };
+  return unchanged(payment, { type: "JournalWrite", payment, outbox: [] }, ...ackEffects, { type: "Notify", level: "info", message: "payment voided", payment });
+}
+
+function onVoid(state: Payment | undefined, requestId: string, now: number): Transition {
+  if (state === undefined) return refused(state, "PAYMENT_NOT_FOUND", "no such payment");
+  if (state.state === "voided") return unchanged(state); // idempotent
+  if (state.state !== "approved") return refused(state, "VOID_NOT_ALLOWED", `only an approved payment can be voided (it is ${state.state})`);
+  if (state.voidRequestId !== undefined) return unchanged(state); // already on its way
+  const payment: Payment = { ...state, voidRequestId: requestId, updatedAt: now };
+  const request: RegisterRequest = { v: PROTOCOL_VERSION, type: "payment.void", requestId, paymentId: state.paymentId };
+  return unchanged(payment, { type: "JournalWrite", payment, outbox: [request] }, { type: "Publish", request }, { type: "Notify", level: "info", message: "void sent", payment });
+}
+
+function onRefund(state: Payment | undefined, event: Extract<PaymentEvent, { type: "RefundRequested" }>, now: number): Transition {
+  if (state === undefined) return refused(state, "PAYMENT_NOT_FOUND", "no such payment");
+  const known = state.refunds.find((r) => r.refundId === event.refundId);
+  if (known !== undefined) {
+    // The POS retried the refund id: the same refund if the same amount (the server says the same).
+    if (known.amountMinor !== event.amountMinor) return refused(state, "IDEMPOTENCY_MISMATCH", `refund ${event.refundId} was for ${known.amountMinor}`);
+    return unchanged(state);
+  }
+  if (state.state !== "approved") return refused(state, "VOID_NOT_ALLOWED", `only an approved payment can be refunded (it is ${state.state})`);
+  const refund: Refund = { refundId: event.refundId, amountMinor: event.amountMinor, state: "requested", requestId: event.requestId };
+  const payment: Payment = { ...state, refunds: [...state.refunds, refund], updatedAt: now };
+  const request: RegisterRequest = {
+    v: PROTOCOL_VERSION,
+    type: "refund.create",
+    requestId: event.requestId,
+    refundId: event.refundId,
+    paymentId: state.paymentId,
+    amount: { minor: event.amountMinor, currency: state.amount.currency },
+  };
+  return unchanged(payment, { type: "JournalWrite", payment, outbox: [request] }, { type: "Publish", request }, { type: "Notify", level: "info", message: "refund sent", payment });
+}
+
+function onRefundResult(state: Payment | undefined, message: RefundResult, now: number): Transition {
+  if (state === undefined) return unchanged(state, { type: "Notify", level: "warn", message: `refund.result for unknown payment ${message.paymentId}` });
+  const refunds = state.refunds.map((r): Refund => (r.refundId === message.refundId ? { ...r, state: "done", reason: undefined, reference: message.reference } : r));
+  const payment: Payment = { ...state, refunds, updatedAt: now };
+  return unchanged(payment, { type: "JournalWrite", payment, outbox: [] }, { type: "Notify", level: "info", message: "refund done", payment });
 }

@@ -4,10 +4,11 @@ import type { ErrorCode, Money } from "@codepay/sync-server/protocol";
  * The agent's view of one payment. `requested`: journaled and sent; `issued`: the server gave a code;
  * then one final state. `failed` means the server refused the request (it changed nothing there).
  */
-export const AGENT_PAYMENT_STATES = ["requested", "issued", "approved", "declined", "expired", "cancelled", "failed"] as const;
+export const AGENT_PAYMENT_STATES = ["requested", "issued", "approved", "declined", "expired", "cancelled", "failed", "voided"] as const;
 export type AgentPaymentState = (typeof AGENT_PAYMENT_STATES)[number];
 
-export const FINAL_AGENT_STATES: readonly AgentPaymentState[] = ["approved", "declined", "expired", "cancelled", "failed"];
+/** `voided` follows `approved` (a void before the period closes); every other final state is the end. */
+export const FINAL_AGENT_STATES: readonly AgentPaymentState[] = ["approved", "declined", "expired", "cancelled", "failed", "voided"];
 
 export function isFinalAgentState(state: AgentPaymentState): boolean {
   return FINAL_AGENT_STATES.includes(state);
@@ -16,6 +17,17 @@ export function isFinalAgentState(state: AgentPaymentState): boolean {
 export interface ReceiptLine {
   readonly text: string;
   readonly amountMinor?: number | undefined;
+}
+
+/** A refund of (part of) an approved payment; `refundId` is the POS's (or the agent's) id. */
+export interface Refund {
+  readonly refundId: string;
+  readonly amountMinor: number;
+  /** requested: journaled and sent; done: the server moved the money; refused: it did not (reason). */
+  readonly state: "requested" | "done" | "refused";
+  readonly requestId: string;
+  readonly reason?: ErrorCode | undefined;
+  readonly reference?: string | undefined;
 }
 
 export interface Payment {
@@ -33,6 +45,9 @@ export interface Payment {
   readonly receiptPrinted: boolean;
   /** The cashier cancelled before the code arrived: the cancel goes out once the server knows the payment. */
   readonly cancelRequested: boolean;
+  /** requestId of the `payment.void` in flight (until the server answers). */
+  readonly voidRequestId?: string | undefined;
+  readonly refunds: readonly Refund[];
   readonly createdAt: number;
   readonly updatedAt: number;
 }
@@ -47,6 +62,9 @@ export interface PaymentView {
   reason?: string;
   reference?: string;
   receiptPrinted: boolean;
+  /** Refunds that went through, summed. */
+  refundedMinor: number;
+  refunds: { refundId: string; amountMinor: number; state: Refund["state"]; reason?: string; reference?: string }[];
 }
 
 export function toPaymentView(payment: Payment): PaymentView {
@@ -59,5 +77,13 @@ export function toPaymentView(payment: Payment): PaymentView {
     ...(payment.reason !== undefined ? { reason: payment.reason } : {}),
     ...(payment.reference !== undefined ? { reference: payment.reference } : {}),
     receiptPrinted: payment.receiptPrinted,
+    refundedMinor: payment.refunds.filter((r) => r.state === "done").reduce((sum, r) => sum + r.amountMinor, 0),
+    refunds: payment.refunds.map((r) => ({
+      refundId: r.refundId,
+      amountMinor: r.amountMinor,
+      state: r.state,
+      ...(r.reason !== undefined ? { reason: r.reason } : {}),
+      ...(r.reference !== undefined ? { reference: r.reference } : {}),
+    })),
   };
 }

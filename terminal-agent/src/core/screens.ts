@@ -43,6 +43,8 @@ export function renderPayment(payment: Payment, now: number): ScreenLines {
       return lines("CANCELLED", "");
     case "failed":
       return lines("PAYMENT FAILED", payment.reason ?? "");
+    case "voided":
+      return lines("VOIDED", amount);
   }
 }
 

@@ -7,14 +7,15 @@
 import { mkdirSync } from "node:fs";
 import path from "node:path";
 import Database from "better-sqlite3";
-import type { CurrencyCode, ErrorCode, RegisterRequest } from "@codepay/sync-server/protocol";
+import type { CurrencyCode, ErrorCode, RegisterRequest, Report } from "@codepay/sync-server/protocol";
 import { journalEntriesMax } from "../core/limits.js";
-import type { AgentPaymentState, Payment, ReceiptLine } from "../core/payment.js";
-import { SCHEMA_SQL, SCHEMA_VERSION } from "./schema.js";
+import type { AgentPaymentState, Payment, ReceiptLine, Refund } from "../core/payment.js";
+import { MIGRATE_V1_TO_V2_SQL, SCHEMA_SQL, SCHEMA_VERSION } from "./schema.js";
 
 export interface OutboxEntry {
   readonly requestId: string;
-  readonly paymentId: string;
+  /** Null for requests that belong to no payment (reports). */
+  readonly paymentId: string | null;
   readonly type: RegisterRequest["type"];
   readonly topic: string;
   readonly payload: string;
@@ -35,13 +36,24 @@ interface PaymentRow {
   reference: string | null;
   receipt_printed: number;
   cancel_requested: number;
+  void_request_id: string | null;
+  refunds: string;
   created: number;
   updated: number;
 }
 
+/** A report the cashier asked for: its reply (or refusal) once the server answered. */
+export interface ReportEntry {
+  readonly requestId: string;
+  readonly kind: "x" | "z";
+  readonly report: Report | undefined;
+  readonly error: { code: ErrorCode; message: string } | undefined;
+  readonly printed: boolean;
+}
+
 interface OutboxRow {
   request_id: string;
-  payment_id: string;
+  payment_id: string | null;
   type: string;
   topic: string;
   payload: string;
@@ -62,8 +74,12 @@ export class Journal {
     db.pragma("journal_mode = WAL");
     db.pragma("synchronous = FULL");
     db.pragma("busy_timeout = 5000");
-    db.exec(SCHEMA_SQL);
-    db.pragma(`user_version = ${SCHEMA_VERSION}`);
+    const version = db.pragma("user_version", { simple: true }) as number;
+    db.transaction(() => {
+      if (version === 1) db.exec(MIGRATE_V1_TO_V2_SQL);
+      db.exec(SCHEMA_SQL);
+      db.pragma(`user_version = ${SCHEMA_VERSION}`);
+    })();
     return new Journal(db);
   }
 
@@ -74,11 +90,11 @@ export class Journal {
   /** Stores the payment and queues the requests, in one transaction. */
   write(payment: Payment, outbox: readonly { request: RegisterRequest; topic: string }[], now: number): void {
     const upsert = this.#db.prepare(`
-      INSERT INTO payments (payment_id, state, amount_minor, currency, lines, create_request_id, code, expires_at, reason, reference, receipt_printed, cancel_requested, created, updated)
-      VALUES (@payment_id, @state, @amount_minor, @currency, @lines, @create_request_id, @code, @expires_at, @reason, @reference, @receipt_printed, @cancel_requested, @created, @updated)
+      INSERT INTO payments (payment_id, state, amount_minor, currency, lines, create_request_id, code, expires_at, reason, reference, receipt_printed, cancel_requested, void_request_id, refunds, created, updated)
+      VALUES (@payment_id, @state, @amount_minor, @currency, @lines, @create_request_id, @code, @expires_at, @reason, @reference, @receipt_printed, @cancel_requested, @void_request_id, @refunds, @created, @updated)
       ON CONFLICT (payment_id) DO UPDATE SET state = excluded.state, code = excluded.code, expires_at = excluded.expires_at,
         reason = excluded.reason, reference = excluded.reference, receipt_printed = excluded.receipt_printed,
-        cancel_requested = excluded.cancel_requested, updated = excluded.updated`);
+        cancel_requested = excluded.cancel_requested, void_request_id = excluded.void_request_id, refunds = excluded.refunds, updated = excluded.updated`);
     const queue = this.#db.prepare(
       `INSERT INTO outbox (request_id, payment_id, type, topic, payload, created) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (request_id) DO NOTHING`,
     );
@@ -97,6 +113,14 @@ export class Journal {
   inFlightPayments(): Payment[] {
     const rows = this.#db
       .prepare(`SELECT * FROM payments WHERE state IN ('requested', 'issued') ORDER BY created LIMIT ?`)
+      .all(journalEntriesMax) as PaymentRow[];
+    return rows.map(fromRow);
+  }
+
+  /** Approved payments whose receipt the printer has not confirmed (a crash came between), oldest first. */
+  unprintedApprovedPayments(): Payment[] {
+    const rows = this.#db
+      .prepare(`SELECT * FROM payments WHERE state = 'approved' AND receipt_printed = 0 ORDER BY created LIMIT ?`)
       .all(journalEntriesMax) as PaymentRow[];
     return rows.map(fromRow);
   }
@@ -129,9 +153,47 @@ export class Journal {
     this.#db.prepare(`UPDATE outbox SET acked_at = ? WHERE request_id = ? AND acked_at IS NULL`).run(now, requestId);
   }
 
+  /** Queues a request that belongs to no payment (a report), with its report row, in one transaction. */
+  queueReportRequest(request: Extract<RegisterRequest, { type: "report.request" }>, topic: string, now: number): void {
+    this.#db.transaction(() => {
+      this.#db
+        .prepare(`INSERT INTO outbox (request_id, payment_id, type, topic, payload, created) VALUES (?, NULL, ?, ?, ?, ?) ON CONFLICT (request_id) DO NOTHING`)
+        .run(request.requestId, request.type, topic, JSON.stringify(request), now);
+      this.#db.prepare(`INSERT INTO reports (request_id, kind, created) VALUES (?, ?, ?) ON CONFLICT (request_id) DO NOTHING`).run(request.requestId, request.kind, now);
+    })();
+  }
+
+  /** Stores the server's answer to a report request (the report, or its refusal). */
+  answerReport(requestId: string, answer: { report: Report } | { error: { code: ErrorCode; message: string } }, now: number): void {
+    const report = "report" in answer ? JSON.stringify(answer.report) : null;
+    const error = "error" in answer ? JSON.stringify(answer.error) : null;
+    this.#db.prepare(`UPDATE reports SET report = ?, error = ?, answered = ? WHERE request_id = ? AND answered IS NULL`).run(report, error, now, requestId);
+  }
+
+  markReportPrinted(requestId: string): void {
+    this.#db.prepare(`UPDATE reports SET printed = 1 WHERE request_id = ?`).run(requestId);
+  }
+
+  getReport(requestId: string): ReportEntry | undefined {
+    const row = this.#db.prepare(`SELECT * FROM reports WHERE request_id = ?`).get(requestId) as
+      | { request_id: string; kind: string; report: string | null; error: string | null; printed: number }
+      | undefined;
+    if (row === undefined) return undefined;
+    return {
+      requestId: row.request_id,
+      kind: row.kind === "z" ? "z" : "x",
+      report: row.report === null ? undefined : (JSON.parse(row.report) as Report),
+      error: row.error === null ? undefined : (JSON.parse(row.error) as { code: ErrorCode; message: string }),
+      printed: row.printed === 1,
+    };
+  }
+
   /** Requests of a payment that is final need no reply any more (a status or cancel racing the result). */
   answerAllFor(paymentId: string, now: number): void {
-    this.#db.prepare(`UPDATE outbox SET acked_at = ? WHERE payment_id = ? AND acked_at IS NULL`).run(now, paymentId);
+    // Only the payment's own life-cycle requests: a void or refund sent after approval still waits for its reply.
+    this.#db
+      .prepare(`UPDATE outbox SET acked_at = ? WHERE payment_id = ? AND acked_at IS NULL AND type IN ('payment.create', 'payment.cancel', 'payment.status')`)
+      .run(now, paymentId);
   }
 }
 
@@ -149,6 +211,8 @@ function toRow(payment: Payment): PaymentRow {
     reference: payment.reference ?? null,
     receipt_printed: payment.receiptPrinted ? 1 : 0,
     cancel_requested: payment.cancelRequested ? 1 : 0,
+    void_request_id: payment.voidRequestId ?? null,
+    refunds: JSON.stringify(payment.refunds),
     created: payment.createdAt,
     updated: payment.updatedAt,
   };
@@ -167,6 +231,8 @@ function fromRow(row: PaymentRow): Payment {
     ...(row.reference !== null ? { reference: row.reference } : {}),
     receiptPrinted: row.receipt_printed === 1,
     cancelRequested: row.cancel_requested === 1,
+    ...(row.void_request_id !== null ? { voidRequestId: row.void_request_id } : {}),
+    refunds: JSON.parse(row.refunds) as Refund[],
     createdAt: row.created,
     updatedAt: row.updated,
   };

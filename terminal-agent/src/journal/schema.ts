@@ -1,5 +1,5 @@
 /** The journal's tables. Money as INTEGER minor units; times as epoch milliseconds. */
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 export const SCHEMA_SQL = `
 CREATE TABLE IF NOT EXISTS payments (
@@ -15,13 +15,15 @@ CREATE TABLE IF NOT EXISTS payments (
   reference         TEXT,
   receipt_printed   INTEGER NOT NULL DEFAULT 0,
   cancel_requested  INTEGER NOT NULL DEFAULT 0,
+  void_request_id   TEXT,
+  refunds           TEXT NOT NULL DEFAULT '[]',
   created           INTEGER NOT NULL,
   updated           INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS payments_by_state ON payments (state);
 CREATE TABLE IF NOT EXISTS outbox (
   request_id  TEXT PRIMARY KEY,
-  payment_id  TEXT NOT NULL,
+  payment_id  TEXT,
   type        TEXT NOT NULL,
   topic       TEXT NOT NULL,
   payload     TEXT NOT NULL,
@@ -30,5 +32,38 @@ CREATE TABLE IF NOT EXISTS outbox (
   send_count  INTEGER NOT NULL DEFAULT 0,
   acked_at    INTEGER
 );
+CREATE INDEX IF NOT EXISTS outbox_unacked ON outbox (acked_at, sent_at);
+CREATE TABLE IF NOT EXISTS reports (
+  request_id  TEXT PRIMARY KEY,
+  kind        TEXT NOT NULL,
+  report      TEXT,
+  error       TEXT,
+  created     INTEGER NOT NULL,
+  answered    INTEGER,
+  printed     INTEGER NOT NULL DEFAULT 0
+);
+`;
+
+/**
+ * Version 1 -> 2: outbox.payment_id becomes nullable (report requests belong to no payment; SQLite
+ * cannot drop NOT NULL, so the table is rebuilt), payments gain the void and refund columns.
+ */
+export const MIGRATE_V1_TO_V2_SQL = `
+ALTER TABLE payments ADD COLUMN void_request_id TEXT;
+ALTER TABLE payments ADD COLUMN refunds TEXT NOT NULL DEFAULT '[]';
+CREATE TABLE outbox_v2 (
+  request_id  TEXT PRIMARY KEY,
+  payment_id  TEXT,
+  type        TEXT NOT NULL,
+  topic       TEXT NOT NULL,
+  payload     TEXT NOT NULL,
+  created     INTEGER NOT NULL,
+  sent_at     INTEGER,
+  send_count  INTEGER NOT NULL DEFAULT 0,
+  acked_at    INTEGER
+);
+INSERT INTO outbox_v2 SELECT request_id, payment_id, type, topic, payload, created, sent_at, send_count, acked_at FROM outbox;
+DROP TABLE outbox;
+ALTER TABLE outbox_v2 RENAME TO outbox;
 CREATE INDEX IF NOT EXISTS outbox_unacked ON outbox (acked_at, sent_at);
 `;

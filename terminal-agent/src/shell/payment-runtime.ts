@@ -5,9 +5,11 @@
  */
 import { EventEmitter } from "node:events";
 import type { Logger } from "pino";
-import type { ErrorCode, Money, RegisterRequest, ServerMessage } from "@codepay/sync-server/protocol";
+import { PROTOCOL_VERSION } from "@codepay/sync-server/protocol";
+import type { ErrorCode, Money, RegisterRequest, Report, ReportRequest, ServerMessage } from "@codepay/sync-server/protocol";
 import type { Effect } from "../core/effects.js";
-import { ackTimeoutMs, outboxResendBatchMax, publishAckWaitMs } from "../core/limits.js";
+import { ackTimeoutMs, outboxResendBatchMax, publishAckWaitMs, serverReplyWaitMs } from "../core/limits.js";
+import { buildReportReceipt, canPrintRaw } from "../protocols/escpos/report-receipt.js";
 import { transition } from "../core/payment-machine.js";
 import type { PaymentEvent, Refusal } from "../core/payment-machine.js";
 import { isFinalAgentState, toPaymentView } from "../core/payment.js";
@@ -41,11 +43,24 @@ export interface RuntimeEvents {
 }
 
 export type CommandResult = { ok: true; payment: Payment } | { ok: false; refusal: Refusal };
+export type ReportResult = { ok: true; report: Report; printed: boolean } | { ok: false; refusal: Refusal };
+
+function lineDown(): { ok: false; refusal: Refusal } {
+  return { ok: false, refusal: { code: "SERVER_UNAVAILABLE", message: "the line to the Code Pay server is down" } };
+}
+
+function timedOut(): { ok: false; refusal: Refusal } {
+  return { ok: false, refusal: { code: "SERVER_TIMEOUT", message: "the server has not answered yet; the request stays queued, ask again with the same id" } };
+}
 
 export class PaymentRuntime extends EventEmitter<RuntimeEvents> {
   /** The payment the display follows: the most recently shown one. */
   currentPayment: Payment | undefined;
   readonly #sends = new Map<string, Promise<void>>();
+  /** Cashier requests waiting for the server's reply, by requestId. */
+  readonly #waiters = new Map<string, (message: ServerMessage | undefined) => void>();
+  /** Reports being printed, by requestId. */
+  readonly #printing = new Map<string, Promise<void>>();
 
   constructor(private readonly options: PaymentRuntimeOptions) {
     super();
@@ -76,8 +91,73 @@ export class PaymentRuntime extends EventEmitter<RuntimeEvents> {
     return this.dispatch(paymentId, { type: "CancelRequested", requestId: newClientId() });
   }
 
+  /** Voids an approved payment; resolves when the server answers (or SERVER_TIMEOUT). */
+  async voidPayment(paymentId: string): Promise<CommandResult> {
+    const payment = this.getPayment(paymentId);
+    if (payment?.state === "approved" && payment.voidRequestId === undefined && !this.options.link.isUp) return lineDown();
+    const requestId = newClientId();
+    const reply = this.#expectReply(requestId);
+    const result = this.dispatch(paymentId, { type: "VoidRequested", requestId });
+    if (!result.ok || result.payment.state === "voided") return this.#settle(requestId, result);
+    // A void already on its way: wait for that one.
+    const awaited = result.payment.voidRequestId === requestId ? reply : this.#expectReply(result.payment.voidRequestId ?? requestId);
+    if (result.payment.voidRequestId !== requestId) this.#settle(requestId, result);
+    const answer = await awaited;
+    return this.#outcome(paymentId, answer, (after) => after.state === "voided");
+  }
+
+  /** Refunds part of an approved payment; the refund id makes a retry the same refund. */
+  async refundPayment(paymentId: string, input: { refundId?: string | undefined; amountMinor: number }): Promise<CommandResult & { refundId?: string }> {
+    const refundId = input.refundId ?? newClientId();
+    const known = this.getPayment(paymentId)?.refunds.find((r) => r.refundId === refundId);
+    if (known === undefined && !this.options.link.isUp) return lineDown();
+    const requestId = newClientId();
+    const reply = this.#expectReply(requestId);
+    const result = this.dispatch(paymentId, { type: "RefundRequested", refundId, amountMinor: input.amountMinor, requestId });
+    if (!result.ok) return this.#settle(requestId, result);
+    const refund = result.payment.refunds.find((r) => r.refundId === refundId);
+    if (refund === undefined || refund.state !== "requested") return { ...this.#settle(requestId, result), refundId };
+    const awaited = refund.requestId === requestId ? reply : this.#expectReply(refund.requestId);
+    if (refund.requestId !== requestId) this.#settle(requestId, result);
+    const answer = await awaited;
+    return { ...this.#outcome(paymentId, answer, (after) => after.refunds.some((r) => r.refundId === refundId && r.state === "done")), refundId };
+  }
+
+  /** X or Z report: journaled, sent, printed when it arrives. A repeated requestId returns the stored report. */
+  async requestReport(kind: "x" | "z", requestId: string = newClientId()): Promise<ReportResult> {
+    const { journal, link, clock } = this.options;
+    const stored = journal.getReport(requestId);
+    if (stored?.report !== undefined) return { ok: true, report: stored.report, printed: stored.printed };
+    if (stored === undefined) {
+      if (!link.isUp) return lineDown();
+      const request: ReportRequest = { v: PROTOCOL_VERSION, type: "report.request", requestId, kind };
+      journal.queueReportRequest(request, link.requestTopic, clock.now());
+      const reply = this.#expectReply(requestId);
+      this.#send(request);
+      await reply;
+    } else {
+      await this.#expectReply(requestId);
+    }
+    const answered = journal.getReport(requestId);
+    if (answered?.report !== undefined) {
+      const printing = this.#printing.get(requestId);
+      if (printing !== undefined) await waitAtMost(printing, serverReplyWaitMs);
+      return { ok: true, report: answered.report, printed: journal.getReport(requestId)?.printed ?? false };
+    }
+    if (answered?.error !== undefined) return { ok: false, refusal: answered.error };
+    return timedOut();
+  }
+
   /** Runs before the link PUBACKs the message. */
   handleServerMessage(message: ServerMessage): void {
+    try {
+      this.#handle(message);
+    } finally {
+      if (message.inReplyTo !== undefined) this.#waiters.get(message.inReplyTo)?.(message);
+    }
+  }
+
+  #handle(message: ServerMessage): void {
     const now = this.options.clock.now();
     const journal = this.options.journal;
     if (message.inReplyTo !== undefined) journal.markAnswered(message.inReplyTo, now);
@@ -88,16 +168,36 @@ export class PaymentRuntime extends EventEmitter<RuntimeEvents> {
       case "payment.state":
         this.dispatch(message.paymentId, { type: "StateReceived", message, requestId: newClientId() });
         return;
+      case "refund.result":
+        this.dispatch(message.paymentId, { type: "RefundResultReceived", message });
+        return;
+      case "report":
+        journal.answerReport(message.inReplyTo, { report: message }, now);
+        this.#printReport(message);
+        return;
       case "error": {
         const request = message.inReplyTo === undefined ? undefined : journal.outboxEntry(message.inReplyTo);
         if (!request) {
           this.options.logger.warn({ code: message.error.code, problem: message.error.message }, "server error for an unknown request");
           return;
         }
-        this.dispatch(request.paymentId, { type: "RequestRefused", requestType: request.type, code: message.error.code as ErrorCode, message: message.error.message });
+        const error = { code: message.error.code as ErrorCode, message: message.error.message };
+        if (request.type === "report.request") journal.answerReport(request.requestId, { error }, now);
+        if (request.paymentId === null) return;
+        this.dispatch(request.paymentId, { type: "RequestRefused", requestType: request.type, ...error, requestId: request.requestId });
         return;
       }
     }
+  }
+
+  /**
+   * After a restart: hand the printer every approved payment whose receipt was never confirmed
+   * (a crash between the journal write and the print). The driver's durable queue is keyed by
+   * paymentId, so a receipt it already holds is not queued twice, and one whose earlier attempt may
+   * have reached paper comes out marked REPRINT.
+   */
+  printMissingReceipts(): void {
+    for (const payment of this.options.journal.unprintedApprovedPayments()) this.#print(payment);
   }
 
   /** After a restart: ask where each issued payment stands (requested ones are covered by their outbox entry). */
@@ -162,6 +262,57 @@ export class PaymentRuntime extends EventEmitter<RuntimeEvents> {
         return;
       }
     }
+  }
+
+  /** Resolves with the server's reply to requestId, or undefined after serverReplyWaitMs. */
+  #expectReply(requestId: string): Promise<ServerMessage | undefined> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => done(undefined), serverReplyWaitMs);
+      const previous = this.#waiters.get(requestId);
+      const done = (message: ServerMessage | undefined): void => {
+        clearTimeout(timer);
+        if (this.#waiters.get(requestId) === done) this.#waiters.delete(requestId);
+        previous?.(message);
+        resolve(message);
+      };
+      this.#waiters.set(requestId, done);
+    });
+  }
+
+  /** Drops the waiter of a request that was never sent and returns the result as it is. */
+  #settle<T>(requestId: string, result: T): T {
+    this.#waiters.get(requestId)?.(undefined);
+    return result;
+  }
+
+  #outcome(paymentId: string, answer: ServerMessage | undefined, succeeded: (payment: Payment) => boolean): CommandResult {
+    const after = this.getPayment(paymentId);
+    if (after === undefined) return { ok: false, refusal: { code: "PAYMENT_NOT_FOUND", message: `no payment ${paymentId}` } };
+    if (succeeded(after)) return { ok: true, payment: after };
+    if (answer?.type === "error") return { ok: false, refusal: { code: answer.error.code as ErrorCode, message: answer.error.message } };
+    if (answer === undefined) return timedOut();
+    return { ok: true, payment: after };
+  }
+
+  #printReport(report: Report): void {
+    const { printer, logger, journal } = this.options;
+    if (!printer) {
+      logger.info({ requestId: report.inReplyTo }, "no receipt printer configured; report not printed");
+      return;
+    }
+    if (!canPrintRaw(printer)) {
+      logger.warn({ requestId: report.inReplyTo }, "the printer driver has no raw print path; report not printed");
+      return;
+    }
+    const printing = printer.printRaw(buildReportReceipt(report, this.options.storeName), `report-${report.inReplyTo}`).then(
+      () => {
+        journal.markReportPrinted(report.inReplyTo);
+        logger.info({ kind: report.kind, periodNumber: report.periodNumber }, "report printed");
+      },
+      (error: unknown) => logger.warn({ err: (error as Error).message }, "report not printed"),
+    );
+    this.#printing.set(report.inReplyTo, printing);
+    void printing.finally(() => this.#printing.delete(report.inReplyTo));
   }
 
   #send(request: RegisterRequest): void {

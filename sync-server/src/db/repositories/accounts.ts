@@ -145,3 +145,8 @@ export async function countTransfersForPayment(db: Queryable, paymentId: string)
     .executeTakeFirstOrThrow();
   return Number(row.count);
 }
+
+export async function findAccountById(db: Queryable, id: string): Promise<AccountRow | undefined> {
+  const row = await db.selectFrom("accounts").selectAll().where("id", "=", id).executeTakeFirst();
+  return row && { id: row.id, kind: row.kind, ownerId: row.owner_id, currency: row.currency, balanceMinor: Number(row.balance_minor) };
+}

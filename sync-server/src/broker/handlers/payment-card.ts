@@ -1,0 +1,9 @@
+import type { CardPayment, ServerMessage } from "../../protocol/index.js";
+import type { SettlementContext } from "../../settlement/context.js";
+import { cardPayment } from "../../settlement/register-ledger-requests.js";
+import type { RegisterAddress } from "../../settlement/register-requests.js";
+
+/** `payment.card` -> `payment.state` (approved, or declined with the reason). */
+export function handlePaymentCard(context: SettlementContext, from: RegisterAddress, request: CardPayment): Promise<ServerMessage> {
+  return cardPayment(context, from, request);
+}

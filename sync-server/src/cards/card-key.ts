@@ -1,0 +1,60 @@
+/**
+ * The deployment's card key: 32 random bytes in `<dataDir>/card-key` (mode 0600), created on first
+ * use. Agents get it at pairing and send HMAC-SHA256(cardKey, PAN) instead of the PAN; the server
+ * stores only that keyed hash and the last 4 digits (PCI DSS: stored PANs unreadable, DESIGN-NOTES).
+ */
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { createHmac, randomBytes } from "node:crypto";
+import { join } from "node:path";
+
+const CARD_KEY_BYTES = 32;
+
+export function cardKeyPath(dataDir: string): string {
+  return join(dataDir, "card-key");
+}
+
+export function loadOrCreateCardKey(dataDir: string): Buffer {
+  const path = cardKeyPath(dataDir);
+  if (!existsSync(path)) {
+    mkdirSync(dataDir, { recursive: true });
+    try {
+      writeFileSync(path, randomBytes(CARD_KEY_BYTES), { mode: 0o600, flag: "wx" }); // never overwrite a key
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+    }
+    chmodSync(path, 0o600);
+  }
+  const key = readFileSync(path);
+  if (key.length !== CARD_KEY_BYTES) throw new Error(`${path} must hold ${CARD_KEY_BYTES} bytes`);
+  return key;
+}
+
+/** The keyed hash the agent sends and the server looks cards up by: lowercase hex. */
+export function cardToken(cardKey: Buffer, pan: string): string {
+  return createHmac("sha256", cardKey).update(pan, "utf8").digest("hex");
+}
+
+/** Luhn (ISO/IEC 7812-1): catches every single-digit error in a PAN. */
+export function hasValidLuhn(pan: string): boolean {
+  if (!/^\d{12,19}$/.test(pan)) return false;
+  let sum = 0;
+  for (let i = 0; i < pan.length; i += 1) {
+    let digit = pan.charCodeAt(pan.length - 1 - i) - 48;
+    if (i % 2 === 1) {
+      digit *= 2;
+      if (digit > 9) digit -= 9;
+    }
+    sum += digit;
+  }
+  return sum % 10 === 0;
+}
+
+/** "YYMM" expiry as on the track, compared with the month `now` falls in (UTC): valid through its month. */
+export function isCardExpired(expiryYymm: string, now: number): boolean {
+  const year = 2000 + Number(expiryYymm.slice(0, 2));
+  const month = Number(expiryYymm.slice(2, 4));
+  if (month < 1 || month > 12) return true;
+  const date = new Date(now);
+  const current = date.getUTCFullYear() * 12 + date.getUTCMonth();
+  return year * 12 + (month - 1) < current;
+}
