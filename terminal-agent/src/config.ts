@@ -24,7 +24,15 @@ const PrinterSchema = z.strictObject({
   /** Read status back (ASB, DLE EOT, GS r) and count a receipt printed only when the printer says so. */
   statusBack: z.boolean().default(true),
 });
-const CardReaderSchema = z.strictObject({ path: devicePath, baudRate: baudRate.default(9600) });
+const CardReaderSchema = z.strictObject({
+  path: devicePath,
+  baudRate: baudRate.default(9600),
+  /** Strings the reader is set to send before / after each swipe (STX/ETX and CR/LF are handled anyway). */
+  prefix: z.string().max(16).optional(),
+  suffix: z.string().max(16).optional(),
+  /** A swipe is complete when the line has been quiet this long. */
+  interByteTimeoutMs: z.number().int().min(10).max(2_000).default(100),
+});
 
 export const AgentConfigSchema = z.strictObject({
   server: z.strictObject({ url: z.string().regex(/^(mqtts?|wss?|tcp):\/\/.+/, "expected an mqtt:// or mqtts:// url") }),
@@ -36,6 +44,11 @@ export const AgentConfigSchema = z.strictObject({
   currency: z.enum(CURRENCY_CODES as [CurrencyCode, ...CurrencyCode[]]),
   language: z.string().default("en"),
   storeName: z.string().min(1).max(40),
+  /**
+   * The deployment's card key (hex, from pairing or the operator): a swipe is sent as
+   * HMAC-SHA256(cardKey, PAN), never the PAN. Without it, swipes are refused (CARD_KEY_MISSING).
+   */
+  cardKey: z.string().regex(/^(?:[0-9a-fA-F]{2}){16,64}$/, "expected 32-128 hex digits").optional(),
   journalPath: z.string().min(1),
   cashierApi: z
     .strictObject({ host: z.string().default("127.0.0.1"), port: z.number().int().min(0).max(65535).default(7070) })

@@ -46,7 +46,13 @@ function createDevices(config: AgentConfig, binding: SerialBinding | undefined, 
   return {
     display: display && new EpsonPoleDisplay(transportFor("display", display), deviceLogger("display")),
     printer: printer && new EscPosReceiptPrinter(transportFor("printer", printer), { drawer: printer.drawer, statusBack: printer.statusBack, queue: printQueue }, deviceLogger("printer")),
-    cardReader: cardReader && new SerialCardReader(transportFor("cardReader", cardReader), deviceLogger("cardReader")),
+    cardReader:
+      cardReader &&
+      new SerialCardReader(transportFor("cardReader", cardReader), deviceLogger("cardReader"), {
+        framing: { prefix: cardReader.prefix, suffix: cardReader.suffix },
+        interByteTimeoutMs: cardReader.interByteTimeoutMs,
+        cardKey: config.cardKey === undefined ? undefined : Buffer.from(config.cardKey, "hex"),
+      }),
   };
 }
 
@@ -82,6 +88,7 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
   link.on("down", refreshDisplay);
 
   for (const device of Object.values(devices)) device?.start();
+  payments.printMissingReceipts();
   refreshDisplay();
   link.start();
   const timers = [setInterval(refreshDisplay, displayRefreshIntervalMs), setInterval(() => payments.resendUnanswered(), outboxRetryIntervalMs)];

@@ -15,7 +15,7 @@ describe("UnifiedPOS device model", () => {
     const serial = mockSerial();
     serial.createPort("/dev/ttyMODEL");
     const { logger } = captureLogger();
-    const reader = new SerialCardReader(openTransport({ path: "/dev/ttyMODEL", baudRate: 9600, binding: serial.binding, logger, reconnectDelayMsMax: 200 }), logger);
+    const reader = new SerialCardReader(openTransport({ path: "/dev/ttyMODEL", baudRate: 9600, binding: serial.binding, logger, reconnectDelayMsMax: 200 }), logger, { cardKey: Buffer.alloc(32, 7) });
     const updates: DeviceStatusUpdate[] = [];
     reader.on("status", (update) => updates.push(update));
     expect([reader.state, reader.powerState, reader.claimed, reader.enabled]).toEqual(["closed", "off", false, false]);
