@@ -5,11 +5,13 @@
 #   socat            pseudo-terminal pairs: the agent's real serialport streams meet the simulated devices
 #   postgresql       a throwaway PostgreSQL on loopback: the ledger suite runs on it as well as on SQLite
 #   chromium         the browser playwright-core drives for the page tests (never a browser download)
+#   fonts-ipafont-gothic
+#                    Japanese glyphs, so the shopper page's Japanese renders in chromium (screenshots)
 #   mosquitto, mosquitto-clients
 #                    a broker and MQTT clients nobody here wrote: isolation tests, external-broker deployment
 set -euo pipefail
 
-packages=(socat postgresql chromium mosquitto mosquitto-clients)
+packages=(socat postgresql chromium fonts-ipafont-gothic mosquitto mosquitto-clients)
 
 missing=()
 for pkg in "${packages[@]}"; do

@@ -173,6 +173,11 @@ async function main() {
   log(`                card reader ${sim.devices.cardReader}   (control API ${sim.control})`);
   log(`  data          ${dataDir}   logs in ${join(dataDir, "logs")}`);
   log("");
+  log("Pages (open in a browser):");
+  log(`  shopper page          ${server.gateway}/pay#phone=${seed.subscriberCredential}   (as the demo phone)`);
+  log(`  technician dashboard  ${sim.control}/`);
+  log(`  cashier panel         ${agent.cashierApi}/`);
+  log("");
 
   if (process.env.CODEPAY_DEMO_PAYMENT !== "0") {
     log("Demo payment: the register asks for 1200 JPY, the phone reads the code off the pole display and approves:");

@@ -54,7 +54,8 @@ function renderReceipts(printer) {
   if (papers.length === 0) papers.push(element("p", { className: "explain", textContent: "No receipt printed yet." }));
   $("receipts").replaceChildren(...papers);
   $("receipt-count").textContent = `(${printer.receiptsTotal} printed)`;
-  for (const box of document.querySelectorAll("[data-fault]")) box.checked = printer.faults[box.dataset.fault] === true;
+  // A switch the technician just flipped keeps its state until the printer has it (a state event may cross the request).
+  for (const box of document.querySelectorAll("[data-fault]:not([data-pending])")) box.checked = printer.faults[box.dataset.fault] === true;
 }
 
 function renderDrawer(drawer) {
@@ -139,7 +140,9 @@ function wire() {
   }
   for (const box of document.querySelectorAll("[data-fault]")) {
     box.addEventListener("change", async () => {
+      box.dataset.pending = "";
       const result = await post("/api/printer/faults", { [box.dataset.fault]: box.checked });
+      delete box.dataset.pending;
       say("control-result", result.ok ? `Printer: ${box.parentElement.textContent.trim()} ${box.checked ? "on" : "off"}` : `Printer fault not set: ${result.code}`);
     });
   }

@@ -1,0 +1,100 @@
+/**
+ * The cashier panel in Debian's chromium at desktop size, on the agent's cashier API: start a
+ * payment, watch the code and the result arrive (server-sent events), cancel one, refund, reports.
+ */
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import type { Browser, BrowserContext, Page } from "playwright-core";
+import { SimPhone, requireToolOrSkip } from "@codepay/hardware-sim";
+import { launchChromium, saveScreenshot, startWebSystem, type WebSystem } from "./web-system.js";
+
+const hasChromium = requireToolOrSkip("chromium", "browser tests");
+
+describe.skipIf(!hasChromium)("cashier panel", () => {
+  let system: WebSystem;
+  let browser: Browser;
+  let context: BrowserContext;
+  let page: Page;
+
+  beforeAll(async () => {
+    [system, browser] = await Promise.all([startWebSystem(), launchChromium()]);
+    context = await browser.newContext({ viewport: { width: 1280, height: 820 } });
+    context.setDefaultTimeout(10_000);
+    page = await context.newPage();
+    await page.goto(`${system.agent.cashierApiUrl}/`);
+    await page.getByRole("status").filter({ hasText: "Server line up" }).waitFor();
+  });
+
+  afterAll(async () => {
+    await context?.close();
+    await browser?.close();
+    await system?.stop();
+  });
+
+  async function startFromPanel(amount: string): Promise<{ paymentId: string; code: string }> {
+    await page.getByLabel("Amount (JPY)", { exact: true }).fill(amount);
+    await page.getByRole("button", { name: "Start payment" }).click();
+    await expect.poll(() => page.locator("#current-state").textContent()).toContain("Waiting for the shopper");
+    const shown = (await page.locator("#current-code").textContent()) ?? "";
+    const paymentId = ((await page.locator("#current-detail").textContent()) ?? "").match(/Payment (\S+)/)?.[1] ?? "";
+    return { paymentId, code: shown.replace(/ /g, "") };
+  }
+
+  test("the cashier enters an amount, the shopper pays the code, the panel shows approved and the receipt", async () => {
+    const { paymentId, code } = await startFromPanel("1500");
+    expect(system.devices.display.snapshot().lines[1]).toContain(`CODE ${code.slice(0, -4)} ${code.slice(-4)}`);
+    expect((await system.payment(paymentId)).amount).toEqual({ minor: 1500, currency: "JPY" });
+    expect(await page.locator("#current-expiry").textContent()).toMatch(/expires in \d:\d\d/);
+
+    const phone = new SimPhone({ gatewayUrl: system.server.gatewayUrl, subscriberCredential: system.seed.subscriberCredential });
+    const claim = await phone.claim(code);
+    expect(claim.ok).toBe(true);
+    if (claim.ok) expect((await phone.approve(claim.value.paymentId)).ok).toBe(true);
+
+    await expect.poll(() => page.locator("#current-state").textContent()).toContain("Approved");
+    await expect.poll(() => page.locator("#current-detail").textContent()).toContain("Receipt printed");
+    expect(await page.locator("#current-code-row").isHidden()).toBe(true);
+    const row = page.getByRole("row").filter({ hasText: paymentId });
+    expect(await row.innerText()).toMatch(/JPY 1500\s+Approved/);
+    expect(await row.getByRole("button", { name: /^Refund JPY 1500/ }).count()).toBe(1);
+    await saveScreenshot(page, "cashier");
+  });
+
+  test("the cashier cancels a payment before the shopper pays", async () => {
+    const { paymentId } = await startFromPanel("700");
+    await page.getByRole("button", { name: "Cancel payment" }).click();
+    await expect.poll(() => page.locator("#current-state").textContent()).toContain("Cancelled");
+    expect((await system.payment(paymentId)).state).toBe("cancelled");
+    expect(await page.getByRole("button", { name: "Cancel payment" }).isHidden()).toBe(true);
+  });
+
+  test("an amount that is not one is refused in the page", async () => {
+    await page.getByLabel("Amount (JPY)", { exact: true }).fill("12.50");
+    await page.getByRole("button", { name: "Start payment" }).click();
+    expect(await page.getByRole("alert").textContent()).toContain("Type an amount in JPY");
+    expect(await page.getByLabel("Amount (JPY)", { exact: true }).getAttribute("aria-invalid")).toBe("true");
+  });
+
+  /** Whether the agent has a route: a body it must refuse gets 400 from a route, 404 NOT_FOUND without one (nothing changes). */
+  async function agentOffers(path: string, body: unknown): Promise<boolean> {
+    const response = await fetch(`${system.agent.cashierApiUrl}${path}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+    const json = (await response.json()) as { error?: { code?: string } };
+    return !(response.status === 404 && json.error?.code === "NOT_FOUND");
+  }
+
+  test("refund and X report go to the agent's cashier API and show its answer", async () => {
+    const row = page.getByRole("row").filter({ hasText: "Approved" }).first();
+    const paymentId = (await row.locator("td").nth(3).textContent()) ?? "";
+    await row.getByRole("button", { name: /^Refund/ }).click();
+    expect(await page.getByLabel("Refund amount (JPY)", { exact: true }).inputValue()).toBe("1500");
+    await page.getByLabel("Refund amount (JPY)", { exact: true }).fill("500");
+    await page.getByRole("button", { name: "Refund", exact: true }).click();
+    const refunds = await agentOffers(`/v1/payments/${paymentId}/refunds`, { amountMinor: 0 });
+    await expect.poll(() => page.locator("#refund-result").textContent()).toMatch(refunds ? /Refund of JPY 500 (done|sent to the server)|Refund refused: [A-Z_]+/ : /does not offer that yet/);
+    if (refunds) await expect.poll(() => row.innerText()).toMatch(/refunded JPY 500|Refund refused/);
+
+    await page.getByRole("button", { name: "Print X report" }).click();
+    const reports = await agentOffers("/v1/reports/x", { unexpected: true });
+    if (reports) await page.locator("#report table caption", { hasText: "X report" }).waitFor();
+    else await expect.poll(() => page.locator("#report").textContent()).toContain("does not offer that yet");
+  });
+});
