@@ -7,3 +7,11 @@ export type { Clock } from "./clock.js";
 export type { SerialBinding } from "./devices/serial-connection.js";
 export type { PaymentView, AgentPaymentState } from "./core/payment.js";
 export { createLogger } from "./logger.js";
+// Reliability harnesses (hardware-sim/src/reliability): the payment shell and journal, driven in one process.
+export { PaymentRuntime, type RequestSender, type PaymentRuntimeOptions } from "./shell/payment-runtime.js";
+export { Journal } from "./journal/journal.js";
+export { transition as agentTransition } from "./core/payment-machine.js";
+export type { Payment } from "./core/payment.js";
+export type { ReceiptPrinter } from "./devices/device.js";
+export type { ReceiptData } from "./protocols/escpos/receipt.js";
+export * as agentLimits from "./core/limits.js";
