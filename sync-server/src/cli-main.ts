@@ -34,12 +34,21 @@ const USAGE = `usage:
   codepay-server admin demo-seed
   codepay-server admin card enroll --user ID --pan PAN      (stores only a keyed hash and the last 4)
   codepay-server admin verify          (exit 1 naming each violated invariant)
-every admin command takes --data-dir DIR (default ./data) and --json`;
+every admin command takes --data-dir DIR (default ./data) and --json; every command that changes
+something takes --request-id ID (required for topup): the same id again returns the first result.
+DATABASE_URL=postgres://... selects PostgreSQL instead of DIR/codepay.sqlite (serve and admin alike).`;
 
 type Options = NonNullable<ParseArgsConfig["options"]>;
 type Values = Record<string, string | boolean | undefined>;
 
 const COMMON: Options = { "data-dir": { type: "string" }, json: { type: "boolean" }, help: { type: "boolean" } };
+/** Mutating admin commands take an idempotency key: the same id again returns the first result. */
+const MUTATING: Options = { "request-id": { type: "string" } };
+
+function requestIdOf(values: Values): { requestId?: string } {
+  const value = values["request-id"];
+  return typeof value === "string" ? { requestId: value } : {};
+}
 
 function parse(args: string[], options: Options): { values: Values; positionals: string[] } {
   try {
@@ -125,15 +134,16 @@ async function admin(args: string[], io: CliIo): Promise<number> {
   const rest = args.slice(command.split(" ").length);
   switch (command) {
     case "store create": {
-      const { values } = parse(rest, { id: { type: "string" }, name: { type: "string" }, currency: { type: "string" } });
-      const result = await createStore({ dataDir: dataDir(values, io), id: required(values, "id"), name: required(values, "name"), currency: required(values, "currency") });
+      const { values } = parse(rest, { ...MUTATING, id: { type: "string" }, name: { type: "string" }, currency: { type: "string" } });
+      const result = await createStore({ dataDir: dataDir(values, io), id: required(values, "id"), name: required(values, "name"), currency: required(values, "currency"), ...requestIdOf(values) });
       print(io, values["json"] === true, result, () => keyValues(result));
       return 0;
     }
     case "register enroll": {
-      const { values } = parse(rest, { store: { type: "string" }, id: { type: "string" }, name: { type: "string" }, "mqtt-url": { type: "string" } });
+      const { values } = parse(rest, { ...MUTATING, store: { type: "string" }, id: { type: "string" }, name: { type: "string" }, "mqtt-url": { type: "string" } });
       const mqttUrl = text(values, "mqtt-url");
       const result = await enrollRegister({
+        ...requestIdOf(values),
         dataDir: dataDir(values, io),
         storeId: required(values, "store"),
         registerId: required(values, "id"),
@@ -144,9 +154,10 @@ async function admin(args: string[], io: CliIo): Promise<number> {
       return 0;
     }
     case "user enroll": {
-      const { values } = parse(rest, { id: { type: "string" }, name: { type: "string" }, phone: { type: "string" }, carrier: { type: "string" } });
+      const { values } = parse(rest, { ...MUTATING, id: { type: "string" }, name: { type: "string" }, phone: { type: "string" }, carrier: { type: "string" } });
       const carrier = text(values, "carrier");
       const result = await enrollUser({
+        ...requestIdOf(values),
         dataDir: dataDir(values, io),
         userId: required(values, "id"),
         name: required(values, "name"),
@@ -186,8 +197,8 @@ async function admin(args: string[], io: CliIo): Promise<number> {
       return 0;
     }
     case "card enroll": {
-      const { values } = parse(rest, { user: { type: "string" }, pan: { type: "string" } });
-      const result = await enrollCard({ dataDir: dataDir(values, io), userId: required(values, "user"), pan: required(values, "pan") });
+      const { values } = parse(rest, { ...MUTATING, user: { type: "string" }, pan: { type: "string" } });
+      const result = await enrollCard({ dataDir: dataDir(values, io), userId: required(values, "user"), pan: required(values, "pan"), ...requestIdOf(values) });
       print(io, values["json"] === true, result, () => `card ending ${result.last4} enrolled for ${result.userId}`);
       return 0;
     }

@@ -6,7 +6,6 @@
 import { dialectOf, openDatabase, inTransaction, type Db } from "../db/database.js";
 import { verifyLedger, type VerifyReport } from "../ledger/verify.js";
 import { ensureAccount, findAccount, listAccounts, postTransfer } from "../db/repositories/accounts.js";
-import { findIdempotencyRecord, insertIdempotencyRecord } from "../db/repositories/idempotency.js";
 import { listPaymentsNewestFirst } from "../db/repositories/payments.js";
 import { findRegister, insertRegister, updateRegisterCredentials } from "../db/repositories/registers.js";
 import { findStore, insertStore, updateStore } from "../db/repositories/stores.js";
@@ -18,8 +17,8 @@ import { newId } from "../ids.js";
 import { ISSUANCE_OWNER_ID, topUpPosting } from "../ledger/postings.js";
 import { limits } from "../limits.js";
 import { AMOUNT_MINOR_MAX, ID_SLUG_PATTERN, isCurrencyCode, type CurrencyCode, type Money, type PaymentState } from "../protocol/index.js";
-import { requestHash } from "../settlement/idempotent-transaction.js";
 import { AdminError } from "./admin-error.js";
+import { adminIdempotent } from "./admin-idempotency.js";
 
 export const PHONE_ID_PATTERN = /^\+[1-9]\d{6,14}$/; // E.164
 export const DEFAULT_MQTT_URL = "mqtt://127.0.0.1:1883";
@@ -52,6 +51,8 @@ export interface CreateStoreInput {
   readonly name: string;
   readonly currency: string;
   readonly now?: number;
+  /** Idempotency key (`--request-id`): a retry returns the first result. */
+  readonly requestId?: string;
 }
 
 export interface StoreOutput {
@@ -67,13 +68,13 @@ export async function createStore(input: CreateStoreInput): Promise<StoreOutput>
   const currency = requireCurrency(input.currency);
   const now = input.now ?? Date.now();
   return withDatabase(input.dataDir, (db) =>
-    inTransaction(db, async (tx) => {
+    inTransaction(db, (tx) => adminIdempotent(tx, { requestId: input.requestId, operation: "store create", request: { id: input.id, name: input.name, currency }, now }, async () => {
       const existing = await findStore(tx, input.id);
       if (existing === undefined) await insertStore(tx, { id: input.id, name: input.name, currency, created_at: now });
       else await updateStore(tx, input.id, { name: input.name, currency });
       await ensureAccount(tx, "store", input.id, currency, now);
       return { storeId: input.id, name: input.name, currency };
-    }),
+    })),
   );
 }
 
@@ -85,6 +86,7 @@ export interface EnrollRegisterInput {
   /** Where the agent will find the broker; goes into agentConfig. */
   readonly mqttUrl?: string;
   readonly now?: number;
+  readonly requestId?: string;
 }
 
 export interface EnrollRegisterOutput {
@@ -109,7 +111,7 @@ export async function enrollRegister(input: EnrollRegisterInput): Promise<Enroll
   const passwordHash = await hashPassword(password);
   const now = input.now ?? Date.now();
   return withDatabase(input.dataDir, (db) =>
-    inTransaction(db, async (tx) => {
+    inTransaction(db, (tx) => adminIdempotent(tx, { requestId: input.requestId, operation: "register enroll", request: { storeId: input.storeId, registerId: input.registerId, name: input.name, mqttUrl: input.mqttUrl ?? null }, now, secrets: ["password"] }, async () => {
       const store = await findStore(tx, input.storeId);
       if (store === undefined) throw new AdminError("NOT_FOUND", `no store ${input.storeId}; create it first`);
       const existing = await findRegister(tx, input.registerId);
@@ -132,7 +134,7 @@ export async function enrollRegister(input: EnrollRegisterInput): Promise<Enroll
           storeName: store.name,
         },
       };
-    }),
+    })),
   );
 }
 
@@ -143,6 +145,7 @@ export interface EnrollUserInput {
   readonly phoneId: string;
   readonly carrier?: string;
   readonly now?: number;
+  readonly requestId?: string;
 }
 
 export interface EnrollUserOutput {
@@ -163,7 +166,7 @@ export async function enrollUser(input: EnrollUserInput): Promise<EnrollUserOutp
   const subscriberCredential = newSubscriberCredential();
   const now = input.now ?? Date.now();
   return withDatabase(input.dataDir, (db) =>
-    inTransaction(db, async (tx) => {
+    inTransaction(db, (tx) => adminIdempotent(tx, { requestId: input.requestId, operation: "user enroll", request: { userId: input.userId, name: input.name, phoneId: input.phoneId, carrier }, now, secrets: ["subscriberCredential"] }, async () => {
       await ensureCarrier(tx, input.dataDir, carrier, now);
       const phone = await findPhone(tx, input.phoneId);
       if (phone !== undefined && phone.userId !== input.userId) {
@@ -172,7 +175,7 @@ export async function enrollUser(input: EnrollUserInput): Promise<EnrollUserOutp
       await upsertUser(tx, { id: input.userId, name: input.name }, now);
       await upsertPhone(tx, { phoneId: input.phoneId, userId: input.userId, carrier, credentialSha256: credentialSha256(subscriberCredential) }, now);
       return { userId: input.userId, phoneId: input.phoneId, carrier, subscriberCredential };
-    }),
+    })),
   );
 }
 
@@ -197,31 +200,24 @@ export async function topUp(input: TopUpInput): Promise<TopUpOutput> {
   if (!Number.isSafeInteger(input.amountMinor) || input.amountMinor <= 0 || input.amountMinor > AMOUNT_MINOR_MAX) {
     throw new AdminError("BAD_REQUEST", `amount must be a positive integer of minor units up to ${AMOUNT_MINOR_MAX}`);
   }
-  if (!/^[A-Za-z0-9_-]{1,64}$/.test(input.requestId)) throw new AdminError("BAD_REQUEST", "request id must be 1-64 characters of A-Z a-z 0-9 _ -");
   const now = input.now ?? Date.now();
-  const hash = requestHash("topup", { userId: input.userId, amountMinor: input.amountMinor, currency });
   return withDatabase(input.dataDir, (db) =>
-    inTransaction(db, async (tx) => {
-      const previous = await findIdempotencyRecord(tx, "admin", input.requestId);
-      if (previous !== undefined) {
-        if (previous.requestHash !== hash) throw new AdminError("IDEMPOTENCY_MISMATCH", `request id ${input.requestId} was used for a different top-up`);
-        return JSON.parse(previous.responseJson) as TopUpOutput;
-      }
-      if ((await findUser(tx, input.userId)) === undefined) throw new AdminError("NOT_FOUND", `no user ${input.userId}`);
-      const issuance = await ensureAccount(tx, "system", ISSUANCE_OWNER_ID, currency, now);
-      const user = await ensureAccount(tx, "user", input.userId, currency, now);
-      const decided = topUpPosting(issuance, user, input.amountMinor, currency);
-      if (!decided.ok) throw new AdminError(decided.code, decided.message);
-      const transferId = newId();
-      await postTransfer(
-        tx,
-        { id: transferId, debitAccountId: issuance.id, creditAccountId: user.id, amountMinor: input.amountMinor, currency, kind: "topup", paymentId: null, createdAt: now },
-        { debitMayGoNegative: true },
-      );
-      const output: TopUpOutput = { transferId, balanceMinor: decided.posting.creditBalanceAfterMinor };
-      await insertIdempotencyRecord(tx, { scope: "admin", requestId: input.requestId, requestHash: hash, responseJson: JSON.stringify(output), createdAt: now });
-      return output;
-    }),
+    inTransaction(db, (tx) =>
+      adminIdempotent(tx, { requestId: input.requestId, operation: "topup", request: { userId: input.userId, amountMinor: input.amountMinor, currency }, now }, async () => {
+        if ((await findUser(tx, input.userId)) === undefined) throw new AdminError("NOT_FOUND", `no user ${input.userId}`);
+        const issuance = await ensureAccount(tx, "system", ISSUANCE_OWNER_ID, currency, now);
+        const user = await ensureAccount(tx, "user", input.userId, currency, now);
+        const decided = topUpPosting(issuance, user, input.amountMinor, currency);
+        if (!decided.ok) throw new AdminError(decided.code, decided.message);
+        const transferId = newId();
+        await postTransfer(
+          tx,
+          { id: transferId, debitAccountId: issuance.id, creditAccountId: user.id, amountMinor: input.amountMinor, currency, kind: "topup", paymentId: null, createdAt: now },
+          { debitMayGoNegative: true },
+        );
+        return { transferId, balanceMinor: decided.posting.creditBalanceAfterMinor };
+      }),
+    ),
   );
 }
 

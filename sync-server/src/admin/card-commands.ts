@@ -8,23 +8,25 @@ import { findUser } from "../db/repositories/users.js";
 import { cardToken, hasValidLuhn, loadOrCreateCardKey } from "../cards/card-key.js";
 import { AdminError } from "./admin-error.js";
 import { withDatabase } from "./admin-commands.js";
+import { adminIdempotent } from "./admin-idempotency.js";
 
 export interface EnrollCardOutput {
   readonly userId: string;
   readonly last4: string;
 }
 
-export async function enrollCard(input: { readonly dataDir: string; readonly userId: string; readonly pan: string; readonly now?: number }): Promise<EnrollCardOutput> {
+export async function enrollCard(input: { readonly dataDir: string; readonly userId: string; readonly pan: string; readonly now?: number; readonly requestId?: string }): Promise<EnrollCardOutput> {
   const pan = input.pan.replace(/[\s-]/g, "");
   if (!hasValidLuhn(pan)) throw new AdminError("BAD_REQUEST", "the card number must be 12-19 digits with a valid Luhn check digit");
   const token = cardToken(loadOrCreateCardKey(input.dataDir), pan);
   const last4 = pan.slice(-4);
   const now = input.now ?? Date.now();
   return withDatabase(input.dataDir, (db) =>
-    inTransaction(db, async (tx) => {
+    // The request hash covers the card's keyed hash, never the PAN itself.
+    inTransaction(db, (tx) => adminIdempotent(tx, { requestId: input.requestId, operation: "card enroll", request: { userId: input.userId, token }, now }, async () => {
       if ((await findUser(tx, input.userId)) === undefined) throw new AdminError("NOT_FOUND", `no user ${input.userId}`);
       await upsertCard(tx, { token, userId: input.userId, last4 }, now);
       return { userId: input.userId, last4 };
-    }),
+    })),
   );
 }

@@ -1,7 +1,7 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import BetterSqlite3 from "better-sqlite3";
-import { Kysely, PostgresAdapter, PostgresDialect, SqliteDialect, type Transaction } from "kysely";
+import { CompiledQuery, Kysely, PostgresAdapter, PostgresDialect, SqliteDialect, SqliteDriver, type DatabaseConnection, type Driver, type Transaction } from "kysely";
 import pg from "pg";
 import { limits } from "../limits.js";
 import { migrateToLatest } from "./migrations.js";
@@ -41,6 +41,29 @@ export function effectiveDatabaseUrl(explicit?: string): string | undefined {
   return url === undefined || url === "" ? undefined : url;
 }
 
+/**
+ * SQLite transactions start with BEGIN IMMEDIATE: every transaction here writes, and a deferred one
+ * that reads first and writes later cannot wait for another process's write lock (SQLITE_BUSY at
+ * once); an immediate one takes the lock up front, honouring busy_timeout, so `serve` and an admin
+ * command never refuse each other.
+ */
+class ImmediateSqliteDriver extends SqliteDriver {
+  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw("begin immediate"));
+  }
+}
+
+class ImmediateSqliteDialect extends SqliteDialect {
+  readonly #config: ConstructorParameters<typeof SqliteDialect>[0];
+  constructor(config: ConstructorParameters<typeof SqliteDialect>[0]) {
+    super(config);
+    this.#config = config;
+  }
+  override createDriver(): Driver {
+    return new ImmediateSqliteDriver(this.#config);
+  }
+}
+
 function openSqlite(dataDir: string): Db {
   mkdirSync(dataDir, { recursive: true });
   const sqlite = new BetterSqlite3(databasePath(dataDir));
@@ -48,7 +71,7 @@ function openSqlite(dataDir: string): Db {
   sqlite.pragma("synchronous = FULL");
   sqlite.pragma("foreign_keys = ON");
   sqlite.pragma(`busy_timeout = ${limits.sqliteBusyTimeoutMs}`);
-  return new Kysely<DatabaseSchema>({ dialect: new SqliteDialect({ database: sqlite }) });
+  return new Kysely<DatabaseSchema>({ dialect: new ImmediateSqliteDialect({ database: sqlite }) });
 }
 
 function openPostgres(url: string): Db {

@@ -4,7 +4,7 @@
  */
 import { createHash } from "node:crypto";
 import { inTransaction, type Tx } from "../db/database.js";
-import { findIdempotencyRecord, insertIdempotencyRecord } from "../db/repositories/idempotency.js";
+import { claimIdempotencyKey, storeIdempotentResponse } from "../db/repositories/idempotency.js";
 import type { OutboxRow } from "../db/repositories/outbox.js";
 import type { SettlementContext } from "./context.js";
 
@@ -28,20 +28,14 @@ export type IdempotentOutcome<Reply> =
 export async function runIdempotent<Reply>(context: SettlementContext, work: IdempotentWork<Reply>): Promise<IdempotentOutcome<Reply>> {
   const pushed: OutboxRow[] = [];
   const outcome = await inTransaction(context.db, async (tx): Promise<IdempotentOutcome<Reply>> => {
-    const previous = await findIdempotencyRecord(tx, work.scope, work.requestId);
+    const previous = await claimIdempotencyKey(tx, { scope: work.scope, requestId: work.requestId, requestHash: work.requestHash, createdAt: context.clock() });
     if (previous !== undefined) {
       if (previous.requestHash !== work.requestHash) return { kind: "mismatch" };
       // Stored by this same code path from a value of type Reply.
       return { kind: "replay", reply: JSON.parse(previous.responseJson) as Reply };
     }
     const reply = await work.run(tx, pushed);
-    await insertIdempotencyRecord(tx, {
-      scope: work.scope,
-      requestId: work.requestId,
-      requestHash: work.requestHash,
-      responseJson: JSON.stringify(reply),
-      createdAt: context.clock(),
-    });
+    await storeIdempotentResponse(tx, work.scope, work.requestId, JSON.stringify(reply));
     return { kind: "fresh", reply };
   });
   if (pushed.length > 0) context.deliverResults(pushed);
