@@ -1,7 +1,7 @@
 /** @codepay/hardware-sim: simulated register hardware speaking the real byte protocols. */
 
 // Device emulators
-export { PoleDisplayEmulator, type DisplaySnapshot } from "./devices/pole-display-emulator.js";
+export { PoleDisplayEmulator, DISPLAY_MODELS, type DisplaySnapshot, type DisplayModel } from "./devices/pole-display-emulator.js";
 export { ReceiptPrinterEmulator, type PrinterSnapshot } from "./devices/receipt-printer-emulator.js";
 export { CardReaderEmulator, type SwipeSummary } from "./devices/card-reader-emulator.js";
 export { DEVICE_KEYS, DEVICE_BAUD_RATES, DEVICE_FILE_NAMES, type DeviceEmulator, type DeviceKey } from "./devices/device-emulator.js";
@@ -9,6 +9,8 @@ export { DEVICE_KEYS, DEVICE_BAUD_RATES, DEVICE_FILE_NAMES, type DeviceEmulator,
 // Decoders (pure)
 export { FramedDecoder, type ParseStep } from "./protocols/framed-decoder.js";
 export { createEpsonDisplayDecoder, parseDisplayCommand } from "./protocols/pole-display/epson-display-decoder.js";
+export { createCd5220Decoder, parseCd5220Command } from "./protocols/pole-display/cd5220-decoder.js";
+export { createLogicControlsDecoder, parseLogicControlsCommand } from "./protocols/pole-display/logic-controls-decoder.js";
 export type { DisplayCommand, DisplayWriteMode } from "./protocols/pole-display/display-commands.js";
 export { applyDisplayCommand, initialScreen, DISPLAY_COLUMNS, DISPLAY_ROWS, type DisplayScreen } from "./protocols/pole-display/display-screen.js";
 export { createEscPosDecoder, parsePrinterCommand } from "./protocols/escpos/escpos-decoder.js";

@@ -8,6 +8,7 @@ import { z } from "zod";
 import { CURRENCY_CODES, ID_SLUG_PATTERN } from "@codepay/sync-server/protocol";
 import type { CurrencyCode } from "@codepay/sync-server/protocol";
 import { AgentError } from "./core/errors.js";
+import { DISPLAY_MODELS } from "./protocols/pole-display/command-sets.js";
 
 const devicePath = z
   .string()
@@ -15,7 +16,17 @@ const devicePath = z
   .refine((value) => value.startsWith("/") || /^tcp:\/\/[^/:]+:\d{1,5}\/?$/i.test(value) || /^COM\d+$/i.test(value), "expected a device path (/dev/...) or tcp://host:port");
 const baudRate = z.number().int().positive();
 
-const DisplaySchema = z.strictObject({ path: devicePath, baudRate: baudRate.default(9600), model: z.literal("epson").default("epson") });
+const DisplaySchema = z.strictObject({
+  path: devicePath,
+  baudRate: baudRate.default(9600),
+  model: z.enum(DISPLAY_MODELS).default("epson"),
+  /** 1 (dim) .. 4 (full). */
+  brightness: z.union([z.literal(1), z.literal(2), z.literal(3), z.literal(4)]).default(4),
+  columns: z.number().int().min(8).max(40).default(20),
+  rows: z.number().int().min(1).max(4).default(2),
+  /** The euro sign's byte when a unit's code page differs from the model's default (0xD5 Epson PC858, 0xEE CD5220, 0x80 Logic Controls). */
+  euroByte: z.number().int().min(0x80).max(0xff).optional(),
+});
 const PrinterSchema = z.strictObject({
   path: devicePath,
   baudRate: baudRate.default(19200),
@@ -42,7 +53,8 @@ export const AgentConfigSchema = z.strictObject({
     password: z.string().min(1),
   }),
   currency: z.enum(CURRENCY_CODES as [CurrencyCode, ...CurrencyCode[]]),
-  language: z.string().default("en"),
+  /** Shopper-facing text on the display and receipts: en, or ja (Katakana on the display, Shift_JIS receipts). */
+  language: z.enum(["en", "ja"]).default("en"),
   storeName: z.string().min(1).max(40),
   /**
    * The deployment's card key (hex, from pairing or the operator): a swipe is sent as

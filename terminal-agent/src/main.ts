@@ -12,7 +12,7 @@ import { CashierApi } from "./cashier-api/server.js";
 import type { HealthView } from "./cashier-api/server.js";
 import { SerialCardReader } from "./devices/card-reader.js";
 import type { Device } from "./devices/device.js";
-import { EpsonPoleDisplay } from "./devices/pole-display.js";
+import { SerialPoleDisplay } from "./devices/pole-display.js";
 import { SqlitePrintQueue } from "./devices/print-queue.js";
 import type { PrintQueueStore } from "./devices/print-queue.js";
 import { EscPosReceiptPrinter } from "./devices/receipt-printer.js";
@@ -44,7 +44,15 @@ function createDevices(config: AgentConfig, binding: SerialBinding | undefined, 
     openTransport({ path: settings.path, baudRate: settings.baudRate, binding, logger: deviceLogger(device) });
   const { display, printer, cardReader } = config.devices;
   return {
-    display: display && new EpsonPoleDisplay(transportFor("display", display), deviceLogger("display")),
+    display:
+      display &&
+      new SerialPoleDisplay(transportFor("display", display), deviceLogger("display"), {
+        model: display.model,
+        brightness: display.brightness,
+        charset: config.language === "ja" ? "katakana" : "ascii",
+        geometry: { columns: display.columns, rows: display.rows },
+        euroByte: display.euroByte,
+      }),
     printer: printer && new EscPosReceiptPrinter(transportFor("printer", printer), { drawer: printer.drawer, statusBack: printer.statusBack, queue: printQueue }, deviceLogger("printer")),
     cardReader:
       cardReader &&
@@ -71,7 +79,9 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
     (message) => runtime?.handleServerMessage(message),
   );
   const refreshDisplay = (): void => {
-    display?.show(renderScreen({ storeName: config.storeName, linkUp: link.isUp, payment: runtime?.currentPayment }, clock.now()));
+    display?.show(
+      renderScreen({ storeName: config.storeName, linkUp: link.isUp, payment: runtime?.currentPayment, language: config.language, columns: display.geometry.columns }, clock.now()),
+    );
   };
   runtime = new PaymentRuntime({ journal, link, clock, logger: logger.child({ part: "payments" }), printer, storeName: config.storeName, registerId: config.register.registerId, onScreenChange: refreshDisplay });
   const payments = runtime;

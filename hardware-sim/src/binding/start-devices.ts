@@ -7,7 +7,7 @@
 import { mkdir } from "node:fs/promises";
 import { CardReaderEmulator } from "../devices/card-reader-emulator.js";
 import { DEVICE_BAUD_RATES, DEVICE_FILE_NAMES, DEVICE_KEYS, type DeviceEmulator, type DeviceKey } from "../devices/device-emulator.js";
-import { PoleDisplayEmulator } from "../devices/pole-display-emulator.js";
+import { PoleDisplayEmulator, type DisplayModel } from "../devices/pole-display-emulator.js";
 import { ReceiptPrinterEmulator } from "../devices/receipt-printer-emulator.js";
 import { startPtyDevice } from "./pty-device.js";
 import { createSimBinding, type SimBinding } from "./sim-binding.js";
@@ -24,6 +24,8 @@ export interface StartDevicesOptions {
   readonly directory?: string;
   /** Pace bytes to each device's baud rate. */
   readonly baudPacing?: boolean;
+  /** Which command set the simulated display speaks (default epson). */
+  readonly displayModel?: DisplayModel;
   /** tcp: fixed ports per device; 0 or missing picks a free one. */
   readonly tcpPorts?: Partial<Record<DeviceKey, number>>;
 }
@@ -54,7 +56,7 @@ interface Started {
 
 export async function startDevices(options: StartDevicesOptions): Promise<SimDevices> {
   const emulators = {
-    display: new PoleDisplayEmulator(),
+    display: new PoleDisplayEmulator(options.displayModel ?? "epson"),
     printer: new ReceiptPrinterEmulator(),
     cardReader: new CardReaderEmulator(),
   } satisfies Record<DeviceKey, DeviceEmulator>;

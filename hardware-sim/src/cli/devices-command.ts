@@ -7,6 +7,7 @@
 import { parseArgs } from "node:util";
 import { startDevices, DEFAULT_PTY_DIRECTORY, type SimDevices } from "../binding/start-devices.js";
 import { startControlApi } from "../control-api.js";
+import { DISPLAY_MODELS, type DisplayModel } from "../devices/pole-display-emulator.js";
 import { TerminalDashboard } from "../dashboard/terminal-dashboard.js";
 import { defaultDemoPath, phoneSource } from "../dashboard-web/phone-source.js";
 import type { Receipt } from "../protocols/escpos/receipt-builder.js";
@@ -21,6 +22,7 @@ export async function devicesCommand(argv: string[]): Promise<number> {
       dir: { type: "string", default: DEFAULT_PTY_DIRECTORY },
       "control-port": { type: "string", default: "7080" },
       "baud-pacing": { type: "boolean", default: false },
+      "display-model": { type: "string", default: "epson" },
       gateway: { type: "string" },
       credential: { type: "string" },
       demo: { type: "string", default: defaultDemoPath() },
@@ -37,7 +39,12 @@ export async function devicesCommand(argv: string[]): Promise<number> {
     process.stderr.write(`--control-port must be a port number\n`);
     return 2;
   }
-  const devices = await startDevices({ transport, directory: values.dir, baudPacing: values["baud-pacing"] });
+  const displayModel = values["display-model"];
+  if (!(DISPLAY_MODELS as readonly string[]).includes(displayModel)) {
+    process.stderr.write(`--display-model must be one of ${DISPLAY_MODELS.join(", ")}\n`);
+    return 2;
+  }
+  const devices = await startDevices({ transport, directory: values.dir, baudPacing: values["baud-pacing"], displayModel: displayModel as DisplayModel });
   const phone = phoneSource({ gateway: values.gateway, credential: values.credential, demoPath: values.demo });
   const control = await startControlApi({ devices, port: controlPort, phone }).catch(async (error: unknown) => {
     await devices.stop();

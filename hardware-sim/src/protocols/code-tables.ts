@@ -9,6 +9,10 @@ export const CODE_TABLE_PC437 = 0;
 export const CODE_TABLE_KATAKANA = 1;
 export const CODE_TABLE_PC858 = 19;
 
+/** Simulator ids for the models' own default tables (not ESC t numbers). */
+export const CODE_TABLE_CD5220_DEFAULT = 250; // PC437 with the euro at 0xEE
+export const CODE_TABLE_LOGIC_CONTROLS = 251; // euro at 0x80, Katakana at 0xA1-0xDF
+
 const REPLACEMENT = "\uFFFD";
 
 export function decodeCodeTableByte(byte: number, table: number): string {
@@ -17,6 +21,9 @@ export function decodeCodeTableByte(byte: number, table: number): string {
     return String.fromCharCode(0xff61 + (byte - 0xa1)); // half-width Katakana block
   }
   if (table === CODE_TABLE_PC858 && byte === 0xd5) return "€";
+  if (table === CODE_TABLE_CD5220_DEFAULT && byte === 0xee) return "€";
+  if (table === CODE_TABLE_LOGIC_CONTROLS && byte === 0x80) return "€";
+  if (table === CODE_TABLE_LOGIC_CONTROLS && byte >= 0xa1 && byte <= 0xdf) return String.fromCharCode(0xff61 + (byte - 0xa1));
   return REPLACEMENT;
 }
 

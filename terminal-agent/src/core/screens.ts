@@ -1,51 +1,95 @@
 /**
  * What the pole display shows, as a pure function of the agent's state and the time (contracts.md,
- * "Pole display screens"). Line 2 of the issued screen is read by the simulator: keep `CODE 482 9137`.
+ * "Pole display screens"), in English or Japanese (half-width Katakana, JIS X 0201, which every
+ * supported display can show). Line 2 of the English issued screen is read by the simulator: keep
+ * `CODE 482 9137`. Text longer than the display (a long store name) scrolls on the host, one column
+ * every displayScrollStepMs, computed from `now` so the function stays pure.
  */
 import { formatMoney, groupCode } from "@codepay/sync-server/protocol";
-import { displayColumns, finalScreenHoldMs } from "./limits.js";
+import { displayColumns, displayScrollStepMs, finalScreenHoldMs } from "./limits.js";
 import { isFinalAgentState } from "./payment.js";
-import type { Payment } from "./payment.js";
+import type { AgentPaymentState, Payment } from "./payment.js";
 
 export type ScreenLines = readonly [string, string];
+export type ScreenLanguage = "en" | "ja";
 
 export interface ScreenInput {
   readonly storeName: string;
   readonly linkUp: boolean;
   /** The most recently changed payment, if any. */
   readonly payment?: Payment | undefined;
+  readonly language?: ScreenLanguage | undefined;
+  readonly columns?: number | undefined;
 }
+
+interface Messages {
+  readonly welcome: string;
+  readonly payWithCodePay: string;
+  readonly total: string;
+  readonly pleaseWait: string;
+  readonly code: string;
+  readonly unavailable: readonly [string, string];
+  readonly final: Record<Exclude<AgentPaymentState, "requested" | "issued">, string>;
+}
+
+const MESSAGES: Record<ScreenLanguage, Messages> = {
+  en: {
+    welcome: "WELCOME",
+    payWithCodePay: "PAY WITH CODE PAY",
+    total: "TOTAL",
+    pleaseWait: "PLEASE WAIT",
+    code: "CODE",
+    unavailable: ["MOBILE PAY", "UNAVAILABLE"],
+    final: { approved: "APPROVED", declined: "DECLINED", expired: "CODE EXPIRED", cancelled: "CANCELLED", failed: "PAYMENT FAILED", voided: "VOIDED" },
+  },
+  ja: {
+    welcome: "ｲﾗｯｼｬｲﾏｾ",
+    payWithCodePay: "CODE PAYﾃﾞ ｵｼﾊﾗｲ",
+    total: "ｺﾞｳｹｲ",
+    pleaseWait: "ｵﾏﾁｸﾀﾞｻｲ",
+    code: "ｺｰﾄﾞ",
+    unavailable: ["ﾓﾊﾞｲﾙｹｯｻｲ", "ｹﾞﾝｻﾞｲ ﾘﾖｳﾃﾞｷﾏｾﾝ"],
+    final: { approved: "ｼｮｳﾆﾝ ｱﾘｶﾞﾄｳｺﾞｻﾞｲﾏｽ", declined: "ｼｮｳﾆﾝ ﾃﾞｷﾏｾﾝ", expired: "ｺｰﾄﾞ ﾉ ｷｹﾞﾝｷﾞﾚ", cancelled: "ﾄﾘｹｼ", failed: "ｴﾗｰ", voided: "ﾄﾘｹｼ ｽﾞﾐ" },
+  },
+};
 
 /** Picks the screen: the current payment, a final screen for a few seconds, the line-down notice, or idle. */
 export function renderScreen(input: ScreenInput, now: number): ScreenLines {
   const payment = input.payment;
+  const width = input.columns ?? displayColumns;
+  const messages = MESSAGES[input.language ?? "en"];
   // An issued code stays on screen while the line is down: the phone talks to the server, not to us.
-  if (payment && !isFinalAgentState(payment.state)) return renderPayment(payment, now);
-  if (payment && now - payment.updatedAt < finalScreenHoldMs) return renderPayment(payment, now);
-  if (!input.linkUp) return lines("MOBILE PAY", "UNAVAILABLE");
-  return lines(`WELCOME ${input.storeName}`, "PAY WITH CODE PAY");
+  if (payment && !isFinalAgentState(payment.state)) return renderPayment(payment, now, messages, width);
+  if (payment && now - payment.updatedAt < finalScreenHoldMs) return renderPayment(payment, now, messages, width);
+  if (!input.linkUp) return lines(width, ...messages.unavailable);
+  return [marquee(`${messages.welcome} ${input.storeName}`, width, now), fit(messages.payWithCodePay, width)];
 }
 
-export function renderPayment(payment: Payment, now: number): ScreenLines {
+export function renderPayment(payment: Payment, now: number, messages: Messages = MESSAGES.en, width = displayColumns): ScreenLines {
   const amount = formatMoney(payment.amount);
   switch (payment.state) {
     case "requested":
-      return lines(leftRight("TOTAL", amount), "PLEASE WAIT");
+      return lines(width, leftRight(messages.total, amount, width), messages.pleaseWait);
     case "issued":
-      return lines(leftRight("TOTAL", amount), leftRight(`CODE ${groupCode(payment.code ?? "")}`, countdown(payment.expiresAt ?? now, now)));
+      return lines(width, leftRight(messages.total, amount, width), leftRight(`${messages.code} ${groupCode(payment.code ?? "")}`, countdown(payment.expiresAt ?? now, now), width));
     case "approved":
-      return lines("APPROVED", amount);
-    case "declined":
-      return lines("DECLINED", payment.reason ?? "");
-    case "expired":
-      return lines("CODE EXPIRED", "");
-    case "cancelled":
-      return lines("CANCELLED", "");
-    case "failed":
-      return lines("PAYMENT FAILED", payment.reason ?? "");
     case "voided":
-      return lines("VOIDED", amount);
+      return lines(width, messages.final[payment.state], amount);
+    case "declined":
+    case "failed":
+      return lines(width, messages.final[payment.state], payment.reason ?? "");
+    case "expired":
+    case "cancelled":
+      return lines(width, messages.final[payment.state], "");
   }
+}
+
+/** Text that fits stays put; longer text scrolls left one column per displayScrollStepMs, wrapping with a gap. */
+export function marquee(text: string, width: number, now: number): string {
+  if (text.length <= width) return fit(text, width);
+  const loop = `${text}   `;
+  const offset = Math.floor(now / displayScrollStepMs) % loop.length;
+  return (loop + loop).slice(offset, offset + width);
 }
 
 /** `m:ss` left until expiresAt, rounded up so 119.2 s shows 2:00 and the last second shows 0:01. */
@@ -63,8 +107,8 @@ export function leftRight(left: string, right: string, width = displayColumns): 
   return leftPart + " ".repeat(width - leftPart.length - rightPart.length) + rightPart;
 }
 
-function lines(first: string, second: string): ScreenLines {
-  return [fit(first), fit(second)];
+function lines(width: number, first: string, second: string): ScreenLines {
+  return [fit(first, width), fit(second, width)];
 }
 
 /** Exactly one display line: cut or padded to the width. */

@@ -1,26 +1,62 @@
 /**
- * Epson ESC/POS display-mode driver for a 2x20 pole display. Keeps a framebuffer of what the device
- * shows and sends only the cells that changed (lcdproc's serialPOS and uniCenta do the same), so the
- * countdown costs one cursor move and a few characters per second at 9600 baud.
+ * Pole display driver for every supported command set (Epson display mode, CD5220, Logic Controls).
+ * Keeps a framebuffer of what the device shows and sends only the cells that changed (lcdproc's
+ * serialPOS and uniCenta do the same), so the countdown costs one cursor move and a few characters
+ * per second at 9600 baud. Text is folded to half-width and mapped to the model's bytes.
  */
 import type { Logger } from "pino";
 import type { ScreenLines } from "../core/screens.js";
-import { blankFrame, encodeUpdate, initialize, normalizeFrame } from "../protocols/pole-display/epson.js";
-import type { Frame } from "../protocols/pole-display/epson.js";
+import { toHalfWidth } from "../protocols/pole-display/character-map.js";
+import type { CharacterMap } from "../protocols/pole-display/character-map.js";
+import { COMMAND_SETS } from "../protocols/pole-display/command-sets.js";
+import type { Brightness, DisplayCharset, DisplayCommandSet, DisplayModel } from "../protocols/pole-display/command-sets.js";
+import { DEFAULT_GEOMETRY, blankFrame, encodeFrameUpdate, normalizeFrame } from "../protocols/pole-display/framebuffer.js";
+import type { DisplayGeometry, Frame } from "../protocols/pole-display/framebuffer.js";
 import type { PoleDisplay } from "./device.js";
 import { PosDevice } from "./pos-device.js";
 import type { Transport } from "./transport.js";
 
-export class EpsonPoleDisplay extends PosDevice<never> implements PoleDisplay {
+export interface PoleDisplayOptions {
+  readonly model?: DisplayModel | undefined;
+  readonly brightness?: Brightness | undefined;
+  readonly charset?: DisplayCharset | undefined;
+  readonly geometry?: DisplayGeometry | undefined;
+  /** The euro sign's byte when a unit's code page differs from the model's default. */
+  readonly euroByte?: number | undefined;
+}
+
+export class SerialPoleDisplay extends PosDevice<never> implements PoleDisplay {
+  readonly #commands: DisplayCommandSet;
+  readonly #map: CharacterMap;
+  readonly #geometry: DisplayGeometry;
+  readonly #brightness: Brightness;
+  readonly #charset: DisplayCharset;
   /** What the device shows; undefined when unknown (never opened, reconnected, or a write failed): re-initialize. */
   #shown: Frame | undefined;
-  #wanted: Frame = blankFrame();
+  #wanted: Frame;
   #flushing = false;
   #flushAgain = false;
   #idle: Promise<void> = Promise.resolve();
 
-  constructor(transport: Transport, logger: Logger) {
+  constructor(transport: Transport, logger: Logger, options: PoleDisplayOptions = {}) {
     super("display", transport, logger);
+    this.#commands = COMMAND_SETS[options.model ?? "epson"];
+    this.#charset = options.charset ?? "ascii";
+    this.#map = this.#commands.characterMap(this.#charset, options.euroByte);
+    this.#geometry = options.geometry ?? DEFAULT_GEOMETRY;
+    this.#brightness = options.brightness ?? 4;
+    this.#wanted = blankFrame(this.#geometry);
+  }
+
+  get geometry(): DisplayGeometry {
+    return this.#geometry;
+  }
+
+  /** Bytes that turn `shown` into `wanted` on this model (for the benchmark and tests). */
+  encode(shown: Frame | undefined, wanted: Frame): Buffer {
+    const target = normalizeFrame(wanted.map(toHalfWidth), this.#geometry);
+    if (shown === undefined) return Buffer.concat([this.#commands.initialize(this.#brightness, this.#charset), encodeFrameUpdate(blankFrame(this.#geometry), target, this.#commands, this.#map, this.#geometry)]);
+    return encodeFrameUpdate(shown, target, this.#commands, this.#map, this.#geometry);
   }
 
   protected resetInput(): void {
@@ -36,7 +72,7 @@ export class EpsonPoleDisplay extends PosDevice<never> implements PoleDisplay {
   }
 
   show(lines: ScreenLines): void {
-    this.#wanted = normalizeFrame(lines);
+    this.#wanted = normalizeFrame(lines.map(toHalfWidth), this.#geometry);
     this.#flush();
   }
 
@@ -63,8 +99,7 @@ export class EpsonPoleDisplay extends PosDevice<never> implements PoleDisplay {
       this.#flushAgain = false;
       if (this.transport.status !== "online" || !this.enabled) return;
       const target = this.#wanted;
-      const bytes =
-        this.#shown === undefined ? Buffer.concat([initialize(), encodeUpdate(blankFrame(), target)]) : encodeUpdate(this.#shown, target);
+      const bytes = this.encode(this.#shown, target);
       if (bytes.length === 0) continue;
       try {
         await this.transport.write(bytes);
@@ -76,5 +111,12 @@ export class EpsonPoleDisplay extends PosDevice<never> implements PoleDisplay {
         return;
       }
     } while (this.#flushAgain);
+  }
+}
+
+/** The Epson display-mode driver with defaults (2x20, brightness 4, ASCII + €). */
+export class EpsonPoleDisplay extends SerialPoleDisplay {
+  constructor(transport: Transport, logger: Logger, options: Omit<PoleDisplayOptions, "model"> = {}) {
+    super(transport, logger, { ...options, model: "epson" });
   }
 }

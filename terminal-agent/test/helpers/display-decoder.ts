@@ -1,6 +1,6 @@
 /**
  * A tiny, independent decoder of Epson display-mode bytes (written from the command list, not from
- * the agent's encoder): ESC @, US X n, US $ x y and printable characters. Returns every screen state
+ * the agent's encoder): ESC @, US X n, ESC t n, US $ x y and printable characters. Returns every screen state
  * after each printable run, so a test can see what was on the glass, not only the final frame.
  */
 export function decodeDisplay(bytes: Buffer): { screens: string[][]; final: string[] } {
@@ -15,7 +15,7 @@ export function decodeDisplay(bytes: Buffer): { screens: string[][]; final: stri
       column = 0;
       row = 0;
       i += 2;
-    } else if (byte === 0x1f && bytes[i + 1] === 0x58) {
+    } else if ((byte === 0x1f && bytes[i + 1] === 0x58) || (byte === 0x1b && bytes[i + 1] === 0x74)) {
       i += 3;
     } else if (byte === 0x1f && bytes[i + 1] === 0x24) {
       column = bytes[i + 2]! - 1;

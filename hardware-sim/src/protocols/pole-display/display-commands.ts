@@ -21,6 +21,8 @@ export type DisplayCommand =
   | { readonly type: "codeTable"; readonly table: number } // ESC t n
   | { readonly type: "writeMode"; readonly mode: DisplayWriteMode } // US MD1/MD2/MD3
   | { readonly type: "text"; readonly bytes: Buffer }
+  /** CD5220 ESC Q A/B <text> CR: write a whole line (row 1 or 2) from column 1. */
+  | { readonly type: "lineWrite"; readonly row: number; readonly bytes: Buffer }
   /** A command the display understands but that does not change the screen model. */
   | { readonly type: "ignored"; readonly name: string }
   | { readonly type: "unknown"; readonly bytes: Buffer }

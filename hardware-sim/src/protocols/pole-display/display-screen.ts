@@ -56,6 +56,7 @@ export function applyDisplayCommand(screen: DisplayScreen, command: DisplayComma
     case "codeTable": return { ...screen, codeTable: command.table };
     case "writeMode": return { ...screen, writeMode: command.mode };
     case "text": return writeText(screen, command.bytes);
+    case "lineWrite": return writeLine(screen, command.row, command.bytes);
     case "ignored": return screen;
     case "unknown": return countUnknown(screen);
     case "resync": return { ...screen, unknownCommands: screen.unknownCommands + command.droppedBytes };
@@ -130,4 +131,12 @@ function writeText(screen: DisplayScreen, bytes: Buffer): DisplayScreen {
     current = advanceCursor(withRow(current, row, line.slice(0, col - 1) + character + line.slice(col)));
   }
   return current;
+}
+
+/** ESC Q A/B (CD5220): the line is replaced from column 1, padded with blanks; the cursor stays. */
+function writeLine(screen: DisplayScreen, row: number, bytes: Buffer): DisplayScreen {
+  if (row < 1 || row > DISPLAY_ROWS) return countUnknown(screen);
+  let text = "";
+  for (const byte of bytes.subarray(0, DISPLAY_COLUMNS)) text += decodeCodeTableByte(byte, screen.codeTable);
+  return withRow(screen, row, text.padEnd(DISPLAY_COLUMNS, " "));
 }
