@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { SimPhone, requireToolOrSkip } from "@codepay/hardware-sim";
-import { launchChromium, saveScreenshot, startWebSystem, type WebSystem } from "./web-system.js";
+import { eventually, launchChromium, saveScreenshot, startWebSystem, type WebSystem } from "./web-system.js";
 
 const hasChromium = requireToolOrSkip("chromium", "browser tests");
 
@@ -33,7 +33,7 @@ describe.skipIf(!hasChromium)("cashier panel", () => {
   async function startFromPanel(amount: string): Promise<{ paymentId: string; code: string }> {
     await page.getByLabel("Amount (JPY)", { exact: true }).fill(amount);
     await page.getByRole("button", { name: "Start payment" }).click();
-    await expect.poll(() => page.locator("#current-state").textContent()).toContain("Waiting for the shopper");
+    await eventually(() => page.locator("#current-state").textContent()).toContain("Waiting for the shopper");
     const shown = (await page.locator("#current-code").textContent()) ?? "";
     const paymentId = ((await page.locator("#current-detail").textContent()) ?? "").match(/Payment (\S+)/)?.[1] ?? "";
     return { paymentId, code: shown.replace(/ /g, "") };
@@ -50,8 +50,8 @@ describe.skipIf(!hasChromium)("cashier panel", () => {
     expect(claim.ok).toBe(true);
     if (claim.ok) expect((await phone.approve(claim.value.paymentId)).ok).toBe(true);
 
-    await expect.poll(() => page.locator("#current-state").textContent()).toContain("Approved");
-    await expect.poll(() => page.locator("#current-detail").textContent()).toContain("Receipt printed");
+    await eventually(() => page.locator("#current-state").textContent()).toContain("Approved");
+    await eventually(() => page.locator("#current-detail").textContent()).toContain("Receipt printed");
     expect(await page.locator("#current-code-row").isHidden()).toBe(true);
     const row = page.getByRole("row").filter({ hasText: paymentId });
     expect(await row.innerText()).toMatch(/JPY 1500\s+Approved/);
@@ -62,7 +62,7 @@ describe.skipIf(!hasChromium)("cashier panel", () => {
   test("the cashier cancels a payment before the shopper pays", async () => {
     const { paymentId } = await startFromPanel("700");
     await page.getByRole("button", { name: "Cancel payment" }).click();
-    await expect.poll(() => page.locator("#current-state").textContent()).toContain("Cancelled");
+    await eventually(() => page.locator("#current-state").textContent()).toContain("Cancelled");
     expect((await system.payment(paymentId)).state).toBe("cancelled");
     expect(await page.getByRole("button", { name: "Cancel payment" }).isHidden()).toBe(true);
   });
@@ -74,27 +74,36 @@ describe.skipIf(!hasChromium)("cashier panel", () => {
     expect(await page.getByLabel("Amount (JPY)", { exact: true }).getAttribute("aria-invalid")).toBe("true");
   });
 
-  /** Whether the agent has a route: a body it must refuse gets 400 from a route, 404 NOT_FOUND without one (nothing changes). */
-  async function agentOffers(path: string, body: unknown): Promise<boolean> {
-    const response = await fetch(`${system.agent.cashierApiUrl}${path}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
-    const json = (await response.json()) as { error?: { code?: string } };
-    return !(response.status === 404 && json.error?.code === "NOT_FOUND");
-  }
-
-  test("refund and X report go to the agent's cashier API and show its answer", async () => {
+  test("the cashier refunds part of an approved payment and prints an X report", async () => {
     const row = page.getByRole("row").filter({ hasText: "Approved" }).first();
     const paymentId = (await row.locator("td").nth(3).textContent()) ?? "";
     await row.getByRole("button", { name: /^Refund/ }).click();
     expect(await page.getByLabel("Refund amount (JPY)", { exact: true }).inputValue()).toBe("1500");
     await page.getByLabel("Refund amount (JPY)", { exact: true }).fill("500");
     await page.getByRole("button", { name: "Refund", exact: true }).click();
-    const refunds = await agentOffers(`/v1/payments/${paymentId}/refunds`, { amountMinor: 0 });
-    await expect.poll(() => page.locator("#refund-result").textContent()).toMatch(refunds ? /Refund of JPY 500 (done|sent to the server)|Refund refused: [A-Z_]+/ : /does not offer that yet/);
-    if (refunds) await expect.poll(() => row.innerText()).toMatch(/refunded JPY 500|Refund refused/);
+    await eventually(() => page.locator("#refund-result").textContent()).toMatch(/^Refund of JPY 500 (done|sent to the server)/);
+    await eventually(() => page.getByRole("row").filter({ hasText: paymentId }).innerText()).toContain("refunded JPY 500");
 
     await page.getByRole("button", { name: "Print X report" }).click();
-    const reports = await agentOffers("/v1/reports/x", { unexpected: true });
-    if (reports) await page.locator("#report table caption", { hasText: "X report" }).waitFor();
-    else await expect.poll(() => page.locator("#report").textContent()).toContain("does not offer that yet");
+    await eventually(() => page.locator("#report caption").textContent()).toMatch(/^X report · period \d+/);
+    const report = await page.locator("#report table").innerText();
+    expect(report).toMatch(/JPY\s+code\s+1 · JPY 1500\s+0 · JPY 0\s+1 · JPY 500\s+JPY 1000/);
+  });
+
+  test("the cashier voids an approved payment, then prints the Z report that closes the period", async () => {
+    page.on("dialog", (dialog) => void dialog.accept());
+    const { code } = await startFromPanel("900");
+    const phone = new SimPhone({ gatewayUrl: system.server.gatewayUrl, subscriberCredential: system.seed.subscriberCredential });
+    const claim = await phone.claim(code);
+    if (!claim.ok) throw new Error(`claim refused: ${claim.code}`);
+    expect((await phone.approve(claim.value.paymentId)).ok).toBe(true);
+    const row = page.getByRole("row").filter({ hasText: claim.value.paymentId });
+    await eventually(() => row.innerText()).toContain("Approved");
+    await row.getByRole("button", { name: /^Void/ }).click();
+    await eventually(() => row.innerText()).toContain("Voided");
+
+    await page.getByRole("button", { name: "Print Z report (close the day)" }).click();
+    await eventually(() => page.locator("#report caption").textContent()).toMatch(/^Z report · period \d+ \(closed\)/);
+    expect(await page.locator("#report table").innerText()).toMatch(/JPY\s+code\s+2 · JPY 2400\s+1 · JPY 900\s+1 · JPY 500\s+JPY 1000/);
   });
 });

@@ -8,7 +8,7 @@ import type { Browser, BrowserContext, Page } from "playwright-core";
 import { requireToolOrSkip } from "@codepay/hardware-sim";
 import { encodeQr } from "../../hardware-sim/src/dashboard-web/qr-encoder.js";
 import { pollUntil } from "../helpers/poll-until.js";
-import { launchChromium, saveScreenshot, startWebSystem, type WebSystem } from "./web-system.js";
+import { eventually, launchChromium, saveScreenshot, startWebSystem, type WebSystem } from "./web-system.js";
 
 const hasChromium = requireToolOrSkip("chromium", "browser tests");
 
@@ -38,15 +38,15 @@ describe.skipIf(!hasChromium)("technician dashboard", () => {
   test("a payment: the VFD shows the code, the phone panel pays it, the receipt prints with its QR, the drawer opens", async () => {
     const { paymentId, code } = await system.startPayment(1200);
     const grouped = `${code.slice(0, -4)} ${code.slice(-4)}`;
-    await expect.poll(() => page.locator("#vfd").getAttribute("aria-label")).toContain(`CODE ${grouped}`);
+    await eventually(() => page.locator("#vfd").getAttribute("aria-label")).toContain(`CODE ${grouped}`);
     expect(await page.locator("#vfd-line-0 .cell").count()).toBe(20);
     expect(await page.locator("#vfd-line-0").textContent()).toMatch(/^TOTAL\s+JPY 1200$/);
 
     await page.getByRole("button", { name: "Pay the code on the display" }).click();
-    await expect.poll(() => page.locator("#phone-result").textContent()).toContain(`Approved: code ${code}`);
+    await eventually(() => page.locator("#phone-result").textContent()).toContain(`Approved: code ${code}`);
 
     const latest = page.getByRole("article", { name: "Latest receipt" });
-    await expect.poll(() => latest.innerText()).toContain(paymentId);
+    await eventually(() => latest.innerText()).toContain(paymentId);
     expect(await latest.innerText()).toMatch(/TOTAL\s+JPY 1200/);
     // The store name is printed centred and emphasized (ESC a 1, ESC E 1).
     expect(await latest.locator(".line.bold.align-center").first().innerText()).toBe("Demo Store");
@@ -56,7 +56,7 @@ describe.skipIf(!hasChromium)("technician dashboard", () => {
     const darkModules = encodeQr(paymentId, { errorCorrection: "M" })!.flat().filter(Boolean).length;
     expect(path.split("z").length - 1).toBe(darkModules);
 
-    await expect.poll(() => page.locator("#drawer-state").textContent()).toContain("open");
+    await eventually(() => page.locator("#drawer-state").textContent()).toContain("open");
     const log = await logText();
     expect(log).toContain("receipt cut");
     expect(log).toContain("drawer kicked open");
@@ -65,24 +65,24 @@ describe.skipIf(!hasChromium)("technician dashboard", () => {
     await saveScreenshot(page, "dashboard");
 
     await page.getByRole("button", { name: "Push the drawer shut" }).click();
-    await expect.poll(() => page.locator("#drawer-state").textContent()).toContain("closed");
+    await eventually(() => page.locator("#drawer-state").textContent()).toContain("closed");
   });
 
   test("card reader controls swipe a test card and a bad swipe", async () => {
     await page.getByRole("button", { name: "Swipe test card (Visa)" }).click();
-    await expect.poll(logText).toMatch(/card swiped: visa \S*\d{4}/);
+    await eventually(logText).toMatch(/card swiped: visa \S*\d{4}/);
     await page.getByRole("button", { name: "Bad swipe" }).click();
-    await expect.poll(logText).toContain("bad swipe");
+    await eventually(logText).toContain("bad swipe");
     expect(system.devices.cardReader.snapshot().swipes).toBe(2);
   });
 
   test("printer fault switches set paper near end, paper end and cover open on the printer", async () => {
     for (const [label, fault] of [["Paper near end", "paperNearEnd"], ["Paper end", "paperEnd"], ["Cover open", "coverOpen"]] as const) {
       await page.getByLabel(label).check();
-      await expect.poll(() => system.devices.printer.snapshot().faults[fault]).toBe(true);
-      await expect.poll(logText).toContain(`${fault} on`);
+      await eventually(() => system.devices.printer.snapshot().faults[fault]).toBe(true);
+      await eventually(logText).toContain(`${fault} on`);
       await page.getByLabel(label).uncheck();
-      await expect.poll(() => system.devices.printer.snapshot().faults[fault]).toBe(false);
+      await eventually(() => system.devices.printer.snapshot().faults[fault]).toBe(false);
     }
   });
 
@@ -92,11 +92,11 @@ describe.skipIf(!hasChromium)("technician dashboard", () => {
     for (const [key, name] of [["display", "display"], ["printer", "printer"], ["cardReader", "card reader"]] as const) {
       await page.getByRole("button", { name: `Unplug ${name}` }).click();
       await page.getByRole("button", { name: `Plug in ${name}` }).waitFor();
-      await expect.poll(logText).toContain(`${key} unplugged`);
-      await expect.poll(async () => (await agentHealth())[key], { timeout: 10_000 }).not.toBe("online");
+      await eventually(logText).toContain(`${key} unplugged`);
+      await eventually(async () => (await agentHealth())[key]).not.toBe("online");
       await page.getByRole("button", { name: `Plug in ${name}` }).click();
       await page.getByRole("button", { name: `Unplug ${name}` }).waitFor();
-      await expect.poll(async () => (await agentHealth())[key], { timeout: 15_000 }).toBe("online");
+      await eventually(async () => (await agentHealth())[key], 15_000).toBe("online");
     }
   });
 });

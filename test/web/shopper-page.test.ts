@@ -1,3 +1,5 @@
+/// <reference lib="dom" />
+// DOM types for the page.evaluate callbacks, which run in the browser.
 /**
  * The shopper page in Debian's chromium at a phone's size, opened on the carrier gateway like a
  * phone would: a real payment end to end, then every result and error state, in English and Japanese.
@@ -7,7 +9,7 @@ import type { Browser, BrowserContext, Page, Route } from "playwright-core";
 import { requireToolOrSkip } from "@codepay/hardware-sim";
 import { dammCheckDigit, withCheckDigit } from "@codepay/sync-server/protocol";
 import { pollUntil } from "../helpers/poll-until.js";
-import { horizontalOverflow, launchChromium, saveScreenshot, startWebSystem, type WebSystem } from "./web-system.js";
+import { eventually, horizontalOverflow, launchChromium, saveScreenshot, startWebSystem, type WebSystem } from "./web-system.js";
 
 const hasChromium = requireToolOrSkip("chromium", "browser tests");
 const phone = { viewport: { width: 360, height: 760 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true };
@@ -37,16 +39,16 @@ describe.skipIf(!hasChromium)("shopper page", () => {
     const page = await context.newPage();
     const { paymentId, code } = await system.startPayment(1200);
     await page.goto(pageUrl());
-    await expect.poll(() => page.getByRole("heading", { level: 1 }).textContent()).toBe("Pay with a code");
+    await eventually(() => page.getByRole("heading", { level: 1 }).textContent()).toBe("Pay with a code");
 
     const typo = code.slice(0, -1) + String((Number(code.at(-1)) + 1) % 10);
     await tapCode(page, typo);
     expect(await page.getByLabel("Code on the register's display").inputValue()).toBe(`${typo.slice(0, -4)} ${typo.slice(-4)}`);
-    await expect.poll(() => page.locator("#code-check").textContent()).toContain("typo");
+    await eventually(() => page.locator("#code-check").textContent()).toContain("typo");
     expect(await page.getByRole("button", { name: "Continue" }).isDisabled()).toBe(true);
     await page.getByRole("button", { name: "Delete the last digit" }).click();
     await tapCode(page, code.at(-1)!);
-    await expect.poll(() => page.locator("#code-check").textContent()).toContain("looks right");
+    await eventually(() => page.locator("#code-check").textContent()).toContain("looks right");
 
     await page.getByRole("button", { name: "Continue" }).click();
     await page.getByRole("heading", { name: "Check and approve" }).waitFor();
@@ -121,7 +123,7 @@ describe.skipIf(!hasChromium)("shopper page", () => {
     test("a well-formed code that no payment holds is refused in place", async () => {
       const unknown = ["100000", "200000", "300000"].map((digits) => digits + String(dammCheckDigit(digits)))[0]!;
       await enterCode(unknown);
-      await expect.poll(() => page.getByRole("alert").filter({ hasText: "このコードの支払いはありません" }).count()).toBe(1);
+      await eventually(() => page.getByRole("alert").filter({ hasText: "このコードの支払いはありません" }).count()).toBe(1);
       expect(await page.locator("#step-code").isVisible()).toBe(true);
     });
 
@@ -155,10 +157,10 @@ describe.skipIf(!hasChromium)("shopper page", () => {
       expect(await page.getByLabel("暗証番号").isVisible()).toBe(false);
       await page.getByRole("button", { name: "承認する" }).click();
       await page.getByLabel("暗証番号").waitFor();
-      await expect.poll(() => page.evaluate(() => document.activeElement?.id)).toBe("pin-input");
+      await eventually(() => page.evaluate(() => document.activeElement?.id)).toBe("pin-input");
       await page.keyboard.type("1234");
       await page.keyboard.press("Enter");
-      await expect.poll(() => page.getByRole("alert").filter({ hasText: "暗証番号が違います" }).count()).toBe(1);
+      await eventually(() => page.getByRole("alert").filter({ hasText: "暗証番号が違います" }).count()).toBe(1);
       await page.keyboard.type("4321");
       await page.keyboard.press("Enter");
       await page.getByRole("heading", { name: "支払いました" }).waitFor();

@@ -1,3 +1,5 @@
+/// <reference lib="dom" />
+// DOM types for the page.evaluate callbacks, which run in the browser.
 /**
  * The whole system in-process for the page tests: server (SQLite in a temp dir), the simulated
  * devices on loopback TCP (real bytes, no socat needed), the sim's control API with the dashboard,
@@ -6,6 +8,7 @@
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { expect } from "vitest";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { demoSeed, silentLogger, startServer, type DemoSeedOutput, type RunningServer } from "@codepay/sync-server";
 import { parseConfig, startAgent, type RunningAgent } from "@codepay/terminal-agent";
@@ -115,4 +118,9 @@ export async function saveScreenshot(page: Page, name: string): Promise<void> {
 /** No horizontal scrolling at the page's width (WCAG 1.4.10 reflow). */
 export async function horizontalOverflow(page: Page): Promise<number> {
   return page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+}
+
+/** expect.poll with a bound for a page that is waiting on the system (vitest's default is 1 s). */
+export function eventually<T>(probe: () => T | Promise<T>, timeoutMs = 10_000) {
+  return expect.poll(probe, { timeout: timeoutMs, interval: 50 });
 }
