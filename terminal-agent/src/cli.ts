@@ -11,11 +11,13 @@ import { AgentError } from "./core/errors.js";
 import { createLogger } from "./logger.js";
 import { startAgent } from "./main.js";
 import { payAndFollow } from "./pay-command.js";
+import { selftest } from "./selftest-command.js";
 
 const USAGE = `usage:
   codepay-agent run --config agent.json
   codepay-agent pay <amount> [--api http://127.0.0.1:7070] [--currency JPY]
-  codepay-agent check-config --config agent.json`;
+  codepay-agent check-config --config agent.json
+  codepay-agent selftest --config agent.json`;
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -29,6 +31,8 @@ async function main(argv: string[]): Promise<number> {
       return checkConfig(values.config);
     case "run":
       return run(values.config);
+    case "selftest":
+      return runSelftest(values.config);
     case "pay":
       return pay(positionals[0], values.api, values.currency);
     default:
@@ -59,6 +63,12 @@ function checkConfig(file: string | undefined): number {
   for (const warning of loaded.warnings) process.stderr.write(`warning: ${warning}\n`);
   process.stdout.write("OK\n");
   return 0;
+}
+
+async function runSelftest(file: string | undefined): Promise<number> {
+  const loaded = readConfigOrExplain(file);
+  if (!loaded) return 2;
+  return selftest(loaded.config, { logger: createLogger("warn"), out: (line) => process.stdout.write(`${line}\n`) });
 }
 
 async function run(file: string | undefined): Promise<number> {

@@ -38,7 +38,7 @@ export interface RunningAgent {
 }
 
 /** Builds a driver for each configured device; unconfigured ones are undefined. Nothing is opened yet. */
-function createDevices(config: AgentConfig, binding: SerialBinding | undefined, logger: Logger, printQueue: PrintQueueStore) {
+export function createDevices(config: AgentConfig, binding: SerialBinding | undefined, logger: Logger, printQueue: PrintQueueStore) {
   const deviceLogger = (device: string): Logger => logger.child({ device });
   const transportFor = (device: string, settings: { path: string; baudRate: number }) =>
     openTransport({ path: settings.path, baudRate: settings.baudRate, binding, logger: deviceLogger(device) });
