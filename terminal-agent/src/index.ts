@@ -15,3 +15,7 @@ export type { Payment } from "./core/payment.js";
 export type { ReceiptPrinter } from "./devices/device.js";
 export type { ReceiptData } from "./protocols/escpos/receipt.js";
 export * as agentLimits from "./core/limits.js";
+export { AgentError } from "./core/errors.js";
+export { initialReplyDecoder, askedRealTime, decodeReplies, applyReply, UNKNOWN_STATUS } from "./protocols/escpos/printer-status.js";
+export { emptyAssembly, pushSwipeBytes, endSwipe, checkSwipe } from "./protocols/magstripe/swipe.js";
+export { buildReceipt } from "./protocols/escpos/receipt.js";
