@@ -8,6 +8,7 @@ import { AdminError } from "./admin/admin-error.js";
 import { balances, createStore, enrollRegister, enrollUser, listPayments, topUp, verify } from "./admin/admin-commands.js";
 import { demoSeed } from "./admin/demo-seed.js";
 import { enrollCard } from "./admin/card-commands.js";
+import { addCarrier, rotateCarrier, setUserPin } from "./admin/security-commands.js";
 import { createLogger } from "./logger.js";
 import { isCurrencyCode, parseMajorAmount } from "./protocol/index.js";
 import { startServer, type RunningServer } from "./server.js";
@@ -25,6 +26,7 @@ class UsageError extends Error {}
 const USAGE = `usage:
   codepay-server serve [--data-dir ./data] [--host 127.0.0.1] [--mqtt-port 1883] [--http-port 8080]
                        [--gateway-port 8081] [--code-ttl-s 120] [--code-digits 6]
+                       [--pin-above-minor N] [--sandbox]
   codepay-server admin store create --id ID --name NAME --currency CUR
   codepay-server admin register enroll --store ID --id ID --name NAME [--mqtt-url URL]
   codepay-server admin user enroll --id ID --name NAME --phone +E164 [--carrier demo-carrier]
@@ -32,6 +34,9 @@ const USAGE = `usage:
   codepay-server admin balances
   codepay-server admin payments [--limit 50]
   codepay-server admin demo-seed
+  codepay-server admin user set-pin --user ID --pin 1234
+  codepay-server admin carrier add --id ID
+  codepay-server admin carrier rotate --id ID [--retire-old]
   codepay-server admin card enroll --user ID --pan PAN      (stores only a keyed hash and the last 4)
   codepay-server admin verify          (exit 1 naming each violated invariant)
 every admin command takes --data-dir DIR (default ./data) and --json; every command that changes
@@ -90,6 +95,11 @@ function dataDir(values: Values, io: CliIo): string {
   return text(values, "data-dir", "CODEPAY_DATA_DIR", io) ?? "./data";
 }
 
+function pinThreshold(raw: string | undefined): { pinThresholdMinor?: number } {
+  if (raw === undefined) return {};
+  return { pinThresholdMinor: positiveInt(raw, "pin-above-minor", 0, 1_000_000_000_000) };
+}
+
 async function serve(args: string[], io: CliIo): Promise<number> {
   const { values, positionals } = parse(args, {
     host: { type: "string" },
@@ -98,6 +108,8 @@ async function serve(args: string[], io: CliIo): Promise<number> {
     "gateway-port": { type: "string" },
     "code-ttl-s": { type: "string" },
     "code-digits": { type: "string" },
+    "pin-above-minor": { type: "string" },
+    sandbox: { type: "boolean" },
   });
   if (positionals.length > 0) throw new UsageError(`serve takes no arguments (got ${positionals.join(" ")})`);
   const server = await startServer({
@@ -110,6 +122,8 @@ async function serve(args: string[], io: CliIo): Promise<number> {
     },
     codeTtlMs: positiveInt(text(values, "code-ttl-s", "CODEPAY_CODE_TTL_S", io), "code-ttl-s", 120, 3_600) * 1_000,
     codeRandomDigits: positiveInt(text(values, "code-digits", "CODEPAY_CODE_DIGITS", io), "code-digits", 6, 11),
+    ...pinThreshold(text(values, "pin-above-minor", "CODEPAY_PIN_ABOVE_MINOR", io)),
+    sandbox: values["sandbox"] === true || io.env["CODEPAY_SANDBOX"] === "1",
     logger: createLogger(),
   });
   io.stdout(JSON.stringify({ event: "listening", mqtt: server.mqttUrl, shopperApi: server.shopperApiUrl, gateway: server.gatewayUrl }));
@@ -194,6 +208,23 @@ async function admin(args: string[], io: CliIo): Promise<number> {
       print(io, values["json"] === true, result, () =>
         result.payments.map((p) => `${p.paymentId} ${p.registerId} ${p.state.padEnd(9)} ${p.amount.currency} ${p.amount.minor} code ${p.code}${p.reference ? ` ref ${p.reference}` : ""}`).join("\n"),
       );
+      return 0;
+    }
+    case "user set-pin": {
+      const { values } = parse(rest, { ...MUTATING, user: { type: "string" }, pin: { type: "string" } });
+      const result = await setUserPin({ dataDir: dataDir(values, io), userId: required(values, "user"), pin: required(values, "pin"), ...requestIdOf(values) });
+      print(io, values["json"] === true, result, () => `PIN set for ${result.userId}`);
+      return 0;
+    }
+    case "carrier add":
+    case "carrier rotate": {
+      const { values } = parse(rest, { id: { type: "string" }, "retire-old": { type: "boolean" } });
+      const carrierId = required(values, "id");
+      const result =
+        command === "carrier add"
+          ? await addCarrier({ dataDir: dataDir(values, io), carrierId })
+          : await rotateCarrier({ dataDir: dataDir(values, io), carrierId, retireOld: values["retire-old"] === true });
+      print(io, values["json"] === true, result, () => `carrier ${result.carrierId}: signing with ${result.currentKeyId}; trusted ${result.trustedKeyIds.join(", ")}`);
       return 0;
     }
     case "card enroll": {

@@ -5,13 +5,15 @@
 import { randomInt } from "node:crypto";
 import type { AddressInfo } from "node:net";
 import { systemClock, type Clock } from "./clock.js";
-import { openDatabase } from "./db/database.js";
+import { openDatabase, type Db } from "./db/database.js";
 import { createBrokerHooks } from "./broker/broker-hooks.js";
 import { AedesRegisterLine } from "./broker/aedes-register-line.js";
 import { startMqttBroker } from "./broker/mqtt-broker.js";
 import { RequestRouter } from "./broker/request-router.js";
 import { buildGatewayApp } from "./carrier-gateway/app.js";
-import { DEFAULT_CARRIER_ID, ensureCarrier, type CarrierKey } from "./carrier-gateway/carrier-keys.js";
+import { carrierKeyPath, DEFAULT_CARRIER_ID, ensureCarrier, type CarrierKey } from "./carrier-gateway/carrier-keys.js";
+import { DEFAULT_GUESS_POLICY, type GuessPolicy } from "./payments/guess-policy.js";
+import { existsSync, statSync } from "node:fs";
 import { limits } from "./limits.js";
 import { createLogger, type Logger } from "./logger.js";
 import { cryptoRandomDigit, type RandomDigitSource } from "./payments/code-allocator.js";
@@ -42,6 +44,14 @@ export interface ServerOptions {
   readonly randomDigit?: RandomDigitSource;
   /** How often the expiry sweep and the result resend run (wall clock). */
   readonly sweepIntervalMs?: number;
+  /** postgres://... selects PostgreSQL; default: DATABASE_URL, else `<dataDir>/codepay.sqlite`. */
+  readonly databaseUrl?: string;
+  /** Limits on wrong codes and PINs per phone and per store. */
+  readonly guessPolicy?: GuessPolicy;
+  /** At or above this amount (minor units) the approval needs the shopper's PIN. */
+  readonly pinThresholdMinor?: number;
+  /** Magic amounts force outcomes (settlement/sandbox.ts). */
+  readonly sandbox?: boolean;
 }
 
 export interface RunningServer {
@@ -51,6 +61,23 @@ export interface RunningServer {
   readonly dataDir: string;
   /** Stops accepting, closes the broker and both HTTP listeners, then the database. Idempotent. */
   stop(): Promise<void>;
+}
+
+/**
+ * The gateway's signing keys, re-read when a key file changes: `admin carrier rotate` replaces the
+ * file, and the running gateway signs with the new key at once (the old one is still trusted).
+ */
+function currentCarrierKeys(db: Db, dataDir: string, clock: Clock): (carrierId: string) => Promise<CarrierKey> {
+  const cache = new Map<string, { key: CarrierKey; mtimeMs: number }>();
+  return async (carrierId) => {
+    const path = carrierKeyPath(dataDir, carrierId);
+    const mtimeMs = existsSync(path) ? statSync(path).mtimeMs : -1;
+    const cached = cache.get(carrierId);
+    if (cached !== undefined && cached.mtimeMs === mtimeMs) return cached.key;
+    const key = await ensureCarrier(db, dataDir, carrierId, clock());
+    cache.set(carrierId, { key, mtimeMs: statSync(path).mtimeMs });
+    return key;
+  };
 }
 
 function httpUrl(host: string, address: AddressInfo | string | null): string {
@@ -63,9 +90,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? createLogger();
   const codeRandomDigits = options.codeRandomDigits ?? CODE_RANDOM_DIGITS_DEFAULT;
-  const db = await openDatabase(options.dataDir);
-  const carrierKeys = new Map<string, CarrierKey>();
-  carrierKeys.set(DEFAULT_CARRIER_ID, await ensureCarrier(db, options.dataDir, DEFAULT_CARRIER_ID, clock()));
+  const db = await openDatabase(options.dataDir, options.databaseUrl);
+  await ensureCarrier(db, options.dataDir, DEFAULT_CARRIER_ID, clock());
+  const carrierKey = currentCarrierKeys(db, options.dataDir, clock);
 
   const hooks = createBrokerHooks(db, logger.child({ part: "broker" }));
   const broker = await startMqttBroker({ host, port: options.ports?.mqtt ?? 1883, hooks });
@@ -80,7 +107,14 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     allocationAttemptsMax: limits.allocationAttemptsMax,
     randomDigit: options.randomDigit ?? cryptoRandomDigit(randomInt),
     deliverResults: (rows) => delivery.deliver(rows),
+    notifyRegister: (to, message) => {
+      line.publishToRegister(to, message).catch((error: unknown) => logger.warn({ err: error, registerId: to.registerId }, "could not notify a register"));
+    },
+    guessPolicy: options.guessPolicy ?? DEFAULT_GUESS_POLICY,
+    pinThresholdMinor: options.pinThresholdMinor,
+    sandbox: options.sandbox ?? false,
   };
+  if (settlement.sandbox) logger.warn("SANDBOX MODE: magic amounts force declines, timeouts and errors");
   const router = new RequestRouter(settlement, line);
   router.start();
   line.onRegisterOnline((register) => void delivery.resendToRegister(register.registerId));
@@ -96,13 +130,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     clock,
     logger: logger.child({ part: "gateway" }),
     shopperApiUrl,
-    carrierKey: async (carrierId) => {
-      const known = carrierKeys.get(carrierId);
-      if (known !== undefined) return known;
-      const key = await ensureCarrier(db, options.dataDir, carrierId, clock());
-      carrierKeys.set(carrierId, key);
-      return key;
-    },
+    carrierKey,
   });
   await gatewayApp.listen({ host, port: options.ports?.gateway ?? 8081 });
   const gatewayUrl = httpUrl(host, gatewayApp.server.address());

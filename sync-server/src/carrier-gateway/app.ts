@@ -56,6 +56,8 @@ export function buildGatewayApp(deps: GatewayAppDeps) {
     reply.code(upstream.status);
     const upstreamType = upstream.headers.get("content-type");
     if (upstreamType !== null) reply.header("content-type", upstreamType);
+    const retryAfter = upstream.headers.get("retry-after"); // PHONE_LOCKED / STORE_LOCKED
+    if (retryAfter !== null) reply.header("retry-after", retryAfter);
     return reply.send(body);
   }
 

@@ -8,7 +8,7 @@
  * refuses any request without a valid assertion.
  *
  *   POST /api/v1/claims                        { requestId, code }  -> ClaimResponse
- *   POST /api/v1/payments/:paymentId/approve   { requestId }        -> ApproveResponse
+ *   POST /api/v1/payments/:paymentId/approve   { requestId, pin? }  -> ApproveResponse (pin above the PIN threshold)
  *   POST /api/v1/payments/:paymentId/decline   { requestId }        -> DeclineResponse
  *
  * Errors: HTTP 4xx/5xx with ErrorBody { error: { code, message } } (codes in errors.ts).
@@ -43,11 +43,15 @@ export const ClaimResponseSchema = z.object({
   registerName: z.string(),
   amount: MoneySchema,
   expiresAt: z.number().int(),
+  /** The approval must carry the shopper's PIN (the amount is at or above the server's PIN threshold). */
+  pinRequired: z.boolean().optional(),
 });
 export type ClaimResponse = z.infer<typeof ClaimResponseSchema>;
 
 export const DecisionRequestSchema = z.object({
   requestId: ClientIdSchema,
+  /** Above the PIN threshold: the shopper's PIN (4-8 digits). Never stored or logged; not part of the idempotency hash. */
+  pin: z.string().regex(/^\d{4,8}$/).optional(),
 });
 export type DecisionRequest = z.infer<typeof DecisionRequestSchema>;
 

@@ -3,6 +3,9 @@ import type { Db } from "../db/database.js";
 import type { OutboxRow } from "../db/repositories/outbox.js";
 import type { Logger } from "../logger.js";
 import type { RandomDigitSource } from "../payments/code-allocator.js";
+import type { GuessPolicy } from "../payments/guess-policy.js";
+import type { ServerMessage } from "../protocol/index.js";
+import type { RegisterAddress } from "./register-requests.js";
 
 /** What the settlement service needs from the world, passed in by the composition root. */
 export interface SettlementContext {
@@ -15,6 +18,15 @@ export interface SettlementContext {
   readonly randomDigit: RandomDigitSource;
   /** Called after a transaction that wrote outbox rows has committed. Must not throw. */
   readonly deliverResults: (rows: readonly OutboxRow[]) => void;
+  /* Optional so contexts built elsewhere (the reliability simulation) keep compiling; absent = the default. */
+  /** Best-effort message to a register after commit (a rotated code's fresh `payment.issued`). Must not throw. */
+  readonly notifyRegister?: (to: RegisterAddress, message: ServerMessage) => void;
+  /** Default DEFAULT_GUESS_POLICY. */
+  readonly guessPolicy?: GuessPolicy;
+  /** At or above this amount (minor units, any currency) the shopper also enters their PIN; undefined: never. */
+  readonly pinThresholdMinor?: number | undefined;
+  /** Sandbox: magic amounts force a decline, a timeout or an error (settlement/sandbox.ts). Default false. */
+  readonly sandbox?: boolean;
 }
 
 /** A refusal: nothing the request asked for happened. */
@@ -22,4 +34,6 @@ export interface Refusal {
   readonly ok: false;
   readonly code: import("../protocol/index.js").ErrorCode;
   readonly message: string;
+  /** PHONE_LOCKED / STORE_LOCKED: when to try again (HTTP Retry-After). */
+  readonly retryAfterS?: number;
 }

@@ -5,21 +5,28 @@
 import { findPayment } from "../db/repositories/payments.js";
 import { findStore } from "../db/repositories/stores.js";
 import { isCurrencyCode, PROTOCOL_VERSION, type CardPayment, type RefundRequest, type ReportRequest, type ServerMessage, type VoidPayment } from "../protocol/index.js";
-import { settleCardPayment } from "./card-payments.js";
+import { cardPaymentRow, settleCardPayment } from "./card-payments.js";
+import { sandboxOutcome } from "./sandbox.js";
+import { insertFinalPayment } from "../db/repositories/payments.js";
 import type { SettlementContext } from "./context.js";
 import { paymentStateMessage } from "./payment-messages.js";
 import { findOwnPayment, idempotentReply, requestError, type RegisterAddress } from "./register-requests.js";
 import { buildReport } from "./reports.js";
 import { reversePayment } from "./reversals.js";
 
-export function cardPayment(context: SettlementContext, register: RegisterAddress, request: CardPayment): Promise<ServerMessage> {
+export function cardPayment(context: SettlementContext, register: RegisterAddress, request: CardPayment): Promise<ServerMessage | undefined> {
+  const forced = sandboxOutcome(context.sandbox ?? false, request.amount.minor);
+  // Sandbox timeout: no answer at all, nothing stored; the register's own timeout takes over.
+  if (forced === "timeout") return Promise.resolve(undefined);
+  if (forced === "error") return Promise.resolve(requestError("INTERNAL", "sandbox: this amount forces a server error; nothing changed", request.requestId));
   return idempotentReply(context, register, request, async (tx) => {
     const store = await findStore(tx, register.storeId);
     if (store === undefined) return requestError("UNKNOWN_REGISTER", `store ${register.storeId} is not enrolled`, request.requestId);
     if (store.currency !== request.amount.currency) return requestError("CURRENCY_MISMATCH", `store takes ${store.currency}, not ${request.amount.currency}`, request.requestId);
     if ((await findPayment(tx, request.paymentId)) !== undefined) return requestError("PAYMENT_EXISTS", `paymentId ${request.paymentId} is already used`, request.requestId);
     const now = context.clock();
-    await settleCardPayment(tx, register.storeId, register.registerId, request, now);
+    if (forced === "decline") await insertFinalPayment(tx, cardPaymentRow(register.storeId, register.registerId, request, now, request.paymentId, { state: "declined", reason: "SANDBOX_FORCED" }));
+    else await settleCardPayment(tx, register.storeId, register.registerId, request, now);
     const payment = await findPayment(tx, request.paymentId);
     if (payment === undefined) throw new Error(`card payment ${request.paymentId} not stored`);
     context.logger.info({ paymentId: payment.paymentId, state: payment.state, reason: payment.reason, last4: payment.cardLast4 }, "card payment");

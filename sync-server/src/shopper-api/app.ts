@@ -33,6 +33,7 @@ function sendError(reply: FastifyReply, code: ErrorCode, message: string): Fasti
 }
 
 function sendResult<Body>(reply: FastifyReply, result: ShopperResult<Body>): FastifyReply {
+  if (!result.ok && result.retryAfterS !== undefined) reply.header("retry-after", String(result.retryAfterS)); // PHONE_LOCKED, STORE_LOCKED
   if (!result.ok) return sendError(reply, result.code, result.message);
   return reply.code(200).send(result.body);
 }

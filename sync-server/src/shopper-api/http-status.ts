@@ -1,7 +1,8 @@
 import type { ErrorCode } from "../protocol/index.js";
 
 /** One HTTP status per error code, shared by the shopper API and the carrier gateway. */
-const STATUS_BY_CODE: Partial<Record<ErrorCode, number>> = {
+/** Every code has one (README "Error codes" lists them); a Record, so a new code without a status fails to compile. */
+const STATUS_BY_CODE: Record<ErrorCode, number> = {
   BAD_REQUEST: 400,
   MALFORMED_MESSAGE: 400,
   ASSERTION_MISSING: 401,
@@ -26,8 +27,24 @@ const STATUS_BY_CODE: Partial<Record<ErrorCode, number>> = {
   INTERNAL: 500,
   SERVER_UNAVAILABLE: 503,
   CODE_ALLOCATION_FAILED: 503,
+  CARD_UNKNOWN: 402,
+  CARD_EXPIRED: 402,
+  CARD_READ_FAILED: 422,
+  VOID_NOT_ALLOWED: 409,
+  REFUND_EXCEEDS_ORIGINAL: 409,
+  PERIOD_CLOSED: 409,
+  PIN_REQUIRED: 401,
+  PIN_WRONG: 403,
+  PHONE_LOCKED: 429,
+  STORE_LOCKED: 429,
+  REGISTER_DISABLED: 403,
+  PAIRING_CODE_INVALID: 404,
+  SANDBOX_FORCED: 402,
+  SERVER_TIMEOUT: 504,
+  UNSUPPORTED_VERSION: 400,
+  UNKNOWN_REGISTER: 404,
 };
 
 export function httpStatusFor(code: ErrorCode): number {
-  return STATUS_BY_CODE[code] ?? 400;
+  return STATUS_BY_CODE[code];
 }

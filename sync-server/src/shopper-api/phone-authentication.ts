@@ -6,7 +6,7 @@
 import { createPublicKey, type KeyObject } from "node:crypto";
 import type { Clock } from "../clock.js";
 import type { Db } from "../db/database.js";
-import { findCarrierPublicKey } from "../db/repositories/carriers.js";
+import { listTrustedCarrierKeys } from "../carrier-gateway/carrier-keys.js";
 import { findPhone, type PhoneRow } from "../db/repositories/users.js";
 import { decodePhoneAssertion, verifyAssertionSignature } from "../carrier-gateway/phone-assertion.js";
 import { limits } from "../limits.js";
@@ -30,9 +30,12 @@ export class PhoneAuthenticator {
     const decoded = decodePhoneAssertion(header);
     if (!decoded.ok) return { ok: false, code: "ASSERTION_INVALID", message: decoded.message };
     const { assertion } = decoded;
-    const publicKey = await this.publicKeyOf(assertion.carrier);
-    if (publicKey === undefined) return { ok: false, code: "ASSERTION_INVALID", message: "unknown carrier" };
-    if (!verifyAssertionSignature(decoded.json, decoded.signature, publicKey)) return { ok: false, code: "ASSERTION_INVALID", message: "bad assertion signature" };
+    const publicKeys = await this.publicKeysOf(assertion.carrier);
+    if (publicKeys.length === 0) return { ok: false, code: "ASSERTION_INVALID", message: "unknown carrier" };
+    // Any key the carrier has not retired: during a rotation both the old and the new one sign.
+    if (!publicKeys.some((key) => verifyAssertionSignature(decoded.json, decoded.signature, key))) {
+      return { ok: false, code: "ASSERTION_INVALID", message: "bad assertion signature or unknown key" };
+    }
     const now = this.clock();
     if (assertion.iat > now + limits.assertionFutureSkewMs) return { ok: false, code: "ASSERTION_EXPIRED", message: "assertion issued in the future" };
     const expiresAt = assertion.iat + limits.assertionLifetimeMs;
@@ -45,13 +48,14 @@ export class PhoneAuthenticator {
     return { ok: true, phone };
   }
 
-  private async publicKeyOf(carrierId: string): Promise<KeyObject | undefined> {
-    const pem = await findCarrierPublicKey(this.db, carrierId);
-    if (pem === undefined) return undefined;
-    const cached = this.publicKeys.get(carrierId);
-    if (cached?.pem === pem) return cached.key;
-    const key = createPublicKey(pem);
-    this.publicKeys.set(carrierId, { pem, key });
-    return key;
+  private async publicKeysOf(carrierId: string): Promise<KeyObject[]> {
+    const trusted = await listTrustedCarrierKeys(this.db, carrierId);
+    return trusted.map(({ keyId, publicKeyPem }) => {
+      const cached = this.publicKeys.get(keyId);
+      if (cached?.pem === publicKeyPem) return cached.key;
+      const key = createPublicKey(publicKeyPem);
+      this.publicKeys.set(keyId, { pem: publicKeyPem, key });
+      return key;
+    });
   }
 }

@@ -4,6 +4,8 @@ import { randomUUID } from "node:crypto";
 export interface HttpReply {
   readonly status: number;
   readonly body: Record<string, unknown>;
+  /** Retry-After of a PHONE_LOCKED / STORE_LOCKED answer, when present. */
+  readonly retryAfter?: string;
 }
 
 export class PhoneClient {
@@ -18,15 +20,16 @@ export class PhoneClient {
       headers: { authorization: `Bearer ${this.credential}`, "content-type": "application/json" },
       body: JSON.stringify(body),
     });
-    return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+    const retryAfter = response.headers.get("retry-after");
+    return { status: response.status, body: (await response.json()) as Record<string, unknown>, ...(retryAfter !== null ? { retryAfter } : {}) };
   }
 
   claim(code: string, requestId: string = randomUUID()): Promise<HttpReply> {
     return this.post("/api/v1/claims", { requestId, code });
   }
 
-  approve(paymentId: string, requestId: string = randomUUID()): Promise<HttpReply> {
-    return this.post(`/api/v1/payments/${paymentId}/approve`, { requestId });
+  approve(paymentId: string, requestId: string = randomUUID(), pin?: string): Promise<HttpReply> {
+    return this.post(`/api/v1/payments/${paymentId}/approve`, { requestId, ...(pin !== undefined ? { pin } : {}) });
   }
 
   decline(paymentId: string, requestId: string = randomUUID()): Promise<HttpReply> {

@@ -150,6 +150,11 @@ function onStatusWanted(state: Payment | undefined, requestId: string): Transiti
 
 function onIssued(state: Payment | undefined, message: PaymentIssued, requestId: string, now: number): Transition {
   if (state === undefined) return unchanged(state, { type: "Notify", level: "warn", message: `payment.issued for unknown payment ${message.paymentId}` });
+  if (state.state === "issued" && message.code !== state.code && message.amount.minor === state.amount.minor && message.amount.currency === state.amount.currency) {
+    // The server rotated the code (wrong guesses against the store): show the fresh one.
+    const payment: Payment = { ...state, code: message.code, expiresAt: message.expiresAt, updatedAt: now };
+    return unchanged(payment, { type: "JournalWrite", payment, outbox: [] }, { type: "ShowScreen", payment }, { type: "Notify", level: "info", message: "code rotated by the server", payment });
+  }
   if (state.state !== "requested") return unchanged(state); // duplicate or late reply
   if (message.amount.minor !== state.amount.minor || message.amount.currency !== state.amount.currency) {
     // The server issued a code for another amount: never show it. Fail locally and withdraw the payment.

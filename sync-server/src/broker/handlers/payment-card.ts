@@ -4,6 +4,6 @@ import { cardPayment } from "../../settlement/register-ledger-requests.js";
 import type { RegisterAddress } from "../../settlement/register-requests.js";
 
 /** `payment.card` -> `payment.state` (approved, or declined with the reason). */
-export function handlePaymentCard(context: SettlementContext, from: RegisterAddress, request: CardPayment): Promise<ServerMessage> {
+export function handlePaymentCard(context: SettlementContext, from: RegisterAddress, request: CardPayment): Promise<ServerMessage | undefined> {
   return cardPayment(context, from, request);
 }

@@ -47,3 +47,13 @@ export async function upsertPhone(db: Queryable, phone: PhoneRow & { credentialS
     )
     .execute();
 }
+
+export async function findUserPinHash(db: Queryable, userId: string): Promise<string | null> {
+  const row = await db.selectFrom("users").select("pin_hash").where("id", "=", userId).executeTakeFirst();
+  return row?.pin_hash ?? null;
+}
+
+export async function setUserPinHash(db: Queryable, userId: string, pinHash: string): Promise<boolean> {
+  const result = await db.updateTable("users").set({ pin_hash: pinHash }).where("id", "=", userId).executeTakeFirst();
+  return result.numUpdatedRows === 1n;
+}
