@@ -10,6 +10,8 @@ import { createBrokerHooks } from "./broker/broker-hooks.js";
 import { AedesRegisterLine } from "./broker/aedes-register-line.js";
 import { startMqttBroker } from "./broker/mqtt-broker.js";
 import { RequestRouter } from "./broker/request-router.js";
+import { ServerMetrics, registerObservabilityRoutes } from "./observability/metrics.js";
+import { startSystemdWatchdog } from "./observability/systemd-watchdog.js";
 import { buildGatewayApp } from "./carrier-gateway/app.js";
 import { carrierKeyPath, DEFAULT_CARRIER_ID, ensureCarrier, type CarrierKey } from "./carrier-gateway/carrier-keys.js";
 import { DEFAULT_GUESS_POLICY, type GuessPolicy } from "./payments/guess-policy.js";
@@ -97,6 +99,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const hooks = createBrokerHooks(db, logger.child({ part: "broker" }));
   const broker = await startMqttBroker({ host, port: options.ports?.mqtt ?? 1883, hooks });
   const line = new AedesRegisterLine(broker.aedes, hooks, logger.child({ part: "line" }));
+  const metrics = new ServerMetrics({ db, connectedRegisters: () => broker.aedes.connectedClients, brokerUp: () => !broker.aedes.closed });
   const delivery = new ResultDelivery(db, clock, logger.child({ part: "results" }), (to, message) => line.publishToRegister(to, message));
   const settlement: SettlementContext = {
     db,
@@ -115,13 +118,16 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     sandbox: options.sandbox ?? false,
   };
   if (settlement.sandbox) logger.warn("SANDBOX MODE: magic amounts force declines, timeouts and errors");
-  const router = new RequestRouter(settlement, line);
+  const router = new RequestRouter(settlement, metrics.instrumentLine(line));
   router.start();
   line.onRegisterOnline((register) => void delivery.resendToRegister(register.registerId));
   await line.start();
 
   const phones = new PhoneAuthenticator(db, clock, new NonceCache(limits.assertionNoncesMax));
   const shopperApp = buildShopperApp({ settlement, phones, logger: logger.child({ part: "shopper-api" }) });
+  registerObservabilityRoutes(shopperApp, metrics);
+  // systemd WatchdogSec: pings only while the broker and the database answer (docs/deploy/codepay-server.service).
+  const watchdog = startSystemdWatchdog(async () => (await metrics.health()).status === "ok");
   await shopperApp.listen({ host, port: options.ports?.shopperApi ?? 8080 });
   const shopperApiUrl = httpUrl(host, shopperApp.server.address());
 
@@ -153,6 +159,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
 
   let stopping: Promise<void> | undefined;
   const stopOnce = async (): Promise<void> => {
+    watchdog.stop();
     clearInterval(sweepTimer);
     await gatewayApp.close();
     await shopperApp.close();

@@ -22,6 +22,7 @@ import { Journal } from "./journal/journal.js";
 import { MqttLink } from "./link/mqtt-link.js";
 import { createLogger } from "./logger.js";
 import { PaymentRuntime } from "./shell/payment-runtime.js";
+import { startSystemdWatchdog } from "./systemd-watchdog.js";
 
 export interface AgentDeps {
   /** serialport binding for `/dev/...` devices: the real one by default, `SerialPortMock.binding` or the simulator's in tests. */
@@ -106,6 +107,7 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
   const health = (): HealthView => ({
     mqtt: link.isUp ? "up" : "down",
     devices: Object.fromEntries(Object.entries(devices).map(([name, device]) => [name, device?.status ?? "absent"])),
+    outboxDepth: journal.outboxDepth(),
   });
   const api = new CashierApi({ runtime: payments, currency: config.currency, health, logger: logger.child({ part: "cashier-api" }) });
   let cashierApiUrl: string;
@@ -119,12 +121,15 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
     journal.close();
     throw error;
   }
+  // systemd WatchdogSec: pings while the event loop turns; a line to the server that is down is not a reason to restart.
+  const watchdog = startSystemdWatchdog(() => true);
   logger.info({ cashierApi: cashierApiUrl, registerId: config.register.registerId, server: config.server.url }, "agent started");
 
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> =>
     (stopping ??= (async () => {
       timers.forEach(clearInterval);
+      watchdog.stop();
       await api.close();
       await link.stop();
       await Promise.all(Object.values(devices).map((device) => device?.stop()));

@@ -28,6 +28,8 @@ import { serveCashierPanel } from "../cashier-panel/cashier-panel.js";
 export interface HealthView {
   mqtt: "up" | "down";
   devices: Record<string, string>;
+  /** Requests journaled and not yet answered by the server. */
+  outboxDepth: number;
 }
 
 export interface CashierApiOptions {

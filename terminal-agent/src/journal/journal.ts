@@ -144,6 +144,11 @@ export class Journal {
     return rows.map(fromOutboxRow);
   }
 
+  /** Requests the server has not answered yet (for /v1/health). */
+  outboxDepth(): number {
+    return (this.#db.prepare(`SELECT COUNT(*) AS n FROM outbox WHERE acked_at IS NULL`).get() as { n: number }).n;
+  }
+
   markSent(requestId: string, now: number): void {
     this.#db.prepare(`UPDATE outbox SET sent_at = ?, send_count = send_count + 1 WHERE request_id = ?`).run(now, requestId);
   }

@@ -5,6 +5,7 @@
  * RegisterLine hands requests in and puts replies on the simulated network.
  */
 import {
+  DEFAULT_GUESS_POLICY,
   RequestRouter,
   ResultDelivery,
   openDatabase,
@@ -84,6 +85,10 @@ export class SimServer {
       allocationAttemptsMax: serverLimits.allocationAttemptsMax,
       randomDigit: () => prng.int(10),
       deliverResults: (rows) => delivery.deliver(rows),
+      notifyRegister: (to, message) => void line.publishToRegister(to, message),
+      guessPolicy: DEFAULT_GUESS_POLICY,
+      pinThresholdMinor: undefined,
+      sandbox: false,
     };
     const router = new RequestRouter(context, line);
     router.start();

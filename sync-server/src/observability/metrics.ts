@@ -1,0 +1,150 @@
+/**
+ * Operations (issue 5): Prometheus metrics (prom-client) and a health report for the server, served
+ * on the shopper-API listener as `GET /metrics` and `GET /health`.
+ *   codepay_payments{state}                    payments by outcome, read from the database at scrape
+ *   codepay_register_requests_total{type,outcome}  register requests answered (outcome: the reply type or error code)
+ *   codepay_register_request_seconds{type}     arrival on the line -> reply published
+ *   codepay_shopper_request_seconds{route,status}  phone requests through the shopper API
+ *   codepay_connected_registers                MQTT clients connected to the embedded broker
+ *   codepay_outbox_depth                       pushed results not yet acknowledged by their register
+ * plus prom-client's default process metrics.
+ */
+import type { ShopperApp } from "../shopper-api/app.js";
+import client from "prom-client";
+import type { RegisterLine } from "../broker/register-line.js";
+import type { Db } from "../db/database.js";
+import type { ServerMessage } from "../protocol/index.js";
+
+export interface ObservabilitySource {
+  readonly db: Db;
+  readonly connectedRegisters: () => number;
+  readonly brokerUp: () => boolean;
+}
+
+/** Requests waiting for their reply, bounded so a register that is never answered cannot grow it. */
+const pendingRequestsMax = 10_000;
+
+export interface HealthReport {
+  readonly status: "ok" | "degraded";
+  readonly mqtt: { readonly broker: "up" | "down"; readonly connectedRegisters: number };
+  readonly database: "up" | "down";
+  readonly outboxDepth: number | null;
+}
+
+export class ServerMetrics {
+  readonly registry = new client.Registry();
+  readonly #requests: client.Counter<"type" | "outcome">;
+  readonly #requestSeconds: client.Histogram<"type">;
+  readonly #shopperSeconds: client.Histogram<"route" | "status">;
+  readonly #pending = new Map<string, { type: string; startedAt: bigint }>();
+
+  constructor(private readonly source: ObservabilitySource) {
+    client.collectDefaultMetrics({ register: this.registry, prefix: "codepay_process_" });
+    const registers = [this.registry];
+    this.#requests = new client.Counter({ name: "codepay_register_requests_total", help: "Register requests answered, by type and outcome", labelNames: ["type", "outcome"], registers });
+    this.#requestSeconds = new client.Histogram({
+      name: "codepay_register_request_seconds",
+      help: "Register request latency: arrival on the line to reply published",
+      labelNames: ["type"],
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers,
+    });
+    this.#shopperSeconds = new client.Histogram({
+      name: "codepay_shopper_request_seconds",
+      help: "Shopper API latency by route and status",
+      labelNames: ["route", "status"],
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers,
+    });
+    new client.Gauge({ name: "codepay_connected_registers", help: "MQTT clients connected to the embedded broker", registers, collect() {
+      this.set(source.connectedRegisters());
+    } });
+    const outboxDepth = (): Promise<number | null> => this.outboxDepth();
+    new client.Gauge({ name: "codepay_outbox_depth", help: "Pushed results not yet acknowledged by their register", registers, async collect() {
+      this.set((await outboxDepth()) ?? -1);
+    } });
+    const db = source.db;
+    new client.Gauge({ name: "codepay_payments", help: "Payments by state (outcome), from the database", labelNames: ["state"], registers, async collect() {
+      this.reset();
+      const rows = await db.selectFrom("payments").select(["state", db.fn.countAll<number>().as("count")]).groupBy("state").execute();
+      for (const row of rows) this.set({ state: row.state }, Number(row.count));
+    } });
+  }
+
+  async outboxDepth(): Promise<number | null> {
+    try {
+      const row = await this.source.db.selectFrom("outbox").select(this.source.db.fn.countAll<number>().as("count")).where("acked_at", "is", null).executeTakeFirst();
+      return Number(row?.count ?? 0);
+    } catch {
+      return null;
+    }
+  }
+
+  async health(): Promise<HealthReport> {
+    const outboxDepth = await this.outboxDepth();
+    const broker = this.source.brokerUp() ? "up" : "down";
+    const database = outboxDepth === null ? "down" : "up";
+    return { status: broker === "up" && database === "up" ? "ok" : "degraded", mqtt: { broker, connectedRegisters: this.source.connectedRegisters() }, database, outboxDepth };
+  }
+
+  /** The same line, timing each request from arrival to its reply. */
+  instrumentLine(line: RegisterLine): RegisterLine {
+    return {
+      onRequest: (listener) =>
+        line.onRequest((from, payload) => {
+          this.#arrived(payload);
+          listener(from, payload);
+        }),
+      onRegisterOnline: (listener) => line.onRegisterOnline(listener),
+      publishToRegister: (to, message) => {
+        this.#answered(message);
+        return line.publishToRegister(to, message);
+      },
+    };
+  }
+
+  #arrived(payload: Buffer): void {
+    let request: { requestId?: unknown; type?: unknown };
+    try {
+      request = JSON.parse(payload.toString("utf8")) as typeof request;
+    } catch {
+      return; // the router answers MALFORMED_MESSAGE; nothing to time
+    }
+    if (typeof request.requestId !== "string" || typeof request.type !== "string") return;
+    if (request.type === "result.ack") {
+      this.#requests.inc({ type: "result.ack", outcome: "ack" });
+      return;
+    }
+    if (this.#pending.size >= pendingRequestsMax) this.#pending.delete(this.#pending.keys().next().value as string);
+    this.#pending.set(request.requestId, { type: request.type.slice(0, 32), startedAt: process.hrtime.bigint() });
+  }
+
+  #answered(message: ServerMessage): void {
+    const inReplyTo = "inReplyTo" in message ? message.inReplyTo : undefined;
+    if (inReplyTo === undefined) return;
+    const pending = this.#pending.get(inReplyTo);
+    if (pending === undefined) return;
+    this.#pending.delete(inReplyTo);
+    const outcome = message.type === "error" ? message.error.code : message.type === "payment.state" ? message.state : message.type;
+    this.#requests.inc({ type: pending.type, outcome });
+    this.#requestSeconds.observe({ type: pending.type }, Number(process.hrtime.bigint() - pending.startedAt) / 1e9);
+  }
+
+  observeShopperRequest(route: string, status: number, seconds: number): void {
+    this.#shopperSeconds.observe({ route, status: String(status) }, seconds);
+  }
+}
+
+/** `GET /health` (200 ok, 503 degraded) and `GET /metrics` (Prometheus text) on the shopper-API listener. */
+export function registerObservabilityRoutes(app: ShopperApp, metrics: ServerMetrics): void {
+  app.addHook("onResponse", async (request, reply) => {
+    const route = request.routeOptions.url ?? "unmatched";
+    if (route === "/metrics" || route === "/health") return;
+    metrics.observeShopperRequest(route, reply.statusCode, reply.elapsedTime / 1000);
+  });
+  app.get("/health", async (_request, reply) => {
+    const report = await metrics.health();
+    return reply.code(report.status === "ok" ? 200 : 503).send(report);
+  });
+  app.get("/metrics", async (_request, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()));
+}
