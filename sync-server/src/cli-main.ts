@@ -9,6 +9,7 @@ import { balances, createStore, enrollRegister, enrollUser, listPayments, topUp,
 import { demoSeed } from "./admin/demo-seed.js";
 import { enrollCard } from "./admin/card-commands.js";
 import { addCarrier, rotateCarrier, setUserPin } from "./admin/security-commands.js";
+import { pairRegister, setRegisterEnabled } from "./admin/register-commands.js";
 import { createLogger } from "./logger.js";
 import { isCurrencyCode, parseMajorAmount } from "./protocol/index.js";
 import { startServer, type RunningServer } from "./server.js";
@@ -29,6 +30,8 @@ const USAGE = `usage:
                        [--pin-above-minor N] [--sandbox]
   codepay-server admin store create --id ID --name NAME --currency CUR
   codepay-server admin register enroll --store ID --id ID --name NAME [--mqtt-url URL]
+  codepay-server admin register pair --store ID --id ID --name NAME [--ttl-s 600]   (one-time pairing code)
+  codepay-server admin register disable|enable --id ID
   codepay-server admin user enroll --id ID --name NAME --phone +E164 [--carrier demo-carrier]
   codepay-server admin topup --user ID --amount MAJOR --currency CUR --request-id ID
   codepay-server admin balances
@@ -208,6 +211,27 @@ async function admin(args: string[], io: CliIo): Promise<number> {
       print(io, values["json"] === true, result, () =>
         result.payments.map((p) => `${p.paymentId} ${p.registerId} ${p.state.padEnd(9)} ${p.amount.currency} ${p.amount.minor} code ${p.code}${p.reference ? ` ref ${p.reference}` : ""}`).join("\n"),
       );
+      return 0;
+    }
+    case "register pair": {
+      const { values } = parse(rest, { ...MUTATING, store: { type: "string" }, id: { type: "string" }, name: { type: "string" }, "ttl-s": { type: "string" } });
+      const ttl = text(values, "ttl-s");
+      const result = await pairRegister({
+        dataDir: dataDir(values, io),
+        storeId: required(values, "store"),
+        registerId: required(values, "id"),
+        name: required(values, "name"),
+        ...(ttl !== undefined ? { ttlMs: positiveInt(ttl, "ttl-s", 600, 86_400) * 1_000 } : {}),
+        ...requestIdOf(values),
+      });
+      print(io, values["json"] === true, result, () => `pairing code for ${result.registerId}: ${result.pairingCode} (once, until ${new Date(result.expiresAt).toISOString()})\non the register: codepay-agent pair ${result.pairingCode} --server http://<server>:8080 --config agent.json`);
+      return 0;
+    }
+    case "register disable":
+    case "register enable": {
+      const { values } = parse(rest, { ...MUTATING, id: { type: "string" } });
+      const result = await setRegisterEnabled({ dataDir: dataDir(values, io), registerId: required(values, "id"), enabled: command === "register enable", ...requestIdOf(values) });
+      print(io, values["json"] === true, result, () => `register ${result.registerId} ${result.disabled ? "disabled" : "enabled"}`);
       return 0;
     }
     case "user set-pin": {

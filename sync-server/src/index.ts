@@ -43,3 +43,5 @@ export { NonceCache } from "./shopper-api/nonce-cache.js";
 export { ensureCarrier, DEFAULT_CARRIER_ID } from "./carrier-gateway/carrier-keys.js";
 export { signPhoneAssertion, newAssertionNonce } from "./carrier-gateway/phone-assertion.js";
 export { DEFAULT_GUESS_POLICY, type GuessPolicy } from "./payments/guess-policy.js";
+export { pairRegister, setRegisterEnabled, type PairRegisterOutput } from "./admin/register-commands.js";
+export { setUserPin, addCarrier, rotateCarrier } from "./admin/security-commands.js";

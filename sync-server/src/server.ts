@@ -23,6 +23,7 @@ import { CODE_RANDOM_DIGITS_DEFAULT } from "./protocol/index.js";
 import type { SettlementContext } from "./settlement/context.js";
 import { ResultDelivery, sweepExpiredPayments } from "./settlement/result-delivery.js";
 import { buildShopperApp } from "./shopper-api/app.js";
+import { registerPairingRoute } from "./pairing/pairing-route.js";
 import { NonceCache } from "./shopper-api/nonce-cache.js";
 import { PhoneAuthenticator } from "./shopper-api/phone-authentication.js";
 
@@ -128,6 +129,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   registerObservabilityRoutes(shopperApp, metrics);
   // systemd WatchdogSec: pings only while the broker and the database answer (docs/deploy/codepay-server.service).
   const watchdog = startSystemdWatchdog(async () => (await metrics.health()).status === "ok");
+  registerPairingRoute(shopperApp, { db, clock, logger: logger.child({ part: "pairing" }), dataDir: options.dataDir, mqttUrl: () => broker.url });
   await shopperApp.listen({ host, port: options.ports?.shopperApi ?? 8080 });
   const shopperApiUrl = httpUrl(host, shopperApp.server.address());
 

@@ -2,6 +2,7 @@
  * codepay-agent run --config agent.json
  * codepay-agent pay <amount> [--api http://127.0.0.1:7070] [--currency JPY]
  * codepay-agent check-config --config agent.json
+ * codepay-agent pair <code> --server http://127.0.0.1:8080 --config agent.json
  * Exit codes: 0 ok / approved, 1 payment not approved or failure, 2 bad config or usage.
  */
 import { parseArgs } from "node:util";
@@ -11,20 +12,27 @@ import { AgentError } from "./core/errors.js";
 import { createLogger } from "./logger.js";
 import { startAgent } from "./main.js";
 import { payAndFollow } from "./pay-command.js";
+import { pairAgent } from "./pair-command.js";
 import { selftest } from "./selftest-command.js";
 
 const USAGE = `usage:
   codepay-agent run --config agent.json
   codepay-agent pay <amount> [--api http://127.0.0.1:7070] [--currency JPY]
   codepay-agent check-config --config agent.json
-  codepay-agent selftest --config agent.json`;
+  codepay-agent selftest --config agent.json
+  codepay-agent pair <ABCD-EFGH> --server http://127.0.0.1:8080 --config agent.json`;
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   const { values, positionals } = parseArgs({
     args: rest,
     allowPositionals: true,
-    options: { config: { type: "string" }, api: { type: "string", default: "http://127.0.0.1:7070" }, currency: { type: "string", default: "JPY" } },
+    options: {
+      config: { type: "string" },
+      api: { type: "string", default: "http://127.0.0.1:7070" },
+      currency: { type: "string", default: "JPY" },
+      server: { type: "string", default: "http://127.0.0.1:8080" },
+    },
   });
   switch (command) {
     case "check-config":
@@ -35,6 +43,8 @@ async function main(argv: string[]): Promise<number> {
       return runSelftest(values.config);
     case "pay":
       return pay(positionals[0], values.api, values.currency);
+    case "pair":
+      return pairAgent({ code: positionals[0], server: values.server, configPath: values.config, out: (line) => process.stdout.write(`${line}\n`) });
     default:
       process.stderr.write(`${USAGE}\n`);
       return 2;

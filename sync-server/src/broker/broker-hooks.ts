@@ -14,8 +14,9 @@ import { mayPublish, maySubscribe } from "./register-acl.js";
 // CONNACK return codes, MQTT 3.1.1 §3.2.2.3 (aedes declares them as an ambient const enum).
 const CONNACK_IDENTIFIER_REJECTED = 2;
 const CONNACK_BAD_USERNAME_OR_PASSWORD = 4;
+const CONNACK_NOT_AUTHORIZED = 5;
 
-function authError(message: string, returnCode: 2 | 4): AuthenticateError {
+function authError(message: string, returnCode: 2 | 4 | 5): AuthenticateError {
   return Object.assign(new Error(message), { returnCode });
 }
 
@@ -36,7 +37,8 @@ export function createBrokerHooks(db: Db, logger: Logger): BrokerHooks {
     // Unknown and wrong password look the same to the client, so ids cannot be probed.
     const passwordOk = register !== undefined && (await verifyPassword(password.toString("utf8"), register.passwordHash));
     if (register === undefined || !passwordOk) throw authError("bad register id or password", CONNACK_BAD_USERNAME_OR_PASSWORD);
-    if (register.disabled) throw authError("register is disabled", CONNACK_BAD_USERNAME_OR_PASSWORD);
+    // MQTT 3.1.1 has no reason strings: the client sees "not authorized"; the log names REGISTER_DISABLED.
+    if (register.disabled) throw authError("REGISTER_DISABLED: an operator disabled this register", CONNACK_NOT_AUTHORIZED);
     return { storeId: register.storeId, registerId: register.id };
   }
 

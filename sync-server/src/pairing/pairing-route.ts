@@ -1,0 +1,59 @@
+/**
+ * POST /api/v1/pairings { pairingCode } on the shopper-API listener (protocol/pairing.ts): no phone
+ * assertion; the one-time code is the credential. A good code gives the register a new password
+ * (only its scrypt hash is kept) and answers with everything the agent's config needs, including the
+ * card key. An unknown, used or expired code: 404 PAIRING_CODE_INVALID, nothing changes.
+ */
+import type { ShopperApp } from "../shopper-api/app.js";
+import { hashPassword, newPassword } from "../auth/password-hash.js";
+import { loadOrCreateCardKey } from "../cards/card-key.js";
+import type { Clock } from "../clock.js";
+import { inTransaction, type Db } from "../db/database.js";
+import { redeemPairing } from "../db/repositories/pairings.js";
+import { findRegister, updateRegisterCredentials } from "../db/repositories/registers.js";
+import { findStore } from "../db/repositories/stores.js";
+import type { Logger } from "../logger.js";
+import { errorBody, PAIRING_PATH, PairingRequestSchema, type PairingResponse } from "../protocol/index.js";
+import { httpStatusFor } from "../shopper-api/http-status.js";
+import { pairingCodeSha256 } from "./pairing-codes.js";
+
+export interface PairingDeps {
+  readonly db: Db;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly dataDir: string;
+  /** The broker URL agents connect to (the server's own). */
+  readonly mqttUrl: () => string;
+}
+
+export function registerPairingRoute(app: ShopperApp, deps: PairingDeps): void {
+  app.post(PAIRING_PATH, async (request, reply) => {
+    const invalid = () => reply.code(httpStatusFor("PAIRING_CODE_INVALID")).send(errorBody("PAIRING_CODE_INVALID", "unknown, used or expired pairing code"));
+    const parsed = PairingRequestSchema.safeParse(request.body);
+    if (!parsed.success) return invalid();
+    const password = newPassword();
+    const passwordHash = await hashPassword(password);
+    const paired = await inTransaction(deps.db, async (tx): Promise<PairingResponse | undefined> => {
+      const registerId = await redeemPairing(tx, pairingCodeSha256(parsed.data.pairingCode), deps.clock());
+      const register = registerId === undefined ? undefined : await findRegister(tx, registerId);
+      const store = register === undefined ? undefined : await findStore(tx, register.storeId);
+      if (register === undefined || store === undefined) return undefined;
+      await updateRegisterCredentials(tx, register.id, { name: register.name, passwordHash });
+      return {
+        storeId: store.id,
+        storeName: store.name,
+        registerId: register.id,
+        password,
+        currency: store.currency,
+        mqttUrl: deps.mqttUrl(),
+        cardKey: loadOrCreateCardKey(deps.dataDir).toString("hex"),
+      };
+    });
+    if (paired === undefined) {
+      request.log.warn("pairing refused: PAIRING_CODE_INVALID");
+      return invalid();
+    }
+    request.log.info({ registerId: paired.registerId, storeId: paired.storeId }, "register paired");
+    return reply.code(200).send(paired);
+  });
+}
