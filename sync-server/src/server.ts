@@ -5,7 +5,7 @@
 import { randomInt } from "node:crypto";
 import type { AddressInfo } from "node:net";
 import { systemClock, type Clock } from "./clock.js";
-import { openDatabase, type Db } from "./db/database.js";
+import { dialectOf, openDatabase, type Db } from "./db/database.js";
 import { createBrokerHooks } from "./broker/broker-hooks.js";
 import { AedesRegisterLine } from "./broker/aedes-register-line.js";
 import { startMqttBroker } from "./broker/mqtt-broker.js";
@@ -157,7 +157,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       });
   }, options.sweepIntervalMs ?? limits.expirySweepIntervalMs);
 
-  logger.info({ mqtt: broker.url, shopperApi: shopperApiUrl, gateway: gatewayUrl, dataDir: options.dataDir }, "code pay server listening");
+  logger.info({ mqtt: broker.url, shopperApi: shopperApiUrl, gateway: gatewayUrl, dataDir: options.dataDir, database: dialectOf(db) }, "code pay server listening");
 
   let stopping: Promise<void> | undefined;
   const stopOnce = async (): Promise<void> => {

@@ -8,23 +8,16 @@ import { hasValidCheckDigit, type PaymentIssued, type ServerMessage } from "../.
 import { errorCodeOf, PhoneClient } from "../helpers/phone-client.js";
 import { newRequestId, RegisterClient } from "../helpers/register-client.js";
 import { enrollPoorUser, startTestServer, type TestServer } from "../helpers/test-server.js";
+import { dialectsUnderTest, stopPostgres } from "../helpers/postgres.js";
+import { verify } from "../../src/index.js";
 
+afterAll(stopPostgres);
+
+for (const dialect of dialectsUnderTest()) {
 let t: TestServer;
 let register: RegisterClient;
 let phone: PhoneClient;
 let paymentCounter = 0;
-
-beforeAll(async () => {
-  t = await startTestServer({ codeTtlMs: 60_000 });
-  register = await RegisterClient.connect(t.server.mqttUrl, t.demo.storeId, t.demo.registerId, t.demo.password);
-  phone = new PhoneClient(t.server.gatewayUrl, t.demo.subscriberCredential);
-});
-
-afterAll(async () => {
-  expect(register.unparsable).toEqual([]);
-  await register.close();
-  await t.stop();
-});
 
 function newPaymentId(): string {
   paymentCounter += 1;
@@ -46,7 +39,20 @@ function expectLedgerWhole(totals: Record<string, number>): void {
   for (const total of Object.values(totals)) expect(total).toBe(0);
 }
 
-describe("settlement end to end", () => {
+describe(`settlement end to end (${dialect})`, () => {
+  beforeAll(async () => {
+    t = await startTestServer({ codeTtlMs: 60_000, dialect });
+    register = await RegisterClient.connect(t.server.mqttUrl, t.demo.storeId, t.demo.registerId, t.demo.password);
+    phone = new PhoneClient(t.server.gatewayUrl, t.demo.subscriberCredential);
+  });
+
+  afterAll(async () => {
+    expect(register.unparsable).toEqual([]);
+    expect((await verify({ dataDir: t.dataDir })).violations).toEqual([]);
+    await register.close();
+    await t.stop();
+  });
+
   it("issues a code, the phone claims and approves, the register hears approved, money moves exactly once", async () => {
     const userBefore = await balanceOf("user", "demo-user");
     const storeBefore = await balanceOf("store", "demo-store");
@@ -239,3 +245,4 @@ describe("settlement end to end", () => {
     expect(await register.pushedResult(issued.paymentId, "approved")).toMatchObject({ reference: approve.body["reference"] });
   });
 });
+}

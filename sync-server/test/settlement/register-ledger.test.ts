@@ -10,6 +10,7 @@ import { PhoneClient } from "../helpers/phone-client.js";
 import { dialectsUnderTest, stopPostgres } from "../helpers/postgres.js";
 import { newRequestId, RegisterClient } from "../helpers/register-client.js";
 import { startTestServer, type TestServer } from "../helpers/test-server.js";
+import { openDatabase } from "../../src/db/database.js";
 
 const VISA = "4111111111111111";
 
@@ -96,6 +97,18 @@ for (const dialect of dialectsUnderTest()) {
       expect(await card(700, VISA, "2001")).toMatchObject({ state: "declined", reason: "CARD_EXPIRED" });
       expect(await card(10_000_000)).toMatchObject({ state: "declined", reason: "INSUFFICIENT_FUNDS" });
       expect(await userBalance()).toBe(before - 700);
+    });
+
+    it("the database itself refuses UPDATE and DELETE of transfers, reversals and audit entries, and a user overdraft", async () => {
+      const db = await openDatabase(t.dataDir);
+      try {
+        await expect(db.updateTable("transfers").set({ amount_minor: 1 }).execute()).rejects.toThrow(/append-only table transfers/);
+        await expect(db.deleteFrom("reversals").execute()).rejects.toThrow(/append-only table reversals/);
+        await expect(db.updateTable("audit_log").set({ hash: "x" }).execute()).rejects.toThrow(/append-only table audit_log/);
+        await expect(db.updateTable("accounts").set({ balance_minor: -1 }).where("kind", "=", "user").execute()).rejects.toThrow(/below zero/);
+      } finally {
+        await db.destroy();
+      }
     });
 
     it("X shows running totals; Z closes the period, a repeated Z is the same report, a closed period takes no voids", async () => {
