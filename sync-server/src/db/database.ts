@@ -85,6 +85,9 @@ function openPostgres(url: string): Db {
         oid === PG_INT8_OID ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
     },
   });
+  // An idle connection that dies (server restart, network) emits "error" on the pool; without a
+  // listener Node would crash. The pool drops that connection and the next query opens a new one.
+  pool.on("error", () => undefined);
   return new Kysely<DatabaseSchema>({ dialect: new PostgresDialect({ pool }) });
 }
 
