@@ -5,11 +5,11 @@
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { SimPhone, requireToolOrSkip } from "@codepay/hardware-sim";
-import { eventually, launchChromium, saveScreenshot, startWebSystem, type WebSystem } from "./web-system.js";
+import { eventually, systemWaitMs, webTestTimeoutMs, launchChromium, saveScreenshot, startWebSystem, type WebSystem } from "./web-system.js";
 
 const hasChromium = requireToolOrSkip("chromium", "browser tests");
 
-describe.skipIf(!hasChromium)("cashier panel", () => {
+describe.skipIf(!hasChromium)("cashier panel", { timeout: webTestTimeoutMs }, () => {
   let system: WebSystem;
   let browser: Browser;
   let context: BrowserContext;
@@ -18,9 +18,10 @@ describe.skipIf(!hasChromium)("cashier panel", () => {
   beforeAll(async () => {
     [system, browser] = await Promise.all([startWebSystem(), launchChromium()]);
     context = await browser.newContext({ viewport: { width: 1280, height: 820 } });
-    context.setDefaultTimeout(10_000);
+    context.setDefaultTimeout(systemWaitMs);
     page = await context.newPage();
     await page.goto(`${system.agent.cashierApiUrl}/`);
+    await page.locator("html[data-live]").waitFor({ state: "attached" }); // the event stream is open
     await page.getByRole("status").filter({ hasText: "Server line up" }).waitFor();
   });
 

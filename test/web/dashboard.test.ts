@@ -8,11 +8,11 @@ import type { Browser, BrowserContext, Page } from "playwright-core";
 import { requireToolOrSkip } from "@codepay/hardware-sim";
 import { encodeQr } from "../../hardware-sim/src/dashboard-web/qr-encoder.js";
 import { pollUntil } from "../helpers/poll-until.js";
-import { eventually, launchChromium, saveScreenshot, startWebSystem, type WebSystem } from "./web-system.js";
+import { eventually, systemWaitMs, webTestTimeoutMs, launchChromium, saveScreenshot, startWebSystem, type WebSystem } from "./web-system.js";
 
 const hasChromium = requireToolOrSkip("chromium", "browser tests");
 
-describe.skipIf(!hasChromium)("technician dashboard", () => {
+describe.skipIf(!hasChromium)("technician dashboard", { timeout: webTestTimeoutMs }, () => {
   let system: WebSystem;
   let browser: Browser;
   let context: BrowserContext;
@@ -21,7 +21,7 @@ describe.skipIf(!hasChromium)("technician dashboard", () => {
   beforeAll(async () => {
     [system, browser] = await Promise.all([startWebSystem(), launchChromium()]);
     context = await browser.newContext({ viewport: { width: 1366, height: 900 } });
-    context.setDefaultTimeout(10_000);
+    context.setDefaultTimeout(systemWaitMs);
     page = await context.newPage();
     await page.goto(`${system.control.url}/`);
     await page.locator("#connection", { hasText: "live" }).waitFor();
@@ -61,7 +61,7 @@ describe.skipIf(!hasChromium)("technician dashboard", () => {
     expect(log).toContain("receipt cut");
     expect(log).toContain("drawer kicked open");
     expect(log).toContain(`approved ${paymentId}`);
-    await pollUntil("approved at the register", async () => ((await system.payment(paymentId)).state === "approved" ? true : undefined));
+    await pollUntil("approved at the register", async () => ((await system.payment(paymentId)).state === "approved" ? true : undefined), systemWaitMs);
     await saveScreenshot(page, "dashboard");
 
     await page.getByRole("button", { name: "Push the drawer shut" }).click();
@@ -96,7 +96,7 @@ describe.skipIf(!hasChromium)("technician dashboard", () => {
       await eventually(async () => (await agentHealth())[key]).not.toBe("online");
       await page.getByRole("button", { name: `Plug in ${name}` }).click();
       await page.getByRole("button", { name: `Unplug ${name}` }).waitFor();
-      await eventually(async () => (await agentHealth())[key], 15_000).toBe("online");
+      await eventually(async () => (await agentHealth())[key]).toBe("online");
     }
   });
 });

@@ -9,12 +9,12 @@ import type { Browser, BrowserContext, Page, Route } from "playwright-core";
 import { requireToolOrSkip } from "@codepay/hardware-sim";
 import { dammCheckDigit, withCheckDigit } from "@codepay/sync-server/protocol";
 import { pollUntil } from "../helpers/poll-until.js";
-import { eventually, horizontalOverflow, launchChromium, saveScreenshot, startWebSystem, type WebSystem } from "./web-system.js";
+import { eventually, systemWaitMs, webTestTimeoutMs, horizontalOverflow, launchChromium, saveScreenshot, startWebSystem, type WebSystem } from "./web-system.js";
 
 const hasChromium = requireToolOrSkip("chromium", "browser tests");
 const phone = { viewport: { width: 360, height: 760 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true };
 
-describe.skipIf(!hasChromium)("shopper page", () => {
+describe.skipIf(!hasChromium)("shopper page", { timeout: webTestTimeoutMs }, () => {
   let system: WebSystem;
   let browser: Browser;
 
@@ -35,7 +35,7 @@ describe.skipIf(!hasChromium)("shopper page", () => {
 
   test("a phone pays a code: keypad entry with check-digit feedback, store and amount, approve, paid", async () => {
     const context = await browser.newContext({ ...phone, locale: "en-US" });
-    context.setDefaultTimeout(10_000);
+    context.setDefaultTimeout(systemWaitMs);
     const page = await context.newPage();
     const { paymentId, code } = await system.startPayment(1200);
     await page.goto(pageUrl());
@@ -63,7 +63,7 @@ describe.skipIf(!hasChromium)("shopper page", () => {
     const approved = await pollUntil("the register's receipt", async () => {
       const view = await system.payment(paymentId);
       return view.state === "approved" && view.receiptPrinted ? view : undefined;
-    });
+    }, systemWaitMs);
     expect(approved.amount).toEqual({ minor: 1200, currency: "JPY" });
     expect(await horizontalOverflow(page)).toBe(0);
     await saveScreenshot(page, "shopper");
@@ -80,7 +80,7 @@ describe.skipIf(!hasChromium)("shopper page", () => {
     beforeAll(async () => {
       // Accept-Language: ja-JP picks Japanese (no ?lang in the address).
       context = await browser.newContext({ viewport: { width: 320, height: 640 }, isMobile: true, hasTouch: true, locale: "ja-JP" });
-      context.setDefaultTimeout(10_000);
+      context.setDefaultTimeout(systemWaitMs);
       page = await context.newPage();
       await page.goto(pageUrl("/"));
       await page.getByRole("heading", { name: "コードで支払う" }).waitFor();

@@ -71,14 +71,14 @@ export async function startWebSystem(): Promise<WebSystem> {
   await pollUntil("the agent's line to the server", async () => {
     const health = (await (await fetch(`${agent.cashierApiUrl}/v1/health`)).json()) as { mqtt?: string };
     return health.mqtt === "up" ? true : undefined;
-  });
+  }, systemWaitMs);
   return {
     server, devices, control, agent, seed,
     async startPayment(amountMinor) {
       const created = await cashier("/v1/payments", { amountMinor });
       if (created.status !== 201) throw new Error(`payment not created: ${created.status}`);
       const paymentId = created.json.payment!.paymentId;
-      const code = await pollUntil("the code on the pole display", () => codeOnDisplay(devices.display.snapshot().lines[1]));
+      const code = await pollUntil("the code on the pole display", () => codeOnDisplay(devices.display.snapshot().lines[1]), systemWaitMs);
       return { paymentId, code };
     },
     async payment(paymentId) {
@@ -86,7 +86,7 @@ export async function startWebSystem(): Promise<WebSystem> {
     },
     async cancel(paymentId) {
       await cashier(`/v1/payments/${paymentId}/cancel`, {});
-      await pollUntil("the cancelled payment", async () => ((await cashier(`/v1/payments/${paymentId}`)).json.payment?.state === "cancelled" ? true : undefined));
+      await pollUntil("the cancelled payment", async () => ((await cashier(`/v1/payments/${paymentId}`)).json.payment?.state === "cancelled" ? true : undefined), systemWaitMs);
     },
     async stop() {
       await agent.stop();
@@ -120,7 +120,15 @@ export async function horizontalOverflow(page: Page): Promise<number> {
   return page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
 }
 
+/**
+ * How long a page may wait on the system before the test gives up. Only decides when a hung run
+ * fails: under a full `npm test` (every suite in parallel) a step can take seconds.
+ */
+export const systemWaitMs = 30_000;
+/** A test's own bound: a few waits of systemWaitMs. */
+export const webTestTimeoutMs = 120_000;
+
 /** expect.poll with a bound for a page that is waiting on the system (vitest's default is 1 s). */
-export function eventually<T>(probe: () => T | Promise<T>, timeoutMs = 10_000) {
+export function eventually<T>(probe: () => T | Promise<T>, timeoutMs = systemWaitMs) {
   return expect.poll(probe, { timeout: timeoutMs, interval: 50 });
 }

@@ -218,8 +218,22 @@ async function refreshHealth() {
   health.dataset.line = result.value.mqtt;
 }
 
+/** Re-reads the payments still in progress: after the event stream (re)opens, and now and then, so a missed event heals. */
+async function refreshOpenPayments() {
+  for (const { payment } of [...payments.values()]) {
+    if (FINAL.includes(payment.state) && payment.paymentId !== currentId) continue;
+    const result = await call("GET", `/v1/payments/${encodeURIComponent(payment.paymentId)}`);
+    if (result.ok) update(result.value.payment);
+  }
+}
+
 function connect() {
   const events = new EventSource("/v1/events");
+  events.addEventListener("open", () => {
+    document.documentElement.dataset.live = "true";
+    refreshOpenPayments();
+  });
+  events.addEventListener("error", () => delete document.documentElement.dataset.live);
   events.addEventListener("payment", (event) => update(JSON.parse(event.data).payment));
 }
 
@@ -231,3 +245,4 @@ for (const button of document.querySelectorAll("[data-report]")) button.addEvent
 connect();
 refreshHealth();
 setInterval(refreshHealth, 5000);
+setInterval(refreshOpenPayments, 3000);
