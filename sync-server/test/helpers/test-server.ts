@@ -5,6 +5,8 @@ import { createPostgresDatabase, type TestDialect } from "./postgres.js";
 
 export const START_TIME_MS = Date.UTC(2030, 0, 1, 9, 0, 0);
 
+export const UNLIMITED_GUESSES = { freeFailures: 1e9, delayMsBase: 1, delayMsMax: 1, lockoutFailures: 1e9, lockoutMs: 1, windowMs: 1, rotateAfterStoreFailures: 1e9 } as const;
+
 export interface TestServer {
   readonly server: RunningServer;
   readonly dataDir: string;
@@ -41,6 +43,9 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     clock: () => now,
     logger: silentLogger(),
     sweepIntervalMs: options.sweepIntervalMs ?? 50,
+    // Guessing limits are tested on their own (guessing-pin-sandbox-carriers.test.ts); elsewhere a
+    // suite's deliberate wrong codes would lock its one phone out of the tests that follow.
+    guessPolicy: UNLIMITED_GUESSES,
     ...options.extra,
   });
   return {
