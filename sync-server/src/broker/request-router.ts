@@ -18,6 +18,7 @@ import { handlePaymentVoid } from "./handlers/payment-void.js";
 import { handleRefundCreate } from "./handlers/refund-create.js";
 import { handleReportRequest } from "./handlers/report-request.js";
 import type { RegisterLine } from "./register-line.js";
+import { findRegister } from "../db/repositories/registers.js";
 
 function dispatch(context: SettlementContext, from: RegisterAddress, request: RegisterRequest): Promise<ServerMessage | undefined> {
   switch (request.type) {
@@ -93,6 +94,13 @@ export class RequestRouter {
       return;
     }
     const request = parsed.value;
+    // Disabled while connected: refuse every request (the next connect is refused by the broker).
+    const enrolled = await findRegister(this.context.db, from.registerId).catch(() => undefined);
+    if (enrolled?.disabled === true) {
+      this.logger.warn({ registerId: from.registerId, code: "REGISTER_DISABLED", type: request.type }, "request from a disabled register refused");
+      await this.reply(from, requestError("REGISTER_DISABLED", "an operator disabled this register", request.requestId));
+      return;
+    }
     let reply: ServerMessage | undefined;
     try {
       reply = await dispatch(this.context, from, request);

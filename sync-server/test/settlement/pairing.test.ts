@@ -55,7 +55,11 @@ for (const dialect of dialectsUnderTest()) {
     });
 
     it("a disabled register is refused at connect (REGISTER_DISABLED in the log); enabled again it connects", async () => {
+      const connected = await RegisterClient.connect(t.server.mqttUrl, t.demo.storeId, t.demo.registerId, t.demo.password);
       await setRegisterEnabled({ dataDir: t.dataDir, registerId: t.demo.registerId, enabled: false });
+      // Disabled while connected: every request is refused.
+      expect(await connected.request({ type: "report.request", kind: "x" })).toMatchObject({ type: "error", error: { code: "REGISTER_DISABLED" } });
+      await connected.close();
       const refused = await mqtt
         .connectAsync(t.server.mqttUrl, { clientId: t.demo.registerId, username: t.demo.registerId, password: t.demo.password, reconnectPeriod: 0 })
         .then(
