@@ -5,106 +5,25 @@
  *   phone over real HTTP through the carrier gateway.
  * The code is read off the decoded pole-display screen and the receipt off the decoded printer bytes.
  */
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { balances, demoSeed, listPayments, silentLogger, startServer, type RunningServer } from "@codepay/sync-server";
-import { parseConfig, startAgent, type RunningAgent } from "@codepay/terminal-agent";
-import { SimPhone, codeOnDisplay, requireToolOrSkip, startDevices, type SimDevices } from "@codepay/hardware-sim";
+import { balances, listPayments } from "@codepay/sync-server";
+import { SimPhone, requireToolOrSkip } from "@codepay/hardware-sim";
 import { dammCheckDigit } from "@codepay/sync-server/protocol";
 import { pollUntil } from "../helpers/poll-until.js";
+import { startInProcessSystem, type InProcessSystem } from "../helpers/in-process-system.js";
+
+type RunningSystem = InProcessSystem & { phone: SimPhone };
 
 const hasSocat = requireToolOrSkip("socat", "end-to-end tests over pseudo-terminals");
 
-interface PaymentView {
-  paymentId: string;
-  state: string;
-  amount: { minor: number; currency: string };
-  code?: string;
-  reason?: string;
-  receiptPrinted: boolean;
-}
-
-interface RunningSystem {
-  server: RunningServer;
-  devices: SimDevices;
-  agent: RunningAgent;
-  phone: SimPhone;
-  dataDir: string;
-  cashier(path: string, init?: RequestInit): Promise<{ status: number; body: { payment?: PaymentView; error?: { code: string } } }>;
-  stop(): Promise<void>;
-}
-
 async function startSystem(codeTtlMs: number): Promise<RunningSystem> {
-  const dataDir = await mkdtemp(join(tmpdir(), "codepay-e2e-"));
-  const server = await startServer({
-    dataDir,
-    ports: { mqtt: 0, shopperApi: 0, gateway: 0 },
-    codeTtlMs,
-    sweepIntervalMs: 100,
-    logger: silentLogger(),
-  });
-  const seed = await demoSeed({ dataDir });
-  const devices = await startDevices({ transport: "pty", directory: join(dataDir, "pty") });
-  const config = parseConfig({
-    server: { url: server.mqttUrl },
-    register: { storeId: seed.storeId, registerId: seed.registerId, password: seed.password },
-    currency: "JPY",
-    language: "en",
-    storeName: "Demo Store",
-    journalPath: join(dataDir, "agent-journal.sqlite"),
-    cashierApi: { host: "127.0.0.1", port: 0 },
-    devices: {
-      display: { path: devices.paths.display, baudRate: 9600, model: "epson" },
-      printer: { path: devices.paths.printer, baudRate: 19200, model: "epson", drawer: true },
-      cardReader: { path: devices.paths.cardReader, baudRate: 9600 },
-    },
-  });
-  const agent = await startAgent(config, { logger: silentLogger() });
-  const phone = new SimPhone({ gatewayUrl: server.gatewayUrl, subscriberCredential: seed.subscriberCredential });
-  // The agent is ready before its line to the server is: it refuses payments (503) until the link is up.
-  await pollUntil("the agent's MQTT link up", async () => {
-    const health = (await (await fetch(`${agent.cashierApiUrl}/v1/health`)).json()) as { mqtt?: string };
-    return health.mqtt === "up" ? true : undefined;
-  });
-  return {
-    server,
-    devices,
-    agent,
-    phone,
-    dataDir,
-    async cashier(path, init) {
-      const response = await fetch(`${agent.cashierApiUrl}${path}`, {
-        ...init,
-        headers: { "content-type": "application/json", ...(init?.headers ?? {}) },
-      });
-      return { status: response.status, body: (await response.json()) as { payment?: PaymentView; error?: { code: string } } };
-    },
-    async stop() {
-      await agent.stop();
-      await devices.stop();
-      await server.stop();
-      await rm(dataDir, { recursive: true, force: true });
-    },
-  };
+  const system = await startInProcessSystem({ transport: "pty", codeTtlMs });
+  const phone = new SimPhone({ gatewayUrl: system.server.gatewayUrl, subscriberCredential: system.seed.subscriberCredential });
+  return { ...system, phone };
 }
 
 function displayLines(system: RunningSystem): readonly string[] {
   return system.devices.display.snapshot().lines;
-}
-
-async function startPayment(system: RunningSystem, amountMinor: number): Promise<{ paymentId: string; code: string }> {
-  const created = await system.cashier("/v1/payments", { method: "POST", body: JSON.stringify({ amountMinor }) });
-  expect(created.status).toBe(201);
-  const paymentId = created.body.payment!.paymentId;
-  const code = await pollUntil("the code on the pole display", () => codeOnDisplay(displayLines(system)[1] ?? ""));
-  return { paymentId, code };
-}
-
-async function paymentState(system: RunningSystem, paymentId: string): Promise<PaymentView> {
-  const reply = await system.cashier(`/v1/payments/${paymentId}`);
-  return reply.body.payment!;
 }
 
 async function balanceOf(dataDir: string, kind: string, ownerId: string): Promise<number> {
@@ -127,7 +46,7 @@ describe.skipIf(!hasSocat)("a code payment end to end over real parts", () => {
     const storeBefore = await balanceOf(system.dataDir, "store", "demo-store");
     const userBefore = await balanceOf(system.dataDir, "user", "demo-user");
 
-    const { paymentId, code } = await startPayment(system, 1200);
+    const { paymentId, code } = await system.startPayment(1200);
 
     // The code on the decoded display is the one the server issued for this payment.
     const onServer = (await listPayments({ dataDir: system.dataDir })).payments.find((p) => p.paymentId === paymentId);
@@ -141,7 +60,7 @@ describe.skipIf(!hasSocat)("a code payment end to end over real parts", () => {
     expect(approval).toMatchObject({ ok: true, value: { state: "approved", amount: { minor: 1200, currency: "JPY" } } });
 
     const final = await pollUntil("the approved payment with its receipt printed", async () => {
-      const view = await paymentState(system, paymentId);
+      const view = await system.payment(paymentId);
       return view.state === "approved" && view.receiptPrinted ? view : undefined;
     });
     expect(final.amount).toEqual({ minor: 1200, currency: "JPY" });
@@ -171,12 +90,12 @@ describe.skipIf(!hasSocat)("a code payment end to end over real parts", () => {
 
   test("a cancelled payment is refused to the phone and moves no money", async () => {
     const storeBefore = await balanceOf(system.dataDir, "store", "demo-store");
-    const { paymentId, code } = await startPayment(system, 800);
+    const { paymentId, code } = await system.startPayment(800);
 
-    const cancelled = await system.cashier(`/v1/payments/${paymentId}/cancel`, { method: "POST", body: "{}" });
+    const cancelled = await system.cashier(`/v1/payments/${paymentId}/cancel`, {});
     expect(cancelled.status).toBe(200);
     await pollUntil("the cancelled state at the register", async () =>
-      (await paymentState(system, paymentId)).state === "cancelled" ? true : undefined,
+      (await system.payment(paymentId)).state === "cancelled" ? true : undefined,
     );
     await pollUntil("CANCELLED on the pole display", () => (displayLines(system)[0]?.includes("CANCELLED") ? true : undefined));
 
@@ -186,14 +105,14 @@ describe.skipIf(!hasSocat)("a code payment end to end over real parts", () => {
   });
 
   test("a wrong code is refused: a typo by its check digit, an unknown code by the server", async () => {
-    const { paymentId, code } = await startPayment(system, 500);
+    const { paymentId, code } = await system.startPayment(500);
     const lastDigit = Number(code.at(-1));
     const typo = code.slice(0, -1) + String((lastDigit + 1) % 10);
     expect(await system.phone.claim(typo)).toMatchObject({ ok: false, code: "CODE_CHECK_DIGIT" });
     // A well-formed code (valid check digit) that no payment holds.
     const unknown = ["100000", "200000", "300000"].map((digits) => digits + String(dammCheckDigit(digits))).find((c) => c !== code)!;
     expect(await system.phone.claim(unknown)).toMatchObject({ ok: false, code: "CODE_NOT_FOUND" });
-    await system.cashier(`/v1/payments/${paymentId}/cancel`, { method: "POST", body: "{}" });
+    await system.cashier(`/v1/payments/${paymentId}/cancel`, {});
   });
 });
 
@@ -210,9 +129,9 @@ describe.skipIf(!hasSocat)("an expired code end to end", () => {
 
   test("the register is told the code expired, and the phone is refused", async () => {
     const storeBefore = await balanceOf(system.dataDir, "store", "demo-store");
-    const { paymentId, code } = await startPayment(system, 300);
+    const { paymentId, code } = await system.startPayment(300);
     await pollUntil("the expired state at the register", async () =>
-      (await paymentState(system, paymentId)).state === "expired" ? true : undefined,
+      (await system.payment(paymentId)).state === "expired" ? true : undefined,
     );
     await pollUntil("CODE EXPIRED on the pole display", () => (displayLines(system).join(" ").includes("EXPIRED") ? true : undefined));
     const claim = await system.phone.claim(code);

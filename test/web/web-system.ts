@@ -5,23 +5,17 @@
  * devices on loopback TCP (real bytes, no socat needed), the sim's control API with the dashboard,
  * and the agent with its cashier API. Plus a Debian chromium driven by playwright-core.
  */
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { mkdir, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { expect } from "vitest";
 import { chromium, type Browser, type Page } from "playwright-core";
-import { demoSeed, silentLogger, startServer, type DemoSeedOutput, type RunningServer } from "@codepay/sync-server";
-import { parseConfig, startAgent, type RunningAgent } from "@codepay/terminal-agent";
-import { codeOnDisplay, findTool, startControlApi, startDevices, type ControlApi, type SimDevices } from "@codepay/hardware-sim";
+import type { DemoSeedOutput, RunningServer } from "@codepay/sync-server";
+import type { RunningAgent } from "@codepay/terminal-agent";
+import { findTool, startControlApi, type ControlApi, type SimDevices } from "@codepay/hardware-sim";
 import { pollUntil } from "../helpers/poll-until.js";
+import { startInProcessSystem, type CashierPaymentView } from "../helpers/in-process-system.js";
 
-export interface PaymentView {
-  paymentId: string;
-  state: string;
-  amount: { minor: number; currency: string };
-  code?: string;
-  receiptPrinted: boolean;
-}
+export type PaymentView = CashierPaymentView;
 
 export interface WebSystem {
   readonly server: RunningServer;
@@ -37,63 +31,23 @@ export interface WebSystem {
 }
 
 export async function startWebSystem(): Promise<WebSystem> {
-  const dataDir = await mkdtemp(join(tmpdir(), "codepay-web-"));
-  const server = await startServer({ dataDir, ports: { mqtt: 0, shopperApi: 0, gateway: 0 }, sweepIntervalMs: 100, logger: silentLogger() });
-  const seed = await demoSeed({ dataDir });
-  const devices = await startDevices({ transport: "tcp" });
+  const system = await startInProcessSystem({ transport: "tcp", waitMs: systemWaitMs });
   const control = await startControlApi({
-    devices,
-    phone: async () => ({ gatewayUrl: server.gatewayUrl, subscriberCredential: seed.subscriberCredential }),
+    devices: system.devices,
+    phone: async () => ({ gatewayUrl: system.server.gatewayUrl, subscriberCredential: system.seed.subscriberCredential }),
   });
-  const config = parseConfig({
-    server: { url: server.mqttUrl },
-    register: { storeId: seed.storeId, registerId: seed.registerId, password: seed.password },
-    currency: "JPY",
-    language: "en",
-    storeName: "Demo Store",
-    journalPath: join(dataDir, "agent-journal.sqlite"),
-    cashierApi: { host: "127.0.0.1", port: 0 },
-    devices: {
-      display: { path: devices.paths.display, baudRate: 9600, model: "epson" },
-      printer: { path: devices.paths.printer, baudRate: 19200, model: "epson", drawer: true },
-      cardReader: { path: devices.paths.cardReader, baudRate: 9600 },
-    },
-  });
-  const agent = await startAgent(config, { logger: silentLogger() });
-  const cashier = async (path: string, body?: unknown): Promise<{ status: number; json: { payment?: PaymentView } }> => {
-    const response = await fetch(`${agent.cashierApiUrl}${path}`, {
-      method: body === undefined ? "GET" : "POST",
-      headers: { "content-type": "application/json" },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    return { status: response.status, json: (await response.json()) as { payment?: PaymentView } };
-  };
-  await pollUntil("the agent's line to the server", async () => {
-    const health = (await (await fetch(`${agent.cashierApiUrl}/v1/health`)).json()) as { mqtt?: string };
-    return health.mqtt === "up" ? true : undefined;
-  }, systemWaitMs);
   return {
-    server, devices, control, agent, seed,
-    async startPayment(amountMinor) {
-      const created = await cashier("/v1/payments", { amountMinor });
-      if (created.status !== 201) throw new Error(`payment not created: ${created.status}`);
-      const paymentId = created.json.payment!.paymentId;
-      const code = await pollUntil("the code on the pole display", () => codeOnDisplay(devices.display.snapshot().lines[1]), systemWaitMs);
-      return { paymentId, code };
-    },
-    async payment(paymentId) {
-      return (await cashier(`/v1/payments/${paymentId}`)).json.payment!;
-    },
+    server: system.server, devices: system.devices, control, agent: system.agent, seed: system.seed,
+    startPayment: (amountMinor) => system.startPayment(amountMinor, systemWaitMs),
+    payment: (paymentId) => system.payment(paymentId),
     async cancel(paymentId) {
-      await cashier(`/v1/payments/${paymentId}/cancel`, {});
-      await pollUntil("the cancelled payment", async () => ((await cashier(`/v1/payments/${paymentId}`)).json.payment?.state === "cancelled" ? true : undefined), systemWaitMs);
+      await system.cashier(`/v1/payments/${paymentId}/cancel`, {});
+      await pollUntil("the cancelled payment", async () => ((await system.payment(paymentId)).state === "cancelled" ? true : undefined), systemWaitMs);
     },
     async stop() {
-      await agent.stop();
+      await system.agent.stop();
       await control.close();
-      await devices.stop();
-      await server.stop();
-      await rm(dataDir, { recursive: true, force: true });
+      await system.stop();
     },
   };
 }
