@@ -88,6 +88,9 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
   const payments = runtime;
   // A receipt queued before a restart completes later: the journal learns it here too.
   printer?.on("outputComplete", ({ outputId }) => payments.dispatch(outputId, { type: "ReceiptPrinted" }));
+  // Card tender: a swipe pays the payment awaiting a card; a bad one is shown and the payment keeps waiting.
+  cardReader?.on("data", (read) => payments.handleCardRead(read));
+  cardReader?.on("error", ({ code }) => payments.handleCardError(code));
 
   let firstUp = true;
   link.on("up", () => {

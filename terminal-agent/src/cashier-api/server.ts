@@ -44,6 +44,8 @@ const CreatePaymentBodySchema = z.strictObject({
   currency: z.enum(CURRENCY_CODES as [CurrencyCode, ...CurrencyCode[]]).optional(),
   paymentId: ClientIdSchema.optional(),
   lines: z.array(ReceiptLineSchema).max(receiptLinesMax).optional(),
+  /** "card": the payment waits for a swipe on the card reader. */
+  tender: z.enum(["code", "card"]).optional(),
 });
 
 const RefundBodySchema = z.strictObject({
@@ -123,6 +125,7 @@ export class CashierApi {
       paymentId: body.paymentId,
       amount: { minor: body.amountMinor, currency: body.currency ?? this.options.currency },
       lines: body.lines ?? [],
+      tender: body.tender,
     });
     this.#reply(response, 201, result);
   }

@@ -8,6 +8,11 @@
  *   approved --void (server: state voided)--> voided
  *   approved: refunds are records of their own on the payment (requested -> done | refused)
  *
+ * Card tender:
+ *   awaiting-card --CardSwiped--> requested (payment.card journaled and sent) --state(final)--> ...
+ *   awaiting-card --CardSwipeFailed--> awaiting-card (the error shown; still waiting)
+ *   awaiting-card --CancelRequested--> cancelled (locally: the server never heard of it)
+ *
  * The server is the authority on a payment's outcome: the agent never expires a code by itself.
  */
 import { PROTOCOL_VERSION, isFinalPaymentState } from "@codepay/sync-server/protocol";
@@ -17,7 +22,11 @@ import { isFinalAgentState } from "./payment.js";
 import type { AgentPaymentState, Payment, ReceiptLine, Refund } from "./payment.js";
 
 export type PaymentEvent =
-  | { readonly type: "CreateRequested"; readonly paymentId: string; readonly amount: Money; readonly lines: readonly ReceiptLine[]; readonly requestId: string }
+  | { readonly type: "CreateRequested"; readonly paymentId: string; readonly amount: Money; readonly lines: readonly ReceiptLine[]; readonly requestId: string; readonly tender?: "code" | "card" | undefined }
+  /** A good swipe for a payment awaiting a card: never the PAN, only the keyed hash and the last 4. */
+  | { readonly type: "CardSwiped"; readonly card: { readonly token: string; readonly last4: string; readonly expiry: string }; readonly requestId: string }
+  /** A bad swipe (stable error code) while awaiting a card. */
+  | { readonly type: "CardSwipeFailed"; readonly code: string }
   | { readonly type: "CancelRequested"; readonly requestId: string }
   /** After a restart: ask the server where an issued payment stands. */
   | { readonly type: "StatusWanted"; readonly requestId: string }
@@ -51,6 +60,10 @@ export function transition(state: Payment | undefined, event: PaymentEvent, now:
   switch (event.type) {
     case "CreateRequested":
       return onCreate(state, event, now);
+    case "CardSwiped":
+      return onCardSwiped(state, event, now);
+    case "CardSwipeFailed":
+      return onCardSwipeFailed(state, event.code, now);
     case "CancelRequested":
       return onCancel(state, event.requestId, now);
     case "StatusWanted":
@@ -77,6 +90,28 @@ function onCreate(state: Payment | undefined, event: Extract<PaymentEvent, { typ
     // The POS retried with the same paymentId: the same body is the same payment (idempotent).
     if (sameCreate(state, event)) return unchanged(state);
     return refused(state, "PAYMENT_EXISTS", `payment ${event.paymentId} exists with a different amount or lines`);
+  }
+  if (event.tender === "card") {
+    // Nothing goes to the server until the card is swiped: the display asks for it.
+    const payment: Payment = {
+      paymentId: event.paymentId,
+      state: "awaiting-card",
+      amount: event.amount,
+      lines: event.lines,
+      createRequestId: event.requestId,
+      receiptPrinted: false,
+      cancelRequested: false,
+      refunds: [],
+      tender: "card",
+      createdAt: now,
+      updatedAt: now,
+    };
+    return unchanged(
+      payment,
+      { type: "JournalWrite", payment, outbox: [] },
+      { type: "ShowScreen", payment },
+      { type: "Notify", level: "info", message: "payment awaiting a card", payment },
+    );
   }
   const payment: Payment = {
     paymentId: event.paymentId,
@@ -110,16 +145,58 @@ function onCreate(state: Payment | undefined, event: Extract<PaymentEvent, { typ
 }
 
 function sameCreate(payment: Payment, event: Extract<PaymentEvent, { type: "CreateRequested" }>): boolean {
+  if ((payment.tender ?? "code") !== (event.tender ?? "code")) return false;
   if (payment.amount.minor !== event.amount.minor || payment.amount.currency !== event.amount.currency) return false;
   if (payment.lines.length !== event.lines.length) return false;
   return payment.lines.every((line, i) => line.text === event.lines[i]?.text && line.amountMinor === event.lines[i]?.amountMinor);
+}
+
+function onCardSwiped(state: Payment | undefined, event: Extract<PaymentEvent, { type: "CardSwiped" }>, now: number): Transition {
+  if (state === undefined || state.state !== "awaiting-card") return unchanged(state); // a late or stray swipe
+  const payment: Payment = { ...state, state: "requested", createRequestId: event.requestId, cardLast4: event.card.last4, cardError: undefined, updatedAt: now };
+  const request: RegisterRequest = {
+    v: PROTOCOL_VERSION,
+    type: "payment.card",
+    requestId: event.requestId,
+    paymentId: state.paymentId,
+    amount: state.amount,
+    card: { token: event.card.token, last4: event.card.last4, expiry: event.card.expiry },
+    ...(state.lines.length > 0 ? { lines: state.lines.map((l) => ({ ...l })) } : {}),
+  };
+  return unchanged(
+    payment,
+    { type: "JournalWrite", payment, outbox: [request] },
+    { type: "Publish", request },
+    { type: "ShowScreen", payment },
+    { type: "Notify", level: "info", message: "card read; payment sent", payment },
+  );
+}
+
+function onCardSwipeFailed(state: Payment | undefined, code: string, now: number): Transition {
+  if (state === undefined || state.state !== "awaiting-card") return unchanged(state);
+  const payment: Payment = { ...state, cardError: code, updatedAt: now };
+  return unchanged(
+    payment,
+    { type: "JournalWrite", payment, outbox: [] },
+    { type: "ShowScreen", payment },
+    { type: "Notify", level: "warn", message: `bad swipe (${code}); still waiting for a card`, payment },
+  );
 }
 
 function onCancel(state: Payment | undefined, requestId: string, now: number): Transition {
   if (state === undefined) return refused(state, "PAYMENT_NOT_FOUND", "no such payment");
   if (state.state === "cancelled" || state.cancelRequested) return unchanged(state); // idempotent
   if (isFinalAgentState(state.state)) return refused(state, refusalForFinal(state.state), `payment is already ${state.state}`);
+  if (state.state === "awaiting-card") {
+    // Nothing was sent: the server never heard of this payment, so it ends here.
+    const payment: Payment = { ...state, state: "cancelled", cardError: undefined, updatedAt: now };
+    return unchanged(payment, { type: "JournalWrite", payment, outbox: [] }, { type: "ShowScreen", payment }, { type: "Notify", level: "info", message: "payment cancelled before the swipe", payment });
+  }
   const payment: Payment = { ...state, cancelRequested: true, updatedAt: now };
+  if (state.state === "requested" && state.tender === "card") {
+    // payment.card is settled in one step on the server: nothing to cancel in between.
+    return refused(state, "PAYMENT_SETTLED", "the card payment is already with the server");
+  }
   if (state.state === "requested") {
     // The server may not know the payment yet: the cancel goes out when `payment.issued` arrives.
     return unchanged(payment, { type: "JournalWrite", payment, outbox: [] }, { type: "Notify", level: "info", message: "cancel held until the code is issued", payment });
@@ -203,6 +280,7 @@ function onState(state: Payment | undefined, message: PaymentStateMessage, reque
     state: finalState,
     ...(message.reason !== undefined ? { reason: message.reason } : {}),
     ...(message.reference !== undefined ? { reference: message.reference } : {}),
+    ...(message.cardLast4 !== undefined ? { cardLast4: message.cardLast4 } : {}),
     updatedAt: now,
   };
   const approvedEffects: Effect[] =
@@ -228,7 +306,7 @@ function onRefused(state: Payment | undefined, event: Extract<PaymentEvent, { ty
     const payment: Payment = { ...state, refunds, updatedAt: now };
     return unchanged(payment, { type: "JournalWrite", payment, outbox: [] }, { type: "Notify", level: "warn", message: `server refused the refund: ${event.code}`, payment });
   }
-  if (event.requestType === "payment.create" && state.state === "requested") {
+  if ((event.requestType === "payment.create" || event.requestType === "payment.card") && state.state === "requested") {
     const payment: Payment = { ...state, state: "failed", reason: event.code, updatedAt: now };
     return unchanged(
       payment,

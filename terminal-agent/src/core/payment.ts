@@ -3,8 +3,10 @@ import type { ErrorCode, Money } from "@codepay/sync-server/protocol";
 /**
  * The agent's view of one payment. `requested`: journaled and sent; `issued`: the server gave a code;
  * then one final state. `failed` means the server refused the request (it changed nothing there).
+ * Card tender: `awaiting-card` (journaled, nothing sent, the display asks for a swipe) -> `requested`
+ * (the swipe's `payment.card` journaled and sent) -> a final state.
  */
-export const AGENT_PAYMENT_STATES = ["requested", "issued", "approved", "declined", "expired", "cancelled", "failed", "voided"] as const;
+export const AGENT_PAYMENT_STATES = ["awaiting-card", "requested", "issued", "approved", "declined", "expired", "cancelled", "failed", "voided"] as const;
 export type AgentPaymentState = (typeof AGENT_PAYMENT_STATES)[number];
 
 /** `voided` follows `approved` (a void before the period closes); every other final state is the end. */
@@ -48,6 +50,12 @@ export interface Payment {
   /** requestId of the `payment.void` in flight (until the server answers). */
   readonly voidRequestId?: string | undefined;
   readonly refunds: readonly Refund[];
+  /** How the shopper pays; absent means "code". */
+  readonly tender?: "code" | "card" | undefined;
+  /** Card tender: the last 4 digits (from the swipe, confirmed by the server). Never more. */
+  readonly cardLast4?: string | undefined;
+  /** Card tender: the error code of the last bad swipe while awaiting a card (shown on the display). */
+  readonly cardError?: string | undefined;
   readonly createdAt: number;
   readonly updatedAt: number;
 }
@@ -62,6 +70,9 @@ export interface PaymentView {
   reason?: string;
   reference?: string;
   receiptPrinted: boolean;
+  tender: "code" | "card";
+  cardLast4?: string;
+  cardError?: string;
   /** Refunds that went through, summed. */
   refundedMinor: number;
   refunds: { refundId: string; amountMinor: number; state: Refund["state"]; reason?: string; reference?: string }[];
@@ -77,6 +88,9 @@ export function toPaymentView(payment: Payment): PaymentView {
     ...(payment.reason !== undefined ? { reason: payment.reason } : {}),
     ...(payment.reference !== undefined ? { reference: payment.reference } : {}),
     receiptPrinted: payment.receiptPrinted,
+    tender: payment.tender ?? "code",
+    ...(payment.cardLast4 !== undefined ? { cardLast4: payment.cardLast4 } : {}),
+    ...(payment.cardError !== undefined ? { cardError: payment.cardError } : {}),
     refundedMinor: payment.refunds.filter((r) => r.state === "done").reduce((sum, r) => sum + r.amountMinor, 0),
     refunds: payment.refunds.map((r) => ({
       refundId: r.refundId,

@@ -28,8 +28,10 @@ interface Messages {
   readonly total: string;
   readonly pleaseWait: string;
   readonly code: string;
+  readonly swipeCard: string;
+  readonly cardError: string;
   readonly unavailable: readonly [string, string];
-  readonly final: Record<Exclude<AgentPaymentState, "requested" | "issued">, string>;
+  readonly final: Record<Exclude<AgentPaymentState, "awaiting-card" | "requested" | "issued">, string>;
 }
 
 const MESSAGES: Record<ScreenLanguage, Messages> = {
@@ -39,6 +41,8 @@ const MESSAGES: Record<ScreenLanguage, Messages> = {
     total: "TOTAL",
     pleaseWait: "PLEASE WAIT",
     code: "CODE",
+    swipeCard: "PLEASE SWIPE CARD",
+    cardError: "CARD ERROR",
     unavailable: ["MOBILE PAY", "UNAVAILABLE"],
     final: { approved: "APPROVED", declined: "DECLINED", expired: "CODE EXPIRED", cancelled: "CANCELLED", failed: "PAYMENT FAILED", voided: "VOIDED" },
   },
@@ -48,6 +52,8 @@ const MESSAGES: Record<ScreenLanguage, Messages> = {
     total: "ｺﾞｳｹｲ",
     pleaseWait: "ｵﾏﾁｸﾀﾞｻｲ",
     code: "ｺｰﾄﾞ",
+    swipeCard: "ｶｰﾄﾞｦ ｽﾗｲﾄﾞ ｼﾃｸﾀﾞｻｲ",
+    cardError: "ｶｰﾄﾞ ｴﾗｰ",
     unavailable: ["ﾓﾊﾞｲﾙｹｯｻｲ", "ｹﾞﾝｻﾞｲ ﾘﾖｳﾃﾞｷﾏｾﾝ"],
     final: { approved: "ｼｮｳﾆﾝ ｱﾘｶﾞﾄｳｺﾞｻﾞｲﾏｽ", declined: "ｼｮｳﾆﾝ ﾃﾞｷﾏｾﾝ", expired: "ｺｰﾄﾞ ﾉ ｷｹﾞﾝｷﾞﾚ", cancelled: "ﾄﾘｹｼ", failed: "ｴﾗｰ", voided: "ﾄﾘｹｼ ｽﾞﾐ" },
   },
@@ -68,6 +74,10 @@ export function renderScreen(input: ScreenInput, now: number): ScreenLines {
 export function renderPayment(payment: Payment, now: number, messages: Messages = MESSAGES.en, width = displayColumns): ScreenLines {
   const amount = formatMoney(payment.amount);
   switch (payment.state) {
+    case "awaiting-card":
+      // A bad swipe shows its code (e.g. CARD_LUHN) until the next swipe; the amount stays on line 1.
+      if (payment.cardError !== undefined) return lines(width, leftRight(messages.cardError, amount, width), payment.cardError);
+      return lines(width, leftRight(messages.total, amount, width), messages.swipeCard);
     case "requested":
       return lines(width, leftRight(messages.total, amount, width), messages.pleaseWait);
     case "issued":

@@ -10,7 +10,7 @@ import Database from "better-sqlite3";
 import type { CurrencyCode, ErrorCode, RegisterRequest, Report } from "@codepay/sync-server/protocol";
 import { journalEntriesMax } from "../core/limits.js";
 import type { AgentPaymentState, Payment, ReceiptLine, Refund } from "../core/payment.js";
-import { MIGRATE_V1_TO_V2_SQL, SCHEMA_SQL, SCHEMA_VERSION } from "./schema.js";
+import { MIGRATE_V1_TO_V2_SQL, MIGRATE_V2_TO_V3_SQL, SCHEMA_SQL, SCHEMA_VERSION } from "./schema.js";
 
 export interface OutboxEntry {
   readonly requestId: string;
@@ -38,6 +38,9 @@ interface PaymentRow {
   cancel_requested: number;
   void_request_id: string | null;
   refunds: string;
+  tender: string | null;
+  card_last4: string | null;
+  card_error: string | null;
   created: number;
   updated: number;
 }
@@ -77,6 +80,7 @@ export class Journal {
     const version = db.pragma("user_version", { simple: true }) as number;
     db.transaction(() => {
       if (version === 1) db.exec(MIGRATE_V1_TO_V2_SQL);
+      if (version === 1 || version === 2) db.exec(MIGRATE_V2_TO_V3_SQL);
       db.exec(SCHEMA_SQL);
       db.pragma(`user_version = ${SCHEMA_VERSION}`);
     })();
@@ -90,11 +94,12 @@ export class Journal {
   /** Stores the payment and queues the requests, in one transaction. */
   write(payment: Payment, outbox: readonly { request: RegisterRequest; topic: string }[], now: number): void {
     const upsert = this.#db.prepare(`
-      INSERT INTO payments (payment_id, state, amount_minor, currency, lines, create_request_id, code, expires_at, reason, reference, receipt_printed, cancel_requested, void_request_id, refunds, created, updated)
-      VALUES (@payment_id, @state, @amount_minor, @currency, @lines, @create_request_id, @code, @expires_at, @reason, @reference, @receipt_printed, @cancel_requested, @void_request_id, @refunds, @created, @updated)
+      INSERT INTO payments (payment_id, state, amount_minor, currency, lines, create_request_id, code, expires_at, reason, reference, receipt_printed, cancel_requested, void_request_id, refunds, tender, card_last4, card_error, created, updated)
+      VALUES (@payment_id, @state, @amount_minor, @currency, @lines, @create_request_id, @code, @expires_at, @reason, @reference, @receipt_printed, @cancel_requested, @void_request_id, @refunds, @tender, @card_last4, @card_error, @created, @updated)
       ON CONFLICT (payment_id) DO UPDATE SET state = excluded.state, code = excluded.code, expires_at = excluded.expires_at,
         reason = excluded.reason, reference = excluded.reference, receipt_printed = excluded.receipt_printed,
-        cancel_requested = excluded.cancel_requested, void_request_id = excluded.void_request_id, refunds = excluded.refunds, updated = excluded.updated`);
+        cancel_requested = excluded.cancel_requested, void_request_id = excluded.void_request_id, refunds = excluded.refunds,
+        tender = excluded.tender, card_last4 = excluded.card_last4, card_error = excluded.card_error, updated = excluded.updated`);
     const queue = this.#db.prepare(
       `INSERT INTO outbox (request_id, payment_id, type, topic, payload, created) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (request_id) DO NOTHING`,
     );
@@ -126,6 +131,12 @@ export class Journal {
   }
 
   /** The most recently changed payment: what the display should show after a restart. */
+  /** The card payment a swipe belongs to: the most recent one still waiting for a card. */
+  awaitingCardPayment(): Payment | undefined {
+    const row = this.#db.prepare(`SELECT * FROM payments WHERE state = 'awaiting-card' ORDER BY created DESC LIMIT 1`).get() as PaymentRow | undefined;
+    return row ? fromRow(row) : undefined;
+  }
+
   latestPayment(): Payment | undefined {
     const row = this.#db.prepare(`SELECT * FROM payments ORDER BY updated DESC LIMIT 1`).get() as PaymentRow | undefined;
     return row ? fromRow(row) : undefined;
@@ -197,7 +208,7 @@ export class Journal {
   answerAllFor(paymentId: string, now: number): void {
     // Only the payment's own life-cycle requests: a void or refund sent after approval still waits for its reply.
     this.#db
-      .prepare(`UPDATE outbox SET acked_at = ? WHERE payment_id = ? AND acked_at IS NULL AND type IN ('payment.create', 'payment.cancel', 'payment.status')`)
+      .prepare(`UPDATE outbox SET acked_at = ? WHERE payment_id = ? AND acked_at IS NULL AND type IN ('payment.create', 'payment.card', 'payment.cancel', 'payment.status')`)
       .run(now, paymentId);
   }
 }
@@ -218,6 +229,9 @@ function toRow(payment: Payment): PaymentRow {
     cancel_requested: payment.cancelRequested ? 1 : 0,
     void_request_id: payment.voidRequestId ?? null,
     refunds: JSON.stringify(payment.refunds),
+    tender: payment.tender ?? null,
+    card_last4: payment.cardLast4 ?? null,
+    card_error: payment.cardError ?? null,
     created: payment.createdAt,
     updated: payment.updatedAt,
   };
@@ -238,6 +252,9 @@ function fromRow(row: PaymentRow): Payment {
     cancelRequested: row.cancel_requested === 1,
     ...(row.void_request_id !== null ? { voidRequestId: row.void_request_id } : {}),
     refunds: JSON.parse(row.refunds) as Refund[],
+    ...(row.tender === "card" || row.tender === "code" ? { tender: row.tender } : {}),
+    ...(row.card_last4 !== null ? { cardLast4: row.card_last4 } : {}),
+    ...(row.card_error !== null ? { cardError: row.card_error } : {}),
     createdAt: row.created,
     updatedAt: row.updated,
   };

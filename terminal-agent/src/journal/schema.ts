@@ -1,5 +1,5 @@
 /** The journal's tables. Money as INTEGER minor units; times as epoch milliseconds. */
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
 
 export const SCHEMA_SQL = `
 CREATE TABLE IF NOT EXISTS payments (
@@ -17,6 +17,9 @@ CREATE TABLE IF NOT EXISTS payments (
   cancel_requested  INTEGER NOT NULL DEFAULT 0,
   void_request_id   TEXT,
   refunds           TEXT NOT NULL DEFAULT '[]',
+  tender            TEXT,
+  card_last4        TEXT,
+  card_error        TEXT,
   created           INTEGER NOT NULL,
   updated           INTEGER NOT NULL
 );
@@ -66,4 +69,11 @@ INSERT INTO outbox_v2 SELECT request_id, payment_id, type, topic, payload, creat
 DROP TABLE outbox;
 ALTER TABLE outbox_v2 RENAME TO outbox;
 CREATE INDEX IF NOT EXISTS outbox_unacked ON outbox (acked_at, sent_at);
+`;
+
+/** Version 2 -> 3: card tender (tender, the card's last 4 digits, the last bad swipe's error code). */
+export const MIGRATE_V2_TO_V3_SQL = `
+ALTER TABLE payments ADD COLUMN tender TEXT;
+ALTER TABLE payments ADD COLUMN card_last4 TEXT;
+ALTER TABLE payments ADD COLUMN card_error TEXT;
 `;

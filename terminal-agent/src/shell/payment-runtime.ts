@@ -73,18 +73,37 @@ export class PaymentRuntime extends EventEmitter<RuntimeEvents> {
   }
 
   /** A new payment from the POS. Refused while the line is down, unless it repeats one already made. */
-  async createPayment(input: { paymentId?: string | undefined; amount: Money; lines: readonly ReceiptLine[] }): Promise<CommandResult> {
+  async createPayment(input: { paymentId?: string | undefined; amount: Money; lines: readonly ReceiptLine[]; tender?: "code" | "card" | undefined }): Promise<CommandResult> {
     const paymentId = input.paymentId ?? newClientId();
     const existing = this.getPayment(paymentId);
     if (existing === undefined && !this.options.link.isUp) {
       return { ok: false, refusal: { code: "SERVER_UNAVAILABLE", message: "the line to the Code Pay server is down; take another payment method" } };
     }
-    const result = this.dispatch(paymentId, { type: "CreateRequested", paymentId, amount: input.amount, lines: input.lines, requestId: newClientId() });
+    const result = this.dispatch(paymentId, { type: "CreateRequested", paymentId, amount: input.amount, lines: input.lines, requestId: newClientId(), tender: input.tender });
     if (!result.ok) return result;
+    if (result.payment.state === "awaiting-card") return result; // nothing sent until the swipe
     // "201 once journaled and sent": wait briefly for the broker's PUBACK; the outbox retries anyway.
     const send = this.#sends.get(result.payment.createRequestId);
     if (send) await waitAtMost(send, publishAckWaitMs);
     return { ok: true, payment: this.getPayment(paymentId) ?? result.payment };
+  }
+
+  /** A good swipe from the card reader: it pays the payment awaiting a card, if any (else it is dropped). */
+  handleCardRead(card: { token?: string | undefined; last4: string; expiry: string }): void {
+    if (card.token === undefined) return this.handleCardError("CARD_KEY_MISSING");
+    const payment = this.options.journal.awaitingCardPayment();
+    if (payment === undefined) {
+      this.options.logger.info({ last4: card.last4 }, "card swiped with no card payment waiting; ignored");
+      return;
+    }
+    this.dispatch(payment.paymentId, { type: "CardSwiped", card: { token: card.token, last4: card.last4, expiry: card.expiry }, requestId: newClientId() });
+  }
+
+  /** A bad swipe: shown on the display of the payment awaiting a card, which keeps waiting. */
+  handleCardError(code: string): void {
+    const payment = this.options.journal.awaitingCardPayment();
+    if (payment === undefined) return;
+    this.dispatch(payment.paymentId, { type: "CardSwipeFailed", code });
   }
 
   cancelPayment(paymentId: string): CommandResult {
@@ -338,6 +357,7 @@ export class PaymentRuntime extends EventEmitter<RuntimeEvents> {
       amount: payment.amount,
       lines: payment.lines,
       reference: payment.reference,
+      ...(payment.cardLast4 !== undefined ? { cardLast4: payment.cardLast4 } : {}),
       printedAt: clock.now(),
     };
     printer.print(receipt).then(

@@ -17,7 +17,7 @@ export interface ReceiptData {
   readonly reference?: string | undefined;
   /** Epoch milliseconds of the approval. */
   readonly printedAt: number;
-  /** Card payments: the last 4 digits of the card, printed as `CARD ************1234`. Never more. */
+  /** Card payments: the last 4 digits of the card, printed as `CARD ****1234`. Never more. */
   readonly cardLast4?: string | undefined;
   /** Set by the printer driver for any attempt after the first: the receipt says REPRINT. */
   readonly reprint?: boolean | undefined;
@@ -52,7 +52,7 @@ export function buildReceipt(data: ReceiptData, width = 42): Buffer {
   printer.leftRight("TOTAL", formatMoney(data.amount));
   printer.bold(false);
   printer.drawLine();
-  printer.println("CODE PAY");
+  printer.println(data.cardLast4 !== undefined ? `CARD ****${data.cardLast4}` : "CODE PAY");
   printer.println(`PAYMENT ${data.paymentId}`);
   if (data.reference !== undefined) printer.println(`REF ${data.reference}`);
   printer.alignCenter();
