@@ -9,9 +9,10 @@
 #                    Japanese glyphs, so the shopper page's Japanese renders in chromium (screenshots)
 #   mosquitto, mosquitto-clients
 #                    a broker and MQTT clients nobody here wrote: isolation tests, external-broker deployment
+#   openssl          `codepay-server admin tls ...` makes the CA and certificates for MQTT over TLS (and its tests)
 set -euo pipefail
 
-packages=(socat postgresql chromium fonts-ipafont-gothic mosquitto mosquitto-clients)
+packages=(socat postgresql chromium fonts-ipafont-gothic mosquitto mosquitto-clients openssl)
 
 missing=()
 for pkg in "${packages[@]}"; do

@@ -10,9 +10,10 @@ import { demoSeed } from "./admin/demo-seed.js";
 import { enrollCard } from "./admin/card-commands.js";
 import { addCarrier, rotateCarrier, setUserPin } from "./admin/security-commands.js";
 import { pairRegister, setRegisterEnabled } from "./admin/register-commands.js";
+import { createTlsCa, issueRegisterCert, issueServerCert } from "./admin/tls-commands.js";
 import { createLogger } from "./logger.js";
 import { isCurrencyCode, parseMajorAmount } from "./protocol/index.js";
-import { startServer, type RunningServer } from "./server.js";
+import { startServer, type RunningServer, type ServerTlsOptions } from "./server.js";
 
 export interface CliIo {
   readonly stdout: (line: string) => void;
@@ -28,6 +29,7 @@ const USAGE = `usage:
   codepay-server serve [--data-dir ./data] [--host 127.0.0.1] [--mqtt-port 1883] [--http-port 8080]
                        [--gateway-port 8081] [--code-ttl-s 120] [--code-digits 6]
                        [--pin-above-minor N] [--sandbox]
+                       [--mqtt-tls-port 8883 --tls-cert F --tls-key F [--tls-ca F --require-client-cert]]
   codepay-server admin store create --id ID --name NAME --currency CUR
   codepay-server admin register enroll --store ID --id ID --name NAME [--mqtt-url URL]
   codepay-server admin register pair --store ID --id ID --name NAME [--ttl-s 600]   (one-time pairing code)
@@ -41,6 +43,9 @@ const USAGE = `usage:
   codepay-server admin carrier add --id ID
   codepay-server admin carrier rotate --id ID [--retire-old]
   codepay-server admin card enroll --user ID --pan PAN      (stores only a keyed hash and the last 4)
+  codepay-server admin tls ca --out DIR                       (DIR/ca.crt, DIR/ca.key; openssl)
+  codepay-server admin tls issue-register --ca DIR --register R --out DIR   (CN=R: R.crt, R.key)
+  codepay-server admin tls issue-server --ca DIR --host H --out DIR         (server.crt, server.key)
   codepay-server admin verify          (exit 1 naming each violated invariant)
 every admin command takes --data-dir DIR (default ./data) and --json; every command that changes
 something takes --request-id ID (required for topup): the same id again returns the first result.
@@ -103,6 +108,22 @@ function pinThreshold(raw: string | undefined): { pinThresholdMinor?: number } {
   return { pinThresholdMinor: positiveInt(raw, "pin-above-minor", 0, 1_000_000_000_000) };
 }
 
+/** --mqtt-tls-port with --tls-cert/--tls-key (env CODEPAY_MQTT_TLS_PORT, CODEPAY_TLS_CERT, ...). */
+function tlsOptions(values: Values, io: CliIo): ServerTlsOptions | undefined {
+  const rawPort = text(values, "mqtt-tls-port", "CODEPAY_MQTT_TLS_PORT", io);
+  const cert = text(values, "tls-cert", "CODEPAY_TLS_CERT", io);
+  const key = text(values, "tls-key", "CODEPAY_TLS_KEY", io);
+  const ca = text(values, "tls-ca", "CODEPAY_TLS_CA", io);
+  const requireClientCert = values["require-client-cert"] === true || io.env["CODEPAY_REQUIRE_CLIENT_CERT"] === "1";
+  if (rawPort === undefined) {
+    if (cert !== undefined || key !== undefined || ca !== undefined || requireClientCert) throw new UsageError("TLS options need --mqtt-tls-port");
+    return undefined;
+  }
+  if (cert === undefined || key === undefined) throw new UsageError("--mqtt-tls-port needs --tls-cert and --tls-key");
+  if (requireClientCert && ca === undefined) throw new UsageError("--require-client-cert needs --tls-ca (the CA that signs register certificates)");
+  return { port: port(values, "mqtt-tls-port", "CODEPAY_MQTT_TLS_PORT", io, 8883), cert, key, ...(ca !== undefined ? { ca } : {}), requireClientCert };
+}
+
 async function serve(args: string[], io: CliIo): Promise<number> {
   const { values, positionals } = parse(args, {
     host: { type: "string" },
@@ -113,8 +134,14 @@ async function serve(args: string[], io: CliIo): Promise<number> {
     "code-digits": { type: "string" },
     "pin-above-minor": { type: "string" },
     sandbox: { type: "boolean" },
+    "mqtt-tls-port": { type: "string" },
+    "tls-cert": { type: "string" },
+    "tls-key": { type: "string" },
+    "tls-ca": { type: "string" },
+    "require-client-cert": { type: "boolean" },
   });
   if (positionals.length > 0) throw new UsageError(`serve takes no arguments (got ${positionals.join(" ")})`);
+  const tls = tlsOptions(values, io);
   const server = await startServer({
     dataDir: dataDir(values, io),
     host: text(values, "host", "CODEPAY_HOST", io) ?? "127.0.0.1",
@@ -127,9 +154,10 @@ async function serve(args: string[], io: CliIo): Promise<number> {
     codeRandomDigits: positiveInt(text(values, "code-digits", "CODEPAY_CODE_DIGITS", io), "code-digits", 6, 11),
     ...pinThreshold(text(values, "pin-above-minor", "CODEPAY_PIN_ABOVE_MINOR", io)),
     sandbox: values["sandbox"] === true || io.env["CODEPAY_SANDBOX"] === "1",
+    ...(tls !== undefined ? { tls } : {}),
     logger: createLogger(),
   });
-  io.stdout(JSON.stringify({ event: "listening", mqtt: server.mqttUrl, shopperApi: server.shopperApiUrl, gateway: server.gatewayUrl }));
+  io.stdout(JSON.stringify({ event: "listening", mqtt: server.mqttUrl, ...(server.mqttTlsUrl !== undefined ? { mqttTls: server.mqttTlsUrl } : {}), shopperApi: server.shopperApiUrl, gateway: server.gatewayUrl }));
   io.onServing?.(server);
   return 0;
 }
@@ -147,7 +175,7 @@ function keyValues(result: object): string {
 
 async function admin(args: string[], io: CliIo): Promise<number> {
   const [group, action] = args;
-  const command = ["store", "register", "user", "card", "carrier"].includes(group ?? "") ? `${group} ${action ?? ""}` : (group ?? "");
+  const command = ["store", "register", "user", "card", "carrier", "tls"].includes(group ?? "") ? `${group} ${action ?? ""}` : (group ?? "");
   const rest = args.slice(command.split(" ").length);
   switch (command) {
     case "store create": {
@@ -255,6 +283,24 @@ async function admin(args: string[], io: CliIo): Promise<number> {
       const { values } = parse(rest, { ...MUTATING, user: { type: "string" }, pan: { type: "string" } });
       const result = await enrollCard({ dataDir: dataDir(values, io), userId: required(values, "user"), pan: required(values, "pan"), ...requestIdOf(values) });
       print(io, values["json"] === true, result, () => `card ending ${result.last4} enrolled for ${result.userId}`);
+      return 0;
+    }
+    case "tls ca": {
+      const { values } = parse(rest, { out: { type: "string" } });
+      const result = createTlsCa({ out: required(values, "out") });
+      print(io, values["json"] === true, result, () => `CA certificate ${result.cert}\nCA key ${result.key} (mode 0600; keep it off the registers)`);
+      return 0;
+    }
+    case "tls issue-register": {
+      const { values } = parse(rest, { ca: { type: "string" }, register: { type: "string" }, out: { type: "string" } });
+      const result = issueRegisterCert({ ca: required(values, "ca"), registerId: required(values, "register"), out: required(values, "out") });
+      print(io, values["json"] === true, result, () => `${keyValues(result)}\nagent config: "server": { "url": "mqtts://<server>:8883", "tls": { "ca": "${result.ca}", "cert": "${result.cert}", "key": "${result.key}" } }`);
+      return 0;
+    }
+    case "tls issue-server": {
+      const { values } = parse(rest, { ca: { type: "string" }, host: { type: "string" }, out: { type: "string" } });
+      const result = issueServerCert({ ca: required(values, "ca"), host: required(values, "host"), out: required(values, "out") });
+      print(io, values["json"] === true, result, () => `${keyValues(result)}\nserve --mqtt-tls-port 8883 --tls-cert ${result.cert} --tls-key ${result.key} --tls-ca ${result.ca} --require-client-cert`);
       return 0;
     }
     case "verify": {

@@ -45,3 +45,5 @@ export { signPhoneAssertion, newAssertionNonce } from "./carrier-gateway/phone-a
 export { DEFAULT_GUESS_POLICY, type GuessPolicy } from "./payments/guess-policy.js";
 export { pairRegister, setRegisterEnabled, type PairRegisterOutput } from "./admin/register-commands.js";
 export { setUserPin, addCarrier, rotateCarrier } from "./admin/security-commands.js";
+export { createTlsCa, issueRegisterCert, issueServerCert, type TlsFiles } from "./admin/tls-commands.js";
+export type { ServerTlsOptions } from "./server.js";

@@ -15,7 +15,7 @@ import { startSystemdWatchdog } from "./observability/systemd-watchdog.js";
 import { buildGatewayApp } from "./carrier-gateway/app.js";
 import { carrierKeyPath, DEFAULT_CARRIER_ID, ensureCarrier, type CarrierKey } from "./carrier-gateway/carrier-keys.js";
 import { DEFAULT_GUESS_POLICY, type GuessPolicy } from "./payments/guess-policy.js";
-import { existsSync, statSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { limits } from "./limits.js";
 import { createLogger, type Logger } from "./logger.js";
 import { cryptoRandomDigit, type RandomDigitSource } from "./payments/code-allocator.js";
@@ -32,6 +32,26 @@ export interface ServerPorts {
   readonly mqtt?: number;
   readonly shopperApi?: number;
   readonly gateway?: number;
+}
+
+/** MQTT over TLS (file paths, PEM). */
+export interface ServerTlsOptions {
+  /** 0 picks a free port; contracts.md suggests 8883. */
+  readonly port: number;
+  readonly cert: string;
+  readonly key: string;
+  /** CA that signs register certificates (`admin tls ca`). */
+  readonly ca?: string;
+  /** With `ca`: refuse connections without a certificate whose CN is the register id. */
+  readonly requireClientCert?: boolean;
+}
+
+function readPem(what: string, file: string): Buffer {
+  try {
+    return readFileSync(file);
+  } catch (error) {
+    throw new Error(`TLS ${what} ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
 }
 
 export interface ServerOptions {
@@ -55,10 +75,14 @@ export interface ServerOptions {
   readonly pinThresholdMinor?: number;
   /** Magic amounts force outcomes (settlement/sandbox.ts). */
   readonly sandbox?: boolean;
+  /** An MQTT-over-TLS listener next to the plain one, on the same broker. */
+  readonly tls?: ServerTlsOptions;
 }
 
 export interface RunningServer {
   readonly mqttUrl: string;
+  /** mqtts://host:port when `tls` was given. */
+  readonly mqttTlsUrl?: string;
   readonly shopperApiUrl: string;
   readonly gatewayUrl: string;
   readonly dataDir: string;
@@ -93,12 +117,24 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? createLogger();
   const codeRandomDigits = options.codeRandomDigits ?? CODE_RANDOM_DIGITS_DEFAULT;
+  const tlsOptions = options.tls;
+  if (tlsOptions?.requireClientCert === true && tlsOptions.ca === undefined) throw new Error("TLS: requiring client certificates needs a client CA (--tls-ca)");
+  const tls =
+    tlsOptions === undefined
+      ? undefined
+      : {
+          port: tlsOptions.port,
+          cert: readPem("certificate", tlsOptions.cert),
+          key: readPem("key", tlsOptions.key),
+          ...(tlsOptions.ca !== undefined ? { ca: readPem("client CA", tlsOptions.ca) } : {}),
+          requireClientCert: tlsOptions.requireClientCert === true,
+        };
   const db = await openDatabase(options.dataDir, options.databaseUrl);
   await ensureCarrier(db, options.dataDir, DEFAULT_CARRIER_ID, clock());
   const carrierKey = currentCarrierKeys(db, options.dataDir, clock);
 
-  const hooks = createBrokerHooks(db, logger.child({ part: "broker" }));
-  const broker = await startMqttBroker({ host, port: options.ports?.mqtt ?? 1883, hooks });
+  const hooks = createBrokerHooks(db, logger.child({ part: "broker" }), { requireClientCertOnTls: tls?.requireClientCert === true });
+  const broker = await startMqttBroker({ host, port: options.ports?.mqtt ?? 1883, hooks, ...(tls !== undefined ? { tls } : {}) });
   const line = new AedesRegisterLine(broker.aedes, hooks, logger.child({ part: "line" }));
   const metrics = new ServerMetrics({ db, connectedRegisters: () => broker.aedes.connectedClients, brokerUp: () => !broker.aedes.closed });
   const delivery = new ResultDelivery(db, clock, logger.child({ part: "results" }), (to, message) => line.publishToRegister(to, message));
@@ -157,7 +193,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       });
   }, options.sweepIntervalMs ?? limits.expirySweepIntervalMs);
 
-  logger.info({ mqtt: broker.url, shopperApi: shopperApiUrl, gateway: gatewayUrl, dataDir: options.dataDir, database: dialectOf(db) }, "code pay server listening");
+  logger.info({ mqtt: broker.url, mqttTls: broker.tlsUrl, clientCertRequired: tls?.requireClientCert, shopperApi: shopperApiUrl, gateway: gatewayUrl, dataDir: options.dataDir, database: dialectOf(db) }, "code pay server listening");
 
   let stopping: Promise<void> | undefined;
   const stopOnce = async (): Promise<void> => {
@@ -173,6 +209,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   };
   return {
     mqttUrl: broker.url,
+    ...(broker.tlsUrl !== undefined ? { mqttTlsUrl: broker.tlsUrl } : {}),
     shopperApiUrl,
     gatewayUrl,
     dataDir: options.dataDir,

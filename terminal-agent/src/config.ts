@@ -2,7 +2,7 @@
  * The agent's config file (contracts.md, "terminal-agent"). Validated with zod; every error names the
  * field, e.g. `devices.printer.baudRate: expected number`.
  */
-import { readFileSync, statSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { z } from "zod";
 import { CURRENCY_CODES, ID_SLUG_PATTERN } from "@codepay/sync-server/protocol";
@@ -46,7 +46,14 @@ const CardReaderSchema = z.strictObject({
 });
 
 export const AgentConfigSchema = z.strictObject({
-  server: z.strictObject({ url: z.string().regex(/^(mqtts?|wss?|tcp):\/\/.+/, "expected an mqtt:// or mqtts:// url") }),
+  server: z.strictObject({
+    url: z.string().regex(/^(mqtts?|wss?|tcp):\/\/.+/, "expected an mqtt:// or mqtts:// url"),
+    /** PEM files for mqtts:// (relative to the config file): the server's CA, and this register's certificate and key (`admin tls issue-register`). */
+    tls: z
+      .strictObject({ ca: z.string().min(1).optional(), cert: z.string().min(1).optional(), key: z.string().min(1).optional() })
+      .refine((tls) => (tls.cert === undefined) === (tls.key === undefined), "cert and key go together")
+      .optional(),
+  }),
   register: z.strictObject({
     storeId: z.string().regex(ID_SLUG_PATTERN, "expected a slug (a-z 0-9 -)"),
     registerId: z.string().regex(ID_SLUG_PATTERN, "expected a slug (a-z 0-9 -)"),
@@ -121,5 +128,19 @@ export function loadConfig(file: string): LoadedConfig {
   const warnings: string[] = [];
   const mode = statSync(file).mode;
   if ((mode & 0o077) !== 0) warnings.push(`${file} is accessible to group or others (mode ${(mode & 0o777).toString(8)}); it holds the register password: chmod 600`);
-  return { config: { ...config, journalPath: path.resolve(path.dirname(file), config.journalPath) }, warnings };
+  const dir = path.dirname(file);
+  let server = config.server;
+  if (server.tls !== undefined) {
+    const tls: { ca?: string; cert?: string; key?: string } = {};
+    for (const field of ["ca", "cert", "key"] as const) {
+      const value = server.tls[field];
+      if (value === undefined) continue;
+      const resolved = path.resolve(dir, value);
+      if (!existsSync(resolved)) throw new AgentError("CONFIG_INVALID", `server.tls.${field}: file not found: ${resolved}`);
+      tls[field] = resolved;
+    }
+    if (!/^(mqtts|wss):\/\//.test(server.url)) warnings.push(`server.tls is set but server.url ${server.url} is not mqtts://; the TLS files are not used`);
+    server = { ...server, tls };
+  }
+  return { config: { ...config, server, journalPath: path.resolve(dir, config.journalPath) }, warnings };
 }

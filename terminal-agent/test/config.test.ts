@@ -56,4 +56,19 @@ describe("config", () => {
     expect(() => loadConfig("/nonexistent/agent.json")).toThrow(expect.objectContaining({ code: "CONFIG_UNREADABLE" }));
     expect(() => loadConfig(writeConfig("{not json"))).toThrow(expect.objectContaining({ code: "CONFIG_UNREADABLE" }));
   });
+
+  it("server.tls: files resolve next to the config file, a missing file is named, cert and key go together", () => {
+    const tlsConfig = { ...valid, server: { url: "mqtts://127.0.0.1:8883", tls: { ca: "ca.crt", cert: "reg.crt", key: "reg.key" } } };
+    const file = writeConfig(tlsConfig);
+    const dir = path.dirname(file);
+    expect(() => loadConfig(file)).toThrow(expect.objectContaining({ code: "CONFIG_INVALID", message: expect.stringMatching(/server\.tls\.ca: file not found: .*ca\.crt/) }));
+    for (const name of ["ca.crt", "reg.crt", "reg.key"]) writeFileSync(path.join(dir, name), "PEM");
+    const loaded = loadConfig(file);
+    expect(loaded.config.server.tls).toEqual({ ca: path.join(dir, "ca.crt"), cert: path.join(dir, "reg.crt"), key: path.join(dir, "reg.key") });
+    expect(loaded.warnings).toEqual([]);
+    expect(() => parseConfig({ ...valid, server: { url: "mqtts://h:8883", tls: { cert: "reg.crt" } } })).toThrow(/server\.tls: cert and key go together/);
+    const plain = writeConfig({ ...tlsConfig, server: { ...tlsConfig.server, url: "mqtt://127.0.0.1:1883" } });
+    for (const name of ["ca.crt", "reg.crt", "reg.key"]) writeFileSync(path.join(path.dirname(plain), name), "PEM");
+    expect(loadConfig(plain).warnings[0]).toMatch(/not mqtts:\/\/; the TLS files are not used/);
+  });
 });

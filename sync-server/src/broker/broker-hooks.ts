@@ -3,6 +3,7 @@
  * then confine it to its own topics. The identity found at CONNECT is remembered per client so
  * the ACL never trusts anything the client says later.
  */
+import { TLSSocket } from "node:tls";
 import type { AedesOptions, AuthenticateError, Client } from "aedes";
 import type { Db } from "../db/database.js";
 import { findRegister } from "../db/repositories/registers.js";
@@ -23,9 +24,28 @@ function authError(message: string, returnCode: 2 | 4 | 5): AuthenticateError {
 export type BrokerHooks = Required<Pick<AedesOptions, "authenticate" | "authorizePublish" | "authorizeSubscribe">> & {
   /** The register a connected client authenticated as. */
   identityOf(client: Client): RegisterAddress | undefined;
+  /** A TLS handshake failed (no client certificate, an unknown CA, plaintext on the TLS port). */
+  onTlsClientError?(error: Error): void;
 };
 
-export function createBrokerHooks(db: Db, logger: Logger): BrokerHooks {
+export interface BrokerHookOptions {
+  /**
+   * On TLS connections, require a verified client certificate whose CN is the client id
+   * (`admin tls issue-register`). Plain TCP connections are not affected.
+   */
+  readonly requireClientCertOnTls?: boolean;
+}
+
+/** The CN of a TLS client's verified certificate; undefined when none was verified. */
+function verifiedCommonName(client: Client): { tls: boolean; cn?: string } {
+  const conn: unknown = (client as unknown as { conn?: unknown }).conn;
+  if (!(conn instanceof TLSSocket)) return { tls: false };
+  if (!conn.authorized) return { tls: true };
+  const cn = conn.getPeerCertificate().subject?.CN;
+  return { tls: true, ...(typeof cn === "string" ? { cn } : {}) };
+}
+
+export function createBrokerHooks(db: Db, logger: Logger, options: BrokerHookOptions = {}): BrokerHooks {
   const identities = new WeakMap<Client, RegisterAddress>();
 
   async function checkCredentials(client: Client, username: string | undefined, password: Buffer | undefined): Promise<RegisterAddress> {
@@ -33,6 +53,13 @@ export function createBrokerHooks(db: Db, logger: Logger): BrokerHooks {
       throw authError("anonymous connections are refused", CONNACK_BAD_USERNAME_OR_PASSWORD);
     }
     if (client.id !== username) throw authError(`client id must equal the register id`, CONNACK_IDENTIFIER_REJECTED);
+    if (options.requireClientCertOnTls === true) {
+      const peer = verifiedCommonName(client);
+      if (peer.tls && peer.cn === undefined) throw authError("TLS_CLIENT_CERT_MISSING: no verified client certificate", CONNACK_NOT_AUTHORIZED);
+      if (peer.tls && peer.cn !== client.id) {
+        throw authError(`TLS_CLIENT_CERT_MISMATCH: certificate CN ${JSON.stringify(peer.cn)} is not the client id`, CONNACK_NOT_AUTHORIZED);
+      }
+    }
     const register = await findRegister(db, username);
     // Unknown and wrong password look the same to the client, so ids cannot be probed.
     const passwordOk = register !== undefined && (await verifyPassword(password.toString("utf8"), register.passwordHash));
@@ -44,6 +71,9 @@ export function createBrokerHooks(db: Db, logger: Logger): BrokerHooks {
 
   return {
     identityOf: (client) => identities.get(client),
+    onTlsClientError(error) {
+      logger.warn({ reason: error.message }, "TLS handshake refused (MQTT over TLS)");
+    },
     authenticate(client, username, password, done) {
       checkCredentials(client, username, password).then(
         (identity) => {

@@ -1,16 +1,41 @@
-/** The embedded aedes broker on TCP, with Nagle off on every socket (DESIGN-NOTES: 88 ms -> 0.14 ms). */
+/** The embedded aedes broker on TCP (and optionally TLS), with Nagle off on every socket (DESIGN-NOTES: 88 ms -> 0.14 ms). */
 import { createServer, type AddressInfo, type Server } from "node:net";
+import { createServer as createTlsServer } from "node:tls";
 import { Aedes } from "aedes";
 import { limits } from "../limits.js";
 import type { BrokerHooks } from "./broker-hooks.js";
 
+/** PEM contents (not paths) for the TLS listener. */
+export interface MqttTlsListener {
+  readonly port: number;
+  readonly cert: Buffer;
+  readonly key: Buffer;
+  /** Client CA: with it the listener asks for client certificates. */
+  readonly ca?: Buffer;
+  /** Refuse the handshake without a client certificate signed by `ca`. */
+  readonly requireClientCert?: boolean;
+}
+
 export interface MqttBroker {
   readonly aedes: Aedes;
   readonly url: string;
+  /** mqtts://host:port when a TLS listener runs. */
+  readonly tlsUrl?: string;
   close(): Promise<void>;
 }
 
-export async function startMqttBroker(options: { host: string; port: number; hooks: BrokerHooks }): Promise<MqttBroker> {
+async function listen(server: Server, port: number, host: string): Promise<number> {
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  return (server.address() as AddressInfo).port; // a TCP listener always has an AddressInfo
+}
+
+export async function startMqttBroker(options: { host: string; port: number; hooks: BrokerHooks; tls?: MqttTlsListener }): Promise<MqttBroker> {
   const aedes = await Aedes.createBroker({
     authenticate: options.hooks.authenticate,
     authorizePublish: options.hooks.authorizePublish,
@@ -21,22 +46,36 @@ export async function startMqttBroker(options: { host: string; port: number; hoo
     socket.setNoDelay(true);
     aedes.handle(socket);
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(options.port, options.host, () => {
-      server.off("error", reject);
-      resolve();
-    });
-  });
-  const address = server.address() as AddressInfo; // a TCP listener always has an AddressInfo
+  const servers: Server[] = [server];
+  const port = await listen(server, options.port, options.host);
+  let tlsUrl: string | undefined;
+  if (options.tls !== undefined) {
+    const tls = options.tls;
+    const tlsServer = createTlsServer(
+      {
+        cert: tls.cert,
+        key: tls.key,
+        ...(tls.ca !== undefined ? { ca: tls.ca, requestCert: true, rejectUnauthorized: tls.requireClientCert === true } : {}),
+        minVersion: "TLSv1.2",
+      },
+      (socket) => {
+        socket.setNoDelay(true);
+        aedes.handle(socket);
+      },
+    );
+    tlsServer.on("tlsClientError", (error) => options.hooks.onTlsClientError?.(error));
+    servers.push(tlsServer);
+    tlsUrl = `mqtts://${options.host}:${await listen(tlsServer, tls.port, options.host)}`;
+  }
   return {
     aedes,
-    url: `mqtt://${options.host}:${address.port}`,
+    url: `mqtt://${options.host}:${port}`,
+    ...(tlsUrl !== undefined ? { tlsUrl } : {}),
     async close() {
       // Stop accepting first, then close the clients (server.close waits for open sockets).
-      const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()));
+      const serversClosed = Promise.all(servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
       await new Promise<void>((resolve) => aedes.close(() => resolve()));
-      await serverClosed;
+      await serversClosed;
     },
   };
 }

@@ -19,6 +19,8 @@ export interface LinkOptions {
   readonly storeId: string;
   readonly registerId: string;
   readonly password: string;
+  /** PEM contents for mqtts://: the server's CA, and this register's certificate and key. */
+  readonly tls?: { readonly ca?: Buffer; readonly cert?: Buffer; readonly key?: Buffer };
   readonly logger: Logger;
   readonly now: () => number;
   readonly reconnectDelayMsMin?: number;
@@ -72,6 +74,7 @@ export class MqttLink extends EventEmitter<LinkEvents> {
       connectTimeout: mqttConnectTimeoutMs,
       reconnectPeriod: this.#reconnectDelayMs,
       will: { topic: this.#statusTopic, payload: Buffer.from(JSON.stringify(this.#presence("offline"))), qos: QOS, retain: true },
+      ...tlsOptions(this.options.tls),
     });
     this.#client = client;
     client.handleMessage = (packet, callback) => {
@@ -156,6 +159,16 @@ export class MqttLink extends EventEmitter<LinkEvents> {
   #presence(state: Presence["state"]): Presence {
     return { v: PROTOCOL_VERSION, type: "presence", state, at: this.options.now() };
   }
+}
+
+function tlsOptions(tls: LinkOptions["tls"]): { ca?: Buffer; cert?: Buffer; key?: Buffer; rejectUnauthorized?: boolean } {
+  if (tls === undefined) return {};
+  return {
+    ...(tls.ca !== undefined ? { ca: tls.ca } : {}),
+    ...(tls.cert !== undefined ? { cert: tls.cert } : {}),
+    ...(tls.key !== undefined ? { key: tls.key } : {}),
+    rejectUnauthorized: true,
+  };
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
