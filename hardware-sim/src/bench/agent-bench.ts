@@ -1,0 +1,115 @@
+/**
+ * `npm run bench:agent`: how fast the register agent is ready and how much memory it holds idle.
+ * Starts a server process, enrolls a register, then starts `codepay-agent run` (no devices: they are
+ * "aside" in the target) several times and reports the time from spawn to its ready line and its
+ * resident memory after it has idled on a live MQTT session.
+ *
+ *   npm run bench:agent -- [--starts 5] [--idle-s 5] [--json]
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { createStore, enrollRegister } from "@codepay/sync-server";
+import { LatencySamples, round } from "./latency-stats.js";
+
+const repositoryRoot = resolve(fileURLToPath(new URL("../../../", import.meta.url)));
+const serverBin = join(repositoryRoot, "sync-server/bin/codepay-server.js");
+const agentBin = join(repositoryRoot, "terminal-agent/bin/codepay-agent.js");
+
+/** Spawns a node script and resolves with the child and the first JSON line whose event matches. */
+async function spawnUntil(args: string[], event: string): Promise<{ child: ChildProcess; line: Record<string, unknown>; readyMs: number }> {
+  const started = performance.now();
+  // UV_USE_IO_URING=0 up front: the agent would otherwise re-run itself with it set, and we'd time two starts.
+  const child = spawn(process.execPath, args, { env: { ...process.env, UV_USE_IO_URING: "0", CODEPAY_LOG_LEVEL: "warn" }, stdio: ["ignore", "pipe", "ignore"] });
+  const line = await new Promise<Record<string, unknown>>((resolvePromise, reject) => {
+    createInterface({ input: child.stdout! }).on("line", (text) => {
+      if (!text.startsWith("{")) return;
+      const parsed = JSON.parse(text) as Record<string, unknown>;
+      if (parsed["event"] === event) resolvePromise(parsed);
+    });
+    child.once("exit", (code) => reject(new Error(`${args[0]} exited (${code}) before ${event}`)));
+  });
+  return { child, line, readyMs: performance.now() - started };
+}
+
+async function residentMemoryBytes(pid: number): Promise<number> {
+  const status = await readFile(`/proc/${pid}/status`, "utf8");
+  const kilobytes = /VmRSS:\s+(\d+) kB/.exec(status)?.[1];
+  if (kilobytes === undefined) throw new Error("no VmRSS in /proc status");
+  return Number(kilobytes) * 1024;
+}
+
+async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  const exited = new Promise((done) => child.once("exit", done));
+  child.kill("SIGTERM");
+  await exited;
+}
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({
+    args: process.argv.slice(2),
+    options: { starts: { type: "string", default: "5" }, "idle-s": { type: "string", default: "5" }, json: { type: "boolean", default: false } },
+    strict: true,
+  });
+  const starts = Math.max(1, Number(values.starts));
+  const idleMs = Math.max(0, Number(values["idle-s"])) * 1000;
+  const dataDir = await mkdtemp(join(tmpdir(), "codepay-agent-bench-"));
+  let server: ChildProcess | undefined;
+  try {
+    await createStore({ dataDir, id: "bench-store", name: "Bench Store", currency: "JPY" });
+    const register = await enrollRegister({ dataDir, storeId: "bench-store", registerId: "bench-reg", name: "Register" });
+    const started = await spawnUntil([serverBin, "serve", "--data-dir", dataDir, "--mqtt-port", "0", "--http-port", "0", "--gateway-port", "0"], "listening");
+    server = started.child;
+    const configPath = join(dataDir, "agent.json");
+    const readiness = new LatencySamples();
+    let rssBytes = 0;
+    for (let index = 0; index < starts; index += 1) {
+      const config = {
+        server: { url: started.line["mqtt"] },
+        register: { storeId: "bench-store", registerId: "bench-reg", password: register.password },
+        currency: "JPY",
+        storeName: "Bench Store",
+        journalPath: join(dataDir, `journal-${index}.sqlite`),
+        cashierApi: { host: "127.0.0.1", port: 0 },
+        devices: {},
+      };
+      await writeFile(configPath, JSON.stringify(config), { mode: 0o600 });
+      const agent = await spawnUntil([agentBin, "run", "--config", configPath], "ready");
+      readiness.add(agent.readyMs);
+      if (index === starts - 1) {
+        await new Promise((done) => setTimeout(done, idleMs));
+        rssBytes = await residentMemoryBytes(agent.child.pid!);
+      }
+      await stop(agent.child);
+    }
+    const result = {
+      agent_ready_p50_ms: round(readiness.percentile(50), 1),
+      agent_ready_max_ms: round(readiness.percentile(100), 1),
+      agent_idle_rss_mb: round(rssBytes / 1024 / 1024, 1),
+      starts,
+      idle_s: idleMs / 1000,
+    };
+    if (values.json) process.stdout.write(`${JSON.stringify(result)}\n`);
+    else {
+      process.stdout.write(`agent ready after spawn p50 / max  ${result.agent_ready_p50_ms} / ${result.agent_ready_max_ms} ms (${starts} starts, no devices)\n`);
+      process.stdout.write(`agent resident memory after ${result.idle_s} s idle on a live MQTT session  ${result.agent_idle_rss_mb} MB\n`);
+    }
+    return 0;
+  } finally {
+    if (server !== undefined) await stop(server);
+    await rm(dataDir, { recursive: true, force: true });
+  }
+}
+
+main().then(
+  (code) => (process.exitCode = code),
+  (error: unknown) => {
+    process.stderr.write(`bench:agent: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exitCode = 1;
+  },
+);
