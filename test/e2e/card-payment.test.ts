@@ -130,6 +130,18 @@ describe.skipIf(!hasSocat)("a card payment end to end over real parts", () => {
     expect(await balanceOf("store", "demo-store")).toBe(storeBefore);
   });
 
+  test("an X report reaches the simulated printer with the card total", async () => {
+    const response = await fetch(`${agent.cashierApiUrl}/v1/reports/x`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ requestId: "x-report-e2e-1" }) });
+    expect(response.status).toBe(200);
+    const body = (await response.json()) as { report: { kind: string; totals: { currency: string; tender: string; payments: { count: number; minor: number } }[] }; printed: boolean };
+    expect(body.report.kind).toBe("x");
+    expect(body.report.totals).toContainEqual(expect.objectContaining({ currency: "JPY", tender: "card", payments: { count: 1, minor: 1500 } }));
+    expect(body.printed).toBe(true);
+    const printed = await pollUntil("the X report on the simulated printer", () => devices.printer.snapshot().receipts.find((r) => r.text.includes("X REPORT") && r.cut));
+    expect(printed.text).toContain("RUNNING TOTALS");
+    expect(printed.text).toContain("JPY CARD");
+  });
+
   test("cancel before the swipe: the payment ends and a later swipe pays nothing", async () => {
     const storeBefore = await balanceOf("store", "demo-store");
     const paymentId = await startCardPayment(900);

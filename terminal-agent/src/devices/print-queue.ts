@@ -3,7 +3,8 @@
  * printer reports it printed, across faults, unplugs and agent restarts (no receipt is lost).
  * Kept in the journal's SQLite file (WAL allows a second connection), in a table of its own.
  * `attempts` is counted before the bytes go out: any attempt after the first prints REPRINT.
- * Holds receipt contents only (last 4 card digits at most, never a PAN).
+ * Holds receipt contents only (last 4 card digits at most, never a PAN), or the ready bytes of a
+ * raw job (an X/Z report) as base64.
  */
 import { mkdirSync } from "node:fs";
 import path from "node:path";
@@ -11,15 +12,27 @@ import Database from "better-sqlite3";
 import { printJobsKeptMax } from "../core/limits.js";
 import type { ReceiptData } from "../protocols/escpos/receipt.js";
 
+/** Bytes built elsewhere (reports), printed as they are. */
+export interface RawPrintContent {
+  readonly rawBase64: string;
+}
+
+/** What a print job holds: a receipt to encode, or raw bytes. */
+export type PrintContent = ReceiptData | RawPrintContent;
+
+export function isRawPrintContent(content: PrintContent): content is RawPrintContent {
+  return typeof (content as Partial<RawPrintContent>).rawBase64 === "string";
+}
+
 export interface PrintJob {
   readonly jobId: string;
-  readonly receipt: ReceiptData;
+  readonly receipt: PrintContent;
   readonly attempts: number;
 }
 
 export interface PrintQueueStore {
   /** Idempotent on jobId. */
-  add(jobId: string, receipt: ReceiptData, now: number): void;
+  add(jobId: string, receipt: PrintContent, now: number): void;
   /** Jobs not printed yet, oldest first. */
   pending(): PrintJob[];
   /** Counts an attempt before its bytes are written; returns the attempt number (1 = original). */
@@ -55,7 +68,7 @@ export class SqlitePrintQueue implements PrintQueueStore {
     return new SqlitePrintQueue(db);
   }
 
-  add(jobId: string, receipt: ReceiptData, now: number): void {
+  add(jobId: string, receipt: PrintContent, now: number): void {
     this.#db.prepare(`INSERT INTO print_jobs (job_id, receipt, created) VALUES (?, ?, ?) ON CONFLICT (job_id) DO NOTHING`).run(jobId, JSON.stringify(receipt), now);
   }
 
@@ -65,7 +78,7 @@ export class SqlitePrintQueue implements PrintQueueStore {
       receipt: string;
       attempts: number;
     }>;
-    return rows.map((row) => ({ jobId: row.job_id, receipt: JSON.parse(row.receipt) as ReceiptData, attempts: row.attempts }));
+    return rows.map((row) => ({ jobId: row.job_id, receipt: JSON.parse(row.receipt) as PrintContent, attempts: row.attempts }));
   }
 
   startAttempt(jobId: string): number {
@@ -90,9 +103,9 @@ export class SqlitePrintQueue implements PrintQueueStore {
 
 /** For tests and agents without a journal file: the same contract, lost on restart. */
 export class MemoryPrintQueue implements PrintQueueStore {
-  readonly #jobs = new Map<string, { receipt: ReceiptData; attempts: number; printed: boolean }>();
+  readonly #jobs = new Map<string, { receipt: PrintContent; attempts: number; printed: boolean }>();
 
-  add(jobId: string, receipt: ReceiptData): void {
+  add(jobId: string, receipt: PrintContent): void {
     if (!this.#jobs.has(jobId)) this.#jobs.set(jobId, { receipt, attempts: 0, printed: false });
   }
   pending(): PrintJob[] {

@@ -30,7 +30,7 @@ import type { PrinterStatus, ReplyDecoderState } from "../protocols/escpos/print
 import { buildReceipt } from "../protocols/escpos/receipt.js";
 import type { ReceiptData } from "../protocols/escpos/receipt.js";
 import type { ReceiptPrinter } from "./device.js";
-import { MemoryPrintQueue } from "./print-queue.js";
+import { MemoryPrintQueue, isRawPrintContent } from "./print-queue.js";
 import type { PrintQueueStore } from "./print-queue.js";
 import { PosDevice } from "./pos-device.js";
 import type { Transport } from "./transport.js";
@@ -100,6 +100,18 @@ export class EscPosReceiptPrinter extends PosDevice<never> implements ReceiptPri
   print(receipt: ReceiptData): Promise<void> {
     const jobId = receipt.paymentId;
     this.#queue.add(jobId, receipt, this.#now());
+    const printed = new Promise<void>((resolve) => this.#waiters.set(jobId, [...(this.#waiters.get(jobId) ?? []), resolve]));
+    this.#pump();
+    return printed;
+  }
+
+  /**
+   * Prints bytes built elsewhere (an X/Z report) through the same durable queue as receipts: resolves
+   * once the printer reports them printed; idempotent on jobId. A faulted attempt is printed again in
+   * full (after a reset, feed and cut), without a REPRINT header: the bytes are not ours to change.
+   */
+  printRaw(bytes: Buffer, jobId: string): Promise<void> {
+    this.#queue.add(jobId, { rawBase64: bytes.toString("base64") }, this.#now());
     const printed = new Promise<void>((resolve) => this.#waiters.set(jobId, [...(this.#waiters.get(jobId) ?? []), resolve]));
     this.#pump();
     return printed;
@@ -189,7 +201,8 @@ export class EscPosReceiptPrinter extends PosDevice<never> implements ReceiptPri
     this.#inFlight = attempt;
     this.#updateState();
     const reprint = attempt.attempt > 1;
-    const receipt = this.#encode({ ...job.receipt, reprint });
+    const content = job.receipt;
+    const receipt = isRawPrintContent(content) ? Buffer.from(content.rawBase64, "base64") : this.#encode({ ...content, reprint });
     const bytes = this.#statusBack
       ? Buffer.concat([reprint ? REPRINT_PREFIX : Buffer.alloc(0), receipt, ENABLE_AUTOMATIC_STATUS_BACK, TRANSMIT_PAPER_STATUS])
       : Buffer.concat([reprint ? REPRINT_PREFIX : Buffer.alloc(0), receipt]);
