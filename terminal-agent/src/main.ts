@@ -2,6 +2,7 @@
  * The composition root: config in, subsystems wired, start/stop. Nothing else builds subsystems.
  *   journal -> devices -> payment runtime -> MQTT link -> cashier API
  */
+import { readFileSync } from "node:fs";
 import type { Logger } from "pino";
 import type { AgentConfig } from "./config.js";
 import { systemClock } from "./clock.js";
@@ -65,6 +66,19 @@ export function createDevices(config: AgentConfig, binding: SerialBinding | unde
   };
 }
 
+/** The PEM files of `server.tls`, read when the url is mqtts:// (loadConfig checked they exist). */
+function linkTls(config: AgentConfig): { tls?: { ca?: Buffer; cert?: Buffer; key?: Buffer } } {
+  const files = config.server.tls;
+  if (files === undefined || !/^(mqtts|wss):\/\//.test(config.server.url)) return {};
+  return {
+    tls: {
+      ...(files.ca !== undefined ? { ca: readFileSync(files.ca) } : {}),
+      ...(files.cert !== undefined ? { cert: readFileSync(files.cert) } : {}),
+      ...(files.key !== undefined ? { key: readFileSync(files.key) } : {}),
+    },
+  };
+}
+
 export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Promise<RunningAgent> {
   const clock = deps.clock ?? systemClock;
   const logger = deps.logger ?? createLogger();
@@ -76,7 +90,7 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
 
   let runtime: PaymentRuntime | undefined;
   const link = new MqttLink(
-    { url: config.server.url, storeId: config.register.storeId, registerId: config.register.registerId, password: config.register.password, logger: logger.child({ part: "link" }), now: () => clock.now() },
+    { url: config.server.url, storeId: config.register.storeId, registerId: config.register.registerId, password: config.register.password, ...linkTls(config), logger: logger.child({ part: "link" }), now: () => clock.now() },
     (message) => runtime?.handleServerMessage(message),
   );
   const refreshDisplay = (): void => {

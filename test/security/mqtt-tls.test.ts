@@ -4,7 +4,7 @@
  * and with --require-client-cert a register must present a certificate whose CN is its own id.
  */
 import { execFile } from "node:child_process";
-import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
+import { chmod, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { connect as netConnect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { createStore, createTlsCa, enrollRegister, issueRegisterCert, issueServerCert, silentLogger, startServer, type RunningServer } from "@codepay/sync-server";
 import { PROTOCOL_VERSION, downTopic, upTopic } from "@codepay/sync-server/protocol";
 import { requireToolOrSkip } from "@codepay/hardware-sim";
+import { loadConfig, startAgent } from "@codepay/terminal-agent";
 
 const hasOpenssl = requireToolOrSkip("openssl", "MQTT over TLS tests (certificates are made with openssl)");
 const hasMosquitto = hasOpenssl && requireToolOrSkip("mosquitto_sub", "MQTT over TLS with a foreign client");
@@ -127,6 +128,33 @@ describe.skipIf(!hasOpenssl)("MQTT over TLS with register certificates", () => {
     });
     // 0x20 would be a CONNACK; a TLS alert record starts 0x15.
     expect(answer[0]).not.toBe(0x20);
+  });
+
+  test("the terminal agent, configured with server.tls and an mqtts:// url, brings its line up over TLS", async () => {
+    const file = join(dir, "agent.json");
+    await writeFile(
+      file,
+      JSON.stringify({
+        server: { url: server.mqttTlsUrl, tls: { ca: "ca/ca.crt", cert: `registers/${B}.crt`, key: `registers/${B}.key` } },
+        register: { storeId: STORE, registerId: B, password: password[B] },
+        currency: "JPY",
+        storeName: "TLS Store",
+        journalPath: "agent-journal.sqlite",
+        cashierApi: { host: "127.0.0.1", port: 0 },
+      }),
+    );
+    await chmod(file, 0o600);
+    const agent = await startAgent(loadConfig(file).config, { logger: silentLogger() });
+    try {
+      let mqttState: string | undefined;
+      for (let i = 0; i < 100 && mqttState !== "up"; i += 1) {
+        mqttState = ((await (await fetch(`${agent.cashierApiUrl}/v1/health`)).json()) as { mqtt?: string }).mqtt;
+        if (mqttState !== "up") await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      expect(mqttState).toBe("up");
+    } finally {
+      await agent.stop();
+    }
   });
 
   test.skipIf(!hasMosquitto)("mosquitto_sub over TLS: own certificate subscribes; another register's certificate is refused", async () => {
