@@ -98,7 +98,7 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
       renderScreen({ storeName: config.storeName, linkUp: link.isUp, payment: runtime?.currentPayment, language: config.language, columns: display.geometry.columns }, clock.now()),
     );
   };
-  runtime = new PaymentRuntime({ journal, link, clock, logger: logger.child({ part: "payments" }), printer, storeName: config.storeName, registerId: config.register.registerId, onScreenChange: refreshDisplay });
+  runtime = new PaymentRuntime({ journal, link, clock, logger: logger.child({ part: "payments" }), printer, storeName: config.storeName, registerId: config.register.registerId, language: config.language, onScreenChange: refreshDisplay });
   const payments = runtime;
   // A receipt queued before a restart completes later: the journal learns it here too.
   printer?.on("outputComplete", ({ outputId }) => payments.dispatch(outputId, { type: "ReceiptPrinted" }));

@@ -34,6 +34,8 @@ export interface PaymentRuntimeOptions {
   readonly printer?: ReceiptPrinter | undefined;
   readonly storeName: string;
   readonly registerId: string;
+  /** Receipt language: "ja" prints half-width Katakana (ESC t 1). Default "en". */
+  readonly language?: "en" | "ja" | undefined;
   /** Called whenever the screen may have changed. */
   readonly onScreenChange: () => void;
 }
@@ -358,6 +360,7 @@ export class PaymentRuntime extends EventEmitter<RuntimeEvents> {
       lines: payment.lines,
       reference: payment.reference,
       ...(payment.cardLast4 !== undefined ? { cardLast4: payment.cardLast4 } : {}),
+      ...(this.options.language === "ja" ? { language: "ja" as const } : {}),
       printedAt: clock.now(),
     };
     printer.print(receipt).then(
