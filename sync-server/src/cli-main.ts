@@ -29,7 +29,7 @@ const USAGE = `usage:
   codepay-server serve [--data-dir ./data] [--host 127.0.0.1] [--mqtt-port 1883] [--http-port 8080]
                        [--gateway-port 8081] [--code-ttl-s 120] [--code-digits 6]
                        [--pin-above-minor N] [--sandbox]
-                       [--mqtt-tls-port 8883 --tls-cert F --tls-key F [--tls-ca F --require-client-cert]]
+                       [--mqtt-tls-port 8883 --tls-cert F --tls-key F [--tls-ca F --require-client-cert] [--mqtt-tls-only]]
   codepay-server admin store create --id ID --name NAME --currency CUR
   codepay-server admin register enroll --store ID --id ID --name NAME [--mqtt-url URL]
   codepay-server admin register pair --store ID --id ID --name NAME [--ttl-s 600]   (one-time pairing code)
@@ -115,13 +115,14 @@ function tlsOptions(values: Values, io: CliIo): ServerTlsOptions | undefined {
   const key = text(values, "tls-key", "CODEPAY_TLS_KEY", io);
   const ca = text(values, "tls-ca", "CODEPAY_TLS_CA", io);
   const requireClientCert = values["require-client-cert"] === true || io.env["CODEPAY_REQUIRE_CLIENT_CERT"] === "1";
+  const only = values["mqtt-tls-only"] === true || io.env["CODEPAY_MQTT_TLS_ONLY"] === "1";
   if (rawPort === undefined) {
-    if (cert !== undefined || key !== undefined || ca !== undefined || requireClientCert) throw new UsageError("TLS options need --mqtt-tls-port");
+    if (cert !== undefined || key !== undefined || ca !== undefined || requireClientCert || only) throw new UsageError("TLS options need --mqtt-tls-port");
     return undefined;
   }
   if (cert === undefined || key === undefined) throw new UsageError("--mqtt-tls-port needs --tls-cert and --tls-key");
   if (requireClientCert && ca === undefined) throw new UsageError("--require-client-cert needs --tls-ca (the CA that signs register certificates)");
-  return { port: port(values, "mqtt-tls-port", "CODEPAY_MQTT_TLS_PORT", io, 8883), cert, key, ...(ca !== undefined ? { ca } : {}), requireClientCert };
+  return { port: port(values, "mqtt-tls-port", "CODEPAY_MQTT_TLS_PORT", io, 8883), cert, key, ...(ca !== undefined ? { ca } : {}), requireClientCert, only };
 }
 
 async function serve(args: string[], io: CliIo): Promise<number> {
@@ -139,6 +140,7 @@ async function serve(args: string[], io: CliIo): Promise<number> {
     "tls-key": { type: "string" },
     "tls-ca": { type: "string" },
     "require-client-cert": { type: "boolean" },
+    "mqtt-tls-only": { type: "boolean" },
   });
   if (positionals.length > 0) throw new UsageError(`serve takes no arguments (got ${positionals.join(" ")})`);
   const tls = tlsOptions(values, io);

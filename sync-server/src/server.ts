@@ -44,6 +44,8 @@ export interface ServerTlsOptions {
   readonly ca?: string;
   /** With `ca`: refuse connections without a certificate whose CN is the register id. */
   readonly requireClientCert?: boolean;
+  /** No plain MQTT listener: `mqttUrl` is then the mqtts:// url. */
+  readonly only?: boolean;
 }
 
 function readPem(what: string, file: string): Buffer {
@@ -128,6 +130,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
           key: readPem("key", tlsOptions.key),
           ...(tlsOptions.ca !== undefined ? { ca: readPem("client CA", tlsOptions.ca) } : {}),
           requireClientCert: tlsOptions.requireClientCert === true,
+          only: tlsOptions.only === true,
         };
   const db = await openDatabase(options.dataDir, options.databaseUrl);
   await ensureCarrier(db, options.dataDir, DEFAULT_CARRIER_ID, clock());

@@ -157,6 +157,21 @@ describe.skipIf(!hasOpenssl)("MQTT over TLS with register certificates", () => {
     }
   });
 
+  test("with TLS as the only listener there is no plain MQTT port: mqttUrl is the mqtts:// one", async () => {
+    const only = await startServer({
+      dataDir: join(dir, "data-tls-only"),
+      ports: { mqtt: 0, shopperApi: 0, gateway: 0 },
+      logger: silentLogger(),
+      tls: { port: 0, cert: join(dir, "server", "server.crt"), key: join(dir, "server", "server.key"), ca: join(dir, "ca", "ca.crt"), requireClientCert: true, only: true },
+    });
+    try {
+      expect(only.mqttUrl).toMatch(/^mqtts:\/\/127\.0\.0\.1:\d+$/);
+      expect(only.mqttUrl).toBe(only.mqttTlsUrl);
+    } finally {
+      await only.stop();
+    }
+  });
+
   test.skipIf(!hasMosquitto)("mosquitto_sub over TLS: own certificate subscribes; another register's certificate is refused", async () => {
     const run = (certFor: string): Promise<string> =>
       new Promise((resolve) => {

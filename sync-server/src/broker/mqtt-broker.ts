@@ -14,10 +14,13 @@ export interface MqttTlsListener {
   readonly ca?: Buffer;
   /** Refuse the handshake without a client certificate signed by `ca`. */
   readonly requireClientCert?: boolean;
+  /** No plain-TCP listener at all: registers reach the broker only over TLS. */
+  readonly only?: boolean;
 }
 
 export interface MqttBroker {
   readonly aedes: Aedes;
+  /** The plain listener's mqtt:// url, or the TLS one when TLS is the only listener. */
   readonly url: string;
   /** mqtts://host:port when a TLS listener runs. */
   readonly tlsUrl?: string;
@@ -46,8 +49,9 @@ export async function startMqttBroker(options: { host: string; port: number; hoo
     socket.setNoDelay(true);
     aedes.handle(socket);
   });
-  const servers: Server[] = [server];
-  const port = await listen(server, options.port, options.host);
+  const plain = options.tls?.only !== true;
+  const servers: Server[] = plain ? [server] : [];
+  const port = plain ? await listen(server, options.port, options.host) : undefined;
   let tlsUrl: string | undefined;
   if (options.tls !== undefined) {
     const tls = options.tls;
@@ -69,7 +73,7 @@ export async function startMqttBroker(options: { host: string; port: number; hoo
   }
   return {
     aedes,
-    url: `mqtt://${options.host}:${port}`,
+    url: port !== undefined ? `mqtt://${options.host}:${port}` : (tlsUrl ?? ""),
     ...(tlsUrl !== undefined ? { tlsUrl } : {}),
     async close() {
       // Stop accepting first, then close the clients (server.close waits for open sockets).
