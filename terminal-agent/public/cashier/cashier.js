@@ -52,7 +52,7 @@ function refusal(result) {
 
 // --- current payment -----------------------------------------------------------------------
 const STATE_TEXT = {
-  requested: "Waiting for the code…", issued: "Waiting for the shopper", approved: "Approved", declined: "Declined",
+  "awaiting-card": "Swipe the card", requested: "Waiting for the code…", issued: "Waiting for the shopper", approved: "Approved", declined: "Declined",
   expired: "Code expired", cancelled: "Cancelled", failed: "Refused by the server", voided: "Voided",
 };
 
@@ -75,6 +75,8 @@ function renderCurrent() {
   $("current-code").textContent = payment.code === undefined ? "" : groupCode(payment.code);
   const details = [];
   if (payment.reason) details.push(`Reason: ${payment.reason}`);
+  if (payment.state === "awaiting-card" && payment.cardError) details.push(`Bad swipe (${payment.cardError}): swipe again`);
+  if (payment.cardLast4) details.push(`Card ****${payment.cardLast4}`);
   if (payment.reference) details.push(`Reference ${payment.reference}`);
   if (payment.state === "approved") details.push(payment.receiptPrinted ? "Receipt printed" : "Printing the receipt…");
   details.push(`Payment ${payment.paymentId}`);
@@ -140,7 +142,9 @@ async function startPayment(event) {
   const amountMinor = parseAmount($("amount").value);
   if (amountMinor === undefined) return showAmountError(`Type an amount in ${currency}, like ${fractionDigits === 0 ? "1200" : "12.34"}.`);
   showAmountError(undefined);
-  const result = await call("POST", "/v1/payments", { amountMinor });
+  // "Pay by card" submits with tender card: the register then waits for a swipe.
+  const card = event.submitter?.value === "card";
+  const result = await call("POST", "/v1/payments", card ? { amountMinor, tender: "card" } : { amountMinor });
   if (!result.ok) return showAmountError(`The register refused: ${refusal(result)}`);
   currentId = result.value.payment.paymentId;
   $("amount").value = "";
