@@ -1,5 +1,5 @@
 /** The admin CLI in-process (runCli), plus one spawn of the built binary's `serve`. */
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
@@ -110,5 +110,37 @@ describe("codepay-server serve (built binary)", () => {
     const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
     child.kill("SIGTERM");
     expect(await exited).toBe(0);
+  });
+});
+
+describe("codepay-server admin tls and serve TLS flags", () => {
+  // sync-server does not depend on hardware-sim (requireToolOrSkip): the same loud skip, by hand.
+  const hasOpenssl = spawnSync("openssl", ["version"]).status === 0;
+  if (!hasOpenssl) console.warn("SKIPPED: openssl not installed — admin tls CLI tests did not run; install with scripts/install-system-packages.sh");
+
+  it.skipIf(!hasOpenssl)("tls ca, issue-server and issue-register write certificates; a second ca is refused; bad register ids are usage errors", async () => {
+    const dir = tempDataDir();
+    const ca = json(await cli("admin", "tls", "ca", "--out", `${dir}/ca`, "--json"));
+    expect(ca).toEqual({ cert: `${dir}/ca/ca.crt`, key: `${dir}/ca/ca.key` });
+    expect((await cli("admin", "tls", "ca", "--out", `${dir}/ca`)).code).toBe(2);
+    expect(json(await cli("admin", "tls", "issue-server", "--ca", `${dir}/ca`, "--host", "127.0.0.1", "--out", `${dir}/server`, "--json"))).toMatchObject({ cert: `${dir}/server/server.crt` });
+    const register = json(await cli("admin", "tls", "issue-register", "--ca", `${dir}/ca`, "--register", "demo-reg-1", "--out", `${dir}/reg`, "--json"));
+    expect(register).toEqual({ registerId: "demo-reg-1", cert: `${dir}/reg/demo-reg-1.crt`, key: `${dir}/reg/demo-reg-1.key`, ca: `${dir}/ca/ca.crt` });
+    expect(existsSync(`${dir}/reg/demo-reg-1.csr`)).toBe(false);
+    expect((await cli("admin", "tls", "issue-register", "--ca", `${dir}/ca`, "--register", "../evil", "--out", `${dir}/reg`)).code).toBe(2);
+    expect((await cli("admin", "tls", "issue-register", "--ca", `${dir}/nope`, "--register", "r", "--out", `${dir}/reg`)).code).toBe(1);
+  });
+
+  it("serve refuses incomplete TLS options with a usage error", async () => {
+    const dataDir = tempDataDir();
+    const missingKey = await cli("serve", "--data-dir", dataDir, "--mqtt-tls-port", "0", "--tls-cert", "x.crt");
+    expect(missingKey.code).toBe(2);
+    expect(missingKey.stderr.join("\n")).toMatch(/--mqtt-tls-port needs --tls-cert and --tls-key/);
+    const noCa = await cli("serve", "--data-dir", dataDir, "--mqtt-tls-port", "0", "--tls-cert", "x.crt", "--tls-key", "x.key", "--require-client-cert");
+    expect(noCa.code).toBe(2);
+    expect(noCa.stderr.join("\n")).toMatch(/--require-client-cert needs --tls-ca/);
+    const noPort = await cli("serve", "--data-dir", dataDir, "--tls-cert", "x.crt");
+    expect(noPort.code).toBe(2);
+    expect(noPort.stderr.join("\n")).toMatch(/TLS options need --mqtt-tls-port/);
   });
 });
