@@ -68,6 +68,19 @@ describe.skipIf(!hasChromium)("cashier panel", { timeout: webTestTimeoutMs }, ()
     expect(await page.getByRole("button", { name: "Cancel payment" }).isHidden()).toBe(true);
   });
 
+  test("Pay by card waits for a swipe, shows a bad swipe, and can be cancelled before a good one", async () => {
+    await page.getByLabel("Amount (JPY)", { exact: true }).fill("600");
+    await page.getByRole("button", { name: "Pay by card" }).click();
+    await eventually(() => page.locator("#current-state").textContent()).toContain("Swipe the card");
+    const paymentId = ((await page.locator("#current-detail").textContent()) ?? "").match(/Payment (\S+)/)?.[1] ?? "";
+    expect((await system.payment(paymentId)).state).toBe("awaiting-card");
+    system.devices.cardReader.swipe("bad");
+    await eventually(() => page.locator("#current-detail").textContent()).toMatch(/Bad swipe \(CARD_\w+\): swipe again/);
+    await page.getByRole("button", { name: "Cancel payment" }).click();
+    await eventually(() => page.locator("#current-state").textContent()).toContain("Cancelled");
+    expect((await system.payment(paymentId)).state).toBe("cancelled");
+  });
+
   test("an amount that is not one is refused in the page", async () => {
     await page.getByLabel("Amount (JPY)", { exact: true }).fill("12.50");
     await page.getByRole("button", { name: "Start payment" }).click();
