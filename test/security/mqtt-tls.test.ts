@@ -10,6 +10,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import mqtt, { type IClientOptions, type MqttClient } from "mqtt";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { Writable } from "node:stream";
+import { pino } from "pino";
 import { createStore, createTlsCa, enrollRegister, issueRegisterCert, issueServerCert, silentLogger, startServer, type RunningServer } from "@codepay/sync-server";
 import { PROTOCOL_VERSION, downTopic, upTopic } from "@codepay/sync-server/protocol";
 import { requireToolOrSkip } from "@codepay/hardware-sim";
@@ -29,6 +31,8 @@ describe.skipIf(!hasOpenssl)("MQTT over TLS with register certificates", () => {
   let ca: Buffer;
   const password: Record<string, string> = {};
   const clients: MqttClient[] = [];
+  const logLines: string[] = [];
+  const logger = pino({ level: "info" }, new Writable({ write: (chunk: Buffer, _e, done) => (logLines.push(chunk.toString()), done()) }));
 
   const certOf = async (register: string): Promise<{ cert: Buffer; key: Buffer }> => ({
     cert: await readFile(join(dir, "registers", `${register}.crt`)),
@@ -56,7 +60,7 @@ describe.skipIf(!hasOpenssl)("MQTT over TLS with register certificates", () => {
     server = await startServer({
       dataDir,
       ports: { mqtt: 0, shopperApi: 0, gateway: 0 },
-      logger: silentLogger(),
+      logger,
       tls: { port: 0, cert: join(dir, "server", "server.crt"), key: join(dir, "server", "server.key"), ca: join(dir, "ca", "ca.crt"), requireClientCert: true },
     });
     tlsPort = Number(new URL(server.mqttTlsUrl ?? "").port);
@@ -91,11 +95,13 @@ describe.skipIf(!hasOpenssl)("MQTT over TLS with register certificates", () => {
   test("a register presenting another register's certificate is refused (CN is not the client id)", async () => {
     const { outcome } = await tryConnect({ clientId: A, username: A, password: password[A], ...(await certOf(B)) });
     expect(outcome).toMatch(/Not authorized/i);
+    expect(logLines.join("")).toMatch(/TLS_CLIENT_CERT_MISMATCH: certificate CN \\"tls-reg-b\\" is not the client id/);
   });
 
   test("a register without a client certificate is refused at the handshake", async () => {
     const { outcome } = await tryConnect({ clientId: A, username: A, password: password[A] });
     expect(outcome).not.toBe("connected");
+    expect(logLines.join("")).toMatch(/TLS handshake refused/);
   });
 
   test("a certificate from another CA is refused at the handshake", async () => {
