@@ -80,3 +80,13 @@ export class FramedDecoder<Command> {
     return chunk.subarray(skipped);
   }
 }
+
+/**
+ * How many bytes at the front of `bytes` are printable (0x20 and up, except DEL 0x7F): the run a
+ * display or printer writes as text. 0 when the first byte is a control byte.
+ */
+export function printableRunLength(bytes: Buffer): number {
+  let end = 0;
+  while (end < bytes.length && bytes[end]! >= 0x20 && bytes[end] !== 0x7f) end += 1;
+  return end;
+}

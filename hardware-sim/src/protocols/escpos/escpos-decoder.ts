@@ -3,7 +3,7 @@
  * Pure: bytes in, PrinterCommand values out. Every command is consumed by its own length, so a
  * command the model does not care about never desynchronises the text that follows.
  */
-import { FramedDecoder } from "../framed-decoder.js";
+import { FramedDecoder, printableRunLength } from "../framed-decoder.js";
 import { frameBytesMax, payloadSkipBytesMax } from "../../limits.js";
 import type { PrinterCommand } from "./printer-commands.js";
 import { command, unknown, type Step } from "./escpos-parse-helpers.js";
@@ -16,18 +16,11 @@ const GS = 0x1d;
 const FS = 0x1c;
 const DLE = 0x10;
 
-function isPrintable(byte: number): boolean {
-  return byte >= 0x20 && byte !== 0x7f;
-}
-
 /** Parses one command from the front of `bytes` (never empty). */
 export function parsePrinterCommand(bytes: Buffer): Step {
+  const textBytes = printableRunLength(bytes);
+  if (textBytes > 0) return command(textBytes, { type: "text", bytes: Buffer.from(bytes.subarray(0, textBytes)) });
   const first = bytes[0]!;
-  if (isPrintable(first)) {
-    let end = 1;
-    while (end < bytes.length && isPrintable(bytes[end]!)) end += 1;
-    return command(end, { type: "text", bytes: Buffer.from(bytes.subarray(0, end)) });
-  }
   switch (first) {
     case 0x0a: return command(1, { type: "lineFeed" }); // LF: print and feed one line
     case 0x0d: return command(1, { type: "carriageReturn" }); // CR

@@ -6,24 +6,16 @@
  * The line-write lock (some units ignore other commands after ESC Q A/B until 0C/18) is modelled by
  * the emulator, not here.
  */
-import { FramedDecoder, type ParseStep } from "../framed-decoder.js";
-import { frameBytesMax, payloadSkipBytesMax } from "../../limits.js";
+import type { FramedDecoder } from "../framed-decoder.js";
 import { CODE_TABLE_CD5220_DEFAULT, CODE_TABLE_KATAKANA } from "../code-tables.js";
 import type { DisplayCommand } from "./display-commands.js";
-
-type Step = ParseStep<DisplayCommand>;
-const needMore: Step = { kind: "need-more" };
-const command = (length: number, value: DisplayCommand): Step => ({ kind: "command", length, command: value });
-const unknown = (bytes: Buffer, length: number): Step => command(length, { type: "unknown", bytes: Buffer.from(bytes.subarray(0, length)) });
+import { command, createDisplayDecoder, needMore, textStep, unknown, type Step } from "./display-steps.js";
 const LINE_WRITE_BYTES_MAX = 40;
 
 export function parseCd5220Command(bytes: Buffer): Step {
+  const text = textStep(bytes);
+  if (text !== undefined) return text;
   const first = bytes[0]!;
-  if (first >= 0x20 && first !== 0x7f) {
-    let end = 1;
-    while (end < bytes.length && bytes[end]! >= 0x20 && bytes[end] !== 0x7f) end += 1;
-    return command(end, { type: "text", bytes: Buffer.from(bytes.subarray(0, end)) });
-  }
   switch (first) {
     case 0x08: return command(1, { type: "backspace" });
     case 0x09: return command(1, { type: "tab" });
@@ -67,5 +59,5 @@ function parseLineWrite(bytes: Buffer): Step {
 }
 
 export function createCd5220Decoder(): FramedDecoder<DisplayCommand> {
-  return new FramedDecoder<DisplayCommand>({ parseOne: parseCd5220Command, frameBytesMax, payloadSkipBytesMax, resyncCommand: (droppedBytes) => ({ type: "resync", droppedBytes }) });
+  return createDisplayDecoder(parseCd5220Command);
 }

@@ -2,37 +2,19 @@
  * Decoder for the Epson ESC/POS customer-display command set (DM-D series, "display mode"),
  * written from the DM-D command reference. Pure: bytes in, DisplayCommand values out.
  */
-import { FramedDecoder, type ParseStep } from "../framed-decoder.js";
-import { frameBytesMax, payloadSkipBytesMax } from "../../limits.js";
+import type { FramedDecoder } from "../framed-decoder.js";
 import type { DisplayCommand } from "./display-commands.js";
+import { command, createDisplayDecoder, needMore, textStep, unknown, type Step } from "./display-steps.js";
 
 const ESC = 0x1b;
 const US = 0x1f;
 
-type Step = ParseStep<DisplayCommand>;
-
-const needMore: Step = { kind: "need-more" };
-
-function command(length: number, value: DisplayCommand): Step {
-  return { kind: "command", length, command: value };
-}
-
-function unknown(bytes: Buffer, length: number): Step {
-  return command(length, { type: "unknown", bytes: Buffer.from(bytes.subarray(0, length)) });
-}
-
-function isPrintable(byte: number): boolean {
-  return byte >= 0x20 && byte !== 0x7f;
-}
 
 /** Parses one command from the front of `bytes` (never empty). */
 export function parseDisplayCommand(bytes: Buffer): Step {
+  const text = textStep(bytes);
+  if (text !== undefined) return text;
   const first = bytes[0]!;
-  if (isPrintable(first)) {
-    let end = 1;
-    while (end < bytes.length && isPrintable(bytes[end]!)) end += 1;
-    return command(end, { type: "text", bytes: Buffer.from(bytes.subarray(0, end)) });
-  }
   switch (first) {
     case 0x08: return command(1, { type: "backspace" }); // BS
     case 0x09: return command(1, { type: "tab" }); // HT
@@ -104,10 +86,5 @@ function parseLengthPrefixed(bytes: Buffer): Step {
 }
 
 export function createEpsonDisplayDecoder(): FramedDecoder<DisplayCommand> {
-  return new FramedDecoder<DisplayCommand>({
-    parseOne: parseDisplayCommand,
-    frameBytesMax,
-    payloadSkipBytesMax,
-    resyncCommand: (droppedBytes) => ({ type: "resync", droppedBytes }),
-  });
+  return createDisplayDecoder(parseDisplayCommand);
 }

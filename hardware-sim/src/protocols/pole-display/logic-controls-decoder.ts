@@ -4,24 +4,17 @@
  * brightness (20/40/60/FF); 11 overwrite mode, 12 vertical scroll; 13 cursor on, 14 cursor off;
  * 08 BS, 0A LF, 0D CR, 0C clear. One code table: euro at 0x80, Katakana at 0xA1-0xDF.
  */
-import { FramedDecoder, type ParseStep } from "../framed-decoder.js";
-import { frameBytesMax, payloadSkipBytesMax } from "../../limits.js";
+import type { FramedDecoder } from "../framed-decoder.js";
 import type { DisplayCommand } from "./display-commands.js";
 import { DISPLAY_COLUMNS } from "./display-screen.js";
-
-type Step = ParseStep<DisplayCommand>;
-const needMore: Step = { kind: "need-more" };
-const command = (length: number, value: DisplayCommand): Step => ({ kind: "command", length, command: value });
+import { command, createDisplayDecoder, needMore, textStep, type Step } from "./display-steps.js";
 
 const BRIGHTNESS_LEVELS: Readonly<Record<number, number>> = { 0x20: 1, 0x40: 2, 0x60: 3, 0xff: 4 };
 
 export function parseLogicControlsCommand(bytes: Buffer): Step {
+  const text = textStep(bytes);
+  if (text !== undefined) return text;
   const first = bytes[0]!;
-  if (first >= 0x20 && first !== 0x7f) {
-    let end = 1;
-    while (end < bytes.length && bytes[end]! >= 0x20 && bytes[end] !== 0x7f) end += 1;
-    return command(end, { type: "text", bytes: Buffer.from(bytes.subarray(0, end)) });
-  }
   switch (first) {
     case 0x1f: return command(1, { type: "initialize" });
     case 0x08: return command(1, { type: "backspace" });
@@ -46,5 +39,5 @@ export function parseLogicControlsCommand(bytes: Buffer): Step {
 }
 
 export function createLogicControlsDecoder(): FramedDecoder<DisplayCommand> {
-  return new FramedDecoder<DisplayCommand>({ parseOne: parseLogicControlsCommand, frameBytesMax, payloadSkipBytesMax, resyncCommand: (droppedBytes) => ({ type: "resync", droppedBytes }) });
+  return createDisplayDecoder(parseLogicControlsCommand);
 }
