@@ -5,6 +5,7 @@
  * unhealthy process) stops the pings and systemd restarts the service (Restart=always). The unit
  * needs NotifyAccess=all, because the datagram comes from the systemd-notify child. Does nothing
  * outside systemd (no NOTIFY_SOCKET / WATCHDOG_USEC) or without the binary.
+ * The agent uses it too, through the package export `@codepay/sync-server/systemd-watchdog`.
  */
 import { spawn, spawnSync } from "node:child_process";
 
