@@ -160,7 +160,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   if (settlement.sandbox) logger.warn("SANDBOX MODE: magic amounts force declines, timeouts and errors");
   const router = new RequestRouter(settlement, metrics.instrumentLine(line));
   router.start();
-  line.onRegisterOnline((register) => void delivery.resendToRegister(register.registerId));
+  line.onRegisterOnline((register) => delivery.resendToRegister(register.registerId));
   await line.start();
 
   const phones = new PhoneAuthenticator(db, clock, new NonceCache(limits.assertionNoncesMax));
@@ -207,6 +207,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     await broker.close();
     await router.drain();
     await sweeping;
+    await delivery.drain();
     await db.destroy();
     logger.info("code pay server stopped");
   };

@@ -19,6 +19,9 @@ import { runWithOutbox } from "./idempotent-transaction.js";
 export type PublishToRegister = (to: RegisterAddress, message: ServerMessage) => Promise<void>;
 
 export class ResultDelivery {
+  /** Sends and resends started without a caller to wait for them; stop() drains them before the database closes. */
+  private readonly inFlight = new Set<Promise<void>>();
+
   constructor(
     private readonly db: Db,
     private readonly clock: Clock,
@@ -28,12 +31,27 @@ export class ResultDelivery {
 
   /** Fire and forget: a failed publish is retried by the periodic resend. */
   deliver(rows: readonly OutboxRow[]): void {
-    for (const row of rows) void this.send(row);
+    for (const row of rows) this.track(this.send(row));
   }
 
-  async resendToRegister(registerId: string): Promise<void> {
-    const rows = await listUnackedForRegister(this.db, registerId, limits.resultResendBatchMax);
-    await Promise.all(rows.map((row) => this.send(row)));
+  /** Fire and forget, when a register comes online: what it has not acknowledged goes out again. */
+  resendToRegister(registerId: string): void {
+    this.track(
+      (async () => {
+        const rows = await listUnackedForRegister(this.db, registerId, limits.resultResendBatchMax);
+        await Promise.all(rows.map((row) => this.send(row)));
+      })().catch((error: unknown) => this.logger.warn({ err: error, registerId }, "could not resend results; the periodic resend will")),
+    );
+  }
+
+  /** Resolves once every fire-and-forget send has settled. */
+  async drain(): Promise<void> {
+    while (this.inFlight.size > 0) await Promise.all([...this.inFlight]);
+  }
+
+  private track(work: Promise<void>): void {
+    this.inFlight.add(work);
+    void work.finally(() => this.inFlight.delete(work));
   }
 
   async resendDue(): Promise<void> {

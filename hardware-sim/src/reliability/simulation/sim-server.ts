@@ -92,7 +92,7 @@ export class SimServer {
     };
     const router = new RequestRouter(context, line);
     router.start();
-    line.onRegisterOnline((register) => void delivery.resendToRegister(register.registerId));
+    line.onRegisterOnline((register) => delivery.resendToRegister(register.registerId));
     this.#db = db;
     this.#line = line;
     this.#router = router;
