@@ -29,6 +29,8 @@ export { TEST_CARDS, SWIPE_CARD_NAMES, isSwipeCardName, type TestCard, type Test
 export { createSimBinding, type SimBinding, type SimBindingOptions } from "./binding/sim-binding.js";
 export { SimPort } from "./binding/sim-port.js";
 export { startPtyDevice, type PtyDevice, type PtyDeviceOptions } from "./binding/pty-device.js";
+export { startSerialDevice, type SerialDevice, type SerialDeviceOptions } from "./binding/serial-device.js";
+export { startSocatPair, type SocatPair } from "./binding/socat-pair.js";
 export { startTcpDevice, type TcpDevice, type TcpDeviceOptions } from "./binding/tcp-device.js";
 export {
   startDevices, DEFAULT_PTY_DIRECTORY, SIM_PORT_PATH_PREFIX,
