@@ -3,7 +3,8 @@ import { devicesCommand } from "./cli/devices-command.js";
 import { scenarioCommand } from "./cli/scenario-command.js";
 
 const USAGE = `usage:
-  codepay-sim devices [--transport pty|tcp] [--dir /tmp/codepay-sim] [--control-port 7080] [--baud-pacing]
+  codepay-sim devices [--transport pty|tcp] [--dir /tmp/codepay-sim] [--control-port 7080] [--baud-pacing] [--display-model epson|cd5220|logic-controls]
+  codepay-sim devices --transport serial --display PORT [--printer PORT] [--card-reader PORT] [--display-baud 9600] [--printer-baud 19200] [--card-reader-baud 9600]
   codepay-sim scenario --payments N [--cashier-api URL] [--sim URL] [--gateway URL] [--credential C] [--demo ./data/demo.json] [--amount 1200]
 `;
 

@@ -29,6 +29,8 @@ export { TEST_CARDS, SWIPE_CARD_NAMES, isSwipeCardName, type TestCard, type Test
 export { createSimBinding, type SimBinding, type SimBindingOptions } from "./binding/sim-binding.js";
 export { SimPort } from "./binding/sim-port.js";
 export { startPtyDevice, type PtyDevice, type PtyDeviceOptions } from "./binding/pty-device.js";
+export { startSerialDevice, type SerialDevice, type SerialDeviceOptions } from "./binding/serial-device.js";
+export { startSocatPair, type SocatPair } from "./binding/socat-pair.js";
 export { startTcpDevice, type TcpDevice, type TcpDeviceOptions } from "./binding/tcp-device.js";
 export {
   startDevices, DEFAULT_PTY_DIRECTORY, SIM_PORT_PATH_PREFIX,
@@ -48,3 +50,11 @@ export { codeOnDisplay } from "./scenarios/cashier-and-sim-shapes.js";
 export { findTool, requireToolOrSkip, SystemToolMissingError } from "./system-tools.js";
 export { SIM_ERROR_CODES, type SimErrorCode } from "./errors.js";
 export * as limits from "./limits.js";
+
+// Scale-out: throwaway PostgreSQL, mosquitto and server instances; payments that survive a lost instance
+export { SimRegister, type SimRegisterOptions } from "./register/sim-register.js";
+export { startThrowawayPostgres, postgresBinDir, type ThrowawayPostgres, type ThrowawayPostgresOptions } from "./cluster/throwaway-postgres.js";
+export { startMosquitto, type MosquittoProcess } from "./cluster/mosquitto-process.js";
+export { startServerInstance, serverBin, type ServerInstance, type ServerInstanceOptions } from "./cluster/server-instance.js";
+export { payWithFailover, type FailoverPhone } from "./cluster/failover-payment.js";
+export { freeLoopbackPort, waitForLoopbackPort } from "./cluster/loopback-port.js";

@@ -21,6 +21,11 @@ export const nulTerminatedParameterBytesMax = 256;
 export const socatStartTimeoutMs = 5000;
 /** Waiting for socat to exit after SIGTERM before SIGKILL. */
 export const socatStopTimeoutMs = 2000;
+/** Serial transport: reopening a port that went away, from this delay doubling up to the max. */
+export const serialReopenDelayMsMin = 200;
+export const serialReopenDelayMsMax = 10_000;
+/** Serial transport: how often a listening device checks that its port's device node is still there. */
+export const serialPresenceCheckIntervalMs = 250;
 /** Pacing: a paced chunk carries at most this many bytes, so screens fill progressively. */
 export const pacedChunkBytesMax = 16;
 /** Control API request bodies. */

@@ -11,9 +11,12 @@ import { enrollCard } from "./admin/card-commands.js";
 import { addCarrier, rotateCarrier, setUserPin } from "./admin/security-commands.js";
 import { pairRegister, setRegisterEnabled } from "./admin/register-commands.js";
 import { createTlsCa, issueRegisterCert, issueServerCert } from "./admin/tls-commands.js";
+import { writeBrokerFiles } from "./admin/broker-commands.js";
+import { SHARE_GROUP_DEFAULT } from "./broker/external-register-line.js";
+import { readFileSync } from "node:fs";
 import { createLogger } from "./logger.js";
 import { isCurrencyCode, parseMajorAmount } from "./protocol/index.js";
-import { startServer, type RunningServer, type ServerTlsOptions } from "./server.js";
+import { startServer, type RunningServer, type ServerBrokerOptions, type ServerTlsOptions } from "./server.js";
 
 export interface CliIo {
   readonly stdout: (line: string) => void;
@@ -30,6 +33,8 @@ const USAGE = `usage:
                        [--gateway-port 8081] [--code-ttl-s 120] [--code-digits 6]
                        [--pin-above-minor N] [--sandbox]
                        [--mqtt-tls-port 8883 --tls-cert F --tls-key F [--tls-ca F --require-client-cert] [--mqtt-tls-only]]
+                       [--broker-url mqtt://HOST:1883 --broker-username codepay-server-N --broker-password-file F
+                        [--broker-group codepay] [--broker-ca F] [--register-mqtt-url URL]]   (external broker, several instances)
   codepay-server admin store create --id ID --name NAME --currency CUR
   codepay-server admin register enroll --store ID --id ID --name NAME [--mqtt-url URL]
   codepay-server admin register pair --store ID --id ID --name NAME [--ttl-s 600]   (one-time pairing code)
@@ -46,6 +51,7 @@ const USAGE = `usage:
   codepay-server admin tls ca --out DIR                       (DIR/ca.crt, DIR/ca.key; openssl)
   codepay-server admin tls issue-register --ca DIR --register R --out DIR   (CN=R: R.crt, R.key)
   codepay-server admin tls issue-server --ca DIR --host H --out DIR         (server.crt, server.key)
+  codepay-server admin broker files --out DIR [--instances 3] [--port 1883] [--host 0.0.0.0]   (mosquitto passwd, acl, conf)
   codepay-server admin verify          (exit 1 naming each violated invariant)
 every admin command takes --data-dir DIR (default ./data) and --json; every command that changes
 something takes --request-id ID (required for topup): the same id again returns the first result.
@@ -125,6 +131,43 @@ function tlsOptions(values: Values, io: CliIo): ServerTlsOptions | undefined {
   return { port: port(values, "mqtt-tls-port", "CODEPAY_MQTT_TLS_PORT", io, 8883), cert, key, ...(ca !== undefined ? { ca } : {}), requireClientCert, only };
 }
 
+function readSecretFile(what: string, file: string): string {
+  try {
+    const value = readFileSync(file, "utf8").trim();
+    if (value === "") throw new UsageError(`${what} ${file} is empty`);
+    return value;
+  } catch (error) {
+    if (error instanceof UsageError) throw error;
+    throw new UsageError(`${what} ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+  }
+}
+
+/** --broker-url with its service account (env CODEPAY_BROKER_URL, ...): an external broker instead of aedes. */
+function brokerOptions(values: Values, io: CliIo): ServerBrokerOptions | undefined {
+  const url = text(values, "broker-url", "CODEPAY_BROKER_URL", io);
+  const username = text(values, "broker-username", "CODEPAY_BROKER_USERNAME", io);
+  const passwordFile = text(values, "broker-password-file", "CODEPAY_BROKER_PASSWORD_FILE", io);
+  const group = text(values, "broker-group", "CODEPAY_BROKER_GROUP", io);
+  const ca = text(values, "broker-ca", "CODEPAY_BROKER_CA", io);
+  const registerUrl = text(values, "register-mqtt-url", "CODEPAY_REGISTER_MQTT_URL", io);
+  if (url === undefined) {
+    if (username !== undefined || passwordFile !== undefined || group !== undefined || ca !== undefined || registerUrl !== undefined) {
+      throw new UsageError("broker options need --broker-url");
+    }
+    return undefined;
+  }
+  if (!/^mqtts?:\/\//.test(url)) throw new UsageError("--broker-url must be mqtt://host:port or mqtts://host:port");
+  if (username === undefined || passwordFile === undefined) throw new UsageError("--broker-url needs --broker-username and --broker-password-file (from admin broker files)");
+  return {
+    url,
+    username,
+    password: readSecretFile("--broker-password-file", passwordFile),
+    group: group ?? SHARE_GROUP_DEFAULT,
+    ...(ca !== undefined ? { ca } : {}),
+    ...(registerUrl !== undefined ? { registerUrl } : {}),
+  };
+}
+
 async function serve(args: string[], io: CliIo): Promise<number> {
   const { values, positionals } = parse(args, {
     host: { type: "string" },
@@ -141,9 +184,17 @@ async function serve(args: string[], io: CliIo): Promise<number> {
     "tls-ca": { type: "string" },
     "require-client-cert": { type: "boolean" },
     "mqtt-tls-only": { type: "boolean" },
+    "broker-url": { type: "string" },
+    "broker-username": { type: "string" },
+    "broker-password-file": { type: "string" },
+    "broker-group": { type: "string" },
+    "broker-ca": { type: "string" },
+    "register-mqtt-url": { type: "string" },
   });
   if (positionals.length > 0) throw new UsageError(`serve takes no arguments (got ${positionals.join(" ")})`);
   const tls = tlsOptions(values, io);
+  const broker = brokerOptions(values, io);
+  if (broker !== undefined && tls !== undefined) throw new UsageError("with --broker-url the external broker terminates TLS (docs/deploy); drop --mqtt-tls-port");
   const server = await startServer({
     dataDir: dataDir(values, io),
     host: text(values, "host", "CODEPAY_HOST", io) ?? "127.0.0.1",
@@ -157,6 +208,7 @@ async function serve(args: string[], io: CliIo): Promise<number> {
     ...pinThreshold(text(values, "pin-above-minor", "CODEPAY_PIN_ABOVE_MINOR", io)),
     sandbox: values["sandbox"] === true || io.env["CODEPAY_SANDBOX"] === "1",
     ...(tls !== undefined ? { tls } : {}),
+    ...(broker !== undefined ? { broker } : {}),
     logger: createLogger(),
   });
   io.stdout(JSON.stringify({ event: "listening", mqtt: server.mqttUrl, ...(server.mqttTlsUrl !== undefined ? { mqttTls: server.mqttTlsUrl } : {}), shopperApi: server.shopperApiUrl, gateway: server.gatewayUrl }));
@@ -177,7 +229,7 @@ function keyValues(result: object): string {
 
 async function admin(args: string[], io: CliIo): Promise<number> {
   const [group, action] = args;
-  const command = ["store", "register", "user", "card", "carrier", "tls"].includes(group ?? "") ? `${group} ${action ?? ""}` : (group ?? "");
+  const command = ["store", "register", "user", "card", "carrier", "tls", "broker"].includes(group ?? "") ? `${group} ${action ?? ""}` : (group ?? "");
   const rest = args.slice(command.split(" ").length);
   switch (command) {
     case "store create": {
@@ -303,6 +355,28 @@ async function admin(args: string[], io: CliIo): Promise<number> {
       const { values } = parse(rest, { ca: { type: "string" }, host: { type: "string" }, out: { type: "string" } });
       const result = issueServerCert({ ca: required(values, "ca"), host: required(values, "host"), out: required(values, "out") });
       print(io, values["json"] === true, result, () => `${keyValues(result)}\nserve --mqtt-tls-port 8883 --tls-cert ${result.cert} --tls-key ${result.key} --tls-ca ${result.ca} --require-client-cert`);
+      return 0;
+    }
+    case "broker files": {
+      const { values } = parse(rest, { out: { type: "string" }, instances: { type: "string" }, port: { type: "string" }, host: { type: "string" } });
+      const result = await writeBrokerFiles({
+        dataDir: dataDir(values, io),
+        out: required(values, "out"),
+        instances: positiveInt(text(values, "instances"), "instances", 3, 64),
+        port: port(values, "port", "CODEPAY_BROKER_PORT", io, 1883),
+        host: text(values, "host") ?? "0.0.0.0",
+      });
+      print(io, values["json"] === true, result, () =>
+        [
+          `password file ${result.passwordFile} (${result.registers} registers, ${result.services.length} server instances)`,
+          `ACL file ${result.aclFile}`,
+          `broker config ${result.configFile} (include it from /etc/mosquitto/conf.d/; reload mosquitto after every run)`,
+          ...result.services.map((service) => `serve --broker-username ${service.username} --broker-password-file ${service.passwordFile}`),
+          ...(result.registersWithoutBrokerPassword.length > 0
+            ? [`WARNING: no broker password for ${result.registersWithoutBrokerPassword.join(", ")} (enrolled before migration 0003): enroll or pair them again`]
+            : []),
+        ].join("\n"),
+      );
       return 0;
     }
     case "verify": {

@@ -8,6 +8,8 @@ import { systemClock, type Clock } from "./clock.js";
 import { dialectOf, openDatabase, type Db } from "./db/database.js";
 import { createBrokerHooks } from "./broker/broker-hooks.js";
 import { AedesRegisterLine } from "./broker/aedes-register-line.js";
+import { ExternalRegisterLine } from "./broker/external-register-line.js";
+import type { RegisterLine } from "./broker/register-line.js";
 import { startMqttBroker } from "./broker/mqtt-broker.js";
 import { RequestRouter } from "./broker/request-router.js";
 import { ServerMetrics, registerObservabilityRoutes } from "./observability/metrics.js";
@@ -25,6 +27,7 @@ import { ResultDelivery, sweepExpiredPayments } from "./settlement/result-delive
 import { buildShopperApp } from "./shopper-api/app.js";
 import { registerPairingRoute } from "./pairing/pairing-route.js";
 import { NonceCache } from "./shopper-api/nonce-cache.js";
+import { SharedNonceStore } from "./shopper-api/shared-nonce-store.js";
 import { PhoneAuthenticator } from "./shopper-api/phone-authentication.js";
 
 export interface ServerPorts {
@@ -56,6 +59,20 @@ function readPem(what: string, file: string): Buffer {
   }
 }
 
+/** An external broker (mosquitto) shared by several instances, instead of the embedded aedes. */
+export interface ServerBrokerOptions {
+  readonly url: string;
+  /** This instance's service account (`admin broker files`). */
+  readonly username: string;
+  readonly password: string;
+  /** Shared subscription group, the same on every instance. */
+  readonly group: string;
+  /** PEM file of the CA that signed the broker's certificate (mqtts://). */
+  readonly ca?: string;
+  /** The broker address registers use (pairing hands it out); default: `url`. */
+  readonly registerUrl?: string;
+}
+
 export interface ServerOptions {
   readonly dataDir: string;
   readonly host?: string;
@@ -79,6 +96,58 @@ export interface ServerOptions {
   readonly sandbox?: boolean;
   /** An MQTT-over-TLS listener next to the plain one, on the same broker. */
   readonly tls?: ServerTlsOptions;
+  /** Connect to this broker instead of embedding one (several instances; README "Scale-out"). */
+  readonly broker?: ServerBrokerOptions;
+}
+
+/** The register line with its broker, embedded or external: what the rest of the server needs of it. */
+interface StartedLine {
+  readonly line: RegisterLine;
+  /** Subscribes (after the listeners are registered). */
+  start(): Promise<void>;
+  readonly mqttUrl: () => string;
+  readonly mqttTlsUrl: () => string | undefined;
+  readonly connectedRegisters: () => number;
+  readonly brokerUp: () => boolean;
+  /** No new requests from here on (the replies to those taken may still go out until close). */
+  stopAccepting(): Promise<void>;
+  close(): Promise<void>;
+}
+
+type EmbeddedTls = NonNullable<Parameters<typeof startMqttBroker>[0]["tls"]>;
+
+async function startEmbeddedLine(db: Db, logger: Logger, host: string, port: number, tls: EmbeddedTls | undefined): Promise<StartedLine> {
+  const hooks = createBrokerHooks(db, logger.child({ part: "broker" }), { requireClientCertOnTls: tls?.requireClientCert === true });
+  const broker = await startMqttBroker({ host, port, hooks, ...(tls !== undefined ? { tls } : {}) });
+  const line = new AedesRegisterLine(broker.aedes, hooks, logger.child({ part: "line" }));
+  return {
+    line,
+    start: () => line.start(),
+    mqttUrl: () => broker.url,
+    mqttTlsUrl: () => broker.tlsUrl,
+    connectedRegisters: () => broker.aedes.connectedClients,
+    brokerUp: () => !broker.aedes.closed,
+    // Closing aedes drops the registers: a reply not yet sent is resent from the outbox or asked again.
+    stopAccepting: () => broker.close(),
+    close: async () => undefined,
+  };
+}
+
+function startExternalLine(options: ServerBrokerOptions, logger: Logger): StartedLine {
+  const line = new ExternalRegisterLine(
+    { url: options.url, username: options.username, password: options.password, group: options.group, ...(options.ca !== undefined ? { ca: readPem("broker CA", options.ca) } : {}) },
+    logger.child({ part: "line" }),
+  );
+  return {
+    line,
+    start: () => line.start(),
+    mqttUrl: () => options.registerUrl ?? options.url,
+    mqttTlsUrl: () => undefined,
+    connectedRegisters: () => line.registersSeenOnline,
+    brokerUp: () => line.connected,
+    stopAccepting: () => line.stopAccepting(),
+    close: () => line.stop(),
+  };
 }
 
 export interface RunningServer {
@@ -136,10 +205,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   await ensureCarrier(db, options.dataDir, DEFAULT_CARRIER_ID, clock());
   const carrierKey = currentCarrierKeys(db, options.dataDir, clock);
 
-  const hooks = createBrokerHooks(db, logger.child({ part: "broker" }), { requireClientCertOnTls: tls?.requireClientCert === true });
-  const broker = await startMqttBroker({ host, port: options.ports?.mqtt ?? 1883, hooks, ...(tls !== undefined ? { tls } : {}) });
-  const line = new AedesRegisterLine(broker.aedes, hooks, logger.child({ part: "line" }));
-  const metrics = new ServerMetrics({ db, connectedRegisters: () => broker.aedes.connectedClients, brokerUp: () => !broker.aedes.closed });
+  if (options.broker !== undefined && tls !== undefined) throw new Error("TLS on the dedicated line is the external broker's job when one is configured");
+  const broker = options.broker === undefined ? await startEmbeddedLine(db, logger, host, options.ports?.mqtt ?? 1883, tls) : startExternalLine(options.broker, logger);
+  const line = broker.line;
+  const metrics = new ServerMetrics({ db, connectedRegisters: broker.connectedRegisters, brokerUp: broker.brokerUp });
   const delivery = new ResultDelivery(db, clock, logger.child({ part: "results" }), (to, message) => line.publishToRegister(to, message));
   const settlement: SettlementContext = {
     db,
@@ -161,14 +230,16 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const router = new RequestRouter(settlement, metrics.instrumentLine(line));
   router.start();
   line.onRegisterOnline((register) => delivery.resendToRegister(register.registerId));
-  await line.start();
+  await broker.start();
 
-  const phones = new PhoneAuthenticator(db, clock, new NonceCache(limits.assertionNoncesMax));
+  // Several instances share PostgreSQL, so they share its nonce table; SQLite means one process.
+  const sharedNonces = dialectOf(db) === "postgres" ? new SharedNonceStore(db) : undefined;
+  const phones = new PhoneAuthenticator(db, clock, sharedNonces ?? new NonceCache(limits.assertionNoncesMax));
   const shopperApp = buildShopperApp({ settlement, phones, logger: logger.child({ part: "shopper-api" }) });
   registerObservabilityRoutes(shopperApp, metrics);
   // systemd WatchdogSec: pings only while the broker and the database answer (docs/deploy/codepay-server.service).
   const watchdog = startSystemdWatchdog(async () => (await metrics.health()).status === "ok");
-  registerPairingRoute(shopperApp, { db, clock, logger: logger.child({ part: "pairing" }), dataDir: options.dataDir, mqttUrl: () => broker.url });
+  registerPairingRoute(shopperApp, { db, clock, logger: logger.child({ part: "pairing" }), dataDir: options.dataDir, mqttUrl: broker.mqttUrl });
   await shopperApp.listen({ host, port: options.ports?.shopperApi ?? 8080 });
   const shopperApiUrl = httpUrl(host, shopperApp.server.address());
 
@@ -189,6 +260,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     sweeping = (async () => {
       await sweepExpiredPayments(settlement);
       await delivery.resendDue();
+      await sharedNonces?.prune(clock());
     })()
       .catch((error: unknown) => logger.error({ err: error }, "expiry sweep failed"))
       .finally(() => {
@@ -196,7 +268,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       });
   }, options.sweepIntervalMs ?? limits.expirySweepIntervalMs);
 
-  logger.info({ mqtt: broker.url, mqttTls: broker.tlsUrl, clientCertRequired: tls?.requireClientCert, shopperApi: shopperApiUrl, gateway: gatewayUrl, dataDir: options.dataDir, database: dialectOf(db) }, "code pay server listening");
+  logger.info({ mqtt: broker.mqttUrl(), mqttTls: broker.mqttTlsUrl(), externalBroker: options.broker !== undefined, clientCertRequired: tls?.requireClientCert, shopperApi: shopperApiUrl, gateway: gatewayUrl, dataDir: options.dataDir, database: dialectOf(db) }, "code pay server listening");
 
   let stopping: Promise<void> | undefined;
   const stopOnce = async (): Promise<void> => {
@@ -204,16 +276,18 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     clearInterval(sweepTimer);
     await gatewayApp.close();
     await shopperApp.close();
-    await broker.close();
+    await broker.stopAccepting();
     await router.drain();
     await sweeping;
     await delivery.drain();
+    await broker.close();
     await db.destroy();
     logger.info("code pay server stopped");
   };
+  const mqttTlsUrl = broker.mqttTlsUrl();
   return {
-    mqttUrl: broker.url,
-    ...(broker.tlsUrl !== undefined ? { mqttTlsUrl: broker.tlsUrl } : {}),
+    mqttUrl: broker.mqttUrl(),
+    ...(mqttTlsUrl !== undefined ? { mqttTlsUrl } : {}),
     shopperApiUrl,
     gatewayUrl,
     dataDir: options.dataDir,

@@ -8,6 +8,7 @@ import { z } from "zod";
 import { CURRENCY_CODES, ID_SLUG_PATTERN } from "@codepay/sync-server/protocol";
 import type { CurrencyCode } from "@codepay/sync-server/protocol";
 import { AgentError } from "./core/errors.js";
+import { JAPANESE_ENCODINGS } from "./protocols/escpos/japanese-text.js";
 import { DISPLAY_MODELS } from "./protocols/pole-display/command-sets.js";
 
 const devicePath = z
@@ -34,6 +35,11 @@ const PrinterSchema = z.strictObject({
   drawer: z.boolean().default(false),
   /** Read status back (ASB, DLE EOT, GS r) and count a receipt printed only when the printer says so. */
   statusBack: z.boolean().default(true),
+  /**
+   * How this model prints Japanese receipts (language "ja"): "katakana" (half-width, every printer) or
+   * "shift_jis" (kanji: Japanese models with a kanji font, FS C 1 + FS & / FS .).
+   */
+  japanese: z.enum(JAPANESE_ENCODINGS).default("katakana"),
 });
 const CardReaderSchema = z.strictObject({
   path: devicePath,
@@ -60,7 +66,7 @@ export const AgentConfigSchema = z.strictObject({
     password: z.string().min(1),
   }),
   currency: z.enum(CURRENCY_CODES as [CurrencyCode, ...CurrencyCode[]]),
-  /** Shopper-facing text on the display and receipts: en, or ja (Katakana on the display, Shift_JIS receipts). */
+  /** Shopper-facing text on the display and receipts: en, or ja (Katakana on the display; receipts as `devices.printer.japanese`). */
   language: z.enum(["en", "ja"]).default("en"),
   storeName: z.string().min(1).max(40),
   /**

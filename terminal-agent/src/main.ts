@@ -17,6 +17,7 @@ import { SerialPoleDisplay } from "./devices/pole-display.js";
 import { SqlitePrintQueue } from "./devices/print-queue.js";
 import type { PrintQueueStore } from "./devices/print-queue.js";
 import { EscPosReceiptPrinter } from "./devices/receipt-printer.js";
+import { buildReceipt } from "./protocols/escpos/receipt.js";
 import type { SerialBinding } from "./devices/serial-connection.js";
 import { openTransport } from "./devices/transport.js";
 import { Journal } from "./journal/journal.js";
@@ -55,7 +56,7 @@ export function createDevices(config: AgentConfig, binding: SerialBinding | unde
         geometry: { columns: display.columns, rows: display.rows },
         euroByte: display.euroByte,
       }),
-    printer: printer && new EscPosReceiptPrinter(transportFor("printer", printer), { drawer: printer.drawer, statusBack: printer.statusBack, queue: printQueue }, deviceLogger("printer")),
+    printer: printer && new EscPosReceiptPrinter(transportFor("printer", printer), { drawer: printer.drawer, statusBack: printer.statusBack, queue: printQueue, encode: (receipt) => buildReceipt(receipt, { japanese: printer.japanese }) }, deviceLogger("printer")),
     cardReader:
       cardReader &&
       new SerialCardReader(transportFor("cardReader", cardReader), deviceLogger("cardReader"), {

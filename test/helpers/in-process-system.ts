@@ -45,6 +45,10 @@ export interface InProcessSystemOptions {
   readonly codeTtlMs?: number;
   /** How long to wait for the agent's line to come up. */
   readonly waitMs?: number;
+  /** Shopper-facing language (default en) and, for ja, how the printer prints it (default katakana). */
+  readonly language?: "en" | "ja";
+  readonly printerJapanese?: "katakana" | "shift_jis";
+  readonly storeName?: string;
 }
 
 export async function startInProcessSystem(options: InProcessSystemOptions): Promise<InProcessSystem> {
@@ -62,13 +66,13 @@ export async function startInProcessSystem(options: InProcessSystemOptions): Pro
     server: { url: server.mqttUrl },
     register: { storeId: seed.storeId, registerId: seed.registerId, password: seed.password },
     currency: "JPY",
-    language: "en",
-    storeName: "Demo Store",
+    language: options.language ?? "en",
+    storeName: options.storeName ?? "Demo Store",
     journalPath: join(dataDir, "agent-journal.sqlite"),
     cashierApi: { host: "127.0.0.1", port: 0 },
     devices: {
       display: { path: devices.paths.display, baudRate: 9600, model: "epson" },
-      printer: { path: devices.paths.printer, baudRate: 19200, model: "epson", drawer: true },
+      printer: { path: devices.paths.printer, baudRate: 19200, model: "epson", drawer: true, japanese: options.printerJapanese ?? "katakana" },
       cardReader: { path: devices.paths.cardReader, baudRate: 9600 },
     },
   });

@@ -3,6 +3,8 @@
  *   in-process: a SimBinding, paths /sim/display, /sim/printer, /sim/card-reader
  *   pty:        socat pairs, paths DIR/<device>-host
  *   tcp:        loopback sockets, paths tcp://127.0.0.1:PORT
+ *   serial:     real serial ports given per device (null-modem to a real register); a device
+ *               without a port is not attached and its path is ""
  */
 import { mkdir } from "node:fs/promises";
 import { CardReaderEmulator } from "../devices/card-reader-emulator.js";
@@ -11,9 +13,16 @@ import { PoleDisplayEmulator, type DisplayModel } from "../devices/pole-display-
 import { ReceiptPrinterEmulator } from "../devices/receipt-printer-emulator.js";
 import { startPtyDevice } from "./pty-device.js";
 import { createSimBinding, type SimBinding } from "./sim-binding.js";
+import { startSerialDevice } from "./serial-device.js";
 import { startTcpDevice } from "./tcp-device.js";
 
-export type Transport = "in-process" | "pty" | "tcp";
+export type Transport = "in-process" | "pty" | "tcp" | "serial";
+
+/** serial: the port a device's emulator opens, and its line speed (the device's usual rate by default). */
+export interface SerialPortSetting {
+  readonly path: string;
+  readonly baudRate?: number | undefined;
+}
 
 export const SIM_PORT_PATH_PREFIX = "/sim/";
 export const DEFAULT_PTY_DIRECTORY = "/tmp/codepay-sim";
@@ -28,6 +37,10 @@ export interface StartDevicesOptions {
   readonly displayModel?: DisplayModel;
   /** tcp: fixed ports per device; 0 or missing picks a free one. */
   readonly tcpPorts?: Partial<Record<DeviceKey, number>>;
+  /** serial: the real port of each device to simulate (at least one). */
+  readonly serialPorts?: Partial<Record<DeviceKey, SerialPortSetting>>;
+  /** serial: told when a port closes unexpectedly or cannot be reopened (it keeps trying). */
+  readonly onSerialProblem?: (message: string) => void;
 }
 
 export type DevicePaths = Readonly<Record<DeviceKey, string>>;
@@ -77,23 +90,30 @@ export async function startDevices(options: StartDevicesOptions): Promise<SimDev
   const stopAll = async (): Promise<void> => {
     await Promise.all(Object.values(started).map((device) => device.stop()));
   };
+  const keys = options.transport === "serial" ? DEVICE_KEYS.filter((key) => options.serialPorts?.[key] !== undefined) : DEVICE_KEYS;
+  if (keys.length === 0) throw new Error("the serial transport needs at least one device port");
   try {
     if (options.transport === "pty") await mkdir(options.directory ?? DEFAULT_PTY_DIRECTORY, { recursive: true });
-    for (const key of DEVICE_KEYS) started[key] = await startOne(key, emulators[key], options, baudPacing);
+    for (const key of keys) started[key] = await startOne(key, emulators[key], options, baudPacing);
   } catch (error) {
     await stopAll();
     throw error;
   }
-  const paths = mapDevices((key) => started[key]!.path);
+  const paths = mapDevices((key) => started[key]?.path ?? "");
   return {
     transport: options.transport, paths, ...emulators, binding: undefined, stop: stopAll,
-    unplug: (key) => started[key]!.unplug(),
-    replug: (key) => started[key]!.replug(),
+    unplug: async (key) => started[key]?.unplug(),
+    replug: async (key) => started[key]?.replug(),
   };
 }
 
 async function startOne(key: DeviceKey, emulator: DeviceEmulator, options: StartDevicesOptions, baudPacing: boolean): Promise<Started> {
-  const baudRate = DEVICE_BAUD_RATES[key];
+  const serialPort = options.serialPorts?.[key];
+  const baudRate = serialPort?.baudRate ?? DEVICE_BAUD_RATES[key];
+  if (options.transport === "serial" && serialPort !== undefined) {
+    const device = await startSerialDevice({ emulator, path: serialPort.path, baudRate, baudPacing, onProblem: options.onSerialProblem });
+    return { path: device.path, stop: () => device.stop(), unplug: () => device.unplug(), replug: () => device.replug() };
+  }
   if (options.transport === "pty") {
     const device = await startPtyDevice({
       emulator, directory: options.directory ?? DEFAULT_PTY_DIRECTORY, name: DEVICE_FILE_NAMES[key], baudRate, baudPacing,

@@ -1,11 +1,15 @@
 /**
  * `codepay-sim devices [--transport pty|tcp] [--dir /tmp/codepay-sim] [--control-port 7080] [--baud-pacing]
  *   [--gateway URL --credential C | --demo ./data/demo.json]` (the dashboard's phone panel)
+ * `codepay-sim devices --transport serial --display PORT [--printer PORT] [--card-reader PORT]
+ *   [--display-baud 9600] [--printer-baud 19200] [--card-reader-baud 9600]`: the emulators on real
+ *   serial ports (null-modem cables to a real register); at least one port.
  * Starts the devices and the control API, prints the ready line, then shows events: a live
  * dashboard on a TTY, JSON lines otherwise. SIGINT/SIGTERM stop everything (socat included).
  */
 import { parseArgs } from "node:util";
-import { startDevices, DEFAULT_PTY_DIRECTORY, type SimDevices } from "../binding/start-devices.js";
+import { startDevices, DEFAULT_PTY_DIRECTORY, type SerialPortSetting, type SimDevices } from "../binding/start-devices.js";
+import { DEVICE_FILE_NAMES, DEVICE_KEYS, type DeviceKey } from "../devices/device-emulator.js";
 import { startControlApi } from "../control-api.js";
 import { DISPLAY_MODELS, type DisplayModel } from "../devices/pole-display-emulator.js";
 import { TerminalDashboard } from "../dashboard/terminal-dashboard.js";
@@ -26,12 +30,23 @@ export async function devicesCommand(argv: string[]): Promise<number> {
       gateway: { type: "string" },
       credential: { type: "string" },
       demo: { type: "string", default: defaultDemoPath() },
+      display: { type: "string" },
+      printer: { type: "string" },
+      "card-reader": { type: "string" },
+      "display-baud": { type: "string" },
+      "printer-baud": { type: "string" },
+      "card-reader-baud": { type: "string" },
     },
     strict: true,
   });
   const transport = values.transport;
-  if (transport !== "pty" && transport !== "tcp") {
-    process.stderr.write(`--transport must be pty or tcp, not ${transport}\n`);
+  if (transport !== "pty" && transport !== "tcp" && transport !== "serial") {
+    process.stderr.write(`--transport must be pty, tcp or serial, not ${transport}\n`);
+    return 2;
+  }
+  const serialPorts = parseSerialPorts(values as Record<string, string | boolean | undefined>, transport === "serial");
+  if (typeof serialPorts === "string") {
+    process.stderr.write(`${serialPorts}\n`);
     return 2;
   }
   const controlPort = Number(values["control-port"]);
@@ -44,19 +59,46 @@ export async function devicesCommand(argv: string[]): Promise<number> {
     process.stderr.write(`--display-model must be one of ${DISPLAY_MODELS.join(", ")}\n`);
     return 2;
   }
-  const devices = await startDevices({ transport, directory: values.dir, baudPacing: values["baud-pacing"], displayModel: displayModel as DisplayModel });
+  const devices = await startDevices({
+    transport, directory: values.dir, baudPacing: values["baud-pacing"], displayModel: displayModel as DisplayModel, serialPorts,
+    onSerialProblem: (message) => process.stderr.write(`${message}\n`),
+  });
   const phone = phoneSource({ gateway: values.gateway, credential: values.credential, demoPath: values.demo });
   const control = await startControlApi({ devices, port: controlPort, phone }).catch(async (error: unknown) => {
     await devices.stop();
     throw error;
   });
-  process.stdout.write(`${JSON.stringify({ event: "ready", control: control.url, devices: devices.paths })}\n`);
+  const attached = Object.fromEntries(Object.entries(devices.paths).filter(([, path]) => path !== ""));
+  process.stdout.write(`${JSON.stringify({ event: "ready", control: control.url, devices: attached })}\n`);
   const stopReporting = process.stdout.isTTY ? showDashboard(devices) : printJsonEvents(devices);
   await waitForStopSignal();
   stopReporting();
   await control.close();
   await devices.stop();
   return 0;
+}
+
+/** --display/--printer/--card-reader PORT and their -baud: the serial transport's ports, or an error message. */
+function parseSerialPorts(values: Record<string, string | boolean | undefined>, serial: boolean): Partial<Record<DeviceKey, SerialPortSetting>> | string {
+  const ports: Partial<Record<DeviceKey, SerialPortSetting>> = {};
+  for (const key of DEVICE_KEYS) {
+    const flag = DEVICE_FILE_NAMES[key];
+    const path = values[flag];
+    const baud = values[`${flag}-baud`];
+    if (!serial) {
+      if (path !== undefined || baud !== undefined) return `--${flag} and --${flag}-baud go with --transport serial`;
+      continue;
+    }
+    if (typeof baud === "string" && (!/^\d+$/.test(baud) || Number(baud) < 50 || Number(baud) > 4_000_000)) return `--${flag}-baud must be a baud rate (e.g. 9600), not ${baud}`;
+    if (typeof path !== "string") {
+      if (baud !== undefined) return `--${flag}-baud needs --${flag} PORT`;
+      continue;
+    }
+    if (!path.startsWith("/") && !/^COM\d+$/i.test(path)) return `--${flag} must be a serial port path (/dev/serial/by-id/...), not ${path}`;
+    ports[key] = { path, baudRate: typeof baud === "string" ? Number(baud) : undefined };
+  }
+  if (serial && Object.keys(ports).length === 0) return "--transport serial needs at least one of --display, --printer, --card-reader PORT";
+  return ports;
 }
 
 function waitForStopSignal(): Promise<void> {

@@ -1,7 +1,9 @@
 /**
  * A simulated register on the dedicated line: a real mqtt.js client that speaks the register <-> server
  * protocol without devices, for load runs and fault runs. It correlates replies by requestId and
- * pushed results by paymentId, acknowledges every pushed result, and never retries on its own.
+ * pushed results by paymentId, acknowledges every pushed result, and never retries on its own unless
+ * `resendEveryMs` is set: then an unanswered request goes out again with the same requestId, as the
+ * agent's outbox does (a server instance that took it may have died; the database makes it one effect).
  */
 import { randomUUID } from "node:crypto";
 import mqtt, { type MqttClient } from "mqtt";
@@ -26,9 +28,11 @@ export interface SimRegisterOptions {
   readonly password: string;
   /** How long to wait for a reply or a pushed result before giving up. */
   readonly replyTimeoutMs?: number;
+  /** Resend an unanswered request (same requestId) this often; default never. */
+  readonly resendEveryMs?: number;
 }
 
-type Waiter<T> = { resolve(value: T): void; reject(error: Error): void; timer: NodeJS.Timeout };
+type Waiter<T> = { resolve(value: T): void; reject(error: Error): void; timer: NodeJS.Timeout; resend?: NodeJS.Timeout };
 
 const replyTimeoutMsDefault = 30_000;
 
@@ -92,6 +96,7 @@ export class SimRegister {
   async stop(): Promise<void> {
     for (const waiter of [...this.replies.values(), ...this.results.values()]) {
       clearTimeout(waiter.timer);
+      clearInterval(waiter.resend);
       waiter.reject(new Error("register stopped"));
     }
     this.replies.clear();
@@ -104,11 +109,16 @@ export class SimRegister {
     if (client === undefined) return Promise.reject(new Error("not connected"));
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
+        clearInterval(this.replies.get(request.requestId)?.resend);
         this.replies.delete(request.requestId);
         reject(new Error(`no reply to ${request.type} within ${this.timeoutMs} ms`));
       }, this.timeoutMs);
-      this.replies.set(request.requestId, { resolve, reject, timer });
-      client.publish(upTopic(this.options.storeId, this.options.registerId), JSON.stringify(request), { qos: QOS });
+      const topic = upTopic(this.options.storeId, this.options.registerId);
+      const payload = JSON.stringify(request);
+      const resendEveryMs = this.options.resendEveryMs;
+      const resend = resendEveryMs === undefined ? undefined : setInterval(() => client.publish(topic, payload, { qos: QOS }), resendEveryMs);
+      this.replies.set(request.requestId, { resolve, reject, timer, ...(resend !== undefined ? { resend } : {}) });
+      client.publish(topic, payload, { qos: QOS });
     });
   }
 
@@ -135,6 +145,7 @@ export class SimRegister {
     const waiter = this.replies.get(inReplyTo);
     if (waiter === undefined) return;
     clearTimeout(waiter.timer);
+    clearInterval(waiter.resend);
     this.replies.delete(inReplyTo);
     waiter.resolve(message);
   }

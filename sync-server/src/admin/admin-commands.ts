@@ -7,6 +7,7 @@ import { dialectOf, openDatabase, inTransaction, type Db } from "../db/database.
 import { verifyLedger, type VerifyReport } from "../ledger/verify.js";
 import { ensureAccount, findAccount, listAccounts, postTransfer } from "../db/repositories/accounts.js";
 import { listPaymentsNewestFirst } from "../db/repositories/payments.js";
+import { mosquittoPasswordHash } from "../auth/mosquitto-password.js";
 import { findRegister, insertRegister, updateRegisterCredentials } from "../db/repositories/registers.js";
 import { findStore, insertStore, updateStore } from "../db/repositories/stores.js";
 import { findPhone, findUser, upsertPhone, upsertUser } from "../db/repositories/users.js";
@@ -109,6 +110,7 @@ export async function enrollRegister(input: EnrollRegisterInput): Promise<Enroll
   requireName("register name", input.name);
   const password = newPassword();
   const passwordHash = await hashPassword(password);
+  const brokerPasswordHash = await mosquittoPasswordHash(password);
   const now = input.now ?? Date.now();
   return withDatabase(input.dataDir, (db) =>
     inTransaction(db, (tx) => adminIdempotent(tx, { requestId: input.requestId, operation: "register enroll", request: { storeId: input.storeId, registerId: input.registerId, name: input.name, mqttUrl: input.mqttUrl ?? null }, now, secrets: ["password"] }, async () => {
@@ -116,11 +118,11 @@ export async function enrollRegister(input: EnrollRegisterInput): Promise<Enroll
       if (store === undefined) throw new AdminError("NOT_FOUND", `no store ${input.storeId}; create it first`);
       const existing = await findRegister(tx, input.registerId);
       if (existing === undefined) {
-        await insertRegister(tx, { id: input.registerId, store_id: input.storeId, name: input.name, password_hash: passwordHash, created_at: now });
+        await insertRegister(tx, { id: input.registerId, store_id: input.storeId, name: input.name, password_hash: passwordHash, broker_password_hash: brokerPasswordHash, created_at: now });
       } else if (existing.storeId !== input.storeId) {
         throw new AdminError("BAD_REQUEST", `register ${input.registerId} belongs to store ${existing.storeId}`);
       } else {
-        await updateRegisterCredentials(tx, input.registerId, { name: input.name, passwordHash });
+        await updateRegisterCredentials(tx, input.registerId, { name: input.name, passwordHash, brokerPasswordHash });
       }
       const currency = requireCurrency(store.currency);
       return {

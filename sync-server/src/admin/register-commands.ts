@@ -36,7 +36,7 @@ export async function pairRegister(input: { dataDir: string; storeId: string; re
         if ((await findStore(tx, input.storeId)) === undefined) throw new AdminError("NOT_FOUND", `no store ${input.storeId}; create it first`);
         const existing = await findRegister(tx, input.registerId);
         if (existing !== undefined && existing.storeId !== input.storeId) throw new AdminError("BAD_REQUEST", `register ${input.registerId} belongs to store ${existing.storeId}`);
-        if (existing === undefined) await insertRegister(tx, { id: input.registerId, store_id: input.storeId, name: input.name, password_hash: unusablePasswordHash, created_at: now });
+        if (existing === undefined) await insertRegister(tx, { id: input.registerId, store_id: input.storeId, name: input.name, password_hash: unusablePasswordHash, broker_password_hash: null, created_at: now });
         const expiresAt = now + (input.ttlMs ?? limits.pairingCodeTtlMs);
         await insertPairing(tx, { codeSha256: pairingCodeSha256(pairingCode), registerId: input.registerId, expiresAt, createdAt: now });
         return { storeId: input.storeId, registerId: input.registerId, pairingCode, expiresAt };

@@ -1,11 +1,13 @@
 import { Migrator, type Kysely, type Migration, type MigrationProvider } from "kysely";
 import * as initial from "./migrations/0001-initial.js";
 import * as settlementCore from "./migrations/0002-settlement-core.js";
+import * as scaleOut from "./migrations/0003-scale-out.js";
 
 /** Migrations live in code (not read from a folder) so the built CLI and the tests run the same list. */
 const MIGRATIONS: Record<string, Migration> = {
   "0001-initial": initial,
   "0002-settlement-core": settlementCore,
+  "0003-scale-out": scaleOut,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

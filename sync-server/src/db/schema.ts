@@ -22,6 +22,8 @@ export interface RegistersTable {
   name: string;
   /** `scrypt$N$r$p$salt$hash` (see auth/password-hash.ts). */
   password_hash: string;
+  /** The same password as mosquitto's `$7$` PBKDF2-SHA512 line (auth/mosquitto-password.ts); NULL before migration 0003. */
+  broker_password_hash: string | null;
   disabled: Generated<number>;
   created_at: number;
 }
@@ -185,6 +187,12 @@ export interface OutboxTable {
   acked_at: number | null;
 }
 
+/** Carrier assertion nonces seen by any server instance (shopper-api/shared-nonce-store.ts). */
+export interface AssertionNoncesTable {
+  nonce: string;
+  expires_at: number;
+}
+
 export interface DatabaseSchema {
   stores: StoresTable;
   registers: RegistersTable;
@@ -204,4 +212,5 @@ export interface DatabaseSchema {
   carrier_keys: CarrierKeysTable;
   guess_limits: GuessLimitsTable;
   pairings: PairingsTable;
+  assertion_nonces: AssertionNoncesTable;
 }

@@ -5,6 +5,7 @@
  * card key. An unknown, used or expired code: 404 PAIRING_CODE_INVALID, nothing changes.
  */
 import type { ShopperApp } from "../shopper-api/app.js";
+import { mosquittoPasswordHash } from "../auth/mosquitto-password.js";
 import { hashPassword, newPassword } from "../auth/password-hash.js";
 import { loadOrCreateCardKey } from "../cards/card-key.js";
 import type { Clock } from "../clock.js";
@@ -33,12 +34,13 @@ export function registerPairingRoute(app: ShopperApp, deps: PairingDeps): void {
     if (!parsed.success) return invalid();
     const password = newPassword();
     const passwordHash = await hashPassword(password);
+    const brokerPasswordHash = await mosquittoPasswordHash(password);
     const paired = await inTransaction(deps.db, async (tx): Promise<PairingResponse | undefined> => {
       const registerId = await redeemPairing(tx, pairingCodeSha256(parsed.data.pairingCode), deps.clock());
       const register = registerId === undefined ? undefined : await findRegister(tx, registerId);
       const store = register === undefined ? undefined : await findStore(tx, register.storeId);
       if (register === undefined || store === undefined) return undefined;
-      await updateRegisterCredentials(tx, register.id, { name: register.name, passwordHash });
+      await updateRegisterCredentials(tx, register.id, { name: register.name, passwordHash, brokerPasswordHash });
       return {
         storeId: store.id,
         storeName: store.name,

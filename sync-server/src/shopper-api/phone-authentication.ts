@@ -11,7 +11,7 @@ import { findPhone, type PhoneRow } from "../db/repositories/users.js";
 import { decodePhoneAssertion, verifyAssertionSignature } from "../carrier-gateway/phone-assertion.js";
 import { limits } from "../limits.js";
 import type { ErrorCode } from "../protocol/index.js";
-import type { NonceCache } from "./nonce-cache.js";
+import type { NonceStore } from "./nonce-cache.js";
 
 export type PhoneAuthentication = { readonly ok: true; readonly phone: PhoneRow } | { readonly ok: false; readonly code: ErrorCode; readonly message: string };
 
@@ -21,7 +21,7 @@ export class PhoneAuthenticator {
   constructor(
     private readonly db: Db,
     private readonly clock: Clock,
-    private readonly nonces: NonceCache,
+    private readonly nonces: NonceStore,
   ) {}
 
   async authenticate(header: string | string[] | undefined): Promise<PhoneAuthentication> {
@@ -40,7 +40,7 @@ export class PhoneAuthenticator {
     if (assertion.iat > now + limits.assertionFutureSkewMs) return { ok: false, code: "ASSERTION_EXPIRED", message: "assertion issued in the future" };
     const expiresAt = assertion.iat + limits.assertionLifetimeMs;
     if (now > expiresAt) return { ok: false, code: "ASSERTION_EXPIRED", message: "assertion too old" };
-    const verdict = this.nonces.remember(`${assertion.carrier}:${assertion.nonce}`, expiresAt, now);
+    const verdict = await this.nonces.remember(`${assertion.carrier}:${assertion.nonce}`, expiresAt, now);
     if (verdict === "replayed") return { ok: false, code: "ASSERTION_REPLAYED", message: "assertion nonce already used" };
     if (verdict === "full") return { ok: false, code: "SERVER_UNAVAILABLE", message: "too many assertions in flight, retry shortly" };
     const phone = await findPhone(this.db, assertion.phoneId);

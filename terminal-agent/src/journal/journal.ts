@@ -78,12 +78,18 @@ export class Journal {
     db.pragma("synchronous = FULL");
     db.pragma("busy_timeout = 5000");
     const version = db.pragma("user_version", { simple: true }) as number;
-    db.transaction(() => {
-      if (version === 1) db.exec(MIGRATE_V1_TO_V2_SQL);
-      if (version === 1 || version === 2) db.exec(MIGRATE_V2_TO_V3_SQL);
-      db.exec(SCHEMA_SQL);
-      db.pragma(`user_version = ${SCHEMA_VERSION}`);
-    })();
+    try {
+      // One transaction: a migration that fails leaves the file at its old version.
+      db.transaction(() => {
+        if (version === 1) db.exec(MIGRATE_V1_TO_V2_SQL);
+        if (version === 1 || version === 2) db.exec(MIGRATE_V2_TO_V3_SQL);
+        db.exec(SCHEMA_SQL);
+        db.pragma(`user_version = ${SCHEMA_VERSION}`);
+      })();
+    } catch (error) {
+      db.close();
+      throw error;
+    }
     return new Journal(db);
   }
 

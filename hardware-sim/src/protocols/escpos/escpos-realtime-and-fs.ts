@@ -33,15 +33,31 @@ function parseRealTimeRequest(bytes: Buffer): Step {
   return unknown(bytes, 3);
 }
 
-/** FS commands: mostly Kanji mode switches and NV images; none changes the receipt model. */
+/**
+ * FS commands: kanji mode and code system (the receipt model decodes kanji with them), kanji
+ * settings and NV images (skipped by length).
+ *   FS &    1C 26    kanji mode on
+ *   FS .    1C 2E    kanji mode off
+ *   FS C n  1C 43 n  kanji code system: n = 0/48 JIS, 1/49 Shift_JIS
+ */
 export function parseFsCommand(bytes: Buffer): Step {
   if (bytes.length < 2) return needMore;
   const code = bytes[1]!;
-  if (code === 0x26 || code === 0x2e) return ignored(2, "FS &/. Kanji mode");
+  if (code === 0x26) return command(2, { type: "kanjiMode", on: true });
+  if (code === 0x2e) return command(2, { type: "kanjiMode", on: false });
+  if (code === 0x43) return parseKanjiCodeSystem(bytes);
   if (code === 0x28) return lengthPrefixed(bytes, "FS ( function");
-  if (code === 0x21 || code === 0x2d || code === 0x43 || code === 0x57) {
+  if (code === 0x21 || code === 0x2d || code === 0x57) {
     return bytes.length < 3 ? needMore : ignored(3, "FS Kanji setting");
   }
   if (code === 0x70 || code === 0x53) return bytes.length < 4 ? needMore : ignored(4, "FS p/S");
   return unknown(bytes, 2);
+}
+
+function parseKanjiCodeSystem(bytes: Buffer): Step {
+  if (bytes.length < 3) return needMore;
+  const parameter = bytes[2]!;
+  if (parameter === 0 || parameter === 48) return command(3, { type: "kanjiCodeSystem", system: "jis" });
+  if (parameter === 1 || parameter === 49) return command(3, { type: "kanjiCodeSystem", system: "shift_jis" });
+  return unknown(bytes, 3);
 }

@@ -2,6 +2,9 @@
 
 export type Alignment = "left" | "center" | "right";
 
+/** FS C n: how kanji mode reads double-byte characters. */
+export type KanjiCodeSystem = "jis" | "shift_jis";
+
 export type PrinterCommand =
   | { readonly type: "initialize" } // ESC @
   | { readonly type: "text"; readonly bytes: Buffer }
@@ -15,6 +18,8 @@ export type PrinterCommand =
   | { readonly type: "characterSize"; readonly width: number; readonly height: number } // GS ! n
   | { readonly type: "underline"; readonly thickness: number } // ESC - n
   | { readonly type: "codeTable"; readonly table: number } // ESC t n
+  | { readonly type: "kanjiMode"; readonly on: boolean } // FS & (on), FS . (off)
+  | { readonly type: "kanjiCodeSystem"; readonly system: KanjiCodeSystem } // FS C n
   | { readonly type: "cut"; readonly partial: boolean } // GS V (all forms), ESC i, ESC m
   | { readonly type: "qrStore"; readonly data: Buffer } // GS ( k fn 80
   | { readonly type: "qrPrint" } // GS ( k fn 81

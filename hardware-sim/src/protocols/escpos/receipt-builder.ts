@@ -3,9 +3,10 @@
  * laid into lines with the modes in force, LF prints a line, a cut closes the receipt.
  * Pure state + apply: applyPrinterCommand(state, command) -> { state, closedReceipt? }.
  */
-import { CODE_TABLE_PC437, decodeCodeTableBytes } from "../code-tables.js";
+import { CODE_TABLE_PC437 } from "../code-tables.js";
 import { receiptLinesMax, receiptQrCodesMax } from "../../limits.js";
-import type { Alignment, PrinterCommand } from "./printer-commands.js";
+import { decodeText, REPLACEMENT_CHARACTER } from "./kanji-text.js";
+import type { Alignment, KanjiCodeSystem, PrinterCommand } from "./printer-commands.js";
 
 export interface CharacterSize {
   readonly width: number;
@@ -39,6 +40,8 @@ interface PrintModes {
   readonly characterSize: CharacterSize; // GS ! n
   readonly underline: number;
   readonly codeTable: number;
+  readonly kanjiMode: boolean; // FS & / FS .
+  readonly kanjiCodeSystem: KanjiCodeSystem; // FS C n
 }
 
 interface LineInProgress {
@@ -57,12 +60,15 @@ export interface ReceiptBuilderState {
   readonly drawerKicks: number;
   readonly malformedDrawerKicks: number;
   readonly unknownCommands: number;
+  /** Kanji mode: the first byte of a double-byte character whose second byte is still to come. */
+  readonly pendingKanjiByte?: number | undefined;
 }
 
 const NORMAL_SIZE: CharacterSize = { width: 1, height: 1 };
 
 const DEFAULT_MODES: PrintModes = {
   align: "left", bold: false, printModeSize: NORMAL_SIZE, characterSize: NORMAL_SIZE, underline: 0, codeTable: CODE_TABLE_PC437,
+  kanjiMode: false, kanjiCodeSystem: "jis",
 };
 
 export function initialReceiptBuilder(): ReceiptBuilderState {
@@ -80,9 +86,17 @@ export interface ApplyResult {
 }
 
 export function applyPrinterCommand(state: ReceiptBuilderState, command: PrinterCommand): ApplyResult {
+  if (command.type === "text") return { state: addPrintedBytes(state, command.bytes) };
+  // A double-byte character cut short by a command prints as one unreadable character.
+  const settled = state.pendingKanjiByte === undefined || command.type === "statusRequest"
+    ? state
+    : { ...addText(state, REPLACEMENT_CHARACTER), pendingKanjiByte: undefined };
+  return applyCommand(settled, command);
+}
+
+function applyCommand(state: ReceiptBuilderState, command: Exclude<PrinterCommand, { type: "text" }>): ApplyResult {
   switch (command.type) {
-    case "initialize": return { state: { ...state, modes: DEFAULT_MODES } }; // ESC @ resets modes, keeps the paper
-    case "text": return { state: addText(state, decodeCodeTableBytes(command.bytes, state.modes.codeTable)) };
+    case "initialize": return { state: { ...state, modes: DEFAULT_MODES } }; // ESC @ resets modes (kanji mode too), keeps the paper
     case "tab": return { state: addText(state, " ") };
     case "lineFeed": return { state: printLine(state) };
     case "feedLines": return { state: feedLines(state, command.lines) };
@@ -92,6 +106,8 @@ export function applyPrinterCommand(state: ReceiptBuilderState, command: Printer
     case "characterSize": return { state: withModes(state, { characterSize: { width: command.width, height: command.height } }) };
     case "underline": return { state: withModes(state, { underline: command.thickness }) };
     case "codeTable": return { state: withModes(state, { codeTable: command.table }) };
+    case "kanjiMode": return { state: withModes(state, { kanjiMode: command.on }) };
+    case "kanjiCodeSystem": return { state: withModes(state, { kanjiCodeSystem: command.system }) };
     case "qrStore": return { state: { ...state, storedQrData: command.data.toString("latin1") } };
     case "qrPrint": return { state: printQr(state) };
     case "cut": return cut(state);
@@ -122,6 +138,12 @@ function currentSize(modes: PrintModes): CharacterSize {
     width: Math.max(modes.printModeSize.width, modes.characterSize.width),
     height: Math.max(modes.printModeSize.height, modes.characterSize.height),
   };
+}
+
+function addPrintedBytes(state: ReceiptBuilderState, bytes: Buffer): ReceiptBuilderState {
+  const decoded = decodeText(bytes, state.modes, state.pendingKanjiByte);
+  const withText = decoded.text === "" ? state : addText(state, decoded.text);
+  return { ...withText, pendingKanjiByte: decoded.pendingByte };
 }
 
 function addText(state: ReceiptBuilderState, text: string): ReceiptBuilderState {

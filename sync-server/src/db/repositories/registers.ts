@@ -22,11 +22,28 @@ export async function insertRegister(db: Queryable, row: Omit<RegistersTable, "d
 export async function updateRegisterCredentials(
   db: Queryable,
   id: string,
-  fields: { name: string; passwordHash: string },
+  fields: { name: string; passwordHash: string; brokerPasswordHash: string },
 ): Promise<void> {
-  await db.updateTable("registers").set({ name: fields.name, password_hash: fields.passwordHash }).where("id", "=", id).execute();
+  await db
+    .updateTable("registers")
+    .set({ name: fields.name, password_hash: fields.passwordHash, broker_password_hash: fields.brokerPasswordHash })
+    .where("id", "=", id)
+    .execute();
 }
 
 export async function setRegisterDisabled(db: Queryable, id: string, disabled: boolean): Promise<void> {
   await db.updateTable("registers").set({ disabled: disabled ? 1 : 0 }).where("id", "=", id).execute();
+}
+
+export interface BrokerAccountRow {
+  readonly registerId: string;
+  readonly storeId: string;
+  /** mosquitto `$7$` hash; undefined for a register enrolled before migration 0003. */
+  readonly brokerPasswordHash: string | undefined;
+}
+
+/** Every enabled register with what the external broker needs: its topics and its password line. */
+export async function listEnabledBrokerAccounts(db: Queryable): Promise<BrokerAccountRow[]> {
+  const rows = await db.selectFrom("registers").select(["id", "store_id", "broker_password_hash"]).where("disabled", "=", 0).orderBy("id").execute();
+  return rows.map((row) => ({ registerId: row.id, storeId: row.store_id, brokerPasswordHash: row.broker_password_hash ?? undefined }));
 }

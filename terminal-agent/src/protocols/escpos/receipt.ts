@@ -7,7 +7,10 @@ import { ThermalPrinter, PrinterTypes } from "node-thermal-printer";
 import { formatMinor, formatMoney } from "@codepay/sync-server/protocol";
 import type { Money } from "@codepay/sync-server/protocol";
 import type { ReceiptLine } from "../../core/payment.js";
-import { encodeDisplayText, toHalfWidth } from "../pole-display/character-map.js";
+import { encodeJapaneseText, japanesePreamble } from "./japanese-text.js";
+import type { JapaneseEncoding } from "./japanese-text.js";
+
+export { encodeKatakana } from "./japanese-text.js";
 
 export interface ReceiptData {
   readonly storeName: string;
@@ -21,8 +24,9 @@ export interface ReceiptData {
   /** Card payments: the last 4 digits of the card, printed as `CARD ****1234`. Never more. */
   readonly cardLast4?: string | undefined;
   /**
-   * "ja": labels in half-width Katakana (JIS X 0201 bytes 0xA1-0xDF after `ESC t 1`); the store name
-   * and item texts are folded to half-width (anything without a JIS X 0201 form prints as "?").
+   * "ja": Japanese labels, store name and item texts, in the printer model's encoding (ReceiptOptions
+   * `japanese`): half-width Katakana (JIS X 0201 after `ESC t 1`; kanji print as "?"), or Shift_JIS
+   * with kanji (`FS C 1`, `FS &` ... `FS .`). See japanese-text.ts.
    */
   readonly language?: "en" | "ja" | undefined;
   /** Set by the printer driver for any attempt after the first: the receipt says REPRINT. */
@@ -38,42 +42,45 @@ const noInterface = {
   },
 };
 
-/** ESC t 1: character code table Katakana (JIS X 0201 in 0xA1-0xDF). */
-const SELECT_KATAKANA = Buffer.from([0x1b, 0x74, 0x01]);
 const LF = Buffer.from([0x0a]);
 
 const LABELS = {
-  en: { reprint: "*** REPRINT ***", register: "REGISTER", total: "TOTAL", codePay: "CODE PAY", card: "CARD", payment: "PAYMENT", ref: "REF", thanks: undefined },
-  ja: { reprint: "*** ｻｲﾊｯｺｳ ***", register: "ﾚｼﾞ", total: "ｺﾞｳｹｲ", codePay: "CODE PAY", card: "ｶｰﾄﾞ", payment: "ｹｯｻｲ", ref: "ｼｮｳﾆﾝ", thanks: "ｱﾘｶﾞﾄｳｺﾞｻﾞｲﾏｼﾀ" },
+  en: { reprint: "*** REPRINT ***", title: undefined, register: "REGISTER", total: "TOTAL", codePay: "CODE PAY", card: "CARD", payment: "PAYMENT", ref: "REF", thanks: undefined },
+  katakana: { reprint: "*** ｻｲﾊｯｺｳ ***", title: undefined, register: "ﾚｼﾞ", total: "ｺﾞｳｹｲ", codePay: "CODE PAY", card: "ｶｰﾄﾞ", payment: "ｹｯｻｲ", ref: "ｼｮｳﾆﾝ", thanks: "ｱﾘｶﾞﾄｳｺﾞｻﾞｲﾏｼﾀ" },
+  shift_jis: { reprint: "*** 再発行 ***", title: "領収書", register: "レジ", total: "合計", codePay: "CODE PAY", card: "カード", payment: "決済", ref: "承認", thanks: "ありがとうございました" },
 } as const;
 
-/** JIS X 0201 bytes: ASCII as is, half-width Katakana 0xA1-0xDF, anything else "?". */
-export function encodeKatakana(text: string): Buffer {
-  return encodeDisplayText(toHalfWidth(text), { euro: undefined, katakana: true });
+export interface ReceiptOptions {
+  /** Characters per line (font A on 80 mm paper: 42). */
+  readonly width?: number | undefined;
+  /** How this printer model prints Japanese (config `devices.printer.japanese`); katakana by default. */
+  readonly japanese?: JapaneseEncoding | undefined;
 }
 
-export function buildReceipt(data: ReceiptData, width = 42): Buffer {
+export function buildReceipt(data: ReceiptData, options: ReceiptOptions = {}): Buffer {
+  const width = options.width ?? 42;
   // The d.ts types `interface` as a string; the library accepts an object with execute() (lib/interfaces/index.js).
   const printer = new ThermalPrinter({ type: PrinterTypes.EPSON, interface: noInterface as unknown as string, width });
-  const ja = data.language === "ja";
-  const labels = LABELS[ja ? "ja" : "en"];
-  // Japanese text goes in as JIS X 0201 bytes (add()): println() would re-encode it in the library's code page.
+  const encoding: JapaneseEncoding | undefined = data.language === "ja" ? (options.japanese ?? "katakana") : undefined;
+  const labels = LABELS[encoding ?? "en"];
+  // Japanese text goes in as the model's bytes (add()): println() would re-encode it in the library's code page.
   const println = (text: string): void => {
-    if (ja) printer.add(Buffer.concat([encodeKatakana(text), LF]));
+    if (encoding) printer.add(Buffer.concat([encodeJapaneseText(text, encoding).bytes, LF]));
     else printer.println(text);
   };
   const leftRight = (left: string, right: string): void => {
-    if (!ja) return printer.leftRight(left, right);
-    const leftBytes = encodeKatakana(left);
-    const rightBytes = encodeKatakana(right);
-    const gap = Math.max(1, width - leftBytes.length - rightBytes.length);
-    printer.add(Buffer.concat([leftBytes, Buffer.alloc(gap, 0x20), rightBytes, LF]));
+    if (!encoding) return printer.leftRight(left, right);
+    const leftText = encodeJapaneseText(left, encoding);
+    const rightText = encodeJapaneseText(right, encoding);
+    const gap = Math.max(1, width - leftText.columns - rightText.columns);
+    printer.add(Buffer.concat([leftText.bytes, Buffer.alloc(gap, 0x20), rightText.bytes, LF]));
   };
-  if (ja) printer.add(SELECT_KATAKANA);
+  if (encoding) printer.add(japanesePreamble(encoding));
   printer.alignCenter();
   printer.bold(true);
   if (data.reprint) println(labels.reprint);
   println(data.storeName);
+  if (labels.title !== undefined) println(labels.title);
   printer.bold(false);
   printer.println(formatDate(data.printedAt));
   println(`${labels.register} ${data.registerId}`);
@@ -94,7 +101,8 @@ export function buildReceipt(data: ReceiptData, width = 42): Buffer {
   printer.alignCenter();
   printer.printQR(data.paymentId, { cellSize: 4, correction: "M", model: 2 });
   printer.alignLeft();
-  // cut() is GS V 0 followed by ESC @ (1B 40): the reset is fine here because nothing but the drawer kick follows.
+  // cut() is GS V 0 followed by ESC @ (1B 40): the reset is fine here because nothing but the drawer kick follows
+  // (it also ends kanji mode and the code table for whatever comes next).
   printer.cut();
   return Buffer.from(printer.getBuffer());
 }

@@ -1,0 +1,75 @@
+/**
+ * One `codepay-server serve` process of a scale-out deployment: the built CLI, its own HTTP ports,
+ * the shared PostgreSQL (DATABASE_URL) and the shared broker with its own service account.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { join, resolve } from "node:path";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
+
+const repositoryRoot = resolve(fileURLToPath(new URL("../../../", import.meta.url)));
+export const serverBin = join(repositoryRoot, "sync-server/bin/codepay-server.js");
+
+export interface ServerInstanceOptions {
+  readonly dataDir: string;
+  readonly databaseUrl: string;
+  readonly brokerUrl: string;
+  readonly brokerUsername: string;
+  readonly brokerPasswordFile: string;
+  readonly logLevel?: string;
+  /** Extra node arguments (profiling). */
+  readonly nodeArgs?: readonly string[];
+}
+
+export interface ServerInstance {
+  readonly name: string;
+  readonly child: ChildProcess;
+  readonly shopperApi: string;
+  readonly gateway: string;
+  /** The process's stderr so far (pino JSON lines). */
+  log(): string;
+  /** Resolves with the exit signal or code. */
+  readonly exited: Promise<NodeJS.Signals | number | null>;
+  kill(signal: NodeJS.Signals): Promise<NodeJS.Signals | number | null>;
+}
+
+export async function startServerInstance(options: ServerInstanceOptions): Promise<ServerInstance> {
+  const child = spawn(
+    process.execPath,
+    [
+      ...(options.nodeArgs ?? []),
+      serverBin,
+      "serve",
+      "--data-dir", options.dataDir,
+      "--http-port", "0",
+      "--gateway-port", "0",
+      "--broker-url", options.brokerUrl,
+      "--broker-username", options.brokerUsername,
+      "--broker-password-file", options.brokerPasswordFile,
+    ],
+    { env: { ...process.env, DATABASE_URL: options.databaseUrl, CODEPAY_LOG_LEVEL: options.logLevel ?? "warn" }, stdio: ["ignore", "pipe", "pipe"] },
+  );
+  let log = "";
+  child.stderr!.on("data", (chunk: Buffer) => {
+    log = (log + chunk.toString("utf8")).slice(-200_000);
+  });
+  const exited = new Promise<NodeJS.Signals | number | null>((done) => child.once("exit", (code, signal) => done(signal ?? code)));
+  const listening = await new Promise<{ shopperApi: string; gateway: string }>((resolvePromise, reject) => {
+    createInterface({ input: child.stdout! }).on("line", (line) => {
+      if (line.includes('"listening"')) resolvePromise(JSON.parse(line) as { shopperApi: string; gateway: string });
+    });
+    void exited.then((how) => reject(new Error(`${options.brokerUsername} exited (${String(how)}) before listening: ${log.slice(-2_000)}`)));
+  });
+  return {
+    name: options.brokerUsername,
+    child,
+    shopperApi: listening.shopperApi,
+    gateway: listening.gateway,
+    log: () => log,
+    exited,
+    kill(signal) {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      return exited;
+    },
+  };
+}

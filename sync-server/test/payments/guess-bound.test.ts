@@ -1,0 +1,33 @@
+import { describe, expect, it } from "vitest";
+import { blindSuccessProbability, codeSpace, fastestGuessTimesMs, guessesInBusiestInterval, openCodesMax } from "../../src/payments/guess-bound.js";
+import { DEFAULT_GUESS_POLICY } from "../../src/payments/guess-policy.js";
+
+describe("guess bound (pure)", () => {
+  it("a guesser at the fastest rate: 4 at once, then after 1, 2, 4, 8, 16, 32 s; the 10th locks out for 15 minutes", () => {
+    const times = fastestGuessTimesMs(DEFAULT_GUESS_POLICY, 3_600_000);
+    expect(times.slice(0, 11)).toEqual([0, 0, 0, 0, 1_000, 3_000, 7_000, 15_000, 31_000, 63_000, 963_000]);
+    expect(times).toHaveLength(40);
+    expect(guessesInBusiestInterval(times, DEFAULT_GUESS_POLICY.lockoutMs)).toBe(10);
+  });
+
+  it("the busiest interval is half-open", () => {
+    expect(guessesInBusiestInterval([0, 0, 5, 10], 10)).toBe(3);
+    expect(guessesInBusiestInterval([0, 10, 20], 10)).toBe(1);
+    expect(guessesInBusiestInterval([], 10)).toBe(0);
+  });
+
+  it("blind success probability with distinct guesses", () => {
+    expect(blindSuccessProbability(1, 1, 10)).toBeCloseTo(0.1, 12);
+    expect(blindSuccessProbability(2, 1, 10)).toBeCloseTo(0.2, 12); // 1 - 9/10 * 8/9
+    expect(blindSuccessProbability(10, 10, 10)).toBe(1);
+    expect(blindSuccessProbability(0, 5, 10)).toBe(0);
+    expect(blindSuccessProbability(10, 10, codeSpace(6))).toBeLessThanOrEqual(1e-4);
+    expect(blindSuccessProbability(10, 11, codeSpace(6))).toBeGreaterThan(1e-4);
+  });
+
+  it("open codes allowed for a target", () => {
+    expect(openCodesMax(10, codeSpace(6), 1e-4)).toBe(10);
+    expect(openCodesMax(10, codeSpace(8), 1e-4)).toBe(1_000);
+    expect(openCodesMax(1, 10, 0.35)).toBe(3);
+  });
+});
