@@ -9,6 +9,9 @@
  * and ends with the ledger check.
  *
  *   npm run bench -- [--registers 32] [--phones 32] [--duration-s 30] [--warmup-s 3] [--rate-per-s N] [--json]
+ *
+ * `--instances N` runs the scale-out deployment instead (scale-out-cluster.ts): N server processes on
+ * one throwaway PostgreSQL and one mosquitto, phones spread over the N gateways.
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
@@ -22,6 +25,8 @@ import { SimPhone } from "../phone/sim-phone.js";
 import { SimRegister } from "../register/sim-register.js";
 import { LatencySamples, round } from "./latency-stats.js";
 import { measureFloor, type FloorFigures } from "./physical-floor.js";
+import { measurePostgresCommit, startScaleOutCluster, startScaleOutDatabase } from "./scale-out-cluster.js";
+import { loadavg, cpus } from "node:os";
 
 const repositoryRoot = resolve(fileURLToPath(new URL("../../../", import.meta.url)));
 const serverBin = join(repositoryRoot, "sync-server/bin/codepay-server.js");
@@ -36,6 +41,8 @@ interface BenchOptions {
   readonly warmupS: number;
   readonly ratePerS: number | undefined;
   readonly json: boolean;
+  /** Scale-out: N instances on PostgreSQL + mosquitto; undefined = one process on SQLite + aedes. */
+  readonly instances: number | undefined;
 }
 
 interface Seeded {
@@ -46,6 +53,8 @@ interface Seeded {
 interface Listening {
   mqtt: string;
   gateway: string;
+  /** Scale-out: every instance's gateway; phone i uses gateways[i % N]. */
+  gateways?: readonly string[];
 }
 
 function parseOptions(argv: string[]): BenchOptions {
@@ -58,6 +67,7 @@ function parseOptions(argv: string[]): BenchOptions {
       "warmup-s": { type: "string", default: "3" },
       "rate-per-s": { type: "string" },
       json: { type: "boolean", default: false },
+      instances: { type: "string" },
     },
     strict: true,
   });
@@ -73,6 +83,7 @@ function parseOptions(argv: string[]): BenchOptions {
     warmupS: Math.max(0, Number(values["warmup-s"])),
     ratePerS: values["rate-per-s"] === undefined ? undefined : positive("rate-per-s", values["rate-per-s"]),
     json: values.json,
+    instances: values.instances === undefined ? undefined : Math.floor(positive("instances", values.instances)),
   };
 }
 
@@ -139,7 +150,9 @@ async function drive(listening: Listening, seeded: Seeded, options: BenchOptions
     (r) => new SimRegister({ mqttUrl: listening.mqtt, storeId: STORE_ID, registerId: r.registerId, password: r.password }),
   );
   await Promise.all(registers.map((register) => register.connect()));
-  const phones = seeded.credentials.map((credential) => new SimPhone({ gatewayUrl: listening.gateway, subscriberCredential: credential }));
+  const phones = seeded.credentials.map(
+    (credential, index) => new SimPhone({ gatewayUrl: listening.gateways?.[index % listening.gateways.length] ?? listening.gateway, subscriberCredential: credential }),
+  );
   const figures: RunFigures = {
     completed: 0, failed: 0, firstError: undefined,
     requestToCode: new LatencySamples(), approveToResult: new LatencySamples(), measuredS: options.durationS,
@@ -195,7 +208,15 @@ function verifyLedger(dataDir: string): { ok: boolean; detail: string } {
   return { ok, detail: `balances sum to zero per currency: ${ok}` };
 }
 
-function report(options: BenchOptions, figures: RunFigures, floor: FloorFigures, ledger: { ok: boolean; detail: string }): void {
+/** The machine's 1-minute load average before the run and at its end (other work on the machine shows here). */
+interface MachineLoad {
+  readonly before1m: number;
+  readonly after1m: number;
+  /** Scale-out: one PostgreSQL commit, p50 / p99 ms. */
+  readonly postgresCommit?: { p50Ms: number; p99Ms: number };
+}
+
+function report(options: BenchOptions, figures: RunFigures, floor: FloorFigures, ledger: { ok: boolean; detail: string }, load?: MachineLoad): void {
   const result = {
     payments_per_s: round(figures.completed / figures.measuredS, 1),
     request_to_code_p50_ms: round(figures.requestToCode.percentile(50)),
@@ -214,6 +235,13 @@ function report(options: BenchOptions, figures: RunFigures, floor: FloorFigures,
     failed: figures.failed,
     first_error: figures.firstError ?? null,
     ledger_ok: ledger.ok,
+    deployment: options.instances === undefined ? "1 process, SQLite + embedded aedes" : `${options.instances} instances, PostgreSQL + mosquitto`,
+    instances: options.instances ?? 1,
+    cpus: cpus().length,
+    load_avg_1m_before: load === undefined ? null : round(load.before1m, 2),
+    load_avg_1m_after: load === undefined ? null : round(load.after1m, 2),
+    postgres_commit_p50_ms: load?.postgresCommit === undefined ? null : round(load.postgresCommit.p50Ms, 3),
+    postgres_commit_p99_ms: load?.postgresCommit === undefined ? null : round(load.postgresCommit.p99Ms, 3),
   };
   if (options.json) {
     process.stdout.write(`${JSON.stringify(result)}\n`);
@@ -225,17 +253,51 @@ function report(options: BenchOptions, figures: RunFigures, floor: FloorFigures,
     ["approve -> result at register p50 / p99", `${result.approve_to_result_p50_ms} / ${result.approve_to_result_p99_ms} ms`],
     ["floor: raw aedes QoS 1 round trip p50 / p99", `${result.mqtt_rtt_p50_ms} / ${result.mqtt_rtt_p99_ms} ms`],
     ["floor: one SQLite FULL commit p50 / p99", `${result.commit_ms} / ${result.commit_p99_ms} ms`],
+    ...(result.postgres_commit_p50_ms === null ? [] : [["floor: one PostgreSQL commit (fsync on) p50 / p99", `${result.postgres_commit_p50_ms} / ${result.postgres_commit_p99_ms} ms`] as [string, string]]),
     ["registers / phones / measured", `${options.registers} / ${options.phones} / ${options.durationS} s`],
     ["completed / failed", `${figures.completed} / ${figures.failed}${figures.firstError ? ` (first: ${figures.firstError})` : ""}`],
     ["ledger", ledger.detail],
+    ["deployment", result.deployment],
+    ["machine: cpus / load avg 1 min before / after", `${result.cpus} / ${result.load_avg_1m_before ?? "-"} / ${result.load_avg_1m_after ?? "-"}`],
   ];
   const width = Math.max(...rows.map(([label]) => label.length));
   for (const [label, value] of rows) process.stdout.write(`${label.padEnd(width)}  ${value}\n`);
 }
 
+/** `--instances N`: PostgreSQL + mosquitto + N server processes (scale-out-cluster.ts). */
+async function mainScaleOut(options: BenchOptions, instances: number, dataDir: string): Promise<number> {
+  const before1m = loadavg()[0] ?? 0;
+  const pg = await startScaleOutDatabase();
+  try {
+    const seeded = await seed(dataDir, options);
+    const cluster = await startScaleOutCluster(dataDir, pg, instances);
+    try {
+      const figures = await drive({ mqtt: cluster.mqtt, gateway: cluster.gateways[0]!, gateways: cluster.gateways }, seeded, options);
+      const after1m = loadavg()[0] ?? 0;
+      await cluster.stopInstances();
+      const floor = await measureFloor();
+      const postgresCommit = await measurePostgresCommit(dataDir, pg.url);
+      const ledger = verifyLedger(dataDir);
+      report(options, figures, floor, ledger, { before1m, after1m, postgresCommit });
+      return ledger.ok && figures.completed > 0 ? 0 : 1;
+    } finally {
+      await cluster.stop();
+    }
+  } finally {
+    await pg.stop();
+  }
+}
+
 async function main(): Promise<number> {
   const options = parseOptions(process.argv.slice(2));
   const dataDir = await mkdtemp(join(tmpdir(), "codepay-bench-"));
+  if (options.instances !== undefined) {
+    try {
+      return await mainScaleOut(options, options.instances, dataDir);
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  }
   let server: ChildProcess | undefined;
   try {
     const seeded = await seed(dataDir, options);

@@ -76,6 +76,8 @@ export function renderBrokerConfig(paths: { passwordFile: string; aclFile: strin
     `acl_file ${paths.aclFile}`,
     "# A register's QoS 1 results wait for it while it is away (clean: false sessions).",
     "max_queued_messages 1000",
+    "# Nagle's algorithm adds tens of ms to every request/reply round trip (DESIGN-NOTES, MQTT).",
+    "set_tcp_nodelay true",
     `listener ${listener.port} ${listener.host}`,
     "use_username_as_clientid true",
     "",
