@@ -36,6 +36,8 @@ export const limits = {
   shutdownGraceMs: 5_000,
   /** SQLite waits this long for another process's write lock. */
   sqliteBusyTimeoutMs: 5_000,
+  /** Prepared SQLite statements cached by SQL text (the hot path uses a few dozen). */
+  sqliteStatementsCachedMax: 500,
   /** PostgreSQL connections one server process (or admin command) opens at most. */
   postgresPoolConnectionsMax: 10,
   /** A pairing code works this long after `admin register pair`. */

@@ -110,7 +110,8 @@ async function startServerProcess(dataDir: string): Promise<{ child: ChildProces
   const nodeArgs = (process.env.CODEPAY_BENCH_SERVER_NODE_ARGS ?? "").split(" ").filter((arg) => arg !== "");
   const child = spawn(
     process.execPath,
-    [...nodeArgs, serverBin, "serve", "--data-dir", dataDir, "--mqtt-port", "0", "--http-port", "0", "--gateway-port", "0"],
+    // --no-http-rate-limits: the phones here pay far faster than a shopper; the per-phone limit would cap the measurement.
+    [...nodeArgs, serverBin, "serve", "--data-dir", dataDir, "--mqtt-port", "0", "--http-port", "0", "--gateway-port", "0", "--no-http-rate-limits"],
     { env: { ...process.env, CODEPAY_LOG_LEVEL: "warn" }, stdio: ["ignore", "pipe", "inherit"] },
   );
   const listening = await new Promise<Listening>((resolvePromise, reject) => {
