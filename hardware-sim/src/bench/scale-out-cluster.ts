@@ -81,7 +81,7 @@ export async function startScaleOutCluster(dataDir: string, pg: ThrowawayPostgre
     const nodeArgs = (process.env["CODEPAY_BENCH_SERVER_NODE_ARGS"] ?? "").split(" ").filter((arg) => arg !== "");
     servers = await Promise.all(
       files.services.map((service) =>
-        startServerInstance({ dataDir, databaseUrl: pg.url, brokerUrl, brokerUsername: service.username, brokerPasswordFile: service.passwordFile, nodeArgs }),
+        startServerInstance({ dataDir, databaseUrl: pg.url, brokerUrl, brokerUsername: service.username, brokerPasswordFile: service.passwordFile, nodeArgs, httpRateLimits: false }),
       ),
     );
   } catch (error) {
