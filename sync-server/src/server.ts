@@ -7,6 +7,9 @@ import type { AddressInfo } from "node:net";
 import { systemClock, type Clock } from "./clock.js";
 import { dialectOf, openDatabase, type Db } from "./db/database.js";
 import { createBrokerHooks } from "./broker/broker-hooks.js";
+import { countEnabledRegisters } from "./db/repositories/registers.js";
+import { checkCodeLength } from "./payments/guess-bound.js";
+import { DEFAULT_LOGIN_THROTTLE, LoginThrottle, type LoginThrottlePolicy } from "./broker/login-throttle.js";
 import { AedesRegisterLine } from "./broker/aedes-register-line.js";
 import { ExternalRegisterLine } from "./broker/external-register-line.js";
 import type { RegisterLine } from "./broker/register-line.js";
@@ -110,6 +113,8 @@ export interface ServerOptions {
   readonly https?: ServerHttpsOptions;
   /** Limits per client address and per phone (on `clock`); "off" for benchmarks. Default DEFAULT_HTTP_RATE_LIMITS. */
   readonly httpRateLimits?: HttpRateLimits | "off";
+  /** Failed MQTT logins hold back further attempts (on `clock`), before the password check; "off" for tests. Default DEFAULT_LOGIN_THROTTLE. */
+  readonly mqttLoginThrottle?: LoginThrottlePolicy | "off";
   /** Connect to this broker instead of embedding one (several instances; README "Scale-out"). */
   readonly broker?: ServerBrokerOptions;
 }
@@ -130,8 +135,8 @@ interface StartedLine {
 
 type EmbeddedTls = NonNullable<Parameters<typeof startMqttBroker>[0]["tls"]>;
 
-async function startEmbeddedLine(db: Db, logger: Logger, host: string, port: number, tls: EmbeddedTls | undefined): Promise<StartedLine> {
-  const hooks = createBrokerHooks(db, logger.child({ part: "broker" }), { requireClientCertOnTls: tls?.requireClientCert === true });
+async function startEmbeddedLine(db: Db, logger: Logger, host: string, port: number, tls: EmbeddedTls | undefined, loginThrottle: { throttle: LoginThrottle; clock: Clock } | undefined): Promise<StartedLine> {
+  const hooks = createBrokerHooks(db, logger.child({ part: "broker" }), { requireClientCertOnTls: tls?.requireClientCert === true, ...(loginThrottle !== undefined ? { loginThrottle } : {}) });
   const broker = await startMqttBroker({ host, port, hooks, ...(tls !== undefined ? { tls } : {}) });
   const line = new AedesRegisterLine(broker.aedes, hooks, logger.child({ part: "line" }));
   return {
@@ -197,6 +202,16 @@ function httpUrl(host: string, address: AddressInfo | string | null, secure: boo
   return `${secure ? "https" : "http"}://${host}:${address.port}`;
 }
 
+/** SECURITY.md "Guessing, measured": with more registers than the code length serves, say so at start. */
+async function warnWhenCodesAreTooShort(db: Db, policy: GuessPolicy, randomDigits: number, logger: Logger): Promise<void> {
+  const check = checkCodeLength(policy, randomDigits, await countEnabledRegisters(db), limits.guessSuccessPerWindowMax);
+  if (check === undefined || check.ok) return;
+  logger.warn(
+    { registers: check.registers, codeDigits: randomDigits, registersMax: check.registersMax, successPerWindow: check.successPerWindow },
+    `${check.registers} registers but ${randomDigits} code digits serve at most ${check.registersMax}: a guessing phone's chance per lockout window is ${check.successPerWindow.toExponential(1)}; raise --code-digits`,
+  );
+}
+
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const host = options.host ?? "127.0.0.1";
   const clock = options.clock ?? systemClock;
@@ -223,13 +238,15 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
           key: readPem("key", options.https.key),
           ...(options.https.ca !== undefined ? { ca: readPem("CA", options.https.ca) } : {}),
         };
+  const loginThrottle = options.mqttLoginThrottle === "off" ? undefined : { throttle: new LoginThrottle(options.mqttLoginThrottle ?? DEFAULT_LOGIN_THROTTLE), clock };
   const rateLimits = options.httpRateLimits === "off" ? undefined : (options.httpRateLimits ?? DEFAULT_HTTP_RATE_LIMITS);
   const db = await openDatabase(options.dataDir, options.databaseUrl);
   await ensureCarrier(db, options.dataDir, DEFAULT_CARRIER_ID, clock());
+  await warnWhenCodesAreTooShort(db, options.guessPolicy ?? DEFAULT_GUESS_POLICY, codeRandomDigits, logger);
   const carrierKey = currentCarrierKeys(db, options.dataDir, clock);
 
   if (options.broker !== undefined && tls !== undefined) throw new Error("TLS on the dedicated line is the external broker's job when one is configured");
-  const broker = options.broker === undefined ? await startEmbeddedLine(db, logger, host, options.ports?.mqtt ?? 1883, tls) : startExternalLine(options.broker, logger);
+  const broker = options.broker === undefined ? await startEmbeddedLine(db, logger, host, options.ports?.mqtt ?? 1883, tls, loginThrottle) : startExternalLine(options.broker, logger);
   const line = broker.line;
   const metrics = new ServerMetrics({ db, connectedRegisters: broker.connectedRegisters, brokerUp: broker.brokerUp });
   const delivery = new ResultDelivery(db, clock, logger.child({ part: "results" }), (to, message) => line.publishToRegister(to, message));

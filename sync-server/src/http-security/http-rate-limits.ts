@@ -11,6 +11,8 @@ import type { Clock } from "../clock.js";
 import { errorBody } from "../protocol/index.js";
 import { RateLimiter, type RateLimit } from "./rate-limiter.js";
 
+export { addressKey } from "../auth/client-address.js";
+
 export interface HttpRateLimits {
   /** Every request to the carrier gateway, per client address. */
   readonly gatewayPerAddress: RateLimit;
@@ -29,24 +31,6 @@ export const DEFAULT_HTTP_RATE_LIMITS: HttpRateLimits = {
 
 /** Keys (addresses, phones) remembered per limiter; past this the least recently seen is forgotten. */
 export const RATE_LIMIT_KEYS_MAX = 100_000;
-
-/**
- * The key for a client address: IPv4 as is (IPv4-mapped IPv6 unwrapped), IPv6 by its /64, since
- * one subscriber usually gets a whole /64 and could otherwise rotate through it.
- */
-export function addressKey(ip: string): string {
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(ip);
-  if (mapped !== null) return mapped[1]!;
-  if (!ip.includes(":")) return ip;
-  const [head = "", tail = ""] = ip.split("::");
-  const headGroups = head === "" ? [] : head.split(":");
-  const tailGroups = tail === "" ? [] : tail.split(":");
-  const groups = ip.includes("::") ? [...headGroups, ...Array<string>(Math.max(0, 8 - headGroups.length - tailGroups.length)).fill("0"), ...tailGroups] : headGroups;
-  return `${groups
-    .slice(0, 4)
-    .map((group) => group.toLowerCase().replace(/^0+(?=.)/, ""))
-    .join(":")}::/64`;
-}
 
 /** A limiter on the given clock that answers 429 RATE_LIMITED with Retry-After (whole seconds, rounded up). */
 export class HttpRateLimit {

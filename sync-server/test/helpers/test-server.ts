@@ -48,6 +48,8 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     guessPolicy: UNLIMITED_GUESSES,
     // Likewise the HTTP rate limits (http-security.test.ts): this clock only moves when a test moves it.
     httpRateLimits: "off",
+    // And the MQTT login throttle (login-throttle.test.ts): suites refuse logins on purpose.
+    mqttLoginThrottle: "off",
     ...options.extra,
   });
   return {
