@@ -7,6 +7,8 @@ import type { AddressInfo } from "node:net";
 import { systemClock, type Clock } from "./clock.js";
 import { dialectOf, openDatabase, type Db } from "./db/database.js";
 import { createBrokerHooks } from "./broker/broker-hooks.js";
+import { countEnabledRegisters } from "./db/repositories/registers.js";
+import { checkCodeLength } from "./payments/guess-bound.js";
 import { DEFAULT_LOGIN_THROTTLE, LoginThrottle, type LoginThrottlePolicy } from "./broker/login-throttle.js";
 import { AedesRegisterLine } from "./broker/aedes-register-line.js";
 import { ExternalRegisterLine } from "./broker/external-register-line.js";
@@ -200,6 +202,16 @@ function httpUrl(host: string, address: AddressInfo | string | null, secure: boo
   return `${secure ? "https" : "http"}://${host}:${address.port}`;
 }
 
+/** SECURITY.md "Guessing, measured": with more registers than the code length serves, say so at start. */
+async function warnWhenCodesAreTooShort(db: Db, policy: GuessPolicy, randomDigits: number, logger: Logger): Promise<void> {
+  const check = checkCodeLength(policy, randomDigits, await countEnabledRegisters(db), limits.guessSuccessPerWindowMax);
+  if (check === undefined || check.ok) return;
+  logger.warn(
+    { registers: check.registers, codeDigits: randomDigits, registersMax: check.registersMax, successPerWindow: check.successPerWindow },
+    `${check.registers} registers but ${randomDigits} code digits serve at most ${check.registersMax}: a guessing phone's chance per lockout window is ${check.successPerWindow.toExponential(1)}; raise --code-digits`,
+  );
+}
+
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const host = options.host ?? "127.0.0.1";
   const clock = options.clock ?? systemClock;
@@ -230,6 +242,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const rateLimits = options.httpRateLimits === "off" ? undefined : (options.httpRateLimits ?? DEFAULT_HTTP_RATE_LIMITS);
   const db = await openDatabase(options.dataDir, options.databaseUrl);
   await ensureCarrier(db, options.dataDir, DEFAULT_CARRIER_ID, clock());
+  await warnWhenCodesAreTooShort(db, options.guessPolicy ?? DEFAULT_GUESS_POLICY, codeRandomDigits, logger);
   const carrierKey = currentCarrierKeys(db, options.dataDir, clock);
 
   if (options.broker !== undefined && tls !== undefined) throw new Error("TLS on the dedicated line is the external broker's job when one is configured");

@@ -11,7 +11,7 @@
  * The simulator is loaded at run time (it is a dev dependency and builds after the agent).
  */
 import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { parseArgs } from "node:util";
@@ -226,5 +226,8 @@ if (!Number.isInteger(payments) || payments < 1 || payments > 1000) {
 }
 const specifier = "@codepay/hardware-sim";
 const sim = (await import(specifier)) as SimModule;
+const load = (): string => loadavg().map((value) => value.toFixed(2)).join(" ");
 bytesPerUpdate(sim);
+console.log(`   machine: ${cpus().length} cores, load average ${load()} (1/5/15 min) before part 2`);
 await withSystem((system) => codeLatency(sim, system, payments));
+console.log(`   load average after: ${load()}; timings on a loaded machine spread (the wire time does not)`);
