@@ -22,10 +22,13 @@ export interface HttpRateLimits {
   readonly pairingPerAddress: RateLimit;
 }
 
-/** A shopper needs 2-3 requests per payment; a carrier NAT may put thousands of phones on one address. */
+/**
+ * A shopper needs 2-3 requests per payment, by hand; `codepay-sim scenario` pays through one phone
+ * at several payments a second. A carrier NAT may put thousands of phones on one address.
+ */
 export const DEFAULT_HTTP_RATE_LIMITS: HttpRateLimits = {
   gatewayPerAddress: { burst: 600, perMinute: 6_000 },
-  perPhone: { burst: 30, perMinute: 120 },
+  perPhone: { burst: 60, perMinute: 600 },
   pairingPerAddress: { burst: 5, perMinute: 10 },
 };
 
