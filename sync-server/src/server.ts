@@ -270,7 +270,15 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const router = new RequestRouter(settlement, metrics.instrumentLine(line));
   router.start();
   line.onRegisterOnline((register) => delivery.resendToRegister(register.registerId));
-  await broker.start();
+  try {
+    await broker.start();
+  } catch (error) {
+    // Refused by the broker (credentials, ACL): release what is open so the process can exit at once.
+    await broker.stopAccepting();
+    await broker.close();
+    await db.destroy();
+    throw error;
+  }
 
   // Several instances share PostgreSQL, so they share its nonce table; SQLite means one process.
   const sharedNonces = dialectOf(db) === "postgres" ? new SharedNonceStore(db) : undefined;
