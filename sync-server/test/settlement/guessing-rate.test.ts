@@ -184,6 +184,11 @@ describe("guessing rate over a simulated hour (default guess policy)", () => {
       }
       const ceilings = [6, 7, 8, 9].map((digits) => `${digits} digits: ${openCodesMax(guessesPerWindow, codeSpace(digits), TARGET).toLocaleString("en")}`);
       console.log(`[guessing] most open codes (registers) for 1 in 10,000 per phone per window: ${ceilings.join(", ")}`);
+      // Many phones: the store's defences do not see blind misses, so K phones have about K times one phone's chance.
+      const store = DEPLOYMENTS[0]!;
+      const onePhone = blindSuccessProbability(guessesPerWindow, store.openCodes, codeSpace(store.randomDigits));
+      const fifteenPhones = 1 - (1 - onePhone) ** 15;
+      console.log(`[guessing] 15 phones together against ${store.name} at ${store.randomDigits} digits: ${fifteenPhones.toExponential(3)} per lockout window`);
       expect(openCodesMax(guessesPerWindow, codeSpace(6), TARGET)).toBe(10);
     });
   });
