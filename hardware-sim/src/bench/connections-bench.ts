@@ -117,7 +117,9 @@ async function seedRegisters(dataDir: string, count: number): Promise<{ register
 }
 
 async function startServer(dataDir: string): Promise<{ child: ChildProcess; mqttPort: number }> {
-  const child = spawn(process.execPath, [serverBin, "serve", "--data-dir", dataDir, "--mqtt-port", "0", "--http-port", "0", "--gateway-port", "0"], {
+  // CODEPAY_BENCH_SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the server, as in `npm run bench`.
+  const nodeArgs = (process.env.CODEPAY_BENCH_SERVER_NODE_ARGS ?? "").split(" ").filter((arg) => arg !== "");
+  const child = spawn(process.execPath, [...nodeArgs, serverBin, "serve", "--data-dir", dataDir, "--mqtt-port", "0", "--http-port", "0", "--gateway-port", "0"], {
     env: { ...process.env, CODEPAY_LOG_LEVEL: "warn" },
     stdio: ["ignore", "pipe", "inherit"],
   });
