@@ -3,8 +3,10 @@
  * Shift_JIS / JIS X 0208 code charts (合 = SJIS 8D 87 = JIS 39 67, 計 = SJIS 8C 76 = JIS 37 57,
  * 領 = SJIS 97 CC, 収 = 8E FB, 書 = 8F 91), never from the agent's encoder.
  */
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { createEscPosDecoder, ReceiptPrinterEmulator } from "../src/index.js";
+import * as limits from "../src/limits.js";
 import { decodeText, jisToShiftJis } from "../src/protocols/escpos/kanji-text.js";
 
 const FS_C_SHIFT_JIS = [0x1c, 0x43, 0x01];
@@ -85,5 +87,25 @@ describe("receipt text in kanji mode", () => {
     expect(jisToShiftJis(0x39, 0x67)).toEqual([0x8d, 0x87]);
     expect(jisToShiftJis(0x37, 0x57)).toEqual([0x8c, 0x76]);
     expect(jisToShiftJis(0x4e, 0x4e)).toEqual([0x97, 0xcc]); // 領
+  });
+});
+
+describe("kanji mode fed random bytes", () => {
+  it("never throws, and never makes more characters than bytes", () => {
+    const modes = fc.record({ codeTable: fc.constantFrom(0, 1, 19), kanjiMode: fc.boolean(), kanjiCodeSystem: fc.constantFrom("jis" as const, "shift_jis" as const) });
+    fc.assert(fc.property(fc.uint8Array({ maxLength: 64 }), modes, fc.option(fc.integer({ min: 0x81, max: 0xfc }), { nil: undefined }), (bytes, textModes, pending) => {
+      const decoded = decodeText(bytes, textModes, pending);
+      expect([...decoded.text].length).toBeLessThanOrEqual(bytes.length + (pending === undefined ? 0 : 1));
+    }), { numRuns: 500 });
+  });
+
+  it("the printer emulator survives random bytes after FS C 1 FS &", () => {
+    fc.assert(fc.property(fc.array(fc.uint8Array({ maxLength: 48 }), { maxLength: 8 }), (chunks) => {
+      const printer = new ReceiptPrinterEmulator();
+      printer.receive(Buffer.from([...FS_C_SHIFT_JIS, ...FS_AND]));
+      for (const chunk of chunks) printer.receive(Buffer.from(chunk));
+      printer.receive(Buffer.from([...FS_DOT, ...LF, ...CUT]));
+      expect(printer.snapshot().receipts.length).toBeLessThanOrEqual(limits.receiptsKeptMax);
+    }), { numRuns: 200 });
   });
 });

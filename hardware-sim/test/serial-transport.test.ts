@@ -4,9 +4,11 @@
  * test makes itself: the simulator opens one end like /dev/ttyUSB0, the test (the register's side)
  * opens the other.
  */
+import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
 import { SerialPort } from "serialport";
 import {
@@ -119,5 +121,34 @@ describe.skipIf(!hasSocat)("serial transport on socat pty pairs", () => {
     await shown.finally(() => clearInterval(resend));
     expect(device.isOpen).toBe(true);
     expect(problems[0]).toMatch(/port closed \(.*\); reopening/);
+  });
+});
+
+describe("codepay-sim devices --transport serial: bad arguments", () => {
+  const bin = fileURLToPath(new URL("../bin/codepay-sim.js", import.meta.url));
+  const run = (...args: string[]) => spawnSync(process.execPath, [bin, "devices", "--control-port", "0", ...args], { encoding: "utf8", timeout: 30_000, env: { ...process.env, UV_USE_IO_URING: "0" } });
+
+  it("refuses clearly and exits 2 before opening anything", () => {
+    const cases: Array<[string[], RegExp]> = [
+      [["--transport", "serial"], /needs at least one of --display, --printer, --card-reader PORT/],
+      [["--transport", "pty", "--display", "/dev/ttyUSB0"], /--display and --display-baud go with --transport serial/],
+      [["--transport", "serial", "--display", "/dev/ttyUSB0", "--display-baud", "fast"], /--display-baud must be a baud rate/],
+      [["--transport", "serial", "--printer-baud", "9600"], /--printer-baud needs --printer PORT/],
+      [["--transport", "serial", "--card-reader", "ttyUSB2"], /--card-reader must be a serial port path/],
+      [["--transport", "usb"], /--transport must be pty, tcp or serial/],
+    ];
+    for (const [args, message] of cases) {
+      const result = run(...args);
+      expect({ args, status: result.status }).toEqual({ args, status: 2 });
+      expect(result.stderr).toMatch(message);
+      expect(result.stdout).toBe("");
+    }
+  });
+
+  it("a port that does not exist stops it with the port's error (exit 1), nothing ready", () => {
+    const result = run("--transport", "serial", "--display", "/dev/codepay-no-such-port");
+    expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(/codepay-sim: .*codepay-no-such-port/);
+    expect(result.stdout).not.toContain("ready");
   });
 });

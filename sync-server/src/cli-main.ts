@@ -16,7 +16,7 @@ import { SHARE_GROUP_DEFAULT } from "./broker/external-register-line.js";
 import { readFileSync } from "node:fs";
 import { createLogger } from "./logger.js";
 import { isCurrencyCode, parseMajorAmount } from "./protocol/index.js";
-import { startServer, type RunningServer, type ServerBrokerOptions, type ServerTlsOptions } from "./server.js";
+import { startServer, type RunningServer, type ServerBrokerOptions, type ServerHttpsOptions, type ServerTlsOptions } from "./server.js";
 
 export interface CliIo {
   readonly stdout: (line: string) => void;
@@ -33,6 +33,7 @@ const USAGE = `usage:
                        [--gateway-port 8081] [--code-ttl-s 120] [--code-digits 6]
                        [--pin-above-minor N] [--sandbox]
                        [--mqtt-tls-port 8883 --tls-cert F --tls-key F [--tls-ca F --require-client-cert] [--mqtt-tls-only]]
+                       [--https --tls-cert F --tls-key F [--tls-ca F]] [--no-http-rate-limits]
                        [--broker-url mqtt://HOST:1883 --broker-username codepay-server-N --broker-password-file F
                         [--broker-group codepay] [--broker-ca F] [--register-mqtt-url URL]]   (external broker, several instances)
   codepay-server admin store create --id ID --name NAME --currency CUR
@@ -123,12 +124,27 @@ function tlsOptions(values: Values, io: CliIo): ServerTlsOptions | undefined {
   const requireClientCert = values["require-client-cert"] === true || io.env["CODEPAY_REQUIRE_CLIENT_CERT"] === "1";
   const only = values["mqtt-tls-only"] === true || io.env["CODEPAY_MQTT_TLS_ONLY"] === "1";
   if (rawPort === undefined) {
-    if (cert !== undefined || key !== undefined || ca !== undefined || requireClientCert || only) throw new UsageError("TLS options need --mqtt-tls-port");
+    if (requireClientCert || only) throw new UsageError("--require-client-cert and --mqtt-tls-only need --mqtt-tls-port");
+    if ((cert !== undefined || key !== undefined || ca !== undefined) && !httpsWanted(values, io)) throw new UsageError("TLS options need --mqtt-tls-port or --https");
     return undefined;
   }
   if (cert === undefined || key === undefined) throw new UsageError("--mqtt-tls-port needs --tls-cert and --tls-key");
   if (requireClientCert && ca === undefined) throw new UsageError("--require-client-cert needs --tls-ca (the CA that signs register certificates)");
   return { port: port(values, "mqtt-tls-port", "CODEPAY_MQTT_TLS_PORT", io, 8883), cert, key, ...(ca !== undefined ? { ca } : {}), requireClientCert, only };
+}
+
+function httpsWanted(values: Values, io: CliIo): boolean {
+  return values["https"] === true || io.env["CODEPAY_HTTPS"] === "1";
+}
+
+/** --https (CODEPAY_HTTPS=1): the shopper API and the gateway on HTTPS with the same --tls-cert/--tls-key. */
+function httpsOptions(values: Values, io: CliIo): ServerHttpsOptions | undefined {
+  if (!httpsWanted(values, io)) return undefined;
+  const cert = text(values, "tls-cert", "CODEPAY_TLS_CERT", io);
+  const key = text(values, "tls-key", "CODEPAY_TLS_KEY", io);
+  const ca = text(values, "tls-ca", "CODEPAY_TLS_CA", io);
+  if (cert === undefined || key === undefined) throw new UsageError("--https needs --tls-cert and --tls-key");
+  return { cert, key, ...(ca !== undefined ? { ca } : {}) };
 }
 
 function readSecretFile(what: string, file: string): string {
@@ -184,6 +200,8 @@ async function serve(args: string[], io: CliIo): Promise<number> {
     "tls-ca": { type: "string" },
     "require-client-cert": { type: "boolean" },
     "mqtt-tls-only": { type: "boolean" },
+    https: { type: "boolean" },
+    "no-http-rate-limits": { type: "boolean" },
     "broker-url": { type: "string" },
     "broker-username": { type: "string" },
     "broker-password-file": { type: "string" },
@@ -193,6 +211,8 @@ async function serve(args: string[], io: CliIo): Promise<number> {
   });
   if (positionals.length > 0) throw new UsageError(`serve takes no arguments (got ${positionals.join(" ")})`);
   const tls = tlsOptions(values, io);
+  const https = httpsOptions(values, io);
+  const rateLimitsOff = values["no-http-rate-limits"] === true || io.env["CODEPAY_HTTP_RATE_LIMITS"] === "off";
   const broker = brokerOptions(values, io);
   if (broker !== undefined && tls !== undefined) throw new UsageError("with --broker-url the external broker terminates TLS (docs/deploy); drop --mqtt-tls-port");
   const server = await startServer({
@@ -208,6 +228,8 @@ async function serve(args: string[], io: CliIo): Promise<number> {
     ...pinThreshold(text(values, "pin-above-minor", "CODEPAY_PIN_ABOVE_MINOR", io)),
     sandbox: values["sandbox"] === true || io.env["CODEPAY_SANDBOX"] === "1",
     ...(tls !== undefined ? { tls } : {}),
+    ...(https !== undefined ? { https } : {}),
+    ...(rateLimitsOff ? { httpRateLimits: "off" as const } : {}),
     ...(broker !== undefined ? { broker } : {}),
     logger: createLogger(),
   });

@@ -1,5 +1,5 @@
 /** @codepay/sync-server: the server, and the admin functions other packages use to seed one in-process. */
-export { startServer, type RunningServer, type ServerOptions, type ServerPorts } from "./server.js";
+export { startServer, type RunningServer, type ServerOptions, type ServerPorts, type ServerHttpsOptions } from "./server.js";
 export {
   createStore,
   enrollRegister,

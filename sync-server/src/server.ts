@@ -7,6 +7,9 @@ import type { AddressInfo } from "node:net";
 import { systemClock, type Clock } from "./clock.js";
 import { dialectOf, openDatabase, type Db } from "./db/database.js";
 import { createBrokerHooks } from "./broker/broker-hooks.js";
+import { countEnabledRegisters } from "./db/repositories/registers.js";
+import { checkCodeLength } from "./payments/guess-bound.js";
+import { DEFAULT_LOGIN_THROTTLE, LoginThrottle, type LoginThrottlePolicy } from "./broker/login-throttle.js";
 import { AedesRegisterLine } from "./broker/aedes-register-line.js";
 import { ExternalRegisterLine } from "./broker/external-register-line.js";
 import type { RegisterLine } from "./broker/register-line.js";
@@ -27,6 +30,8 @@ import { ResultDelivery, sweepExpiredPayments } from "./settlement/result-delive
 import { buildShopperApp } from "./shopper-api/app.js";
 import { registerPairingRoute } from "./pairing/pairing-route.js";
 import { NonceCache } from "./shopper-api/nonce-cache.js";
+import { DEFAULT_HTTP_RATE_LIMITS, HttpRateLimit, type HttpRateLimits } from "./http-security/http-rate-limits.js";
+import { createUpstream } from "./http-security/upstream-request.js";
 import { SharedNonceStore } from "./shopper-api/shared-nonce-store.js";
 import { PhoneAuthenticator } from "./shopper-api/phone-authentication.js";
 
@@ -57,6 +62,14 @@ function readPem(what: string, file: string): Buffer {
   } catch (error) {
     throw new Error(`TLS ${what} ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
   }
+}
+
+/** HTTPS for the shopper API and the carrier gateway (file paths, PEM). */
+export interface ServerHttpsOptions {
+  readonly cert: string;
+  readonly key: string;
+  /** The CA that issued `cert`: the gateway checks the shopper API's certificate against it (default: system roots). */
+  readonly ca?: string;
 }
 
 /** An external broker (mosquitto) shared by several instances, instead of the embedded aedes. */
@@ -96,6 +109,12 @@ export interface ServerOptions {
   readonly sandbox?: boolean;
   /** An MQTT-over-TLS listener next to the plain one, on the same broker. */
   readonly tls?: ServerTlsOptions;
+  /** The shopper API and the carrier gateway listen on HTTPS (and send HSTS). */
+  readonly https?: ServerHttpsOptions;
+  /** Limits per client address and per phone (on `clock`); "off" for benchmarks. Default DEFAULT_HTTP_RATE_LIMITS. */
+  readonly httpRateLimits?: HttpRateLimits | "off";
+  /** Failed MQTT logins hold back further attempts (on `clock`), before the password check; "off" for tests. Default DEFAULT_LOGIN_THROTTLE. */
+  readonly mqttLoginThrottle?: LoginThrottlePolicy | "off";
   /** Connect to this broker instead of embedding one (several instances; README "Scale-out"). */
   readonly broker?: ServerBrokerOptions;
 }
@@ -116,8 +135,8 @@ interface StartedLine {
 
 type EmbeddedTls = NonNullable<Parameters<typeof startMqttBroker>[0]["tls"]>;
 
-async function startEmbeddedLine(db: Db, logger: Logger, host: string, port: number, tls: EmbeddedTls | undefined): Promise<StartedLine> {
-  const hooks = createBrokerHooks(db, logger.child({ part: "broker" }), { requireClientCertOnTls: tls?.requireClientCert === true });
+async function startEmbeddedLine(db: Db, logger: Logger, host: string, port: number, tls: EmbeddedTls | undefined, loginThrottle: { throttle: LoginThrottle; clock: Clock } | undefined): Promise<StartedLine> {
+  const hooks = createBrokerHooks(db, logger.child({ part: "broker" }), { requireClientCertOnTls: tls?.requireClientCert === true, ...(loginThrottle !== undefined ? { loginThrottle } : {}) });
   const broker = await startMqttBroker({ host, port, hooks, ...(tls !== undefined ? { tls } : {}) });
   const line = new AedesRegisterLine(broker.aedes, hooks, logger.child({ part: "line" }));
   return {
@@ -178,9 +197,19 @@ function currentCarrierKeys(db: Db, dataDir: string, clock: Clock): (carrierId: 
   };
 }
 
-function httpUrl(host: string, address: AddressInfo | string | null): string {
+function httpUrl(host: string, address: AddressInfo | string | null, secure: boolean): string {
   if (address === null || typeof address === "string") throw new Error("HTTP listener has no TCP address");
-  return `http://${host}:${address.port}`;
+  return `${secure ? "https" : "http"}://${host}:${address.port}`;
+}
+
+/** SECURITY.md "Guessing, measured": with more registers than the code length serves, say so at start. */
+async function warnWhenCodesAreTooShort(db: Db, policy: GuessPolicy, randomDigits: number, logger: Logger): Promise<void> {
+  const check = checkCodeLength(policy, randomDigits, await countEnabledRegisters(db), limits.guessSuccessPerWindowMax);
+  if (check === undefined || check.ok) return;
+  logger.warn(
+    { registers: check.registers, codeDigits: randomDigits, registersMax: check.registersMax, successPerWindow: check.successPerWindow },
+    `${check.registers} registers but ${randomDigits} code digits serve at most ${check.registersMax}: a guessing phone's chance per lockout window is ${check.successPerWindow.toExponential(1)}; raise --code-digits`,
+  );
 }
 
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
@@ -201,12 +230,23 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
           requireClientCert: tlsOptions.requireClientCert === true,
           only: tlsOptions.only === true,
         };
+  const https =
+    options.https === undefined
+      ? undefined
+      : {
+          cert: readPem("certificate", options.https.cert),
+          key: readPem("key", options.https.key),
+          ...(options.https.ca !== undefined ? { ca: readPem("CA", options.https.ca) } : {}),
+        };
+  const loginThrottle = options.mqttLoginThrottle === "off" ? undefined : { throttle: new LoginThrottle(options.mqttLoginThrottle ?? DEFAULT_LOGIN_THROTTLE), clock };
+  const rateLimits = options.httpRateLimits === "off" ? undefined : (options.httpRateLimits ?? DEFAULT_HTTP_RATE_LIMITS);
   const db = await openDatabase(options.dataDir, options.databaseUrl);
   await ensureCarrier(db, options.dataDir, DEFAULT_CARRIER_ID, clock());
+  await warnWhenCodesAreTooShort(db, options.guessPolicy ?? DEFAULT_GUESS_POLICY, codeRandomDigits, logger);
   const carrierKey = currentCarrierKeys(db, options.dataDir, clock);
 
   if (options.broker !== undefined && tls !== undefined) throw new Error("TLS on the dedicated line is the external broker's job when one is configured");
-  const broker = options.broker === undefined ? await startEmbeddedLine(db, logger, host, options.ports?.mqtt ?? 1883, tls) : startExternalLine(options.broker, logger);
+  const broker = options.broker === undefined ? await startEmbeddedLine(db, logger, host, options.ports?.mqtt ?? 1883, tls, loginThrottle) : startExternalLine(options.broker, logger);
   const line = broker.line;
   const metrics = new ServerMetrics({ db, connectedRegisters: broker.connectedRegisters, brokerUp: broker.brokerUp });
   const delivery = new ResultDelivery(db, clock, logger.child({ part: "results" }), (to, message) => line.publishToRegister(to, message));
@@ -230,28 +270,53 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const router = new RequestRouter(settlement, metrics.instrumentLine(line));
   router.start();
   line.onRegisterOnline((register) => delivery.resendToRegister(register.registerId));
-  await broker.start();
+  try {
+    await broker.start();
+  } catch (error) {
+    // Refused by the broker (credentials, ACL): release what is open so the process can exit at once.
+    await broker.stopAccepting();
+    await broker.close();
+    await db.destroy();
+    throw error;
+  }
 
   // Several instances share PostgreSQL, so they share its nonce table; SQLite means one process.
   const sharedNonces = dialectOf(db) === "postgres" ? new SharedNonceStore(db) : undefined;
   const phones = new PhoneAuthenticator(db, clock, sharedNonces ?? new NonceCache(limits.assertionNoncesMax));
-  const shopperApp = buildShopperApp({ settlement, phones, logger: logger.child({ part: "shopper-api" }) });
+  const shopperApp = buildShopperApp({
+    settlement,
+    phones,
+    logger: logger.child({ part: "shopper-api" }),
+    ...(rateLimits !== undefined ? { perPhoneLimit: new HttpRateLimit(rateLimits.perPhone, clock, "per phone") } : {}),
+    ...(https !== undefined ? { https } : {}),
+  });
   registerObservabilityRoutes(shopperApp, metrics);
   // systemd WatchdogSec: pings only while the broker and the database answer (docs/deploy/codepay-server.service).
   const watchdog = startSystemdWatchdog(async () => (await metrics.health()).status === "ok");
-  registerPairingRoute(shopperApp, { db, clock, logger: logger.child({ part: "pairing" }), dataDir: options.dataDir, mqttUrl: broker.mqttUrl });
+  registerPairingRoute(shopperApp, {
+    db,
+    clock,
+    logger: logger.child({ part: "pairing" }),
+    dataDir: options.dataDir,
+    mqttUrl: broker.mqttUrl,
+    ...(rateLimits !== undefined ? { perAddressLimit: new HttpRateLimit(rateLimits.pairingPerAddress, clock, "pairing per address") } : {}),
+  });
   await shopperApp.listen({ host, port: options.ports?.shopperApi ?? 8080 });
-  const shopperApiUrl = httpUrl(host, shopperApp.server.address());
+  const shopperApiUrl = httpUrl(host, shopperApp.server.address(), https !== undefined);
 
+  const upstream = createUpstream(https?.ca !== undefined ? { ca: https.ca } : {});
   const gatewayApp = buildGatewayApp({
     db,
     clock,
     logger: logger.child({ part: "gateway" }),
     shopperApiUrl,
     carrierKey,
+    upstream,
+    ...(rateLimits !== undefined ? { perAddressLimit: new HttpRateLimit(rateLimits.gatewayPerAddress, clock, "gateway per address") } : {}),
+    ...(https !== undefined ? { https } : {}),
   });
   await gatewayApp.listen({ host, port: options.ports?.gateway ?? 8081 });
-  const gatewayUrl = httpUrl(host, gatewayApp.server.address());
+  const gatewayUrl = httpUrl(host, gatewayApp.server.address(), https !== undefined);
 
   // The sweep expires due payments and resends unacknowledged results; one run at a time.
   let sweeping: Promise<void> | undefined;
@@ -268,13 +333,14 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       });
   }, options.sweepIntervalMs ?? limits.expirySweepIntervalMs);
 
-  logger.info({ mqtt: broker.mqttUrl(), mqttTls: broker.mqttTlsUrl(), externalBroker: options.broker !== undefined, clientCertRequired: tls?.requireClientCert, shopperApi: shopperApiUrl, gateway: gatewayUrl, dataDir: options.dataDir, database: dialectOf(db) }, "code pay server listening");
+  logger.info({ mqtt: broker.mqttUrl(), mqttTls: broker.mqttTlsUrl(), externalBroker: options.broker !== undefined, clientCertRequired: tls?.requireClientCert, shopperApi: shopperApiUrl, gateway: gatewayUrl, httpRateLimits: rateLimits !== undefined, dataDir: options.dataDir, database: dialectOf(db) }, "code pay server listening");
 
   let stopping: Promise<void> | undefined;
   const stopOnce = async (): Promise<void> => {
     watchdog.stop();
     clearInterval(sweepTimer);
     await gatewayApp.close();
+    upstream.close();
     await shopperApp.close();
     await broker.stopAccepting();
     await router.drain();

@@ -23,7 +23,7 @@ import { openTransport } from "./devices/transport.js";
 import { Journal } from "./journal/journal.js";
 import { MqttLink } from "./link/mqtt-link.js";
 import { createLogger } from "./logger.js";
-import { PaymentRuntime } from "./shell/payment-runtime.js";
+import { PaymentRuntime, REPORT_JOB_PREFIX } from "./shell/payment-runtime.js";
 import { startSystemdWatchdog } from "@codepay/sync-server/systemd-watchdog";
 
 export interface AgentDeps {
@@ -102,7 +102,10 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
   runtime = new PaymentRuntime({ journal, link, clock, logger: logger.child({ part: "payments" }), printer, storeName: config.storeName, registerId: config.register.registerId, language: config.language, onScreenChange: refreshDisplay });
   const payments = runtime;
   // A receipt queued before a restart completes later: the journal learns it here too.
-  printer?.on("outputComplete", ({ outputId }) => payments.dispatch(outputId, { type: "ReceiptPrinted" }));
+  printer?.on("outputComplete", ({ outputId }) => {
+    if (outputId.startsWith(REPORT_JOB_PREFIX)) journal.markReportPrinted(outputId.slice(REPORT_JOB_PREFIX.length));
+    else payments.dispatch(outputId, { type: "ReceiptPrinted" });
+  });
   // Card tender: a swipe pays the payment awaiting a card; a bad one is shown and the payment keeps waiting.
   cardReader?.on("data", (read) => payments.handleCardRead(read));
   cardReader?.on("error", ({ code }) => payments.handleCardError(code));

@@ -51,7 +51,10 @@ export async function selftest(config: AgentConfig, options: SelftestOptions): P
     if (devices.printer?.powerState === "online") {
       const printed = await Promise.race([
         devices.printer
-          .print({ storeName: config.storeName, registerId: config.register.registerId, paymentId: `selftest-${now()}`, amount: { minor: 1, currency: config.currency }, lines: [{ text: "SELFTEST" }], printedAt: now() })
+          .print({
+            storeName: config.storeName, registerId: config.register.registerId, paymentId: `selftest-${now()}`, amount: { minor: 1, currency: config.currency },
+            lines: [{ text: "SELFTEST" }, ...japaneseTestLines(config)], printedAt: now(), ...(config.language === "ja" ? { language: "ja" as const } : {}),
+          })
           .then(() => true),
         new Promise<false>((resolve) => setTimeout(() => resolve(false), timeoutMs).unref()),
       ]);
@@ -64,6 +67,12 @@ export async function selftest(config: AgentConfig, options: SelftestOptions): P
   }
   options.out(failed ? "selftest FAILED" : "selftest OK");
   return failed ? 1 : 0;
+}
+
+/** With language ja, a line the printer model can print: kanji on a Shift_JIS model, half-width Katakana otherwise. */
+function japaneseTestLines(config: AgentConfig): Array<{ text: string }> {
+  if (config.language !== "ja") return [];
+  return [{ text: config.devices.printer?.japanese === "shift_jis" ? "テスト印字 漢字 ｶﾅ" : "ﾃｽﾄ ｲﾝｼﾞ" }];
 }
 
 async function within(timeoutMs: number, check: () => boolean): Promise<boolean> {

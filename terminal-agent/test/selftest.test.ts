@@ -27,6 +27,21 @@ describe("codepay-agent selftest", () => {
     expect(lines.filter((line) => /: online \(state /.test(line))).toHaveLength(3);
   });
 
+  it("language ja: the test receipt carries a line in the printer model's Japanese (kanji on shift_jis, Katakana otherwise)", async () => {
+    const sim = await startDevices({ transport: "in-process" });
+    const base = config(sim.paths);
+    const lines: string[] = [];
+    const kanji = parseConfig({ ...base, language: "ja", devices: { printer: { path: sim.paths.printer, japanese: "shift_jis" } } });
+    expect(await selftest(kanji, { binding: sim.binding, logger: captureLogger().logger, out: (line) => lines.push(line) })).toBe(0);
+    const katakana = parseConfig({ ...base, language: "ja", devices: { printer: { path: sim.paths.printer } } });
+    expect(await selftest(katakana, { binding: sim.binding, logger: captureLogger().logger, out: (line) => lines.push(line) })).toBe(0);
+    const [first, second] = sim.printer.snapshot().receipts.filter((receipt) => receipt.cut);
+    expect(first!.text).toContain("テスト印字 漢字 ｶﾅ");
+    expect(first!.text).toContain("領収書");
+    expect(second!.text).toContain("ﾃｽﾄ ｲﾝｼﾞ");
+    expect(`${first!.text}${second!.text}`).not.toContain("\uFFFD");
+  });
+
   it("exits 1 and names a configured device that is missing", async () => {
     const sim = await startDevices({ transport: "in-process" });
     const lines: string[] = [];

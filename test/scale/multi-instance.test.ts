@@ -9,7 +9,7 @@
  * (CODEPAY_REQUIRE_SYSTEM_TOOLS=1).
  */
 import { spawnSync } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
@@ -96,7 +96,8 @@ describe.skipIf(!hasTools)("three server instances on one PostgreSQL and one mos
     broker = await startMosquitto(files.configFile, brokerPort, dataDir);
     instances = await Promise.all(
       files.services.map((service) =>
-        startServerInstance({ dataDir, databaseUrl: pg.url, brokerUrl: broker.url, brokerUsername: service.username, brokerPasswordFile: service.passwordFile }),
+        // No HTTP rate limits: each simulated phone pays about once a second, above the per-phone limit meant for shoppers.
+        startServerInstance({ dataDir, databaseUrl: pg.url, brokerUrl: broker.url, brokerUsername: service.username, brokerPasswordFile: service.passwordFile, httpRateLimits: false }),
       ),
     );
   });
@@ -177,6 +178,19 @@ describe.skipIf(!hasTools)("three server instances on one PostgreSQL and one mos
     const cli = spawnSync(process.execPath, [serverBin, "admin", "verify", "--data-dir", dataDir], { env: { ...process.env, DATABASE_URL: pg.url }, encoding: "utf8" });
     expect(cli.stdout).toMatch(/^ledger OK/);
     expect(cli.status).toBe(0);
+  });
+
+  test("an instance whose service password the broker refuses exits 1 and says why; the others are untouched", async () => {
+    const wrongPasswordFile = join(dataDir, "wrong-service-password");
+    await writeFile(wrongPasswordFile, "not-the-service-password\n", { mode: 0o600 });
+    const run = spawnSync(
+      process.execPath,
+      [serverBin, "serve", "--data-dir", dataDir, "--http-port", "0", "--gateway-port", "0", "--broker-url", broker.url, "--broker-username", "codepay-server-2", "--broker-password-file", wrongPasswordFile],
+      { env: { ...process.env, DATABASE_URL: pg.url, CODEPAY_LOG_LEVEL: "silent" }, encoding: "utf8", timeout: 30_000 },
+    );
+    expect(run.stderr).toMatch(/broker mqtt:\/\/127\.0\.0\.1:\d+ refused codepay-server-2/);
+    expect(run.status).toBe(1);
+    expect(instances.slice(1).every((instance) => instance.child.exitCode === null)).toBe(true);
   });
 
   test("the real agent, unchanged, pays end to end through mosquitto and a surviving instance", async () => {

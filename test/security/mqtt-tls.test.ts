@@ -5,7 +5,7 @@
  */
 import { execFile } from "node:child_process";
 import { chmod, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
-import { connect as netConnect } from "node:net";
+import { connect as netConnect, createServer as createNetServer, type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import mqtt, { type IClientOptions, type MqttClient } from "mqtt";
@@ -163,16 +163,31 @@ describe.skipIf(!hasOpenssl)("MQTT over TLS with register certificates", () => {
     }
   });
 
-  test("with TLS as the only listener there is no plain MQTT port: mqttUrl is the mqtts:// one", async () => {
+  test("with TLS as the only listener there is no plain MQTT port: mqttUrl is the mqtts:// one, and the configured plain port refuses connections", async () => {
+    // A port that was free a moment ago, given as the plain MQTT port: with `only` nothing may listen on it.
+    const plainPort = await new Promise<number>((resolve) => {
+      const probe = createNetServer().listen(0, "127.0.0.1", () => {
+        const port = (probe.address() as AddressInfo).port;
+        probe.close(() => resolve(port));
+      });
+    });
     const only = await startServer({
       dataDir: join(dir, "data-tls-only"),
-      ports: { mqtt: 0, shopperApi: 0, gateway: 0 },
+      ports: { mqtt: plainPort, shopperApi: 0, gateway: 0 },
       logger: silentLogger(),
       tls: { port: 0, cert: join(dir, "server", "server.crt"), key: join(dir, "server", "server.key"), ca: join(dir, "ca", "ca.crt"), requireClientCert: true, only: true },
     });
     try {
       expect(only.mqttUrl).toMatch(/^mqtts:\/\/127\.0\.0\.1:\d+$/);
       expect(only.mqttUrl).toBe(only.mqttTlsUrl);
+      const plain = await new Promise<string>((resolve) => {
+        const socket = netConnect(plainPort, "127.0.0.1", () => {
+          socket.destroy();
+          resolve("connected");
+        });
+        socket.on("error", (error: NodeJS.ErrnoException) => resolve(error.code ?? error.message));
+      });
+      expect(plain).toBe("ECONNREFUSED");
     } finally {
       await only.stop();
     }

@@ -99,12 +99,12 @@ describe.skipIf(!hasChromium)("shopper page", { timeout: webTestTimeoutMs }, () 
       await page.keyboard.press("Enter");
     }
 
-    async function fakeApi(path: string, answers: { status: number; body: unknown }[], seen: unknown[] = []): Promise<unknown[]> {
+    async function fakeApi(path: string, answers: { status: number; body: unknown; headers?: Record<string, string> }[], seen: unknown[] = []): Promise<unknown[]> {
       await page.unroute(`**/api/v1/${path}`);
       await page.route(`**/api/v1/${path}`, async (route: Route) => {
         seen.push(route.request().postDataJSON());
         const answer = answers.shift() ?? { status: 500, body: { error: { code: "INTERNAL", message: "no more answers" } } };
-        await route.fulfill({ status: answer.status, contentType: "application/json", body: JSON.stringify(answer.body) });
+        await route.fulfill({ status: answer.status, contentType: "application/json", body: JSON.stringify(answer.body), ...("headers" in answer ? { headers: answer.headers } : {}) });
       });
       return seen;
     }
@@ -142,6 +142,15 @@ describe.skipIf(!hasChromium)("shopper page", { timeout: webTestTimeoutMs }, () 
       await fakeApi("claims", [{ status: 429, body: { error: { code: "PHONE_LOCKED", message: "locked" } } }]);
       await enterCode(anyValidCode);
       await page.getByRole("heading", { name: "試行回数が多すぎます" }).waitFor();
+      expect(await page.locator("#result-detail").textContent()).toBe("数分待ってからもう一度お試しください。");
+      // With Retry-After (as the server sends it) the shopper is told how long to wait.
+      await fakeApi("claims", [{ status: 429, body: { error: { code: "PHONE_LOCKED", message: "locked" } }, headers: { "retry-after": "150" } }]);
+      await enterCode(anyValidCode);
+      await eventually(() => page.locator("#result-detail").textContent()).toBe("2分30秒後にもう一度お試しください。");
+      await fakeApi("claims", [{ status: 429, body: { error: { code: "RATE_LIMITED", message: "slow down" } }, headers: { "retry-after": "7" } }]);
+      await enterCode(anyValidCode);
+      await page.getByRole("heading", { name: "リクエストが多すぎます" }).waitFor();
+      expect(await page.locator("#result-detail").textContent()).toBe("7秒後にもう一度お試しください。");
     });
 
     test("the PIN field appears when the server asks for a PIN, and the PIN is sent", async () => {

@@ -25,7 +25,7 @@ import { SimPhone } from "../phone/sim-phone.js";
 import { SimRegister } from "../register/sim-register.js";
 import { LatencySamples, round } from "./latency-stats.js";
 import { measureFloor, type FloorFigures } from "./physical-floor.js";
-import { measurePostgresCommit, startScaleOutCluster, startScaleOutDatabase } from "./scale-out-cluster.js";
+import { measurePostgresCommit, startScaleOutCluster, startScaleOutDatabase, type CpuMs } from "./scale-out-cluster.js";
 import { loadavg, cpus } from "node:os";
 
 const repositoryRoot = resolve(fileURLToPath(new URL("../../../", import.meta.url)));
@@ -110,7 +110,8 @@ async function startServerProcess(dataDir: string): Promise<{ child: ChildProces
   const nodeArgs = (process.env.CODEPAY_BENCH_SERVER_NODE_ARGS ?? "").split(" ").filter((arg) => arg !== "");
   const child = spawn(
     process.execPath,
-    [...nodeArgs, serverBin, "serve", "--data-dir", dataDir, "--mqtt-port", "0", "--http-port", "0", "--gateway-port", "0"],
+    // --no-http-rate-limits: the phones here pay far faster than a shopper; the per-phone limit would cap the measurement.
+    [...nodeArgs, serverBin, "serve", "--data-dir", dataDir, "--mqtt-port", "0", "--http-port", "0", "--gateway-port", "0", "--no-http-rate-limits"],
     { env: { ...process.env, CODEPAY_LOG_LEVEL: "warn" }, stdio: ["ignore", "pipe", "inherit"] },
   );
   const listening = await new Promise<Listening>((resolvePromise, reject) => {
@@ -137,6 +138,8 @@ class StartPacer {
 
 interface RunFigures {
   completed: number;
+  /** Every approved payment of the run, warm-up and tail included (CPU cost per payment divides by it). */
+  completedAll: number;
   failed: number;
   firstError: string | undefined;
   requestToCode: LatencySamples;
@@ -153,7 +156,7 @@ async function drive(listening: Listening, seeded: Seeded, options: BenchOptions
     (credential, index) => new SimPhone({ gatewayUrl: listening.gateways?.[index % listening.gateways.length] ?? listening.gateway, subscriberCredential: credential }),
   );
   const figures: RunFigures = {
-    completed: 0, failed: 0, firstError: undefined,
+    completed: 0, completedAll: 0, failed: 0, firstError: undefined,
     requestToCode: new LatencySamples(), approveToResult: new LatencySamples(), measuredS: options.durationS,
   };
   const startedMs = performance.now();
@@ -180,6 +183,7 @@ async function drive(listening: Listening, seeded: Seeded, options: BenchOptions
         const state = await result;
         const t2 = performance.now();
         if (state.state !== "approved") throw new Error(`result ${state.state}`);
+        figures.completedAll += 1;
         if (t0 >= measureFromMs && t2 <= endMs) {
           figures.completed += 1;
           figures.requestToCode.add(t1 - t0);
@@ -213,6 +217,10 @@ interface MachineLoad {
   readonly after1m: number;
   /** Scale-out: one PostgreSQL commit, p50 / p99 ms. */
   readonly postgresCommit?: { p50Ms: number; p99Ms: number };
+  /** Scale-out: CPU ms per approved payment (whole run), summed over the server processes, mosquitto, PostgreSQL. */
+  readonly cpuMsPerPayment?: CpuMs;
+  /** Scale-out: PostgreSQL transactions (every one, the sweeps' reads included) and WAL bytes per approved payment. */
+  readonly database?: { commitsPerPayment: number; walBytesPerPayment: number };
 }
 
 function report(options: BenchOptions, figures: RunFigures, floor: FloorFigures, ledger: { ok: boolean; detail: string }, load?: MachineLoad): void {
@@ -241,6 +249,11 @@ function report(options: BenchOptions, figures: RunFigures, floor: FloorFigures,
     load_avg_1m_after: load === undefined ? null : round(load.after1m, 2),
     postgres_commit_p50_ms: load?.postgresCommit === undefined ? null : round(load.postgresCommit.p50Ms, 3),
     postgres_commit_p99_ms: load?.postgresCommit === undefined ? null : round(load.postgresCommit.p99Ms, 3),
+    cpu_ms_per_payment_servers: load?.cpuMsPerPayment === undefined ? null : round(load.cpuMsPerPayment.servers),
+    cpu_ms_per_payment_broker: load?.cpuMsPerPayment === undefined ? null : round(load.cpuMsPerPayment.broker),
+    cpu_ms_per_payment_database: load?.cpuMsPerPayment === undefined ? null : round(load.cpuMsPerPayment.database),
+    postgres_transactions_per_payment: load?.database === undefined ? null : round(load.database.commitsPerPayment, 1),
+    postgres_wal_bytes_per_payment: load?.database === undefined ? null : Math.round(load.database.walBytesPerPayment),
   };
   if (options.json) {
     process.stdout.write(`${JSON.stringify(result)}\n`);
@@ -253,6 +266,12 @@ function report(options: BenchOptions, figures: RunFigures, floor: FloorFigures,
     ["floor: raw aedes QoS 1 round trip p50 / p99", `${result.mqtt_rtt_p50_ms} / ${result.mqtt_rtt_p99_ms} ms`],
     ["floor: one SQLite FULL commit p50 / p99", `${result.commit_ms} / ${result.commit_p99_ms} ms`],
     ...(result.postgres_commit_p50_ms === null ? [] : [["floor: one PostgreSQL commit (fsync on) p50 / p99", `${result.postgres_commit_p50_ms} / ${result.postgres_commit_p99_ms} ms`] as [string, string]]),
+    ...(result.cpu_ms_per_payment_servers === null
+      ? []
+      : [["CPU ms per payment: servers / mosquitto / PostgreSQL", `${result.cpu_ms_per_payment_servers} / ${result.cpu_ms_per_payment_broker} / ${result.cpu_ms_per_payment_database}`] as [string, string]]),
+    ...(result.postgres_transactions_per_payment === null
+      ? []
+      : [["PostgreSQL per payment: transactions (all) / WAL bytes", `${result.postgres_transactions_per_payment} / ${result.postgres_wal_bytes_per_payment}`] as [string, string]]),
     ["registers / phones / measured", `${options.registers} / ${options.phones} / ${options.durationS} s`],
     ["completed / failed", `${figures.completed} / ${figures.failed}${figures.firstError ? ` (first: ${figures.firstError})` : ""}`],
     ["ledger", ledger.detail],
@@ -271,13 +290,24 @@ async function mainScaleOut(options: BenchOptions, instances: number, dataDir: s
     const seeded = await seed(dataDir, options);
     const cluster = await startScaleOutCluster(dataDir, pg, instances);
     try {
+      const cpuBefore = cluster.cpuMs();
+      const databaseBefore = await pg.activity();
       const figures = await drive({ mqtt: cluster.mqtt, gateway: cluster.gateways[0]!, gateways: cluster.gateways }, seeded, options);
+      const cpuAfter = cluster.cpuMs();
+      const databaseAfter = await pg.activity();
       const after1m = loadavg()[0] ?? 0;
+      const perPayment = (key: keyof CpuMs): number => (cpuAfter[key] - cpuBefore[key]) / Math.max(1, figures.completedAll);
+      const cpuMsPerPayment: CpuMs = { servers: perPayment("servers"), broker: perPayment("broker"), database: perPayment("database") };
+      const payments = Math.max(1, figures.completedAll);
+      const database = {
+        commitsPerPayment: (databaseAfter.commits - databaseBefore.commits) / payments,
+        walBytesPerPayment: (databaseAfter.walBytes - databaseBefore.walBytes) / payments,
+      };
       await cluster.stopInstances();
       const floor = await measureFloor();
       const postgresCommit = await measurePostgresCommit(dataDir, pg.url);
       const ledger = verifyLedger(dataDir);
-      report(options, figures, floor, ledger, { before1m, after1m, postgresCommit });
+      report(options, figures, floor, ledger, { before1m, after1m, postgresCommit, cpuMsPerPayment, database });
       return ledger.ok && figures.completed > 0 ? 0 : 1;
     } finally {
       await cluster.stop();

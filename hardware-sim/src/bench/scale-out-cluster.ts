@@ -4,6 +4,7 @@
  * `codepay-server serve` processes with their own service accounts; registers connect to mosquitto,
  * phones spread over the N carrier gateways. The seed runs against the same PostgreSQL first.
  */
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { openDatabase, writeBrokerFiles } from "@codepay/sync-server";
 import { LatencySamples } from "./latency-stats.js";
@@ -12,7 +13,47 @@ import { freeLoopbackPort } from "../cluster/loopback-port.js";
 import { startServerInstance, type ServerInstance } from "../cluster/server-instance.js";
 import { startThrowawayPostgres, type ThrowawayPostgres } from "../cluster/throwaway-postgres.js";
 
+/** CPU time (user + system) used so far, ms, by role. */
+export interface CpuMs {
+  readonly servers: number;
+  readonly broker: number;
+  readonly database: number;
+}
+
+const CLOCK_TICKS_PER_S = 100; // USER_HZ on Linux (getconf CLK_TCK)
+
+/** utime + stime of a process from /proc/<pid>/stat, ms; 0 when it is gone (or not Linux). */
+function processCpuMs(pid: number | undefined): number {
+  if (pid === undefined) return 0;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    // After "pid (comm) ": state is field 3, so utime (14) and stime (15) are at 11 and 12 here.
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_S;
+  } catch {
+    return 0;
+  }
+}
+
+/** The postmaster and every backend it forked (their CPU is the database's). */
+function postgresPids(postmasterPid: number): number[] {
+  const pids = [postmasterPid];
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      const parent = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      if (parent === postmasterPid) pids.push(Number(entry));
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return pids;
+}
+
 export interface ScaleOutCluster {
+  /** CPU used so far by the server processes, mosquitto and PostgreSQL (Linux /proc). */
+  cpuMs(): CpuMs;
   readonly mqtt: string;
   readonly gateways: readonly string[];
   /** SIGTERM every instance and wait (the ledger check runs after). */
@@ -40,7 +81,7 @@ export async function startScaleOutCluster(dataDir: string, pg: ThrowawayPostgre
     const nodeArgs = (process.env["CODEPAY_BENCH_SERVER_NODE_ARGS"] ?? "").split(" ").filter((arg) => arg !== "");
     servers = await Promise.all(
       files.services.map((service) =>
-        startServerInstance({ dataDir, databaseUrl: pg.url, brokerUrl, brokerUsername: service.username, brokerPasswordFile: service.passwordFile, nodeArgs }),
+        startServerInstance({ dataDir, databaseUrl: pg.url, brokerUrl, brokerUsername: service.username, brokerPasswordFile: service.passwordFile, nodeArgs, httpRateLimits: false }),
       ),
     );
   } catch (error) {
@@ -49,7 +90,13 @@ export async function startScaleOutCluster(dataDir: string, pg: ThrowawayPostgre
     throw error;
   }
   const running = broker;
+  const sum = (pids: readonly (number | undefined)[]): number => pids.reduce<number>((total, pid) => total + processCpuMs(pid), 0);
   return {
+    cpuMs: () => ({
+      servers: sum(servers.map((server) => server.child.pid)),
+      broker: sum([running.child.pid]),
+      database: pg.postmasterPid === undefined ? 0 : sum(postgresPids(pg.postmasterPid)),
+    }),
     mqtt: running.url,
     gateways: servers.map((server) => server.gateway),
     async stopInstances() {

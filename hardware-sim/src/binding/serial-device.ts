@@ -34,87 +34,99 @@ export interface SerialDevice {
 
 /** Opens the port now (a wrong path fails here, clearly) and keeps it open until stop. */
 export async function startSerialDevice(options: SerialDeviceOptions): Promise<SerialDevice> {
-  let port: SerialPort | undefined;
-  let detach: (() => void) | undefined;
-  let wanted = true;
-  let reopenTimer: NodeJS.Timeout | undefined;
-  let reopenDelayMs = serialReopenDelayMsMin;
-
-  const scheduleReopen = (): void => {
-    if (!wanted || reopenTimer !== undefined) return;
-    reopenTimer = setTimeout(() => {
-      reopenTimer = undefined;
-      open().then(
-        () => (reopenDelayMs = serialReopenDelayMsMin),
-        (error: unknown) => {
-          options.onProblem?.(`${options.path}: reopen failed (${(error as Error).message}); retrying`);
-          reopenDelayMs = Math.min(reopenDelayMs * 2, serialReopenDelayMsMax);
-          scheduleReopen();
-        },
-      );
-    }, reopenDelayMs);
-    reopenTimer.unref();
-  };
-
-  let presenceTimer: NodeJS.Timeout | undefined;
-
-  /** The port went away under us: let go of it and try to reopen. */
-  const lost = (opened: SerialPort, why: string): void => {
-    if (port !== opened) return; // already handled, or closed by us
-    clearInterval(presenceTimer);
-    presenceTimer = undefined;
-    detach?.();
-    detach = undefined;
-    port = undefined;
-    void closePort(opened);
-    options.onProblem?.(`${options.path}: port closed (${why}); reopening`);
-    scheduleReopen();
-  };
-
-  const open = async (): Promise<void> => {
-    const opened = await openPort(options.path, options.baudRate);
-    if (!wanted) {
-      await closePort(opened);
-      return;
-    }
-    port = opened;
-    detach = attachEmulator(opened, options);
-    opened.once("close", () => lost(opened, "closed by the system"));
-    // A device that only listens may never see an error when its line vanishes (a pty's reads do not
-    // report the hang-up): the device node going away (USB adapter pulled, socat gone) says it.
-    presenceTimer = setInterval(() => {
-      if (!existsSync(options.path)) lost(opened, "device node gone");
-    }, serialPresenceCheckIntervalMs);
-    presenceTimer.unref();
-  };
-
-  const release = async (): Promise<void> => {
-    wanted = false;
-    clearTimeout(reopenTimer);
-    reopenTimer = undefined;
-    clearInterval(presenceTimer);
-    presenceTimer = undefined;
-    const closing = port;
-    port = undefined;
-    detach?.();
-    detach = undefined;
-    if (closing !== undefined) await closePort(closing);
-  };
-
-  await open();
+  const line = new SerialLine(options);
+  await line.open();
   return {
     path: options.path,
     get isOpen() {
-      return port?.isOpen ?? false;
+      return line.isOpen;
     },
-    stop: release,
-    unplug: release,
-    async replug() {
-      if (wanted) return;
-      wanted = true;
-      await open();
-    },
+    stop: () => line.release(),
+    unplug: () => line.release(),
+    replug: () => line.replug(),
   };
+}
+
+/** One port held open for an emulator: attach, notice it vanish, reopen with backoff, let go. */
+class SerialLine {
+  #port: SerialPort | undefined;
+  #detach: (() => void) | undefined;
+  #wanted = true;
+  #reopenTimer: NodeJS.Timeout | undefined;
+  #reopenDelayMs = serialReopenDelayMsMin;
+  #presenceTimer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly options: SerialDeviceOptions) {}
+
+  get isOpen(): boolean {
+    return this.#port?.isOpen ?? false;
+  }
+
+  async open(): Promise<void> {
+    const opened = await openPort(this.options.path, this.options.baudRate);
+    if (!this.#wanted) {
+      await closePort(opened);
+      return;
+    }
+    this.#port = opened;
+    this.#detach = attachEmulator(opened, this.options);
+    opened.once("close", () => this.#lost(opened, "closed by the system"));
+    // A device that only listens may never see an error when its line vanishes (a pty's reads do not
+    // report the hang-up): the device node going away (USB adapter pulled, socat gone) says it.
+    this.#presenceTimer = setInterval(() => {
+      if (!existsSync(this.options.path)) this.#lost(opened, "device node gone");
+    }, serialPresenceCheckIntervalMs);
+    this.#presenceTimer.unref();
+  }
+
+  async release(): Promise<void> {
+    this.#wanted = false;
+    clearTimeout(this.#reopenTimer);
+    this.#reopenTimer = undefined;
+    const closing = this.#letGo();
+    if (closing !== undefined) await closePort(closing);
+  }
+
+  async replug(): Promise<void> {
+    if (this.#wanted) return;
+    this.#wanted = true;
+    await this.open();
+  }
+
+  /** Stops watching and feeding the port; returns it for closing. */
+  #letGo(): SerialPort | undefined {
+    clearInterval(this.#presenceTimer);
+    this.#presenceTimer = undefined;
+    this.#detach?.();
+    this.#detach = undefined;
+    const port = this.#port;
+    this.#port = undefined;
+    return port;
+  }
+
+  /** The port went away under us: let go of it and try to reopen. */
+  #lost(opened: SerialPort, why: string): void {
+    if (this.#port !== opened) return; // already handled, or closed by us
+    void closePort(this.#letGo()!);
+    this.options.onProblem?.(`${this.options.path}: port closed (${why}); reopening`);
+    this.#scheduleReopen();
+  }
+
+  #scheduleReopen(): void {
+    if (!this.#wanted || this.#reopenTimer !== undefined) return;
+    this.#reopenTimer = setTimeout(() => {
+      this.#reopenTimer = undefined;
+      this.open().then(
+        () => (this.#reopenDelayMs = serialReopenDelayMsMin),
+        (error: unknown) => {
+          this.options.onProblem?.(`${this.options.path}: reopen failed (${(error as Error).message}); retrying`);
+          this.#reopenDelayMs = Math.min(this.#reopenDelayMs * 2, serialReopenDelayMsMax);
+          this.#scheduleReopen();
+        },
+      );
+    }, this.#reopenDelayMs);
+    this.#reopenTimer.unref();
+  }
 }
 
 export function openPort(path: string, baudRate: number): Promise<SerialPort> {

@@ -19,6 +19,8 @@ export interface ServerInstanceOptions {
   readonly logLevel?: string;
   /** Extra node arguments (profiling). */
   readonly nodeArgs?: readonly string[];
+  /** false: `--no-http-rate-limits` (simulated phones pay far faster than shoppers). Default true. */
+  readonly httpRateLimits?: boolean;
 }
 
 export interface ServerInstance {
@@ -46,6 +48,7 @@ export async function startServerInstance(options: ServerInstanceOptions): Promi
       "--broker-url", options.brokerUrl,
       "--broker-username", options.brokerUsername,
       "--broker-password-file", options.brokerPasswordFile,
+      ...(options.httpRateLimits === false ? ["--no-http-rate-limits"] : []),
     ],
     { env: { ...process.env, DATABASE_URL: options.databaseUrl, CODEPAY_LOG_LEVEL: options.logLevel ?? "warn" }, stdio: ["ignore", "pipe", "pipe"] },
   );

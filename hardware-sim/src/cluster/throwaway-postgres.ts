@@ -5,7 +5,7 @@
  * bench measures real commits.
  */
 import { execFile } from "node:child_process";
-import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { chownSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -32,6 +32,10 @@ export interface ThrowawayPostgres {
   /** postgres://codepay@127.0.0.1:PORT/codepay */
   readonly url: string;
   readonly port: number;
+  /** The postmaster's pid (its backends are its children). */
+  readonly postmasterPid: number | undefined;
+  /** Transactions committed in the `codepay` database so far, and WAL bytes written (pg_stat_database, pg_stat_wal; psql). */
+  activity(): Promise<{ commits: number; walBytes: number }>;
   stop(): Promise<void>;
 }
 
@@ -62,7 +66,16 @@ export async function startThrowawayPostgres(options: ThrowawayPostgresOptions =
   await exec("pg_ctl", ["-D", dataDir, "-o", settings.join(" "), "-l", join(dir, "log"), "-w", "start"]);
   await exec("createdb", ["-h", "127.0.0.1", "-p", String(port), "-U", "codepay", "codepay"]);
   let stopped = false;
+  const postmasterLine = readFileSync(join(dataDir, "postmaster.pid"), "utf8").split("\n")[0];
+  const postmasterPid = Number(postmasterLine);
   return {
+    postmasterPid: Number.isInteger(postmasterPid) && postmasterPid > 0 ? postmasterPid : undefined,
+    async activity() {
+      const query = "select (select xact_commit from pg_stat_database where datname = 'codepay') || ' ' || (select wal_bytes from pg_stat_wal)";
+      const { stdout } = await run(join(bin, "psql"), ["-h", "127.0.0.1", "-p", String(port), "-U", "codepay", "-d", "codepay", "-Atq", "-c", query]);
+      const [commits, walBytes] = stdout.trim().split(" ").map(Number);
+      return { commits: commits ?? Number.NaN, walBytes: walBytes ?? Number.NaN };
+    },
     url: `postgres://codepay@127.0.0.1:${port}/codepay`,
     port,
     async stop() {

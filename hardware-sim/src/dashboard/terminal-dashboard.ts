@@ -16,11 +16,33 @@ export interface DashboardState {
   readonly status: string;
 }
 
-function alignText(text: string, align: string, width: number): string {
-  const trimmed = text.slice(0, width);
-  if (align === "center") return trimmed.padStart(Math.floor((width + trimmed.length) / 2)).padEnd(width);
-  if (align === "right") return trimmed.padStart(width);
-  return trimmed.padEnd(width);
+/** Terminal columns of one character: East Asian wide and full-width forms take two (kanji, 領収書, ｶ is one). */
+function characterColumns(character: string): number {
+  const code = character.codePointAt(0)!;
+  const wide =
+    (code >= 0x1100 && code <= 0x115f) || (code >= 0x2e80 && code <= 0xa4cf) || (code >= 0xac00 && code <= 0xd7a3) ||
+    (code >= 0xf900 && code <= 0xfaff) || (code >= 0xfe30 && code <= 0xfe4f) || (code >= 0xff00 && code <= 0xff60) || (code >= 0xffe0 && code <= 0xffe6);
+  return wide ? 2 : 1;
+}
+
+/** The text cut to `width` terminal columns, and the columns it takes. */
+function fitColumns(text: string, width: number): { text: string; columns: number } {
+  let fitted = "";
+  let columns = 0;
+  for (const character of text) {
+    const next = characterColumns(character);
+    if (columns + next > width) break;
+    fitted += character;
+    columns += next;
+  }
+  return { text: fitted, columns };
+}
+
+export function alignText(text: string, align: string, width: number): string {
+  const fitted = fitColumns(text, width);
+  const free = width - fitted.columns;
+  const left = align === "center" ? Math.floor(free / 2) : align === "right" ? free : 0;
+  return `${" ".repeat(left)}${fitted.text}${" ".repeat(free - left)}`;
 }
 
 export function renderDashboard(state: DashboardState): string[] {

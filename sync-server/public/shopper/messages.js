@@ -47,6 +47,8 @@ export const MESSAGES = {
     claimedDetail: "Another phone entered this code. Ask the cashier for a new one.",
     lockedTitle: "Too many attempts",
     lockedDetail: "Wait a few minutes, then try again.",
+    lockedDetailIn: "Try again in {time}.",
+    busyTitle: "Too many requests",
     wrongCode: "No payment has this code. Check the display and try again.",
     typoCode: "This code has a typo. Check each digit.",
     phoneUnknown: "The carrier does not recognise this phone. Enter the credential again.",
@@ -101,6 +103,8 @@ export const MESSAGES = {
     claimedDetail: "別の電話がこのコードを入力しました。レジで新しいコードをもらってください。",
     lockedTitle: "試行回数が多すぎます",
     lockedDetail: "数分待ってからもう一度お試しください。",
+    lockedDetailIn: "{time}後にもう一度お試しください。",
+    busyTitle: "リクエストが多すぎます",
     wrongCode: "このコードの支払いはありません。表示を確認してもう一度入力してください。",
     typoCode: "コードに入力ミスがあります。各数字を確認してください。",
     phoneUnknown: "携帯電話会社がこの電話を認識できません。認証情報をもう一度入力してください。",
@@ -123,4 +127,12 @@ export function formatAmount(language, amount) {
   const format = new Intl.NumberFormat(locale, { style: "currency", currency: amount.currency });
   const digits = format.resolvedOptions().maximumFractionDigits ?? 0;
   return format.format(amount.minor / 10 ** digits);
+}
+
+/** A wait in whole seconds, as the server's Retry-After gives it: "45 s", "2 min 30 s" / "45秒", "2分30秒". */
+export function formatWait(language, seconds) {
+  const minutes = Math.floor(seconds / 60);
+  const rest = seconds % 60;
+  if (language === "ja") return `${minutes > 0 ? `${minutes}分` : ""}${rest > 0 || minutes === 0 ? `${rest}秒` : ""}`;
+  return [minutes > 0 ? `${minutes} min` : "", rest > 0 || minutes === 0 ? `${rest} s` : ""].filter((part) => part !== "").join(" ");
 }

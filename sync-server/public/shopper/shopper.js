@@ -2,7 +2,7 @@
 // approve (with a PIN when the server asks for one). Calls the shopper API through the carrier
 // gateway with relative URLs; the demo phone's credential rides along as a bearer token.
 import { codeFeedback, digitsOf, groupDigits } from "./code-entry.js";
-import { formatAmount, say } from "./messages.js";
+import { formatAmount, formatWait, say } from "./messages.js";
 
 const API = "/api/v1";
 const CREDENTIAL_KEY = "codepay.subscriberCredential";
@@ -39,7 +39,9 @@ async function post(path, body) {
   }
   const json = await response.json().catch(() => undefined);
   if (response.ok) return { ok: true, value: json };
-  return { ok: false, code: json?.error?.code ?? "NETWORK" };
+  // PHONE_LOCKED, STORE_LOCKED and RATE_LIMITED say how long to wait (whole seconds).
+  const retryAfterS = Number.parseInt(response.headers.get("retry-after") ?? "", 10);
+  return { ok: false, code: json?.error?.code ?? "NETWORK", ...(retryAfterS > 0 ? { retryAfterS } : {}) };
 }
 
 // --- steps ---------------------------------------------------------------------------------
@@ -104,7 +106,7 @@ async function onCodeSubmit(event) {
   if (result.ok) return showConfirm(result.value);
   if (result.code === "CODE_CHECK_DIGIT") return showError("code-error", t("typoCode"));
   if (result.code === "CODE_NOT_FOUND" || result.code === "PAYMENT_NOT_FOUND") return showError("code-error", t("wrongCode"));
-  showOutcome(result.code);
+  showOutcome(result.code, result.retryAfterS);
 }
 
 // --- confirm and approve -------------------------------------------------------------------
@@ -151,7 +153,7 @@ async function onApprove(event) {
   if (result.ok) return showResult("ok", t("approvedTitle"), t("approvedDetail", { store: state.claim.storeName, reference: result.value.reference }), result.value.amount);
   if (result.code === "PIN_REQUIRED") return pinAsked(t("pinNeeded"));
   if (result.code === "PIN_WRONG") return pinAsked(t("pinWrong"));
-  showOutcome(result.code);
+  showOutcome(result.code, result.retryAfterS);
 }
 
 function pinAsked(message) {
@@ -167,7 +169,7 @@ async function onDecline() {
   const result = await post(`/payments/${encodeURIComponent(state.claim.paymentId)}/decline`, { requestId: crypto.randomUUID() });
   setBusy(false);
   if (result.ok) return showResult("declined", t("declinedByYou"), t("declinedByYouDetail"), state.claim.amount);
-  showOutcome(result.code);
+  showOutcome(result.code, result.retryAfterS);
 }
 
 // --- outcomes ------------------------------------------------------------------------------
@@ -180,11 +182,16 @@ const OUTCOMES = {
   PAYMENT_CLAIMED: ["declined", "claimedTitle", "claimedDetail"],
   PHONE_LOCKED: ["locked", "lockedTitle", "lockedDetail"],
   STORE_LOCKED: ["locked", "lockedTitle", "lockedDetail"],
+  RATE_LIMITED: ["locked", "busyTitle", "lockedDetail"],
 };
 
-function showOutcome(code) {
+function showOutcome(code, retryAfterS) {
   const outcome = OUTCOMES[code];
-  if (outcome !== undefined) return showResult(outcome[0], t(outcome[1]), t(outcome[2]), state.claim?.amount);
+  if (outcome !== undefined) {
+    // A locked-out shopper is told how long the server said to wait (Retry-After), not "a few minutes".
+    const detail = outcome[0] === "locked" && retryAfterS !== undefined ? t("lockedDetailIn", { time: formatWait(language, retryAfterS) }) : t(outcome[2]);
+    return showResult(outcome[0], t(outcome[1]), detail, state.claim?.amount);
+  }
   if (code === "SUBSCRIBER_UNKNOWN") {
     sessionStorage.removeItem(CREDENTIAL_KEY);
     show("step-phone");

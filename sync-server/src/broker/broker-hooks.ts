@@ -13,6 +13,9 @@ import { limits } from "../limits.js";
 import type { Logger } from "../logger.js";
 import type { RegisterAddress } from "../settlement/register-requests.js";
 import { mayPublish, maySubscribe } from "./register-acl.js";
+import type { Clock } from "../clock.js";
+import { addressKey } from "../auth/client-address.js";
+import type { LoginThrottle } from "./login-throttle.js";
 
 // CONNACK return codes, MQTT 3.1.1 §3.2.2.3 (aedes declares them as an ambient const enum).
 const CONNACK_IDENTIFIER_REJECTED = 2;
@@ -23,7 +26,7 @@ function authError(message: string, returnCode: 2 | 4 | 5): AuthenticateError {
   return Object.assign(new Error(message), { returnCode });
 }
 
-export type BrokerHooks = Required<Pick<AedesOptions, "authenticate" | "authorizePublish" | "authorizeSubscribe">> & {
+export type BrokerHooks = Required<Pick<AedesOptions, "preConnect" | "authenticate" | "authorizePublish" | "authorizeSubscribe">> & {
   /** The register a connected client authenticated as. */
   identityOf(client: Client): RegisterAddress | undefined;
   /** A TLS handshake failed (no client certificate, an unknown CA, plaintext on the TLS port). */
@@ -36,6 +39,14 @@ export interface BrokerHookOptions {
    * (`admin tls issue-register`). Plain TCP connections are not affected.
    */
   readonly requireClientCertOnTls?: boolean;
+  /** Failed logins per address (and username) hold back the next attempts before the password check. */
+  readonly loginThrottle?: { readonly throttle: LoginThrottle; readonly clock: Clock };
+}
+
+/** The client's address as a throttle key; connections without one (in-memory streams in tests) share one key. */
+function clientAddress(client: Client): string {
+  const remote = (client as unknown as { conn?: { remoteAddress?: unknown } }).conn?.remoteAddress;
+  return typeof remote === "string" ? addressKey(remote) : "unknown";
 }
 
 /** The CN of a TLS client's verified certificate; undefined when none was verified. */
@@ -80,14 +91,25 @@ export function createBrokerHooks(db: Db, logger: Logger, options: BrokerHookOpt
     return { storeId: register.storeId, registerId: register.id };
   }
 
+  const throttle = options.loginThrottle;
   return {
     identityOf: (client) => identities.get(client),
+    preConnect(client, packet, done) {
+      if (throttle === undefined) return done(null, true);
+      const address = clientAddress(client);
+      const verdict = throttle.throttle.check(address, packet.username ?? "", throttle.clock());
+      if (!verdict.refused) return done(null, true);
+      // No CONNACK and no scrypt: an error from preConnect makes aedes destroy the socket at once.
+      logger.warn({ address, username: packet.username, scope: verdict.scope, retryAfterS: Math.ceil(verdict.retryAfterMs / 1_000) }, "MQTT login throttled after failed logins: refused before the password check");
+      done(new Error("MQTT login throttled"), false);
+    },
     onTlsClientError(error) {
       logger.warn({ reason: error.message }, "TLS handshake refused (MQTT over TLS)");
     },
     authenticate(client, username, password, done) {
       checkCredentials(client, username, password).then(
         (identity) => {
+          throttle?.throttle.succeeded(clientAddress(client), username ?? "");
           identities.set(client, identity);
           logger.info({ registerId: identity.registerId, storeId: identity.storeId }, "register connected");
           done(null, true);
@@ -95,6 +117,7 @@ export function createBrokerHooks(db: Db, logger: Logger, options: BrokerHookOpt
         (error: unknown) => {
           const refusal = error instanceof Error && "returnCode" in error ? (error as AuthenticateError) : authError("authentication failed", CONNACK_BAD_USERNAME_OR_PASSWORD);
           if (refusal !== error) logger.error({ err: error }, "authentication failed unexpectedly");
+          throttle?.throttle.failed(clientAddress(client), username ?? "", throttle.clock());
           logger.warn({ clientId: client.id, username, reason: refusal.message }, "register connection refused");
           done(refusal, false);
         },

@@ -40,6 +40,7 @@ async function listen(server: Server, port: number, host: string): Promise<numbe
 
 export async function startMqttBroker(options: { host: string; port: number; hooks: BrokerHooks; tls?: MqttTlsListener }): Promise<MqttBroker> {
   const aedes = await Aedes.createBroker({
+    preConnect: options.hooks.preConnect,
     authenticate: options.hooks.authenticate,
     authorizePublish: options.hooks.authorizePublish,
     authorizeSubscribe: options.hooks.authorizeSubscribe,

@@ -11,6 +11,10 @@ import { credentialSha256 } from "../auth/subscriber-credential.js";
 import { limits } from "../limits.js";
 import type { Logger } from "../logger.js";
 import { PHONE_ASSERTION_HEADER, errorBody } from "../protocol/index.js";
+import { addressKey, type HttpRateLimit } from "../http-security/http-rate-limits.js";
+import { httpsServer, type HttpsMaterial } from "../http-security/https-server.js";
+import { securityHeaders } from "../http-security/security-headers.js";
+import { headerOf, type Upstream } from "../http-security/upstream-request.js";
 import { httpStatusFor } from "../shopper-api/http-status.js";
 import { registerPagePassThrough } from "../shopper-page/gateway-pass-through.js";
 import type { CarrierKey } from "./carrier-keys.js";
@@ -23,12 +27,21 @@ export interface GatewayAppDeps {
   /** Base URL of the shopper API, e.g. http://127.0.0.1:8080 */
   readonly shopperApiUrl: string;
   readonly carrierKey: (carrierId: string) => Promise<CarrierKey>;
+  /** How requests reach the shopper API (keep-alive; with HTTPS, the CA that issued its certificate). */
+  readonly upstream: Upstream;
+  /** Every request, per client address, before anything else runs; absent: no limit. */
+  readonly perAddressLimit?: HttpRateLimit;
+  /** Certificate and key (PEM): the gateway listens on HTTPS and sends HSTS. */
+  readonly https?: HttpsMaterial;
 }
 
 const BEARER = /^Bearer ([A-Za-z0-9_-]{16,128})$/;
 
 export function buildGatewayApp(deps: GatewayAppDeps) {
-  const app = Fastify({ loggerInstance: deps.logger, bodyLimit: limits.httpBodyBytesMax });
+  const app = Fastify({ loggerInstance: deps.logger, bodyLimit: limits.httpBodyBytesMax, ...httpsServer(deps.https) });
+  app.addHook("onSend", securityHeaders({ https: deps.https !== undefined }));
+  const perAddress = deps.perAddressLimit;
+  if (perAddress !== undefined) app.addHook("onRequest", async (request, reply) => perAddress.refuse(addressKey(request.ip), request, reply));
   // Forward bodies byte for byte: the shopper API parses them, not the gateway.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser("*", { parseAs: "buffer" }, (_request, body, done) => done(null, body));
@@ -46,22 +59,20 @@ export function buildGatewayApp(deps: GatewayAppDeps) {
     const contentType = request.headers["content-type"];
     if (contentType !== undefined) headers["content-type"] = contentType;
     const hasBody = request.method !== "GET" && request.method !== "HEAD" && Buffer.isBuffer(request.body);
-    // Node's fetch keeps connections alive by default.
-    const upstream = await fetch(new URL(request.url, deps.shopperApiUrl), {
+    const upstream = await deps.upstream.request(new URL(request.url, deps.shopperApiUrl), {
       method: request.method,
       headers,
       ...(hasBody ? { body: request.body as Buffer } : {}),
     });
-    const body = Buffer.from(await upstream.arrayBuffer());
     reply.code(upstream.status);
-    const upstreamType = upstream.headers.get("content-type");
-    if (upstreamType !== null) reply.header("content-type", upstreamType);
-    const retryAfter = upstream.headers.get("retry-after"); // PHONE_LOCKED / STORE_LOCKED
-    if (retryAfter !== null) reply.header("retry-after", retryAfter);
-    return reply.send(body);
+    const upstreamType = headerOf(upstream, "content-type");
+    if (upstreamType !== undefined) reply.header("content-type", upstreamType);
+    const retryAfter = headerOf(upstream, "retry-after"); // PHONE_LOCKED / STORE_LOCKED / RATE_LIMITED
+    if (retryAfter !== undefined) reply.header("retry-after", retryAfter);
+    return reply.send(upstream.body);
   }
 
-  registerPagePassThrough(app, deps.shopperApiUrl); // the shopper page is public; the API needs a credential
+  registerPagePassThrough(app, deps.shopperApiUrl, deps.upstream); // the shopper page is public; the API needs a credential
   app.all("/*", forward);
   app.setErrorHandler((error: { statusCode?: number; message?: string }, request, reply) => {
     const status = error.statusCode ?? 500;

@@ -17,6 +17,7 @@ import type { Logger } from "../logger.js";
 import { errorBody, PAIRING_PATH, PairingRequestSchema, type PairingResponse } from "../protocol/index.js";
 import { httpStatusFor } from "../shopper-api/http-status.js";
 import { pairingCodeSha256 } from "./pairing-codes.js";
+import { addressKey, type HttpRateLimit } from "../http-security/http-rate-limits.js";
 
 export interface PairingDeps {
   readonly db: Db;
@@ -25,10 +26,14 @@ export interface PairingDeps {
   readonly dataDir: string;
   /** The broker URL agents connect to (the server's own). */
   readonly mqttUrl: () => string;
+  /** Attempts per client address (each costs a scrypt hash); absent: no limit. */
+  readonly perAddressLimit?: HttpRateLimit;
 }
 
 export function registerPairingRoute(app: ShopperApp, deps: PairingDeps): void {
   app.post(PAIRING_PATH, async (request, reply) => {
+    const limited = deps.perAddressLimit?.refuse(addressKey(request.ip), request, reply);
+    if (limited !== undefined) return limited;
     const invalid = () => reply.code(httpStatusFor("PAIRING_CODE_INVALID")).send(errorBody("PAIRING_CODE_INVALID", "unknown, used or expired pairing code"));
     const parsed = PairingRequestSchema.safeParse(request.body);
     if (!parsed.success) return invalid();

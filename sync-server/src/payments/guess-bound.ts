@@ -69,3 +69,29 @@ export function openCodesMax(guessesPerWindow: number, space: number, target: nu
   }
   return low;
 }
+
+/** Guesses one phone gets in its busiest lockout window; undefined for a policy that never locks out (tests). */
+export function guessesPerLockoutWindow(policy: GuessPolicy): number | undefined {
+  if (policy.lockoutFailures > 10_000) return undefined;
+  return guessesInBusiestInterval(fastestGuessTimesMs(policy, policy.lockoutMs + policy.windowMs), policy.lockoutMs);
+}
+
+export interface CodeLengthCheck {
+  readonly registers: number;
+  readonly guessesPerWindow: number;
+  /** One phone's chance per lockout window with every register showing a code. */
+  readonly successPerWindow: number;
+  /** The most registers this code length serves at `target`. */
+  readonly registersMax: number;
+  readonly ok: boolean;
+}
+
+/** Does `randomDigits` keep one phone at or below `target` per lockout window with `registers` codes open? */
+export function checkCodeLength(policy: GuessPolicy, randomDigits: number, registers: number, target: number): CodeLengthCheck | undefined {
+  const guessesPerWindow = guessesPerLockoutWindow(policy);
+  if (guessesPerWindow === undefined) return undefined;
+  const space = codeSpace(randomDigits);
+  const successPerWindow = blindSuccessProbability(guessesPerWindow, Math.min(registers, space), space);
+  const registersMax = openCodesMax(guessesPerWindow, space, target);
+  return { registers, guessesPerWindow, successPerWindow, registersMax, ok: registers <= registersMax };
+}

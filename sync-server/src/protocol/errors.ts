@@ -44,6 +44,7 @@ export const ERROR_CODES = [
   "PAIRING_CODE_INVALID", // unknown, used or expired pairing code
   "SANDBOX_FORCED", // sandbox mode: a magic amount forced this outcome
   "SERVER_TIMEOUT", // the server did not answer in time (agent side)
+  "RATE_LIMITED", // too many HTTP requests from this address or phone: wait Retry-After
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

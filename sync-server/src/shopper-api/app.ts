@@ -19,6 +19,9 @@ import type { PhoneRow } from "../db/repositories/users.js";
 import type { SettlementContext } from "../settlement/context.js";
 import { approvePayment, claimCode, declinePayment, type ShopperResult } from "../settlement/shopper-requests.js";
 import { httpStatusFor } from "./http-status.js";
+import { httpsServer, type HttpsMaterial } from "../http-security/https-server.js";
+import type { HttpRateLimit } from "../http-security/http-rate-limits.js";
+import { securityHeaders } from "../http-security/security-headers.js";
 import { registerShopperPage } from "../shopper-page/shopper-page.js";
 import type { PhoneAuthenticator } from "./phone-authentication.js";
 
@@ -26,6 +29,10 @@ export interface ShopperAppDeps {
   readonly settlement: SettlementContext;
   readonly phones: PhoneAuthenticator;
   readonly logger: Logger;
+  /** Claims, approvals and declines per authenticated phone; absent: no limit. */
+  readonly perPhoneLimit?: HttpRateLimit;
+  /** Certificate and key (PEM): the API listens on HTTPS and sends HSTS. */
+  readonly https?: HttpsMaterial;
 }
 
 function sendError(reply: FastifyReply, code: ErrorCode, message: string): FastifyReply {
@@ -44,7 +51,9 @@ export function buildShopperApp(deps: ShopperAppDeps) {
     bodyLimit: limits.httpBodyBytesMax,
     // A bad url or an over-long :paymentId (found by the fuzzer: fastify answered 414 in its own shape) gets a listed code too.
     frameworkErrors: (error, _request, reply) => void sendError(reply, "BAD_REQUEST", error.message),
+    ...httpsServer(deps.https),
   });
+  app.addHook("onSend", securityHeaders({ https: deps.https !== undefined }));
 
   /** Authenticates the phone, validates the body, then runs the operation. */
   function phoneRoute<Schema extends z.ZodType, Body>(
@@ -57,6 +66,8 @@ export function buildShopperApp(deps: ShopperAppDeps) {
         request.log.warn({ code: auth.code, reason: auth.message }, "shopper request refused");
         return sendError(reply, auth.code, auth.message);
       }
+      const limited = deps.perPhoneLimit?.refuse(auth.phone.phoneId, request, reply);
+      if (limited !== undefined) return limited;
       const parsed = schema.safeParse(request.body);
       if (!parsed.success) return sendError(reply, "BAD_REQUEST", parsed.error.issues[0]?.message ?? "invalid body");
       return sendResult(reply, await run(auth.phone, parsed.data, request));

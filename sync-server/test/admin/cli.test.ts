@@ -142,5 +142,8 @@ describe("codepay-server admin tls and serve TLS flags", () => {
     const noPort = await cli("serve", "--data-dir", dataDir, "--tls-cert", "x.crt");
     expect(noPort.code).toBe(2);
     expect(noPort.stderr.join("\n")).toMatch(/TLS options need --mqtt-tls-port/);
+    const httpsWithoutCert = await cli("serve", "--data-dir", dataDir, "--https");
+    expect(httpsWithoutCert.code).toBe(2);
+    expect(httpsWithoutCert.stderr.join("\n")).toMatch(/--https needs --tls-cert and --tls-key/);
   });
 });

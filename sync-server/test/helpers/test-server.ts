@@ -46,6 +46,10 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     // Guessing limits are tested on their own (guessing-pin-sandbox-carriers.test.ts); elsewhere a
     // suite's deliberate wrong codes would lock its one phone out of the tests that follow.
     guessPolicy: UNLIMITED_GUESSES,
+    // Likewise the HTTP rate limits (http-security.test.ts): this clock only moves when a test moves it.
+    httpRateLimits: "off",
+    // And the MQTT login throttle (login-throttle.test.ts): suites refuse logins on purpose.
+    mqttLoginThrottle: "off",
     ...options.extra,
   });
   return {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { blindSuccessProbability, codeSpace, fastestGuessTimesMs, guessesInBusiestInterval, openCodesMax } from "../../src/payments/guess-bound.js";
+import { blindSuccessProbability, checkCodeLength, codeSpace, fastestGuessTimesMs, guessesInBusiestInterval, openCodesMax } from "../../src/payments/guess-bound.js";
 import { DEFAULT_GUESS_POLICY } from "../../src/payments/guess-policy.js";
 
 describe("guess bound (pure)", () => {
@@ -31,3 +31,13 @@ describe("guess bound (pure)", () => {
     expect(openCodesMax(1, 10, 0.35)).toBe(3);
   });
 });
+
+describe("code length check (what serve warns about)", () => {
+  it("6 digits serve 10 registers at 1 in 10,000 with the default policy; 11 do not; a policy without lockout is not judged", () => {
+    expect(checkCodeLength(DEFAULT_GUESS_POLICY, 6, 10, 1e-4)).toMatchObject({ ok: true, registersMax: 10, guessesPerWindow: 10 });
+    expect(checkCodeLength(DEFAULT_GUESS_POLICY, 6, 11, 1e-4)).toMatchObject({ ok: false, registersMax: 10 });
+    expect(checkCodeLength(DEFAULT_GUESS_POLICY, 7, 11, 1e-4)?.ok).toBe(true);
+    expect(checkCodeLength({ ...DEFAULT_GUESS_POLICY, lockoutFailures: 1e9 }, 6, 11, 1e-4)).toBeUndefined();
+  });
+});
+

@@ -58,3 +58,15 @@ describe("the shopper page's code entry (public/shopper/code-entry.js)", () => {
     expect(page.digitsOf(" 482-9x137 99", 7)).toBe("4829137");
   });
 });
+
+describe("the page's messages module (plain JavaScript)", () => {
+  it("formats the server's Retry-After for the shopper in English and Japanese", async () => {
+    const messages = (await import(new URL("../../public/shopper/messages.js", import.meta.url).href)) as {
+      formatWait(language: string, seconds: number): string;
+      say(language: string, key: string, values?: Record<string, string>): string;
+    };
+    expect([7, 60, 150, 900].map((s) => messages.formatWait("en", s))).toEqual(["7 s", "1 min", "2 min 30 s", "15 min"]);
+    expect([7, 60, 150, 900].map((s) => messages.formatWait("ja", s))).toEqual(["7秒", "1分", "2分30秒", "15分"]);
+    expect(messages.say("en", "lockedDetailIn", { time: "2 min 30 s" })).toBe("Try again in 2 min 30 s.");
+  });
+});

@@ -11,7 +11,8 @@
  * The simulator is loaded at run time (it is a dev dependency and builds after the agent).
  */
 import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { get as httpGet } from "node:http";
+import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { parseArgs } from "node:util";
@@ -135,74 +136,153 @@ function whenShown(display: DisplayEmulator, matches: (lines: readonly string[])
   });
 }
 
+/**
+ * Follows GET /v1/events and notes when each payment became `issued` (the agent has its code). The
+ * event crosses loopback HTTP, so the note is late by that hop (well under a millisecond here).
+ */
+function followIssued(cashierApiUrl: string): { issuedAt: Map<string, number>; close(): void } {
+  const issuedAt = new Map<string, number>();
+  let buffer = "";
+  const request = httpGet(`${cashierApiUrl}/v1/events`, (response) => {
+    response.setEncoding("utf8");
+    response.on("data", (chunk: string) => {
+      const at = performance.now();
+      buffer += chunk;
+      const events = buffer.split("\n\n");
+      buffer = events.pop() ?? "";
+      for (const event of events) {
+        const data = event.split("\n").find((line) => line.startsWith("data: "));
+        if (data === undefined) continue;
+        const { payment } = JSON.parse(data.slice("data: ".length)) as { payment: { paymentId: string; state: string } };
+        if (payment.state === "issued" && !issuedAt.has(payment.paymentId)) issuedAt.set(payment.paymentId, at);
+      }
+    });
+  });
+  request.on("error", () => undefined);
+  return { issuedAt, close: () => request.destroy() };
+}
+
 /** Resolves once no byte has reached the display for `quietMs` (the wire is idle). */
 async function wireQuiet(lastByteAt: () => number, quietMs: number): Promise<void> {
   while (performance.now() - lastByteAt() < quietMs) await new Promise((resolve) => setTimeout(resolve, quietMs / 4));
 }
 
+const BAUD_RATE = 9600;
+
+type Cashier = (path: string, body?: unknown) => Promise<Record<string, unknown>>;
+
+interface BenchRegister {
+  readonly display: DisplayEmulator;
+  readonly cashier: Cashier;
+  readonly cashierApiUrl: string;
+  /** Bytes the simulated display has received, and when the last arrived. */
+  readonly displayBytes: () => number;
+  readonly lastByteAt: () => number;
+  stop(): Promise<void>;
+}
+
+interface Sample {
+  readonly totalMs: number;
+  /** Request -> the agent has the code (its issued event); undefined if the event was missed. */
+  readonly toIssuedMs: number | undefined;
+  /** Display bytes delivered from the request to the chunk completing the code. */
+  readonly bytes: number;
+}
+
+/** The simulated display (paced) and a real agent driving it, its line up and the idle screen shown. */
+async function startBenchRegister(sim: SimModule, system: System, model: DisplayModel): Promise<BenchRegister> {
+  const devices = await sim.startDevices({ transport: "in-process", baudPacing: true, displayModel: model });
+  let displayBytes = 0;
+  let lastByteAt = performance.now();
+  const receive = devices.display.receive.bind(devices.display);
+  devices.display.receive = (bytes: Buffer): void => {
+    displayBytes += bytes.length;
+    lastByteAt = performance.now();
+    receive(bytes);
+  };
+  const config = parseConfig({
+    server: { url: system.server.mqttUrl },
+    register: { storeId: system.seed.storeId, registerId: system.seed.registerId, password: system.seed.password },
+    currency: "JPY",
+    storeName: "Demo Store",
+    journalPath: join(system.dataDir, `bench-journal-${model}.sqlite`),
+    cashierApi: { host: "127.0.0.1", port: 0 },
+    devices: { display: { path: devices.paths.display, baudRate: BAUD_RATE, model } },
+  });
+  const agent = await startAgent(config, { binding: devices.binding, logger: silentLogger() });
+  const cashier: Cashier = async (path, body) => {
+    const response = await fetch(`${agent.cashierApiUrl}${path}`, { method: body === undefined ? "GET" : "POST", headers: { "content-type": "application/json" }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+    return (await response.json()) as Record<string, unknown>;
+  };
+  while ((await cashier("/v1/health"))["mqtt"] !== "up") await new Promise((resolve) => setTimeout(resolve, 20));
+  await whenShown(devices.display, (lines) => lines[1]?.startsWith("PAY WITH CODE PAY") ?? false);
+  return {
+    display: devices.display, cashier, cashierApiUrl: agent.cashierApiUrl, displayBytes: () => displayBytes, lastByteAt: () => lastByteAt,
+    async stop() {
+      await agent.stop();
+      await devices.stop();
+    },
+  };
+}
+
+/** One payment: request, wait for its whole code on the glass, check it is this payment's, cancel. */
+async function measurePayment(register: BenchRegister, issuedAt: ReadonlyMap<string, number>, amountMinor: number): Promise<Sample> {
+  await wireQuiet(register.lastByteAt, 100);
+  const bytesBefore = register.displayBytes();
+  const requested = performance.now();
+  const created = (await register.cashier("/v1/payments", { amountMinor }))["payment"] as { paymentId: string };
+  // Counted when the screen changes: the bytes delivered so far, the last of them completing the code.
+  let bytesAtCode = 0;
+  const shownAt = await whenShown(register.display, (lines) => {
+    const complete = /^CODE \d{3} \d{4}(?!\d)/.test(lines[1] ?? "");
+    if (complete) bytesAtCode = register.displayBytes();
+    return complete;
+  });
+  const code = ((await register.cashier(`/v1/payments/${created.paymentId}`))["payment"] as { code?: string }).code;
+  if (code === undefined || register.display.snapshot().lines[1]!.replace(/\s/g, "").indexOf(`CODE${code}`) !== 0) throw new Error(`the display does not show payment ${created.paymentId}'s code ${code}`);
+  const issued = issuedAt.get(created.paymentId);
+  await register.cashier(`/v1/payments/${created.paymentId}/cancel`, {});
+  await whenShown(register.display, (lines) => !(lines[1] ?? "").startsWith("CODE"));
+  return { totalMs: shownAt - requested, toIssuedMs: issued === undefined ? undefined : issued - requested, bytes: bytesAtCode - bytesBefore };
+}
+
+/** The code screen's own bytes (waiting screen -> code screen), from the driver's encoder. */
+function codeScreenBytes(model: DisplayModel): number {
+  const logger = pino({ level: "silent" });
+  const encoder = new SerialPoleDisplay(openTransport({ path: "tcp://127.0.0.1:9", baudRate: BAUD_RATE, logger }), logger, { model });
+  const waiting = renderScreen({ storeName: "Demo Store", linkUp: true, payment: payment("requested", start) }, start);
+  const issued = renderScreen({ storeName: "Demo Store", linkUp: true, payment: payment("issued", start) }, start + 1_000);
+  return encoder.encode(waiting.map((line) => line.padEnd(20)), issued).length;
+}
+
+function reportLatency(model: DisplayModel, samples: readonly Sample[]): void {
+  const median = (values: readonly number[]): string => percentile(values, 50).toFixed(1);
+  const totals = samples.map((sample) => sample.totalMs);
+  const wires = samples.map((sample) => wireMs(sample.bytes, BAUD_RATE));
+  const ratios = samples.map((sample) => sample.totalMs / wireMs(sample.bytes, BAUD_RATE));
+  console.log(
+    `   ${model.padEnd(15)} request -> last code byte on glass: median ${median(totals)} ms  p95 ${percentile(totals, 95).toFixed(1)} ms  max ${Math.max(...totals).toFixed(1)} ms; ` +
+      `display bytes in that time (PLEASE WAIT + code screen, up to the paced chunk holding the last code digit): median ${percentile(samples.map((sample) => sample.bytes), 50)} B = wire ${median(wires)} ms; total/wire median ${percentile(ratios, 50).toFixed(2)}x`,
+  );
+  const split = samples.flatMap((sample) => (sample.toIssuedMs === undefined ? [] : [{ toIssued: sample.toIssuedMs, after: sample.totalMs - sample.toIssuedMs }]));
+  const ownBytes = codeScreenBytes(model);
+  console.log(
+    `   ${"".padEnd(15)} of which request -> agent has the code (issued event, ${split.length} of ${samples.length} seen): median ${split.length > 0 ? median(split.map((each) => each.toIssued)) : "-"} ms; ` +
+      `issued -> last code byte: median ${split.length > 0 ? median(split.map((each) => each.after)) : "-"} ms (the code screen's own ${ownBytes} B are ${wireMs(ownBytes, BAUD_RATE).toFixed(1)} ms of wire)`,
+  );
+}
+
 async function codeLatency(sim: SimModule, system: System, payments: number): Promise<void> {
-  const baudRate = 9600;
-  console.log(`2) payment request (POST /v1/payments) -> last code byte on the simulated glass, ${baudRate} baud paced, ${payments} payments per model`);
+  console.log(`2) payment request (POST /v1/payments) -> last code byte on the simulated glass, ${BAUD_RATE} baud paced, ${payments} payments per model`);
   console.log("   through the real agent, server (MQTT over loopback, SQLite) and simulated display; wire = 10 bits per byte (8N1)");
   for (const model of DISPLAY_MODELS) {
-    const devices = await sim.startDevices({ transport: "in-process", baudPacing: true, displayModel: model });
-    let displayBytes = 0;
-    let lastByteAt = performance.now();
-    const receive = devices.display.receive.bind(devices.display);
-    devices.display.receive = (bytes: Buffer): void => {
-      displayBytes += bytes.length;
-      lastByteAt = performance.now();
-      receive(bytes);
-    };
-    const config = parseConfig({
-      server: { url: system.server.mqttUrl },
-      register: { storeId: system.seed.storeId, registerId: system.seed.registerId, password: system.seed.password },
-      currency: "JPY",
-      storeName: "Demo Store",
-      journalPath: join(system.dataDir, `bench-journal-${model}.sqlite`),
-      cashierApi: { host: "127.0.0.1", port: 0 },
-      devices: { display: { path: devices.paths.display, baudRate, model } },
-    });
-    const agent = await startAgent(config, { binding: devices.binding, logger: silentLogger() });
-    const cashier = async (path: string, body?: unknown): Promise<Record<string, unknown>> => {
-      const response = await fetch(`${agent.cashierApiUrl}${path}`, { method: body === undefined ? "GET" : "POST", headers: { "content-type": "application/json" }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
-      return (await response.json()) as Record<string, unknown>;
-    };
-    while ((await cashier("/v1/health"))["mqtt"] !== "up") await new Promise((resolve) => setTimeout(resolve, 20));
-    await whenShown(devices.display, (lines) => lines[1]?.startsWith("PAY WITH CODE PAY") ?? false);
-    const totalMs: number[] = [];
-    const wireWindowMs: number[] = [];
-    const bytesInWindow: number[] = [];
-    for (let index = 0; index < payments; index++) {
-      await wireQuiet(() => lastByteAt, 100);
-      const bytesBefore = displayBytes;
-      const requested = performance.now();
-      const created = (await cashier("/v1/payments", { amountMinor: 1200 + index }))["payment"] as { paymentId: string };
-      // The code is known only once it is on the glass: wait for a complete "CODE ddd dddd", then check it is this payment's.
-      // Counted when the screen changes: the bytes delivered so far, the last of them completing the code.
-      let bytesAtCode = 0;
-      const shownAt = await whenShown(devices.display, (lines) => {
-        const complete = /^CODE \d{3} \d{4}(?!\d)/.test(lines[1] ?? "");
-        if (complete) bytesAtCode = displayBytes;
-        return complete;
-      });
-      const code = ((await cashier(`/v1/payments/${created.paymentId}`))["payment"] as { code?: string }).code;
-      if (code === undefined || devices.display.snapshot().lines[1]!.replace(/\s/g, "").indexOf(`CODE${code}`) !== 0) throw new Error(`the display does not show payment ${created.paymentId}'s code ${code}`);
-      const bytes = bytesAtCode - bytesBefore;
-      totalMs.push(shownAt - requested);
-      bytesInWindow.push(bytes);
-      wireWindowMs.push(wireMs(bytes, baudRate));
-      await cashier(`/v1/payments/${created.paymentId}/cancel`, {});
-      await whenShown(devices.display, (lines) => !(lines[1] ?? "").startsWith("CODE"));
-    }
-    const median = (values: readonly number[]): string => percentile(values, 50).toFixed(1);
-    const ratios = totalMs.map((total, index) => total / wireWindowMs[index]!);
-    console.log(
-      `   ${model.padEnd(15)} request -> last code byte on glass: median ${median(totalMs)} ms  p95 ${percentile(totalMs, 95).toFixed(1)} ms  max ${Math.max(...totalMs).toFixed(1)} ms; ` +
-        `display bytes in that time (PLEASE WAIT + code screen, up to the paced chunk holding the last code digit): median ${percentile(bytesInWindow, 50)} B = wire ${median(wireWindowMs)} ms; total/wire median ${percentile(ratios, 50).toFixed(2)}x`,
-    );
-    await agent.stop();
-    await devices.stop();
+    const register = await startBenchRegister(sim, system, model);
+    const events = followIssued(register.cashierApiUrl);
+    const samples: Sample[] = [];
+    for (let index = 0; index < payments; index++) samples.push(await measurePayment(register, events.issuedAt, 1200 + index));
+    reportLatency(model, samples);
+    events.close();
+    await register.stop();
   }
 }
 
@@ -226,5 +306,8 @@ if (!Number.isInteger(payments) || payments < 1 || payments > 1000) {
 }
 const specifier = "@codepay/hardware-sim";
 const sim = (await import(specifier)) as SimModule;
+const load = (): string => loadavg().map((value) => value.toFixed(2)).join(" ");
 bytesPerUpdate(sim);
+console.log(`   machine: ${cpus().length} cores, load average ${load()} (1/5/15 min) before part 2`);
 await withSystem((system) => codeLatency(sim, system, payments));
+console.log(`   load average after: ${load()}; timings on a loaded machine spread (the wire time does not)`);

@@ -35,6 +35,8 @@ export interface PrintQueueStore {
   add(jobId: string, receipt: PrintContent, now: number): void;
   /** Jobs not printed yet, oldest first. */
   pending(): PrintJob[];
+  /** True when the printer has reported this job printed (kept for printJobsKeptMax printed jobs). */
+  isPrinted(jobId: string): boolean;
   /** Counts an attempt before its bytes are written; returns the attempt number (1 = original). */
   startAttempt(jobId: string, now: number): number;
   done(jobId: string, now: number): void;
@@ -81,6 +83,11 @@ export class SqlitePrintQueue implements PrintQueueStore {
     return rows.map((row) => ({ jobId: row.job_id, receipt: JSON.parse(row.receipt) as PrintContent, attempts: row.attempts }));
   }
 
+  isPrinted(jobId: string): boolean {
+    const row = this.#db.prepare(`SELECT printed FROM print_jobs WHERE job_id = ?`).get(jobId) as { printed: number | null } | undefined;
+    return row !== undefined && row.printed !== null;
+  }
+
   startAttempt(jobId: string): number {
     const row = this.#db.prepare(`UPDATE print_jobs SET attempts = attempts + 1 WHERE job_id = ? RETURNING attempts`).get(jobId) as { attempts: number } | undefined;
     return row?.attempts ?? 1;
@@ -110,6 +117,9 @@ export class MemoryPrintQueue implements PrintQueueStore {
   }
   pending(): PrintJob[] {
     return [...this.#jobs.entries()].filter(([, job]) => !job.printed).map(([jobId, job]) => ({ jobId, receipt: job.receipt, attempts: job.attempts }));
+  }
+  isPrinted(jobId: string): boolean {
+    return this.#jobs.get(jobId)?.printed ?? false;
   }
   startAttempt(jobId: string): number {
     const job = this.#jobs.get(jobId);

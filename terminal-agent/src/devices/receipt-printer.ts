@@ -9,6 +9,10 @@
  * A fault (paper end, cover open, offline) or an unplug while a receipt is out marks the attempt
  * interrupted; once the printer is ready again the receipt is printed in full, marked REPRINT.
  * A receipt asked for while the printer is faulted waits and prints as the original.
+ * "Any attempt after the first" is counted in the durable queue before the bytes go out, so a
+ * receipt the printer finished just before the agent died (its answer never read) comes out again
+ * after the restart marked REPRINT, never as a silent duplicate; one the printer had reported
+ * printed is not printed again.
  */
 import type { Logger } from "pino";
 import { printerStatusPollIntervalMs } from "../core/limits.js";
@@ -31,7 +35,7 @@ import { buildReceipt } from "../protocols/escpos/receipt.js";
 import type { ReceiptData } from "../protocols/escpos/receipt.js";
 import type { ReceiptPrinter } from "./device.js";
 import { MemoryPrintQueue, isRawPrintContent } from "./print-queue.js";
-import type { PrintQueueStore } from "./print-queue.js";
+import type { PrintContent, PrintQueueStore } from "./print-queue.js";
 import { PosDevice } from "./pos-device.js";
 import type { Transport } from "./transport.js";
 
@@ -54,6 +58,15 @@ export interface EscPosPrinterOptions {
 
 /** Before a reprint: reset, feed and cut, so a torn first attempt is cut off before REPRINT starts. */
 const REPRINT_PREFIX = Buffer.from([0x1b, 0x40, 0x1b, 0x64, 0x03, 0x1d, 0x56, 0x01]);
+/**
+ * Heads a reprinted raw job (an X/Z report), whose bytes the driver does not build: centered (ESC a 1),
+ * emphasized (ESC E 1) `*** REPRINT ***`, then left and normal again (the report sets its own modes).
+ */
+const RAW_REPRINT_HEADER = Buffer.concat([
+  Buffer.from([0x1b, 0x61, 0x01, 0x1b, 0x45, 0x01]),
+  Buffer.from("*** REPRINT ***\n", "ascii"),
+  Buffer.from([0x1b, 0x45, 0x00, 0x1b, 0x61, 0x00]),
+]);
 
 interface Attempt {
   readonly jobId: string;
@@ -97,21 +110,31 @@ export class EscPosReceiptPrinter extends PosDevice<never> implements ReceiptPri
     return this.#queue.pending().length;
   }
 
+  /**
+   * Queues the receipt (idempotent on its paymentId) and resolves once the printer reports it printed.
+   * A receipt the printer already reported printed resolves at once and is not printed again: after
+   * a crash between the printer's answer and the journal's note of it, the restarted agent asks again.
+   */
   print(receipt: ReceiptData): Promise<void> {
-    const jobId = receipt.paymentId;
-    this.#queue.add(jobId, receipt, this.#now());
-    const printed = new Promise<void>((resolve) => this.#waiters.set(jobId, [...(this.#waiters.get(jobId) ?? []), resolve]));
-    this.#pump();
-    return printed;
+    return this.#enqueue(receipt.paymentId, receipt);
   }
 
   /**
    * Prints bytes built elsewhere (an X/Z report) through the same durable queue as receipts: resolves
    * once the printer reports them printed; idempotent on jobId. A faulted attempt is printed again in
-   * full (after a reset, feed and cut), without a REPRINT header: the bytes are not ours to change.
+   * full (after a reset, feed and cut) under a `*** REPRINT ***` line; the bytes themselves are not
+   * ours to change.
    */
   printRaw(bytes: Buffer, jobId: string): Promise<void> {
-    this.#queue.add(jobId, { rawBase64: bytes.toString("base64") }, this.#now());
+    return this.#enqueue(jobId, { rawBase64: bytes.toString("base64") });
+  }
+
+  #enqueue(jobId: string, content: PrintContent): Promise<void> {
+    this.#queue.add(jobId, content, this.#now());
+    if (this.#queue.isPrinted(jobId)) {
+      this.logger.info({ jobId }, "already printed; not printed again");
+      return Promise.resolve();
+    }
     const printed = new Promise<void>((resolve) => this.#waiters.set(jobId, [...(this.#waiters.get(jobId) ?? []), resolve]));
     this.#pump();
     return printed;
@@ -202,7 +225,9 @@ export class EscPosReceiptPrinter extends PosDevice<never> implements ReceiptPri
     this.#updateState();
     const reprint = attempt.attempt > 1;
     const content = job.receipt;
-    const receipt = isRawPrintContent(content) ? Buffer.from(content.rawBase64, "base64") : this.#encode({ ...content, reprint });
+    const receipt = isRawPrintContent(content)
+      ? Buffer.concat([reprint ? RAW_REPRINT_HEADER : Buffer.alloc(0), Buffer.from(content.rawBase64, "base64")])
+      : this.#encode({ ...content, reprint });
     const bytes = this.#statusBack
       ? Buffer.concat([reprint ? REPRINT_PREFIX : Buffer.alloc(0), receipt, ENABLE_AUTOMATIC_STATUS_BACK, TRANSMIT_PAPER_STATUS])
       : Buffer.concat([reprint ? REPRINT_PREFIX : Buffer.alloc(0), receipt]);

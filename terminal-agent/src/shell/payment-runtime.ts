@@ -45,6 +45,9 @@ export interface RuntimeEvents {
 }
 
 export type CommandResult = { ok: true; payment: Payment } | { ok: false; refusal: Refusal };
+/** Print job id of a report: this prefix and the report's requestId (a payment's job id is its paymentId). */
+export const REPORT_JOB_PREFIX = "report-";
+
 export type ReportResult = { ok: true; report: Report; printed: boolean } | { ok: false; refusal: Refusal };
 
 function lineDown(): { ok: false; refusal: Refusal } {
@@ -325,7 +328,7 @@ export class PaymentRuntime extends EventEmitter<RuntimeEvents> {
       logger.warn({ requestId: report.inReplyTo }, "the printer driver has no raw print path; report not printed");
       return;
     }
-    const printing = printer.printRaw(buildReportReceipt(report, this.options.storeName), `report-${report.inReplyTo}`).then(
+    const printing = printer.printRaw(buildReportReceipt(report, this.options.storeName), `${REPORT_JOB_PREFIX}${report.inReplyTo}`).then(
       () => {
         journal.markReportPrinted(report.inReplyTo);
         logger.info({ kind: report.kind, periodNumber: report.periodNumber }, "report printed");

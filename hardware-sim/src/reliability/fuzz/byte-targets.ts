@@ -51,6 +51,11 @@ function escposSamples(): Buffer[] {
     buildReceipt({ storeName: "Sim Store", registerId: "reg-1", paymentId: "fuzz-payment-1", amount: { minor: 1200, currency: "JPY" }, lines: [{ text: "Coffee", amountMinor: 1200 }], reference: "ref-1", printedAt: 0 }),
     buildReceipt({ storeName: "Sim Store", registerId: "reg-1", paymentId: "fuzz-payment-2", amount: { minor: 99, currency: "EUR" }, lines: [], printedAt: 0, reprint: true }),
     Buffer.from([0x1b, 0x70, 0x00, 0x19, 0xfa, 0x1d, 0x61, 0x0f, 0x10, 0x04, 0x01, 0x1d, 0x72, 0x01, 0x1d, 0x56, 0x41, 0x03]),
+    // Kanji mode (FS C 1, FS & ... FS .) with Shift_JIS double-byte text beside half-width Katakana.
+    buildReceipt(
+      { storeName: "デモ商店", registerId: "reg-1", paymentId: "fuzz-payment-3", amount: { minor: 1200, currency: "JPY" }, lines: [{ text: "珈琲 ｺｰﾋｰ", amountMinor: 1200 }], printedAt: 0, language: "ja" },
+      { japanese: "shift_jis" },
+    ),
   ];
   return receiptSamples;
 }

@@ -47,3 +47,9 @@ export async function listEnabledBrokerAccounts(db: Queryable): Promise<BrokerAc
   const rows = await db.selectFrom("registers").select(["id", "store_id", "broker_password_hash"]).where("disabled", "=", 0).orderBy("id").execute();
   return rows.map((row) => ({ registerId: row.id, storeId: row.store_id, brokerPasswordHash: row.broker_password_hash ?? undefined }));
 }
+
+/** Registers that may connect: each shows at most one code at a time (guess-bound.ts sizes codes by it). */
+export async function countEnabledRegisters(db: Queryable): Promise<number> {
+  const row = await db.selectFrom("registers").select((eb) => eb.fn.countAll<number>().as("count")).where("disabled", "=", 0).executeTakeFirst();
+  return Number(row?.count ?? 0);
+}

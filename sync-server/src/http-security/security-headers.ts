@@ -1,0 +1,25 @@
+/**
+ * Security headers on every response of the shopper API and the carrier gateway. A route that sets
+ * its own Content-Security-Policy (the shopper page) keeps it; everything else (JSON) gets one that
+ * allows nothing. HSTS only on HTTPS: sent over plain HTTP it means nothing (RFC 6797 section 7.2).
+ */
+export const HSTS_VALUE = "max-age=31536000";
+export const API_CONTENT_SECURITY_POLICY = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'";
+
+/** The part of a fastify reply the hook touches (an instance's types depend on its logger). */
+interface HeaderReply {
+  hasHeader(name: string): boolean;
+  header(name: string, value: string): unknown;
+}
+
+/** An onSend hook: `app.addHook("onSend", securityHeaders({ https }))`. */
+export function securityHeaders(options: { readonly https: boolean }): (request: unknown, reply: HeaderReply, payload: unknown) => Promise<unknown> {
+  return async (_request, reply, payload) => {
+    if (!reply.hasHeader("content-security-policy")) reply.header("content-security-policy", API_CONTENT_SECURITY_POLICY);
+    reply.header("x-content-type-options", "nosniff");
+    reply.header("referrer-policy", "no-referrer");
+    reply.header("x-frame-options", "DENY");
+    if (options.https) reply.header("strict-transport-security", HSTS_VALUE);
+    return payload;
+  };
+}
