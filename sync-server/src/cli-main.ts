@@ -53,6 +53,7 @@ const USAGE = `usage:
   codepay-server admin tls issue-register --ca DIR --register R --out DIR   (CN=R: R.crt, R.key)
   codepay-server admin tls issue-server --ca DIR --host H --out DIR         (server.crt, server.key)
   codepay-server admin broker files --out DIR [--instances 3] [--port 1883] [--host 0.0.0.0]   (mosquitto passwd, acl, conf)
+                                    [--tls-port 8883 [--tls-host 0.0.0.0] --tls-ca ca.crt --tls-cert server.crt --tls-key server.key]   (registers on TLS)
   codepay-server admin verify          (exit 1 naming each violated invariant)
 every admin command takes --data-dir DIR (default ./data) and --json; every command that changes
 something takes --request-id ID (required for topup): the same id again returns the first result.
@@ -380,13 +381,33 @@ async function admin(args: string[], io: CliIo): Promise<number> {
       return 0;
     }
     case "broker files": {
-      const { values } = parse(rest, { out: { type: "string" }, instances: { type: "string" }, port: { type: "string" }, host: { type: "string" } });
+      const { values } = parse(rest, {
+        out: { type: "string" },
+        instances: { type: "string" },
+        port: { type: "string" },
+        host: { type: "string" },
+        "tls-port": { type: "string" },
+        "tls-host": { type: "string" },
+        "tls-ca": { type: "string" },
+        "tls-cert": { type: "string" },
+        "tls-key": { type: "string" },
+      });
+      const host = text(values, "host") ?? "0.0.0.0";
+      const tlsPort = text(values, "tls-port");
+      if (tlsPort === undefined && (values["tls-ca"] !== undefined || values["tls-cert"] !== undefined || values["tls-key"] !== undefined)) {
+        throw new UsageError("--tls-ca, --tls-cert and --tls-key need --tls-port");
+      }
+      const tls =
+        tlsPort === undefined
+          ? undefined
+          : { port: port(values, "tls-port", "CODEPAY_BROKER_TLS_PORT", io, 8883), host: text(values, "tls-host") ?? "0.0.0.0", caFile: required(values, "tls-ca"), certFile: required(values, "tls-cert"), keyFile: required(values, "tls-key") };
       const result = await writeBrokerFiles({
         dataDir: dataDir(values, io),
         out: required(values, "out"),
         instances: positiveInt(text(values, "instances"), "instances", 3, 64),
         port: port(values, "port", "CODEPAY_BROKER_PORT", io, 1883),
-        host: text(values, "host") ?? "0.0.0.0",
+        host,
+        ...(tls !== undefined ? { tls } : {}),
       });
       print(io, values["json"] === true, result, () =>
         [

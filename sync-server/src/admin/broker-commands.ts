@@ -10,7 +10,15 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSy
 import { join, resolve } from "node:path";
 import { mosquittoPasswordHash } from "../auth/mosquitto-password.js";
 import { listEnabledBrokerAccounts } from "../db/repositories/registers.js";
-import { renderAclFile, renderBrokerConfig, renderPasswordFile, serviceUsername, type BrokerRegisterAccount, type BrokerServiceAccount } from "../broker/mosquitto-files.js";
+import {
+  renderAclFile,
+  renderBrokerConfig,
+  renderPasswordFile,
+  serviceUsername,
+  type BrokerRegisterAccount,
+  type BrokerServiceAccount,
+  type BrokerTlsListener,
+} from "../broker/mosquitto-files.js";
 import { AdminError } from "./admin-error.js";
 import { withDatabase } from "./admin-commands.js";
 
@@ -21,6 +29,8 @@ export interface BrokerFilesInput {
   readonly instances: number;
   readonly port: number;
   readonly host: string;
+  /** A TLS listener for registers (client certificates from `admin tls`). */
+  readonly tls?: BrokerTlsListener;
 }
 
 export interface BrokerFilesOutput {
@@ -53,6 +63,14 @@ function servicePassword(path: string): string {
   return password;
 }
 
+function tlsListener(tls: BrokerTlsListener | undefined): BrokerTlsListener | undefined {
+  if (tls === undefined) return undefined;
+  for (const [what, file] of [["--tls-ca", tls.caFile], ["--tls-cert", tls.certFile], ["--tls-key", tls.keyFile]] as const) {
+    if (!existsSync(file)) throw new AdminError("BAD_REQUEST", `${what} ${file}: no such file`);
+  }
+  return { ...tls, caFile: resolve(tls.caFile), certFile: resolve(tls.certFile), keyFile: resolve(tls.keyFile) };
+}
+
 export async function writeBrokerFiles(input: BrokerFilesInput): Promise<BrokerFilesOutput> {
   if (!Number.isInteger(input.instances) || input.instances < 1 || input.instances > BROKER_INSTANCES_MAX) {
     throw new AdminError("BAD_REQUEST", `--instances must be an integer 1-${BROKER_INSTANCES_MAX}`);
@@ -78,7 +96,7 @@ export async function writeBrokerFiles(input: BrokerFilesInput): Promise<BrokerF
   // The broker (user mosquitto) must read passwd and acl: 0640, group mosquitto in deployment (docs/deploy).
   writeAtomically(passwordFile, renderPasswordFile(registers, services), 0o640);
   writeAtomically(aclFile, renderAclFile(registers, services), 0o640);
-  writeAtomically(configFile, renderBrokerConfig({ passwordFile, aclFile }, { port: input.port, host: input.host }), 0o644);
+  writeAtomically(configFile, renderBrokerConfig({ passwordFile, aclFile }, { port: input.port, host: input.host }, tlsListener(input.tls)), 0o644);
   return {
     passwordFile,
     aclFile,

@@ -26,6 +26,18 @@ export interface BrokerListener {
   readonly host: string;
 }
 
+/**
+ * The registers' listener over TLS: a client certificate is required, and its CN (the register id,
+ * `admin tls issue-register`) becomes the user name, so the ACL applies to the certificate's owner
+ * whatever user name the client sends; the plain listener is then for the server instances.
+ */
+export interface BrokerTlsListener extends BrokerListener {
+  /** PEM files: the CA that signs register certificates, the broker's certificate and key. */
+  readonly caFile: string;
+  readonly certFile: string;
+  readonly keyFile: string;
+}
+
 const HEADER = "# Code Pay: written by `codepay-server admin broker files`; regenerate instead of editing.";
 /** Service account names: codepay-server-1, -2, ... (one per instance, so their sessions never collide). */
 export const SERVICE_USERNAME_PREFIX = "codepay-server-";
@@ -66,7 +78,21 @@ export function renderAclFile(registers: readonly BrokerRegisterAccount[], servi
   return `${blocks.join("\n\n")}\n`;
 }
 
-export function renderBrokerConfig(paths: { passwordFile: string; aclFile: string }, listener: BrokerListener): string {
+export function renderBrokerConfig(paths: { passwordFile: string; aclFile: string }, listener: BrokerListener, tls?: BrokerTlsListener): string {
+  const tlsLines =
+    tls === undefined
+      ? []
+      : [
+          "# Registers over TLS: certificate required, its CN (the register id) is the user name and the client id.",
+          `listener ${tls.port} ${tls.host}`,
+          `cafile ${tls.caFile}`,
+          `certfile ${tls.certFile}`,
+          `keyfile ${tls.keyFile}`,
+          "require_certificate true",
+          "use_identity_as_username true",
+          "use_username_as_clientid true",
+          "tls_version tlsv1.2",
+        ];
   return [
     HEADER,
     "# Include it from /etc/mosquitto/conf.d/, or run `mosquitto -c` on it. TLS: docs/deploy/README.md.",
@@ -78,8 +104,10 @@ export function renderBrokerConfig(paths: { passwordFile: string; aclFile: strin
     "max_queued_messages 1000",
     "# Nagle's algorithm adds tens of ms to every request/reply round trip (DESIGN-NOTES, MQTT).",
     "set_tcp_nodelay true",
+    tls === undefined ? "# Registers and server instances, user name and password." : "# Server instances (and registers without certificates), user name and password.",
     `listener ${listener.port} ${listener.host}`,
     "use_username_as_clientid true",
+    ...tlsLines,
     "",
   ].join("\n");
 }

@@ -10,7 +10,7 @@ import { hashPassword, newPassword } from "../auth/password-hash.js";
 import { loadOrCreateCardKey } from "../cards/card-key.js";
 import type { Clock } from "../clock.js";
 import { inTransaction, type Db } from "../db/database.js";
-import { redeemPairing } from "../db/repositories/pairings.js";
+import { pairingUsable, redeemPairing } from "../db/repositories/pairings.js";
 import { findRegister, updateRegisterCredentials } from "../db/repositories/registers.js";
 import { findStore } from "../db/repositories/stores.js";
 import type { Logger } from "../logger.js";
@@ -26,8 +26,14 @@ export interface PairingDeps {
   readonly dataDir: string;
   /** The broker URL agents connect to (the server's own). */
   readonly mqttUrl: () => string;
-  /** Attempts per client address (each costs a scrypt hash); absent: no limit. */
+  /** Attempts per client address; absent: no limit. */
   readonly perAddressLimit?: HttpRateLimit;
+  /** The new password's hashes (scrypt for the embedded broker, mosquitto's for an external one); tests count the calls. */
+  readonly hashCredentials?: (password: string) => Promise<{ passwordHash: string; brokerPasswordHash: string }>;
+}
+
+async function hashCredentials(password: string): Promise<{ passwordHash: string; brokerPasswordHash: string }> {
+  return { passwordHash: await hashPassword(password), brokerPasswordHash: await mosquittoPasswordHash(password) };
 }
 
 export function registerPairingRoute(app: ShopperApp, deps: PairingDeps): void {
@@ -37,11 +43,16 @@ export function registerPairingRoute(app: ShopperApp, deps: PairingDeps): void {
     const invalid = () => reply.code(httpStatusFor("PAIRING_CODE_INVALID")).send(errorBody("PAIRING_CODE_INVALID", "unknown, used or expired pairing code"));
     const parsed = PairingRequestSchema.safeParse(request.body);
     if (!parsed.success) return invalid();
+    const codeSha256 = pairingCodeSha256(parsed.data.pairingCode);
+    // A wrong code is refused before the slow hashes; the transaction below still decides (one redeemer).
+    if (!(await pairingUsable(deps.db, codeSha256, deps.clock()))) {
+      request.log.warn("pairing refused: PAIRING_CODE_INVALID");
+      return invalid();
+    }
     const password = newPassword();
-    const passwordHash = await hashPassword(password);
-    const brokerPasswordHash = await mosquittoPasswordHash(password);
+    const { passwordHash, brokerPasswordHash } = await (deps.hashCredentials ?? hashCredentials)(password);
     const paired = await inTransaction(deps.db, async (tx): Promise<PairingResponse | undefined> => {
-      const registerId = await redeemPairing(tx, pairingCodeSha256(parsed.data.pairingCode), deps.clock());
+      const registerId = await redeemPairing(tx, codeSha256, deps.clock());
       const register = registerId === undefined ? undefined : await findRegister(tx, registerId);
       const store = register === undefined ? undefined : await findStore(tx, register.storeId);
       if (register === undefined || store === undefined) return undefined;

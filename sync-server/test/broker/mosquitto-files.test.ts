@@ -68,4 +68,24 @@ describe("ACL and config", () => {
     expect(conf).toContain("acl_file /etc/codepay/acl");
     expect(conf).toMatch(/listener 1883 0\.0\.0\.0\nuse_username_as_clientid true/);
   });
+
+  test("config with --tls-port: the registers' listener requires a certificate and takes the user name from its CN", () => {
+    const conf = renderBrokerConfig(
+      { passwordFile: "/p", aclFile: "/a" },
+      { port: 1884, host: "10.0.0.5" },
+      { port: 8883, host: "0.0.0.0", caFile: "/tls/ca.crt", certFile: "/tls/server.crt", keyFile: "/tls/server.key" },
+    );
+    const tlsBlock = conf.slice(conf.indexOf("listener 8883 0.0.0.0"));
+    expect(tlsBlock.split("\n").filter((line) => line !== "")).toEqual([
+      "listener 8883 0.0.0.0",
+      "cafile /tls/ca.crt",
+      "certfile /tls/server.crt",
+      "keyfile /tls/server.key",
+      "require_certificate true",
+      "use_identity_as_username true",
+      "use_username_as_clientid true",
+      "tls_version tlsv1.2",
+    ]);
+    expect(conf).toMatch(/listener 1884 10\.0\.0\.5\nuse_username_as_clientid true/);
+  });
 });

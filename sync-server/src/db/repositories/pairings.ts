@@ -14,3 +14,9 @@ export async function redeemPairing(db: Queryable, codeSha256: string, now: numb
   const used = await db.updateTable("pairings").set({ used_at: now }).where("code_sha256", "=", codeSha256).where("used_at", "is", null).executeTakeFirst();
   return used.numUpdatedRows === 1n ? row.register_id : undefined;
 }
+
+/** Whether a code could be redeemed now (read only): checked before the slow hashes, so a wrong guess costs no CPU. */
+export async function pairingUsable(db: Queryable, codeSha256: string, now: number): Promise<boolean> {
+  const row = await db.selectFrom("pairings").select(["register_id"]).where("code_sha256", "=", codeSha256).where("used_at", "is", null).where("expires_at", ">", now).executeTakeFirst();
+  return row !== undefined;
+}
