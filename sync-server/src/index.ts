@@ -52,3 +52,4 @@ export type { ServerBrokerOptions } from "./server.js";
 export { ExternalRegisterLine, SHARE_GROUP_DEFAULT, type ExternalBrokerOptions } from "./broker/external-register-line.js";
 export { mosquittoPasswordHash, verifyMosquittoPassword } from "./auth/mosquitto-password.js";
 export { SharedNonceStore } from "./shopper-api/shared-nonce-store.js";
+export { hashPassword } from "./auth/password-hash.js";

@@ -38,6 +38,8 @@ export const limits = {
   sqliteBusyTimeoutMs: 5_000,
   /** Prepared SQLite statements cached by SQL text (the hot path uses a few dozen). */
   sqliteStatementsCachedMax: 500,
+  /** Register logins remembered after scrypt said yes (auth/verified-credentials.ts). */
+  registerLoginsRememberedMax: 100_000,
   /** PostgreSQL connections one server process (or admin command) opens at most. */
   postgresPoolConnectionsMax: 10,
   /** A pairing code works this long after `admin register pair`. */

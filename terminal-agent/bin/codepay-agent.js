@@ -6,6 +6,15 @@ import { spawn } from "node:child_process";
 import { constants } from "node:os";
 
 if (process.env.UV_USE_IO_URING === "0") {
+  // Memory over peak speed (issue 7: idle under 60 MB): a register runs a few payments a minute, so
+  // V8's optimizing compiler (TurboFan) buys nothing but its code and feedback memory, and
+  // optimize-for-size makes the heap lean. Set before any agent code is loaded; measured with
+  // `npm run bench:agent` (README, Performance). CODEPAY_AGENT_V8_SPEED=1 keeps V8's defaults.
+  if (process.env.CODEPAY_AGENT_V8_SPEED !== "1") {
+    const { setFlagsFromString } = await import("node:v8");
+    setFlagsFromString("--no-opt");
+    setFlagsFromString("--optimize-for-size");
+  }
   await import("../dist/cli.js");
 } else {
   // Own process group, so a terminal's Ctrl-C reaches the agent once (forwarded below), not twice.

@@ -8,6 +8,8 @@ import type { AedesOptions, AuthenticateError, Client } from "aedes";
 import type { Db } from "../db/database.js";
 import { findRegister } from "../db/repositories/registers.js";
 import { verifyPassword } from "../auth/password-hash.js";
+import { VerifiedCredentials } from "../auth/verified-credentials.js";
+import { limits } from "../limits.js";
 import type { Logger } from "../logger.js";
 import type { RegisterAddress } from "../settlement/register-requests.js";
 import { mayPublish, maySubscribe } from "./register-acl.js";
@@ -58,6 +60,15 @@ function verifiedCommonName(client: Client): { tls: boolean; cn?: string } {
 
 export function createBrokerHooks(db: Db, logger: Logger, options: BrokerHookOptions = {}): BrokerHooks {
   const identities = new WeakMap<Client, RegisterAddress>();
+  const verified = new VerifiedCredentials(limits.registerLoginsRememberedMax);
+
+  /** scrypt once per register and stored hash; a reconnect with the same password is one SHA-256. */
+  async function passwordMatches(registerId: string, storedHash: string, password: string): Promise<boolean> {
+    if (verified.has(registerId, storedHash, password)) return true;
+    if (!(await verifyPassword(password, storedHash))) return false;
+    verified.remember(registerId, storedHash, password);
+    return true;
+  }
 
   async function checkCredentials(client: Client, username: string | undefined, password: Buffer | undefined): Promise<RegisterAddress> {
     if (username === undefined || username === "" || password === undefined) {
@@ -73,7 +84,7 @@ export function createBrokerHooks(db: Db, logger: Logger, options: BrokerHookOpt
     }
     const register = await findRegister(db, username);
     // Unknown and wrong password look the same to the client, so ids cannot be probed.
-    const passwordOk = register !== undefined && (await verifyPassword(password.toString("utf8"), register.passwordHash));
+    const passwordOk = register !== undefined && (await passwordMatches(register.id, register.passwordHash, password.toString("utf8")));
     if (register === undefined || !passwordOk) throw authError("bad register id or password", CONNACK_BAD_USERNAME_OR_PASSWORD);
     // MQTT 3.1.1 has no reason strings: the client sees "not authorized"; the log names REGISTER_DISABLED.
     if (register.disabled) throw authError("REGISTER_DISABLED: an operator disabled this register", CONNACK_NOT_AUTHORIZED);
