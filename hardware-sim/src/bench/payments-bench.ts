@@ -8,7 +8,10 @@
  * acknowledged. The same run measures the physical floor (raw aedes QoS 1 round trip, one FULL commit)
  * and ends with the ledger check.
  *
- *   npm run bench -- [--registers 32] [--phones 32] [--duration-s 30] [--warmup-s 3] [--rate-per-s N] [--json]
+ *   npm run bench -- [--registers 32] [--phones 32] [--duration-s 30] [--warmup-s 3] [--rate-per-s N] [--stores 1] [--json]
+ *
+ * `--stores S` spreads the registers over S stores (each store's account is one row every approval
+ * of that store updates: with one store, approvals queue for it).
  *
  * `--instances N` runs the scale-out deployment instead (scale-out-cluster.ts): N server processes on
  * one throwaway PostgreSQL and one mosquitto, phones spread over the N gateways.
@@ -43,10 +46,12 @@ interface BenchOptions {
   readonly json: boolean;
   /** Scale-out: N instances on PostgreSQL + mosquitto; undefined = one process on SQLite + aedes. */
   readonly instances: number | undefined;
+  /** Stores the registers are spread over (round robin). */
+  readonly stores: number;
 }
 
 interface Seeded {
-  readonly registers: { registerId: string; password: string }[];
+  readonly registers: { storeId: string; registerId: string; password: string }[];
   readonly credentials: string[];
 }
 
@@ -68,6 +73,7 @@ function parseOptions(argv: string[]): BenchOptions {
       "rate-per-s": { type: "string" },
       json: { type: "boolean", default: false },
       instances: { type: "string" },
+      stores: { type: "string", default: "1" },
     },
     strict: true,
   });
@@ -84,15 +90,18 @@ function parseOptions(argv: string[]): BenchOptions {
     ratePerS: values["rate-per-s"] === undefined ? undefined : positive("rate-per-s", values["rate-per-s"]),
     json: values.json,
     instances: values.instances === undefined ? undefined : Math.floor(positive("instances", values.instances)),
+    stores: Math.floor(positive("stores", values.stores)),
   };
 }
 
 async function seed(dataDir: string, options: BenchOptions): Promise<Seeded> {
-  await createStore({ dataDir, id: STORE_ID, name: "Bench Store", currency: CURRENCY });
+  const storeIds = Array.from({ length: options.stores }, (_, index) => (options.stores === 1 ? STORE_ID : `${STORE_ID}-${index}`));
+  for (const storeId of storeIds) await createStore({ dataDir, id: storeId, name: "Bench Store", currency: CURRENCY });
   const registers: Seeded["registers"] = [];
   for (let index = 0; index < options.registers; index += 1) {
-    const enrolled = await enrollRegister({ dataDir, storeId: STORE_ID, registerId: `bench-reg-${index}`, name: `Register ${index}` });
-    registers.push({ registerId: enrolled.registerId, password: enrolled.password });
+    const storeId = storeIds[index % storeIds.length]!;
+    const enrolled = await enrollRegister({ dataDir, storeId, registerId: `bench-reg-${index}`, name: `Register ${index}` });
+    registers.push({ storeId, registerId: enrolled.registerId, password: enrolled.password });
   }
   const credentials: string[] = [];
   for (let index = 0; index < options.phones; index += 1) {
@@ -149,7 +158,7 @@ interface RunFigures {
 
 async function drive(listening: Listening, seeded: Seeded, options: BenchOptions): Promise<RunFigures> {
   const registers = seeded.registers.map(
-    (r) => new SimRegister({ mqttUrl: listening.mqtt, storeId: STORE_ID, registerId: r.registerId, password: r.password }),
+    (r) => new SimRegister({ mqttUrl: listening.mqtt, storeId: r.storeId, registerId: r.registerId, password: r.password }),
   );
   await Promise.all(registers.map((register) => register.connect()));
   const phones = seeded.credentials.map(
@@ -235,6 +244,7 @@ function report(options: BenchOptions, figures: RunFigures, floor: FloorFigures,
     commit_ms: round(floor.commitMs, 3),
     commit_p99_ms: round(floor.commitP99Ms, 3),
     registers: options.registers,
+    stores: options.stores,
     phones: options.phones,
     duration_s: options.durationS,
     rate_target_per_s: options.ratePerS ?? null,
@@ -274,7 +284,7 @@ function report(options: BenchOptions, figures: RunFigures, floor: FloorFigures,
     ...(result.postgres_transactions_per_payment === null
       ? []
       : [["PostgreSQL per payment: transactions (all) / WAL bytes", `${result.postgres_transactions_per_payment} / ${result.postgres_wal_bytes_per_payment}`] as [string, string]]),
-    ["registers / phones / measured", `${options.registers} / ${options.phones} / ${options.durationS} s`],
+    ["registers / stores / phones / measured", `${options.registers} / ${options.stores} / ${options.phones} / ${options.durationS} s`],
     ["completed / failed", `${figures.completed} / ${figures.failed}${figures.firstError ? ` (first: ${figures.firstError})` : ""}`],
     ["ledger", ledger.detail],
     ["deployment", result.deployment],
