@@ -48,4 +48,8 @@ export const limits = {
   guessSuccessPerWindowMax: 1 / 10_000,
   /** Pending payments of one store given fresh codes in one rotation. */
   codeRotationBatchMax: 100,
+  /** A `--broker-reload-command` (e.g. `systemctl reload mosquitto`) is killed after this long. */
+  brokerReloadCommandTimeoutMs: 15_000,
+  /** Server instances (service accounts) the broker files name at most. */
+  brokerServiceAccountsMax: 64,
 } as const;

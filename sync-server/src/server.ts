@@ -34,6 +34,7 @@ import { DEFAULT_HTTP_RATE_LIMITS, HttpRateLimit, type HttpRateLimits } from "./
 import { createUpstream } from "./http-security/upstream-request.js";
 import { SharedNonceStore } from "./shopper-api/shared-nonce-store.js";
 import { PhoneAuthenticator } from "./shopper-api/phone-authentication.js";
+import { BrokerFilesSync, type BrokerFilesOptions } from "./broker/broker-files-sync.js";
 
 export interface ServerPorts {
   /** 0 picks a free port. Defaults: 1883 / 8080 / 8081 (contracts.md). */
@@ -117,6 +118,8 @@ export interface ServerOptions {
   readonly mqttLoginThrottle?: LoginThrottlePolicy | "off";
   /** Connect to this broker instead of embedding one (several instances; README "Scale-out"). */
   readonly broker?: ServerBrokerOptions;
+  /** The external broker's passwd and acl, rewritten (and the broker reloaded) at start and after every pairing. */
+  readonly brokerFiles?: BrokerFilesOptions;
 }
 
 /** The register line with its broker, embedded or external: what the rest of the server needs of it. */
@@ -212,6 +215,21 @@ async function warnWhenCodesAreTooShort(db: Db, policy: GuessPolicy, randomDigit
   );
 }
 
+/**
+ * A change made while no instance ran (or whose rewrite failed) reaches the broker now. A failure
+ * does not stop the server: the registers already in the files keep working.
+ */
+async function syncBrokerFilesAtStart(brokerFiles: BrokerFilesSync, logger: Logger): Promise<void> {
+  try {
+    const files = await brokerFiles.sync();
+    if (files.registersWithoutBrokerPassword.length > 0) {
+      logger.warn({ registers: files.registersWithoutBrokerPassword }, "registers without a broker password are left out of the broker's password file (enrolled before migration 0003, or waiting for their pairing code): enroll them again (admin register enroll) or pair them");
+    }
+  } catch (error) {
+    logger.error({ err: error }, "could not rewrite the broker files at start");
+  }
+}
+
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const host = options.host ?? "127.0.0.1";
   const clock = options.clock ?? systemClock;
@@ -244,6 +262,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   await ensureCarrier(db, options.dataDir, DEFAULT_CARRIER_ID, clock());
   await warnWhenCodesAreTooShort(db, options.guessPolicy ?? DEFAULT_GUESS_POLICY, codeRandomDigits, logger);
   const carrierKey = currentCarrierKeys(db, options.dataDir, clock);
+  const brokerFiles = options.brokerFiles === undefined ? undefined : new BrokerFilesSync(db, options.brokerFiles);
+  if (brokerFiles !== undefined) await syncBrokerFilesAtStart(brokerFiles, logger);
 
   if (options.broker !== undefined && tls !== undefined) throw new Error("TLS on the dedicated line is the external broker's job when one is configured");
   const broker = options.broker === undefined ? await startEmbeddedLine(db, logger, host, options.ports?.mqtt ?? 1883, tls, loginThrottle) : startExternalLine(options.broker, logger);
@@ -299,6 +319,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     logger: logger.child({ part: "pairing" }),
     dataDir: options.dataDir,
     mqttUrl: broker.mqttUrl,
+    ...(brokerFiles !== undefined ? { afterRegisterChange: () => brokerFiles.sync() } : {}),
     ...(rateLimits !== undefined ? { perAddressLimit: new HttpRateLimit(rateLimits.pairingPerAddress, clock, "pairing per address") } : {}),
   });
   await shopperApp.listen({ host, port: options.ports?.shopperApi ?? 8080 });
