@@ -23,7 +23,7 @@ export interface CpuMs {
 const CLOCK_TICKS_PER_S = 100; // USER_HZ on Linux (getconf CLK_TCK)
 
 /** utime + stime of a process from /proc/<pid>/stat, ms; 0 when it is gone (or not Linux). */
-function processCpuMs(pid: number | undefined): number {
+export function processCpuMs(pid: number | undefined): number {
   if (pid === undefined) return 0;
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
@@ -56,6 +56,8 @@ export interface ScaleOutCluster {
   cpuMs(): CpuMs;
   readonly mqtt: string;
   readonly gateways: readonly string[];
+  /** Each instance's shopper API (GET /metrics, /health). */
+  readonly shopperApis: readonly string[];
   /** SIGTERM every instance and wait (the ledger check runs after). */
   stopInstances(): Promise<void>;
   /** Stops mosquitto and PostgreSQL. */
@@ -99,6 +101,7 @@ export async function startScaleOutCluster(dataDir: string, pg: ThrowawayPostgre
     }),
     mqtt: running.url,
     gateways: servers.map((server) => server.gateway),
+    shopperApis: servers.map((server) => server.shopperApi),
     async stopInstances() {
       await Promise.all(servers.map((server) => server.kill("SIGTERM")));
     },

@@ -1,4 +1,4 @@
-import type { Aedes, AedesPublishPacket } from "aedes";
+import type { Aedes, AedesPublishPacket, Client } from "aedes";
 import { ALL_UP_TOPICS, QOS, downTopic, parseRegisterTopic, type ServerMessage } from "../protocol/index.js";
 import type { Logger } from "../logger.js";
 import type { BrokerHooks } from "./broker-hooks.js";
@@ -55,6 +55,25 @@ export class AedesRegisterLine implements RegisterLine {
     };
     return new Promise((resolve, reject) => {
       this.aedes.publish(packet, (error) => (error ? reject(error) : resolve()));
+    });
+  }
+
+  /**
+   * aedes.publish calls back once the packet is written to the client's socket; end() sends it and
+   * then a FIN, and the client is closed when that has flushed (close() alone destroys the socket
+   * and could drop the reply). mqtt.js sees the FIN and reports the connection closed.
+   */
+  disconnectRegister(register: RegisterAddress): Promise<void> {
+    // aedes keeps connected clients by id (its .d.ts does not declare it); the client id is the register id (broker-hooks.ts).
+    const client = (this.aedes as unknown as { clients: Record<string, Client | undefined> }).clients[register.registerId];
+    if (client === undefined || this.hooks.identityOf(client)?.storeId !== register.storeId) return Promise.resolve();
+    this.logger.info({ registerId: register.registerId }, "closing a refused register's connection");
+    return new Promise((resolve) => {
+      const close = () => client.close(() => resolve());
+      if (client.conn.writableFinished) return close();
+      client.conn.once("finish", close);
+      client.conn.once("close", close);
+      client.conn.end();
     });
   }
 

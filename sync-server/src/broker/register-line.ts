@@ -16,4 +16,10 @@ export interface RegisterLine {
   onRegisterOnline(listener: OnlineListener): void;
   /** QoS 1 to the register's `.../down` topic. */
   publishToRegister(to: RegisterAddress, message: ServerMessage): Promise<void>;
+  /**
+   * Closes the register's connection once what was published to it has left (a disabled or removed
+   * register, after its REGISTER_DISABLED / UNKNOWN_REGISTER reply). A line that cannot (an
+   * external broker, test lines) leaves it out; there the broker's ACL files keep the register out.
+   */
+  disconnectRegister?(register: RegisterAddress): Promise<void>;
 }

@@ -94,11 +94,12 @@ export class RequestRouter {
       return;
     }
     const request = parsed.value;
-    // Disabled while connected: refuse every request (the next connect is refused by the broker).
-    const enrolled = await findRegister(this.context.db, from.registerId).catch(() => undefined);
-    if (enrolled?.disabled === true) {
-      this.logger.warn({ registerId: from.registerId, code: "REGISTER_DISABLED", type: request.type }, "request from a disabled register refused");
-      await this.reply(from, requestError("REGISTER_DISABLED", "an operator disabled this register", request.requestId));
+    const refusal = await this.refusalFor(from, request);
+    if (refusal !== undefined) {
+      await this.reply(from, refusal);
+      // Only an operator can undo this (enable, enroll): close the connection rather than answer
+      // every retry; the broker refuses the reconnect, and results wait in the outbox until then.
+      if (refusal.type === "error" && refusal.error.code !== "INTERNAL") await this.disconnect(from);
       return;
     }
     let reply: ServerMessage | undefined;
@@ -110,6 +111,37 @@ export class RequestRouter {
       reply = requestError("INTERNAL", "the server failed; nothing changed, retry with the same requestId", request.requestId);
     }
     if (reply !== undefined) await this.reply(from, reply);
+  }
+
+  /**
+   * The register as the database has it now, not as it was at CONNECT: an operator may have disabled
+   * it, or its row may be gone (or name another store), since. Undefined when it may go on.
+   */
+  private async refusalFor(from: RegisterAddress, request: RegisterRequest): Promise<ServerMessage | undefined> {
+    let enrolled: Awaited<ReturnType<typeof findRegister>>;
+    try {
+      enrolled = await findRegister(this.context.db, from.registerId);
+    } catch (error) {
+      this.logger.error({ err: error, registerId: from.registerId, type: request.type }, "could not look up the register");
+      return requestError("INTERNAL", "the server failed; nothing changed, retry with the same requestId", request.requestId);
+    }
+    if (enrolled === undefined || enrolled.storeId !== from.storeId) {
+      this.logger.warn({ registerId: from.registerId, storeId: from.storeId, code: "UNKNOWN_REGISTER", type: request.type }, "request from a register that is not enrolled (any more) refused");
+      return requestError("UNKNOWN_REGISTER", `register ${from.registerId} of store ${from.storeId} is not enrolled`, request.requestId);
+    }
+    if (enrolled.disabled) {
+      this.logger.warn({ registerId: from.registerId, code: "REGISTER_DISABLED", type: request.type }, "request from a disabled register refused");
+      return requestError("REGISTER_DISABLED", "an operator disabled this register", request.requestId);
+    }
+    return undefined;
+  }
+
+  private async disconnect(register: RegisterAddress): Promise<void> {
+    try {
+      await this.line.disconnectRegister?.(register);
+    } catch (error) {
+      this.logger.warn({ err: error, registerId: register.registerId }, "could not close a refused register's connection");
+    }
   }
 
   private async reply(to: RegisterAddress, message: ServerMessage): Promise<void> {

@@ -89,6 +89,7 @@ export class ServerMetrics {
 
   /** The same line, timing each request from arrival to its reply. */
   instrumentLine(line: RegisterLine): RegisterLine {
+    const disconnect = line.disconnectRegister?.bind(line);
     return {
       onRequest: (listener) =>
         line.onRequest((from, payload) => {
@@ -100,6 +101,7 @@ export class ServerMetrics {
         this.#answered(message);
         return line.publishToRegister(to, message);
       },
+      ...(disconnect !== undefined ? { disconnectRegister: disconnect } : {}),
     };
   }
 

@@ -5,7 +5,7 @@
 export const ERROR_CODES = [
   "MALFORMED_MESSAGE", // payload is not JSON or does not match the schema
   "UNSUPPORTED_VERSION", // protocol version the server does not speak
-  "UNKNOWN_REGISTER", // topic names a register the server does not know
+  "UNKNOWN_REGISTER", // topic names a register the server does not know (also: its row removed while connected)
   "IDEMPOTENCY_MISMATCH", // same requestId with a different body
   "PAYMENT_EXISTS", // paymentId already used for another payment
   "PAYMENT_NOT_FOUND", // unknown paymentId (for this register / phone)

@@ -43,6 +43,12 @@ export const journalEntriesMax = 10_000;
 export const requestBodyBytesMax = 64 * 1024;
 /** POST /v1/payments waits at most this long for the broker's PUBACK before answering 201 anyway (it is journaled). */
 export const publishAckWaitMs = 2_000;
+/**
+ * Publishes whose PUBACK the runtime follows (POST /v1/payments waits on its create's). A stalled broker
+ * or a refused reconnect leaves PUBACKs pending; past this the rest go untracked (the outbox still
+ * resends them), so the map never outgrows it.
+ */
+export const sendsTrackedMax = 256;
 export const sseClientsMax = 32;
 export const sseHeartbeatIntervalMs = 15_000;
 /** Most receipt lines a POS may send with one payment (the protocol allows 100). */

@@ -8,7 +8,7 @@ import type { Logger } from "pino";
 import { PROTOCOL_VERSION } from "@codepay/sync-server/protocol";
 import type { ErrorCode, Money, RegisterRequest, Report, ReportRequest, ServerMessage } from "@codepay/sync-server/protocol";
 import type { Effect } from "../core/effects.js";
-import { ackTimeoutMs, outboxResendBatchMax, publishAckWaitMs, serverReplyWaitMs } from "../core/limits.js";
+import { ackTimeoutMs, outboxResendBatchMax, publishAckWaitMs, sendsTrackedMax, serverReplyWaitMs } from "../core/limits.js";
 import { buildReportReceipt, canPrintRaw } from "../protocols/escpos/report-receipt.js";
 import { transition } from "../core/payment-machine.js";
 import type { PaymentEvent, Refusal } from "../core/payment-machine.js";
@@ -36,6 +36,8 @@ export interface PaymentRuntimeOptions {
   readonly registerId: string;
   /** Receipt language: "ja" prints half-width Katakana (ESC t 1). Default "en". */
   readonly language?: "en" | "ja" | undefined;
+  /** Most publishes followed until their PUBACK (default limits.sendsTrackedMax; tests make it small). */
+  readonly sendsTrackedMax?: number;
   /** Called whenever the screen may have changed. */
   readonly onScreenChange: () => void;
 }
@@ -61,6 +63,7 @@ function timedOut(): { ok: false; refusal: Refusal } {
 export class PaymentRuntime extends EventEmitter<RuntimeEvents> {
   /** The payment the display follows: the most recently shown one. */
   currentPayment: Payment | undefined;
+  /** Publishes waiting for their PUBACK, by requestId; at most sendsTrackedMax (limits.ts). */
   readonly #sends = new Map<string, Promise<void>>();
   /** Cashier requests waiting for the server's reply, by requestId. */
   readonly #waiters = new Map<string, (message: ServerMessage | undefined) => void>();
@@ -71,6 +74,11 @@ export class PaymentRuntime extends EventEmitter<RuntimeEvents> {
     super();
     this.setMaxListeners(64);
     this.currentPayment = options.journal.latestPayment();
+  }
+
+  /** How many publishes are followed until their PUBACK (bounded; for tests and diagnostics). */
+  get sendsInFlight(): number {
+    return this.#sends.size;
   }
 
   getPayment(paymentId: string): Payment | undefined {
@@ -345,8 +353,12 @@ export class PaymentRuntime extends EventEmitter<RuntimeEvents> {
     const send = link.publish(request).catch((error: unknown) => {
       logger.warn({ requestId: request.requestId, err: (error as Error).message }, "publish failed; the outbox will resend");
     });
+    // A resend replaces the entry of the same requestId; only its own send may remove it.
+    if (!this.#sends.has(request.requestId) && this.#sends.size >= (this.options.sendsTrackedMax ?? sendsTrackedMax)) return;
     this.#sends.set(request.requestId, send);
-    void send.finally(() => this.#sends.delete(request.requestId));
+    void send.finally(() => {
+      if (this.#sends.get(request.requestId) === send) this.#sends.delete(request.requestId);
+    });
   }
 
   #print(payment: Payment): void {
