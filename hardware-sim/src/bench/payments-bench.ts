@@ -8,7 +8,10 @@
  * acknowledged. The same run measures the physical floor (raw aedes QoS 1 round trip, one FULL commit)
  * and ends with the ledger check.
  *
- *   npm run bench -- [--registers 32] [--phones 32] [--duration-s 30] [--warmup-s 3] [--rate-per-s N] [--json]
+ *   npm run bench -- [--registers 32] [--phones 32] [--duration-s 30] [--warmup-s 3] [--rate-per-s N] [--stores 1] [--json]
+ *
+ * `--stores S` spreads the registers over S stores (each store's account is one row every approval
+ * of that store updates: with one store, approvals queue for it).
  *
  * `--instances N` runs the scale-out deployment instead (scale-out-cluster.ts): N server processes on
  * one throwaway PostgreSQL and one mosquitto, phones spread over the N gateways.
@@ -25,7 +28,7 @@ import { SimPhone } from "../phone/sim-phone.js";
 import { SimRegister } from "../register/sim-register.js";
 import { LatencySamples, round } from "./latency-stats.js";
 import { measureFloor, type FloorFigures } from "./physical-floor.js";
-import { measurePostgresCommit, startScaleOutCluster, startScaleOutDatabase, type CpuMs } from "./scale-out-cluster.js";
+import { measurePostgresCommit, processCpuMs, startScaleOutCluster, startScaleOutDatabase, type CpuMs } from "./scale-out-cluster.js";
 import { loadavg, cpus } from "node:os";
 
 const repositoryRoot = resolve(fileURLToPath(new URL("../../../", import.meta.url)));
@@ -43,10 +46,12 @@ interface BenchOptions {
   readonly json: boolean;
   /** Scale-out: N instances on PostgreSQL + mosquitto; undefined = one process on SQLite + aedes. */
   readonly instances: number | undefined;
+  /** Stores the registers are spread over (round robin). */
+  readonly stores: number;
 }
 
 interface Seeded {
-  readonly registers: { registerId: string; password: string }[];
+  readonly registers: { storeId: string; registerId: string; password: string }[];
   readonly credentials: string[];
 }
 
@@ -68,6 +73,7 @@ function parseOptions(argv: string[]): BenchOptions {
       "rate-per-s": { type: "string" },
       json: { type: "boolean", default: false },
       instances: { type: "string" },
+      stores: { type: "string", default: "1" },
     },
     strict: true,
   });
@@ -84,15 +90,18 @@ function parseOptions(argv: string[]): BenchOptions {
     ratePerS: values["rate-per-s"] === undefined ? undefined : positive("rate-per-s", values["rate-per-s"]),
     json: values.json,
     instances: values.instances === undefined ? undefined : Math.floor(positive("instances", values.instances)),
+    stores: Math.floor(positive("stores", values.stores)),
   };
 }
 
 async function seed(dataDir: string, options: BenchOptions): Promise<Seeded> {
-  await createStore({ dataDir, id: STORE_ID, name: "Bench Store", currency: CURRENCY });
+  const storeIds = Array.from({ length: options.stores }, (_, index) => (options.stores === 1 ? STORE_ID : `${STORE_ID}-${index}`));
+  for (const storeId of storeIds) await createStore({ dataDir, id: storeId, name: "Bench Store", currency: CURRENCY });
   const registers: Seeded["registers"] = [];
   for (let index = 0; index < options.registers; index += 1) {
-    const enrolled = await enrollRegister({ dataDir, storeId: STORE_ID, registerId: `bench-reg-${index}`, name: `Register ${index}` });
-    registers.push({ registerId: enrolled.registerId, password: enrolled.password });
+    const storeId = storeIds[index % storeIds.length]!;
+    const enrolled = await enrollRegister({ dataDir, storeId, registerId: `bench-reg-${index}`, name: `Register ${index}` });
+    registers.push({ storeId, registerId: enrolled.registerId, password: enrolled.password });
   }
   const credentials: string[] = [];
   for (let index = 0; index < options.phones; index += 1) {
@@ -149,7 +158,7 @@ interface RunFigures {
 
 async function drive(listening: Listening, seeded: Seeded, options: BenchOptions): Promise<RunFigures> {
   const registers = seeded.registers.map(
-    (r) => new SimRegister({ mqttUrl: listening.mqtt, storeId: STORE_ID, registerId: r.registerId, password: r.password }),
+    (r) => new SimRegister({ mqttUrl: listening.mqtt, storeId: r.storeId, registerId: r.registerId, password: r.password }),
   );
   await Promise.all(registers.map((register) => register.connect()));
   const phones = seeded.credentials.map(
@@ -235,6 +244,7 @@ function report(options: BenchOptions, figures: RunFigures, floor: FloorFigures,
     commit_ms: round(floor.commitMs, 3),
     commit_p99_ms: round(floor.commitP99Ms, 3),
     registers: options.registers,
+    stores: options.stores,
     phones: options.phones,
     duration_s: options.durationS,
     rate_target_per_s: options.ratePerS ?? null,
@@ -268,11 +278,13 @@ function report(options: BenchOptions, figures: RunFigures, floor: FloorFigures,
     ...(result.postgres_commit_p50_ms === null ? [] : [["floor: one PostgreSQL commit (fsync on) p50 / p99", `${result.postgres_commit_p50_ms} / ${result.postgres_commit_p99_ms} ms`] as [string, string]]),
     ...(result.cpu_ms_per_payment_servers === null
       ? []
-      : [["CPU ms per payment: servers / mosquitto / PostgreSQL", `${result.cpu_ms_per_payment_servers} / ${result.cpu_ms_per_payment_broker} / ${result.cpu_ms_per_payment_database}`] as [string, string]]),
+      : options.instances === undefined
+        ? [["CPU ms per payment: server process (broker, SQLite inside)", String(result.cpu_ms_per_payment_servers)] as [string, string]]
+        : [["CPU ms per payment: servers / mosquitto / PostgreSQL", `${result.cpu_ms_per_payment_servers} / ${result.cpu_ms_per_payment_broker} / ${result.cpu_ms_per_payment_database}`] as [string, string]]),
     ...(result.postgres_transactions_per_payment === null
       ? []
       : [["PostgreSQL per payment: transactions (all) / WAL bytes", `${result.postgres_transactions_per_payment} / ${result.postgres_wal_bytes_per_payment}`] as [string, string]]),
-    ["registers / phones / measured", `${options.registers} / ${options.phones} / ${options.durationS} s`],
+    ["registers / stores / phones / measured", `${options.registers} / ${options.stores} / ${options.phones} / ${options.durationS} s`],
     ["completed / failed", `${figures.completed} / ${figures.failed}${figures.firstError ? ` (first: ${figures.firstError})` : ""}`],
     ["ledger", ledger.detail],
     ["deployment", result.deployment],
@@ -332,14 +344,20 @@ async function main(): Promise<number> {
     const seeded = await seed(dataDir, options);
     const started = await startServerProcess(dataDir);
     server = started.child;
+    // CPU the server process used per payment: less at the mercy of other work on the machine than
+    // payments/s, so A/B runs on a shared machine compare it too. The broker and SQLite run inside it.
+    const before1m = loadavg()[0] ?? 0;
+    const cpuBefore = processCpuMs(server.pid);
     const figures = await drive(started.listening, seeded, options);
+    const cpuMsServer = (processCpuMs(server.pid) - cpuBefore) / Math.max(1, figures.completedAll);
+    const after1m = loadavg()[0] ?? 0;
     const exited = new Promise((done) => server!.once("exit", done));
     server.kill("SIGTERM");
     await exited;
     server = undefined;
     const floor = await measureFloor();
     const ledger = verifyLedger(dataDir);
-    report(options, figures, floor, ledger);
+    report(options, figures, floor, ledger, { before1m, after1m, cpuMsPerPayment: { servers: cpuMsServer, broker: 0, database: 0 } });
     return ledger.ok && figures.completed > 0 ? 0 : 1;
   } finally {
     server?.kill("SIGKILL");

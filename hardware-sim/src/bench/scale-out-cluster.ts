@@ -23,7 +23,7 @@ export interface CpuMs {
 const CLOCK_TICKS_PER_S = 100; // USER_HZ on Linux (getconf CLK_TCK)
 
 /** utime + stime of a process from /proc/<pid>/stat, ms; 0 when it is gone (or not Linux). */
-function processCpuMs(pid: number | undefined): number {
+export function processCpuMs(pid: number | undefined): number {
   if (pid === undefined) return 0;
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, "utf8");

@@ -73,6 +73,12 @@ export async function findOpenPaymentByCode(db: Queryable, code: string): Promis
   return row && toPaymentRow(row);
 }
 
+/** Codes open on the whole server (pending or claimed payments): a count over UNIQUE(open_code). */
+export async function countOpenCodes(db: Queryable): Promise<number> {
+  const row = await db.selectFrom("payments").select((eb) => eb.fn.countAll<number>().as("count")).where("open_code", "is not", null).executeTakeFirst();
+  return Number(row?.count ?? 0);
+}
+
 /** The newest closed payment that had this code, closed at or after `closedSince`. */
 export async function findRecentlyClosedPaymentByCode(db: Queryable, code: string, closedSince: number): Promise<PaymentRow | undefined> {
   const row = await db
