@@ -117,5 +117,10 @@ describe("runScenario", () => {
     expect(codeOnDisplay("CODE 482 9137   1:59")).toBe("4829137");
     expect(codeOnDisplay("CODE 4829 1370 10:00")).toBe("48291370");
     expect(codeOnDisplay("PAY WITH CODE PAY   ")).toBeUndefined();
+    // Long codes (a chain's server lengthens them): three groups, the countdown on line 1 instead.
+    expect(codeOnDisplay("CODE 482 913 705    ")).toBe("482913705");
+    expect(codeOnDisplay("CODE 482 913 7051   ")).toBe("4829137051");
+    expect(codeOnDisplay("CODE 4829 1370 5123 ")).toBe("482913705123");
+    expect(codeOnDisplay("CODE 482 913 7051 1:59")).toBe("4829137051");
   });
 });

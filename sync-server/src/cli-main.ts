@@ -17,7 +17,7 @@ import { SHARE_GROUP_DEFAULT } from "./broker/external-register-line.js";
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { createLogger } from "./logger.js";
-import { isCurrencyCode, parseMajorAmount } from "./protocol/index.js";
+import { CODE_RANDOM_DIGITS_DEFAULT, CODE_RANDOM_DIGITS_MAX, isCurrencyCode, parseMajorAmount } from "./protocol/index.js";
 import { startServer, type RunningServer, type ServerBrokerOptions, type ServerHttpsOptions, type ServerTlsOptions } from "./server.js";
 
 export interface CliIo {
@@ -111,6 +111,14 @@ function positiveInt(raw: string | undefined, name: string, fallback: number, ma
   const value = Number(raw);
   if (!Number.isInteger(value) || value < 1 || value > max) throw new UsageError(`--${name} must be an integer 1-${max}`);
   return value;
+}
+
+/** `--code-digits`: the fewest random digits a code has (the server lengthens codes up to CODE_RANDOM_DIGITS_MAX). */
+function codeDigitsMin(raw: string | undefined): number {
+  const digits = positiveInt(raw, "code-digits", CODE_RANDOM_DIGITS_DEFAULT, CODE_RANDOM_DIGITS_MAX);
+  // The allocator needs at least 3 (payments/code-allocator.ts); fewer would crash the first payment.
+  if (digits < 3) throw new UsageError(`--code-digits must be an integer 3-${CODE_RANDOM_DIGITS_MAX}`);
+  return digits;
 }
 
 function dataDir(values: Values, io: CliIo): string {
@@ -275,7 +283,7 @@ async function serve(args: string[], io: CliIo): Promise<number> {
       gateway: port(values, "gateway-port", "CODEPAY_GATEWAY_PORT", io, 8081),
     },
     codeTtlMs: positiveInt(text(values, "code-ttl-s", "CODEPAY_CODE_TTL_S", io), "code-ttl-s", 120, 3_600) * 1_000,
-    codeRandomDigits: positiveInt(text(values, "code-digits", "CODEPAY_CODE_DIGITS", io), "code-digits", 6, 11),
+    codeRandomDigits: codeDigitsMin(text(values, "code-digits", "CODEPAY_CODE_DIGITS", io)),
     ...pinThreshold(text(values, "pin-above-minor", "CODEPAY_PIN_ABOVE_MINOR", io)),
     sandbox: values["sandbox"] === true || io.env["CODEPAY_SANDBOX"] === "1",
     ...(tls !== undefined ? { tls } : {}),

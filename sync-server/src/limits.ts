@@ -44,7 +44,9 @@ export const limits = {
   postgresPoolConnectionsMax: 10,
   /** A pairing code works this long after `admin register pair`. */
   pairingCodeTtlMs: 10 * 60_000,
-  /** A blind guessing phone's chance per lockout window that `serve` warns above (issue 6: 1 in 10,000). */
+  /** How often the server recounts enabled registers and open codes to size new codes (also on every register connect). */
+  codeLengthRecountIntervalMs: 10_000,
+  /** A blind guessing phone's chance per lockout window that code lengths are sized for (issue 6: 1 in 10,000). */
   guessSuccessPerWindowMax: 1 / 10_000,
   /** Pending payments of one store given fresh codes in one rotation. */
   codeRotationBatchMax: 100,
@@ -52,4 +54,6 @@ export const limits = {
   brokerReloadCommandTimeoutMs: 15_000,
   /** Server instances (service accounts) the broker files name at most. */
   brokerServiceAccountsMax: 64,
+  /** `admin verify` reads the ledger in keyset pages of this many rows (memory: one page, not the ledger). */
+  ledgerVerifyPageRows: 1_000,
 } as const;

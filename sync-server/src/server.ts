@@ -7,8 +7,7 @@ import type { AddressInfo } from "node:net";
 import { systemClock, type Clock } from "./clock.js";
 import { dialectOf, openDatabase, type Db } from "./db/database.js";
 import { createBrokerHooks } from "./broker/broker-hooks.js";
-import { countEnabledRegisters } from "./db/repositories/registers.js";
-import { checkCodeLength } from "./payments/guess-bound.js";
+import { CodeLengthSizer } from "./settlement/code-length-sizer.js";
 import { DEFAULT_LOGIN_THROTTLE, LoginThrottle, type LoginThrottlePolicy } from "./broker/login-throttle.js";
 import { AedesRegisterLine } from "./broker/aedes-register-line.js";
 import { ExternalRegisterLine } from "./broker/external-register-line.js";
@@ -92,7 +91,10 @@ export interface ServerOptions {
   readonly host?: string;
   readonly ports?: ServerPorts;
   readonly codeTtlMs?: number;
+  /** The fewest random digits a code has (`--code-digits`); the server lengthens codes as registers are added. */
   readonly codeRandomDigits?: number;
+  /** Tests and measurements that need one code length: always `codeRandomDigits`, never sized. */
+  readonly codeDigitsFixed?: boolean;
   /** Epoch ms; tests pass a clock they move by hand. */
   readonly clock?: Clock;
   readonly logger?: Logger;
@@ -205,16 +207,6 @@ function httpUrl(host: string, address: AddressInfo | string | null, secure: boo
   return `${secure ? "https" : "http"}://${host}:${address.port}`;
 }
 
-/** SECURITY.md "Guessing, measured": with more registers than the code length serves, say so at start. */
-async function warnWhenCodesAreTooShort(db: Db, policy: GuessPolicy, randomDigits: number, logger: Logger): Promise<void> {
-  const check = checkCodeLength(policy, randomDigits, await countEnabledRegisters(db), limits.guessSuccessPerWindowMax);
-  if (check === undefined || check.ok) return;
-  logger.warn(
-    { registers: check.registers, codeDigits: randomDigits, registersMax: check.registersMax, successPerWindow: check.successPerWindow },
-    `${check.registers} registers but ${randomDigits} code digits serve at most ${check.registersMax}: a guessing phone's chance per lockout window is ${check.successPerWindow.toExponential(1)}; raise --code-digits`,
-  );
-}
-
 /**
  * A change made while no instance ran (or whose rewrite failed) reaches the broker now. A failure
  * does not stop the server: the registers already in the files keep working.
@@ -260,7 +252,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const rateLimits = options.httpRateLimits === "off" ? undefined : (options.httpRateLimits ?? DEFAULT_HTTP_RATE_LIMITS);
   const db = await openDatabase(options.dataDir, options.databaseUrl);
   await ensureCarrier(db, options.dataDir, DEFAULT_CARRIER_ID, clock());
-  await warnWhenCodesAreTooShort(db, options.guessPolicy ?? DEFAULT_GUESS_POLICY, codeRandomDigits, logger);
+  // SECURITY.md "Guessing, measured": new codes get the shortest length that keeps a guessing phone
+  // at or below the target for the registers (and open codes) the server has; logged at start.
+  const codeLength = new CodeLengthSizer({ db, policy: options.guessPolicy ?? DEFAULT_GUESS_POLICY, minDigits: codeRandomDigits, target: limits.guessSuccessPerWindowMax, logger: logger.child({ part: "codes" }) });
+  if (options.codeDigitsFixed !== true) await codeLength.start(limits.codeLengthRecountIntervalMs);
   const carrierKey = currentCarrierKeys(db, options.dataDir, clock);
   const brokerFiles = options.brokerFiles === undefined ? undefined : new BrokerFilesSync(db, options.brokerFiles);
   if (brokerFiles !== undefined) await syncBrokerFilesAtStart(brokerFiles, logger);
@@ -276,6 +271,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     logger: logger.child({ part: "settlement" }),
     codeTtlMs: options.codeTtlMs ?? limits.codeTtlMsDefault,
     codeRandomDigits,
+    ...(options.codeDigitsFixed !== true ? { codeLength } : {}),
     allocationAttemptsMax: limits.allocationAttemptsMax,
     randomDigit: options.randomDigit ?? cryptoRandomDigit(randomInt),
     deliverResults: (rows) => delivery.deliver(rows),
@@ -290,6 +286,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const router = new RequestRouter(settlement, metrics.instrumentLine(line));
   router.start();
   line.onRegisterOnline((register) => delivery.resendToRegister(register.registerId));
+  // A register enrolled since the last count (by `admin`, another process) is counted before it can open a code.
+  if (options.codeDigitsFixed !== true) line.onRegisterOnline(() => void codeLength.recount().catch((error: unknown) => logger.error({ err: error }, "code length recount failed")));
   try {
     await broker.start();
   } catch (error) {
@@ -360,6 +358,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const stopOnce = async (): Promise<void> => {
     watchdog.stop();
     clearInterval(sweepTimer);
+    codeLength.stop();
     await gatewayApp.close();
     upstream.close();
     await shopperApp.close();

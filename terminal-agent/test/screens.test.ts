@@ -23,6 +23,35 @@ describe("screens", () => {
     expect(renderScreen({ storeName: "Demo Store", linkUp: true, payment: issued }, now)).toEqual(["TOTAL       JPY 1200", "CODE 482 9137   1:59"]);
   });
 
+  it("long codes (a chain's server issues 8-12 digits) stay whole on a 2x20 display, with a whole countdown or none", () => {
+    const screen = (code: string, expiresInMs = 119_000, amount = issued.amount, language?: "ja") =>
+      renderScreen({ storeName: "S", linkUp: true, payment: { ...issued, code, amount, expiresAt: now + expiresInMs }, language }, now);
+    // 8 digits: still the usual layout, also with a 60-minute TTL.
+    expect(screen("48291370")).toEqual(["TOTAL       JPY 1200", "CODE 4829 1370  1:59"]);
+    expect(screen("48291370", 3_600_000)).toEqual(["TOTAL       JPY 1200", "CODE 4829 1370 60:00"]);
+    // 9-12 digits: three groups on line 2; the countdown moves beside the amount.
+    expect(screen("482913705")).toEqual(["JPY 1200        1:59", "CODE 482 913 705    "]);
+    expect(screen("4829137051")).toEqual(["JPY 1200        1:59", "CODE 482 913 7051   "]);
+    expect(screen("482913705123")).toEqual(["JPY 1200        1:59", "CODE 4829 1370 5123 "]);
+    expect(screen("4829137051", 119_000, undefined, "ja")[1]).toBe("ｺｰﾄﾞ 482 913 7051   ");
+    // An amount too long to share line 1: no countdown at all rather than a cut one.
+    const big = { minor: 123_456_789_012, currency: "EUR" };
+    const [line1, line2] = screen("4829137051", 119_000, big);
+    expect(line1).toMatch(/^TOTAL +EUR /);
+    expect(line1).not.toMatch(/\d:\d\d$/);
+    expect(line2).toBe("CODE 482 913 7051   ");
+    // Every code length the server issues: 20 cells a line, the code whole, any countdown whole.
+    for (let length = 7; length <= 12; length += 1) {
+      const code = "4829137051234".slice(0, length);
+      for (const expiresInMs of [1_000, 119_000, 3_600_000]) {
+        const lines = screen(code, expiresInMs);
+        expect(lines.map((line) => line.length)).toEqual([20, 20]);
+        expect(lines[1].replace(/^CODE /, "").replace(/ +\d+:\d\d *$/, "").replaceAll(" ", "").trim()).toBe(code);
+        expect(lines.join("|")).toContain(countdown(now + expiresInMs, now));
+      }
+    }
+  });
+
   it("counts down in m:ss, rounding up, and stops at 0:00", () => {
     expect(countdown(now + 120_000, now)).toBe("2:00");
     expect(countdown(now + 60_500, now)).toBe("1:01");

@@ -49,6 +49,8 @@ export interface InProcessSystemOptions {
   readonly language?: "en" | "ja";
   readonly printerJapanese?: "katakana" | "shift_jis";
   readonly storeName?: string;
+  /** The server's `--code-digits` (the fewest random digits; default 6). */
+  readonly codeRandomDigits?: number;
 }
 
 export async function startInProcessSystem(options: InProcessSystemOptions): Promise<InProcessSystem> {
@@ -57,6 +59,7 @@ export async function startInProcessSystem(options: InProcessSystemOptions): Pro
     dataDir,
     ports: { mqtt: 0, shopperApi: 0, gateway: 0 },
     ...(options.codeTtlMs !== undefined ? { codeTtlMs: options.codeTtlMs } : {}),
+    ...(options.codeRandomDigits !== undefined ? { codeRandomDigits: options.codeRandomDigits } : {}),
     sweepIntervalMs: 100,
     logger: silentLogger(),
   });

@@ -181,6 +181,30 @@ describe.skipIf(!hasChromium)("shopper page", { timeout: webTestTimeoutMs }, () 
       expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(320);
     });
 
+    test("takes a longer code than the page expects (the server lengthened its codes as registers were added)", async () => {
+      // The page says 7 digits; a chain's server may since issue up to 12 (data-code-length-max).
+      expect(await page.evaluate(() => document.documentElement.dataset.codeLengthMax)).toBe("12");
+      const longCode = withCheckDigit("482913705");
+      const claims = await fakeApi("claims", [{ status: 200, body: claimed }]);
+      if (await page.getByRole("button", { name: "別のコードで支払う" }).isVisible()) await page.getByRole("button", { name: "別のコードで支払う" }).click();
+      else await page.goto(pageUrl("/"));
+      const input = page.getByLabel("レジの表示のコード");
+      await input.fill("");
+      await input.focus();
+      await page.keyboard.type(longCode);
+      // Grouped as on the pole display (three groups past 8 digits), and sendable.
+      expect(await input.inputValue()).toBe("482 913 7054");
+      await eventually(() => page.getByRole("button", { name: "次へ" }).isDisabled()).toBe(false);
+      await page.keyboard.press("Enter");
+      await page.getByRole("heading", { name: "確認して承認" }).waitFor();
+      expect(claims).toHaveLength(1);
+      expect(claims[0]).toMatchObject({ code: longCode });
+      expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(320);
+      // Back to code entry for the next test (the credential stays in the tab's session storage).
+      await page.reload();
+      await page.getByRole("heading", { name: "コードで支払う" }).waitFor();
+    });
+
     test("a declined approval (insufficient funds) says nothing was paid", async () => {
       await fakeApi("claims", [{ status: 200, body: claimed }]);
       await fakeApi("payments/*/approve", [{ status: 402, body: { error: { code: "INSUFFICIENT_FUNDS", message: "no" } } }]);

@@ -25,8 +25,12 @@ export type ReceiptSummary = z.infer<typeof PrinterResponseSchema>["receipts"][n
 /** Agent states after which a payment never changes. */
 export const FINAL_FAILURE_STATES = ["declined", "expired", "cancelled", "failed"];
 
-/** Line 2 of the issued screen: `CODE 482 9137` (groupCode format) left, countdown right. */
-const CODE_ON_DISPLAY = /^CODE (\d+ \d{4}|\d{1,4})(?!\d)/;
+/**
+ * Line 2 of the issued screen: `CODE 482 9137` (groupCode format: up to three groups of at most 4
+ * digits, `CODE 482 913 7051` for long codes) left, countdown (`1:59`) right when it fits. A group
+ * followed by `:` is the countdown, not the code.
+ */
+const CODE_ON_DISPLAY = /^CODE (\d{1,4}(?: \d{1,4}(?![\d:])){0,2})(?![\d:])/;
 
 export function codeOnDisplay(line2: string): string | undefined {
   const match = CODE_ON_DISPLAY.exec(line2);

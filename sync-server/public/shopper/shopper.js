@@ -7,7 +7,13 @@ import { formatAmount, formatWait, say } from "./messages.js";
 const API = "/api/v1";
 const CREDENTIAL_KEY = "codepay.subscriberCredential";
 const language = document.documentElement.lang === "ja" ? "ja" : "en";
+// The length of a code issued now (the hint) and every length the server may have issued (accepted).
 const codeLength = Number(document.documentElement.dataset.codeLength) || 7;
+const codeLengths = {
+  expected: codeLength,
+  min: Number(document.documentElement.dataset.codeLengthMin) || codeLength,
+  max: Math.max(codeLength, Number(document.documentElement.dataset.codeLengthMax) || codeLength),
+};
 const $ = (id) => document.getElementById(id);
 const t = (key, values) => say(language, key, values);
 
@@ -68,10 +74,10 @@ function showError(id, message) {
 function renderCode() {
   const input = $("code-input");
   input.value = groupDigits(state.digits, codeLength);
-  const feedback = codeFeedback(state.digits, codeLength);
+  const feedback = codeFeedback(state.digits, codeLengths);
   const hint = {
     empty: t("hintEmpty", { count: codeLength }),
-    partial: feedback.missing === 1 ? t("hintPartialOne") : t("hintPartial", { count: feedback.missing }),
+    partial: feedback.missing === 0 ? "" : feedback.missing === 1 ? t("hintPartialOne") : t("hintPartial", { count: feedback.missing }),
     valid: "",
     typo: "",
   }[feedback.state];
@@ -80,11 +86,11 @@ function renderCode() {
   check.textContent = feedback.state === "valid" ? t("checkValid") : feedback.state === "typo" ? t("checkTypo") : "";
   check.className = `check ${feedback.state}`;
   input.setAttribute("aria-invalid", String(feedback.state === "typo"));
-  $("code-submit").disabled = feedback.state !== "valid" || state.busy;
+  $("code-submit").disabled = !feedback.submittable || state.busy;
 }
 
 function setDigits(digits) {
-  state.digits = digitsOf(digits, codeLength);
+  state.digits = digitsOf(digits, codeLengths.max);
   showError("code-error", undefined);
   renderCode();
 }
@@ -99,7 +105,7 @@ function onKeypad(event) {
 
 async function onCodeSubmit(event) {
   event.preventDefault();
-  if (state.busy || codeFeedback(state.digits, codeLength).state !== "valid") return;
+  if (state.busy || !codeFeedback(state.digits, codeLengths).submittable) return;
   setBusy(true);
   const result = await post("/claims", { requestId: crypto.randomUUID(), code: state.digits });
   setBusy(false);

@@ -95,3 +95,30 @@ export function checkCodeLength(policy: GuessPolicy, randomDigits: number, regis
   const registersMax = openCodesMax(guessesPerWindow, space, target);
   return { registers, guessesPerWindow, successPerWindow, registersMax, ok: registers <= registersMax };
 }
+
+export interface CodeLengthChoice {
+  /** Random digits new codes get (the check digit comes on top). */
+  readonly randomDigits: number;
+  /** Open codes the length was chosen for. */
+  readonly openCodes: number;
+  /** The bound at that length; undefined for a policy that never locks out (tests): then `minDigits`. */
+  readonly check: CodeLengthCheck | undefined;
+  /** False when even `maxDigits` cannot keep the target: then `maxDigits`. */
+  readonly meetsTarget: boolean;
+}
+
+/**
+ * The shortest code length from `minDigits` to `maxDigits` that keeps one phone's chance per lockout
+ * window at or below `target` with `openCodes` codes open on the server. Pure: the server counts
+ * (settlement/code-length-sizer.ts) and asks this.
+ */
+export function chooseCodeDigits(policy: GuessPolicy, openCodes: number, minDigits: number, maxDigits: number, target: number): CodeLengthChoice {
+  assert(Number.isInteger(minDigits) && Number.isInteger(maxDigits) && minDigits >= 1 && minDigits <= maxDigits, "code digits: 1 <= min <= max");
+  let last: CodeLengthCheck | undefined;
+  for (let digits = minDigits; digits <= maxDigits; digits += 1) {
+    last = checkCodeLength(policy, digits, openCodes, target);
+    if (last === undefined) return { randomDigits: minDigits, openCodes, check: undefined, meetsTarget: true };
+    if (last.ok) return { randomDigits: digits, openCodes, check: last, meetsTarget: true };
+  }
+  return { randomDigits: maxDigits, openCodes, check: last, meetsTarget: false };
+}

@@ -6,6 +6,11 @@
 
 /** Default: 6 random digits plus 1 check digit. */
 export const CODE_RANDOM_DIGITS_DEFAULT = 6;
+/**
+ * The longest a code gets: the server lengthens codes as registers are added (payments/code-length.ts)
+ * up to this many random digits (12 typed digits with the check digit; `--code-digits` takes 1-11).
+ */
+export const CODE_RANDOM_DIGITS_MAX = 11;
 
 // Damm's totally anti-symmetric quasigroup of order 10 (H. Michael Damm, 2004).
 const DAMM_TABLE: readonly (readonly number[])[] = [
@@ -43,11 +48,21 @@ export function withCheckDigit(randomDigits: string): string {
   return randomDigits + String(dammCheckDigit(randomDigits));
 }
 
-/** Groups a code for reading off a display: "4829137" -> "482 9137" (first group takes the remainder). */
+/**
+ * Groups a code for reading off a display. Up to 8 digits two groups, the last of 4:
+ * "4829137" -> "482 9137". Longer codes three groups as even as possible, the longer ones last:
+ * "4829137051" -> "482 913 7051", so no group is longer than 4 and the code stays 14 columns at most.
+ */
 export function groupCode(code: string): string {
   if (code.length <= 4) return code;
-  const head = code.length - 4;
-  return `${code.slice(0, head)} ${code.slice(head)}`;
+  if (code.length <= 8) {
+    const head = code.length - 4;
+    return `${code.slice(0, head)} ${code.slice(head)}`;
+  }
+  const short = Math.floor(code.length / 3);
+  const longGroups = code.length % 3; // the last `longGroups` groups take one digit more
+  const sizes = [0, 1, 2].map((index) => short + (index >= 3 - longGroups ? 1 : 0));
+  return [code.slice(0, sizes[0]), code.slice(sizes[0], sizes[0]! + sizes[1]!), code.slice(sizes[0]! + sizes[1]!)].join(" ");
 }
 
 /** Strips what people type between digits (spaces, dashes). */

@@ -13,7 +13,10 @@ export interface SettlementContext {
   readonly clock: Clock;
   readonly logger: Logger;
   readonly codeTtlMs: number;
+  /** The fewest random digits a code has (`--code-digits`): new codes get this unless `codeLength` says more. */
   readonly codeRandomDigits: number;
+  /** The length for new codes now, sized to the deployment (settlement/code-length-sizer.ts); absent: `codeRandomDigits`. */
+  readonly codeLength?: { readonly randomDigits: number };
   readonly allocationAttemptsMax: number;
   readonly randomDigit: RandomDigitSource;
   /** Called after a transaction that wrote outbox rows has committed. Must not throw. */
@@ -27,6 +30,11 @@ export interface SettlementContext {
   readonly pinThresholdMinor?: number | undefined;
   /** Sandbox: magic amounts force a decline, a timeout or an error (settlement/sandbox.ts). Default false. */
   readonly sandbox?: boolean;
+}
+
+/** Random digits for a code issued now (no query: the sizer counts off the hot path). */
+export function newCodeRandomDigits(context: SettlementContext): number {
+  return Math.max(context.codeRandomDigits, context.codeLength?.randomDigits ?? context.codeRandomDigits);
 }
 
 /** A refusal: nothing the request asked for happened. */

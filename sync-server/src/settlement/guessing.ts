@@ -14,7 +14,7 @@ import { limits } from "../limits.js";
 import { codeCandidates } from "../payments/code-allocator.js";
 import { checkGuess, DEFAULT_GUESS_POLICY, recordFailure } from "../payments/guess-policy.js";
 import { PROTOCOL_VERSION, type ServerMessage } from "../protocol/index.js";
-import type { Refusal, SettlementContext } from "./context.js";
+import { newCodeRandomDigits, type Refusal, type SettlementContext } from "./context.js";
 import { moneyOf } from "./payment-messages.js";
 import type { RegisterAddress } from "./register-requests.js";
 
@@ -69,7 +69,7 @@ export async function rotateStoreCodes(tx: Tx, context: SettlementContext, store
   let rotated = 0;
   for (const payment of pending) {
     if (payment.expiresAt <= now) continue;
-    const allocator = { randomDigits: context.codeRandomDigits, allocationAttemptsMax: context.allocationAttemptsMax, randomDigit: context.randomDigit };
+    const allocator = { randomDigits: newCodeRandomDigits(context), allocationAttemptsMax: context.allocationAttemptsMax, randomDigit: context.randomDigit };
     for (const code of codeCandidates(allocator)) {
       if (code === payment.code || (await findOpenPaymentByCode(tx, code)) !== undefined) continue;
       if (!(await replaceOpenCode(tx, payment.paymentId, payment.code, code, now))) break;

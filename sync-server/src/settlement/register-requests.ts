@@ -19,7 +19,7 @@ import {
   type ServerMessage,
 } from "../protocol/index.js";
 import { applyPaymentEvent, expireIfDue } from "./apply-event.js";
-import type { SettlementContext } from "./context.js";
+import { newCodeRandomDigits, type SettlementContext } from "./context.js";
 import { requestHash, runIdempotent, runWithOutbox } from "./idempotent-transaction.js";
 import { paymentStateMessage } from "./payment-messages.js";
 
@@ -70,7 +70,7 @@ export function createPayment(context: SettlementContext, register: RegisterAddr
     }
     const now = context.clock();
     const expiresAt = now + context.codeTtlMs;
-    const allocator = { randomDigits: context.codeRandomDigits, allocationAttemptsMax: context.allocationAttemptsMax, randomDigit: context.randomDigit };
+    const allocator = { randomDigits: newCodeRandomDigits(context), allocationAttemptsMax: context.allocationAttemptsMax, randomDigit: context.randomDigit };
     for (const code of codeCandidates(allocator)) {
       const inserted = await insertOpenPayment(tx, {
         paymentId: request.paymentId,

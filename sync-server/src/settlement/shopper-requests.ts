@@ -15,6 +15,7 @@ import type { PhoneRow } from "../db/repositories/users.js";
 import { limits } from "../limits.js";
 import { refusalForFinalState } from "../payments/payment-machine.js";
 import {
+  CODE_RANDOM_DIGITS_MAX,
   hasValidCheckDigit,
   normalizeTypedCode,
   type ApproveResponse,
@@ -55,7 +56,14 @@ async function idempotentForPhone<Body>(
   return outcome.reply;
 }
 
-const CODE_SHAPE = /^\d{4,12}$/;
+/**
+ * Codes of every length the server may have issued are open at once while the length changes
+ * (code-length-sizer.ts): from `--code-digits` to CODE_RANDOM_DIGITS_MAX random digits, plus the
+ * check digit. Any other length is a typo, refused like a wrong check digit and not counted.
+ */
+function hasIssuableShape(context: SettlementContext, code: string): boolean {
+  return /^\d+$/.test(code) && code.length >= context.codeRandomDigits + 1 && code.length <= CODE_RANDOM_DIGITS_MAX + 1;
+}
 
 export function claimCode(context: SettlementContext, phone: PhoneRow, request: ClaimRequest): Promise<ShopperResult<ClaimResponse>> {
   return idempotentForPhone(context, phone, "claim", request, async (tx, pushed, notices) => {
@@ -63,7 +71,7 @@ export function claimCode(context: SettlementContext, phone: PhoneRow, request: 
     if (locked !== undefined) return locked;
     const code = normalizeTypedCode(request.code);
     // The check digit is checked before any lookup: a typo never costs a guess against open codes.
-    if (!CODE_SHAPE.test(code) || !hasValidCheckDigit(code)) return refuse("CODE_CHECK_DIGIT", "the code has a typo (check digit)");
+    if (!hasIssuableShape(context, code) || !hasValidCheckDigit(code)) return refuse("CODE_CHECK_DIGIT", "the code has a typo (check digit or length)");
     const now = context.clock();
     const payment = await findOpenPaymentByCode(tx, code);
     if (payment === undefined) {

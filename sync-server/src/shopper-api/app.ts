@@ -7,6 +7,7 @@ import type { z } from "zod";
 import { limits } from "../limits.js";
 import type { Logger } from "../logger.js";
 import {
+  CODE_RANDOM_DIGITS_MAX,
   ClaimRequestSchema,
   ClientIdSchema,
   DecisionRequestSchema,
@@ -16,7 +17,7 @@ import {
   type ErrorCode,
 } from "../protocol/index.js";
 import type { PhoneRow } from "../db/repositories/users.js";
-import type { SettlementContext } from "../settlement/context.js";
+import { newCodeRandomDigits, type SettlementContext } from "../settlement/context.js";
 import { approvePayment, claimCode, declinePayment, type ShopperResult } from "../settlement/shopper-requests.js";
 import { httpStatusFor } from "./http-status.js";
 import { httpsServer, type HttpsMaterial } from "../http-security/https-server.js";
@@ -98,7 +99,11 @@ export function buildShopperApp(deps: ShopperAppDeps) {
     }),
   );
 
-  registerShopperPage(app, { codeLength: deps.settlement.codeRandomDigits + 1 });
+  registerShopperPage(app, {
+    codeLength: () => newCodeRandomDigits(deps.settlement) + 1,
+    codeLengthMin: deps.settlement.codeRandomDigits + 1,
+    codeLengthMax: CODE_RANDOM_DIGITS_MAX + 1,
+  });
   app.setNotFoundHandler((request, reply) => sendError(reply, "NOT_FOUND", `no route ${request.method} ${request.url}`));
   app.setErrorHandler((error: { statusCode?: number; message?: string }, request, reply) => {
     const status = error.statusCode ?? 500;

@@ -37,8 +37,11 @@ export interface PageRoutesHost {
 }
 
 export interface ShopperPageOptions {
-  /** Digits the shopper types, check digit included (the server's random digits + 1). */
-  readonly codeLength: number;
+  /** Digits of a code issued now, check digit included (the sized random digits + 1): the page's hint. */
+  readonly codeLength: () => number;
+  /** Every length the server may have issued, check digit included: the page accepts these. */
+  readonly codeLengthMin: number;
+  readonly codeLengthMax: number;
 }
 
 const fileCache = new Map<string, Promise<string>>();
@@ -59,7 +62,9 @@ export function registerShopperPage(app: PageRoutesHost, options: ShopperPageOpt
     const language = pickPageLanguage(query.lang, request.headers["accept-language"]);
     const html = (await publicFile("index.html"))
       .replaceAll("{{lang}}", language)
-      .replaceAll("{{codeLength}}", String(options.codeLength));
+      .replaceAll("{{codeLength}}", String(options.codeLength()))
+      .replaceAll("{{codeLengthMin}}", String(options.codeLengthMin))
+      .replaceAll("{{codeLengthMax}}", String(options.codeLengthMax));
     return reply.code(200).headers({ ...PAGE_SECURITY_HEADERS, "content-type": "text/html; charset=utf-8", vary: "accept-language" }).send(html);
   };
   for (const path of SHOPPER_PAGE_PATHS) app.get(path, page);

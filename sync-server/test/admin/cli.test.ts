@@ -142,6 +142,11 @@ describe("codepay-server admin tls and serve TLS flags", () => {
     const noPort = await cli("serve", "--data-dir", dataDir, "--tls-cert", "x.crt");
     expect(noPort.code).toBe(2);
     expect(noPort.stderr.join("\n")).toMatch(/TLS options need --mqtt-tls-port/);
+    for (const digits of ["2", "12", "six"]) {
+      const badDigits = await cli("serve", "--data-dir", dataDir, "--code-digits", digits);
+      expect(badDigits.code).toBe(2);
+      expect(badDigits.stderr.join("\n")).toMatch(/--code-digits must be an integer (3|1)-11/);
+    }
     const httpsWithoutCert = await cli("serve", "--data-dir", dataDir, "--https");
     expect(httpsWithoutCert.code).toBe(2);
     expect(httpsWithoutCert.stderr.join("\n")).toMatch(/--https needs --tls-cert and --tls-key/);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { blindSuccessProbability, checkCodeLength, codeSpace, fastestGuessTimesMs, guessesInBusiestInterval, openCodesMax } from "../../src/payments/guess-bound.js";
+import { blindSuccessProbability, checkCodeLength, chooseCodeDigits, codeSpace, fastestGuessTimesMs, guessesInBusiestInterval, openCodesMax } from "../../src/payments/guess-bound.js";
 import { DEFAULT_GUESS_POLICY } from "../../src/payments/guess-policy.js";
 
 describe("guess bound (pure)", () => {
@@ -41,3 +41,31 @@ describe("code length check (what serve warns about)", () => {
   });
 });
 
+
+describe("choosing the code length for the deployment (chooseCodeDigits)", () => {
+  const target = 1 / 10_000;
+  it("the shortest length from the minimum whose bound holds: 6 digits up to 10 registers, 7 to 100, 8 to 1,000", () => {
+    const digitsFor = (registers: number, minDigits = 6) => chooseCodeDigits(DEFAULT_GUESS_POLICY, registers, minDigits, 11, target).randomDigits;
+    expect([0, 1, 10, 11, 20, 100, 101, 500, 1_000, 1_001, 10_000, 10_001].map((registers) => digitsFor(registers))).toEqual([6, 6, 6, 7, 7, 7, 8, 8, 8, 9, 9, 10]);
+    // The minimum holds even where shorter would do.
+    expect(digitsFor(1, 8)).toBe(8);
+    for (const registers of [1, 10, 11, 20, 500, 12_345]) {
+      const choice = chooseCodeDigits(DEFAULT_GUESS_POLICY, registers, 6, 11, target);
+      expect(choice.meetsTarget).toBe(true);
+      expect(choice.check!.successPerWindow).toBeLessThanOrEqual(target);
+      // One digit fewer (if allowed) would not hold: it is the shortest.
+      if (choice.randomDigits > 6) expect(checkCodeLength(DEFAULT_GUESS_POLICY, choice.randomDigits - 1, registers, target)!.ok).toBe(false);
+    }
+  });
+
+  it("past what the longest code serves: the longest, flagged as missing the target", () => {
+    const choice = chooseCodeDigits(DEFAULT_GUESS_POLICY, 50_000, 6, 8, target);
+    expect(choice).toMatchObject({ randomDigits: 8, meetsTarget: false, openCodes: 50_000 });
+    expect(choice.check!.successPerWindow).toBeGreaterThan(target);
+  });
+
+  it("a policy without lockout (tests) is not judged: the minimum", () => {
+    const noLockout = { ...DEFAULT_GUESS_POLICY, lockoutFailures: 1e9 };
+    expect(chooseCodeDigits(noLockout, 1_000_000, 6, 11, target)).toMatchObject({ randomDigits: 6, meetsTarget: true, check: undefined });
+  });
+});

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { hasValidCheckDigit, withCheckDigit } from "../../src/protocol/index.js";
+import { groupCode, hasValidCheckDigit, withCheckDigit } from "../../src/protocol/index.js";
 
 const digitString = (length: number) => fc.array(fc.integer({ min: 0, max: 9 }), { minLength: length, maxLength: length }).map((ds) => ds.join(""));
 
@@ -67,5 +67,27 @@ describe("Damm check digit on payment codes", () => {
     expect(hasValidCheckDigit("")).toBe(false);
     expect(hasValidCheckDigit("7")).toBe(false);
     expect(hasValidCheckDigit("12a4")).toBe(false);
+  });
+});
+
+describe("grouping a code for the display (groupCode)", () => {
+  it("two groups up to 8 digits, the last of 4; three groups beyond, never one longer than 4", () => {
+    expect(groupCode("4829137")).toBe("482 9137");
+    expect(groupCode("48291370")).toBe("4829 1370");
+    expect(groupCode("482913705")).toBe("482 913 705");
+    expect(groupCode("4829137051")).toBe("482 913 7051");
+    expect(groupCode("48291370512")).toBe("482 9137 0512");
+    expect(groupCode("482913705123")).toBe("4829 1370 5123");
+    fc.assert(
+      fc.property(digitString(11), (digits) => {
+        for (let length = 1; length <= digits.length + 1; length += 1) {
+          const code = withCheckDigit(digits).slice(0, length);
+          const grouped = groupCode(code);
+          expect(grouped.replaceAll(" ", "")).toBe(code);
+          expect(grouped.split(" ").every((group) => group.length <= 4)).toBe(true);
+          expect(grouped.length).toBeLessThanOrEqual(14);
+        }
+      }),
+    );
   });
 });

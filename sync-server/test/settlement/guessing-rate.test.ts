@@ -9,8 +9,14 @@
  * 2. Many phones (15) against one store, 3-digit codes (a space of 1,000, so that hits are frequent
  *    enough to count): the measured hit rate per guess agrees with the analytic one.
  * 3. From the measured guesses per window and the analytic hit probability, the success rate per
- *    phone per lockout window for real deployments, printed and held to 1 in 10,000 (SECURITY.md);
- *    and `serve` warns at start when it has more registers than its code length serves.
+ *    phone per lockout window for real deployments at DEFAULT settings, printed and held to 1 in
+ *    10,000 (SECURITY.md): the server sizes its code length to its registers, and a real server
+ *    seeded with each deployment's registers issues codes of that length.
+ * 4. The length follows the deployment while the server runs: a register enrolled by `admin` (not
+ *    through the server) connects, the next code is longer, the older shorter code can still be
+ *    claimed, and a typo at either length is CODE_CHECK_DIGIT, not a counted guess.
+ *
+ * Parts 1 and 2 pin the code length (`codeDigitsFixed`): they measure the guess policy itself.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Writable } from "node:stream";
@@ -18,8 +24,9 @@ import { pino } from "pino";
 import { demoSeed, enrollRegister, enrollUser, startServer } from "../../src/index.js";
 import { makeTempDir } from "../helpers/temp-dir.js";
 import { DEFAULT_GUESS_POLICY } from "../../src/payments/guess-policy.js";
-import { blindSuccessProbability, codeSpace, fastestGuessTimesMs, guessesInBusiestInterval, openCodesMax } from "../../src/payments/guess-bound.js";
-import { withCheckDigit } from "../../src/protocol/index.js";
+import { blindSuccessProbability, chooseCodeDigits, codeSpace, fastestGuessTimesMs, guessesInBusiestInterval, openCodesMax } from "../../src/payments/guess-bound.js";
+import { CODE_RANDOM_DIGITS_DEFAULT, CODE_RANDOM_DIGITS_MAX, withCheckDigit } from "../../src/protocol/index.js";
+import { openDatabase } from "../../src/db/database.js";
 import { issuePayment } from "../helpers/pay.js";
 import { errorCodeOf, PhoneClient } from "../helpers/phone-client.js";
 import { RegisterClient } from "../helpers/register-client.js";
@@ -30,11 +37,34 @@ const TARGET = 1 / 10_000;
 const POLICY = DEFAULT_GUESS_POLICY;
 
 // At most one open code per register (a register shows one payment at a time), and codes are
-// unique server-wide, so a deployment's open codes are at most its registers.
+// unique server-wide, so a deployment's open codes are at most its registers (the server sizes for
+// the larger of its enabled registers and its open codes).
 const DEPLOYMENTS = [
-  { name: "one busy store: 20 lanes", openCodes: 20, randomDigits: 7 },
-  { name: "a chain: 50 stores x 10 lanes", openCodes: 500, randomDigits: 8 },
+  { name: "one busy store: 20 lanes", registers: 20 },
+  { name: "a chain: 50 stores x 10 lanes", registers: 500 },
 ];
+
+/** What a server at default settings chooses for `registers`: the shortest length from 6 that holds. */
+function defaultDigitsFor(registers: number): number {
+  return chooseCodeDigits(POLICY, registers, CODE_RANDOM_DIGITS_DEFAULT, CODE_RANDOM_DIGITS_MAX, TARGET).randomDigits;
+}
+
+/** `count` enabled registers in the demo store besides demo-reg-1, written straight to SQLite (no password hashing: they never log in). */
+async function addRegisters(dataDir: string, count: number): Promise<void> {
+  const db = await openDatabase(dataDir);
+  try {
+    const rows = Array.from({ length: count }, (_, i) => ({ id: `lane-${i + 2}`, store_id: "demo-store", name: `Lane ${i + 2}`, password_hash: "unused", broker_password_hash: null, created_at: 0 }));
+    for (let i = 0; i < rows.length; i += 100) await db.insertInto("registers").values(rows.slice(i, i + 100)).execute();
+  } finally {
+    await db.destroy();
+  }
+}
+
+/** The length the shopper page is told a code issued now has (the sizer's current choice, read in memory). */
+async function pageCodeLength(shopperApiUrl: string): Promise<number> {
+  const html = await (await fetch(new URL("/pay", shopperApiUrl))).text();
+  return Number(/data-code-length="(\d+)"/.exec(html)?.[1]);
+}
 
 /** mulberry32: a seeded source, so the server's codes and the guesses are the same on every run. */
 function seeded(seed: number): () => number {
@@ -147,7 +177,7 @@ describe("guessing rate over a simulated hour (default guess policy)", () => {
     let register: RegisterClient;
     const random = seeded(6);
     beforeAll(async () => {
-      t = await startTestServer({ codeTtlMs: 3 * HOUR_MS, sweepIntervalMs: HOUR_MS, extra: { guessPolicy: POLICY, codeRandomDigits: 6, randomDigit: () => Math.floor(random() * 10) } });
+      t = await startTestServer({ codeTtlMs: 3 * HOUR_MS, sweepIntervalMs: HOUR_MS, extra: { guessPolicy: POLICY, codeRandomDigits: 6, codeDigitsFixed: true, randomDigit: () => Math.floor(random() * 10) } });
       register = await RegisterClient.connect(t.server.mqttUrl, t.demo.storeId, t.demo.registerId, t.demo.password);
       for (let i = 0; i < 20; i += 1) await issuePayment(register, 1_000);
     });
@@ -170,26 +200,29 @@ describe("guessing rate over a simulated hour (default guess policy)", () => {
       );
     });
 
-    it("from the measured guesses per window: at or below 1 in 10,000 per phone with the code length sized for the deployment; 6 digits serve at most 10 registers", () => {
+    it("from the measured guesses per window, at default settings: the server's chosen code length keeps every deployment at or below 1 in 10,000 per phone", () => {
       expect(guessesPerWindow).toBe(POLICY.lockoutFailures); // measured by the test above (same describe, run in order)
       for (const deployment of DEPLOYMENTS) {
-        const rate = blindSuccessProbability(guessesPerWindow, deployment.openCodes, codeSpace(deployment.randomDigits));
-        const atSixDigits = blindSuccessProbability(guessesPerWindow, deployment.openCodes, codeSpace(6));
+        const digits = defaultDigitsFor(deployment.registers);
+        const rate = blindSuccessProbability(guessesPerWindow, deployment.registers, codeSpace(digits));
+        const atSixDigits = blindSuccessProbability(guessesPerWindow, deployment.registers, codeSpace(6));
         console.log(
-          `[guessing] ${deployment.name} (${deployment.openCodes} open codes): ${deployment.randomDigits} random digits + check digit -> ` +
+          `[guessing] ${deployment.name} (${deployment.registers} open codes), default settings: the server issues ${digits} random digits + check digit -> ` +
             `${rate.toExponential(3)} per phone per lockout window (1 in ${Math.round(1 / rate).toLocaleString("en")}); ` +
-            `with the default 6 digits ${atSixDigits.toExponential(3)}`,
+            `fixed at 6 digits it would be ${atSixDigits.toExponential(3)}`,
         );
         expect(rate).toBeLessThanOrEqual(TARGET);
+        expect(atSixDigits).toBeGreaterThan(TARGET); // so the lengthening is what keeps the target
       }
       const ceilings = [6, 7, 8, 9].map((digits) => `${digits} digits: ${openCodesMax(guessesPerWindow, codeSpace(digits), TARGET).toLocaleString("en")}`);
       console.log(`[guessing] most open codes (registers) for 1 in 10,000 per phone per window: ${ceilings.join(", ")}`);
       // Many phones: the store's defences do not see blind misses, so K phones have about K times one phone's chance.
       const store = DEPLOYMENTS[0]!;
-      const onePhone = blindSuccessProbability(guessesPerWindow, store.openCodes, codeSpace(store.randomDigits));
+      const onePhone = blindSuccessProbability(guessesPerWindow, store.registers, codeSpace(defaultDigitsFor(store.registers)));
       const fifteenPhones = 1 - (1 - onePhone) ** 15;
-      console.log(`[guessing] 15 phones together against ${store.name} at ${store.randomDigits} digits: ${fifteenPhones.toExponential(3)} per lockout window`);
+      console.log(`[guessing] 15 phones together against ${store.name} at ${defaultDigitsFor(store.registers)} digits: ${fifteenPhones.toExponential(3)} per lockout window`);
       expect(openCodesMax(guessesPerWindow, codeSpace(6), TARGET)).toBe(10);
+      expect(defaultDigitsFor(10)).toBe(6); // a single store with up to 10 registers keeps 6 digits
     });
   });
 
@@ -198,7 +231,7 @@ describe("guessing rate over a simulated hour (default guess policy)", () => {
     let register: RegisterClient;
     const random = seeded(3);
     beforeAll(async () => {
-      t = await startTestServer({ codeTtlMs: 3 * HOUR_MS, sweepIntervalMs: HOUR_MS, extra: { guessPolicy: POLICY, codeRandomDigits: 3, randomDigit: () => Math.floor(random() * 10) } });
+      t = await startTestServer({ codeTtlMs: 3 * HOUR_MS, sweepIntervalMs: HOUR_MS, extra: { guessPolicy: POLICY, codeRandomDigits: 3, codeDigitsFixed: true, randomDigit: () => Math.floor(random() * 10) } });
       register = await RegisterClient.connect(t.server.mqttUrl, t.demo.storeId, t.demo.registerId, t.demo.password);
       for (let i = 0; i < 50; i += 1) await issuePayment(register, 1_000);
     });
@@ -228,24 +261,75 @@ describe("guessing rate over a simulated hour (default guess policy)", () => {
 
 });
 
-describe("serve warns when its code length serves fewer registers than it has", () => {
-  it("11 registers with 6 digits: a warning naming the limit; with 7 digits: none", async () => {
-    const dir = makeTempDir();
-    try {
-      await demoSeed({ dataDir: dir.path });
-      for (let i = 2; i <= 11; i += 1) await enrollRegister({ dataDir: dir.path, storeId: "demo-store", registerId: `lane-${i}`, name: `Lane ${i}` });
-      for (const digits of [6, 7]) {
+describe("a server at default settings sizes its codes to its registers", () => {
+  for (const deployment of DEPLOYMENTS) {
+    it(`${deployment.name}: the codes it issues have the length the bound asks for, and it logs the choice`, async () => {
+      const dir = makeTempDir();
+      try {
+        const demo = await demoSeed({ dataDir: dir.path });
+        await addRegisters(dir.path, deployment.registers - 1);
         const lines: string[] = [];
-        const logger = pino({ level: "warn" }, new Writable({ write: (chunk: Buffer, _e, done) => (lines.push(chunk.toString()), done()) }));
-        const server = await startServer({ dataDir: dir.path, ports: { mqtt: 0, shopperApi: 0, gateway: 0 }, logger, codeRandomDigits: digits });
-        await server.stop();
-        const warnings = lines.filter((line) => line.includes("raise --code-digits"));
-        if (digits === 6) expect(warnings.join("")).toMatch(/11 registers but 6 code digits serve at most 10/);
-        else expect(warnings).toEqual([]);
+        const logger = pino({ level: "info" }, new Writable({ write: (chunk: Buffer, _e, done) => (lines.push(chunk.toString()), done()) }));
+        // No codeRandomDigits, no guessPolicy: the defaults of `codepay-server serve`.
+        const server = await startServer({ dataDir: dir.path, ports: { mqtt: 0, shopperApi: 0, gateway: 0 }, logger, httpRateLimits: "off" });
+        try {
+          const register = await RegisterClient.connect(server.mqttUrl, demo.storeId, demo.registerId, demo.password);
+          const issued = await issuePayment(register, 1_000);
+          await register.close();
+          const digits = defaultDigitsFor(deployment.registers);
+          expect(issued.code).toHaveLength(digits + 1);
+          expect(await pageCodeLength(server.shopperApiUrl)).toBe(digits + 1);
+          const chosen = lines.map((line) => JSON.parse(line) as { msg: string; level: number; codeDigits?: number }).filter((line) => line.msg.startsWith("payment codes:"));
+          expect(chosen[0]).toMatchObject({ level: 30, codeDigits: digits }); // info, not a warning
+          console.log(`[guessing] serve with ${deployment.registers} enabled registers (default settings) issued ${issued.code.length}-digit codes; logged: ${chosen[0]!.msg}`);
+        } finally {
+          await server.stop();
+        }
+      } finally {
+        dir.remove();
       }
+    });
+  }
+
+  it("follows the registers while it runs: an 11th register connects, new codes get 8 digits, the open 7-digit code still pays, typos are not guesses", async () => {
+    const t = await startTestServer({ extra: { guessPolicy: POLICY, httpRateLimits: "off" } });
+    const registers: RegisterClient[] = [];
+    try {
+      await addRegisters(t.dataDir, 9); // 10 registers: 6 random digits
+      const first = await RegisterClient.connect(t.server.mqttUrl, t.demo.storeId, t.demo.registerId, t.demo.password);
+      registers.push(first);
+      const older = await issuePayment(first, 1_000);
+      expect(older.code).toHaveLength(7);
+      // `codepay-server admin register enroll` in another process: the running server is not told.
+      const lane = await enrollRegister({ dataDir: t.dataDir, storeId: "demo-store", registerId: "lane-11", name: "Lane 11" });
+      const eleventh = await RegisterClient.connect(t.server.mqttUrl, lane.storeId, lane.registerId, lane.password);
+      registers.push(eleventh);
+      // Its connect triggers a recount (off the request path); the page shows the choice without side effects.
+      for (let polls = 0; (await pageCodeLength(t.server.shopperApiUrl)) !== 8; polls += 1) {
+        expect(polls).toBeLessThan(200);
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      const newer = await issuePayment(eleventh, 2_000);
+      expect(newer.code).toHaveLength(8);
+      const phone = new PhoneClient(t.server.gatewayUrl, (await enrollUser({ dataDir: t.dataDir, userId: "shopper-11", name: "Shopper", phoneId: "+819900000011" })).subscriberCredential);
+      // A typo at either length, and a valid check digit at a length the server never issues: CODE_CHECK_DIGIT, and the phone is not held back.
+      const typo = (code: string) => code.slice(0, -1) + String((Number(code.at(-1)) + 1) % 10);
+      for (const wrong of [typo(older.code), typo(newer.code), withCheckDigit("48291"), withCheckDigit("4".repeat(CODE_RANDOM_DIGITS_MAX + 1))]) {
+        const reply = await phone.claim(wrong);
+        expect(errorCodeOf(reply)).toBe("CODE_CHECK_DIGIT");
+      }
+      // Both lengths are open at once and both claim. Had the four refusals counted as guesses, the
+      // default policy (3 free failures, then a block) would now refuse this phone with PHONE_LOCKED.
+      const claimOld = await phone.claim(older.code);
+      expect(claimOld.status).toBe(200);
+      expect(claimOld.body["paymentId"]).toBe(older.paymentId);
+      const otherPhone = new PhoneClient(t.server.gatewayUrl, (await enrollUser({ dataDir: t.dataDir, userId: "shopper-12", name: "Shopper", phoneId: "+819900000012" })).subscriberCredential);
+      const claimNew = await otherPhone.claim(newer.code);
+      expect(claimNew.status).toBe(200);
+      expect(claimNew.body["paymentId"]).toBe(newer.paymentId);
     } finally {
-      dir.remove();
+      for (const register of registers) await register.close();
+      await t.stop();
     }
   });
 });
-

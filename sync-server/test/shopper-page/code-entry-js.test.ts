@@ -11,7 +11,10 @@ interface CodeEntryModule {
   hasValidCheckDigit(code: string): boolean;
   digitsOf(text: string, lengthMax: number): string;
   groupDigits(digits: string, codeLength: number): string;
-  codeFeedback(digits: string, codeLength: number): { state: "empty" | "partial" | "valid" | "typo"; missing: number };
+  codeFeedback(
+    digits: string,
+    lengths: number | { expected: number; min: number; max: number },
+  ): { state: "empty" | "partial" | "valid" | "typo"; missing: number; submittable: boolean };
 }
 
 const page = (await import(new URL("../../public/shopper/code-entry.js", import.meta.url).href)) as CodeEntryModule;
@@ -48,14 +51,42 @@ describe("the shopper page's code entry (public/shopper/code-entry.js)", () => {
     fc.assert(fc.property(digitStrings, (digits) => page.groupDigits(withCheckDigit(digits), digits.length + 1) === groupCode(withCheckDigit(digits))));
     expect(page.groupDigits("4829", 7)).toBe("482 9");
     expect(page.groupDigits("48", 7)).toBe("48");
+    // Long codes (a chain): three groups, as on the display; typing past the expected length regroups.
+    expect(page.groupDigits("4829137051", 10)).toBe("482 913 7051");
+    expect(page.groupDigits("4829", 10)).toBe("482 9");
+    expect(page.groupDigits("482913705", 8)).toBe("482 913 705");
   });
 
   it("reports empty, partial, valid and typo as the shopper types", () => {
-    expect(page.codeFeedback("", 7)).toEqual({ state: "empty", missing: 7 });
-    expect(page.codeFeedback("48291", 7)).toEqual({ state: "partial", missing: 2 });
+    expect(page.codeFeedback("", 7)).toEqual({ state: "empty", missing: 7, submittable: false });
+    expect(page.codeFeedback("48291", 7)).toEqual({ state: "partial", missing: 2, submittable: false });
     const code = withCheckDigit("482913");
     expect(page.codeFeedback(code, 7).state).toBe("valid");
     expect(page.digitsOf(" 482-9x137 99", 7)).toBe("4829137");
+  });
+
+  it("while the server's code length changes, takes every length it may have issued", () => {
+    // A chain grew past what 7 digits serve: new codes have 8 digits, older 7-digit ones are still open.
+    const lengths = { expected: 8, min: 7, max: 12 };
+    const newer = withCheckDigit("4829137");
+    expect(page.codeFeedback(newer, lengths)).toEqual({ state: "valid", missing: 0, submittable: true });
+    const older = withCheckDigit("482913");
+    // Still one digit short of a new code, but an older code can be sent as it is.
+    expect(page.codeFeedback(older, lengths)).toEqual({ state: "partial", missing: 1, submittable: true });
+    const longer = withCheckDigit("482913705"); // issued after the page was loaded
+    expect(page.codeFeedback(longer, lengths)).toEqual({ state: "valid", missing: 0, submittable: true });
+    expect(page.codeFeedback(longer.slice(0, 9), lengths).submittable).toBe(hasValidCheckDigit(longer.slice(0, 9)));
+    // Below the shortest length the server issues, or above the longest, nothing is sent.
+    expect(page.codeFeedback(withCheckDigit("48291"), lengths).submittable).toBe(false);
+    expect(page.codeFeedback(withCheckDigit("482913705123"), lengths).submittable).toBe(false);
+    // A typo at the expected length says so.
+    const typo = newer.slice(0, -1) + String((Number(newer.at(-1)) + 1) % 10);
+    expect(page.codeFeedback(typo, lengths)).toEqual({ state: "typo", missing: 0, submittable: false });
+    fc.assert(
+      fc.property(fc.string({ unit: fc.constantFrom(..."0123456789"), minLength: 6, maxLength: 11 }), (digits) => {
+        expect(page.codeFeedback(withCheckDigit(digits), lengths).submittable).toBe(true);
+      }),
+    );
   });
 });
 

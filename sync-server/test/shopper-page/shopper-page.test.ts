@@ -21,7 +21,8 @@ describe("the shopper page", () => {
       expect(response.headers.get("content-type")).toMatch(/^text\/html/);
       expect(response.headers.get("content-security-policy")).toContain("script-src 'self'");
       const html = await response.text();
-      expect(html).toContain('<html lang="en" data-code-length="7">');
+      // A code issued now has 7 digits; the server may have issued 7 to 12 (its length follows the registers).
+      expect(html).toContain('<html lang="en" data-code-length="7" data-code-length-min="7" data-code-length-max="12">');
     }
     const japanese = await fetch(new URL("/?lang=ja", t.server.shopperApiUrl));
     expect(await japanese.text()).toContain('lang="ja"');

@@ -25,8 +25,15 @@ function money(amount) {
   return `${amount.currency} ${(amount.minor / 10 ** fractionDigits).toFixed(fractionDigits)}`;
 }
 
+// As on the pole display (protocol groupCode): two groups up to 8 digits, the last of 4; longer
+// codes three groups as even as possible, the longer ones last ("482 913 7051").
 function groupCode(code) {
-  return code.length <= 4 ? code : `${code.slice(0, -4)} ${code.slice(-4)}`;
+  if (code.length <= 4) return code;
+  if (code.length <= 8) return `${code.slice(0, -4)} ${code.slice(-4)}`;
+  const short = Math.floor(code.length / 3);
+  const first = short;
+  const second = short + (code.length % 3 === 2 ? 1 : 0);
+  return `${code.slice(0, first)} ${code.slice(first, first + second)} ${code.slice(first + second)}`;
 }
 
 // --- cashier API ---------------------------------------------------------------------------

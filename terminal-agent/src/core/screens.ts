@@ -81,7 +81,7 @@ export function renderPayment(payment: Payment, now: number, messages: Messages 
     case "requested":
       return lines(width, leftRight(messages.total, amount, width), messages.pleaseWait);
     case "issued":
-      return lines(width, leftRight(messages.total, amount, width), leftRight(`${messages.code} ${groupCode(payment.code ?? "")}`, countdown(payment.expiresAt ?? now, now), width));
+      return issuedScreen(messages, amount, `${messages.code} ${groupCode(payment.code ?? "")}`, countdown(payment.expiresAt ?? now, now), width);
     case "approved":
     case "voided":
       return lines(width, messages.final[payment.state], amount);
@@ -92,6 +92,19 @@ export function renderPayment(payment: Payment, now: number, messages: Messages 
     case "cancelled":
       return lines(width, messages.final[payment.state], "");
   }
+}
+
+/**
+ * `TOTAL <amount>` over `CODE <code> <countdown>`. A long code (9 digits and up, which a chain's
+ * server issues: SECURITY.md "Guessing, measured") leaves no room for the countdown on line 2:
+ * line 2 keeps label and code whole (the simulator reads it), and the countdown moves to line 1
+ * beside the amount in place of the TOTAL label; if that does not fit either, it is left out rather
+ * than cut to a wrong time.
+ */
+function issuedScreen(messages: Messages, amount: string, codeText: string, clock: string, width: number): ScreenLines {
+  if (codeText.length + 1 + clock.length <= width) return lines(width, leftRight(messages.total, amount, width), leftRight(codeText, clock, width));
+  if (amount.length + 1 + clock.length <= width) return lines(width, leftRight(amount, clock, width), codeText);
+  return lines(width, leftRight(messages.total, amount, width), codeText);
 }
 
 /** Text that fits stays put; longer text scrolls left one column per displayScrollStepMs, wrapping with a gap. */

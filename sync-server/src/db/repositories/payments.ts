@@ -27,7 +27,7 @@ export interface PaymentRow {
 /** A new payment row carries no period or reversals yet. */
 export type NewPaymentRow = Omit<PaymentRow, "periodNumber" | "reversedMinor" | "tender" | "cardLast4"> & Partial<Pick<PaymentRow, "tender" | "cardLast4" | "periodNumber">>;
 
-function toPaymentRow(row: Selectable<PaymentsTable>): PaymentRow {
+export function toPaymentRow(row: Selectable<PaymentsTable>): PaymentRow {
   return {
     paymentId: row.payment_id,
     storeId: row.store_id,
@@ -71,6 +71,12 @@ export async function findOpenPaymentByCode(db: Queryable, code: string): Promis
   if (db.isTransaction && dialectOf(db) === "postgres") query = query.forUpdate();
   const row = await query.executeTakeFirst();
   return row && toPaymentRow(row);
+}
+
+/** Codes open on the whole server (pending or claimed payments): a count over UNIQUE(open_code). */
+export async function countOpenCodes(db: Queryable): Promise<number> {
+  const row = await db.selectFrom("payments").select((eb) => eb.fn.countAll<number>().as("count")).where("open_code", "is not", null).executeTakeFirst();
+  return Number(row?.count ?? 0);
 }
 
 /** The newest closed payment that had this code, closed at or after `closedSince`. */
