@@ -50,4 +50,6 @@ export const limits = {
   guessSuccessPerWindowMax: 1 / 10_000,
   /** Pending payments of one store given fresh codes in one rotation. */
   codeRotationBatchMax: 100,
+  /** `admin verify` reads the ledger in keyset pages of this many rows (memory: one page, not the ledger). */
+  ledgerVerifyPageRows: 1_000,
 } as const;

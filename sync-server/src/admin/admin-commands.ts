@@ -274,10 +274,10 @@ export async function accountBalance(input: { dataDir: string; kind: "user" | "s
   return withDatabase(input.dataDir, async (db) => (await findAccount(db, input.kind, input.ownerId, input.currency))?.balanceMinor);
 }
 
-/** Checks every ledger invariant in one consistent snapshot (`admin verify`). */
-export async function verify(input: { readonly dataDir: string }): Promise<VerifyReport> {
+/** Checks every ledger invariant in one consistent snapshot, read in keyset pages (`admin verify`). */
+export async function verify(input: { readonly dataDir: string; readonly pageRows?: number }): Promise<VerifyReport> {
   return withDatabase(input.dataDir, (db) => {
     const transaction = dialectOf(db) === "postgres" ? db.transaction().setIsolationLevel("repeatable read") : db.transaction();
-    return transaction.execute((tx) => verifyLedger(tx));
+    return transaction.execute((tx) => verifyLedger(tx, input.pageRows !== undefined ? { pageRows: input.pageRows } : {}));
   });
 }

@@ -1,6 +1,8 @@
 /**
- * Every invariant of the ledger, checked over a snapshot of the database, pure. `admin verify` and
- * the property tests run it; each violation names what is wrong and where.
+ * Every invariant of the ledger, pure; each violation names what is wrong and where. The checks work
+ * on batches of rows plus what those rows point at, so `admin verify` (ledger/verify.ts) can stream
+ * the database in keyset pages, and `checkLedger` runs the very same checks over a whole snapshot
+ * (the property tests): one rule, one verdict, whatever the batch size.
  */
 import { canonicalEntry, chainHash, GENESIS_HASH } from "./audit-chain.js";
 
@@ -45,21 +47,46 @@ export interface LedgerSnapshot {
   readonly auditHead: { readonly seq: number; readonly hash: string };
 }
 
+type Account = LedgerSnapshot["accounts"][number];
+type Transfer = LedgerSnapshot["transfers"][number];
+type Payment = LedgerSnapshot["payments"][number];
+type Reversal = LedgerSnapshot["reversals"][number];
+type AuditEntry = LedgerSnapshot["audit"][number];
+
 export function checkLedger(snapshot: LedgerSnapshot): Violation[] {
-  return [...checkBalances(snapshot), ...checkSettlements(snapshot), ...checkReversals(snapshot), ...checkAudit(snapshot)];
+  const sums = new Map<string, number>();
+  addTransferSums(sums, snapshot.transfers);
+  const totals = new Map<string, number>();
+  const balances = [...checkAccounts(snapshot.accounts, sums, totals), ...checkCurrencyTotals(totals)];
+  const settlements = checkSettlements(snapshot.payments, snapshot.transfers);
+  const transfersById = new Map(snapshot.transfers.map((t) => [t.id, t]));
+  const reversed = new Map<string, number>();
+  addReversalTotals(reversed, snapshot.reversals);
+  const records = checkTransferRecords(snapshot.transfers, auditByTransfer(snapshot.audit), new Set(snapshot.reversals.map((r) => r.transferId)));
+  const reversals = [
+    ...checkReversalLinks(snapshot.reversals, transfersById, new Set(snapshot.payments.map((p) => p.paymentId))),
+    ...records.unrecordedReversals,
+    ...checkReversalTotals(snapshot.payments, reversed),
+  ];
+  const chain = newAuditChain();
+  const audit = [...records.audit, ...checkAuditChain(chain, snapshot.audit, new Set(transfersById.keys())), ...checkAuditHead(chain, snapshot.auditHead)];
+  return [...balances, ...settlements, ...reversals, ...audit];
 }
 
-function checkBalances(snapshot: LedgerSnapshot): Violation[] {
-  const violations: Violation[] = [];
-  const totals = new Map<string, number>();
-  const computed = new Map<string, number>();
-  for (const t of snapshot.transfers) {
-    computed.set(t.debitAccountId, (computed.get(t.debitAccountId) ?? 0) - t.amountMinor);
-    computed.set(t.creditAccountId, (computed.get(t.creditAccountId) ?? 0) + t.amountMinor);
+/** Adds each transfer to the balances its two accounts should hold (debit minus, credit plus). */
+export function addTransferSums(sums: Map<string, number>, transfers: Iterable<Transfer>): void {
+  for (const t of transfers) {
+    sums.set(t.debitAccountId, (sums.get(t.debitAccountId) ?? 0) - t.amountMinor);
+    sums.set(t.creditAccountId, (sums.get(t.creditAccountId) ?? 0) + t.amountMinor);
   }
-  for (const account of snapshot.accounts) {
+}
+
+/** Each account against the sum of its transfers (`sums`, over every transfer); adds balances to the per-currency `totals`. */
+export function checkAccounts(accounts: Iterable<Account>, sums: ReadonlyMap<string, number>, totals: Map<string, number>): Violation[] {
+  const violations: Violation[] = [];
+  for (const account of accounts) {
     totals.set(account.currency, (totals.get(account.currency) ?? 0) + account.balanceMinor);
-    const expected = computed.get(account.id) ?? 0;
+    const expected = sums.get(account.id) ?? 0;
     if (expected !== account.balanceMinor) {
       violations.push({ code: "BALANCE_MISMATCH", message: `account ${account.kind}/${account.ownerId}/${account.currency} holds ${account.balanceMinor} but its transfers add up to ${expected}` });
     }
@@ -67,41 +94,51 @@ function checkBalances(snapshot: LedgerSnapshot): Violation[] {
       violations.push({ code: "NEGATIVE_USER_BALANCE", message: `user account ${account.ownerId}/${account.currency} is at ${account.balanceMinor}` });
     }
   }
+  return violations;
+}
+
+export function checkCurrencyTotals(totals: ReadonlyMap<string, number>): Violation[] {
+  const violations: Violation[] = [];
   for (const [currency, total] of totals) {
     if (total !== 0) violations.push({ code: "CURRENCY_NOT_ZERO", message: `${currency} balances sum to ${total}, not 0` });
   }
   return violations;
 }
 
-function checkSettlements(snapshot: LedgerSnapshot): Violation[] {
+/** Payments against their settling transfers; `transfers` must hold every transfer naming any of these payments. */
+export function checkSettlements(payments: Iterable<Payment>, transfers: Iterable<Transfer>): Violation[] {
   const violations: Violation[] = [];
-  const settling = new Map<string, LedgerSnapshot["transfers"][number][]>();
-  for (const t of snapshot.transfers) {
+  const settling = new Map<string, Transfer[]>();
+  for (const t of transfers) {
     if (t.kind !== "payment" || t.paymentId === null) continue;
     settling.set(t.paymentId, [...(settling.get(t.paymentId) ?? []), t]);
   }
-  for (const payment of snapshot.payments) {
-    const transfers = settling.get(payment.paymentId) ?? [];
+  for (const payment of payments) {
+    const found = settling.get(payment.paymentId) ?? [];
     const settled = payment.state === "approved" || payment.state === "voided";
-    if (transfers.length > 1) violations.push({ code: "SETTLEMENT_DUPLICATE", message: `payment ${payment.paymentId} has ${transfers.length} settling transfers` });
-    if (settled && transfers.length === 0) violations.push({ code: "SETTLEMENT_MISSING", message: `payment ${payment.paymentId} is ${payment.state} but has no settling transfer` });
-    if (!settled && transfers.length > 0) violations.push({ code: "SETTLEMENT_MISSING", message: `payment ${payment.paymentId} is ${payment.state} but money moved for it` });
-    for (const t of transfers) {
+    if (found.length > 1) violations.push({ code: "SETTLEMENT_DUPLICATE", message: `payment ${payment.paymentId} has ${found.length} settling transfers` });
+    if (settled && found.length === 0) violations.push({ code: "SETTLEMENT_MISSING", message: `payment ${payment.paymentId} is ${payment.state} but has no settling transfer` });
+    if (!settled && found.length > 0) violations.push({ code: "SETTLEMENT_MISSING", message: `payment ${payment.paymentId} is ${payment.state} but money moved for it` });
+    for (const t of found) {
       if (t.amountMinor !== payment.amountMinor) violations.push({ code: "SETTLEMENT_AMOUNT", message: `payment ${payment.paymentId} is for ${payment.amountMinor} but transfer ${t.id} moved ${t.amountMinor}` });
     }
   }
   return violations;
 }
 
-function checkReversals(snapshot: LedgerSnapshot): Violation[] {
+/** Adds each reversal to its payment's reversed total. */
+export function addReversalTotals(reversed: Map<string, number>, reversals: Iterable<Reversal>): void {
+  for (const reversal of reversals) reversed.set(reversal.paymentId, (reversed.get(reversal.paymentId) ?? 0) + reversal.amountMinor);
+}
+
+/**
+ * Each reversal record against its transfer and the settling transfer that one reverses.
+ * `transfers` must hold the reversals' transfers and the transfers those reverse; `paymentIds` which of their payments exist.
+ */
+export function checkReversalLinks(reversals: Iterable<Reversal>, transfers: ReadonlyMap<string, Transfer>, paymentIds: ReadonlySet<string>): Violation[] {
   const violations: Violation[] = [];
-  const payments = new Map(snapshot.payments.map((p) => [p.paymentId, p]));
-  const transfers = new Map(snapshot.transfers.map((t) => [t.id, t]));
-  const reversedByPayment = new Map<string, number>();
-  for (const reversal of snapshot.reversals) {
-    reversedByPayment.set(reversal.paymentId, (reversedByPayment.get(reversal.paymentId) ?? 0) + reversal.amountMinor);
+  for (const reversal of reversals) {
     const transfer = transfers.get(reversal.transferId);
-    const payment = payments.get(reversal.paymentId);
     const original = transfer?.reversesTransferId == null ? undefined : transfers.get(transfer.reversesTransferId);
     const linked =
       transfer !== undefined &&
@@ -112,27 +149,44 @@ function checkReversals(snapshot: LedgerSnapshot): Violation[] {
       original.paymentId === reversal.paymentId &&
       transfer.debitAccountId === original.creditAccountId &&
       transfer.creditAccountId === original.debitAccountId &&
-      payment !== undefined;
+      paymentIds.has(reversal.paymentId);
     if (!linked) violations.push({ code: "REVERSAL_UNLINKED", message: `${reversal.kind} ${reversal.transferId} does not reverse the settling transfer of payment ${reversal.paymentId}` });
-  }
-  for (const t of snapshot.transfers) {
-    if ((t.kind === "void" || t.kind === "refund") && !snapshot.reversals.some((r) => r.transferId === t.id)) {
-      violations.push({ code: "REVERSAL_UNLINKED", message: `${t.kind} transfer ${t.id} has no reversal record` });
-    }
-  }
-  for (const payment of snapshot.payments) {
-    const reversed = reversedByPayment.get(payment.paymentId) ?? 0;
-    if (reversed > payment.amountMinor) violations.push({ code: "REVERSAL_EXCEEDS_ORIGINAL", message: `payment ${payment.paymentId} of ${payment.amountMinor} has ${reversed} reversed` });
-    if (reversed !== payment.reversedMinor) violations.push({ code: "REVERSAL_TOTAL_MISMATCH", message: `payment ${payment.paymentId} records ${payment.reversedMinor} reversed, its reversals add up to ${reversed}` });
   }
   return violations;
 }
 
-function checkAudit(snapshot: LedgerSnapshot): Violation[] {
+/** Each payment's recorded reversed amount against its reversal rows (`reversed`, over every reversal). */
+export function checkReversalTotals(payments: Iterable<Payment>, reversed: ReadonlyMap<string, number>): Violation[] {
   const violations: Violation[] = [];
-  const audited = new Map(snapshot.audit.map((row) => [row.transferId, row]));
-  for (const t of snapshot.transfers) {
-    const row = audited.get(t.id);
+  for (const payment of payments) {
+    const total = reversed.get(payment.paymentId) ?? 0;
+    if (total > payment.amountMinor) violations.push({ code: "REVERSAL_EXCEEDS_ORIGINAL", message: `payment ${payment.paymentId} of ${payment.amountMinor} has ${total} reversed` });
+    if (total !== payment.reversedMinor) violations.push({ code: "REVERSAL_TOTAL_MISMATCH", message: `payment ${payment.paymentId} records ${payment.reversedMinor} reversed, its reversals add up to ${total}` });
+  }
+  return violations;
+}
+
+/** The audit entry of each transfer id, the last by seq where (after tampering) there are several. */
+export function auditByTransfer(rows: Iterable<AuditEntry>): Map<string, AuditEntry> {
+  return new Map([...rows].map((row) => [row.transferId, row]));
+}
+
+/**
+ * Each transfer against its audit entry and, for voids and refunds, its reversal record. `audit`
+ * must hold the entries of these transfers; `reversalTransferIds` which of them have a reversal record.
+ */
+export function checkTransferRecords(
+  transfers: Iterable<Transfer>,
+  audit: ReadonlyMap<string, AuditEntry>,
+  reversalTransferIds: ReadonlySet<string>,
+): { unrecordedReversals: Violation[]; audit: Violation[] } {
+  const unrecordedReversals: Violation[] = [];
+  const violations: Violation[] = [];
+  for (const t of transfers) {
+    if ((t.kind === "void" || t.kind === "refund") && !reversalTransferIds.has(t.id)) {
+      unrecordedReversals.push({ code: "REVERSAL_UNLINKED", message: `${t.kind} transfer ${t.id} has no reversal record` });
+    }
+    const row = audit.get(t.id);
     if (row === undefined) {
       violations.push({ code: "AUDIT_MISSING", message: `transfer ${t.id} has no audit entry` });
       continue;
@@ -140,19 +194,37 @@ function checkAudit(snapshot: LedgerSnapshot): Violation[] {
     const expected = canonicalEntry(row.seq, { ...t, reversesTransferId: t.reversesTransferId ?? null });
     if (expected !== row.entryJson) violations.push({ code: "AUDIT_ENTRY_MISMATCH", message: `transfer ${t.id} differs from audit entry ${row.seq}` });
   }
-  const transferIds = new Set(snapshot.transfers.map((t) => t.id));
-  let previous = GENESIS_HASH;
-  let expectedSeq = 1;
-  for (const row of snapshot.audit) {
+  return { unrecordedReversals, audit: violations };
+}
+
+/** Where a walk of the audit chain stands between batches. */
+export interface AuditChainWalk {
+  previousHash: string;
+  expectedSeq: number;
+  entries: number;
+}
+
+export function newAuditChain(): AuditChainWalk {
+  return { previousHash: GENESIS_HASH, expectedSeq: 1, entries: 0 };
+}
+
+/** The next entries of the chain, in seq order; `transferIds` says which of the transfers they name exist. Advances `walk`. */
+export function checkAuditChain(walk: AuditChainWalk, rows: Iterable<AuditEntry>, transferIds: ReadonlySet<string>): Violation[] {
+  const violations: Violation[] = [];
+  for (const row of rows) {
     if (!transferIds.has(row.transferId)) violations.push({ code: "AUDIT_MISSING", message: `audit entry ${row.seq} names transfer ${row.transferId}, which does not exist` });
-    if (row.seq !== expectedSeq) violations.push({ code: "AUDIT_CHAIN_BROKEN", message: `audit entry ${row.seq} where ${expectedSeq} was expected` });
-    if (row.prevHash !== previous) violations.push({ code: "AUDIT_CHAIN_BROKEN", message: `audit entry ${row.seq} does not link to the entry before it` });
+    if (row.seq !== walk.expectedSeq) violations.push({ code: "AUDIT_CHAIN_BROKEN", message: `audit entry ${row.seq} where ${walk.expectedSeq} was expected` });
+    if (row.prevHash !== walk.previousHash) violations.push({ code: "AUDIT_CHAIN_BROKEN", message: `audit entry ${row.seq} does not link to the entry before it` });
     if (chainHash(row.prevHash, row.entryJson) !== row.hash) violations.push({ code: "AUDIT_CHAIN_BROKEN", message: `audit entry ${row.seq} hash does not recompute` });
-    previous = row.hash;
-    expectedSeq = row.seq + 1;
-  }
-  if (snapshot.auditHead.seq !== snapshot.audit.length || snapshot.auditHead.hash !== previous) {
-    violations.push({ code: "AUDIT_HEAD_MISMATCH", message: `audit head is at ${snapshot.auditHead.seq}, the chain has ${snapshot.audit.length} entries` });
+    walk.previousHash = row.hash;
+    walk.expectedSeq = row.seq + 1;
+    walk.entries += 1;
   }
   return violations;
+}
+
+/** After the whole chain: the head must point at its last entry. */
+export function checkAuditHead(walk: AuditChainWalk, head: LedgerSnapshot["auditHead"]): Violation[] {
+  if (head.seq === walk.entries && head.hash === walk.previousHash) return [];
+  return [{ code: "AUDIT_HEAD_MISMATCH", message: `audit head is at ${head.seq}, the chain has ${walk.entries} entries` }];
 }

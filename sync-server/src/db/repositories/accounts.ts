@@ -123,7 +123,7 @@ export async function listTransfers(db: Queryable): Promise<TransferRow[]> {
   return rows.map(toTransferRow);
 }
 
-function toTransferRow(row: TransfersTable): TransferRow {
+export function toTransferRow(row: TransfersTable): TransferRow {
   return {
     id: row.id,
     debitAccountId: row.debit_account_id,

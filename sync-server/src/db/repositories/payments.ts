@@ -27,7 +27,7 @@ export interface PaymentRow {
 /** A new payment row carries no period or reversals yet. */
 export type NewPaymentRow = Omit<PaymentRow, "periodNumber" | "reversedMinor" | "tender" | "cardLast4"> & Partial<Pick<PaymentRow, "tender" | "cardLast4" | "periodNumber">>;
 
-function toPaymentRow(row: Selectable<PaymentsTable>): PaymentRow {
+export function toPaymentRow(row: Selectable<PaymentsTable>): PaymentRow {
   return {
     paymentId: row.payment_id,
     storeId: row.store_id,

@@ -36,7 +36,7 @@ export async function insertReversal(db: Queryable, row: ReversalRow): Promise<v
     .execute();
 }
 
-function toReversalRow(row: {
+export function toReversalRow(row: {
   transfer_id: string;
   payment_id: string;
   kind: ReversalKind;
