@@ -263,7 +263,12 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   if (options.broker !== undefined && tls !== undefined) throw new Error("TLS on the dedicated line is the external broker's job when one is configured");
   const broker = options.broker === undefined ? await startEmbeddedLine(db, logger, host, options.ports?.mqtt ?? 1883, tls, loginThrottle) : startExternalLine(options.broker, logger);
   const line = broker.line;
-  const metrics = new ServerMetrics({ db, connectedRegisters: broker.connectedRegisters, brokerUp: broker.brokerUp });
+  const metrics = new ServerMetrics({
+    db,
+    connectedRegisters: broker.connectedRegisters,
+    brokerUp: broker.brokerUp,
+    codeRandomDigits: () => (options.codeDigitsFixed === true ? codeRandomDigits : codeLength.randomDigits),
+  });
   const delivery = new ResultDelivery(db, clock, logger.child({ part: "results" }), (to, message) => line.publishToRegister(to, message));
   const settlement: SettlementContext = {
     db,
