@@ -8,8 +8,8 @@
  * acl_file; its listener config is left alone). Rewrites from several processes are serialized by a
  * PostgreSQL advisory lock held from the read to the rename, so the last file written was read after
  * the last change committed: a slow rewrite that read the table before a change cannot rename its
- * older file over a newer one. (On SQLite there is one server process; an admin command rewriting at
- * the same moment relies on rename's atomicity alone.)
+ * older file over a newer one. On SQLite (one server process, admin commands beside it) the
+ * database's write lock, taken by an empty UPDATE, does the same.
  *
  * Service accounts: those whose password file is in `<dir>/service/` (`admin broker files` makes
  * them; --instances decides how many).
@@ -96,6 +96,8 @@ export async function rewriteBrokerAccessFiles(db: Db, dir: string, serviceUsern
   const aclFile = join(out, "acl");
   return inTransaction(db, async (tx) => {
     if (dialectOf(db) === "postgres") await sql`select pg_advisory_xact_lock(${BROKER_FILES_LOCK_KEY})`.execute(tx);
+    // SQLite: a write statement (even one matching no row) takes the database's write lock until commit.
+    else await sql`update registers set disabled = disabled where 0 = 1`.execute(tx);
     const registers: BrokerRegisterAccount[] = [];
     const registersWithoutBrokerPassword: string[] = [];
     for (const account of await listEnabledBrokerAccounts(tx)) {

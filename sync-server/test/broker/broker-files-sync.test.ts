@@ -4,8 +4,10 @@
  * test/scale/broker-files-sync.test.ts). The admin CLI runs in-process (runCli); the pairing route
  * runs on a real fastify instance (inject).
  */
+import { spawn } from "node:child_process";
 import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import Fastify from "fastify";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { runCli } from "../../src/cli-main.js";
@@ -16,6 +18,8 @@ import { registerPairingRoute } from "../../src/pairing/pairing-route.js";
 import { PAIRING_PATH } from "../../src/protocol/index.js";
 import type { ShopperApp } from "../../src/shopper-api/app.js";
 import { makeTempDir } from "../helpers/temp-dir.js";
+
+const serverBin = fileURLToPath(new URL("../../bin/codepay-server.js", import.meta.url));
 
 let dir: { path: string; remove: () => void };
 let dataDir: string;
@@ -75,6 +79,29 @@ describe("admin commands keep the broker files in step (--broker-files)", () => 
     expect(passwdUsers()).toEqual(["codepay-server-1", "codepay-server-2", "reg-1"]);
     expect(reloadCount()).toBe(3);
     expect(readdirSync(brokerDir).filter((name) => name.includes(".tmp-"))).toEqual([]);
+  });
+
+  it("admin processes rewriting at once on one SQLite file leave files listing exactly the enabled registers", async () => {
+    await writeBrokerFiles({ dataDir, out: brokerDir, instances: 1, port: 1883, host: "127.0.0.1" });
+    const ids = ["c-0", "c-1", "c-2", "c-3"];
+    for (const id of ids) expect((await cli("admin", "register", "enroll", "--store", "shop", "--id", id, "--name", id)).code).toBe(0);
+    // Separate processes, as in deployment (in one process better-sqlite3's busy wait would block the thread that holds the lock).
+    const runs = ids.map(
+      (id, index) =>
+        new Promise<{ code: number | null; stderr: string }>((done) => {
+          const child = spawn(process.execPath, [serverBin, "admin", "register", index % 2 === 0 ? "disable" : "enable", "--id", id, "--data-dir", dataDir, "--broker-files", brokerDir, ...countingReload()], {
+            env: { ...process.env, DATABASE_URL: "", CODEPAY_LOG_LEVEL: "silent" },
+            stdio: ["ignore", "ignore", "pipe"],
+          });
+          let stderr = "";
+          child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString("utf8")));
+          child.once("exit", (code) => done({ code, stderr }));
+        }),
+    );
+    const results = await Promise.all(runs);
+    expect(results).toEqual(ids.map(() => ({ code: 0, stderr: "" })));
+    expect(passwdUsers()).toEqual(["codepay-server-1", "c-1", "c-3"]);
+    expect(reloadCount()).toBe(4);
   });
 
   it("the environment works too (CODEPAY_BROKER_FILES, CODEPAY_BROKER_RELOAD_COMMAND)", async () => {
