@@ -183,9 +183,11 @@ class CachedStatementConnection implements DatabaseConnection {
     }
   }
 
-  // eslint-disable-next-line require-yield
-  async *streamQuery<R>(): AsyncIterableIterator<QueryResult<R>> {
-    throw new Error("streaming is not used with the group-commit SQLite driver");
+  /** Row by row; its own statement (not the cached one), since an iterating statement is busy until done. */
+  async *streamQuery<R>(compiledQuery: CompiledQuery): AsyncIterableIterator<QueryResult<R>> {
+    const statement = this.sqlite.prepare(compiledQuery.sql);
+    if (!statement.reader) throw new Error("only statements that return rows can be streamed");
+    for (const row of statement.iterate(compiledQuery.parameters as unknown[])) yield { rows: [row as R] };
   }
 
   /** Transaction control (BEGIN, COMMIT, ROLLBACK): not Kysely-compiled, not counted as a write. */

@@ -133,6 +133,14 @@ describe("group-commit SQLite driver", () => {
     }
   });
 
+  it("streams rows of a select", async () => {
+    const { db } = open();
+    await db.insertInto("items").values([{ id: "a" }, { id: "b" }, { id: "c" }]).execute();
+    const seen: string[] = [];
+    for await (const row of db.selectFrom("items").select("id").orderBy("id").stream()) seen.push(row.id);
+    expect(seen).toEqual(["a", "b", "c"]);
+  });
+
   it("the statement cache starts over past its bound and keeps answering", async () => {
     const { db } = open();
     for (let index = 0; index < 120; index += 1) {
