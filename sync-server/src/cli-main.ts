@@ -11,9 +11,11 @@ import { enrollCard } from "./admin/card-commands.js";
 import { addCarrier, rotateCarrier, setUserPin } from "./admin/security-commands.js";
 import { pairRegister, setRegisterEnabled } from "./admin/register-commands.js";
 import { createTlsCa, issueRegisterCert, issueServerCert } from "./admin/tls-commands.js";
-import { writeBrokerFiles } from "./admin/broker-commands.js";
+import { syncBrokerFilesAfterChange, writeBrokerFiles } from "./admin/broker-commands.js";
+import type { BrokerFilesOptions, BrokerReload } from "./broker/broker-files-sync.js";
 import { SHARE_GROUP_DEFAULT } from "./broker/external-register-line.js";
 import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
 import { createLogger } from "./logger.js";
 import { CODE_RANDOM_DIGITS_DEFAULT, CODE_RANDOM_DIGITS_MAX, isCurrencyCode, parseMajorAmount } from "./protocol/index.js";
 import { startServer, type RunningServer, type ServerBrokerOptions, type ServerHttpsOptions, type ServerTlsOptions } from "./server.js";
@@ -35,11 +37,14 @@ const USAGE = `usage:
                        [--mqtt-tls-port 8883 --tls-cert F --tls-key F [--tls-ca F --require-client-cert] [--mqtt-tls-only]]
                        [--https --tls-cert F --tls-key F [--tls-ca F]] [--no-http-rate-limits]
                        [--broker-url mqtt://HOST:1883 --broker-username codepay-server-N --broker-password-file F
-                        [--broker-group codepay] [--broker-ca F] [--register-mqtt-url URL]]   (external broker, several instances)
+                        [--broker-group codepay] [--broker-ca F] [--register-mqtt-url URL]   (external broker, several instances)
+                        [--broker-files DIR [--broker-reload-pid-file F | --broker-reload-command CMD]]]   (rewritten after pairings)
   codepay-server admin store create --id ID --name NAME --currency CUR
-  codepay-server admin register enroll --store ID --id ID --name NAME [--mqtt-url URL]
+  codepay-server admin register enroll --store ID --id ID --name NAME [--mqtt-url URL] [BROKER-FILES]
   codepay-server admin register pair --store ID --id ID --name NAME [--ttl-s 600]   (one-time pairing code)
-  codepay-server admin register disable|enable --id ID
+  codepay-server admin register disable|enable --id ID [BROKER-FILES]
+      BROKER-FILES: --broker-files DIR [--broker-reload-pid-file F | --broker-reload-command CMD]
+      (env CODEPAY_BROKER_FILES, ...): rewrite an external mosquitto's passwd and acl and reload it
   codepay-server admin user enroll --id ID --name NAME --phone +E164 [--carrier demo-carrier]
   codepay-server admin topup --user ID --amount MAJOR --currency CUR --request-id ID
   codepay-server admin balances
@@ -53,6 +58,7 @@ const USAGE = `usage:
   codepay-server admin tls issue-register --ca DIR --register R --out DIR   (CN=R: R.crt, R.key)
   codepay-server admin tls issue-server --ca DIR --host H --out DIR         (server.crt, server.key)
   codepay-server admin broker files --out DIR [--instances 3] [--port 1883] [--host 0.0.0.0]   (mosquitto passwd, acl, conf)
+                                    [--broker-reload-pid-file F | --broker-reload-command CMD]
                                     [--tls-port 8883 [--tls-host 0.0.0.0] --tls-ca ca.crt --tls-cert server.crt --tls-key server.key]   (registers on TLS)
   codepay-server admin verify          (exit 1 naming each violated invariant)
 every admin command takes --data-dir DIR (default ./data) and --json; every command that changes
@@ -193,6 +199,47 @@ function brokerOptions(values: Values, io: CliIo): ServerBrokerOptions | undefin
   };
 }
 
+/** Reload options shared by serve, the register commands and `broker files`. */
+const BROKER_RELOAD: Options = { "broker-reload-pid-file": { type: "string" }, "broker-reload-command": { type: "string" } };
+const BROKER_FILES: Options = { "broker-files": { type: "string" }, ...BROKER_RELOAD };
+
+function brokerReload(values: Values, io: CliIo): BrokerReload | undefined {
+  const pidFile = text(values, "broker-reload-pid-file", "CODEPAY_BROKER_RELOAD_PID_FILE", io);
+  const command = text(values, "broker-reload-command", "CODEPAY_BROKER_RELOAD_COMMAND", io);
+  if (pidFile !== undefined && command !== undefined) throw new UsageError("give --broker-reload-pid-file or --broker-reload-command, not both");
+  if (pidFile === "" || command === "") throw new UsageError("--broker-reload-pid-file and --broker-reload-command must not be empty");
+  return pidFile !== undefined ? { pidFile } : command !== undefined ? { command } : undefined;
+}
+
+/** --broker-files DIR (CODEPAY_BROKER_FILES) with its reload: where an external broker's files live. */
+function brokerFilesOptions(values: Values, io: CliIo): BrokerFilesOptions | undefined {
+  const dir = text(values, "broker-files", "CODEPAY_BROKER_FILES", io);
+  const reload = brokerReload(values, io);
+  if (dir === undefined || dir === "") {
+    if (reload !== undefined) throw new UsageError("--broker-reload-pid-file and --broker-reload-command need --broker-files DIR");
+    return undefined;
+  }
+  return { dir, ...(reload !== undefined ? { reload } : {}) };
+}
+
+/**
+ * The register change is committed; now the broker's files. A failure leaves the change in place and
+ * exits 1 saying how to finish (the same command again is safe with the same --request-id).
+ */
+async function syncBrokerAfterChange(values: Values, io: CliIo, what: string): Promise<number> {
+  const options = brokerFilesOptions(values, io);
+  if (options === undefined) return 0;
+  try {
+    const files = await syncBrokerFilesAfterChange(dataDir(values, io), options);
+    if (values["json"] !== true) io.stdout(`broker files ${options.dir} rewritten (${files.registers} registers)${options.reload !== undefined ? ", broker reloaded" : "; reload the broker"}`);
+    return 0;
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    io.stderr(`codepay-server: ${what} is done, but the broker was not brought up to date (files in ${options.dir}): ${message}. After fixing that, run \`codepay-server admin broker files --out ${options.dir}\` and reload the broker, or this command again with the same --request-id`);
+    return 1;
+  }
+}
+
 async function serve(args: string[], io: CliIo): Promise<number> {
   const { values, positionals } = parse(args, {
     host: { type: "string" },
@@ -217,6 +264,7 @@ async function serve(args: string[], io: CliIo): Promise<number> {
     "broker-group": { type: "string" },
     "broker-ca": { type: "string" },
     "register-mqtt-url": { type: "string" },
+    ...BROKER_FILES,
   });
   if (positionals.length > 0) throw new UsageError(`serve takes no arguments (got ${positionals.join(" ")})`);
   const tls = tlsOptions(values, io);
@@ -224,6 +272,8 @@ async function serve(args: string[], io: CliIo): Promise<number> {
   const rateLimitsOff = values["no-http-rate-limits"] === true || io.env["CODEPAY_HTTP_RATE_LIMITS"] === "off";
   const broker = brokerOptions(values, io);
   if (broker !== undefined && tls !== undefined) throw new UsageError("with --broker-url the external broker terminates TLS (docs/deploy); drop --mqtt-tls-port");
+  const brokerFiles = brokerFilesOptions(values, io);
+  if (brokerFiles !== undefined && broker === undefined) throw new UsageError("--broker-files is for an external broker: it needs --broker-url");
   const server = await startServer({
     dataDir: dataDir(values, io),
     host: text(values, "host", "CODEPAY_HOST", io) ?? "127.0.0.1",
@@ -240,6 +290,7 @@ async function serve(args: string[], io: CliIo): Promise<number> {
     ...(https !== undefined ? { https } : {}),
     ...(rateLimitsOff ? { httpRateLimits: "off" as const } : {}),
     ...(broker !== undefined ? { broker } : {}),
+    ...(brokerFiles !== undefined ? { brokerFiles } : {}),
     logger: createLogger(),
   });
   io.stdout(JSON.stringify({ event: "listening", mqtt: server.mqttUrl, ...(server.mqttTlsUrl !== undefined ? { mqttTls: server.mqttTlsUrl } : {}), shopperApi: server.shopperApiUrl, gateway: server.gatewayUrl }));
@@ -258,6 +309,18 @@ function keyValues(result: object): string {
     .join("\n");
 }
 
+/** Registers enrolled before migration 0003 have only the scrypt hash: mosquitto cannot check them. */
+export function leftOutWarning(registerIds: readonly string[]): string {
+  return [
+    `WARNING: ${registerIds.length} enabled register(s) left out of the broker's password file, so they cannot connect to it: ${registerIds.join(", ")}`,
+    "  They have no broker password: enrolled before migration 0003 (only hashes are stored, so none can be made from the old password),",
+    "  or made by `admin register pair` and not paired yet (pairing adds them by itself).",
+    "  Give each a new password, then put it in that register's agent config:",
+    "    codepay-server admin register enroll --store STORE --id REGISTER --name NAME --broker-files DIR   (prints the new password), or",
+    "    codepay-server admin register pair --store STORE --id REGISTER --name NAME, then on the register: codepay-agent pair CODE --server URL --config agent.json",
+  ].join("\n");
+}
+
 async function admin(args: string[], io: CliIo): Promise<number> {
   const [group, action] = args;
   const command = ["store", "register", "user", "card", "carrier", "tls", "broker"].includes(group ?? "") ? `${group} ${action ?? ""}` : (group ?? "");
@@ -270,8 +333,9 @@ async function admin(args: string[], io: CliIo): Promise<number> {
       return 0;
     }
     case "register enroll": {
-      const { values } = parse(rest, { ...MUTATING, store: { type: "string" }, id: { type: "string" }, name: { type: "string" }, "mqtt-url": { type: "string" } });
+      const { values } = parse(rest, { ...MUTATING, ...BROKER_FILES, store: { type: "string" }, id: { type: "string" }, name: { type: "string" }, "mqtt-url": { type: "string" } });
       const mqttUrl = text(values, "mqtt-url");
+      brokerFilesOptions(values, io); // bad broker options are refused before anything changes
       const result = await enrollRegister({
         ...requestIdOf(values),
         dataDir: dataDir(values, io),
@@ -281,7 +345,7 @@ async function admin(args: string[], io: CliIo): Promise<number> {
         ...(mqttUrl !== undefined ? { mqttUrl } : {}),
       });
       print(io, values["json"] === true, result, () => `${keyValues(result)}\n(the password is shown only once)\nagentConfig: ${JSON.stringify(result.agentConfig)}`);
-      return 0;
+      return syncBrokerAfterChange(values, io, `register ${result.registerId} enrolled`);
     }
     case "user enroll": {
       const { values } = parse(rest, { ...MUTATING, id: { type: "string" }, name: { type: "string" }, phone: { type: "string" }, carrier: { type: "string" } });
@@ -342,10 +406,11 @@ async function admin(args: string[], io: CliIo): Promise<number> {
     }
     case "register disable":
     case "register enable": {
-      const { values } = parse(rest, { ...MUTATING, id: { type: "string" } });
+      const { values } = parse(rest, { ...MUTATING, ...BROKER_FILES, id: { type: "string" } });
+      brokerFilesOptions(values, io); // bad broker options are refused before anything changes
       const result = await setRegisterEnabled({ dataDir: dataDir(values, io), registerId: required(values, "id"), enabled: command === "register enable", ...requestIdOf(values) });
       print(io, values["json"] === true, result, () => `register ${result.registerId} ${result.disabled ? "disabled" : "enabled"}`);
-      return 0;
+      return syncBrokerAfterChange(values, io, `register ${result.registerId} ${result.disabled ? "disabled" : "enabled"}`);
     }
     case "user set-pin": {
       const { values } = parse(rest, { ...MUTATING, user: { type: "string" }, pin: { type: "string" } });
@@ -399,8 +464,10 @@ async function admin(args: string[], io: CliIo): Promise<number> {
         "tls-ca": { type: "string" },
         "tls-cert": { type: "string" },
         "tls-key": { type: "string" },
+        ...BROKER_RELOAD,
       });
       const host = text(values, "host") ?? "0.0.0.0";
+      const reload = brokerReload(values, io);
       const tlsPort = text(values, "tls-port");
       if (tlsPort === undefined && (values["tls-ca"] !== undefined || values["tls-cert"] !== undefined || values["tls-key"] !== undefined)) {
         throw new UsageError("--tls-ca, --tls-cert and --tls-key need --tls-port");
@@ -416,18 +483,17 @@ async function admin(args: string[], io: CliIo): Promise<number> {
         port: port(values, "port", "CODEPAY_BROKER_PORT", io, 1883),
         host,
         ...(tls !== undefined ? { tls } : {}),
+        ...(reload !== undefined ? { reload } : {}),
       });
       print(io, values["json"] === true, result, () =>
         [
           `password file ${result.passwordFile} (${result.registers} registers, ${result.services.length} server instances)`,
           `ACL file ${result.aclFile}`,
-          `broker config ${result.configFile} (include it from /etc/mosquitto/conf.d/; reload mosquitto after every run)`,
-          ...result.services.map((service) => `serve --broker-username ${service.username} --broker-password-file ${service.passwordFile}`),
-          ...(result.registersWithoutBrokerPassword.length > 0
-            ? [`WARNING: no broker password for ${result.registersWithoutBrokerPassword.join(", ")} (enrolled before migration 0003): enroll or pair them again`]
-            : []),
+          `broker config ${result.configFile} (include it from /etc/mosquitto/conf.d/; ${result.reloaded ? "broker reloaded" : "reload mosquitto now"})`,
+          ...result.services.map((service) => `serve --broker-username ${service.username} --broker-password-file ${service.passwordFile} --broker-files ${resolve(required(values, "out"))}`),
         ].join("\n"),
       );
+      if (result.registersWithoutBrokerPassword.length > 0) io.stderr(leftOutWarning(result.registersWithoutBrokerPassword));
       return 0;
     }
     case "verify": {

@@ -47,7 +47,8 @@ export { pairRegister, setRegisterEnabled, type PairRegisterOutput } from "./adm
 export { setUserPin, addCarrier, rotateCarrier } from "./admin/security-commands.js";
 export { createTlsCa, issueRegisterCert, issueServerCert, type TlsFiles } from "./admin/tls-commands.js";
 export type { ServerTlsOptions } from "./server.js";
-export { writeBrokerFiles, type BrokerFilesInput, type BrokerFilesOutput } from "./admin/broker-commands.js";
+export { writeBrokerFiles, syncBrokerFilesAfterChange, type BrokerFilesInput, type BrokerFilesOutput } from "./admin/broker-commands.js";
+export { BrokerFilesSync, rewriteBrokerAccessFiles, syncBrokerFiles, reloadBroker, type BrokerFilesOptions, type BrokerReload, type BrokerAccessFiles } from "./broker/broker-files-sync.js";
 export type { ServerBrokerOptions } from "./server.js";
 export { ExternalRegisterLine, SHARE_GROUP_DEFAULT, type ExternalBrokerOptions } from "./broker/external-register-line.js";
 export { mosquittoPasswordHash, verifyMosquittoPassword } from "./auth/mosquitto-password.js";

@@ -50,6 +50,10 @@ export const limits = {
   guessSuccessPerWindowMax: 1 / 10_000,
   /** Pending payments of one store given fresh codes in one rotation. */
   codeRotationBatchMax: 100,
+  /** A `--broker-reload-command` (e.g. `systemctl reload mosquitto`) is killed after this long. */
+  brokerReloadCommandTimeoutMs: 15_000,
+  /** Server instances (service accounts) the broker files name at most. */
+  brokerServiceAccountsMax: 64,
   /** `admin verify` reads the ledger in keyset pages of this many rows (memory: one page, not the ledger). */
   ledgerVerifyPageRows: 1_000,
 } as const;

@@ -33,6 +33,7 @@ import { DEFAULT_HTTP_RATE_LIMITS, HttpRateLimit, type HttpRateLimits } from "./
 import { createUpstream } from "./http-security/upstream-request.js";
 import { SharedNonceStore } from "./shopper-api/shared-nonce-store.js";
 import { PhoneAuthenticator } from "./shopper-api/phone-authentication.js";
+import { BrokerFilesSync, type BrokerFilesOptions } from "./broker/broker-files-sync.js";
 
 export interface ServerPorts {
   /** 0 picks a free port. Defaults: 1883 / 8080 / 8081 (contracts.md). */
@@ -119,6 +120,8 @@ export interface ServerOptions {
   readonly mqttLoginThrottle?: LoginThrottlePolicy | "off";
   /** Connect to this broker instead of embedding one (several instances; README "Scale-out"). */
   readonly broker?: ServerBrokerOptions;
+  /** The external broker's passwd and acl, rewritten (and the broker reloaded) at start and after every pairing. */
+  readonly brokerFiles?: BrokerFilesOptions;
 }
 
 /** The register line with its broker, embedded or external: what the rest of the server needs of it. */
@@ -204,6 +207,21 @@ function httpUrl(host: string, address: AddressInfo | string | null, secure: boo
   return `${secure ? "https" : "http"}://${host}:${address.port}`;
 }
 
+/**
+ * A change made while no instance ran (or whose rewrite failed) reaches the broker now. A failure
+ * does not stop the server: the registers already in the files keep working.
+ */
+async function syncBrokerFilesAtStart(brokerFiles: BrokerFilesSync, logger: Logger): Promise<void> {
+  try {
+    const files = await brokerFiles.sync();
+    if (files.registersWithoutBrokerPassword.length > 0) {
+      logger.warn({ registers: files.registersWithoutBrokerPassword }, "registers without a broker password are left out of the broker's password file (enrolled before migration 0003, or waiting for their pairing code): enroll them again (admin register enroll) or pair them");
+    }
+  } catch (error) {
+    logger.error({ err: error }, "could not rewrite the broker files at start");
+  }
+}
+
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const host = options.host ?? "127.0.0.1";
   const clock = options.clock ?? systemClock;
@@ -239,11 +257,18 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const codeLength = new CodeLengthSizer({ db, policy: options.guessPolicy ?? DEFAULT_GUESS_POLICY, minDigits: codeRandomDigits, target: limits.guessSuccessPerWindowMax, logger: logger.child({ part: "codes" }) });
   if (options.codeDigitsFixed !== true) await codeLength.start(limits.codeLengthRecountIntervalMs);
   const carrierKey = currentCarrierKeys(db, options.dataDir, clock);
+  const brokerFiles = options.brokerFiles === undefined ? undefined : new BrokerFilesSync(db, options.brokerFiles);
+  if (brokerFiles !== undefined) await syncBrokerFilesAtStart(brokerFiles, logger);
 
   if (options.broker !== undefined && tls !== undefined) throw new Error("TLS on the dedicated line is the external broker's job when one is configured");
   const broker = options.broker === undefined ? await startEmbeddedLine(db, logger, host, options.ports?.mqtt ?? 1883, tls, loginThrottle) : startExternalLine(options.broker, logger);
   const line = broker.line;
-  const metrics = new ServerMetrics({ db, connectedRegisters: broker.connectedRegisters, brokerUp: broker.brokerUp });
+  const metrics = new ServerMetrics({
+    db,
+    connectedRegisters: broker.connectedRegisters,
+    brokerUp: broker.brokerUp,
+    codeRandomDigits: () => (options.codeDigitsFixed === true ? codeRandomDigits : codeLength.randomDigits),
+  });
   const delivery = new ResultDelivery(db, clock, logger.child({ part: "results" }), (to, message) => line.publishToRegister(to, message));
   const settlement: SettlementContext = {
     db,
@@ -297,6 +322,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     logger: logger.child({ part: "pairing" }),
     dataDir: options.dataDir,
     mqttUrl: broker.mqttUrl,
+    ...(brokerFiles !== undefined ? { afterRegisterChange: () => brokerFiles.sync() } : {}),
     ...(rateLimits !== undefined ? { perAddressLimit: new HttpRateLimit(rateLimits.pairingPerAddress, clock, "pairing per address") } : {}),
   });
   await shopperApp.listen({ host, port: options.ports?.shopperApi ?? 8080 });

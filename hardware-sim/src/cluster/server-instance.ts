@@ -21,6 +21,8 @@ export interface ServerInstanceOptions {
   readonly nodeArgs?: readonly string[];
   /** false: `--no-http-rate-limits` (simulated phones pay far faster than shoppers). Default true. */
   readonly httpRateLimits?: boolean;
+  /** More `serve` flags (e.g. --broker-files DIR --broker-reload-pid-file F). */
+  readonly serveArgs?: readonly string[];
 }
 
 export interface ServerInstance {
@@ -49,6 +51,7 @@ export async function startServerInstance(options: ServerInstanceOptions): Promi
       "--broker-username", options.brokerUsername,
       "--broker-password-file", options.brokerPasswordFile,
       ...(options.httpRateLimits === false ? ["--no-http-rate-limits"] : []),
+      ...(options.serveArgs ?? []),
     ],
     { env: { ...process.env, DATABASE_URL: options.databaseUrl, CODEPAY_LOG_LEVEL: options.logLevel ?? "warn" }, stdio: ["ignore", "pipe", "pipe"] },
   );

@@ -1,24 +1,18 @@
 /**
  * `admin broker files`: what an external mosquitto needs so several server instances can share it
- * (broker/mosquitto-files.ts). Rewrites the files from the database each time, so run it after
- * enrolling, pairing or disabling a register and reload the broker (`systemctl reload mosquitto`,
- * SIGHUP: mosquitto re-reads the password and ACL files). Service passwords are made once and kept
- * in `<out>/service/<user>.password` (mode 0600), the file each instance's --broker-password-file names.
+ * (broker/mosquitto-files.ts): run once to set the broker up, and again to change the listener or
+ * the number of instances. Later register changes rewrite passwd and acl by themselves when the
+ * server and the admin commands are given --broker-files DIR (broker/broker-files-sync.ts). Service
+ * passwords are made once and kept in `<out>/service/<user>.password` (mode 0600), the file each
+ * instance's --broker-password-file names.
  */
 import { randomBytes } from "node:crypto";
-import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { mosquittoPasswordHash } from "../auth/mosquitto-password.js";
-import { listEnabledBrokerAccounts } from "../db/repositories/registers.js";
-import {
-  renderAclFile,
-  renderBrokerConfig,
-  renderPasswordFile,
-  serviceUsername,
-  type BrokerRegisterAccount,
-  type BrokerServiceAccount,
-  type BrokerTlsListener,
-} from "../broker/mosquitto-files.js";
+import { renderBrokerConfig, serviceUsername, SERVICE_USERNAME_PREFIX, type BrokerTlsListener } from "../broker/mosquitto-files.js";
+import { writeFileAtomically } from "../broker/atomic-file.js";
+import { reloadBroker, rewriteBrokerAccessFiles, servicePasswordFile, syncBrokerFiles, type BrokerAccessFiles, type BrokerFilesOptions, type BrokerReload } from "../broker/broker-files-sync.js";
+import { limits } from "../limits.js";
 import { AdminError } from "./admin-error.js";
 import { withDatabase } from "./admin-commands.js";
 
@@ -31,6 +25,8 @@ export interface BrokerFilesInput {
   readonly host: string;
   /** A TLS listener for registers (client certificates from `admin tls`). */
   readonly tls?: BrokerTlsListener;
+  /** Reload the broker once the files are written. */
+  readonly reload?: BrokerReload;
 }
 
 export interface BrokerFilesOutput {
@@ -41,26 +37,29 @@ export interface BrokerFilesOutput {
   /** Enrolled before the broker hash existed: enroll or pair them again to reach the external broker. */
   readonly registersWithoutBrokerPassword: readonly string[];
   readonly services: readonly { readonly username: string; readonly passwordFile: string }[];
+  readonly reloaded: boolean;
 }
 
-export const BROKER_INSTANCES_MAX = 64;
+export const BROKER_INSTANCES_MAX = limits.brokerServiceAccountsMax;
 
-/** Written beside, then renamed: the broker never reads a half-written file. */
-function writeAtomically(path: string, text: string, mode: number): void {
-  const temporary = `${path}.tmp-${process.pid}`;
-  writeFileSync(temporary, text, { mode });
-  chmodSync(temporary, mode);
-  renameSync(temporary, path);
+function ensureServicePassword(path: string): void {
+  if (existsSync(path) && readFileSync(path, "utf8").trim().length >= 16) return;
+  writeFileAtomically(path, `${randomBytes(24).toString("base64url")}\n`, 0o600);
 }
 
-function servicePassword(path: string): string {
-  if (existsSync(path)) {
-    const password = readFileSync(path, "utf8").trim();
-    if (password.length >= 16) return password;
+/**
+ * --instances N means accounts 1..N: a password file beyond N is set aside (`.retired`), so the
+ * rewrites after register changes (which name every account in service/) do not bring it back.
+ */
+function retireServiceAccountsAbove(out: string, instances: number): string[] {
+  const retired: string[] = [];
+  for (const name of readdirSync(join(out, "service"))) {
+    const match = new RegExp(`^${SERVICE_USERNAME_PREFIX}(\\d+)\\.password$`).exec(name);
+    if (match === null || Number(match[1]) <= instances) continue;
+    renameSync(join(out, "service", name), join(out, "service", `${name}.retired`));
+    retired.push(name);
   }
-  const password = randomBytes(24).toString("base64url");
-  writeAtomically(path, `${password}\n`, 0o600);
-  return password;
+  return retired;
 }
 
 function tlsListener(tls: BrokerTlsListener | undefined): BrokerTlsListener | undefined {
@@ -75,34 +74,31 @@ export async function writeBrokerFiles(input: BrokerFilesInput): Promise<BrokerF
   if (!Number.isInteger(input.instances) || input.instances < 1 || input.instances > BROKER_INSTANCES_MAX) {
     throw new AdminError("BAD_REQUEST", `--instances must be an integer 1-${BROKER_INSTANCES_MAX}`);
   }
+  const tls = tlsListener(input.tls);
   const out = resolve(input.out);
   mkdirSync(join(out, "service"), { recursive: true, mode: 0o700 });
-  const accounts = await withDatabase(input.dataDir, (db) => listEnabledBrokerAccounts(db));
-  const registers: BrokerRegisterAccount[] = [];
-  const registersWithoutBrokerPassword: string[] = [];
-  for (const account of accounts) {
-    if (account.brokerPasswordHash === undefined) registersWithoutBrokerPassword.push(account.registerId);
-    else registers.push({ registerId: account.registerId, storeId: account.storeId, brokerPasswordHash: account.brokerPasswordHash });
-  }
-  const services: (BrokerServiceAccount & { passwordFile: string })[] = [];
-  for (let instance = 1; instance <= input.instances; instance += 1) {
-    const username = serviceUsername(instance);
-    const passwordFile = join(out, "service", `${username}.password`);
-    services.push({ username, passwordFile, brokerPasswordHash: await mosquittoPasswordHash(servicePassword(passwordFile)) });
-  }
-  const passwordFile = join(out, "passwd");
-  const aclFile = join(out, "acl");
+  const usernames = Array.from({ length: input.instances }, (_, index) => serviceUsername(index + 1));
+  for (const username of usernames) ensureServicePassword(servicePasswordFile(out, username));
+  retireServiceAccountsAbove(out, input.instances);
+  const files = await withDatabase(input.dataDir, (db) => rewriteBrokerAccessFiles(db, out, usernames));
   const configFile = join(out, "codepay.conf");
-  // The broker (user mosquitto) must read passwd and acl: 0640, group mosquitto in deployment (docs/deploy).
-  writeAtomically(passwordFile, renderPasswordFile(registers, services), 0o640);
-  writeAtomically(aclFile, renderAclFile(registers, services), 0o640);
-  writeAtomically(configFile, renderBrokerConfig({ passwordFile, aclFile }, { port: input.port, host: input.host }, tlsListener(input.tls)), 0o644);
+  writeFileAtomically(configFile, renderBrokerConfig({ passwordFile: files.passwordFile, aclFile: files.aclFile }, { port: input.port, host: input.host }, tls), 0o644);
+  if (input.reload !== undefined) await reloadBroker(input.reload);
   return {
-    passwordFile,
-    aclFile,
+    passwordFile: files.passwordFile,
+    aclFile: files.aclFile,
     configFile,
-    registers: registers.length,
-    registersWithoutBrokerPassword,
-    services: services.map(({ username, passwordFile: file }) => ({ username, passwordFile: file })),
+    registers: files.registers,
+    registersWithoutBrokerPassword: files.registersWithoutBrokerPassword,
+    services: usernames.map((username) => ({ username, passwordFile: servicePasswordFile(out, username) })),
+    reloaded: input.reload !== undefined,
   };
+}
+
+/**
+ * After an admin command changed a register (enroll, enable, disable) with --broker-files: the
+ * broker's passwd and acl are regenerated and the broker reloaded, in this process.
+ */
+export async function syncBrokerFilesAfterChange(dataDir: string, options: BrokerFilesOptions): Promise<BrokerAccessFiles> {
+  return withDatabase(dataDir, (db) => syncBrokerFiles(db, options));
 }

@@ -9,6 +9,7 @@
  *   codepay_outbox_depth                       pushed results not yet acknowledged by their register
  *   codepay_sqlite_wal_fsyncs                  SQLite group commit: WAL fdatasyncs since start (absent on PostgreSQL)
  *   codepay_sqlite_fsync_waiters               SQLite group commit: connection uses that waited for one of them
+ *   codepay_code_random_digits                 random digits of a code issued now (sized to the registers: SECURITY.md)
  * plus prom-client's default process metrics.
  */
 import type { ShopperApp } from "../shopper-api/app.js";
@@ -21,6 +22,8 @@ export interface ObservabilitySource {
   readonly db: Db;
   readonly connectedRegisters: () => number;
   readonly brokerUp: () => boolean;
+  /** Random digits of a code issued now (settlement/code-length-sizer.ts). */
+  readonly codeRandomDigits?: () => number;
 }
 
 /** Requests waiting for their reply, bounded so a register that is never answered cannot grow it. */
@@ -61,6 +64,12 @@ export class ServerMetrics {
     new client.Gauge({ name: "codepay_connected_registers", help: "MQTT clients connected to the embedded broker", registers, collect() {
       this.set(source.connectedRegisters());
     } });
+    const codeRandomDigits = source.codeRandomDigits;
+    if (codeRandomDigits !== undefined) {
+      new client.Gauge({ name: "codepay_code_random_digits", help: "Random digits of a payment code issued now (the check digit comes on top)", registers, collect() {
+        this.set(codeRandomDigits());
+      } });
+    }
     const outboxDepth = (): Promise<number | null> => this.outboxDepth();
     new client.Gauge({ name: "codepay_outbox_depth", help: "Pushed results not yet acknowledged by their register", registers, async collect() {
       this.set((await outboxDepth()) ?? -1);

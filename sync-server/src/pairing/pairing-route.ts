@@ -30,6 +30,13 @@ export interface PairingDeps {
   readonly perAddressLimit?: HttpRateLimit;
   /** The new password's hashes (scrypt for the embedded broker, mosquitto's for an external one); tests count the calls. */
   readonly hashCredentials?: (password: string) => Promise<{ passwordHash: string; brokerPasswordHash: string }>;
+  /**
+   * After the new password is committed and before the answer: an external broker's password file
+   * is rewritten and the broker reloaded (broker/broker-files-sync.ts), so the agent can connect
+   * at once. A failure is logged, not answered: the code is spent and the password committed, and
+   * the agent needs it whatever happens to the file.
+   */
+  readonly afterRegisterChange?: () => Promise<unknown>;
 }
 
 async function hashCredentials(password: string): Promise<{ passwordHash: string; brokerPasswordHash: string }> {
@@ -72,6 +79,13 @@ export function registerPairingRoute(app: ShopperApp, deps: PairingDeps): void {
       return invalid();
     }
     request.log.info({ registerId: paired.registerId, storeId: paired.storeId }, "register paired");
+    if (deps.afterRegisterChange !== undefined) {
+      try {
+        await deps.afterRegisterChange();
+      } catch (error) {
+        request.log.error({ err: error, registerId: paired.registerId }, "register paired, but the broker files were not updated: it cannot reach the broker until `admin broker files` runs and the broker reloads");
+      }
+    }
     return reply.code(200).send(paired);
   });
 }
