@@ -148,7 +148,7 @@ describe.skipIf(!hasTools)("register changes reach mosquitto by themselves (--br
     }
   });
 
-  test("a register enrolled by the admin command in its own process connects and pays; disabled, its next connection is refused", async () => {
+  test("a register enrolled by the admin command in its own process connects and pays; disabled, its open connection is closed and its next one refused", async () => {
     const enrolled = admin(["register", "enroll", "--store", STORE, "--id", "enrolled-reg", "--name", "Enrolled register", "--json", ...brokerFlags()]);
     expect(enrolled.stderr).toBe("");
     expect(enrolled.status).toBe(0);
@@ -167,11 +167,22 @@ describe.skipIf(!hasTools)("register changes reach mosquitto by themselves (--br
       await register.stop();
     }
 
+    // A connection open when the register is disabled: mosquitto drops it on the reload (2.0.11 does).
+    const open = mqtt.connect(broker.url, { clientId: "enrolled-reg", username: "enrolled-reg", password, reconnectPeriod: 0 });
+    let closed = false;
+    open.on("close", () => {
+      closed = true;
+    });
+    open.on("error", () => undefined);
+    await new Promise<void>((connected) => open.once("connect", () => connected()));
+
     const disabled = admin(["register", "disable", "--id", "enrolled-reg", ...brokerFlags()]);
     expect(disabled.stdout).toContain("register enrolled-reg disabled");
     expect(disabled.stdout).toContain("broker reloaded");
     expect(disabled.status).toBe(0);
     expect(await passwdUsers()).not.toContain("enrolled-reg");
+    await pollUntil("the open connection of the disabled register closed by mosquitto", () => (closed ? true : undefined), 30_000);
+    open.end(true);
     await pollUntil("enrolled-reg refused by mosquitto", async () => ((await tryConnect(broker.url, "enrolled-reg", password)) === "refused" ? true : undefined), 30_000);
     expect(await tryConnect(broker.url, "enrolled-reg", password)).toBe("refused");
     expect(broker.log()).not.toMatch(/Error/i);
