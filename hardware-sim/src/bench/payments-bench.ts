@@ -58,6 +58,8 @@ interface Seeded {
 interface Listening {
   mqtt: string;
   gateway: string;
+  /** The shopper API (serves GET /metrics). */
+  shopperApi?: string;
   /** Scale-out: every instance's gateway; phone i uses gateways[i % N]. */
   gateways?: readonly string[];
 }
@@ -230,6 +232,16 @@ interface MachineLoad {
   readonly cpuMsPerPayment?: CpuMs;
   /** Scale-out: PostgreSQL transactions (every one, the sweeps' reads included) and WAL bytes per approved payment. */
   readonly database?: { commitsPerPayment: number; walBytesPerPayment: number };
+  /** One process on SQLite: WAL fdatasyncs per payment (group commit, from GET /metrics). */
+  readonly sqliteFsyncsPerPayment?: number;
+}
+
+/** The server's WAL fsync count from its metrics; undefined when it does not report one (group commit off). */
+async function walFsyncs(shopperApi: string | undefined): Promise<number | undefined> {
+  if (shopperApi === undefined) return undefined;
+  const text = await (await fetch(`${shopperApi}/metrics`)).text();
+  const line = text.split("\n").find((l) => l.startsWith("codepay_sqlite_wal_fsyncs "));
+  return line === undefined ? undefined : Number(line.split(" ")[1]);
 }
 
 function report(options: BenchOptions, figures: RunFigures, floor: FloorFigures, ledger: { ok: boolean; detail: string }, load?: MachineLoad): void {
@@ -264,6 +276,7 @@ function report(options: BenchOptions, figures: RunFigures, floor: FloorFigures,
     cpu_ms_per_payment_database: load?.cpuMsPerPayment === undefined ? null : round(load.cpuMsPerPayment.database),
     postgres_transactions_per_payment: load?.database === undefined ? null : round(load.database.commitsPerPayment, 1),
     postgres_wal_bytes_per_payment: load?.database === undefined ? null : Math.round(load.database.walBytesPerPayment),
+    sqlite_fsyncs_per_payment: load?.sqliteFsyncsPerPayment === undefined ? null : round(load.sqliteFsyncsPerPayment, 2),
   };
   if (options.json) {
     process.stdout.write(`${JSON.stringify(result)}\n`);
@@ -284,6 +297,7 @@ function report(options: BenchOptions, figures: RunFigures, floor: FloorFigures,
     ...(result.postgres_transactions_per_payment === null
       ? []
       : [["PostgreSQL per payment: transactions (all) / WAL bytes", `${result.postgres_transactions_per_payment} / ${result.postgres_wal_bytes_per_payment}`] as [string, string]]),
+    ...(result.sqlite_fsyncs_per_payment === null ? [] : [["SQLite WAL fsyncs per payment (group commit)", String(result.sqlite_fsyncs_per_payment)] as [string, string]]),
     ["registers / stores / phones / measured", `${options.registers} / ${options.stores} / ${options.phones} / ${options.durationS} s`],
     ["completed / failed", `${figures.completed} / ${figures.failed}${figures.firstError ? ` (first: ${figures.firstError})` : ""}`],
     ["ledger", ledger.detail],
@@ -348,8 +362,11 @@ async function main(): Promise<number> {
     // payments/s, so A/B runs on a shared machine compare it too. The broker and SQLite run inside it.
     const before1m = loadavg()[0] ?? 0;
     const cpuBefore = processCpuMs(server.pid);
+    const fsyncsBefore = await walFsyncs(started.listening.shopperApi);
     const figures = await drive(started.listening, seeded, options);
     const cpuMsServer = (processCpuMs(server.pid) - cpuBefore) / Math.max(1, figures.completedAll);
+    const fsyncsAfter = await walFsyncs(started.listening.shopperApi);
+    const sqliteFsyncsPerPayment = fsyncsBefore === undefined || fsyncsAfter === undefined ? undefined : (fsyncsAfter - fsyncsBefore) / Math.max(1, figures.completedAll);
     const after1m = loadavg()[0] ?? 0;
     const exited = new Promise((done) => server!.once("exit", done));
     server.kill("SIGTERM");
@@ -357,7 +374,12 @@ async function main(): Promise<number> {
     server = undefined;
     const floor = await measureFloor();
     const ledger = verifyLedger(dataDir);
-    report(options, figures, floor, ledger, { before1m, after1m, cpuMsPerPayment: { servers: cpuMsServer, broker: 0, database: 0 } });
+    report(options, figures, floor, ledger, {
+      before1m,
+      after1m,
+      cpuMsPerPayment: { servers: cpuMsServer, broker: 0, database: 0 },
+      ...(sqliteFsyncsPerPayment !== undefined ? { sqliteFsyncsPerPayment } : {}),
+    });
     return ledger.ok && figures.completed > 0 ? 0 : 1;
   } finally {
     server?.kill("SIGKILL");

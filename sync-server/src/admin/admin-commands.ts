@@ -277,7 +277,9 @@ export async function accountBalance(input: { dataDir: string; kind: "user" | "s
 /** Checks every ledger invariant in one consistent snapshot, read in keyset pages (`admin verify`). */
 export async function verify(input: { readonly dataDir: string; readonly pageRows?: number }): Promise<VerifyReport> {
   return withDatabase(input.dataDir, (db) => {
-    const transaction = dialectOf(db) === "postgres" ? db.transaction().setIsolationLevel("repeatable read") : db.transaction();
+    // Read only: on SQLite a deferred transaction, one WAL snapshot that never blocks `serve`'s writes.
+    const readOnly = db.transaction().setAccessMode("read only");
+    const transaction = dialectOf(db) === "postgres" ? readOnly.setIsolationLevel("repeatable read") : readOnly;
     return transaction.execute((tx) => verifyLedger(tx, input.pageRows !== undefined ? { pageRows: input.pageRows } : {}));
   });
 }

@@ -4,7 +4,7 @@ import BetterSqlite3 from "better-sqlite3";
 import { Kysely, PostgresAdapter, PostgresDialect, type Transaction } from "kysely";
 import pg from "pg";
 import { limits } from "../limits.js";
-import { GroupCommitSqliteDialect, GroupCommitSqliteDriver } from "./group-commit-sqlite-driver.js";
+import { GroupCommitSqliteDialect, GroupCommitSqliteDriver, type GroupCommitStats } from "./group-commit-sqlite-driver.js";
 import { migrateToLatest } from "./migrations.js";
 import type { DatabaseSchema } from "./schema.js";
 
@@ -50,7 +50,16 @@ function openSqlite(dataDir: string): { db: Db; driver: GroupCommitSqliteDriver 
   sqlite.pragma("foreign_keys = ON");
   sqlite.pragma(`busy_timeout = ${limits.sqliteBusyTimeoutMs}`);
   const driver = new GroupCommitSqliteDriver(sqlite, { statementsCachedMax: limits.sqliteStatementsCachedMax });
-  return { db: new Kysely<DatabaseSchema>({ dialect: new GroupCommitSqliteDialect(driver) }), driver };
+  const db = new Kysely<DatabaseSchema>({ dialect: new GroupCommitSqliteDialect(driver) });
+  groupCommitDrivers.set(db, driver);
+  return { db, driver };
+}
+
+const groupCommitDrivers = new WeakMap<Db, GroupCommitSqliteDriver>();
+
+/** WAL fsyncs and the transactions that waited for them, for a SQLite database; undefined on PostgreSQL. */
+export function groupCommitStatsOf(db: Db): GroupCommitStats | undefined {
+  return groupCommitDrivers.get(db)?.stats;
 }
 
 function openPostgres(url: string): Db {

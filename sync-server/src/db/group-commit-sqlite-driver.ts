@@ -33,6 +33,7 @@ import {
   type Driver,
   type Kysely,
   type QueryResult,
+  type TransactionSettings,
 } from "kysely";
 
 export interface GroupCommitOptions {
@@ -227,10 +228,12 @@ export class GroupCommitSqliteDriver implements Driver {
     return this.#connection;
   }
 
-  async beginTransaction(): Promise<void> {
-    // IMMEDIATE: every transaction here writes; taking the write lock up front honours busy_timeout,
+  async beginTransaction(_connection: DatabaseConnection, settings: TransactionSettings): Promise<void> {
+    // IMMEDIATE: a transaction that writes takes the write lock up front, which honours busy_timeout,
     // so `serve` and an admin command never refuse each other (a deferred one would get SQLITE_BUSY).
-    this.#connection.run("begin immediate");
+    // A read-only one (`admin verify`: setAccessMode("read only")) stays DEFERRED: in WAL mode it reads
+    // one snapshot from its first SELECT on and never holds the write lock, so writers go on meanwhile.
+    this.#connection.run(settings.accessMode === "read only" ? "begin deferred" : "begin immediate");
   }
 
   async commitTransaction(): Promise<void> {

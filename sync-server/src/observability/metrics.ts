@@ -7,13 +7,15 @@
  *   codepay_shopper_request_seconds{route,status}  phone requests through the shopper API
  *   codepay_connected_registers                MQTT clients connected to the embedded broker
  *   codepay_outbox_depth                       pushed results not yet acknowledged by their register
+ *   codepay_sqlite_wal_fsyncs                  SQLite group commit: WAL fdatasyncs since start (absent on PostgreSQL)
+ *   codepay_sqlite_fsync_waiters               SQLite group commit: connection uses that waited for one of them
  *   codepay_code_random_digits                 random digits of a code issued now (sized to the registers: SECURITY.md)
  * plus prom-client's default process metrics.
  */
 import type { ShopperApp } from "../shopper-api/app.js";
 import client from "prom-client";
 import type { RegisterLine } from "../broker/register-line.js";
-import type { Db } from "../db/database.js";
+import { groupCommitStatsOf, type Db } from "../db/database.js";
 import type { ServerMessage } from "../protocol/index.js";
 
 export interface ObservabilitySource {
@@ -73,6 +75,15 @@ export class ServerMetrics {
       this.set((await outboxDepth()) ?? -1);
     } });
     const db = source.db;
+    const groupCommit = groupCommitStatsOf(db);
+    if (groupCommit !== undefined) {
+      new client.Gauge({ name: "codepay_sqlite_wal_fsyncs", help: "SQLite group commit: WAL fdatasyncs since start", registers, collect() {
+        this.set(groupCommit.syncs);
+      } });
+      new client.Gauge({ name: "codepay_sqlite_fsync_waiters", help: "SQLite group commit: transactions and queries that waited for a WAL fdatasync", registers, collect() {
+        this.set(groupCommit.waiters);
+      } });
+    }
     new client.Gauge({ name: "codepay_payments", help: "Payments by state (outcome), from the database", labelNames: ["state"], registers, async collect() {
       this.reset();
       const rows = await db.selectFrom("payments").select(["state", db.fn.countAll<number>().as("count")]).groupBy("state").execute();
