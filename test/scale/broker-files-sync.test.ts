@@ -91,6 +91,8 @@ describe.skipIf(!hasTools)("register changes reach mosquitto by themselves (--br
     const brokerPort = await freeLoopbackPort();
     files = await writeBrokerFiles({ dataDir, out: brokerDir, instances: 2, port: brokerPort, host: "127.0.0.1" });
     broker = await startMosquitto(files.configFile, brokerPort, dataDir, { pidFile });
+    // Enrolled while no instance runs and without --broker-files: the instances' start puts it in.
+    await enrollRegister({ dataDir, storeId: STORE, registerId: "before-start", name: "Enrolled before the start" });
     instances = await Promise.all(
       files.services.map((service) =>
         startServerInstance({ dataDir, databaseUrl: pg.url, brokerUrl: broker.url, brokerUsername: service.username, brokerPasswordFile: service.passwordFile, serveArgs: brokerFlags() }),
@@ -104,6 +106,11 @@ describe.skipIf(!hasTools)("register changes reach mosquitto by themselves (--br
     await pg?.stop();
     delete process.env["DATABASE_URL"];
     if (dataDir !== undefined) await rm(dataDir, { recursive: true, force: true });
+  });
+
+  test("a register enrolled while no instance ran is in the files once the instances have started", async () => {
+    expect(files.registers).toBe(0);
+    expect(await passwdUsers()).toEqual(["codepay-server-1", "codepay-server-2", "before-start"]);
   });
 
   test("a register paired through one instance's HTTP endpoint while the cluster runs: the real agent connects and pays", async () => {
