@@ -5,6 +5,7 @@
  * without downtime: `admin carrier rotate` writes a new key file and adds its public key while the
  * old one is still accepted; `admin carrier rotate --retire-old` then stops accepting the old ones.
  */
+import { precompiledQuery } from "../db/precompiled-query.js";
 import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from "node:crypto";
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -99,7 +100,11 @@ export async function retireOldCarrierKeys(db: Queryable, dataDir: string, carri
   return Number(result.numUpdatedRows);
 }
 
+const selectTrustedKeys = precompiledQuery<{ carrierId: string }, { key_id: string; public_key_pem: string }>((db, param) =>
+  db.selectFrom("carrier_keys").select(["key_id", "public_key_pem"]).where("carrier_id", "=", param("carrierId")).where("retired_at", "is", null).orderBy("created_at"),
+);
+
 export async function listTrustedCarrierKeys(db: Queryable, carrierId: string): Promise<{ keyId: string; publicKeyPem: string }[]> {
-  const rows = await db.selectFrom("carrier_keys").select(["key_id", "public_key_pem"]).where("carrier_id", "=", carrierId).where("retired_at", "is", null).orderBy("created_at").execute();
+  const { rows } = await selectTrustedKeys(db, { carrierId });
   return rows.map((r) => ({ keyId: r.key_id, publicKeyPem: r.public_key_pem }));
 }

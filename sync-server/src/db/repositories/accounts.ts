@@ -1,6 +1,7 @@
+import { precompiledQuery } from "../precompiled-query.js";
 import { newId } from "../../ids.js";
 import type { Queryable } from "../database.js";
-import type { AccountKind, TransferKind, TransfersTable } from "../schema.js";
+import type { AccountKind, AccountsTable, TransferKind, TransfersTable } from "../schema.js";
 import { appendAuditEntry } from "./audit.js";
 
 export interface AccountRow {
@@ -24,14 +25,12 @@ export interface TransferRow {
   readonly reversesTransferId?: string | null;
 }
 
+const selectAccount = precompiledQuery<{ kind: AccountKind; ownerId: string; currency: string }, AccountsTable>((db, param) =>
+  db.selectFrom("accounts").selectAll().where("kind", "=", param("kind")).where("owner_id", "=", param("ownerId")).where("currency", "=", param("currency")),
+);
+
 export async function findAccount(db: Queryable, kind: AccountKind, ownerId: string, currency: string): Promise<AccountRow | undefined> {
-  const row = await db
-    .selectFrom("accounts")
-    .selectAll()
-    .where("kind", "=", kind)
-    .where("owner_id", "=", ownerId)
-    .where("currency", "=", currency)
-    .executeTakeFirst();
+  const [row] = (await selectAccount(db, { kind, ownerId, currency })).rows;
   return row && { id: row.id, kind: row.kind, ownerId: row.owner_id, currency: row.currency, balanceMinor: Number(row.balance_minor) };
 }
 

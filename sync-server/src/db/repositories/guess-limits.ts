@@ -1,10 +1,17 @@
+import { precompiledQuery } from "../precompiled-query.js";
 import { NO_FAILURES, type GuessState } from "../../payments/guess-policy.js";
 import { dialectOf, type Queryable } from "../database.js";
+import type { GuessLimitsTable } from "../schema.js";
+
+const selectGuessState = precompiledQuery<{ subject: string }, GuessLimitsTable>((db, param) => db.selectFrom("guess_limits").selectAll().where("subject", "=", param("subject")));
+const selectGuessStateForUpdate = precompiledQuery<{ subject: string }, GuessLimitsTable>((db, param) =>
+  db.selectFrom("guess_limits").selectAll().where("subject", "=", param("subject")).forUpdate(),
+);
+const deleteGuessState = precompiledQuery<{ subject: string }, never>((db, param) => db.deleteFrom("guess_limits").where("subject", "=", param("subject")));
 
 export async function readGuessState(db: Queryable, subject: string): Promise<GuessState> {
-  let query = db.selectFrom("guess_limits").selectAll().where("subject", "=", subject);
-  if (db.isTransaction && dialectOf(db) === "postgres") query = query.forUpdate();
-  const row = await query.executeTakeFirst();
+  const query = db.isTransaction && dialectOf(db) === "postgres" ? selectGuessStateForUpdate : selectGuessState;
+  const [row] = (await query(db, { subject })).rows;
   if (row === undefined) return NO_FAILURES;
   return { failures: Number(row.failures), windowStartedAt: Number(row.window_started_at), blockedUntil: Number(row.blocked_until), rotationFailures: Number(row.rotations_failures) };
 }
@@ -19,5 +26,5 @@ export async function writeGuessState(db: Queryable, subject: string, state: Gue
 }
 
 export async function clearGuessState(db: Queryable, subject: string): Promise<void> {
-  await db.deleteFrom("guess_limits").where("subject", "=", subject).execute();
+  await deleteGuessState(db, { subject });
 }

@@ -1,3 +1,4 @@
+import { precompiledQuery } from "../precompiled-query.js";
 import type { Queryable } from "../database.js";
 
 export interface IdempotencyRecord {
@@ -15,6 +16,18 @@ export async function findIdempotencyRecord(db: Queryable, scope: string, reques
   return row && { requestHash: row.request_hash, responseJson: row.response_json };
 }
 
+const insertIdempotencyKey = precompiledQuery<{ scope: string; requestId: string; requestHash: string; responseJson: string; createdAt: number }, { request_id: string }>((db, param) =>
+  db
+    .insertInto("idempotency")
+    .values({ scope: param("scope"), request_id: param("requestId"), request_hash: param("requestHash"), response_json: param("responseJson"), created_at: param("createdAt") })
+    .onConflict((oc) => oc.columns(["scope", "request_id"]).doNothing())
+    .returning("request_id"),
+);
+
+const updateIdempotentResponse = precompiledQuery<{ scope: string; requestId: string; responseJson: string }, never>((db, param) =>
+  db.updateTable("idempotency").set({ response_json: param("responseJson") }).where("scope", "=", param("scope")).where("request_id", "=", param("requestId")),
+);
+
 /**
  * Claims (scope, request_id) before the work runs: the primary key makes a second effect for one
  * request id impossible. On PostgreSQL a concurrent claim of the same id waits here for the first
@@ -25,13 +38,9 @@ export async function claimIdempotencyKey(
   db: Queryable,
   key: { scope: string; requestId: string; requestHash: string; createdAt: number },
 ): Promise<IdempotencyRecord | undefined> {
-  const inserted = await db
-    .insertInto("idempotency")
-    .values({ scope: key.scope, request_id: key.requestId, request_hash: key.requestHash, response_json: "", created_at: key.createdAt })
-    .onConflict((oc) => oc.columns(["scope", "request_id"]).doNothing())
-    .returning("request_id")
-    .executeTakeFirst();
-  if (inserted !== undefined) return undefined;
+  // The reply is stored by storeIdempotentResponse once the work is done.
+  const inserted = await insertIdempotencyKey(db, { ...key, responseJson: "" });
+  if (inserted.rows.length > 0) return undefined;
   const previous = await findIdempotencyRecord(db, key.scope, key.requestId);
   if (previous === undefined) throw new Error(`idempotency key ${key.scope}/${key.requestId} conflicted but is not there`);
   return previous;
@@ -39,6 +48,6 @@ export async function claimIdempotencyKey(
 
 /** Stores the reply of a claimed key, in the same transaction as the work. */
 export async function storeIdempotentResponse(db: Queryable, scope: string, requestId: string, responseJson: string): Promise<void> {
-  const result = await db.updateTable("idempotency").set({ response_json: responseJson }).where("scope", "=", scope).where("request_id", "=", requestId).executeTakeFirst();
-  if (result.numUpdatedRows !== 1n) throw new Error(`idempotency key ${scope}/${requestId} vanished`);
+  const result = await updateIdempotentResponse(db, { scope, requestId, responseJson });
+  if (result.numAffectedRows !== 1n) throw new Error(`idempotency key ${scope}/${requestId} vanished`);
 }

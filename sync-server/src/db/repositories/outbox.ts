@@ -1,3 +1,4 @@
+import { precompiledQuery } from "../precompiled-query.js";
 import type { Queryable } from "../database.js";
 
 export interface OutboxRow {
@@ -8,20 +9,34 @@ export interface OutboxRow {
   readonly messageJson: string;
 }
 
+const insertRow = precompiledQuery<OutboxRow & { now: number }, never>((db, param) =>
+  db.insertInto("outbox").values({
+    result_id: param("resultId"),
+    store_id: param("storeId"),
+    register_id: param("registerId"),
+    payment_id: param("paymentId"),
+    message_json: param("messageJson"),
+    created_at: param("now"),
+  }),
+);
+
+const updateSent = precompiledQuery<{ now: number; resultId: string }, never>((db, param) =>
+  db.updateTable("outbox").set({ sent_at: param("now") }).where("result_id", "=", param("resultId")),
+);
+
+const updateAcked = precompiledQuery<{ now: number; resultId: string; registerId: string; paymentId: string }, never>((db, param) =>
+  db
+    .updateTable("outbox")
+    .set({ acked_at: param("now") })
+    .where("result_id", "=", param("resultId"))
+    .where("register_id", "=", param("registerId"))
+    .where("payment_id", "=", param("paymentId"))
+    .where("acked_at", "is", null),
+);
+
+/** sent_at and acked_at start NULL (the columns' default). */
 export async function insertOutboxRow(db: Queryable, row: OutboxRow, now: number): Promise<void> {
-  await db
-    .insertInto("outbox")
-    .values({
-      result_id: row.resultId,
-      store_id: row.storeId,
-      register_id: row.registerId,
-      payment_id: row.paymentId,
-      message_json: row.messageJson,
-      created_at: now,
-      sent_at: null,
-      acked_at: null,
-    })
-    .execute();
+  await insertRow(db, { ...row, now });
 }
 
 function toOutboxRow(row: { result_id: string; store_id: string; register_id: string; payment_id: string; message_json: string }): OutboxRow {
@@ -59,18 +74,11 @@ export async function listUnackedDue(db: Queryable, sentBefore: number, limit: n
 }
 
 export async function markOutboxSent(db: Queryable, resultId: string, now: number): Promise<void> {
-  await db.updateTable("outbox").set({ sent_at: now }).where("result_id", "=", resultId).execute();
+  await updateSent(db, { now, resultId });
 }
 
 /** Only the register the result was meant for can acknowledge it. */
 export async function markOutboxAcked(db: Queryable, resultId: string, registerId: string, paymentId: string, now: number): Promise<boolean> {
-  const result = await db
-    .updateTable("outbox")
-    .set({ acked_at: now })
-    .where("result_id", "=", resultId)
-    .where("register_id", "=", registerId)
-    .where("payment_id", "=", paymentId)
-    .where("acked_at", "is", null)
-    .executeTakeFirst();
-  return result.numUpdatedRows === 1n;
+  const result = await updateAcked(db, { now, resultId, registerId, paymentId });
+  return result.numAffectedRows === 1n;
 }

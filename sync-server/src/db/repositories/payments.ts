@@ -1,3 +1,4 @@
+import { precompiledQuery } from "../precompiled-query.js";
 import type { Selectable } from "kysely";
 import type { PaymentState, Tender } from "../../protocol/index.js";
 import { dialectOf, type Queryable } from "../database.js";
@@ -59,10 +60,16 @@ function isOpen(state: PaymentState): boolean {
  * so two requests on one payment (two approvals, a claim racing a cancel) run one after the other
  * instead of both acting on the same snapshot; SQLite has one writer at a time anyway.
  */
+const selectPayment = precompiledQuery<{ paymentId: string }, Selectable<PaymentsTable>>((db, param) =>
+  db.selectFrom("payments").selectAll().where("payment_id", "=", param("paymentId")),
+);
+const selectPaymentForUpdate = precompiledQuery<{ paymentId: string }, Selectable<PaymentsTable>>((db, param) =>
+  db.selectFrom("payments").selectAll().where("payment_id", "=", param("paymentId")).forUpdate(),
+);
+
 export async function findPayment(db: Queryable, paymentId: string): Promise<PaymentRow | undefined> {
-  let query = db.selectFrom("payments").selectAll().where("payment_id", "=", paymentId);
-  if (db.isTransaction && dialectOf(db) === "postgres") query = query.forUpdate();
-  const row = await query.executeTakeFirst();
+  const query = db.isTransaction && dialectOf(db) === "postgres" ? selectPaymentForUpdate : selectPayment;
+  const [row] = (await query(db, { paymentId })).rows;
   return row && toPaymentRow(row);
 }
 
@@ -134,21 +141,36 @@ export async function updatePaymentState(
   expectedState: PaymentState,
   next: { state: PaymentState; reason: string | null; claimedByPhone: string | null; reference: string | null; updatedAt: number; code: string },
 ): Promise<boolean> {
-  const result = await db
+  const result = await updateState(db, {
+    state: next.state,
+    reason: next.reason,
+    claimedByPhone: next.claimedByPhone,
+    reference: next.reference,
+    updatedAt: next.updatedAt,
+    openCode: isOpen(next.state) ? next.code : null,
+    paymentId,
+    expectedState,
+  });
+  return result.numAffectedRows === 1n;
+}
+
+const updateState = precompiledQuery<
+  { state: PaymentState; reason: string | null; claimedByPhone: string | null; reference: string | null; updatedAt: number; openCode: string | null; paymentId: string; expectedState: PaymentState },
+  never
+>((db, param) =>
+  db
     .updateTable("payments")
     .set({
-      state: next.state,
-      reason: next.reason,
-      claimed_by_phone: next.claimedByPhone,
-      reference: next.reference,
-      updated_at: next.updatedAt,
-      open_code: isOpen(next.state) ? next.code : null,
+      state: param("state"),
+      reason: param("reason"),
+      claimed_by_phone: param("claimedByPhone"),
+      reference: param("reference"),
+      updated_at: param("updatedAt"),
+      open_code: param("openCode"),
     })
-    .where("payment_id", "=", paymentId)
-    .where("state", "=", expectedState)
-    .executeTakeFirst();
-  return result.numUpdatedRows === 1n;
-}
+    .where("payment_id", "=", param("paymentId"))
+    .where("state", "=", param("expectedState")),
+);
 
 export async function listOpenPaymentsExpiredBy(db: Queryable, now: number, limit: number): Promise<PaymentRow[]> {
   const rows = await db
@@ -194,8 +216,12 @@ export async function insertFinalPayment(db: Queryable, payment: NewPaymentRow):
     .execute();
 }
 
+const updatePeriod = precompiledQuery<{ periodNumber: number; paymentId: string }, never>((db, param) =>
+  db.updateTable("payments").set({ period_number: param("periodNumber") }).where("payment_id", "=", param("paymentId")),
+);
+
 export async function setPaymentPeriod(db: Queryable, paymentId: string, periodNumber: number): Promise<void> {
-  await db.updateTable("payments").set({ period_number: periodNumber }).where("payment_id", "=", paymentId).execute();
+  await updatePeriod(db, { periodNumber, paymentId });
 }
 
 /**

@@ -1,3 +1,5 @@
+import type { Selectable } from "kysely";
+import { precompiledQuery } from "../precompiled-query.js";
 import type { Queryable } from "../database.js";
 import type { RegistersTable } from "../schema.js";
 
@@ -9,8 +11,10 @@ export interface RegisterRow {
   readonly disabled: boolean;
 }
 
+const selectRegister = precompiledQuery<{ id: string }, Selectable<RegistersTable>>((db, param) => db.selectFrom("registers").selectAll().where("id", "=", param("id")));
+
 export async function findRegister(db: Queryable, id: string): Promise<RegisterRow | undefined> {
-  const row = await db.selectFrom("registers").selectAll().where("id", "=", id).executeTakeFirst();
+  const [row] = (await selectRegister(db, { id })).rows;
   if (row === undefined) return undefined;
   return { id: row.id, storeId: row.store_id, name: row.name, passwordHash: row.password_hash, disabled: row.disabled === 1 };
 }

@@ -1,3 +1,4 @@
+import { precompiledQuery } from "../precompiled-query.js";
 import type { Queryable } from "../database.js";
 
 export interface UserRow {
@@ -23,17 +24,27 @@ export async function upsertUser(db: Queryable, user: UserRow, now: number): Pro
     .execute();
 }
 
+interface PhoneColumns {
+  phone_id: string;
+  user_id: string;
+  carrier: string;
+}
+
+const selectPhone = precompiledQuery<{ phoneId: string }, PhoneColumns>((db, param) =>
+  db.selectFrom("phones").select(["phone_id", "user_id", "carrier"]).where("phone_id", "=", param("phoneId")),
+);
+
+const selectPhoneByCredential = precompiledQuery<{ credentialSha256: string }, PhoneColumns>((db, param) =>
+  db.selectFrom("phones").select(["phone_id", "user_id", "carrier"]).where("credential_sha256", "=", param("credentialSha256")),
+);
+
 export async function findPhone(db: Queryable, phoneId: string): Promise<PhoneRow | undefined> {
-  const row = await db.selectFrom("phones").select(["phone_id", "user_id", "carrier"]).where("phone_id", "=", phoneId).executeTakeFirst();
+  const [row] = (await selectPhone(db, { phoneId })).rows;
   return row && { phoneId: row.phone_id, userId: row.user_id, carrier: row.carrier };
 }
 
 export async function findPhoneByCredentialHash(db: Queryable, credentialSha256: string): Promise<PhoneRow | undefined> {
-  const row = await db
-    .selectFrom("phones")
-    .select(["phone_id", "user_id", "carrier"])
-    .where("credential_sha256", "=", credentialSha256)
-    .executeTakeFirst();
+  const [row] = (await selectPhoneByCredential(db, { credentialSha256 })).rows;
   return row && { phoneId: row.phone_id, userId: row.user_id, carrier: row.carrier };
 }
 
