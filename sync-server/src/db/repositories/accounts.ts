@@ -75,41 +75,55 @@ export async function postTransfer(
       return "insufficient-funds";
     }
   }
-  await db
-    .insertInto("transfers")
-    .values({
-      id: transfer.id,
-      debit_account_id: transfer.debitAccountId,
-      credit_account_id: transfer.creditAccountId,
-      amount_minor: transfer.amountMinor,
-      currency: transfer.currency,
-      kind: transfer.kind,
-      payment_id: transfer.paymentId,
-      reverses_transfer_id: transfer.reversesTransferId ?? null,
-      created_at: transfer.createdAt,
-    })
-    .execute();
+  await insertTransfer(db, { ...transfer, reversesTransferId: transfer.reversesTransferId ?? null });
   await appendAuditEntry(db, { ...transfer, reversesTransferId: transfer.reversesTransferId ?? null }, transfer.createdAt);
   return "posted";
 }
 
-async function debit(db: Queryable, transfer: TransferRow, mayGoNegative: boolean): Promise<boolean> {
-  let query = db
+const insertTransfer = precompiledQuery<TransferRow & { reversesTransferId: string | null }, never>((db, param) =>
+  db.insertInto("transfers").values({
+    id: param("id"),
+    debit_account_id: param("debitAccountId"),
+    credit_account_id: param("creditAccountId"),
+    amount_minor: param("amountMinor"),
+    currency: param("currency"),
+    kind: param("kind"),
+    payment_id: param("paymentId"),
+    reverses_transfer_id: param("reversesTransferId"),
+    created_at: param("createdAt"),
+  }),
+);
+
+type BalanceChange = { accountId: string; amountMinor: number };
+const subtractBalance = precompiledQuery<BalanceChange, never>((db, param) =>
+  db
     .updateTable("accounts")
-    .set((eb) => ({ balance_minor: eb("balance_minor", "-", transfer.amountMinor) }))
-    .where("id", "=", transfer.debitAccountId);
-  if (!mayGoNegative) query = query.where("balance_minor", ">=", transfer.amountMinor);
-  const debited = await query.executeTakeFirst();
-  return debited.numUpdatedRows === 1n;
+    .set((eb) => ({ balance_minor: eb("balance_minor", "-", param("amountMinor")) }))
+    .where("id", "=", param("accountId")),
+);
+const subtractBalanceCovered = precompiledQuery<BalanceChange, never>((db, param) =>
+  db
+    .updateTable("accounts")
+    .set((eb) => ({ balance_minor: eb("balance_minor", "-", param("amountMinor")) }))
+    .where("id", "=", param("accountId"))
+    .where("balance_minor", ">=", param("amountMinor")),
+);
+const addBalance = precompiledQuery<BalanceChange, never>((db, param) =>
+  db
+    .updateTable("accounts")
+    .set((eb) => ({ balance_minor: eb("balance_minor", "+", param("amountMinor")) }))
+    .where("id", "=", param("accountId")),
+);
+
+async function debit(db: Queryable, transfer: TransferRow, mayGoNegative: boolean): Promise<boolean> {
+  const query = mayGoNegative ? subtractBalance : subtractBalanceCovered;
+  const debited = await query(db, { accountId: transfer.debitAccountId, amountMinor: transfer.amountMinor });
+  return debited.numAffectedRows === 1n;
 }
 
 async function credit(db: Queryable, transfer: TransferRow): Promise<void> {
-  const credited = await db
-    .updateTable("accounts")
-    .set((eb) => ({ balance_minor: eb("balance_minor", "+", transfer.amountMinor) }))
-    .where("id", "=", transfer.creditAccountId)
-    .executeTakeFirst();
-  if (credited.numUpdatedRows !== 1n) throw new Error(`credit account ${transfer.creditAccountId} not found`);
+  const credited = await addBalance(db, { accountId: transfer.creditAccountId, amountMinor: transfer.amountMinor });
+  if (credited.numAffectedRows !== 1n) throw new Error(`credit account ${transfer.creditAccountId} not found`);
 }
 
 export async function findTransfer(db: Queryable, id: string): Promise<TransferRow | undefined> {

@@ -1,3 +1,4 @@
+import { precompiledQuery } from "../precompiled-query.js";
 import { canonicalEntry, chainHash, type AuditedTransfer } from "../../ledger/audit-chain.js";
 import { dialectOf, type Queryable } from "../database.js";
 
@@ -14,16 +15,27 @@ export interface AuditRow {
  * FOR UPDATE on PostgreSQL, so concurrent appenders queue behind each other instead of forking the
  * chain; SQLite has one writer at a time anyway.
  */
+const selectHead = precompiledQuery<{ id: number }, { seq: number; hash: string }>((db, param) => db.selectFrom("audit_head").select(["seq", "hash"]).where("id", "=", param("id")));
+const selectHeadForUpdate = precompiledQuery<{ id: number }, { seq: number; hash: string }>((db, param) =>
+  db.selectFrom("audit_head").select(["seq", "hash"]).where("id", "=", param("id")).forUpdate(),
+);
+const insertEntry = precompiledQuery<{ seq: number; transferId: string; entryJson: string; prevHash: string; hash: string; now: number }, never>((db, param) =>
+  db.insertInto("audit_log").values({ seq: param("seq"), transfer_id: param("transferId"), entry_json: param("entryJson"), prev_hash: param("prevHash"), hash: param("hash"), created_at: param("now") }),
+);
+const moveHead = precompiledQuery<{ seq: number; hash: string; id: number; previousSeq: number }, never>((db, param) =>
+  db.updateTable("audit_head").set({ seq: param("seq"), hash: param("hash") }).where("id", "=", param("id")).where("seq", "=", param("previousSeq")),
+);
+
 export async function appendAuditEntry(db: Queryable, transfer: AuditedTransfer, now: number): Promise<AuditRow> {
-  let headQuery = db.selectFrom("audit_head").select(["seq", "hash"]).where("id", "=", 1);
-  if (dialectOf(db) === "postgres") headQuery = headQuery.forUpdate();
-  const head = await headQuery.executeTakeFirstOrThrow();
+  const headQuery = dialectOf(db) === "postgres" ? selectHeadForUpdate : selectHead;
+  const [head] = (await headQuery(db, { id: 1 })).rows;
+  if (head === undefined) throw new Error("the audit head row is missing");
   const seq = Number(head.seq) + 1;
   const entryJson = canonicalEntry(seq, transfer);
   const hash = chainHash(head.hash, entryJson);
-  await db.insertInto("audit_log").values({ seq, transfer_id: transfer.id, entry_json: entryJson, prev_hash: head.hash, hash, created_at: now }).execute();
-  const moved = await db.updateTable("audit_head").set({ seq, hash }).where("id", "=", 1).where("seq", "=", head.seq).executeTakeFirst();
-  if (moved.numUpdatedRows !== 1n) throw new Error("audit head moved under a transaction");
+  await insertEntry(db, { seq, transferId: transfer.id, entryJson, prevHash: head.hash, hash, now });
+  const moved = await moveHead(db, { seq, hash, id: 1, previousSeq: head.seq });
+  if (moved.numAffectedRows !== 1n) throw new Error("audit head moved under a transaction");
   return { seq, transferId: transfer.id, entryJson, prevHash: head.hash, hash };
 }
 

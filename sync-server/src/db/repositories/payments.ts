@@ -73,10 +73,16 @@ export async function findPayment(db: Queryable, paymentId: string): Promise<Pay
   return row && toPaymentRow(row);
 }
 
+const selectOpenByCode = precompiledQuery<{ code: string }, Selectable<PaymentsTable>>((db, param) =>
+  db.selectFrom("payments").selectAll().where("open_code", "=", param("code")),
+);
+const selectOpenByCodeForUpdate = precompiledQuery<{ code: string }, Selectable<PaymentsTable>>((db, param) =>
+  db.selectFrom("payments").selectAll().where("open_code", "=", param("code")).forUpdate(),
+);
+
 export async function findOpenPaymentByCode(db: Queryable, code: string): Promise<PaymentRow | undefined> {
-  let query = db.selectFrom("payments").selectAll().where("open_code", "=", code);
-  if (db.isTransaction && dialectOf(db) === "postgres") query = query.forUpdate();
-  const row = await query.executeTakeFirst();
+  const query = db.isTransaction && dialectOf(db) === "postgres" ? selectOpenByCodeForUpdate : selectOpenByCode;
+  const [row] = (await query(db, { code })).rows;
   return row && toPaymentRow(row);
 }
 
@@ -106,30 +112,33 @@ export async function findRecentlyClosedPaymentByCode(db: Queryable, code: strin
  * transaction (PostgreSQL would abort it on a raised unique violation).
  */
 export async function insertOpenPayment(db: Queryable, payment: NewPaymentRow): Promise<boolean> {
-  const inserted = await db
+  const inserted = await insertOpen(db, payment);
+  return inserted.rows.length > 0;
+}
+
+const insertOpen = precompiledQuery<NewPaymentRow, { payment_id: string }>((db, param) =>
+  db
     .insertInto("payments")
     .values({
-      payment_id: payment.paymentId,
-      store_id: payment.storeId,
-      register_id: payment.registerId,
-      amount_minor: payment.amountMinor,
-      currency: payment.currency,
-      code: payment.code,
-      open_code: payment.code,
-      state: payment.state,
-      reason: payment.reason,
-      expires_at: payment.expiresAt,
-      claimed_by_phone: payment.claimedByPhone,
-      reference: payment.reference,
-      lines_json: payment.linesJson,
-      created_at: payment.createdAt,
-      updated_at: payment.updatedAt,
+      payment_id: param("paymentId"),
+      store_id: param("storeId"),
+      register_id: param("registerId"),
+      amount_minor: param("amountMinor"),
+      currency: param("currency"),
+      code: param("code"),
+      open_code: param("code"),
+      state: param("state"),
+      reason: param("reason"),
+      expires_at: param("expiresAt"),
+      claimed_by_phone: param("claimedByPhone"),
+      reference: param("reference"),
+      lines_json: param("linesJson"),
+      created_at: param("createdAt"),
+      updated_at: param("updatedAt"),
     })
     .onConflict((oc) => oc.column("open_code").doNothing())
-    .returning("payment_id")
-    .executeTakeFirst();
-  return inserted !== undefined;
-}
+    .returning("payment_id"),
+);
 
 /**
  * Writes a new state, guarded by the state it was read in (optimistic check), so two writers can

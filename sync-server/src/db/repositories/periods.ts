@@ -1,3 +1,6 @@
+import type { Selectable } from "kysely";
+import { precompiledQuery } from "../precompiled-query.js";
+import type { PeriodsTable } from "../schema.js";
 import type { Queryable } from "../database.js";
 
 export interface PeriodRow {
@@ -18,12 +21,16 @@ function toPeriodRow(row: { register_id: string; number: number; opened_at: numb
   };
 }
 
+const selectOpenPeriod = precompiledQuery<{ registerId: string }, Selectable<PeriodsTable>>((db, param) =>
+  db.selectFrom("periods").selectAll().where("register_id", "=", param("registerId")).where("closed_at", "is", null),
+);
+
 /**
  * The register's open period, opened on first use (number 1, or one past the last closed). The
  * partial unique index `periods_one_open` and the primary key keep it to one open period per register.
  */
 export async function openPeriod(db: Queryable, registerId: string, now: number): Promise<PeriodRow> {
-  const open = await db.selectFrom("periods").selectAll().where("register_id", "=", registerId).where("closed_at", "is", null).executeTakeFirst();
+  const [open] = (await selectOpenPeriod(db, { registerId })).rows;
   if (open !== undefined) return toPeriodRow(open);
   const last = await db
     .selectFrom("periods")
@@ -36,7 +43,8 @@ export async function openPeriod(db: Queryable, registerId: string, now: number)
     .values({ register_id: registerId, number, opened_at: now, closed_at: null, z_request_id: null, report_json: null })
     .onConflict((oc) => oc.columns(["register_id", "number"]).doNothing())
     .execute();
-  const created = await db.selectFrom("periods").selectAll().where("register_id", "=", registerId).where("closed_at", "is", null).executeTakeFirstOrThrow();
+  const [created] = (await selectOpenPeriod(db, { registerId })).rows;
+  if (created === undefined) throw new Error(`register ${registerId} has no open period after opening one`);
   return toPeriodRow(created);
 }
 

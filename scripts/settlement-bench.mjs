@@ -1,0 +1,41 @@
+// In-process settlement path: create → claim → approve → outbox sent → ack, N payments, on a real SQLite file
+// (group commit). CPU per payment of the database layer without HTTP/MQTT/crypto. Usage: node scripts/settlement-bench.mjs [N] after npm run build
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { randomInt, randomUUID } from "node:crypto";
+const dist = new URL("../sync-server/dist", import.meta.url).pathname;
+const { demoSeed, DEMO, openDatabase, silentLogger, findPhone } = await import(`${dist}/index.js`);
+const { createPayment, acknowledgeResult } = await import(`${dist}/settlement/register-requests.js`);
+const { claimCode, approvePayment } = await import(`${dist}/settlement/shopper-requests.js`);
+const { markOutboxSent } = await import(`${dist}/db/repositories/outbox.js`);
+const n = Number(process.argv[2] ?? 2000);
+const dir = mkdtempSync(join(tmpdir(), "settle-bench-"));
+await demoSeed({ dataDir: dir });
+const db = await openDatabase(dir);
+let delivered = [];
+const context = { db, clock: () => Date.now(), logger: silentLogger, codeTtlMs: 60_000, codeRandomDigits: 6, allocationAttemptsMax: 20, randomDigit: () => randomInt(10), deliverResults: (rows) => delivered.push(...rows) };
+const register = { storeId: DEMO.storeId, registerId: DEMO.registerId };
+const phone = await findPhone(db, DEMO.phoneId);
+async function one() {
+  const paymentId = randomUUID();
+  const issued = await createPayment(context, register, { v: 1, type: "payment.create", requestId: randomUUID(), paymentId, amount: { minor: 1, currency: "JPY" } });
+  if (issued.type !== "payment.issued") throw new Error(JSON.stringify(issued));
+  const claimed = await claimCode(context, phone, { requestId: randomUUID(), code: issued.code });
+  if (!claimed.ok) throw new Error(JSON.stringify(claimed));
+  const approved = await approvePayment(context, phone, paymentId, { requestId: randomUUID() });
+  if (!approved.ok) throw new Error(JSON.stringify(approved));
+  for (const row of delivered.splice(0)) {
+    await markOutboxSent(db, row.resultId, Date.now());
+    await acknowledgeResult(context, register, { v: 1, type: "result.ack", resultId: row.resultId, paymentId: row.paymentId });
+  }
+}
+for (let i = 0; i < 300; i++) await one(); // warm-up
+const concurrency = 16;
+const cpu0 = process.cpuUsage(); const t0 = performance.now();
+let left = n;
+await Promise.all(Array.from({ length: concurrency }, async () => { while (left-- > 0) await one(); }));
+const cpu = process.cpuUsage(cpu0); const wall = performance.now() - t0;
+console.log(JSON.stringify({ payments: n, cpu_ms_per_payment: +((cpu.user + cpu.system) / 1000 / n).toFixed(3), wall_ms_per_payment: +(wall / n).toFixed(3) }));
+await db.destroy();
+rmSync(dir, { recursive: true, force: true });
