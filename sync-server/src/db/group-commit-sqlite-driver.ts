@@ -78,7 +78,7 @@ export class WalSyncer {
 
   constructor(private readonly walPath: string) {}
 
-  /** A statement that may have changed the database ran. */
+  /** A write was committed: its WAL frames have reached the OS (a COMMIT, or a write outside a transaction). */
   noteWrite(): void {
     this.#writeSequence += 1;
   }
@@ -154,6 +154,7 @@ class ConnectionLock {
 
 class CachedStatementConnection implements DatabaseConnection {
   readonly #statements = new Map<string, BetterSqlite3.Statement>();
+  #uncommittedWrite = false;
   constructor(
     private readonly sqlite: BetterSqlite3.Database,
     private readonly statementsCachedMax: number,
@@ -174,9 +175,14 @@ class CachedStatementConnection implements DatabaseConnection {
     try {
       const statement = this.#statement(compiledQuery.sql);
       const parameters = compiledQuery.parameters as unknown[];
-      if (!statement.readonly) this.onWrite();
-      if (statement.reader) return Promise.resolve({ rows: statement.all(parameters) as R[] });
+      const writes = !statement.readonly;
+      if (statement.reader) {
+        const rows = statement.all(parameters) as R[];
+        if (writes) this.#noteWrite();
+        return Promise.resolve({ rows });
+      }
       const { changes, lastInsertRowid } = statement.run(parameters);
+      if (writes) this.#noteWrite();
       return Promise.resolve({ numAffectedRows: BigInt(changes), insertId: BigInt(lastInsertRowid), rows: [] });
     } catch (error) {
       return Promise.reject(error);
@@ -190,9 +196,30 @@ class CachedStatementConnection implements DatabaseConnection {
     for (const row of statement.iterate(compiledQuery.parameters as unknown[])) yield { rows: [row as R] };
   }
 
+  /**
+   * A write reaches the WAL at its COMMIT (or at once outside a transaction), so that is when it
+   * counts: a sync that starts between a transaction's INSERT and its COMMIT must not be taken as
+   * covering it (it would let the transaction return before its COMMIT is on disk).
+   */
+  #noteWrite(): void {
+    if (this.sqlite.inTransaction) this.#uncommittedWrite = true;
+    else this.onWrite();
+  }
+
   /** Transaction control (BEGIN, COMMIT, ROLLBACK): not Kysely-compiled, not counted as a write. */
   run(sql: string): void {
     this.#statement(sql).run();
+  }
+
+  commit(): void {
+    this.run("commit");
+    if (this.#uncommittedWrite) this.onWrite();
+    this.#uncommittedWrite = false;
+  }
+
+  rollback(): void {
+    this.#uncommittedWrite = false;
+    if (this.sqlite.inTransaction) this.run("rollback");
   }
 }
 
@@ -237,11 +264,11 @@ export class GroupCommitSqliteDriver implements Driver {
   }
 
   async commitTransaction(): Promise<void> {
-    this.#connection.run("commit");
+    this.#connection.commit();
   }
 
   async rollbackTransaction(): Promise<void> {
-    if (this.#sqlite.inTransaction) this.#connection.run("rollback");
+    this.#connection.rollback();
   }
 
   async releaseConnection(): Promise<void> {

@@ -149,4 +149,30 @@ describe("group-commit SQLite driver", () => {
       expect(rows[0]?.n).toBe(index);
     }
   });
+
+  it("a transaction whose writes ran before a sync started but whose COMMIT came after it waits for a later sync", async () => {
+    const { db, driver, file } = open();
+    let syncsWhenSecondReturned = -1;
+    // t1's release starts sync 1; t1b commits while sync 1 is in flight, so sync 2 is queued for it.
+    const t1 = db.transaction().execute(async (tx) => {
+      await tx.insertInto("items").values({ id: "t1" }).execute();
+    });
+    const t1b = db.transaction().execute(async (tx) => {
+      await tx.insertInto("items").values({ id: "t1b" }).execute();
+    });
+    // t2 writes, then stays open (a macrotask await, as a transaction awaiting I/O would) until sync 2
+    // has started and finished: sync 2 began after t2's INSERT but before t2's COMMIT reached the WAL.
+    const t2 = db
+      .transaction()
+      .execute(async (tx) => {
+        await tx.insertInto("items").values({ id: "t2" }).execute();
+        while (driver.stats.syncs < 2) await new Promise((resolve) => setTimeout(resolve, 1));
+      })
+      .then(() => {
+        syncsWhenSecondReturned = driver.stats.syncs;
+      });
+    await Promise.all([t1, t1b, t2]);
+    expect(syncsWhenSecondReturned).toBeGreaterThanOrEqual(3);
+    expect(committedIds(file)).toEqual(["t1", "t1b", "t2"]);
+  });
 });
