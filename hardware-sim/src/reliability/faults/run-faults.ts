@@ -16,7 +16,8 @@ import { createStore, enrollRegister, enrollUser, topUp } from "@codepay/sync-se
 import { SimPhone } from "../../phone/sim-phone.js";
 import { Prng } from "../simulation/prng.js";
 import { LineProxy } from "./line-proxy.js";
-import { ManagedProcess, freePort, serverBin, agentBin, simBin } from "./processes.js";
+import { freeLoopbackPort } from "../../cluster/loopback-port.js";
+import { ManagedProcess, serverBin, agentBin, simBin } from "./processes.js";
 
 const STORE_ID = "fault-store";
 const CODE_TTL_S = 8;
@@ -93,7 +94,7 @@ export async function runFaults(options: FaultRunOptions): Promise<FaultRunResul
     credentials.push(user.subscriberCredential);
   }
 
-  const [mqttPort, httpPort, gatewayPort] = [await freePort(), await freePort(), await freePort()];
+  const [mqttPort, httpPort, gatewayPort] = [await freeLoopbackPort(), await freeLoopbackPort(), await freeLoopbackPort()];
   const server = new ManagedProcess(
     "server",
     [serverBin, "serve", "--data-dir", dataDir, "--mqtt-port", String(mqttPort), "--http-port", String(httpPort), "--gateway-port", String(gatewayPort), "--code-ttl-s", String(CODE_TTL_S)],
@@ -109,10 +110,10 @@ export async function runFaults(options: FaultRunOptions): Promise<FaultRunResul
     for (let i = 0; i < registerCount; i += 1) {
       const registerId = `fault-reg-${i}`;
       const proxy = await LineProxy.start(mqttPort);
-      const devices = new ManagedProcess(`devices-${i}`, [simBin, "devices", "--transport", "tcp", "--control-port", String(await freePort())], "ready", join(dir, `devices-${i}.log`));
+      const devices = new ManagedProcess(`devices-${i}`, [simBin, "devices", "--transport", "tcp", "--control-port", String(await freeLoopbackPort())], "ready", join(dir, `devices-${i}.log`));
       const ready = await devices.start();
       const paths = ready["devices"] as { display: string; printer: string };
-      const cashierPort = await freePort();
+      const cashierPort = await freeLoopbackPort();
       const configPath = join(dir, `agent-${i}.json`);
       writeFileSync(
         configPath,
