@@ -93,19 +93,7 @@ function onCreate(state: Payment | undefined, event: Extract<PaymentEvent, { typ
   }
   if (event.tender === "card") {
     // Nothing goes to the server until the card is swiped: the display asks for it.
-    const payment: Payment = {
-      paymentId: event.paymentId,
-      state: "awaiting-card",
-      amount: event.amount,
-      lines: event.lines,
-      createRequestId: event.requestId,
-      receiptPrinted: false,
-      cancelRequested: false,
-      refunds: [],
-      tender: "card",
-      createdAt: now,
-      updatedAt: now,
-    };
+    const payment: Payment = { ...newPayment(event, now), state: "awaiting-card", tender: "card" };
     return unchanged(
       payment,
       { type: "JournalWrite", payment, outbox: [] },
@@ -113,18 +101,7 @@ function onCreate(state: Payment | undefined, event: Extract<PaymentEvent, { typ
       { type: "Notify", level: "info", message: "payment awaiting a card", payment },
     );
   }
-  const payment: Payment = {
-    paymentId: event.paymentId,
-    state: "requested",
-    amount: event.amount,
-    lines: event.lines,
-    createRequestId: event.requestId,
-    receiptPrinted: false,
-    cancelRequested: false,
-    refunds: [],
-    createdAt: now,
-    updatedAt: now,
-  };
+  const payment = newPayment(event, now);
   const request: RegisterRequest = {
     v: PROTOCOL_VERSION,
     type: "payment.create",
@@ -141,6 +118,22 @@ function onCreate(state: Payment | undefined, event: Extract<PaymentEvent, { typ
       { type: "ShowScreen", payment },
       { type: "Notify", level: "info", message: "payment requested", payment },
     ],
+  };
+}
+
+/** A payment as the cashier created it, before any reply: waiting for its code (a card payment overrides state and tender). */
+function newPayment(event: Extract<PaymentEvent, { type: "CreateRequested" }>, now: number): Payment {
+  return {
+    paymentId: event.paymentId,
+    state: "requested",
+    amount: event.amount,
+    lines: event.lines,
+    createRequestId: event.requestId,
+    receiptPrinted: false,
+    cancelRequested: false,
+    refunds: [],
+    createdAt: now,
+    updatedAt: now,
   };
 }
 
