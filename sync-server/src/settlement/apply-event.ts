@@ -3,11 +3,12 @@
  * and turns its effects into rows (transfer, outbox) in the caller's transaction.
  */
 import type { Tx } from "../db/database.js";
-import { findAccount, postTransfer } from "../db/repositories/accounts.js";
+import { findShopperAndStoreAccounts, postTransfer } from "../db/repositories/accounts.js";
 import { insertOutboxRow, type OutboxRow } from "../db/repositories/outbox.js";
-import { setPaymentPeriod, updatePaymentState, type PaymentRow } from "../db/repositories/payments.js";
+import { updatePaymentState, type PaymentRow } from "../db/repositories/payments.js";
 import { openPeriod } from "../db/repositories/periods.js";
-import { findPhone } from "../db/repositories/users.js";
+import type { PhoneRow } from "../db/repositories/users.js";
+import { assert } from "../assert.js";
 import { newId } from "../ids.js";
 import { paymentPosting } from "../ledger/postings.js";
 import { transition, type PaymentEvent, type PaymentSnapshot } from "../payments/payment-machine.js";
@@ -20,8 +21,11 @@ function snapshotOf(payment: PaymentRow): PaymentSnapshot {
   return { state: payment.state, expiresAt: payment.expiresAt, claimedByPhone: payment.claimedByPhone, reason: (payment.reason as ErrorCode | null) ?? null };
 }
 
-async function persist(tx: Tx, before: PaymentRow, after: PaymentSnapshot, reference: string | null, now: number): Promise<PaymentRow> {
-  const next: PaymentRow = { ...before, state: after.state, reason: after.reason, claimedByPhone: after.claimedByPhone, reference, updatedAt: now };
+/** What settling adds to the row: the transfer and the register period (written with the state, one UPDATE). */
+type Settlement = Pick<PaymentRow, "reference" | "periodNumber">;
+
+async function persist(tx: Tx, before: PaymentRow, after: PaymentSnapshot, settlement: Settlement, now: number): Promise<PaymentRow> {
+  const next: PaymentRow = { ...before, state: after.state, reason: after.reason, claimedByPhone: after.claimedByPhone, reference: settlement.reference, periodNumber: settlement.periodNumber, updatedAt: now };
   if (next.state === before.state && next.claimedByPhone === before.claimedByPhone) return before;
   const written = await updatePaymentState(tx, before.paymentId, before.state, { ...next, code: before.code });
   // Every writer runs in a transaction on the row it just read; a lost race here is a bug.
@@ -46,18 +50,19 @@ async function pushResult(tx: Tx, payment: PaymentRow, now: number, pushed: Outb
 export async function expireIfDue(tx: Tx, payment: PaymentRow, now: number, pushed: OutboxRow[]): Promise<PaymentRow> {
   const ticked = transition(snapshotOf(payment), { type: "tick", now });
   if (!ticked.ok || ticked.effects.length === 0) return payment;
-  const expired = await persist(tx, payment, ticked.payment, payment.reference, now);
+  const expired = await persist(tx, payment, ticked.payment, payment, now);
   await pushResult(tx, expired, now, pushed);
   return expired;
 }
 
-type SettleOutcome = { readonly ok: true; readonly transferId: string } | { readonly ok: false; readonly code: "INSUFFICIENT_FUNDS" | "NO_ACCOUNT" | "CURRENCY_MISMATCH" };
+type SettleOutcome =
+  | { readonly ok: true; readonly settlement: { readonly reference: string; readonly periodNumber: number } }
+  | { readonly ok: false; readonly code: "INSUFFICIENT_FUNDS" | "NO_ACCOUNT" | "CURRENCY_MISMATCH" };
 
-async function settle(tx: Tx, payment: PaymentRow, phoneId: string, now: number): Promise<SettleOutcome> {
-  const phone = await findPhone(tx, phoneId);
-  const shopper = phone && (await findAccount(tx, "user", phone.userId, payment.currency));
+/** `approver` is the phone the request came from, authenticated by the shopper API: not read again here. */
+async function settle(tx: Tx, payment: PaymentRow, approver: PhoneRow, now: number): Promise<SettleOutcome> {
+  const { shopper, store } = await findShopperAndStoreAccounts(tx, approver.userId, payment.storeId, payment.currency);
   if (shopper === undefined) return { ok: false, code: "NO_ACCOUNT" };
-  const store = await findAccount(tx, "store", payment.storeId, payment.currency);
   if (store === undefined) throw new Error(`store ${payment.storeId} has no ${payment.currency} account`);
   const decided = paymentPosting(shopper, store, payment.amountMinor, payment.currency);
   if (!decided.ok) return { ok: false, code: decided.code };
@@ -70,26 +75,29 @@ async function settle(tx: Tx, payment: PaymentRow, phoneId: string, now: number)
   if (posted === "insufficient-funds") return { ok: false, code: "INSUFFICIENT_FUNDS" };
   // The payment belongs to the register period it settled in (X/Z reports, voids until the Z).
   const period = await openPeriod(tx, payment.registerId, now);
-  await setPaymentPeriod(tx, payment.paymentId, period.number);
-  return { ok: true, transferId };
+  return { ok: true, settlement: { reference: transferId, periodNumber: period.number } };
 }
+
+/** The events a request applies; an approval names the phone row that asked (its user pays). */
+export type AppliedEvent = Exclude<PaymentEvent, { type: "tick" | "approve" }> | (Extract<PaymentEvent, { type: "approve" }> & { readonly approver: PhoneRow });
 
 /**
  * Applies one event: expiry first (persisted even when the event is then refused), then the event.
  * An approval the ledger cannot settle becomes a decline with the ledger's reason, and is reported
  * to the caller as a refusal with that code.
  */
-export async function applyPaymentEvent(tx: Tx, stored: PaymentRow, event: Exclude<PaymentEvent, { type: "tick" }>, pushed: OutboxRow[]): Promise<ApplyResult> {
+export async function applyPaymentEvent(tx: Tx, stored: PaymentRow, event: AppliedEvent, pushed: OutboxRow[]): Promise<ApplyResult> {
   const payment = await expireIfDue(tx, stored, event.now, pushed);
   const decided = transition(snapshotOf(payment), event);
   if (!decided.ok) return { ok: false, code: decided.code, message: decided.message, payment };
   let after = decided.payment;
-  let reference = payment.reference;
+  let settlement: Settlement = payment;
   let refusal: { code: ErrorCode; message: string } | undefined;
   if (decided.effects.some((effect) => effect.type === "settle") && event.type === "approve") {
-    const settled = await settle(tx, payment, event.phoneId, event.now);
+    assert(event.approver.phoneId === event.phoneId, "the approving phone row must be the event's phone");
+    const settled = await settle(tx, payment, event.approver, event.now);
     if (settled.ok) {
-      reference = settled.transferId;
+      settlement = settled.settlement;
     } else {
       const declined = transition(snapshotOf(payment), { type: "decline", phoneId: event.phoneId, now: event.now, reason: settled.code });
       if (!declined.ok) throw new Error("a claimed payment must be declinable");
@@ -97,7 +105,7 @@ export async function applyPaymentEvent(tx: Tx, stored: PaymentRow, event: Exclu
       refusal = { code: settled.code, message: settled.code === "NO_ACCOUNT" ? `no account in ${payment.currency}` : "the account cannot cover the amount" };
     }
   }
-  const next = await persist(tx, payment, after, reference, event.now);
+  const next = await persist(tx, payment, after, settlement, event.now);
   if (decided.effects.some((effect) => effect.type === "push-result")) await pushResult(tx, next, event.now, pushed);
   if (refusal !== undefined) return { ok: false, ...refusal, payment: next };
   return { ok: true, payment: next };

@@ -4,7 +4,7 @@
  * once: approved, or declined with CARD_UNKNOWN / CARD_EXPIRED / INSUFFICIENT_FUNDS / NO_ACCOUNT.
  */
 import type { Tx } from "../db/database.js";
-import { findAccount, postTransfer } from "../db/repositories/accounts.js";
+import { findShopperAndStoreAccounts, postTransfer } from "../db/repositories/accounts.js";
 import { findCard } from "../db/repositories/cards.js";
 import { insertFinalPayment, type NewPaymentRow } from "../db/repositories/payments.js";
 import { openPeriod } from "../db/repositories/periods.js";
@@ -19,9 +19,8 @@ async function decide(tx: Tx, storeId: string, registerId: string, request: Card
   const card = await findCard(tx, request.card.token);
   if (card === undefined) return { state: "declined", reason: "CARD_UNKNOWN" };
   if (isCardExpired(request.card.expiry, now)) return { state: "declined", reason: "CARD_EXPIRED" };
-  const shopper = await findAccount(tx, "user", card.userId, request.amount.currency);
+  const { shopper, store } = await findShopperAndStoreAccounts(tx, card.userId, storeId, request.amount.currency);
   if (shopper === undefined) return { state: "declined", reason: "NO_ACCOUNT" };
-  const store = await findAccount(tx, "store", storeId, request.amount.currency);
   if (store === undefined) throw new Error(`store ${storeId} has no ${request.amount.currency} account`);
   const decided = paymentPosting(shopper, store, request.amount.minor, request.amount.currency);
   if (!decided.ok) return { state: "declined", reason: decided.code };

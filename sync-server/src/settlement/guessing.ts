@@ -6,13 +6,13 @@
  * against the phone only.
  */
 import type { Tx } from "../db/database.js";
-import { clearGuessState, readGuessState, writeGuessState } from "../db/repositories/guess-limits.js";
+import { clearGuessState, readGuessState, readStoredGuessState, writeGuessState } from "../db/repositories/guess-limits.js";
 import { findOpenPaymentByCode, listPendingPaymentsOfStore, replaceOpenCode } from "../db/repositories/payments.js";
 import { findStore } from "../db/repositories/stores.js";
 import { newId } from "../ids.js";
 import { limits } from "../limits.js";
 import { codeCandidates } from "../payments/code-allocator.js";
-import { checkGuess, DEFAULT_GUESS_POLICY, recordFailure } from "../payments/guess-policy.js";
+import { checkGuess, DEFAULT_GUESS_POLICY, NO_FAILURES, recordFailure, type GuessState } from "../payments/guess-policy.js";
 import { PROTOCOL_VERSION, type ServerMessage } from "../protocol/index.js";
 import { newCodeRandomDigits, type Refusal, type SettlementContext } from "./context.js";
 import { moneyOf } from "./payment-messages.js";
@@ -27,7 +27,11 @@ const phoneSubject = (phoneId: string) => `phone:${phoneId}`;
 const storeSubject = (storeId: string) => `store:${storeId}`;
 
 async function blocked(tx: Tx, context: SettlementContext, subject: string, code: "PHONE_LOCKED" | "STORE_LOCKED"): Promise<Refusal | undefined> {
-  const verdict = checkGuess(await readGuessState(tx, subject), context.clock(), (context.guessPolicy ?? DEFAULT_GUESS_POLICY));
+  return refusalIfBlocked(context, await readGuessState(tx, subject), code);
+}
+
+function refusalIfBlocked(context: SettlementContext, state: GuessState, code: "PHONE_LOCKED" | "STORE_LOCKED"): Refusal | undefined {
+  const verdict = checkGuess(state, context.clock(), (context.guessPolicy ?? DEFAULT_GUESS_POLICY));
   if (!verdict.blocked) return undefined;
   const retryAfterS = Math.ceil(verdict.retryAfterMs / 1_000);
   const what = code === "PHONE_LOCKED" ? "this phone" : "this store";
@@ -37,6 +41,17 @@ async function blocked(tx: Tx, context: SettlementContext, subject: string, code
 
 export function phoneBlocked(tx: Tx, context: SettlementContext, phoneId: string): Promise<Refusal | undefined> {
   return blocked(tx, context, phoneSubject(phoneId), "PHONE_LOCKED");
+}
+
+/** The phone's standing as a request starts: refused if blocked; whether it has counters a success must clear. */
+export interface PhoneStanding {
+  readonly refusal: Refusal | undefined;
+  readonly hasCounters: boolean;
+}
+
+export async function phoneStanding(tx: Tx, context: SettlementContext, phoneId: string): Promise<PhoneStanding> {
+  const stored = await readStoredGuessState(tx, phoneSubject(phoneId));
+  return { refusal: refusalIfBlocked(context, stored ?? NO_FAILURES, "PHONE_LOCKED"), hasCounters: stored !== undefined };
 }
 
 export function storeBlocked(tx: Tx, context: SettlementContext, storeId: string): Promise<Refusal | undefined> {
@@ -49,8 +64,13 @@ export async function phoneFailed(tx: Tx, context: SettlementContext, phoneId: s
   await writeGuessState(tx, subject, next.state);
 }
 
-export async function phoneSucceeded(tx: Tx, phoneId: string): Promise<void> {
-  await clearGuessState(tx, phoneSubject(phoneId));
+/**
+ * A success clears the phone's failures. A phone with no counters when this transaction read them
+ * (nearly every phone) has nothing to delete: the DELETE is skipped. A failure another request of
+ * the same phone records meanwhile is then kept, not wiped by this success.
+ */
+export async function phoneSucceeded(tx: Tx, phoneId: string, standing: PhoneStanding): Promise<void> {
+  if (standing.hasCounters) await clearGuessState(tx, phoneSubject(phoneId));
 }
 
 /** Counts a failure against the store; rotates its pending codes when due (notices go out after commit). */

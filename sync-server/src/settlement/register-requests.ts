@@ -65,9 +65,6 @@ export function createPayment(context: SettlementContext, register: RegisterAddr
     if (store.currency !== request.amount.currency) {
       return requestError("CURRENCY_MISMATCH", `store takes ${store.currency}, not ${request.amount.currency}`, request.requestId);
     }
-    if ((await findPayment(tx, request.paymentId)) !== undefined) {
-      return requestError("PAYMENT_EXISTS", `paymentId ${request.paymentId} is already used`, request.requestId);
-    }
     const now = context.clock();
     const expiresAt = now + context.codeTtlMs;
     const allocator = { randomDigits: newCodeRandomDigits(context), allocationAttemptsMax: context.allocationAttemptsMax, randomDigit: context.randomDigit };
@@ -90,6 +87,10 @@ export function createPayment(context: SettlementContext, register: RegisterAddr
       });
       if (inserted) {
         return { v: PROTOCOL_VERSION, type: "payment.issued", inReplyTo: request.requestId, paymentId: request.paymentId, code, amount: request.amount, expiresAt, storeName: store.name };
+      }
+      // Not inserted: the code is open elsewhere (draw another) or the payment id is taken, checked only now.
+      if ((await findPayment(tx, request.paymentId)) !== undefined) {
+        return requestError("PAYMENT_EXISTS", `paymentId ${request.paymentId} is already used`, request.requestId);
       }
     }
     context.logger.error({ registerId: register.registerId, attempts: context.allocationAttemptsMax }, "no free payment code: the code space is crowded");

@@ -29,9 +29,12 @@ export class ResultDelivery {
     private readonly publish: PublishToRegister,
   ) {}
 
-  /** Fire and forget: a failed publish is retried by the periodic resend. */
+  /**
+   * Fire and forget, right after the commit that wrote the rows: a failed publish is retried by the
+   * periodic resend. The rows were stamped sent at insert (outbox.ts), so nothing is written here.
+   */
   deliver(rows: readonly OutboxRow[]): void {
-    for (const row of rows) this.track(this.send(row));
+    for (const row of rows) this.track(this.send(row, { stampSent: false }));
   }
 
   /** Fire and forget, when a register comes online: what it has not acknowledged goes out again. */
@@ -39,7 +42,7 @@ export class ResultDelivery {
     this.track(
       (async () => {
         const rows = await listUnackedForRegister(this.db, registerId, limits.resultResendBatchMax);
-        await Promise.all(rows.map((row) => this.send(row)));
+        await Promise.all(rows.map((row) => this.send(row, { stampSent: true })));
       })().catch((error: unknown) => this.logger.warn({ err: error, registerId }, "could not resend results; the periodic resend will")),
     );
   }
@@ -56,14 +59,14 @@ export class ResultDelivery {
 
   async resendDue(): Promise<void> {
     const rows = await listUnackedDue(this.db, this.clock() - limits.resultResendIntervalMs, limits.resultResendBatchMax);
-    await Promise.all(rows.map((row) => this.send(row)));
+    await Promise.all(rows.map((row) => this.send(row, { stampSent: true })));
   }
 
-  private async send(row: OutboxRow): Promise<void> {
+  private async send(row: OutboxRow, options: { readonly stampSent: boolean }): Promise<void> {
     try {
       const message = ServerMessageSchema.parse(JSON.parse(row.messageJson));
       await this.publish({ storeId: row.storeId, registerId: row.registerId }, message);
-      await markOutboxSent(this.db, row.resultId, this.clock());
+      if (options.stampSent) await markOutboxSent(this.db, row.resultId, this.clock());
     } catch (error) {
       this.logger.warn({ err: error, resultId: row.resultId, registerId: row.registerId }, "could not deliver a result; will resend");
     }

@@ -4,13 +4,11 @@
  */
 import type { Tx } from "../db/database.js";
 import type { OutboxRow } from "../db/repositories/outbox.js";
-import { findOpenPaymentByCode, findPayment, findRecentlyClosedPaymentByCode, type PaymentRow } from "../db/repositories/payments.js";
+import { findClaimablePaymentByCode, findPayment, findRecentlyClosedPaymentByCode, type PaymentRow } from "../db/repositories/payments.js";
 import { findUserPinHash } from "../db/repositories/users.js";
 import { verifyPassword } from "../auth/password-hash.js";
-import { deliverNotices, phoneBlocked, phoneFailed, phoneSucceeded, storeBlocked, storeFailed, type Notice } from "./guessing.js";
+import { deliverNotices, phoneBlocked, phoneFailed, phoneStanding, phoneSucceeded, storeBlocked, storeFailed, type Notice } from "./guessing.js";
 import { sandboxOutcome } from "./sandbox.js";
-import { findRegister } from "../db/repositories/registers.js";
-import { findStore } from "../db/repositories/stores.js";
 import type { PhoneRow } from "../db/repositories/users.js";
 import { limits } from "../limits.js";
 import { refusalForFinalState } from "../payments/payment-machine.js";
@@ -67,14 +65,14 @@ function hasIssuableShape(context: SettlementContext, code: string): boolean {
 
 export function claimCode(context: SettlementContext, phone: PhoneRow, request: ClaimRequest): Promise<ShopperResult<ClaimResponse>> {
   return idempotentForPhone(context, phone, "claim", request, async (tx, pushed, notices) => {
-    const locked = await phoneBlocked(tx, context, phone.phoneId);
-    if (locked !== undefined) return locked;
+    const standing = await phoneStanding(tx, context, phone.phoneId);
+    if (standing.refusal !== undefined) return standing.refusal;
     const code = normalizeTypedCode(request.code);
     // The check digit is checked before any lookup: a typo never costs a guess against open codes.
     if (!hasIssuableShape(context, code) || !hasValidCheckDigit(code)) return refuse("CODE_CHECK_DIGIT", "the code has a typo (check digit or length)");
     const now = context.clock();
-    const payment = await findOpenPaymentByCode(tx, code);
-    if (payment === undefined) {
+    const claimable = await findClaimablePaymentByCode(tx, code);
+    if (claimable === undefined) {
       const closed = await findRecentlyClosedPaymentByCode(tx, code, now - limits.closedCodeMemoryMs);
       // A phone asking again about its own payment is not guessing.
       if (closed?.claimedByPhone !== phone.phoneId) await phoneFailed(tx, context, phone.phoneId);
@@ -83,6 +81,7 @@ export function claimCode(context: SettlementContext, phone: PhoneRow, request: 
       const refusal = refusalForFinalState(closed.state);
       return refuse(refusal.code, refusal.message);
     }
+    const { payment, storeName, registerName } = claimable;
     const storeLocked = await storeBlocked(tx, context, payment.storeId);
     if (storeLocked !== undefined) return storeLocked;
     const applied = await applyPaymentEvent(tx, payment, { type: "claim", phoneId: phone.phoneId, now }, pushed);
@@ -93,16 +92,14 @@ export function claimCode(context: SettlementContext, phone: PhoneRow, request: 
       }
       return refuse(applied.code, applied.message);
     }
-    await phoneSucceeded(tx, phone.phoneId);
-    const store = await findStore(tx, payment.storeId);
-    const register = await findRegister(tx, payment.registerId);
+    await phoneSucceeded(tx, phone.phoneId, standing);
     return {
       ok: true,
       body: {
         paymentId: payment.paymentId,
-        storeName: store?.name ?? payment.storeId,
+        storeName: storeName ?? payment.storeId,
         registerId: payment.registerId,
-        registerName: register?.name ?? payment.registerId,
+        registerName: registerName ?? payment.registerId,
         amount: moneyOf(payment),
         expiresAt: payment.expiresAt,
         ...(pinRequired(context, payment.amountMinor) ? { pinRequired: true } : {}),
@@ -154,7 +151,7 @@ export function approvePayment(context: SettlementContext, phone: PhoneRow, paym
       const forced = await sandboxApproval(tx, context, phone, payment, pushed);
       if (forced !== undefined) return forced;
     }
-    const applied = await applyPaymentEvent(tx, payment, { type: "approve", phoneId: phone.phoneId, now: context.clock() }, pushed);
+    const applied = await applyPaymentEvent(tx, payment, { type: "approve", phoneId: phone.phoneId, approver: phone, now: context.clock() }, pushed);
     if (!applied.ok) return refuse(applied.code, applied.message);
     const reference = applied.payment.reference;
     if (reference === null) throw new Error(`approved payment ${paymentId} has no transfer reference`);

@@ -82,6 +82,23 @@ for (const dialect of dialectsUnderTest()) {
       await r.register.request({ type: "payment.cancel", paymentId: issued.paymentId });
     });
 
+    it("a successful claim clears the phone's failures; a phone that never failed claims without any", async () => {
+      const guesser = await newPhone(r.t);
+      const first = await issuePayment(r.register, 10);
+      expect((await guesser.claim(first.code)).status).toBe(200); // no counters yet: nothing to clear
+      await r.register.request({ type: "payment.cancel", paymentId: first.paymentId });
+      expect(errorCodeOf(await guesser.claim("0000000"))).toBe("CODE_NOT_FOUND");
+      expect(errorCodeOf(await guesser.claim("0000000"))).toBe("CODE_NOT_FOUND"); // both free
+      const second = await issuePayment(r.register, 10);
+      expect((await guesser.claim(second.code)).status).toBe(200); // clears the two
+      await r.register.request({ type: "payment.cancel", paymentId: second.paymentId });
+      // Counted from zero again: two more are free (uncleared, the first would be the third and block).
+      expect(errorCodeOf(await guesser.claim("0000000"))).toBe("CODE_NOT_FOUND");
+      expect(errorCodeOf(await guesser.claim("0000000"))).toBe("CODE_NOT_FOUND");
+      expect(errorCodeOf(await guesser.claim("0000000"))).toBe("CODE_NOT_FOUND"); // the third blocks
+      expect(errorCodeOf(await guesser.claim("0000000"))).toBe("PHONE_LOCKED");
+    });
+
     it("wrong guesses against a store rotate its pending codes (the register hears payment.issued again), then lock the store", async () => {
       const claimed = await issuePayment(r.register, 20);
       const pending = await issuePayment(r.register, 30);

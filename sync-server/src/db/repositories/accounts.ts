@@ -34,6 +34,37 @@ export async function findAccount(db: Queryable, kind: AccountKind, ownerId: str
   return row && { id: row.id, kind: row.kind, ownerId: row.owner_id, currency: row.currency, balanceMinor: Number(row.balance_minor) };
 }
 
+const selectShopperAndStore = precompiledQuery<{ userKind: AccountKind; userId: string; storeKind: AccountKind; storeId: string; currency: string }, AccountsTable>((db, param) =>
+  db
+    .selectFrom("accounts")
+    .selectAll()
+    .where("currency", "=", param("currency"))
+    .where((eb) =>
+      eb.or([
+        eb.and([eb("kind", "=", param("userKind")), eb("owner_id", "=", param("userId"))]),
+        eb.and([eb("kind", "=", param("storeKind")), eb("owner_id", "=", param("storeId"))]),
+      ]),
+    ),
+);
+
+/** The two accounts a payment moves money between, read in one statement (each undefined if not opened). */
+export async function findShopperAndStoreAccounts(
+  db: Queryable,
+  userId: string,
+  storeId: string,
+  currency: string,
+): Promise<{ readonly shopper: AccountRow | undefined; readonly store: AccountRow | undefined }> {
+  const { rows } = await selectShopperAndStore(db, { userKind: "user", userId, storeKind: "store", storeId, currency });
+  let shopper: AccountRow | undefined;
+  let store: AccountRow | undefined;
+  for (const row of rows) {
+    const account = { id: row.id, kind: row.kind, ownerId: row.owner_id, currency: row.currency, balanceMinor: Number(row.balance_minor) };
+    if (row.kind === "user" && row.owner_id === userId) shopper = account;
+    else if (row.kind === "store" && row.owner_id === storeId) store = account;
+  }
+  return { shopper, store };
+}
+
 /** Finds or opens the account (ON CONFLICT DO NOTHING works on SQLite and PostgreSQL). */
 export async function ensureAccount(db: Queryable, kind: AccountKind, ownerId: string, currency: string, now: number): Promise<AccountRow> {
   await db

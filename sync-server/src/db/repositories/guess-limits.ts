@@ -10,9 +10,14 @@ const selectGuessStateForUpdate = precompiledQuery<{ subject: string }, GuessLim
 const deleteGuessState = precompiledQuery<{ subject: string }, never>((db, param) => db.deleteFrom("guess_limits").where("subject", "=", param("subject")));
 
 export async function readGuessState(db: Queryable, subject: string): Promise<GuessState> {
+  return (await readStoredGuessState(db, subject)) ?? NO_FAILURES;
+}
+
+/** The subject's counters as stored; undefined when it has none (never failed, or cleared since). */
+export async function readStoredGuessState(db: Queryable, subject: string): Promise<GuessState | undefined> {
   const query = db.isTransaction && dialectOf(db) === "postgres" ? selectGuessStateForUpdate : selectGuessState;
   const [row] = (await query(db, { subject })).rows;
-  if (row === undefined) return NO_FAILURES;
+  if (row === undefined) return undefined;
   return { failures: Number(row.failures), windowStartedAt: Number(row.window_started_at), blockedUntil: Number(row.blocked_until), rotationFailures: Number(row.rotations_failures) };
 }
 

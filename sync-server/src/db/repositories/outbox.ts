@@ -17,6 +17,7 @@ const insertRow = precompiledQuery<OutboxRow & { now: number }, never>((db, para
     payment_id: param("paymentId"),
     message_json: param("messageJson"),
     created_at: param("now"),
+    sent_at: param("now"),
   }),
 );
 
@@ -34,7 +35,13 @@ const updateAcked = precompiledQuery<{ now: number; resultId: string; registerId
     .where("acked_at", "is", null),
 );
 
-/** sent_at and acked_at start NULL (the columns' default). */
+/**
+ * A new row is stamped as sent at its creation: it is delivered right after its transaction commits
+ * (ResultDelivery.deliver), which then writes nothing, so a payment spares a statement and a write
+ * transaction; the periodic resend leaves it alone for one interval, as after any send. A row whose
+ * first send failed (or never ran: a crash after the commit) goes again at the next resend after
+ * that interval, or at once when its register reconnects. acked_at starts NULL.
+ */
 export async function insertOutboxRow(db: Queryable, row: OutboxRow, now: number): Promise<void> {
   await insertRow(db, { ...row, now });
 }
@@ -60,7 +67,7 @@ export async function listUnackedForRegister(db: Queryable, registerId: string, 
   return rows.map(toOutboxRow);
 }
 
-/** Unacknowledged results last sent before `sentBefore` (or never sent). */
+/** Unacknowledged results last sent (or created) before `sentBefore`; NULL: rows written before sent_at was stamped at insert. */
 export async function listUnackedDue(db: Queryable, sentBefore: number, limit: number): Promise<OutboxRow[]> {
   const rows = await db
     .selectFrom("outbox")

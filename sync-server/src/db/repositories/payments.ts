@@ -86,6 +86,51 @@ export async function findOpenPaymentByCode(db: Queryable, code: string): Promis
   return row && toPaymentRow(row);
 }
 
+/** An open payment with the names a shopper sees before approving it. */
+export interface ClaimablePayment {
+  readonly payment: PaymentRow;
+  readonly storeName: string | null;
+  readonly registerName: string | null;
+}
+
+type ClaimableColumns = Selectable<PaymentsTable> & { store_name: string | null; register_name: string | null };
+
+/*
+ * The names come from scalar subqueries, not joins: one statement instead of three, and on
+ * PostgreSQL FOR UPDATE still locks only the payment row (a join would lock the store's row too, and
+ * every claim in the store would queue behind it).
+ */
+const selectClaimable = precompiledQuery<{ code: string }, ClaimableColumns>((db, param) =>
+  db
+    .selectFrom("payments")
+    .selectAll("payments")
+    .select((eb) => [
+      eb.selectFrom("stores").select("stores.name").whereRef("stores.id", "=", "payments.store_id").as("store_name"),
+      eb.selectFrom("registers").select("registers.name").whereRef("registers.id", "=", "payments.register_id").as("register_name"),
+    ])
+    .where("open_code", "=", param("code")),
+);
+const selectClaimableForUpdate = precompiledQuery<{ code: string }, ClaimableColumns>((db, param) =>
+  db
+    .selectFrom("payments")
+    .selectAll("payments")
+    .select((eb) => [
+      eb.selectFrom("stores").select("stores.name").whereRef("stores.id", "=", "payments.store_id").as("store_name"),
+      eb.selectFrom("registers").select("registers.name").whereRef("registers.id", "=", "payments.register_id").as("register_name"),
+    ])
+    .where("open_code", "=", param("code"))
+    .forUpdate(),
+);
+
+/** findOpenPaymentByCode, with its store's and register's names (null if the row is gone). */
+export async function findClaimablePaymentByCode(db: Queryable, code: string): Promise<ClaimablePayment | undefined> {
+  const query = db.isTransaction && dialectOf(db) === "postgres" ? selectClaimableForUpdate : selectClaimable;
+  const [row] = (await query(db, { code })).rows;
+  if (row === undefined) return undefined;
+  const { store_name: storeName, register_name: registerName, ...payment } = row;
+  return { payment: toPaymentRow(payment), storeName, registerName };
+}
+
 /** Codes open on the whole server (pending or claimed payments): a count over UNIQUE(open_code). */
 export async function countOpenCodes(db: Queryable): Promise<number> {
   const row = await db.selectFrom("payments").select((eb) => eb.fn.countAll<number>().as("count")).where("open_code", "is not", null).executeTakeFirst();
@@ -107,9 +152,11 @@ export async function findRecentlyClosedPaymentByCode(db: Queryable, code: strin
 }
 
 /**
- * Inserts an open payment unless its code is already open. Returns false on that collision:
- * `ON CONFLICT (open_code) DO NOTHING` lets the caller draw another code without aborting the
- * transaction (PostgreSQL would abort it on a raised unique violation).
+ * Inserts an open payment unless its code is already open or its payment id is taken. Returns false
+ * on either collision (the caller tells them apart with findPayment, only then): `ON CONFLICT DO
+ * NOTHING` (no target: any unique constraint) lets the caller draw another code without aborting the
+ * transaction (PostgreSQL would abort it on a raised unique violation), and spares a read of the
+ * payment id before every insert.
  */
 export async function insertOpenPayment(db: Queryable, payment: NewPaymentRow): Promise<boolean> {
   const inserted = await insertOpen(db, payment);
@@ -136,19 +183,20 @@ const insertOpen = precompiledQuery<NewPaymentRow, { payment_id: string }>((db, 
       created_at: param("createdAt"),
       updated_at: param("updatedAt"),
     })
-    .onConflict((oc) => oc.column("open_code").doNothing())
+    .onConflict((oc) => oc.doNothing())
     .returning("payment_id"),
 );
 
 /**
  * Writes a new state, guarded by the state it was read in (optimistic check), so two writers can
- * never both move the same payment. Returns false if someone else moved it first.
+ * never both move the same payment. Returns false if someone else moved it first. The period is
+ * written in the same statement (the one it settled in, else the one it had).
  */
 export async function updatePaymentState(
   db: Queryable,
   paymentId: string,
   expectedState: PaymentState,
-  next: { state: PaymentState; reason: string | null; claimedByPhone: string | null; reference: string | null; updatedAt: number; code: string },
+  next: { state: PaymentState; reason: string | null; claimedByPhone: string | null; reference: string | null; updatedAt: number; code: string; periodNumber: number | null },
 ): Promise<boolean> {
   const result = await updateState(db, {
     state: next.state,
@@ -157,6 +205,7 @@ export async function updatePaymentState(
     reference: next.reference,
     updatedAt: next.updatedAt,
     openCode: isOpen(next.state) ? next.code : null,
+    periodNumber: next.periodNumber,
     paymentId,
     expectedState,
   });
@@ -164,7 +213,17 @@ export async function updatePaymentState(
 }
 
 const updateState = precompiledQuery<
-  { state: PaymentState; reason: string | null; claimedByPhone: string | null; reference: string | null; updatedAt: number; openCode: string | null; paymentId: string; expectedState: PaymentState },
+  {
+    state: PaymentState;
+    reason: string | null;
+    claimedByPhone: string | null;
+    reference: string | null;
+    updatedAt: number;
+    openCode: string | null;
+    periodNumber: number | null;
+    paymentId: string;
+    expectedState: PaymentState;
+  },
   never
 >((db, param) =>
   db
@@ -176,6 +235,7 @@ const updateState = precompiledQuery<
       reference: param("reference"),
       updated_at: param("updatedAt"),
       open_code: param("openCode"),
+      period_number: param("periodNumber"),
     })
     .where("payment_id", "=", param("paymentId"))
     .where("state", "=", param("expectedState")),
@@ -223,14 +283,6 @@ export async function insertFinalPayment(db: Queryable, payment: NewPaymentRow):
       period_number: payment.periodNumber ?? null,
     })
     .execute();
-}
-
-const updatePeriod = precompiledQuery<{ periodNumber: number; paymentId: string }, never>((db, param) =>
-  db.updateTable("payments").set({ period_number: param("periodNumber") }).where("payment_id", "=", param("paymentId")),
-);
-
-export async function setPaymentPeriod(db: Queryable, paymentId: string, periodNumber: number): Promise<void> {
-  await updatePeriod(db, { periodNumber, paymentId });
 }
 
 /**
