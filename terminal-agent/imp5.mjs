@@ -1,3 +1,0 @@
-const v8 = await import('node:v8'); v8.setFlagsFromString('--semi-space-growth-factor=1'); v8.setFlagsFromString('--no-opt'); v8.setFlagsFromString('--optimize-for-size');
-for (const m of process.argv.slice(2)) await import(m);
-setTimeout(async () => { const s=(await import('node:fs')).readFileSync('/proc/self/status','utf8'); const g=(k)=>Number(new RegExp(k+':\\s+(\\d+)').exec(s)[1])/1024; console.log(process.argv.slice(2).join('+').padEnd(40), 'rss', g('VmRSS').toFixed(1), 'anon', g('RssAnon').toFixed(1), 'file', g('RssFile').toFixed(1), 'heapTotal', (process.memoryUsage().heapTotal/1e6).toFixed(1)); }, 6000);
