@@ -8,7 +8,7 @@
  * acknowledged. The same run measures the physical floor (raw aedes QoS 1 round trip, one FULL commit)
  * and ends with the ledger check.
  *
- *   npm run bench -- [--registers 32] [--phones 32] [--duration-s 30] [--warmup-s 3] [--rate-per-s N] [--stores 1] [--json]
+ *   npm run bench -- [--registers 32] [--phones 32] [--duration-s 30] [--warmup-s 3] [--rate-per-s N] [--stores 1] [--pin] [--json]
  *
  * `--stores S` spreads the registers over S stores (each store's account is one row every approval
  * of that store updates: with one store, approvals queue for it).
@@ -49,6 +49,8 @@ interface BenchOptions {
   readonly instances: number | undefined;
   /** Stores the registers are spread over (round robin). */
   readonly stores: number;
+  /** One process on SQLite: the server on CPU 0, this load generator on the others (taskset). */
+  readonly pin: boolean;
 }
 
 interface Seeded {
@@ -77,6 +79,7 @@ function parseOptions(argv: string[]): BenchOptions {
       json: { type: "boolean", default: false },
       instances: { type: "string" },
       stores: { type: "string", default: "1" },
+      pin: { type: "boolean", default: false },
     },
     strict: true,
   });
@@ -94,7 +97,22 @@ function parseOptions(argv: string[]): BenchOptions {
     json: values.json,
     instances: values.instances === undefined ? undefined : Math.floor(positive("instances", values.instances)),
     stores: Math.floor(positive("stores", values.stores)),
+    pin: values.pin,
   };
+}
+
+/**
+ * `--pin`: the server process alone on CPU 0 and every thread of this load generator on the other
+ * CPUs, so the two stop taking each other's time slices (the machine is still shared, the cores are not).
+ */
+function pinnedServerCommand(options: BenchOptions, command: string[]): string[] {
+  if (!options.pin) return command;
+  if (options.instances !== undefined) throw new Error("--pin is for the one-process deployment, not --instances");
+  if (cpus().length < 2) throw new Error("--pin needs at least 2 CPUs");
+  const rest = `1-${cpus().length - 1}`;
+  const self = spawnSync("taskset", ["-a", "-cp", rest, String(process.pid)], { encoding: "utf8" });
+  if (self.status !== 0) throw new Error(`--pin: taskset failed (${self.error?.message ?? self.stderr.trim()})`);
+  return ["taskset", "-c", "0", ...command];
 }
 
 async function seed(dataDir: string, options: BenchOptions): Promise<Seeded> {
@@ -117,15 +135,15 @@ async function seed(dataDir: string, options: BenchOptions): Promise<Seeded> {
   return { registers, credentials };
 }
 
-async function startServerProcess(dataDir: string): Promise<{ child: ChildProcess; listening: Listening }> {
+async function startServerProcess(dataDir: string, options: BenchOptions): Promise<{ child: ChildProcess; listening: Listening }> {
   // CODEPAY_BENCH_SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the server process.
   const nodeArgs = (process.env.CODEPAY_BENCH_SERVER_NODE_ARGS ?? "").split(" ").filter((arg) => arg !== "");
-  const child = spawn(
-    process.execPath,
-    // --no-http-rate-limits: the phones here pay far faster than a shopper; the per-phone limit would cap the measurement.
-    [...nodeArgs, serverBin, "serve", "--data-dir", dataDir, "--mqtt-port", "0", "--http-port", "0", "--gateway-port", "0", "--no-http-rate-limits"],
-    { env: { ...process.env, CODEPAY_LOG_LEVEL: "warn" }, stdio: ["ignore", "pipe", "inherit"] },
-  );
+  // --no-http-rate-limits: the phones here pay far faster than a shopper; the per-phone limit would cap the measurement.
+  // taskset (--pin) execs node in place, so the child's pid is the server's.
+  const [command, ...args] = pinnedServerCommand(options, [
+    process.execPath, ...nodeArgs, serverBin, "serve", "--data-dir", dataDir, "--mqtt-port", "0", "--http-port", "0", "--gateway-port", "0", "--no-http-rate-limits",
+  ]);
+  const child = spawn(command!, args, { env: { ...process.env, CODEPAY_LOG_LEVEL: "warn" }, stdio: ["ignore", "pipe", "inherit"] });
   const listening = await new Promise<Listening>((resolvePromise, reject) => {
     createInterface({ input: child.stdout! }).on("line", (line) => {
       if (line.includes('"listening"')) resolvePromise(JSON.parse(line) as Listening);
@@ -318,7 +336,10 @@ function report(options: BenchOptions, figures: RunFigures, floor: FloorFigures,
     failed: figures.failed,
     first_error: figures.firstError ?? null,
     ledger_ok: ledger.ok,
-    deployment: options.instances === undefined ? "1 process, SQLite + embedded aedes" : `${options.instances} instances, PostgreSQL + mosquitto`,
+    deployment: options.instances === undefined
+      ? `1 process, SQLite + embedded aedes${options.pin ? "; server pinned to CPU 0, load generator to the others" : ""}`
+      : `${options.instances} instances, PostgreSQL + mosquitto`,
+    pinned: options.pin,
     instances: options.instances ?? 1,
     cpus: cpus().length,
     load_avg_1m_before: load === undefined ? null : round(load.before1m, 2),
@@ -413,7 +434,7 @@ async function main(): Promise<number> {
   let server: ChildProcess | undefined;
   try {
     const seeded = await seed(dataDir, options);
-    const started = await startServerProcess(dataDir);
+    const started = await startServerProcess(dataDir, options);
     server = started.child;
     // CPU the server process used per payment: less at the mercy of other work on the machine than
     // payments/s, so A/B runs on a shared machine compare it too. The broker and SQLite run inside it.
