@@ -179,6 +179,8 @@ interface RunFigures {
   /** Event-loop delay over the measured window, ms: this load generator's own, and the server's (from its /metrics). */
   generatorLoopDelay: LoopDelay;
   serverLoopDelay: LoopDelay | undefined;
+  /** This process's CPU (its registers' MQTT clients and its phones' HTTP) per approved payment, ms. */
+  generatorCpuMsPerPayment: number;
   measuredS: number;
 }
 
@@ -217,7 +219,8 @@ async function drive(listening: Listening, seeded: Seeded, options: BenchOptions
   const figures: RunFigures = {
     completed: 0, completedAll: 0, failed: 0, firstError: undefined,
     requestToCode: new LatencySamples(), approveToResult: new LatencySamples(), approveReply: new LatencySamples(),
-    generatorLoopDelay: { p50Ms: 0, p99Ms: 0, maxMs: 0 }, serverLoopDelay: undefined, measuredS: options.durationS,
+    generatorLoopDelay: { p50Ms: 0, p99Ms: 0, maxMs: 0 }, serverLoopDelay: undefined,
+    generatorCpuMsPerPayment: 0, measuredS: options.durationS,
   };
   const startedMs = performance.now();
   const measureFromMs = startedMs + options.warmupS * 1000;
@@ -269,7 +272,10 @@ async function drive(listening: Listening, seeded: Seeded, options: BenchOptions
       }
     }
   };
+  const cpuBefore = process.cpuUsage();
   await Promise.all(registers.map((register, index) => worker(register, index)));
+  const cpu = process.cpuUsage(cpuBefore);
+  figures.generatorCpuMsPerPayment = (cpu.user + cpu.system) / 1000 / Math.max(1, figures.completedAll);
   await window;
   await Promise.all(registers.map((register) => register.stop()));
   return figures;
@@ -349,6 +355,7 @@ function report(options: BenchOptions, figures: RunFigures, floor: FloorFigures,
     cpu_ms_per_payment_servers: load?.cpuMsPerPayment === undefined ? null : round(load.cpuMsPerPayment.servers),
     cpu_ms_per_payment_broker: load?.cpuMsPerPayment === undefined ? null : round(load.cpuMsPerPayment.broker),
     cpu_ms_per_payment_database: load?.cpuMsPerPayment === undefined ? null : round(load.cpuMsPerPayment.database),
+    cpu_ms_per_payment_load_generator: round(figures.generatorCpuMsPerPayment),
     postgres_transactions_per_payment: load?.database === undefined ? null : round(load.database.commitsPerPayment, 1),
     postgres_wal_bytes_per_payment: load?.database === undefined ? null : Math.round(load.database.walBytesPerPayment),
     sqlite_fsyncs_per_payment: load?.sqliteFsyncsPerPayment === undefined ? null : round(load.sqliteFsyncsPerPayment, 2),
@@ -372,6 +379,7 @@ function report(options: BenchOptions, figures: RunFigures, floor: FloorFigures,
       : options.instances === undefined
         ? [["CPU ms per payment: server process (broker, SQLite inside)", String(result.cpu_ms_per_payment_servers)] as [string, string]]
         : [["CPU ms per payment: servers / mosquitto / PostgreSQL", `${result.cpu_ms_per_payment_servers} / ${result.cpu_ms_per_payment_broker} / ${result.cpu_ms_per_payment_database}`] as [string, string]]),
+    ["CPU ms per payment: this load generator (registers' MQTT, phones' HTTP)", String(result.cpu_ms_per_payment_load_generator)],
     ...(result.postgres_transactions_per_payment === null
       ? []
       : [["PostgreSQL per payment: transactions (all) / WAL bytes", `${result.postgres_transactions_per_payment} / ${result.postgres_wal_bytes_per_payment}`] as [string, string]]),
