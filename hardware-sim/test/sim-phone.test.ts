@@ -65,4 +65,29 @@ describe("SimPhone over real HTTP", () => {
     const phone = new SimPhone({ gatewayUrl: closed.url, subscriberCredential: "cred" });
     expect(await phone.approve("pay-00000001")).toMatchObject({ ok: false, status: 0, code: "GATEWAY_UNREACHABLE" });
   });
+
+  it("gives up on a gateway that accepts the request and never answers", async () => {
+    let release: () => void = () => undefined;
+    const held = new Promise<{ status: number; body: unknown }>((resolve) => (release = () => resolve({ status: 200, body: {} })));
+    gateway = await startFakeHttp(() => held);
+    const phone = new SimPhone({ gatewayUrl: gateway.url, subscriberCredential: "cred", requestTimeoutMs: 200 });
+    const result = await phone.claim("1234567");
+    release();
+    expect(result).toMatchObject({ ok: false, status: 0, code: "GATEWAY_UNREACHABLE", message: "no answer within 200 ms" });
+    expect(gateway.requests).toHaveLength(1);
+  });
+
+  it("reads a reply that is not JSON as a broken contract, not a crash", async () => {
+    const { createServer } = await import("node:http");
+    const server = createServer((_request, response) => response.writeHead(502, { "content-type": "text/html" }).end("<html>bad gateway</html>"));
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const address = server.address() as { port: number };
+    try {
+      const phone = new SimPhone({ gatewayUrl: `http://127.0.0.1:${address.port}`, subscriberCredential: "cred" });
+      expect(await phone.claim("1234567")).toEqual({ ok: false, status: 502, code: "RESPONSE_INVALID", message: "HTTP 502 without an error body" });
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
 });

@@ -18,7 +18,7 @@ import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { createLogger } from "./logger.js";
 import { CODE_RANDOM_DIGITS_DEFAULT, CODE_RANDOM_DIGITS_MAX, isCurrencyCode, parseMajorAmount } from "./protocol/index.js";
-import { startServer, type RunningServer, type ServerBrokerOptions, type ServerHttpsOptions, type ServerTlsOptions } from "./server.js";
+import { startServer, type GatewayHop, type RunningServer, type ServerBrokerOptions, type ServerHttpsOptions, type ServerTlsOptions } from "./server.js";
 
 export interface CliIo {
   readonly stdout: (line: string) => void;
@@ -36,6 +36,7 @@ const USAGE = `usage:
                        [--pin-above-minor N] [--sandbox]
                        [--mqtt-tls-port 8883 --tls-cert F --tls-key F [--tls-ca F --require-client-cert] [--mqtt-tls-only]]
                        [--https --tls-cert F --tls-key F [--tls-ca F]] [--no-http-rate-limits]
+                       [--gateway-hop in-process|http]   (how the carrier gateway reaches the shopper API)
                        [--broker-url mqtt://HOST:1883 --broker-username codepay-server-N --broker-password-file F
                         [--broker-group codepay] [--broker-ca F] [--register-mqtt-url URL]   (external broker, several instances)
                         [--broker-files DIR [--broker-reload-pid-file F | --broker-reload-command CMD]]]   (rewritten after pairings)
@@ -240,6 +241,12 @@ async function syncBrokerAfterChange(values: Values, io: CliIo, what: string): P
   }
 }
 
+/** `--gateway-hop` / CODEPAY_GATEWAY_HOP: "in-process" (default) or "http" (the signed HTTP hop, for A/B). */
+function gatewayHopOf(value: string | undefined): GatewayHop | undefined {
+  if (value === undefined || value === "in-process" || value === "http") return value;
+  throw new UsageError(`--gateway-hop: expected in-process or http (got ${value})`);
+}
+
 async function serve(args: string[], io: CliIo): Promise<number> {
   const { values, positionals } = parse(args, {
     host: { type: "string" },
@@ -258,6 +265,7 @@ async function serve(args: string[], io: CliIo): Promise<number> {
     "mqtt-tls-only": { type: "boolean" },
     https: { type: "boolean" },
     "no-http-rate-limits": { type: "boolean" },
+    "gateway-hop": { type: "string" },
     "broker-url": { type: "string" },
     "broker-username": { type: "string" },
     "broker-password-file": { type: "string" },
@@ -270,6 +278,7 @@ async function serve(args: string[], io: CliIo): Promise<number> {
   const tls = tlsOptions(values, io);
   const https = httpsOptions(values, io);
   const rateLimitsOff = values["no-http-rate-limits"] === true || io.env["CODEPAY_HTTP_RATE_LIMITS"] === "off";
+  const gatewayHop = gatewayHopOf(text(values, "gateway-hop", "CODEPAY_GATEWAY_HOP", io));
   const broker = brokerOptions(values, io);
   if (broker !== undefined && tls !== undefined) throw new UsageError("with --broker-url the external broker terminates TLS (docs/deploy); drop --mqtt-tls-port");
   const brokerFiles = brokerFilesOptions(values, io);
@@ -289,6 +298,7 @@ async function serve(args: string[], io: CliIo): Promise<number> {
     ...(tls !== undefined ? { tls } : {}),
     ...(https !== undefined ? { https } : {}),
     ...(rateLimitsOff ? { httpRateLimits: "off" as const } : {}),
+    ...(gatewayHop !== undefined ? { gatewayHop } : {}),
     ...(broker !== undefined ? { broker } : {}),
     ...(brokerFiles !== undefined ? { brokerFiles } : {}),
     logger: createLogger(),

@@ -38,6 +38,7 @@ export type { RegisterAddress } from "./settlement/register-requests.js";
 export { findPhone, type PhoneRow } from "./db/repositories/users.js";
 export { limits as serverLimits } from "./limits.js";
 export { buildShopperApp } from "./shopper-api/app.js";
+export { ShopperOperations } from "./shopper-api/shopper-operations.js";
 export { PhoneAuthenticator } from "./shopper-api/phone-authentication.js";
 export { NonceCache } from "./shopper-api/nonce-cache.js";
 export { ensureCarrier, DEFAULT_CARRIER_ID } from "./carrier-gateway/carrier-keys.js";

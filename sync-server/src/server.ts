@@ -33,6 +33,7 @@ import { DEFAULT_HTTP_RATE_LIMITS, HttpRateLimit, type HttpRateLimits } from "./
 import { createUpstream } from "./http-security/upstream-request.js";
 import { SharedNonceStore } from "./shopper-api/shared-nonce-store.js";
 import { PhoneAuthenticator } from "./shopper-api/phone-authentication.js";
+import { ShopperOperations } from "./shopper-api/shopper-operations.js";
 import { BrokerFilesSync, type BrokerFilesOptions } from "./broker/broker-files-sync.js";
 
 export interface ServerPorts {
@@ -122,7 +123,15 @@ export interface ServerOptions {
   readonly broker?: ServerBrokerOptions;
   /** The external broker's passwd and acl, rewritten (and the broker reloaded) at start and after every pairing. */
   readonly brokerFiles?: BrokerFilesOptions;
+  /**
+   * How the carrier gateway reaches the shopper API: "in-process" (default) hands claims, approvals
+   * and declines to it directly with the phone the gateway authenticated; "http" signs an assertion
+   * and sends every request over loopback HTTP, as a separate gateway or a real carrier does (A/B).
+   */
+  readonly gatewayHop?: GatewayHop;
 }
+
+export type GatewayHop = "in-process" | "http";
 
 /** The register line with its broker, embedded or external: what the rest of the server needs of it. */
 interface StartedLine {
@@ -250,6 +259,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         };
   const loginThrottle = options.mqttLoginThrottle === "off" ? undefined : { throttle: new LoginThrottle(options.mqttLoginThrottle ?? DEFAULT_LOGIN_THROTTLE), clock };
   const rateLimits = options.httpRateLimits === "off" ? undefined : (options.httpRateLimits ?? DEFAULT_HTTP_RATE_LIMITS);
+  const gatewayHop = options.gatewayHop ?? "in-process";
   const db = await openDatabase(options.dataDir, options.databaseUrl);
   await ensureCarrier(db, options.dataDir, DEFAULT_CARRIER_ID, clock());
   // SECURITY.md "Guessing, measured": new codes get the shortest length that keeps a guessing phone
@@ -306,11 +316,16 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   // Several instances share PostgreSQL, so they share its nonce table; SQLite means one process.
   const sharedNonces = dialectOf(db) === "postgres" ? new SharedNonceStore(db) : undefined;
   const phones = new PhoneAuthenticator(db, clock, sharedNonces ?? new NonceCache(limits.assertionNoncesMax));
+  // One per-phone limit for both ways in: the gateway's in-process hop and the shopper API's port.
+  const shopperOperations = new ShopperOperations({
+    settlement,
+    ...(rateLimits !== undefined ? { perPhoneLimit: new HttpRateLimit(rateLimits.perPhone, clock, "per phone") } : {}),
+  });
   const shopperApp = buildShopperApp({
     settlement,
+    operations: shopperOperations,
     phones,
     logger: logger.child({ part: "shopper-api" }),
-    ...(rateLimits !== undefined ? { perPhoneLimit: new HttpRateLimit(rateLimits.perPhone, clock, "per phone") } : {}),
     ...(https !== undefined ? { https } : {}),
   });
   registerObservabilityRoutes(shopperApp, metrics);
@@ -338,6 +353,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     upstream,
     ...(rateLimits !== undefined ? { perAddressLimit: new HttpRateLimit(rateLimits.gatewayPerAddress, clock, "gateway per address") } : {}),
     ...(https !== undefined ? { https } : {}),
+    // README "Configuration": the shopper API is in this process, so the gateway hands phone requests to it directly.
+    ...(gatewayHop === "in-process" ? { shopperOperations } : {}),
   });
   await gatewayApp.listen({ host, port: options.ports?.gateway ?? 8081 });
   const gatewayUrl = httpUrl(host, gatewayApp.server.address(), https !== undefined);
@@ -357,7 +374,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       });
   }, options.sweepIntervalMs ?? limits.expirySweepIntervalMs);
 
-  logger.info({ mqtt: broker.mqttUrl(), mqttTls: broker.mqttTlsUrl(), externalBroker: options.broker !== undefined, clientCertRequired: tls?.requireClientCert, shopperApi: shopperApiUrl, gateway: gatewayUrl, httpRateLimits: rateLimits !== undefined, dataDir: options.dataDir, database: dialectOf(db) }, "code pay server listening");
+  logger.info({ mqtt: broker.mqttUrl(), mqttTls: broker.mqttTlsUrl(), externalBroker: options.broker !== undefined, clientCertRequired: tls?.requireClientCert, shopperApi: shopperApiUrl, gateway: gatewayUrl, gatewayHop, httpRateLimits: rateLimits !== undefined, dataDir: options.dataDir, database: dialectOf(db) }, "code pay server listening");
 
   let stopping: Promise<void> | undefined;
   const stopOnce = async (): Promise<void> => {

@@ -14,6 +14,10 @@ if (process.env.UV_USE_IO_URING === "0") {
     const { setFlagsFromString } = await import("node:v8");
     setFlagsFromString("--no-opt");
     setFlagsFromString("--optimize-for-size");
+    // Keep the young generation at its first 1 MB semi-space: loading the agent's modules would
+    // otherwise grow it to 8 MB x 2 that V8 gives back only once its memory reducer runs. Heap-size
+    // flags are fixed when the heap is made, but V8 reads the growth factor each time it grows.
+    setFlagsFromString("--semi-space-growth-factor=1");
   }
   await import("../dist/cli.js");
 } else {

@@ -79,6 +79,8 @@ describe.skipIf(!hasOpenssl)("HTTPS for the shopper API and the carrier gateway"
       ports: { mqtt: 0, shopperApi: 0, gateway: 0 },
       logger: silentLogger(),
       https: { cert: join(dir, "server", "server.crt"), key: join(dir, "server", "server.key"), ca: join(dir, "ca", "ca.crt") },
+      // The signed hop over HTTPS, as a separate gateway uses it (the default in-process hop: sync-server/test/e2e/gateway-hop.test.ts).
+      gatewayHop: "http",
     });
     register = await mqtt.connectAsync(server.mqttUrl, { clientId: seed.registerId, username: seed.registerId, password: seed.password, reconnectPeriod: 0 });
     await register.subscribeAsync(downTopic(seed.storeId, seed.registerId), { qos: 1 });

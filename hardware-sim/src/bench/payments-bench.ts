@@ -8,7 +8,7 @@
  * acknowledged. The same run measures the physical floor (raw aedes QoS 1 round trip, one FULL commit)
  * and ends with the ledger check.
  *
- *   npm run bench -- [--registers 32] [--phones 32] [--duration-s 30] [--warmup-s 3] [--rate-per-s N] [--stores 1] [--json]
+ *   npm run bench -- [--registers 32] [--phones 32] [--duration-s 30] [--warmup-s 3] [--rate-per-s N] [--stores 1] [--pin] [--json]
  *
  * `--stores S` spreads the registers over S stores (each store's account is one row every approval
  * of that store updates: with one store, approvals queue for it).
@@ -30,6 +30,7 @@ import { LatencySamples, round } from "./latency-stats.js";
 import { measureFloor, type FloorFigures } from "./physical-floor.js";
 import { measurePostgresCommit, processCpuMs, startScaleOutCluster, startScaleOutDatabase, type CpuMs } from "./scale-out-cluster.js";
 import { loadavg, cpus } from "node:os";
+import { monitorEventLoopDelay } from "node:perf_hooks";
 
 const repositoryRoot = resolve(fileURLToPath(new URL("../../../", import.meta.url)));
 const serverBin = join(repositoryRoot, "sync-server/bin/codepay-server.js");
@@ -48,6 +49,8 @@ interface BenchOptions {
   readonly instances: number | undefined;
   /** Stores the registers are spread over (round robin). */
   readonly stores: number;
+  /** One process on SQLite: the server on CPU 0, this load generator on the others (taskset). */
+  readonly pin: boolean;
 }
 
 interface Seeded {
@@ -76,6 +79,7 @@ function parseOptions(argv: string[]): BenchOptions {
       json: { type: "boolean", default: false },
       instances: { type: "string" },
       stores: { type: "string", default: "1" },
+      pin: { type: "boolean", default: false },
     },
     strict: true,
   });
@@ -93,7 +97,22 @@ function parseOptions(argv: string[]): BenchOptions {
     json: values.json,
     instances: values.instances === undefined ? undefined : Math.floor(positive("instances", values.instances)),
     stores: Math.floor(positive("stores", values.stores)),
+    pin: values.pin,
   };
+}
+
+/**
+ * `--pin`: the server process alone on CPU 0 and every thread of this load generator on the other
+ * CPUs, so the two stop taking each other's time slices (the machine is still shared, the cores are not).
+ */
+function pinnedServerCommand(options: BenchOptions, command: string[]): string[] {
+  if (!options.pin) return command;
+  if (options.instances !== undefined) throw new Error("--pin is for the one-process deployment, not --instances");
+  if (cpus().length < 2) throw new Error("--pin needs at least 2 CPUs");
+  const rest = `1-${cpus().length - 1}`;
+  const self = spawnSync("taskset", ["-a", "-cp", rest, String(process.pid)], { encoding: "utf8" });
+  if (self.status !== 0) throw new Error(`--pin: taskset failed (${self.error?.message ?? self.stderr.trim()})`);
+  return ["taskset", "-c", "0", ...command];
 }
 
 async function seed(dataDir: string, options: BenchOptions): Promise<Seeded> {
@@ -116,15 +135,15 @@ async function seed(dataDir: string, options: BenchOptions): Promise<Seeded> {
   return { registers, credentials };
 }
 
-async function startServerProcess(dataDir: string): Promise<{ child: ChildProcess; listening: Listening }> {
+async function startServerProcess(dataDir: string, options: BenchOptions): Promise<{ child: ChildProcess; listening: Listening }> {
   // CODEPAY_BENCH_SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the server process.
   const nodeArgs = (process.env.CODEPAY_BENCH_SERVER_NODE_ARGS ?? "").split(" ").filter((arg) => arg !== "");
-  const child = spawn(
-    process.execPath,
-    // --no-http-rate-limits: the phones here pay far faster than a shopper; the per-phone limit would cap the measurement.
-    [...nodeArgs, serverBin, "serve", "--data-dir", dataDir, "--mqtt-port", "0", "--http-port", "0", "--gateway-port", "0", "--no-http-rate-limits"],
-    { env: { ...process.env, CODEPAY_LOG_LEVEL: "warn" }, stdio: ["ignore", "pipe", "inherit"] },
-  );
+  // --no-http-rate-limits: the phones here pay far faster than a shopper; the per-phone limit would cap the measurement.
+  // taskset (--pin) execs node in place, so the child's pid is the server's.
+  const [command, ...args] = pinnedServerCommand(options, [
+    process.execPath, ...nodeArgs, serverBin, "serve", "--data-dir", dataDir, "--mqtt-port", "0", "--http-port", "0", "--gateway-port", "0", "--no-http-rate-limits",
+  ]);
+  const child = spawn(command!, args, { env: { ...process.env, CODEPAY_LOG_LEVEL: "warn" }, stdio: ["ignore", "pipe", "inherit"] });
   const listening = await new Promise<Listening>((resolvePromise, reject) => {
     createInterface({ input: child.stdout! }).on("line", (line) => {
       if (line.includes('"listening"')) resolvePromise(JSON.parse(line) as Listening);
@@ -155,7 +174,38 @@ interface RunFigures {
   firstError: string | undefined;
   requestToCode: LatencySamples;
   approveToResult: LatencySamples;
+  /** The phone's approve request alone: sent -> HTTP reply (the server has committed and pushed by then). */
+  approveReply: LatencySamples;
+  /** Event-loop delay over the measured window, ms: this load generator's own, and the server's (from its /metrics). */
+  generatorLoopDelay: LoopDelay;
+  serverLoopDelay: LoopDelay | undefined;
+  /** This process's CPU (its registers' MQTT clients and its phones' HTTP) per approved payment, ms. */
+  generatorCpuMsPerPayment: number;
   measuredS: number;
+}
+
+/**
+ * Both monitors (ours and prom-client's in the server) tick every 10 ms and record the whole time
+ * between ticks; the figures are what is left after the tick, i.e. how long the loop was busy past it.
+ */
+const LOOP_TICK_MS = 10;
+const pastTick = (ms: number): number => Math.max(0, ms - LOOP_TICK_MS);
+
+interface LoopDelay {
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+  readonly maxMs: number;
+}
+
+/** Reads prom-client's event-loop figures (reset by each scrape, so a scrape at the window's start begins a window). */
+async function serverLoopDelay(shopperApi: string): Promise<LoopDelay | undefined> {
+  const text = await (await fetch(`${shopperApi}/metrics`)).text();
+  const seconds = (name: string): number | undefined => {
+    const line = text.split("\n").find((l) => l.startsWith(`codepay_process_nodejs_eventloop_lag_${name}_seconds `));
+    return line === undefined ? undefined : pastTick(Number(line.split(" ")[1]) * 1000);
+  };
+  const [p50Ms, p99Ms, maxMs] = [seconds("p50"), seconds("p99"), seconds("max")];
+  return p50Ms === undefined || p99Ms === undefined || maxMs === undefined ? undefined : { p50Ms, p99Ms, maxMs };
 }
 
 async function drive(listening: Listening, seeded: Seeded, options: BenchOptions): Promise<RunFigures> {
@@ -168,13 +218,27 @@ async function drive(listening: Listening, seeded: Seeded, options: BenchOptions
   );
   const figures: RunFigures = {
     completed: 0, completedAll: 0, failed: 0, firstError: undefined,
-    requestToCode: new LatencySamples(), approveToResult: new LatencySamples(), measuredS: options.durationS,
+    requestToCode: new LatencySamples(), approveToResult: new LatencySamples(), approveReply: new LatencySamples(),
+    generatorLoopDelay: { p50Ms: 0, p99Ms: 0, maxMs: 0 }, serverLoopDelay: undefined,
+    generatorCpuMsPerPayment: 0, measuredS: options.durationS,
   };
   const startedMs = performance.now();
   const measureFromMs = startedMs + options.warmupS * 1000;
   const endMs = measureFromMs + options.durationS * 1000;
   const pacer = new StartPacer(options.ratePerS);
   let sequence = 0;
+  // Where the tail comes from: both processes' event-loop delay over the measured window only.
+  const generatorLoop = monitorEventLoopDelay({ resolution: LOOP_TICK_MS });
+  const window = (async () => {
+    await new Promise((done) => setTimeout(done, Math.max(0, measureFromMs - performance.now())));
+    if (listening.shopperApi !== undefined) await serverLoopDelay(listening.shopperApi);
+    generatorLoop.enable();
+    await new Promise((done) => setTimeout(done, Math.max(0, endMs - performance.now())));
+    generatorLoop.disable();
+    const ms = (nanoseconds: number): number => pastTick(nanoseconds / 1e6);
+    figures.generatorLoopDelay = { p50Ms: ms(generatorLoop.percentile(50)), p99Ms: ms(generatorLoop.percentile(99)), maxMs: ms(generatorLoop.max) };
+    if (listening.shopperApi !== undefined) figures.serverLoopDelay = await serverLoopDelay(listening.shopperApi);
+  })();
 
   const worker = async (register: SimRegister, index: number): Promise<void> => {
     const phone = phones[index % phones.length]!;
@@ -190,6 +254,7 @@ async function drive(listening: Listening, seeded: Seeded, options: BenchOptions
         if (!claim.ok) throw new Error(`claim: ${claim.code} ${claim.message}`);
         const approveAt = performance.now();
         const approval = await phone.approve(paymentId);
+        const repliedAt = performance.now();
         if (!approval.ok) throw new Error(`approve: ${approval.code} ${approval.message}`);
         const state = await result;
         const t2 = performance.now();
@@ -199,6 +264,7 @@ async function drive(listening: Listening, seeded: Seeded, options: BenchOptions
           figures.completed += 1;
           figures.requestToCode.add(t1 - t0);
           figures.approveToResult.add(t2 - approveAt);
+          figures.approveReply.add(repliedAt - approveAt);
         }
       } catch (error) {
         figures.failed += 1;
@@ -206,7 +272,11 @@ async function drive(listening: Listening, seeded: Seeded, options: BenchOptions
       }
     }
   };
+  const cpuBefore = process.cpuUsage();
   await Promise.all(registers.map((register, index) => worker(register, index)));
+  const cpu = process.cpuUsage(cpuBefore);
+  figures.generatorCpuMsPerPayment = (cpu.user + cpu.system) / 1000 / Math.max(1, figures.completedAll);
+  await window;
   await Promise.all(registers.map((register) => register.stop()));
   return figures;
 }
@@ -251,6 +321,14 @@ function report(options: BenchOptions, figures: RunFigures, floor: FloorFigures,
     request_to_code_p99_ms: round(figures.requestToCode.percentile(99)),
     approve_to_result_p50_ms: round(figures.approveToResult.percentile(50)),
     approve_to_result_p99_ms: round(figures.approveToResult.percentile(99)),
+    approve_reply_p50_ms: round(figures.approveReply.percentile(50)),
+    approve_reply_p99_ms: round(figures.approveReply.percentile(99)),
+    server_loop_delay_p50_ms: figures.serverLoopDelay === undefined ? null : round(figures.serverLoopDelay.p50Ms),
+    server_loop_delay_p99_ms: figures.serverLoopDelay === undefined ? null : round(figures.serverLoopDelay.p99Ms),
+    server_loop_delay_max_ms: figures.serverLoopDelay === undefined ? null : round(figures.serverLoopDelay.maxMs),
+    generator_loop_delay_p50_ms: round(figures.generatorLoopDelay.p50Ms),
+    generator_loop_delay_p99_ms: round(figures.generatorLoopDelay.p99Ms),
+    generator_loop_delay_max_ms: round(figures.generatorLoopDelay.maxMs),
     mqtt_rtt_p50_ms: round(floor.mqttRttP50Ms, 3),
     mqtt_rtt_p99_ms: round(floor.mqttRttP99Ms, 3),
     commit_ms: round(floor.commitMs, 3),
@@ -264,7 +342,10 @@ function report(options: BenchOptions, figures: RunFigures, floor: FloorFigures,
     failed: figures.failed,
     first_error: figures.firstError ?? null,
     ledger_ok: ledger.ok,
-    deployment: options.instances === undefined ? "1 process, SQLite + embedded aedes" : `${options.instances} instances, PostgreSQL + mosquitto`,
+    deployment: options.instances === undefined
+      ? `1 process, SQLite + embedded aedes${options.pin ? "; server pinned to CPU 0, load generator to the others" : ""}`
+      : `${options.instances} instances, PostgreSQL + mosquitto`,
+    pinned: options.pin,
     instances: options.instances ?? 1,
     cpus: cpus().length,
     load_avg_1m_before: load === undefined ? null : round(load.before1m, 2),
@@ -274,6 +355,7 @@ function report(options: BenchOptions, figures: RunFigures, floor: FloorFigures,
     cpu_ms_per_payment_servers: load?.cpuMsPerPayment === undefined ? null : round(load.cpuMsPerPayment.servers),
     cpu_ms_per_payment_broker: load?.cpuMsPerPayment === undefined ? null : round(load.cpuMsPerPayment.broker),
     cpu_ms_per_payment_database: load?.cpuMsPerPayment === undefined ? null : round(load.cpuMsPerPayment.database),
+    cpu_ms_per_payment_load_generator: round(figures.generatorCpuMsPerPayment),
     postgres_transactions_per_payment: load?.database === undefined ? null : round(load.database.commitsPerPayment, 1),
     postgres_wal_bytes_per_payment: load?.database === undefined ? null : Math.round(load.database.walBytesPerPayment),
     sqlite_fsyncs_per_payment: load?.sqliteFsyncsPerPayment === undefined ? null : round(load.sqliteFsyncsPerPayment, 2),
@@ -286,6 +368,9 @@ function report(options: BenchOptions, figures: RunFigures, floor: FloorFigures,
     ["completed payments / s", String(result.payments_per_s)],
     ["request -> code at register p50 / p99", `${result.request_to_code_p50_ms} / ${result.request_to_code_p99_ms} ms`],
     ["approve -> result at register p50 / p99", `${result.approve_to_result_p50_ms} / ${result.approve_to_result_p99_ms} ms`],
+    ["  of which approve -> phone's HTTP reply p50 / p99", `${result.approve_reply_p50_ms} / ${result.approve_reply_p99_ms} ms`],
+    ["event-loop delay past its 10 ms tick, server p50 / p99 / max", result.server_loop_delay_p50_ms === null ? "-" : `${result.server_loop_delay_p50_ms} / ${result.server_loop_delay_p99_ms} / ${result.server_loop_delay_max_ms} ms`],
+    ["event-loop delay past its 10 ms tick, load generator p50 / p99 / max", `${result.generator_loop_delay_p50_ms} / ${result.generator_loop_delay_p99_ms} / ${result.generator_loop_delay_max_ms} ms`],
     ["floor: raw aedes QoS 1 round trip p50 / p99", `${result.mqtt_rtt_p50_ms} / ${result.mqtt_rtt_p99_ms} ms`],
     ["floor: one SQLite FULL commit p50 / p99", `${result.commit_ms} / ${result.commit_p99_ms} ms`],
     ...(result.postgres_commit_p50_ms === null ? [] : [["floor: one PostgreSQL commit (fsync on) p50 / p99", `${result.postgres_commit_p50_ms} / ${result.postgres_commit_p99_ms} ms`] as [string, string]]),
@@ -294,6 +379,7 @@ function report(options: BenchOptions, figures: RunFigures, floor: FloorFigures,
       : options.instances === undefined
         ? [["CPU ms per payment: server process (broker, SQLite inside)", String(result.cpu_ms_per_payment_servers)] as [string, string]]
         : [["CPU ms per payment: servers / mosquitto / PostgreSQL", `${result.cpu_ms_per_payment_servers} / ${result.cpu_ms_per_payment_broker} / ${result.cpu_ms_per_payment_database}`] as [string, string]]),
+    ["CPU ms per payment: this load generator (registers' MQTT, phones' HTTP)", String(result.cpu_ms_per_payment_load_generator)],
     ...(result.postgres_transactions_per_payment === null
       ? []
       : [["PostgreSQL per payment: transactions (all) / WAL bytes", `${result.postgres_transactions_per_payment} / ${result.postgres_wal_bytes_per_payment}`] as [string, string]]),
@@ -356,7 +442,7 @@ async function main(): Promise<number> {
   let server: ChildProcess | undefined;
   try {
     const seeded = await seed(dataDir, options);
-    const started = await startServerProcess(dataDir);
+    const started = await startServerProcess(dataDir, options);
     server = started.child;
     // CPU the server process used per payment: less at the mercy of other work on the machine than
     // payments/s, so A/B runs on a shared machine compare it too. The broker and SQLite run inside it.

@@ -18,6 +18,7 @@ import {
 } from "@codepay/sync-server/protocol";
 import type { SimErrorCode } from "../errors.js";
 import { phoneRequestTimeoutMs } from "../limits.js";
+import { postJson, type HttpReply } from "./http-post.js";
 
 export type PhoneResult<T> =
   | { readonly ok: true; readonly value: T }
@@ -56,24 +57,32 @@ export class SimPhone {
   }
 
   private async post<T>(path: string, body: unknown, schema: z.ZodType<T>): Promise<PhoneResult<T>> {
-    let response: Response;
+    let response: HttpReply;
     try {
-      response = await fetch(`${this.gatewayUrl}${SHOPPER_API_PREFIX}${path}`, {
-        method: "POST",
-        headers: { "content-type": "application/json", authorization: `Bearer ${this.options.subscriberCredential}` },
-        body: JSON.stringify(body),
-        signal: AbortSignal.timeout(this.options.requestTimeoutMs ?? phoneRequestTimeoutMs),
-      });
+      response = await postJson(
+        new URL(`${this.gatewayUrl}${SHOPPER_API_PREFIX}${path}`),
+        { "content-type": "application/json", authorization: `Bearer ${this.options.subscriberCredential}` },
+        JSON.stringify(body),
+        this.options.requestTimeoutMs ?? phoneRequestTimeoutMs,
+      );
     } catch (error) {
       return { ok: false, status: 0, code: "GATEWAY_UNREACHABLE", message: error instanceof Error ? error.message : String(error) };
     }
-    const json = await response.json().catch(() => undefined);
-    if (!response.ok) return errorResult(response.status, json);
+    const json = parseJson(response.text);
+    if (response.status < 200 || response.status > 299) return errorResult(response.status, json);
     const parsed = schema.safeParse(json);
     if (!parsed.success) {
       return { ok: false, status: response.status, code: "RESPONSE_INVALID", message: parsed.error.message };
     }
     return { ok: true, value: parsed.data };
+  }
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
   }
 }
 

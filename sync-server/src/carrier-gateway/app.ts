@@ -1,7 +1,9 @@
 /**
  * The carrier gateway: what a mobile carrier does for a phone. It authenticates the phone by its
  * subscriber credential, drops the credential, and forwards the request to the shopper API with a
- * freshly signed identity assertion. buildGatewayApp returns an unstarted fastify instance.
+ * freshly signed identity assertion, or, when the shopper API runs in the same process
+ * (`shopperOperations`), hands a claim, approval or decline to it directly (in-process-hop.ts).
+ * buildGatewayApp returns an unstarted fastify instance.
  */
 import Fastify, { type FastifyReply, type FastifyRequest } from "fastify";
 import type { Clock } from "../clock.js";
@@ -19,6 +21,9 @@ import { httpStatusFor } from "../shopper-api/http-status.js";
 import { registerPagePassThrough } from "../shopper-page/gateway-pass-through.js";
 import type { CarrierKey } from "./carrier-keys.js";
 import { newAssertionNonce, signPhoneAssertion } from "./phone-assertion.js";
+import { handOver, type InProcessHop } from "./in-process-hop.js";
+import { sendShopperReply } from "../shopper-api/shopper-reply.js";
+import type { ShopperOperations } from "../shopper-api/shopper-operations.js";
 
 export interface GatewayAppDeps {
   readonly db: Db;
@@ -33,6 +38,11 @@ export interface GatewayAppDeps {
   readonly perAddressLimit?: HttpRateLimit;
   /** Certificate and key (PEM): the gateway listens on HTTPS and sends HSTS. */
   readonly https?: HttpsMaterial;
+  /**
+   * The shopper API's operations, when it runs in this process: claims, approvals and declines skip
+   * the HTTP hop and the signed assertion. Absent: every request goes over HTTP to `shopperApiUrl`.
+   */
+  readonly shopperOperations?: ShopperOperations;
 }
 
 const BEARER = /^Bearer ([A-Za-z0-9_-]{16,128})$/;
@@ -45,6 +55,8 @@ export function buildGatewayApp(deps: GatewayAppDeps) {
   // Forward bodies byte for byte: the shopper API parses them, not the gateway.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser("*", { parseAs: "buffer" }, (_request, body, done) => done(null, body));
+  // fastify's defaults (onProtoPoisoning and onConstructorPoisoning "error"), as the shopper API parses.
+  const inProcess: InProcessHop | undefined = deps.shopperOperations === undefined ? undefined : { operations: deps.shopperOperations, parseJson: app.getDefaultJsonParser("error", "error") };
 
   async function forward(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
     const match = BEARER.exec(request.headers.authorization ?? "");
@@ -53,6 +65,8 @@ export function buildGatewayApp(deps: GatewayAppDeps) {
       request.log.warn("unknown subscriber credential");
       return reply.code(httpStatusFor("SUBSCRIBER_UNKNOWN")).send(errorBody("SUBSCRIBER_UNKNOWN", "unknown subscriber credential"));
     }
+    const handedOver = inProcess === undefined ? undefined : await handOver(inProcess, phone, request);
+    if (handedOver !== undefined) return sendShopperReply(reply, handedOver);
     const key = await deps.carrierKey(phone.carrier);
     const assertion = signPhoneAssertion({ carrier: phone.carrier, phoneId: phone.phoneId, iat: deps.clock(), nonce: newAssertionNonce() }, key.privateKey);
     const headers: Record<string, string> = { [PHONE_ASSERTION_HEADER]: assertion };

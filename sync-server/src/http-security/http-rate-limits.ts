@@ -46,15 +46,26 @@ export class HttpRateLimit {
     this.limiter = new RateLimiter(limit, RATE_LIMIT_KEYS_MAX);
   }
 
-  /** Undefined: go on. Otherwise the 429 reply has been sent; return it from the handler or hook. */
-  refuse(key: string, request: FastifyRequest, reply: FastifyReply): FastifyReply | undefined {
+  /** Takes a token for `key`. Undefined: go on. Otherwise the refusal (transport-free: the shopper operations answer it themselves). */
+  take(key: string): RateLimitRefusal | undefined {
     const verdict = this.limiter.take(key, this.clock());
     if (verdict.allowed) return undefined;
     const retryAfterS = Math.max(1, Math.ceil(verdict.retryAfterMs / 1_000));
-    request.log.debug({ limit: this.what, retryAfterS }, "rate limited");
-    return reply
-      .code(429)
-      .header("retry-after", String(retryAfterS))
-      .send(errorBody("RATE_LIMITED", `too many requests (${this.what}): retry in ${retryAfterS} s`));
+    return { limit: this.what, retryAfterS, body: errorBody("RATE_LIMITED", `too many requests (${this.what}): retry in ${retryAfterS} s`) };
   }
+
+  /** Undefined: go on. Otherwise the 429 reply has been sent; return it from the handler or hook. */
+  refuse(key: string, request: FastifyRequest, reply: FastifyReply): FastifyReply | undefined {
+    const refusal = this.take(key);
+    if (refusal === undefined) return undefined;
+    request.log.debug({ limit: refusal.limit, retryAfterS: refusal.retryAfterS }, "rate limited");
+    return reply.code(429).header("retry-after", String(refusal.retryAfterS)).send(refusal.body);
+  }
+}
+
+/** A request over its limit: 429 RATE_LIMITED with Retry-After (whole seconds, rounded up). */
+export interface RateLimitRefusal {
+  readonly limit: string;
+  readonly retryAfterS: number;
+  readonly body: ReturnType<typeof errorBody>;
 }

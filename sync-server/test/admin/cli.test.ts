@@ -142,6 +142,9 @@ describe("codepay-server admin tls and serve TLS flags", () => {
     const noPort = await cli("serve", "--data-dir", dataDir, "--tls-cert", "x.crt");
     expect(noPort.code).toBe(2);
     expect(noPort.stderr.join("\n")).toMatch(/TLS options need --mqtt-tls-port/);
+    const badHop = await cli("serve", "--data-dir", dataDir, "--gateway-hop", "skip-verification");
+    expect(badHop.code).toBe(2);
+    expect(badHop.stderr.join("\n")).toMatch(/--gateway-hop: expected in-process or http/);
     for (const digits of ["2", "12", "six"]) {
       const badDigits = await cli("serve", "--data-dir", dataDir, "--code-digits", digits);
       expect(badDigits.code).toBe(2);

@@ -1,5 +1,7 @@
 /** A serial port as a transport Connection. The binding is injected: the real one by default, a mock or the simulator's in tests. */
-import { SerialPort } from "serialport";
+// serialport's own parts, not its index: that also loads eleven parsers and the mock binding (issue 7: agent memory).
+import { autoDetect } from "@serialport/bindings-cpp";
+import { SerialPortStream } from "@serialport/stream";
 import type { Connection, ConnectionHandlers } from "./transport.js";
 
 /**
@@ -18,9 +20,9 @@ export interface SerialOptions {
 }
 
 export async function connectSerial(options: SerialOptions, handlers: ConnectionHandlers): Promise<Connection> {
-  // SerialPort spreads our options over its default binding, so `binding` picks the mock or simulator.
-  const portOptions = { path: options.path, baudRate: options.baudRate, autoOpen: false, ...(options.binding ? { binding: options.binding } : {}) };
-  const port = new SerialPort(portOptions as ConstructorParameters<typeof SerialPort>[0]);
+  // The injected binding (mock or simulator) or the platform's real one, as serialport's SerialPort picks it.
+  const portOptions = { path: options.path, baudRate: options.baudRate, autoOpen: false, binding: options.binding ?? autoDetect() };
+  const port = new SerialPortStream(portOptions as unknown as ConstructorParameters<typeof SerialPortStream>[0]);
   await new Promise<void>((resolve, reject) => port.open((error) => (error ? reject(error) : resolve())));
   let closing = false;
   port.on("data", (bytes: Buffer) => handlers.onData(bytes));

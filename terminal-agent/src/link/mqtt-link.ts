@@ -73,6 +73,9 @@ export class MqttLink extends EventEmitter<LinkEvents> {
       protocolVersion: 4, // aedes speaks MQTT 3.1.1
       connectTimeout: mqttConnectTimeoutMs,
       reconnectPeriod: this.#reconnectDelayMs,
+      // mqtt-packet otherwise pre-builds a 2-byte Buffer for every 16-bit number (65,536 objects,
+      // about 6 MB of heap) to save an allocation per packet id; a register sends a few packets a minute.
+      writeCache: false,
       will: { topic: this.#statusTopic, payload: Buffer.from(JSON.stringify(this.#presence("offline"))), qos: QOS, retain: true },
       ...tlsOptions(this.options.tls),
     });

@@ -16,6 +16,7 @@ import {
   RequestRouter,
   ResultDelivery,
   buildShopperApp,
+  ShopperOperations,
   createLogger as createServerLogger,
   createStore,
   enrollRegister,
@@ -218,7 +219,7 @@ export function serverRequestTarget(fixture: ServerFixture): FuzzTarget {
 export async function shopperApiTarget(fixture: ServerFixture): Promise<FuzzTarget> {
   const carrier = await ensureCarrier(fixture.db, fixture.dataDir, DEFAULT_CARRIER_ID, fixture.now);
   const phones = new PhoneAuthenticator(fixture.db, () => fixture.now, new NonceCache(serverLimits.assertionNoncesMax));
-  const app = buildShopperApp({ settlement: fixture.context, phones, logger: silentLogger() });
+  const app = buildShopperApp({ settlement: fixture.context, operations: new ShopperOperations({ settlement: fixture.context }), phones, logger: silentLogger() });
   await app.ready();
   return {
     name: "shopper-api:inject",
