@@ -36,6 +36,10 @@ export const limits = {
   shutdownGraceMs: 5_000,
   /** SQLite waits this long for another process's write lock. */
   sqliteBusyTimeoutMs: 5_000,
+  /** `serve` on SQLite: the background WAL checkpoint runs this often (db/wal-checkpointer.ts). */
+  sqliteCheckpointIntervalMs: 1000,
+  /** ... and SQLite's own in-COMMIT checkpoint stays as a backstop at this many WAL frames (4 KiB each). */
+  sqliteCheckpointBackstopFrames: 10_000,
   /** Prepared SQLite statements cached by SQL text (the hot path uses a few dozen). */
   sqliteStatementsCachedMax: 500,
   /** Register logins remembered after scrypt said yes (auth/verified-credentials.ts). */

@@ -5,7 +5,7 @@
 import { randomInt } from "node:crypto";
 import type { AddressInfo } from "node:net";
 import { systemClock, type Clock } from "./clock.js";
-import { dialectOf, openDatabase, type Db } from "./db/database.js";
+import { checkpointInBackground, dialectOf, openDatabase, type Db } from "./db/database.js";
 import { createBrokerHooks } from "./broker/broker-hooks.js";
 import { CodeLengthSizer } from "./settlement/code-length-sizer.js";
 import { DEFAULT_LOGIN_THROTTLE, LoginThrottle, type LoginThrottlePolicy } from "./broker/login-throttle.js";
@@ -261,6 +261,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const rateLimits = options.httpRateLimits === "off" ? undefined : (options.httpRateLimits ?? DEFAULT_HTTP_RATE_LIMITS);
   const gatewayHop = options.gatewayHop ?? "in-process";
   const db = await openDatabase(options.dataDir, options.databaseUrl);
+  checkpointInBackground(db, (error) => logger.error({ err: error }, "background WAL checkpoints stopped; SQLite checkpoints in COMMIT again"));
   await ensureCarrier(db, options.dataDir, DEFAULT_CARRIER_ID, clock());
   // SECURITY.md "Guessing, measured": new codes get the shortest length that keeps a guessing phone
   // at or below the target for the registers (and open codes) the server has; logged at start.

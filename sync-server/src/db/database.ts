@@ -104,6 +104,20 @@ export async function openDatabase(dataDir: string, databaseUrl?: string): Promi
   return db;
 }
 
+/**
+ * `serve` on SQLite: WAL checkpoints move to a worker thread (db/wal-checkpointer.ts), off the thread
+ * that serves requests. No-op on PostgreSQL, without group commit, and with
+ * CODEPAY_SQLITE_CHECKPOINT=commit (SQLite's in-COMMIT auto-checkpoint, for A/B runs).
+ */
+export function checkpointInBackground(db: Db, onFailure: (error: Error) => void): void {
+  if (process.env["CODEPAY_SQLITE_CHECKPOINT"] === "commit") return;
+  groupCommitDrivers.get(db)?.checkpointInBackground({
+    intervalMs: limits.sqliteCheckpointIntervalMs,
+    backstopFrames: limits.sqliteCheckpointBackstopFrames,
+    onFailure,
+  });
+}
+
 /** Runs `work` in one transaction: every change of one request commits together or not at all. */
 export function inTransaction<T>(db: Db, work: (tx: Tx) => Promise<T>): Promise<T> {
   return db.transaction().execute(work);

@@ -23,6 +23,7 @@
 import type { FileHandle } from "node:fs/promises";
 import { open } from "node:fs/promises";
 import type BetterSqlite3 from "better-sqlite3";
+import { BackgroundCheckpointer, type CheckpointStats } from "./wal-checkpointer.js";
 import {
   SqliteAdapter,
   SqliteIntrospector,
@@ -41,12 +42,21 @@ export interface GroupCommitOptions {
   readonly statementsCachedMax: number;
 }
 
-/** Counters for tests and benchmarks. */
-export interface GroupCommitStats {
+/** Counters for tests, benchmarks and metrics. */
+export interface GroupCommitStats extends CheckpointStats {
   /** fdatasync calls completed. */
   syncs: number;
   /** Connection uses (transactions, queries outside one) that waited for a sync. */
   waiters: number;
+}
+
+export interface BackgroundCheckpointOptions {
+  /** How often the worker checkpoints. */
+  readonly intervalMs: number;
+  /** SQLite's own auto-checkpoint on the server's connection, as a backstop (frames). */
+  readonly backstopFrames: number;
+  /** The worker failed; checkpoints are back on the server's thread at SQLite's default. */
+  readonly onFailure: (error: Error) => void;
 }
 
 interface SyncGroup {
@@ -67,7 +77,7 @@ function newGroup(): SyncGroup {
 
 /** Makes the WAL durable in groups: one fdatasync in flight, the next one shared by all who wait. */
 export class WalSyncer {
-  readonly stats: GroupCommitStats = { syncs: 0, waiters: 0 };
+  readonly stats: GroupCommitStats = { syncs: 0, waiters: 0, checkpoints: 0, checkpointFrames: 0 };
   #writeSequence = 0;
   #durableSequence = 0;
   #inFlight: SyncGroup | undefined;
@@ -223,6 +233,8 @@ class CachedStatementConnection implements DatabaseConnection {
   }
 }
 
+const SQLITE_DEFAULT_AUTOCHECKPOINT_FRAMES = 1000;
+
 export class GroupCommitSqliteDriver implements Driver {
   readonly #sqlite: BetterSqlite3.Database;
   readonly #lock = new ConnectionLock();
@@ -230,6 +242,7 @@ export class GroupCommitSqliteDriver implements Driver {
   readonly #syncer: WalSyncer;
   /** Off during migrations (they run their own BEGIN/COMMIT and PRAGMAs) and when disabled for A/B runs. */
   #grouping = false;
+  #checkpointer: BackgroundCheckpointer | undefined;
 
   constructor(sqlite: BetterSqlite3.Database, options: GroupCommitOptions) {
     this.#sqlite = sqlite;
@@ -246,6 +259,19 @@ export class GroupCommitSqliteDriver implements Driver {
     if (this.#sqlite.pragma("journal_mode", { simple: true }) !== "wal") throw new Error("group commit needs journal_mode=WAL");
     this.#sqlite.pragma("synchronous = NORMAL");
     this.#grouping = true;
+  }
+
+  /**
+   * The server (`serve`) checkpoints on a worker thread from now on (wal-checkpointer.ts); short-lived
+   * admin commands keep SQLite's in-COMMIT auto-checkpoint. Needs group commit (WAL, synchronous=NORMAL).
+   */
+  checkpointInBackground(options: BackgroundCheckpointOptions): void {
+    if (!this.#grouping || this.#checkpointer !== undefined) return;
+    this.#sqlite.pragma(`wal_autocheckpoint = ${options.backstopFrames}`);
+    this.#checkpointer = new BackgroundCheckpointer(this.#sqlite.name, options.intervalMs, this.#syncer.stats, (error) => {
+      this.#sqlite.pragma(`wal_autocheckpoint = ${SQLITE_DEFAULT_AUTOCHECKPOINT_FRAMES}`);
+      options.onFailure(error);
+    });
   }
 
   async init(): Promise<void> {}
@@ -279,6 +305,7 @@ export class GroupCommitSqliteDriver implements Driver {
   async destroy(): Promise<void> {
     await this.#lock.acquire();
     try {
+      await this.#checkpointer?.stop();
       if (this.#grouping) await this.#syncer.close();
     } finally {
       this.#sqlite.close();

@@ -9,6 +9,8 @@
  *   codepay_outbox_depth                       pushed results not yet acknowledged by their register
  *   codepay_sqlite_wal_fsyncs                  SQLite group commit: WAL fdatasyncs since start (absent on PostgreSQL)
  *   codepay_sqlite_fsync_waiters               SQLite group commit: connection uses that waited for one of them
+ *   codepay_sqlite_background_checkpoints      SQLite: WAL checkpoints run on the worker thread (db/wal-checkpointer.ts)
+ *   codepay_sqlite_checkpoint_frames           SQLite: WAL frames those copied into the database file
  *   codepay_code_random_digits                 random digits of a code issued now (sized to the registers: SECURITY.md)
  * plus prom-client's default process metrics.
  */
@@ -82,6 +84,12 @@ export class ServerMetrics {
       } });
       new client.Gauge({ name: "codepay_sqlite_fsync_waiters", help: "SQLite group commit: transactions and queries that waited for a WAL fdatasync", registers, collect() {
         this.set(groupCommit.waiters);
+      } });
+      new client.Gauge({ name: "codepay_sqlite_background_checkpoints", help: "SQLite: WAL checkpoints the worker thread ran that copied frames", registers, collect() {
+        this.set(groupCommit.checkpoints);
+      } });
+      new client.Gauge({ name: "codepay_sqlite_checkpoint_frames", help: "SQLite: WAL frames the worker thread copied into the database file", registers, collect() {
+        this.set(groupCommit.checkpointFrames);
       } });
     }
     new client.Gauge({ name: "codepay_payments", help: "Payments by state (outcome), from the database", labelNames: ["state"], registers, async collect() {

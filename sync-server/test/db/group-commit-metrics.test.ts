@@ -1,6 +1,7 @@
 /**
  * The server reports its group commit on GET /metrics: WAL fsyncs and the transactions that waited
- * for them. A payment makes several transactions wait; each of them waited for an fsync.
+ * for them. A payment makes several transactions wait; each of them waited for an fsync. And the
+ * WAL checkpoints its worker thread ran (db/wal-checkpointer.ts).
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PhoneClient } from "../helpers/phone-client.js";
@@ -41,5 +42,20 @@ describe("group commit metrics", () => {
     expect(waiters).toBeGreaterThanOrEqual(3);
     expect(syncs).toBeGreaterThanOrEqual(1);
     expect(syncs).toBeLessThanOrEqual(waiters);
+  });
+
+  it("checkpoints the WAL on its worker thread, not in a COMMIT: the frames written show up as copied", async () => {
+    const register = await RegisterClient.connect(t.server.mqttUrl, t.demo.storeId, t.demo.registerId, t.demo.password);
+    try {
+      await payWithCode(register, new PhoneClient(t.server.gatewayUrl, t.demo.subscriberCredential), 800);
+    } finally {
+      await register.close();
+    }
+    // The worker runs once a second; give it a few rounds.
+    for (let attempt = 0; attempt < 50 && (await gauge("codepay_sqlite_background_checkpoints")) === 0; attempt += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(await gauge("codepay_sqlite_background_checkpoints")).toBeGreaterThanOrEqual(1);
+    expect(await gauge("codepay_sqlite_checkpoint_frames")).toBeGreaterThanOrEqual(1);
   });
 });
