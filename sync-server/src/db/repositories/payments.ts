@@ -100,27 +100,18 @@ type ClaimableColumns = Selectable<PaymentsTable> & { store_name: string | null;
  * PostgreSQL FOR UPDATE still locks only the payment row (a join would lock the store's row too, and
  * every claim in the store would queue behind it).
  */
-const selectClaimable = precompiledQuery<{ code: string }, ClaimableColumns>((db, param) =>
-  db
+function claimableByCode(db: Queryable, code: string) {
+  return db
     .selectFrom("payments")
     .selectAll("payments")
     .select((eb) => [
       eb.selectFrom("stores").select("stores.name").whereRef("stores.id", "=", "payments.store_id").as("store_name"),
       eb.selectFrom("registers").select("registers.name").whereRef("registers.id", "=", "payments.register_id").as("register_name"),
     ])
-    .where("open_code", "=", param("code")),
-);
-const selectClaimableForUpdate = precompiledQuery<{ code: string }, ClaimableColumns>((db, param) =>
-  db
-    .selectFrom("payments")
-    .selectAll("payments")
-    .select((eb) => [
-      eb.selectFrom("stores").select("stores.name").whereRef("stores.id", "=", "payments.store_id").as("store_name"),
-      eb.selectFrom("registers").select("registers.name").whereRef("registers.id", "=", "payments.register_id").as("register_name"),
-    ])
-    .where("open_code", "=", param("code"))
-    .forUpdate(),
-);
+    .where("open_code", "=", code);
+}
+const selectClaimable = precompiledQuery<{ code: string }, ClaimableColumns>((db, param) => claimableByCode(db, param("code")));
+const selectClaimableForUpdate = precompiledQuery<{ code: string }, ClaimableColumns>((db, param) => claimableByCode(db, param("code")).forUpdate());
 
 /** findOpenPaymentByCode, with its store's and register's names (null if the row is gone). */
 export async function findClaimablePaymentByCode(db: Queryable, code: string): Promise<ClaimablePayment | undefined> {
