@@ -179,6 +179,9 @@ interface RunFigures {
   /** Event-loop delay over the measured window, ms: this load generator's own, and the server's (from its /metrics). */
   generatorLoopDelay: LoopDelay;
   serverLoopDelay: LoopDelay | undefined;
+  /** The server's WAL fdatasyncs over the measured window, ms (bucket upper bounds); undefined without any. */
+  walFsyncP50Ms: number | undefined;
+  walFsyncP99Ms: number | undefined;
   /** This process's CPU (its registers' MQTT clients and its phones' HTTP) per approved payment, ms. */
   generatorCpuMsPerPayment: number;
   measuredS: number;
@@ -197,9 +200,35 @@ interface LoopDelay {
   readonly maxMs: number;
 }
 
-/** Reads prom-client's event-loop figures (reset by each scrape, so a scrape at the window's start begins a window). */
-async function serverLoopDelay(shopperApi: string): Promise<LoopDelay | undefined> {
+/** One scrape of the server's metrics, for the figures measured over the window between two of them. */
+interface ServerScrape {
+  readonly loopDelay: LoopDelay | undefined;
+  /** codepay_sqlite_wal_fsync_seconds: cumulative count per bucket upper bound (ms), +Inf last; empty on PostgreSQL. */
+  readonly fsyncBuckets: [number, number][];
+}
+
+/** Approximate quantile (the upper bound of the bucket it falls in) of what a histogram counted between two scrapes. */
+function bucketQuantileMs(before: [number, number][], after: [number, number][], quantile: number): number | undefined {
+  const deltas = after.map(([bound, count], index) => [bound, count - (before[index]?.[1] ?? 0)] as [number, number]);
+  const total = deltas[deltas.length - 1]?.[1] ?? 0;
+  if (total === 0) return undefined;
+  return deltas.find(([, count]) => count >= quantile * total)?.[0];
+}
+
+/** prom-client's event-loop figures are reset by each scrape, so a scrape at the window's start begins a window. */
+async function scrapeServer(shopperApi: string): Promise<ServerScrape> {
   const text = await (await fetch(`${shopperApi}/metrics`)).text();
+  const fsyncBuckets = text
+    .split("\n")
+    .filter((l) => l.startsWith("codepay_sqlite_wal_fsync_seconds_bucket{"))
+    .map((l) => {
+      const bound = /le="([^"]+)"/.exec(l)?.[1] ?? "+Inf";
+      return [bound === "+Inf" ? Number.POSITIVE_INFINITY : Number(bound) * 1000, Number(l.split(" ")[1])] as [number, number];
+    });
+  return { loopDelay: loopDelayOf(text), fsyncBuckets };
+}
+
+function loopDelayOf(text: string): LoopDelay | undefined {
   const seconds = (name: string): number | undefined => {
     const line = text.split("\n").find((l) => l.startsWith(`codepay_process_nodejs_eventloop_lag_${name}_seconds `));
     return line === undefined ? undefined : pastTick(Number(line.split(" ")[1]) * 1000);
@@ -219,7 +248,7 @@ async function drive(listening: Listening, seeded: Seeded, options: BenchOptions
   const figures: RunFigures = {
     completed: 0, completedAll: 0, failed: 0, firstError: undefined,
     requestToCode: new LatencySamples(), approveToResult: new LatencySamples(), approveReply: new LatencySamples(),
-    generatorLoopDelay: { p50Ms: 0, p99Ms: 0, maxMs: 0 }, serverLoopDelay: undefined,
+    generatorLoopDelay: { p50Ms: 0, p99Ms: 0, maxMs: 0 }, serverLoopDelay: undefined, walFsyncP50Ms: undefined, walFsyncP99Ms: undefined,
     generatorCpuMsPerPayment: 0, measuredS: options.durationS,
   };
   const startedMs = performance.now();
@@ -231,13 +260,18 @@ async function drive(listening: Listening, seeded: Seeded, options: BenchOptions
   const generatorLoop = monitorEventLoopDelay({ resolution: LOOP_TICK_MS });
   const window = (async () => {
     await new Promise((done) => setTimeout(done, Math.max(0, measureFromMs - performance.now())));
-    if (listening.shopperApi !== undefined) await serverLoopDelay(listening.shopperApi);
+    const atStart = listening.shopperApi === undefined ? undefined : await scrapeServer(listening.shopperApi);
     generatorLoop.enable();
     await new Promise((done) => setTimeout(done, Math.max(0, endMs - performance.now())));
     generatorLoop.disable();
     const ms = (nanoseconds: number): number => pastTick(nanoseconds / 1e6);
     figures.generatorLoopDelay = { p50Ms: ms(generatorLoop.percentile(50)), p99Ms: ms(generatorLoop.percentile(99)), maxMs: ms(generatorLoop.max) };
-    if (listening.shopperApi !== undefined) figures.serverLoopDelay = await serverLoopDelay(listening.shopperApi);
+    if (listening.shopperApi !== undefined && atStart !== undefined) {
+      const atEnd = await scrapeServer(listening.shopperApi);
+      figures.serverLoopDelay = atEnd.loopDelay;
+      figures.walFsyncP50Ms = bucketQuantileMs(atStart.fsyncBuckets, atEnd.fsyncBuckets, 0.5);
+      figures.walFsyncP99Ms = bucketQuantileMs(atStart.fsyncBuckets, atEnd.fsyncBuckets, 0.99);
+    }
   })();
 
   const worker = async (register: SimRegister, index: number): Promise<void> => {
@@ -326,6 +360,8 @@ function report(options: BenchOptions, figures: RunFigures, floor: FloorFigures,
     server_loop_delay_p50_ms: figures.serverLoopDelay === undefined ? null : round(figures.serverLoopDelay.p50Ms),
     server_loop_delay_p99_ms: figures.serverLoopDelay === undefined ? null : round(figures.serverLoopDelay.p99Ms),
     server_loop_delay_max_ms: figures.serverLoopDelay === undefined ? null : round(figures.serverLoopDelay.maxMs),
+    wal_fsync_p50_ms_at_most: figures.walFsyncP50Ms ?? null,
+    wal_fsync_p99_ms_at_most: figures.walFsyncP99Ms ?? null,
     generator_loop_delay_p50_ms: round(figures.generatorLoopDelay.p50Ms),
     generator_loop_delay_p99_ms: round(figures.generatorLoopDelay.p99Ms),
     generator_loop_delay_max_ms: round(figures.generatorLoopDelay.maxMs),
@@ -370,6 +406,9 @@ function report(options: BenchOptions, figures: RunFigures, floor: FloorFigures,
     ["approve -> result at register p50 / p99", `${result.approve_to_result_p50_ms} / ${result.approve_to_result_p99_ms} ms`],
     ["  of which approve -> phone's HTTP reply p50 / p99", `${result.approve_reply_p50_ms} / ${result.approve_reply_p99_ms} ms`],
     ["event-loop delay past its 10 ms tick, server p50 / p99 / max", result.server_loop_delay_p50_ms === null ? "-" : `${result.server_loop_delay_p50_ms} / ${result.server_loop_delay_p99_ms} / ${result.server_loop_delay_max_ms} ms`],
+    ...(result.wal_fsync_p50_ms_at_most === null
+      ? []
+      : [["server's WAL fdatasync p50 / p99 (at most: histogram bucket)", `${result.wal_fsync_p50_ms_at_most} / ${result.wal_fsync_p99_ms_at_most} ms`] as [string, string]]),
     ["event-loop delay past its 10 ms tick, load generator p50 / p99 / max", `${result.generator_loop_delay_p50_ms} / ${result.generator_loop_delay_p99_ms} / ${result.generator_loop_delay_max_ms} ms`],
     ["floor: raw aedes QoS 1 round trip p50 / p99", `${result.mqtt_rtt_p50_ms} / ${result.mqtt_rtt_p99_ms} ms`],
     ["floor: one SQLite FULL commit p50 / p99", `${result.commit_ms} / ${result.commit_p99_ms} ms`],

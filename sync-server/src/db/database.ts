@@ -57,6 +57,13 @@ function openSqlite(dataDir: string): { db: Db; driver: GroupCommitSqliteDriver 
 
 const groupCommitDrivers = new WeakMap<Db, GroupCommitSqliteDriver>();
 
+/** Tells `observer` how long each WAL fdatasync of a SQLite database took; false on PostgreSQL. */
+export function observeWalSyncs(db: Db, observer: (durationMs: number) => void): boolean {
+  const driver = groupCommitDrivers.get(db);
+  driver?.observeSyncs(observer);
+  return driver !== undefined;
+}
+
 /** WAL fsyncs and the transactions that waited for them, for a SQLite database; undefined on PostgreSQL. */
 export function groupCommitStatsOf(db: Db): GroupCommitStats | undefined {
   return groupCommitDrivers.get(db)?.stats;

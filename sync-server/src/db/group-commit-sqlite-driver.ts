@@ -85,6 +85,8 @@ export class WalSyncer {
   #next: SyncGroup | undefined;
   #file: FileHandle | undefined;
   #broken: unknown;
+  /** Told how long each completed fdatasync took (metrics: codepay_sqlite_wal_fsync_seconds). */
+  observeSync: ((durationMs: number) => void) | undefined;
 
   constructor(private readonly walPath: string) {}
 
@@ -117,7 +119,9 @@ export class WalSyncer {
     this.#inFlightCovers = covered;
     try {
       this.#file ??= await open(this.walPath, "r");
+      const startedMs = performance.now();
       await this.#file.datasync();
+      this.observeSync?.(performance.now() - startedMs);
       this.#durableSequence = Math.max(this.#durableSequence, covered);
       this.stats.syncs += 1;
       group.resolve();
@@ -252,6 +256,11 @@ export class GroupCommitSqliteDriver implements Driver {
 
   get stats(): GroupCommitStats {
     return this.#syncer.stats;
+  }
+
+  /** Told how long each WAL fdatasync took. */
+  observeSyncs(observer: (durationMs: number) => void): void {
+    this.#syncer.observeSync = observer;
   }
 
   /** From now on COMMIT does not fsync; every connection use waits for the shared WAL fdatasync. */

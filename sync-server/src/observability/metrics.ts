@@ -9,6 +9,7 @@
  *   codepay_outbox_depth                       pushed results not yet acknowledged by their register
  *   codepay_sqlite_wal_fsyncs                  SQLite group commit: WAL fdatasyncs since start (absent on PostgreSQL)
  *   codepay_sqlite_fsync_waiters               SQLite group commit: connection uses that waited for one of them
+ *   codepay_sqlite_wal_fsync_seconds           SQLite group commit: how long each WAL fdatasync took
  *   codepay_sqlite_background_checkpoints      SQLite: WAL checkpoints run on the worker thread (db/wal-checkpointer.ts)
  *   codepay_sqlite_checkpoint_frames           SQLite: WAL frames those copied into the database file
  *   codepay_code_random_digits                 random digits of a code issued now (sized to the registers: SECURITY.md)
@@ -17,7 +18,7 @@
 import type { ShopperApp } from "../shopper-api/app.js";
 import client from "prom-client";
 import type { RegisterLine } from "../broker/register-line.js";
-import { groupCommitStatsOf, type Db } from "../db/database.js";
+import { groupCommitStatsOf, observeWalSyncs, type Db } from "../db/database.js";
 import type { ServerMessage } from "../protocol/index.js";
 
 export interface ObservabilitySource {
@@ -85,6 +86,13 @@ export class ServerMetrics {
       new client.Gauge({ name: "codepay_sqlite_fsync_waiters", help: "SQLite group commit: transactions and queries that waited for a WAL fdatasync", registers, collect() {
         this.set(groupCommit.waiters);
       } });
+      const fsyncSeconds = new client.Histogram({
+        name: "codepay_sqlite_wal_fsync_seconds",
+        help: "SQLite group commit: how long each WAL fdatasync took",
+        buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 1],
+        registers,
+      });
+      observeWalSyncs(db, (durationMs) => fsyncSeconds.observe(durationMs / 1000));
       new client.Gauge({ name: "codepay_sqlite_background_checkpoints", help: "SQLite: WAL checkpoints the worker thread ran that copied frames", registers, collect() {
         this.set(groupCommit.checkpoints);
       } });

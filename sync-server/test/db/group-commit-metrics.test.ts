@@ -30,6 +30,7 @@ describe("group commit metrics", () => {
   it("counts WAL fsyncs and their waiters; a payment adds to both, never more fsyncs than waiters", async () => {
     const syncsBefore = await gauge("codepay_sqlite_wal_fsyncs");
     const waitersBefore = await gauge("codepay_sqlite_fsync_waiters");
+    const timedBefore = await gauge("codepay_sqlite_wal_fsync_seconds_count");
     const register = await RegisterClient.connect(t.server.mqttUrl, t.demo.storeId, t.demo.registerId, t.demo.password);
     try {
       await payWithCode(register, new PhoneClient(t.server.gatewayUrl, t.demo.subscriberCredential), 1_200);
@@ -42,6 +43,8 @@ describe("group commit metrics", () => {
     expect(waiters).toBeGreaterThanOrEqual(3);
     expect(syncs).toBeGreaterThanOrEqual(1);
     expect(syncs).toBeLessThanOrEqual(waiters);
+    // Every one of those fsyncs was timed.
+    expect((await gauge("codepay_sqlite_wal_fsync_seconds_count")) - timedBefore).toBe(syncs);
   });
 
   it("checkpoints the WAL on its worker thread, not in a COMMIT: the frames written show up as copied", async () => {
