@@ -6,8 +6,16 @@
 import { accessSync, constants } from "node:fs";
 import { delimiter, join } from "node:path";
 
-/** Absolute path of an executable on PATH, or undefined. */
-export function findTool(name: string, pathVariable: string = process.env.PATH ?? ""): string | undefined {
+/**
+ * Where tools are looked for by default: PATH, then the sbin directories, where Debian installs
+ * daemons such as mosquitto and which a non-root PATH may lack.
+ */
+function defaultSearchPath(): string {
+  return [process.env.PATH ?? "", "/usr/sbin", "/usr/local/sbin"].join(delimiter);
+}
+
+/** Absolute path of an executable on the search path, or undefined. */
+export function findTool(name: string, pathVariable: string = defaultSearchPath()): string | undefined {
   for (const directory of pathVariable.split(delimiter)) {
     if (directory === "") continue;
     const candidate = join(directory, name);

@@ -35,8 +35,6 @@ import {
 import { dialectsUnderTest } from "../../sync-server/test/helpers/postgres.js";
 import { pollUntil } from "../helpers/poll-until.js";
 
-// mosquitto lives in /usr/sbin, which a non-root PATH may lack.
-process.env.PATH = `${process.env.PATH ?? ""}:/usr/sbin:/usr/local/sbin`;
 const hasTools = requireToolOrSkip("mosquitto", "broker files kept in step with register changes (mosquitto, PostgreSQL)") && dialectsUnderTest().includes("postgres");
 
 const agentBin = resolve(fileURLToPath(new URL("../../terminal-agent/bin/codepay-agent.js", import.meta.url)));

@@ -30,7 +30,6 @@ import { parseConfig, startAgent } from "@codepay/terminal-agent";
 import { SimPhone, freeLoopbackPort, requireToolOrSkip, startMosquitto, type MosquittoProcess } from "@codepay/hardware-sim";
 import { pollUntil } from "../helpers/poll-until.js";
 
-process.env.PATH = `${process.env.PATH ?? ""}:/usr/sbin:/usr/local/sbin`;
 const hasTools = requireToolOrSkip("mosquitto", "mosquitto TLS tests") && requireToolOrSkip("openssl", "mosquitto TLS tests (certificates are made with openssl)");
 
 const STORE = "tls-store";

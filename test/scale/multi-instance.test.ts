@@ -34,8 +34,6 @@ import {
 import { dialectsUnderTest } from "../../sync-server/test/helpers/postgres.js";
 import { pollUntil } from "../helpers/poll-until.js";
 
-// mosquitto lives in /usr/sbin, which a non-root PATH may lack.
-process.env.PATH = `${process.env.PATH ?? ""}:/usr/sbin:/usr/local/sbin`;
 const hasTools = requireToolOrSkip("mosquitto", "scale-out tests (three instances, mosquitto, PostgreSQL)") && dialectsUnderTest().includes("postgres");
 
 const STORE = "scale-store";

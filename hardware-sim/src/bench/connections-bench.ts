@@ -30,6 +30,7 @@ import { parseArgs } from "node:util";
 import BetterSqlite3 from "better-sqlite3";
 import { generate } from "mqtt-packet";
 import { createStore, hashPassword } from "@codepay/sync-server";
+import { positiveOption } from "./positive-option.js";
 
 const repositoryRoot = resolve(fileURLToPath(new URL("../../../", import.meta.url)));
 const serverBin = join(repositoryRoot, "sync-server/bin/codepay-server.js");
@@ -78,16 +79,11 @@ function parseOptions(argv: string[]): Options {
     },
     strict: true,
   });
-  const positive = (name: string, text: string): number => {
-    const value = Number(text);
-    if (!Number.isFinite(value) || value <= 0) throw new Error(`--${name} must be a positive number`);
-    return value;
-  };
   return {
-    registers: Math.floor(positive("registers", values.registers)),
-    workers: Math.floor(positive("workers", values.workers)),
-    ratePerS: positive("rate-per-s", values["rate-per-s"]),
-    holdS: positive("hold-s", values["hold-s"]),
+    registers: Math.floor(positiveOption("registers", values.registers)),
+    workers: Math.floor(positiveOption("workers", values.workers)),
+    ratePerS: positiveOption("rate-per-s", values["rate-per-s"]),
+    holdS: positiveOption("hold-s", values["hold-s"]),
     json: values.json,
   };
 }

@@ -31,6 +31,7 @@ import { measureFloor, type FloorFigures } from "./physical-floor.js";
 import { measurePostgresCommit, processCpuMs, startScaleOutCluster, startScaleOutDatabase, type CpuMs } from "./scale-out-cluster.js";
 import { loadavg, cpus } from "node:os";
 import { monitorEventLoopDelay } from "node:perf_hooks";
+import { positiveOption } from "./positive-option.js";
 
 const repositoryRoot = resolve(fileURLToPath(new URL("../../../", import.meta.url)));
 const serverBin = join(repositoryRoot, "sync-server/bin/codepay-server.js");
@@ -83,20 +84,15 @@ function parseOptions(argv: string[]): BenchOptions {
     },
     strict: true,
   });
-  const positive = (name: string, text: string): number => {
-    const value = Number(text);
-    if (!Number.isFinite(value) || value <= 0) throw new Error(`--${name} must be a positive number`);
-    return value;
-  };
   return {
-    registers: Math.floor(positive("registers", values.registers)),
-    phones: Math.floor(positive("phones", values.phones)),
-    durationS: positive("duration-s", values["duration-s"]),
+    registers: Math.floor(positiveOption("registers", values.registers)),
+    phones: Math.floor(positiveOption("phones", values.phones)),
+    durationS: positiveOption("duration-s", values["duration-s"]),
     warmupS: Math.max(0, Number(values["warmup-s"])),
-    ratePerS: values["rate-per-s"] === undefined ? undefined : positive("rate-per-s", values["rate-per-s"]),
+    ratePerS: values["rate-per-s"] === undefined ? undefined : positiveOption("rate-per-s", values["rate-per-s"]),
     json: values.json,
-    instances: values.instances === undefined ? undefined : Math.floor(positive("instances", values.instances)),
-    stores: Math.floor(positive("stores", values.stores)),
+    instances: values.instances === undefined ? undefined : Math.floor(positiveOption("instances", values.instances)),
+    stores: Math.floor(positiveOption("stores", values.stores)),
     pin: values.pin,
   };
 }

@@ -22,7 +22,7 @@ export interface MosquittoProcess {
 
 /** `pidFile`: mosquitto writes its pid there (pid_file), as a packaged mosquitto does for `--broker-reload-pid-file`. */
 export async function startMosquitto(generatedConfigFile: string, port: number, workDir: string, options: { pidFile?: string } = {}): Promise<MosquittoProcess> {
-  const binary = findTool("mosquitto") ?? findTool("mosquitto", "/usr/sbin:/usr/local/sbin");
+  const binary = findTool("mosquitto");
   if (binary === undefined) throw new Error("mosquitto not installed (scripts/install-system-packages.sh)");
   const wrapper = join(workDir, "mosquitto-run.conf");
   writeFileSync(wrapper, ["persistence false", "log_dest stderr", "log_type error", "log_type warning", "log_type notice", "user root", ...(options.pidFile !== undefined ? [`pid_file ${options.pidFile}`] : []), readFileSync(generatedConfigFile, "utf8")].join("\n"));
