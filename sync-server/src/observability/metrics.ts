@@ -12,6 +12,7 @@
  *   codepay_sqlite_wal_fsync_seconds           SQLite group commit: how long each WAL fdatasync took
  *   codepay_sqlite_background_checkpoints      SQLite: WAL checkpoints run on the worker thread (db/wal-checkpointer.ts)
  *   codepay_sqlite_checkpoint_frames           SQLite: WAL frames those copied into the database file
+ *   codepay_sql_statements_total               SQL statements sent to the database since start (observability/sql-statements.ts)
  *   codepay_code_random_digits                 random digits of a code issued now (sized to the registers: SECURITY.md)
  * plus prom-client's default process metrics.
  */
@@ -20,6 +21,7 @@ import client from "prom-client";
 import type { RegisterLine } from "../broker/register-line.js";
 import { groupCommitStatsOf, observeWalSyncs, type Db } from "../db/database.js";
 import type { ServerMessage } from "../protocol/index.js";
+import { sqlStatementsTotal } from "./sql-statements.js";
 
 export interface ObservabilitySource {
   readonly db: Db;
@@ -66,6 +68,10 @@ export class ServerMetrics {
     });
     new client.Gauge({ name: "codepay_connected_registers", help: "MQTT clients connected to the embedded broker", registers, collect() {
       this.set(source.connectedRegisters());
+    } });
+    new client.Counter({ name: "codepay_sql_statements_total", help: "SQL statements sent to the database since start", registers, collect() {
+      this.reset();
+      this.inc(sqlStatementsTotal());
     } });
     const codeRandomDigits = source.codeRandomDigits;
     if (codeRandomDigits !== undefined) {
