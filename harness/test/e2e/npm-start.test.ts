@@ -25,6 +25,28 @@ function runBin(bin: string, args: string[]): { status: number | null; stdout: s
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
+/** Every process under `pid` (children, grandchildren...), from ps. */
+function descendantsOf(pid: number): number[] {
+  const rows = spawnSync("ps", ["-e", "-o", "pid=,ppid="], { encoding: "utf8" }).stdout.trim().split("\n");
+  const parentOf = new Map(rows.map((row) => row.trim().split(/\s+/).map(Number) as [number, number]));
+  const found: number[] = [];
+  const queue = [pid];
+  while (queue.length > 0) {
+    const parent = queue.shift()!;
+    for (const [child, childParent] of parentOf) if (childParent === parent) (found.push(child), queue.push(child));
+  }
+  return found;
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 describe.skipIf(!hasSocat)("npm start runs the whole system", () => {
   let dataDir: string;
   let system: ChildProcess;
@@ -89,10 +111,15 @@ describe.skipIf(!hasSocat)("npm start runs the whole system", () => {
     expect(refused.status).toBe(401);
   });
 
-  test("SIGTERM stops every process cleanly", async () => {
-    const exited = new Promise<number | null>((done) => system.once("exit", (code) => done(code)));
+  test("SIGTERM (what a supervisor sends) stops every process it started and prints one stopped line", async () => {
+    const descendants = descendantsOf(system.pid!);
+    expect(descendants.length).toBeGreaterThanOrEqual(3); // server, simulated devices, agent (and socat under the simulator)
+    // "close": the process exited and its output was read to the end.
+    const exited = new Promise<number | null>((done) => system.once("close", (code) => done(code)));
     system.kill("SIGTERM");
     expect(await exited).toBe(0);
+    expect(output.match(/^Code Pay stopped/gm)).toHaveLength(1);
+    expect(descendants.filter(isAlive)).toEqual([]);
     // Nothing is left listening on the cashier API.
     await expect(fetch(`${ready.cashierApi}/v1/health`)).rejects.toThrow();
   });
