@@ -17,6 +17,7 @@ import { silentLogger, writeBrokerFiles } from "../../src/index.js";
 import { openDatabase } from "../../src/parts.js";
 import { registerPairingRoute } from "../../src/pairing/pairing-route.js";
 import { PAIRING_PATH } from "@codepay/contract";
+import { openRegisterKey } from "../../src/auth/register-key.js";
 import type { ShopperApp } from "../../src/shopper-api/app.js";
 import { makeTempDir } from "../helpers/temp-dir.js";
 
@@ -218,6 +219,7 @@ describe("the pairing route rewrites the broker files before it answers", () => 
       clock: () => Date.now(),
       logger: silentLogger(),
       dataDir,
+      registerKey: (await openRegisterKey(db, dataDir)).key,
       mqttUrl: () => "mqtt://127.0.0.1:1883",
       afterRegisterChange: async () => {
         calls += 1;
