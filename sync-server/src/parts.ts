@@ -10,7 +10,7 @@ export type { RegisterLine, RequestListener, OnlineListener } from "./broker/reg
 export { ResultDelivery, sweepExpiredPayments } from "./settlement/result-delivery.js";
 export { claimCode, approvePayment, declinePayment, type ShopperResult } from "./settlement/shopper-requests.js";
 export type { SettlementContext } from "./settlement/context.js";
-export type { RegisterAddress } from "./settlement/register-requests.js";
+export type { RegisterAddress } from "./settlement/register-address.js";
 export { findPhone, type PhoneRow } from "./db/repositories/users.js";
 export { limits as serverLimits } from "./limits.js";
 export { buildShopperApp } from "./shopper-api/app.js";
