@@ -14,7 +14,6 @@ import type { HealthView } from "./cashier-api/server.js";
 import { SerialCardReader } from "./devices/card-reader.js";
 import type { Device } from "./devices/device.js";
 import { SerialPoleDisplay } from "./devices/pole-display.js";
-import { SqlitePrintQueue } from "./devices/print-queue.js";
 import type { PrintQueueStore } from "./devices/print-queue.js";
 import { EscPosReceiptPrinter } from "./devices/receipt-printer.js";
 import { buildReceipt } from "./protocols/escpos/receipt.js";
@@ -84,7 +83,7 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
   const clock = deps.clock ?? systemClock;
   const logger = deps.logger ?? createLogger();
   const journal = Journal.open(config.journalPath);
-  const printQueue = SqlitePrintQueue.open(config.journalPath);
+  const printQueue = journal.printQueue();
 
   const { display, printer, cardReader } = createDevices(config, deps.binding, logger, printQueue);
   const devices: Record<string, Device | undefined> = { display, printer, cardReader };
@@ -138,7 +137,6 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
     timers.forEach(clearInterval);
     await link.stop();
     await Promise.all(Object.values(devices).map((device) => device?.stop()));
-    printQueue.close();
     journal.close();
     throw error;
   }
@@ -154,7 +152,6 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
       await api.close();
       await link.stop();
       await Promise.all(Object.values(devices).map((device) => device?.stop()));
-      printQueue.close();
       journal.close();
       logger.info("agent stopped");
     })());

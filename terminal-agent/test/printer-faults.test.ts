@@ -10,7 +10,8 @@ import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { startDevices, type Receipt, type SimDevices } from "@codepay/hardware-sim";
 import type { DeviceStatusUpdate } from "../src/devices/device.js";
-import { MemoryPrintQueue, SqlitePrintQueue } from "../src/devices/print-queue.js";
+import { MemoryPrintQueue } from "../src/devices/print-queue.js";
+import { Journal } from "../src/journal/journal.js";
 import type { PrintQueueStore } from "../src/devices/print-queue.js";
 import { EscPosReceiptPrinter } from "../src/devices/receipt-printer.js";
 import { openTransport } from "../src/devices/transport.js";
@@ -131,15 +132,17 @@ describe("printer status and the print queue, against the simulated printer", ()
 
   it("a receipt still queued when the agent stops is printed by the next agent, marked REPRINT if it had started", async () => {
     const file = path.join(mkdtempSync(path.join(tmpdir(), "codepay-printq-")), "journal.sqlite");
-    const first = SqlitePrintQueue.open(file);
+    const firstJournal = Journal.open(file);
+    const first = firstJournal.printQueue();
     const { sim, printer: firstPrinter } = await setUp(first);
     sim.printer.setFaults({ paperEndAfterLines: 2 });
     void firstPrinter.print(receipt("pay-restart-1"));
     await waitFor(() => firstPrinter.printerStatus.paperEnd, "paper end");
     await firstPrinter.stop();
-    first.close();
+    firstJournal.close();
 
-    const second = SqlitePrintQueue.open(file);
+    const secondJournal = Journal.open(file);
+    const second = secondJournal.printQueue();
     expect(second.pending().map((job) => [job.jobId, job.attempts])).toEqual([["pay-restart-1", 1]]);
     const { logger } = captureLogger();
     sim.printer.setFaults({ paperEnd: false });
@@ -154,6 +157,6 @@ describe("printer status and the print queue, against the simulated printer", ()
     expect(complete).toHaveLength(1);
     expect(complete[0]!.text).toContain("REPRINT");
     expect(second.pending()).toEqual([]);
-    second.close();
+    secondJournal.close();
   });
 });

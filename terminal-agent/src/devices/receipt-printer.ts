@@ -48,7 +48,7 @@ export interface EscPosPrinterOptions {
    * then counts as printed once its bytes have drained.
    */
   readonly statusBack?: boolean | undefined;
-  /** The durable queue (SqlitePrintQueue in the agent); in memory by default. */
+  /** The durable queue (the journal's, journal/print-jobs.ts, in the agent); in memory by default. */
   readonly queue?: PrintQueueStore | undefined;
   readonly now?: (() => number) | undefined;
   /** Builds the bytes of one receipt (language, code page); buildReceipt by default. */
