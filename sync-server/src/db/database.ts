@@ -1,4 +1,4 @@
-import { mkdirSync } from "node:fs";
+import { createPrivateFileIfMissing, makePrivateDirectory } from "../private-files.js";
 import { join } from "node:path";
 import BetterSqlite3 from "better-sqlite3";
 import { Kysely, PostgresDialect, type Transaction } from "kysely";
@@ -40,7 +40,8 @@ export function effectiveDatabaseUrl(explicit?: string): string | undefined {
 }
 
 function openSqlite(dataDir: string): { db: Db; driver: GroupCommitSqliteDriver } {
-  mkdirSync(dataDir, { recursive: true });
+  makePrivateDirectory(dataDir);
+  createPrivateFileIfMissing(databasePath(dataDir));
   const sqlite = new BetterSqlite3(databasePath(dataDir));
   sqlite.pragma("journal_mode = WAL");
   sqlite.pragma("synchronous = FULL");
