@@ -13,6 +13,7 @@
  *   codepay_sqlite_background_checkpoints      SQLite: WAL checkpoints run on the worker thread (db/wal-checkpointer.ts)
  *   codepay_sqlite_checkpoint_frames           SQLite: WAL frames those copied into the database file
  *   codepay_sql_statements_total               SQL statements sent to the database since start (observability/sql-statements.ts)
+ *   codepay_sql_write_transactions_total       write transactions committed since start, autocommitted writes included (same module)
  *   codepay_code_random_digits                 random digits of a code issued now (sized to the registers: SECURITY.md)
  * plus prom-client's default process metrics.
  */
@@ -21,7 +22,7 @@ import client from "prom-client";
 import type { RegisterLine } from "../broker/register-line.js";
 import { groupCommitStatsOf, observeWalSyncs, type Db } from "../db/database.js";
 import type { ServerMessage } from "../protocol/index.js";
-import { sqlStatementsTotal } from "./sql-statements.js";
+import { sqlStatementsTotal, sqlWriteTransactionsTotal } from "./sql-statements.js";
 
 export interface ObservabilitySource {
   readonly db: Db;
@@ -72,6 +73,10 @@ export class ServerMetrics {
     new client.Counter({ name: "codepay_sql_statements_total", help: "SQL statements sent to the database since start", registers, collect() {
       this.reset();
       this.inc(sqlStatementsTotal());
+    } });
+    new client.Counter({ name: "codepay_sql_write_transactions_total", help: "Write transactions committed since start (a changing statement outside a transaction counts as one)", registers, collect() {
+      this.reset();
+      this.inc(sqlWriteTransactionsTotal());
     } });
     const codeRandomDigits = source.codeRandomDigits;
     if (codeRandomDigits !== undefined) {
