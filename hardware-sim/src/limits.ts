@@ -46,3 +46,5 @@ export const leanRegisterKeepaliveS = 30;
 export const leanPhoneRequestTimeoutMs = 10_000;
 /** The payments bench's phone: an HTTP response head (status line and headers) longer than this is refused. */
 export const leanPhoneResponseHeadBytesMax = 16_384;
+/** The payments bench's register: an incoming MQTT frame announcing more than this closes the connection. */
+export const leanRegisterFrameBytesMax = 65_536;

@@ -10,14 +10,16 @@
  * What it leaves out, because the bench never needs it: reconnecting, resending, payloads checked
  * against the full schemas (the fields it relies on are checked by hand).
  *
- * Framing is mqtt-packet's (generate, parser) straight on a net.Socket; the PUBACK and the result.ack
- * leave in one write. Timeouts are one sweep per register, not a timer per request.
+ * Framing straight on a net.Socket: CONNECT and SUBSCRIBE by mqtt-packet, the hot frames by hand
+ * (register-mqtt-frames.ts); the PUBACK and the result.ack leave in one write. Timeouts are one sweep
+ * per register, not a timer per request.
  */
 import { randomUUID } from "node:crypto";
 import { connect, type Socket } from "node:net";
-import { generate, parser as mqttParser, type IPublishPacket, type Packet } from "mqtt-packet";
+import { generate } from "mqtt-packet";
 import { PROTOCOL_VERSION, QOS, downTopic, upTopic } from "@codepay/contract";
-import { leanRegisterKeepaliveS, leanRegisterReplyTimeoutMs } from "../limits.js";
+import { leanRegisterFrameBytesMax, leanRegisterKeepaliveS, leanRegisterReplyTimeoutMs } from "../limits.js";
+import { MqttFrameReader, PACKET_TYPE, decodePublish, encodePuback, encodePublishQos1, type MqttFrame } from "./register-mqtt-frames.js";
 
 export interface LeanRegisterOptions {
   readonly host: string;
@@ -57,10 +59,13 @@ interface ServerFields {
 }
 
 const messageIdMax = 65_535;
+/** The contract's client-made id shape: safe to put in a JSON string as it is. */
+const CLIENT_ID = /^[A-Za-z0-9_-]{1,64}$/;
+const isClientId = (value: unknown): value is string => typeof value === "string" && CLIENT_ID.test(value);
 
 export class LeanRegister {
   readonly #options: LeanRegisterOptions;
-  readonly #upTopic: string;
+  readonly #upTopic: Buffer;
   readonly #replies = new Map<string, Waiter<LeanIssued>>();
   readonly #results = new Map<string, Waiter<LeanResult>>();
   /** Results pushed before anyone waited for them; bounded by the payments in flight. */
@@ -77,33 +82,42 @@ export class LeanRegister {
 
   constructor(options: LeanRegisterOptions) {
     this.#options = options;
-    this.#upTopic = upTopic(options.storeId, options.registerId);
+    this.#upTopic = Buffer.from(upTopic(options.storeId, options.registerId));
   }
 
   /** Connects, logs in and subscribes; resolves once the SUBACK grants QoS 1. */
   connect(): Promise<void> {
     const socket = connect({ host: this.#options.host, port: this.#options.port, noDelay: true });
     this.#socket = socket;
-    const parser = mqttParser({ protocolVersion: 4 });
+    const reader = new MqttFrameReader(leanRegisterFrameBytesMax);
     return new Promise<void>((resolve, reject) => {
       const fail = (error: Error): void => {
         this.#fail(error);
         reject(error);
       };
-      parser.on("error", (error: Error) => socket.destroy(error));
-      parser.on("packet", (packet: Packet) => {
-        if (packet.cmd === "connack") {
-          if (packet.returnCode !== 0) return fail(new Error(`${this.#options.registerId}: CONNACK refused (${packet.returnCode})`));
+      const onFrame = (frame: MqttFrame): void => {
+        if (frame.type === PACKET_TYPE.connack) {
+          // [MQTT-3.2.2.3] the second byte of CONNACK is the return code; 0 is accepted.
+          if (frame.body[1] !== 0) return fail(new Error(`${this.#options.registerId}: CONNACK refused (${String(frame.body[1])})`));
           this.#write(generate({ cmd: "subscribe", messageId: this.#nextMessageId(), subscriptions: [{ topic: downTopic(this.#options.storeId, this.#options.registerId), qos: QOS }] }));
-        } else if (packet.cmd === "suback") {
-          if (packet.granted[0] !== QOS) return fail(new Error(`${this.#options.registerId}: subscription refused (${String(packet.granted[0])})`));
+        } else if (frame.type === PACKET_TYPE.suback) {
+          // [MQTT-3.9.3] after the packet id, one return code per topic: the QoS granted, or 0x80.
+          if (frame.body[2] !== QOS) return fail(new Error(`${this.#options.registerId}: subscription refused (${String(frame.body[2])})`));
           this.#startTimers();
           resolve();
         } else {
-          this.#onPacket(packet);
+          this.#onFrame(frame);
         }
+      };
+      socket.on("data", (chunk: Buffer) => {
+        let frames: MqttFrame[];
+        try {
+          frames = reader.push(chunk);
+        } catch (error) {
+          return fail(error instanceof Error ? error : new Error(String(error)));
+        }
+        for (const frame of frames) onFrame(frame);
       });
-      socket.on("data", (chunk: Buffer) => parser.parse(chunk));
       socket.on("error", fail);
       socket.on("close", () => fail(new Error(`${this.#options.registerId}: connection closed`)));
       socket.write(generate({
@@ -148,25 +162,27 @@ export class LeanRegister {
     await closed;
   }
 
-  #onPacket(packet: Packet): void {
-    if (packet.cmd === "puback") {
+  #onFrame(frame: MqttFrame): void {
+    if (frame.type === PACKET_TYPE.puback) {
       this.unacknowledgedPublishes -= 1;
-    } else if (packet.cmd === "publish") {
-      this.#onPublish(packet);
+    } else if (frame.type === PACKET_TYPE.publish) {
+      this.#onPublish(frame);
     }
   }
 
-  #onPublish(packet: IPublishPacket): void {
-    const puback = packet.qos > 0 ? generate({ cmd: "puback", messageId: packet.messageId! }) : undefined;
+  #onPublish(frame: MqttFrame): void {
+    let puback: Buffer | undefined;
     let message: ServerFields;
     try {
-      message = JSON.parse(packet.payload.toString()) as ServerFields;
+      const publish = decodePublish(frame);
+      puback = publish.messageId === undefined ? undefined : encodePuback(publish.messageId);
+      message = JSON.parse(publish.payload.toString()) as ServerFields;
     } catch {
       this.malformedMessages += 1;
       if (puback !== undefined) this.#write(puback);
       return;
     }
-    if (message.type === "payment.state" && typeof message.resultId === "string" && typeof message.paymentId === "string") {
+    if (message.type === "payment.state" && isClientId(message.resultId) && isClientId(message.paymentId)) {
       // [MQTT-4.3.2] PUBACK for the push, then result.ack: one write carries both.
       const ack = this.#publish(`{"v":${PROTOCOL_VERSION},"type":"result.ack","requestId":"${randomUUID()}","paymentId":"${message.paymentId}","resultId":"${message.resultId}"}`);
       this.#write(puback === undefined ? ack : Buffer.concat([puback, ack]));
@@ -203,7 +219,7 @@ export class LeanRegister {
 
   #publish(payload: string): Buffer {
     this.unacknowledgedPublishes += 1;
-    return generate({ cmd: "publish", topic: this.#upTopic, payload, qos: QOS, dup: false, retain: false, messageId: this.#nextMessageId() });
+    return encodePublishQos1(this.#upTopic, this.#nextMessageId(), payload);
   }
 
   #nextMessageId(): number {

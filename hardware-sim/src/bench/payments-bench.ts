@@ -51,6 +51,7 @@ const USAGE = {
     instances: { type: "string", value: "N", description: "scale-out: N server processes on PostgreSQL + mosquitto; unset: one process on SQLite + embedded aedes" },
     pin: { type: "boolean", default: false, description: "one process: the server on CPU 0, this load generator on the others (taskset)" },
     floor: { type: "boolean", default: false, description: "then run the lean reference server (../shared/floor/run.sh) with as many registers for as long, and print the ratios" },
+    generator: { type: "string", default: "lean", value: "lean|sim", description: "load generator: the bench's lean register and phone, or the full simulators (mqtt.js, node:http, zod) to see what they cost" },
     json: { type: "boolean", default: false, description: "print one JSON line instead of a table" },
   },
   figures: [
@@ -81,6 +82,7 @@ interface BenchOptions {
   readonly stores: number;
   readonly pin: boolean;
   readonly floor: boolean;
+  readonly generator: "lean" | "sim";
 }
 
 /** The options, or undefined when --help was printed. */
@@ -89,6 +91,8 @@ function parseOptions(argv: string[]): BenchOptions | undefined {
   if (values === undefined) return undefined;
   const warmupS = Number(values["warmup-s"]);
   if (!Number.isFinite(warmupS) || warmupS < 0) throw new Error("--warmup-s must be a number of seconds, 0 or more");
+  const generator = values.generator;
+  if (generator !== "lean" && generator !== "sim") throw new Error(`--generator must be lean or sim, not ${generator}`);
   return {
     registers: Math.floor(positiveOption("registers", values.registers)),
     phones: Math.floor(positiveOption("phones", values.phones)),
@@ -100,6 +104,7 @@ function parseOptions(argv: string[]): BenchOptions | undefined {
     stores: Math.floor(positiveOption("stores", values.stores)),
     pin: values.pin,
     floor: values.floor,
+    generator,
   };
 }
 

@@ -8,6 +8,7 @@
  * statements, write transactions and WAL fsyncs. Latencies count payments that started and ended in it.
  */
 import { monitorEventLoopDelay } from "node:perf_hooks";
+import { FullSimulatorPhone, FullSimulatorRegister, type BenchPhone, type BenchRegister } from "./full-simulator-load.js";
 import { LatencySamples } from "./latency-stats.js";
 import { LeanPhone } from "./lean-phone.js";
 import { LeanRegister } from "./lean-register.js";
@@ -18,6 +19,8 @@ export const CURRENCY = "JPY";
 export const AMOUNT_MINOR = 100;
 
 export interface DriveOptions {
+  /** lean: the bench's own register and phone; sim: the full simulators (to see what those cost). */
+  readonly generator: "lean" | "sim";
   readonly durationS: number;
   readonly warmupS: number;
   readonly ratePerS: number | undefined;
@@ -69,6 +72,16 @@ export interface RunFigures {
   measuredS: number;
 }
 
+function newRegister(generator: DriveOptions["generator"], mqttUrl: string, seeded: Seeded["registers"][number]): BenchRegister {
+  if (generator === "sim") return new FullSimulatorRegister({ mqttUrl, ...seeded });
+  const broker = new URL(mqttUrl);
+  return new LeanRegister({ host: broker.hostname, port: Number(broker.port || 1883), ...seeded });
+}
+
+function newPhone(generator: DriveOptions["generator"], options: { gatewayUrl: string; subscriberCredential: string }): BenchPhone {
+  return generator === "sim" ? new FullSimulatorPhone(options) : new LeanPhone(options);
+}
+
 /** Spaces payment starts evenly across all registers when a target rate is set. */
 class StartPacer {
   private nextAtMs = performance.now();
@@ -101,13 +114,10 @@ interface WindowEdge {
 }
 
 export async function drive(listening: Listening, seeded: Seeded, options: DriveOptions, server: ServerProbe): Promise<RunFigures> {
-  const broker = new URL(listening.mqtt);
-  const registers = seeded.registers.map(
-    (r) => new LeanRegister({ host: broker.hostname, port: Number(broker.port || 1883), storeId: r.storeId, registerId: r.registerId, password: r.password }),
-  );
+  const registers = seeded.registers.map((r) => newRegister(options.generator, listening.mqtt, r));
   await Promise.all(registers.map((register) => register.connect()));
-  const phones = seeded.credentials.map(
-    (credential, index) => new LeanPhone({ gatewayUrl: listening.gateways?.[index % listening.gateways.length] ?? listening.gateway, subscriberCredential: credential }),
+  const phones = seeded.credentials.map((credential, index) =>
+    newPhone(options.generator, { gatewayUrl: listening.gateways?.[index % listening.gateways.length] ?? listening.gateway, subscriberCredential: credential }),
   );
   const samples = { requestToCode: new LatencySamples(), approveToResult: new LatencySamples(), approveReply: new LatencySamples() };
   const counts = { completed: 0, completedAll: 0, failed: 0, firstError: undefined as string | undefined };
@@ -133,7 +143,7 @@ export async function drive(listening: Listening, seeded: Seeded, options: Drive
     return { start, end: await edge() };
   })();
 
-  const worker = async (register: LeanRegister, index: number): Promise<void> => {
+  const worker = async (register: BenchRegister, index: number): Promise<void> => {
     const phone = phones[index % phones.length]!;
     while (performance.now() < endMs) {
       await pacer.wait();

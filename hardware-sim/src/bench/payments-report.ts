@@ -16,6 +16,7 @@ export interface ReportContext {
   readonly ratePerS: number | undefined;
   readonly instances: number | undefined;
   readonly pin: boolean;
+  readonly generator: "lean" | "sim";
   readonly json: boolean;
   readonly ledger: { ok: boolean; detail: string };
   /** The machine's 1-minute load average before the run and at its end. */
@@ -81,6 +82,7 @@ export function reportFigures(context: ReportContext, figures: RunFigures, floor
       ? `1 process, SQLite + embedded aedes${context.pin ? "; server pinned to CPU 0, load generator to the others" : ""}`
       : `${context.instances} instances, PostgreSQL + mosquitto`,
     pinned: context.pin,
+    load_generator: context.generator,
     instances: context.instances ?? 1,
     cpus: cpus().length,
     load_avg_1m_before: round(context.loadBefore1m, 2),
@@ -111,7 +113,7 @@ export function printReport(context: ReportContext, figures: RunFigures, floor: 
     [context.instances === undefined ? "server CPU ms per payment (broker, SQLite inside)" : "server side CPU ms per payment (servers + mosquitto + PostgreSQL)", v("server_cpu_ms_per_payment")],
     ...(context.instances === undefined ? [] : [["  servers / mosquitto / PostgreSQL", `${v("cpu_ms_per_payment_servers")} / ${v("cpu_ms_per_payment_broker")} / ${v("cpu_ms_per_payment_database")}`] as [string, string]]),
     ["SQL statements / write transactions per payment", `${v("statements_per_payment")} / ${v("write_transactions_per_payment")}`],
-    ["load generator CPU ms per payment (user + system)", `${v("load_generator_cpu_ms_per_payment")} (${v("load_generator_user_ms_per_payment")} + ${v("load_generator_system_ms_per_payment")})`],
+    [`load generator (${context.generator}) CPU ms per payment (user + system)`, `${v("load_generator_cpu_ms_per_payment")} (${v("load_generator_user_ms_per_payment")} + ${v("load_generator_system_ms_per_payment")})`],
     ...leanFloorRows(context, v),
     ["request -> code at register p50 / p99", `${v("request_to_code_p50_ms")} / ${v("request_to_code_p99_ms")} ms`],
     ["approve -> result at register p50 / p99", `${v("approve_to_result_p50_ms")} / ${v("approve_to_result_p99_ms")} ms`],
