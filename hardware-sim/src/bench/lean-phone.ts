@@ -5,13 +5,14 @@
  * SimPhone it writes each HTTP/1.1 request as one string on a keep-alive TCP connection of its own (no
  * node:http agent, request and response objects: issue 14's profile put them at a quarter of the load
  * generator), checks by hand the reply fields the bench relies on instead of parsing the whole reply
- * with zod, and times requests out with one sweep instead of a timer each.
+ * with zod, and times requests out with the bench's one sweep instead of a timer each.
  */
 import { randomUUID } from "node:crypto";
 import { connect, type Socket } from "node:net";
 import { SHOPPER_API_PREFIX } from "@codepay/contract";
 import { leanPhoneRequestTimeoutMs, leanPhoneResponseHeadBytesMax } from "../limits.js";
 import { HttpResponseReader, type HttpResponse } from "./http-response-reader.js";
+import { benchSweep, type SweepMember } from "./timeout-sweep.js";
 
 export interface LeanPhoneOptions {
   /** http://host:port of the carrier gateway. */
@@ -99,13 +100,13 @@ class GatewayConnection {
   }
 }
 
-export class LeanPhone {
+export class LeanPhone implements SweepMember {
   readonly #host: string;
   readonly #port: number;
   readonly #requestHead: string;
   /** Open connections; a phone shared by several registers has one per request in flight. */
   readonly #connections: GatewayConnection[] = [];
-  #sweep: NodeJS.Timeout | undefined;
+  #swept = false;
 
   constructor(options: LeanPhoneOptions) {
     const url = new URL(options.gatewayUrl);
@@ -134,13 +135,16 @@ export class LeanPhone {
 
   /** Closes every connection; a request in flight fails. */
   stop(): void {
-    clearInterval(this.#sweep);
-    this.#sweep = undefined;
+    benchSweep.delete(this);
+    this.#swept = false;
     for (const connection of this.#connections.splice(0)) connection.close(new Error("phone stopped"));
   }
 
   async #post(path: string, body: string): Promise<ReplyFields> {
-    this.#sweep ??= this.#startSweep();
+    if (!this.#swept) {
+      benchSweep.add(this);
+      this.#swept = true;
+    }
     const connection = this.#connection();
     // Every body here is ASCII: its length is its byte count.
     const response = await connection.send(`POST ${path} HTTP/1.1\r\n${this.#requestHead}Content-Length: ${body.length}\r\n\r\n${body}`);
@@ -166,12 +170,9 @@ export class LeanPhone {
     return fresh;
   }
 
-  #startSweep(): NodeJS.Timeout {
-    const sweep = setInterval(() => {
-      const expiredBeforeMs = performance.now() - leanPhoneRequestTimeoutMs;
-      for (const connection of this.#connections) connection.expire(expiredBeforeMs);
-    }, 1000);
-    sweep.unref();
-    return sweep;
+  /** Fails requests that waited too long (the bench's one sweep calls this). */
+  sweep(nowMs: number): void {
+    const expiredBeforeMs = nowMs - leanPhoneRequestTimeoutMs;
+    for (const connection of this.#connections) connection.expire(expiredBeforeMs);
   }
 }

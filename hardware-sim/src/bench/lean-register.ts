@@ -12,13 +12,14 @@
  *
  * Framing straight on a net.Socket: CONNECT and SUBSCRIBE by mqtt-packet, the hot frames by hand
  * (register-mqtt-frames.ts); the PUBACK and the result.ack leave in one write. Timeouts are one sweep
- * per register, not a timer per request.
+ * for the whole bench (timeout-sweep.ts), not a timer per request or per register.
  */
 import { randomUUID } from "node:crypto";
 import { connect, type Socket } from "node:net";
 import { generate } from "mqtt-packet";
 import { PROTOCOL_VERSION, QOS, downTopic, upTopic } from "@codepay/contract";
 import { leanRegisterFrameBytesMax, leanRegisterKeepaliveS, leanRegisterReplyTimeoutMs } from "../limits.js";
+import { benchSweep, type SweepMember } from "./timeout-sweep.js";
 import { MqttFrameReader, PACKET_TYPE, decodePublish, encodePuback, encodePublishQos1, type MqttFrame } from "./register-mqtt-frames.js";
 
 export interface LeanRegisterOptions {
@@ -59,11 +60,12 @@ interface ServerFields {
 }
 
 const messageIdMax = 65_535;
+const PINGREQ = generate({ cmd: "pingreq" });
 /** The contract's client-made id shape: safe to put in a JSON string as it is. */
 const CLIENT_ID = /^[A-Za-z0-9_-]{1,64}$/;
 const isClientId = (value: unknown): value is string => typeof value === "string" && CLIENT_ID.test(value);
 
-export class LeanRegister {
+export class LeanRegister implements SweepMember {
   readonly #options: LeanRegisterOptions;
   readonly #upTopic: Buffer;
   readonly #replies = new Map<string, Waiter<LeanIssued>>();
@@ -72,8 +74,8 @@ export class LeanRegister {
   readonly #earlyResults = new Map<string, LeanResult>();
   #socket: Socket | undefined;
   #messageId = 0;
-  #sweep: NodeJS.Timeout | undefined;
-  #ping: NodeJS.Timeout | undefined;
+  /** When this register last wrote to the server (it pings after half the keepalive of quiet). */
+  #lastWriteMs = 0;
   #closedError: Error | undefined;
   /** QoS 1 publishes the server has not acknowledged yet (PUBACK): 0 after a clean run. */
   unacknowledgedPublishes = 0;
@@ -103,7 +105,7 @@ export class LeanRegister {
         } else if (frame.type === PACKET_TYPE.suback) {
           // [MQTT-3.9.3] after the packet id, one return code per topic: the QoS granted, or 0x80.
           if (frame.body[2] !== QOS) return fail(new Error(`${this.#options.registerId}: subscription refused (${String(frame.body[2])})`));
-          this.#startTimers();
+          benchSweep.add(this);
           resolve();
         } else {
           this.#onFrame(frame);
@@ -228,33 +230,31 @@ export class LeanRegister {
   }
 
   #write(bytes: Buffer): void {
-    if (this.#closedError === undefined) this.#socket?.write(bytes);
+    if (this.#closedError !== undefined) return;
+    this.#lastWriteMs = performance.now();
+    this.#socket?.write(bytes);
   }
 
-  /** One sweep for every waiter (no timer per request), and a PINGREQ well inside the keepalive. */
-  #startTimers(): void {
-    this.#sweep = setInterval(() => {
-      const expiredBeforeMs = performance.now() - leanRegisterReplyTimeoutMs;
-      for (const [key, waiter] of this.#replies) if (waiter.sentAtMs < expiredBeforeMs) {
-        this.#replies.delete(key);
-        waiter.reject(new Error(`no reply to ${key} within ${leanRegisterReplyTimeoutMs} ms`));
-      }
-      for (const [key, waiter] of this.#results) if (waiter.sentAtMs < expiredBeforeMs) {
-        this.#results.delete(key);
-        waiter.reject(new Error(`no result for ${key} within ${leanRegisterReplyTimeoutMs} ms`));
-      }
-    }, 1000);
-    this.#sweep.unref();
-    this.#ping = setInterval(() => this.#write(generate({ cmd: "pingreq" })), (leanRegisterKeepaliveS * 1000) / 2);
-    this.#ping.unref();
+  /** Fails what waited too long (the bench's one sweep calls this), and pings well inside the keepalive. */
+  sweep(nowMs: number): void {
+    const expiredBeforeMs = nowMs - leanRegisterReplyTimeoutMs;
+    for (const [key, waiter] of this.#replies) if (waiter.sentAtMs < expiredBeforeMs) {
+      this.#replies.delete(key);
+      waiter.reject(new Error(`no reply to ${key} within ${leanRegisterReplyTimeoutMs} ms`));
+    }
+    for (const [key, waiter] of this.#results) if (waiter.sentAtMs < expiredBeforeMs) {
+      this.#results.delete(key);
+      waiter.reject(new Error(`no result for ${key} within ${leanRegisterReplyTimeoutMs} ms`));
+    }
+    // [MQTT-3.1.2-24] the server may drop a client silent for 1.5 x keepalive.
+    if (nowMs - this.#lastWriteMs > (leanRegisterKeepaliveS * 1000) / 2) this.#write(PINGREQ);
   }
 
   /** No more writes; whoever waits is told why. */
   #close(error: Error): void {
     if (this.#closedError !== undefined) return;
     this.#closedError = error;
-    clearInterval(this.#sweep);
-    clearInterval(this.#ping);
+    benchSweep.delete(this);
     for (const waiter of [...this.#replies.values(), ...this.#results.values()]) waiter.reject(error);
     this.#replies.clear();
     this.#results.clear();

@@ -63,7 +63,7 @@ const USAGE = {
     "statements_per_payment             SQL statements the server sent (BEGIN/COMMIT included: codepay_sql_statements_total)",
     "write_transactions_per_payment     committed transactions that changed something, autocommits included",
     "load_generator_cpu_ms_per_payment  this process's CPU (all registers and phones) per payment: the bench's own cost",
-    "lean_floor_*, *_ratio_to_lean_floor  with --floor: the lean reference server in the same minutes, and ours over it",
+    "lean_floor_*, *_ratio_to_lean_*    with --floor: the lean reference server and its client in the same minutes, ours / theirs",
     "request_to_code / approve_to_result  latencies at the register, p50 / p99, of payments that started and ended inside",
     "mqtt_rtt / commit                  physical floor: raw aedes QoS 1 round trip, one SQLite FULL commit",
     "load_avg_1m_before / _after        the machine's load: other work on the same cores shows here",

@@ -48,6 +48,7 @@ export function reportFigures(context: ReportContext, figures: RunFigures, floor
     lean_floor_client_cpu_ms_per_payment: lean?.clientCpuMsPerPayment ?? null,
     server_cpu_ratio_to_lean_floor: lean === undefined ? null : round(serverSideCpu / lean.serverCpuMsPerPayment, 2),
     payments_per_s_ratio_to_lean_floor: lean === undefined ? null : round(paymentsPerS / lean.paymentsPerS, 2),
+    load_generator_cpu_ratio_to_lean_client: lean === undefined ? null : round(figures.generatorCpuMsPerPayment / lean.clientCpuMsPerPayment, 2),
     lean_floor_skipped: context.leanFloor?.ran === false ? context.leanFloor.reason : null,
     request_to_code_p50_ms: round(figures.requestToCode.percentile(50)),
     request_to_code_p99_ms: round(figures.requestToCode.percentile(99)),
@@ -141,6 +142,6 @@ function leanFloorRows(context: ReportContext, v: (key: string) => string): [str
   if (!context.leanFloor.ran) return [["lean floor", `skipped: ${context.leanFloor.reason}`]];
   return [
     ["lean floor (same minutes): payments / s, server / client CPU ms per payment", `${v("lean_floor_payments_per_s")}, ${v("lean_floor_server_cpu_ms_per_payment")} / ${v("lean_floor_client_cpu_ms_per_payment")}`],
-    ["ratio to the lean floor: server CPU per payment / payments per s", `${v("server_cpu_ratio_to_lean_floor")} / ${v("payments_per_s_ratio_to_lean_floor")}`],
+    ["ratio to the lean floor: server CPU per payment / payments per s / load generator CPU per payment", `${v("server_cpu_ratio_to_lean_floor")} / ${v("payments_per_s_ratio_to_lean_floor")} / ${v("load_generator_cpu_ratio_to_lean_client")}`],
   ];
 }
