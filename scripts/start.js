@@ -44,7 +44,7 @@ function fail(message) {
 
 /** Spawns a child, sends its output to data/logs/<name>.log, resolves with its first JSON line whose event matches. */
 function startChild(name, args, readyEvent) {
-  const logFile = createWriteStream(join(dataDir, "logs", `${name}.log`), { flags: "a" });
+  const logFile = createWriteStream(join(dataDir, "logs", `${name}.log`), { flags: "a", mode: 0o600 });
   const child = spawn(process.execPath, args, {
     cwd: root,
     env: { ...process.env, UV_USE_IO_URING: "0" },
@@ -115,7 +115,7 @@ process.on("SIGINT", () => stopAll(0));
 process.on("SIGTERM", () => stopAll(0));
 
 async function main() {
-  mkdirSync(join(dataDir, "logs"), { recursive: true });
+  mkdirSync(join(dataDir, "logs"), { recursive: true, mode: 0o700 }); // logs name registers and payments: this user only
   mkdirSync(join(dataDir, "sim"), { recursive: true });
 
   log("Code Pay: starting server, simulated devices and register agent");
