@@ -7,3 +7,4 @@ export * from "./payment-code.js";
 export * from "./shopper-api.js";
 export * from "./pairing.js";
 export * from "./card-number.js";
+export * from "./json-duplicate-keys.js";

@@ -10,8 +10,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import mqtt from "mqtt";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { createStore, createTlsCa, enrollRegister, issueServerCert, silentLogger, startServer, type RunningServer } from "@codepay/sync-server";
-import { PROTOCOL_VERSION, upTopic } from "@codepay/contract";
+import { createStore, createTlsCa, demoSeed, enrollRegister, issueServerCert, listPayments, silentLogger, startServer, type DemoSeedOutput, type RunningServer } from "@codepay/sync-server";
+import { PROTOCOL_VERSION, downTopic, upTopic } from "@codepay/contract";
 import { requireToolOrSkip } from "@codepay/hardware-sim";
 import { loadConfig } from "@codepay/terminal-agent";
 import { Journal } from "@codepay/terminal-agent/parts";
@@ -216,6 +216,53 @@ describe("issue 18: the edges a foreign tester found", () => {
       expect((await stat(journalPath)).mode & 0o777).toBe(0o600);
       expect((await stat(journalDir)).mode & 0o777).toBe(0o700);
     });
+  });
+});
+
+describe("7. a JSON body naming a key twice is refused, not read last-wins", () => {
+  let dir: string;
+  let server: RunningServer;
+  let seed: DemoSeedOutput;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), "codepay-duplicate-keys-"));
+    seed = await demoSeed({ dataDir: dir });
+    server = await startServer({ dataDir: dir, ports: { mqtt: 0, shopperApi: 0, gateway: 0 }, logger: silentLogger() });
+  });
+
+  afterAll(async () => {
+    await server?.stop();
+    if (dir !== undefined) await rm(dir, { recursive: true, force: true });
+  });
+
+  test("on the register line: MALFORMED_MESSAGE naming the key, and no payment", async () => {
+    const register = await mqtt.connectAsync(server.mqttUrl, { clientId: seed.registerId, username: seed.registerId, password: seed.password, protocolVersion: 4, clean: false, reconnectPeriod: 0 });
+    try {
+      await register.subscribeAsync(downTopic(seed.storeId, seed.registerId), { qos: 1 });
+      const reply = new Promise<string>((resolve) => register.on("message", (_topic, payload) => resolve(payload.toString())));
+      const amount = '{"minor":100,"currency":"JPY"}';
+      const body = `{"v":${PROTOCOL_VERSION},"type":"payment.create","requestId":"dup-create-0001","paymentId":"dup-payment-0001","amount":${amount},"amount":{"minor":9999999,"currency":"JPY"}}`;
+      await register.publishAsync(upTopic(seed.storeId, seed.registerId), body, { qos: 1 });
+      const message = JSON.parse(await reply) as { type: string; error?: { code: string; message: string } };
+      expect(message.type).toBe("error");
+      expect(message.error?.code).toBe("MALFORMED_MESSAGE");
+      expect(message.error?.message).toContain('"amount"');
+      expect((await listPayments({ dataDir: dir })).payments).toHaveLength(0);
+    } finally {
+      await register.endAsync();
+    }
+  });
+
+  test("from a phone through the gateway: 400 BAD_REQUEST in the error shape", async () => {
+    const reply = await fetch(`${server.gatewayUrl}/api/v1/claims`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${seed.subscriberCredential}`, "content-type": "application/json" },
+      body: '{"requestId":"dup-claim-0001","code":"1234567","code":"7654321"}',
+    });
+    expect(reply.status).toBe(400);
+    const body = (await reply.json()) as { error: { code: string; message: string } };
+    expect(body.error.code).toBe("BAD_REQUEST");
+    expect(body.error.message).toContain('"code"');
   });
 });
 

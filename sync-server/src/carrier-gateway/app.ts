@@ -15,6 +15,7 @@ import type { Logger } from "../logger.js";
 import { PHONE_ASSERTION_HEADER, errorBody } from "@codepay/contract";
 import { addressKey, type HttpRateLimit } from "../http-security/http-rate-limits.js";
 import { httpsServer, type HttpsMaterial } from "../http-security/https-server.js";
+import { refusingDuplicateKeys } from "../shopper-api/json-body.js";
 import { frameworkErrorOptions } from "../http-security/framework-errors.js";
 import { securityHeaders } from "../http-security/security-headers.js";
 import { headerOf, type Upstream } from "../http-security/upstream-request.js";
@@ -73,7 +74,7 @@ export function buildGatewayApp(deps: GatewayAppDeps) {
   app.removeAllContentTypeParsers();
   app.addContentTypeParser("*", { parseAs: "buffer" }, (_request, body, done) => done(null, body));
   // fastify's defaults (onProtoPoisoning and onConstructorPoisoning "error"), as the shopper API parses.
-  const inProcess: InProcessHop | undefined = deps.shopperOperations === undefined ? undefined : { operations: deps.shopperOperations, parseJson: app.getDefaultJsonParser("error", "error") };
+  const inProcess: InProcessHop | undefined = deps.shopperOperations === undefined ? undefined : { operations: deps.shopperOperations, parseJson: refusingDuplicateKeys(app.getDefaultJsonParser("error", "error")) };
 
   async function forward(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
     if (!isForwardedPath(request.url)) return reply.code(404).send(errorBody("NOT_FOUND", "no such path on the carrier gateway"));
