@@ -60,8 +60,10 @@ export function createDevices(config: AgentConfig, binding: SerialBinding | unde
     cardReader:
       cardReader &&
       new SerialCardReader(transportFor("cardReader", cardReader), deviceLogger("cardReader"), {
-        framing: { prefix: cardReader.prefix, suffix: cardReader.suffix },
+        framing: { prefix: cardReader.prefix, suffix: cardReader.suffix, lrc: cardReader.lrc },
+        terminator: cardReader.terminator,
         interByteTimeoutMs: cardReader.interByteTimeoutMs,
+        greetByName: config.receipt.greetByName,
         cardKey: config.cardKey === undefined ? undefined : Buffer.from(config.cardKey, "hex"),
       }),
   };

@@ -68,6 +68,7 @@ describe.skipIf(!hasSocat)("a card payment end to end over real parts", () => {
       journalPath: join(dataDir, "agent-journal.sqlite"),
       cashierApi: { host: "127.0.0.1", port: 0 },
       cardKey,
+      receipt: { greetByName: true },
       devices: {
         display: { path: devices.paths.display, baudRate: 9600, model: "epson" },
         printer: { path: devices.paths.printer, baudRate: 19200, model: "epson", drawer: true },
@@ -109,6 +110,7 @@ describe.skipIf(!hasSocat)("a card payment end to end over real parts", () => {
     const receipt = await pollUntil("the receipt on the simulated printer", () => devices.printer.snapshot().receipts.find((r) => r.text.includes(paymentId) && r.cut));
     expect(receipt.text).toMatch(/TOTAL\s+JPY 1500/);
     expect(receipt.text).toContain("CARD ****1111");
+    expect(receipt.text).toContain("Thank you, Visa Test"); // the store greets by name: TEST/VISA on track 1
     expect(receipt.text).not.toContain(VISA_PAN);
     expect(receipt.text).not.toContain("411111");
 

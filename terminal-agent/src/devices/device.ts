@@ -88,6 +88,8 @@ export interface CardRead {
   readonly expiry: string;
   /** HMAC-SHA256 (hex) of the PAN with the deployment's card key; absent without a card key. */
   readonly token?: string | undefined;
+  /** "Jane Doe" from track 1, only when the store greets by name (config `receipt.greetByName`); never logged. */
+  readonly cardholderName?: string | undefined;
 }
 
 export interface CardReader extends Device {

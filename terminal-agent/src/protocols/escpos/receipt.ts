@@ -29,6 +29,8 @@ export interface ReceiptData {
    * with kanji (`FS C 1`, `FS &` ... `FS .`). See japanese-text.ts.
    */
   readonly language?: "en" | "ja" | undefined;
+  /** Card payments in a store that greets by name (config `receipt.greetByName`): "Jane Doe", from track 1. */
+  readonly cardholderName?: string | undefined;
   /** Set by the printer driver for any attempt after the first: the receipt says REPRINT. */
   readonly reprint?: boolean | undefined;
 }
@@ -45,9 +47,9 @@ const noInterface = {
 const LF = Buffer.from([0x0a]);
 
 const LABELS = {
-  en: { reprint: "*** REPRINT ***", title: undefined, register: "REGISTER", total: "TOTAL", codePay: "CODE PAY", card: "CARD", payment: "PAYMENT", ref: "REF", thanks: undefined },
-  katakana: { reprint: "*** ｻｲﾊｯｺｳ ***", title: undefined, register: "ﾚｼﾞ", total: "ｺﾞｳｹｲ", codePay: "CODE PAY", card: "ｶｰﾄﾞ", payment: "ｹｯｻｲ", ref: "ｼｮｳﾆﾝ", thanks: "ｱﾘｶﾞﾄｳｺﾞｻﾞｲﾏｼﾀ" },
-  shift_jis: { reprint: "*** 再発行 ***", title: "領収書", register: "レジ", total: "合計", codePay: "CODE PAY", card: "カード", payment: "決済", ref: "承認", thanks: "ありがとうございました" },
+  en: { reprint: "*** REPRINT ***", title: undefined, register: "REGISTER", total: "TOTAL", codePay: "CODE PAY", card: "CARD", payment: "PAYMENT", ref: "REF", thanks: undefined, greeting: (name: string) => `Thank you, ${name}` },
+  katakana: { reprint: "*** ｻｲﾊｯｺｳ ***", title: undefined, register: "ﾚｼﾞ", total: "ｺﾞｳｹｲ", codePay: "CODE PAY", card: "ｶｰﾄﾞ", payment: "ｹｯｻｲ", ref: "ｼｮｳﾆﾝ", thanks: "ｱﾘｶﾞﾄｳｺﾞｻﾞｲﾏｼﾀ", greeting: (name: string) => `${name} ｻﾏ` },
+  shift_jis: { reprint: "*** 再発行 ***", title: "領収書", register: "レジ", total: "合計", codePay: "CODE PAY", card: "カード", payment: "決済", ref: "承認", thanks: "ありがとうございました", greeting: (name: string) => `${name} 様` },
 } as const;
 
 export interface ReceiptOptions {
@@ -97,6 +99,7 @@ export function buildReceipt(data: ReceiptData, options: ReceiptOptions = {}): B
   println(data.cardLast4 !== undefined ? `${labels.card} ****${data.cardLast4}` : labels.codePay);
   println(`${labels.payment} ${data.paymentId}`);
   if (data.reference !== undefined) println(`${labels.ref} ${data.reference}`);
+  if (data.cardholderName !== undefined) println(labels.greeting(data.cardholderName));
   if (labels.thanks !== undefined) println(labels.thanks);
   printer.alignCenter();
   printer.printQR(data.paymentId, { cellSize: 4, correction: "M", model: 2 });
