@@ -3,7 +3,7 @@
  * The library only builds the buffer here: it has no serial interface, so the printer driver writes
  * the bytes itself. Deterministic: the date comes in as a value.
  */
-import { ThermalPrinter, PrinterTypes } from "node-thermal-printer";
+import { CharacterSet, ThermalPrinter, PrinterTypes } from "node-thermal-printer";
 import { formatMinor, formatMoney } from "@codepay/contract";
 import type { Money } from "@codepay/contract";
 import type { ReceiptLine } from "../../core/payment.js";
@@ -62,7 +62,10 @@ export interface ReceiptOptions {
 export function buildReceipt(data: ReceiptData, options: ReceiptOptions = {}): Buffer {
   const width = options.width ?? 42;
   // The d.ts types `interface` as a string; the library accepts an object with execute() (lib/interfaces/index.js).
-  const printer = new ThermalPrinter({ type: PrinterTypes.EPSON, interface: noInterface as unknown as string, width });
+  // PC858 (ESC t 19: PC850 Multilingual with the euro sign) holds Western European text and € in one table.
+  // Without a starting page the library writes an "Encoding not recognized" stack to stderr for every
+  // non-ASCII character, and finds € first in ISO 8859-7 (Greek, ESC t 15).
+  const printer = new ThermalPrinter({ type: PrinterTypes.EPSON, interface: noInterface as unknown as string, width, characterSet: CharacterSet.PC858_EURO });
   const encoding: JapaneseEncoding | undefined = data.language === "ja" ? (options.japanese ?? "katakana") : undefined;
   const labels = LABELS[encoding ?? "en"];
   // Japanese text goes in as the model's bytes (add()): println() would re-encode it in the library's code page.
