@@ -238,7 +238,11 @@ export class PaymentRuntime extends EventEmitter<RuntimeEvents> {
    * have reached paper comes out marked REPRINT.
    */
   printMissingReceipts(): void {
-    for (const payment of this.options.journal.unprintedApprovedPayments()) this.#print(payment);
+    for (const payment of this.options.journal.unprintedApprovedPayments()) {
+      this.#print(payment);
+      // Queued with the receipt; idempotent, so a kick already done is not repeated.
+      this.options.printer?.kickDrawer(payment.paymentId).catch(() => undefined);
+    }
   }
 
   /** After a restart: ask where each issued payment stands (requested ones are covered by their outbox entry). */
@@ -294,7 +298,7 @@ export class PaymentRuntime extends EventEmitter<RuntimeEvents> {
         this.#print(effect.payment);
         return;
       case "KickDrawer":
-        printer?.kickDrawer().catch((error: unknown) => logger.warn({ paymentId: effect.paymentId, err: (error as Error).message }, "drawer kick failed"));
+        printer?.kickDrawer(effect.paymentId).catch((error: unknown) => logger.warn({ paymentId: effect.paymentId, err: (error as Error).message }, "drawer kick failed"));
         return;
       case "Notify": {
         const fields = effect.payment ? { paymentId: effect.payment.paymentId, state: effect.payment.state } : {};
