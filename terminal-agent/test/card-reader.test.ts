@@ -8,7 +8,7 @@ import type { CardRead } from "../src/devices/device.js";
 import { openTransport } from "../src/devices/transport.js";
 import { checkSwipe, emptyAssembly, endSwipe, luhnValid, pushSwipeBytes } from "../src/protocols/magstripe/swipe.js";
 import { captureLogger } from "./helpers/capture-logger.js";
-import { mockSerial, waitFor } from "./helpers/mock-serial.js";
+import { waitFor } from "./helpers/mock-serial.js";
 
 afterEach(() => SerialPortMock.binding.reset());
 
@@ -109,21 +109,5 @@ describe("card reader driver against the simulated reader", () => {
     expect(reads).toEqual([]);
     await device.stop();
   });
-
-  it("a swipe split over reads with CR only, from a mock port, is one read", async () => {
-    const serial = mockSerial();
-    serial.createPort("/dev/ttyMSR");
-    const { logger } = captureLogger();
-    const device = new SerialCardReader(openTransport({ path: "/dev/ttyMSR", baudRate: 9600, binding: serial.binding, logger }), logger, { cardKey: KEY, interByteTimeoutMs: 30 });
-    const reads: CardRead[] = [];
-    device.on("data", (read) => reads.push(read));
-    device.start();
-    await waitFor(() => device.powerState === "online", "online");
-    serial.last("/dev/ttyMSR").emitData(`${TRACK1}\r`);
-    serial.last("/dev/ttyMSR").emitData(`${TRACK2}\r`);
-    await waitFor(() => reads.length === 1, "one read");
-    await new Promise((resolve) => setTimeout(resolve, 60));
-    expect(reads).toHaveLength(1);
-    await device.stop();
-  });
+  // Every reader framing through the mock binding: magstripe-formats.test.ts.
 });
