@@ -144,6 +144,18 @@ describe.skipIf(!hasSocat)("a card payment end to end over real parts", () => {
     expect(printed.text).toContain("JPY CARD");
   });
 
+  test("the readers' factory framings pay over a pseudo-terminal: one CR after concatenated tracks, CR between tracks, STX…ETX, MagTek's ESC and sensor byte", async () => {
+    for (const framing of ["concatenated", "cr", "stx-etx", "magtek-esc"] as const) {
+      const paymentId = await startCardPayment(100);
+      devices.cardReader.swipe("visa", framing);
+      const final = await pollUntil(`the card payment swiped with framing ${framing}`, async () => {
+        const view = await paymentState(paymentId);
+        return view.state === "approved" ? view : undefined;
+      });
+      expect(final.cardLast4).toBe("1111");
+    }
+  });
+
   test("cancel before the swipe: the payment ends and a later swipe pays nothing", async () => {
     const storeBefore = await balanceOf("store", "demo-store");
     const paymentId = await startCardPayment(900);
