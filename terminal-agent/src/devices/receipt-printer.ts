@@ -200,7 +200,7 @@ export class EscPosReceiptPrinter extends PosDevice<never> implements ReceiptPri
       }
       if (isFault(this.#printerStatus) && this.#inFlight && !this.#inFlight.faulted) {
         this.#inFlight.faulted = true;
-        const message = `receipt ${this.#inFlight.jobId} interrupted (${describeFault(this.#printerStatus)}); it will be reprinted in full`;
+        const message = interruptedMessage(this.#inFlight.jobId, describeFault(this.#printerStatus));
         this.logger.warn({ paymentId: this.#inFlight.jobId }, message);
         this.emit("error", { code: "PRINT_INTERRUPTED", message });
       }
@@ -296,9 +296,7 @@ export class EscPosReceiptPrinter extends PosDevice<never> implements ReceiptPri
     if (!attempt) return;
     this.#inFlight = undefined;
     this.#markers = [];
-    const message = attempt.jobId.startsWith(DRAWER_JOB_PREFIX)
-      ? `drawer kick ${attempt.jobId} not sent (${reason}); it is sent once the printer is back`
-      : `receipt ${attempt.jobId} interrupted (${reason}); it will be reprinted in full`;
+    const message = interruptedMessage(attempt.jobId, reason);
     this.logger.warn({ paymentId: attempt.jobId }, message);
     this.emit("error", { code: "PRINT_INTERRUPTED", message });
     this.#updateState();
@@ -309,6 +307,11 @@ export class EscPosReceiptPrinter extends PosDevice<never> implements ReceiptPri
     if (isFault(this.#printerStatus)) this.setState("error");
     else this.setState(this.#inFlight ? "busy" : "idle");
   }
+}
+
+function interruptedMessage(jobId: string, reason: string): string {
+  if (jobId.startsWith(DRAWER_JOB_PREFIX)) return `drawer kick ${jobId} held (${reason}); it is sent once the printer is ready`;
+  return `receipt ${jobId} interrupted (${reason}); it will be reprinted in full`;
 }
 
 function describeFault(status: PrinterStatus): string {
