@@ -4,7 +4,9 @@
  * receipt is lost). The agent keeps it in its journal (journal/print-jobs.ts, on the journal's
  * connection); `MemoryPrintQueue` below serves agents without one. `attempts` is counted before the
  * bytes go out: any attempt after the first prints REPRINT. Holds receipt contents only (last 4 card
- * digits at most, never a PAN), or the ready bytes of a raw job (an X/Z report) as base64.
+ * digits at most, never a PAN; the cardholder's name only when the store greets by name), the ready
+ * bytes of a raw job (an X/Z report) as base64, or a drawer kick (so a kick the printer missed while
+ * unplugged happens once it is back).
  */
 import type { ReceiptData } from "../protocols/escpos/receipt.js";
 
@@ -13,11 +15,20 @@ export interface RawPrintContent {
   readonly rawBase64: string;
 }
 
-/** What a print job holds: a receipt to encode, or raw bytes. */
-export type PrintContent = ReceiptData | RawPrintContent;
+/** A cash drawer kick (ESC p) queued with its payment's receipt: done once its bytes reached a ready printer. */
+export interface DrawerKickContent {
+  readonly drawerKick: true;
+}
+
+/** What a print job holds: a receipt to encode, raw bytes, or a drawer kick. */
+export type PrintContent = ReceiptData | RawPrintContent | DrawerKickContent;
 
 export function isRawPrintContent(content: PrintContent): content is RawPrintContent {
   return typeof (content as Partial<RawPrintContent>).rawBase64 === "string";
+}
+
+export function isDrawerKickContent(content: PrintContent): content is DrawerKickContent {
+  return (content as Partial<DrawerKickContent>).drawerKick === true;
 }
 
 export interface PrintJob {
