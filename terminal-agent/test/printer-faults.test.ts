@@ -181,16 +181,17 @@ describe("printer status and the print queue, against the simulated printer", ()
 
   it("a drawer kick still queued when the agent stops is sent once by the next agent", async () => {
     const file = path.join(mkdtempSync(path.join(tmpdir(), "codepay-kickq-")), "journal.sqlite");
-    const first = SqlitePrintQueue.open(file);
-    const { sim, printer: firstPrinter } = await setUp(first, false, true);
+    const firstJournal = Journal.open(file);
+    const { sim, printer: firstPrinter } = await setUp(firstJournal.printQueue(), false, true);
     sim.printer.setFaults({ paperEnd: true });
     await waitFor(() => firstPrinter.printerStatus.paperEnd, "paper end");
     void firstPrinter.print(receipt("pay-kick-02"));
     void firstPrinter.kickDrawer("pay-kick-02");
     await firstPrinter.stop();
-    first.close();
+    firstJournal.close();
 
-    const second = SqlitePrintQueue.open(file);
+    const secondJournal = Journal.open(file);
+    const second = secondJournal.printQueue();
     expect(second.pending().map((job) => job.jobId)).toEqual(["pay-kick-02", "drawer-pay-kick-02"]);
     sim.printer.setFaults({ paperEnd: false });
     const { logger } = captureLogger();
@@ -199,6 +200,6 @@ describe("printer status and the print queue, against the simulated printer", ()
     await waitFor(() => second.pending().length === 0, "receipt and kick done by the new driver", 10_000);
     expect(sim.printer.snapshot().drawerKicksTotal).toBe(1);
     expect(sim.printer.snapshot().receipts.filter((each) => isComplete(each, "pay-kick-02"))).toHaveLength(1);
-    second.close();
+    secondJournal.close();
   });
 });
