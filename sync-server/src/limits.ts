@@ -64,6 +64,8 @@ export const limits = {
   pairingCodeTtlMs: 10 * 60_000,
   /** How often the server recounts enabled registers and open codes to size new codes (also on every register connect). */
   codeLengthRecountIntervalMs: 10_000,
+  /** ... and after registers come online, at most this often (a reconnect storm would count back to back). */
+  codeLengthOnlineRecountGapMs: 250,
   /** A blind guessing phone's chance per lockout window that code lengths are sized for (issue 6: 1 in 10,000). */
   guessSuccessPerWindowMax: 1 / 10_000,
   /** Pending payments of one store given fresh codes in one rotation. */
