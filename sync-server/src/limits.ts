@@ -48,8 +48,8 @@ export const limits = {
    * "Restart storm"), so this leaves most of a core to the payments of registers already connected.
    */
   mqttLoginsPerSecondMax: 2_000,
-  /** ... how many may start at once after a quiet spell. */
-  mqttLoginBurstMax: 100,
+  /** ... how many may start at once after a quiet spell (each holds the event loop about 1-2 ms here: 20 keep a burst under about 40 ms). */
+  mqttLoginBurstMax: 20,
   /** ... being checked at once (a not yet rehashed scrypt row holds one libuv thread for 50-600 ms). */
   mqttLoginsInFlightMax: 64,
   /** ... waiting; one more is refused with CONNACK 3 "server unavailable" (the agent backs off). */

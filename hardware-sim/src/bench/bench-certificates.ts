@@ -97,7 +97,7 @@ export function registerCertificateMaker(caDir: string): RegisterCertificateMake
     keyPem: privateKey.export({ type: "pkcs8", format: "pem" }).toString(),
     certificateFor(registerId) {
       const serial = randomBytes(12);
-      serial[0] = serial[0]! & 0x7f; // positive INTEGER
+      serial[0] = (serial[0]! & 0x3f) | 0x40; // a positive INTEGER with no leading zero byte (DER is minimal)
       const tbs = sequence(
         explicit(0, tlv(0x02, Buffer.from([2]))), // v3
         tlv(0x02, serial),
