@@ -56,6 +56,11 @@ export const limits = {
   mqttLoginQueueMax: 16_000,
   /** ... a login waiting this long is refused with CONNACK 3 (the agent's connect timeout is 10 s). */
   mqttLoginQueueWaitMsMax: 8_000,
+  /**
+   * Old scrypt register rows checked at once (each holds one of libuv's 4 pool threads for 50-600 ms;
+   * the SQLite WAL fdatasync of every payment needs that pool too). Only until each row is rehashed.
+   */
+  registerScryptChecksInFlightMax: 2,
   /** TCP accept queue of the MQTT listeners (Linux caps it at net.core.somaxconn, 4096 here). */
   mqttListenBacklog: 4_096,
   /** PostgreSQL connections one server process (or admin command) opens at most. */
