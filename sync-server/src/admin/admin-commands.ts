@@ -19,7 +19,7 @@ import { DEFAULT_CARRIER_ID, ensureCarrier } from "../carrier-gateway/carrier-ke
 import { newId } from "../ids.js";
 import { ISSUANCE_OWNER_ID, topUpPosting } from "../ledger/postings.js";
 import { limits } from "../limits.js";
-import { AMOUNT_MINOR_MAX, ID_SLUG_PATTERN, isCurrencyCode, type CurrencyCode, type Money, type PaymentState } from "../protocol/index.js";
+import { AMOUNT_MINOR_MAX, ID_SLUG_PATTERN, isCurrencyCode, type CurrencyCode, type Money, type PaymentState } from "@codepay/contract";
 import { AdminError } from "./admin-error.js";
 import { adminIdempotent } from "./admin-idempotency.js";
 

@@ -7,7 +7,7 @@ import { insertPairing } from "../db/repositories/pairings.js";
 import { findRegister, insertRegister, setRegisterDisabled } from "../db/repositories/registers.js";
 import { findStore } from "../db/repositories/stores.js";
 import { limits } from "../limits.js";
-import { ID_SLUG_PATTERN } from "../protocol/index.js";
+import { ID_SLUG_PATTERN } from "@codepay/contract";
 import { newPairingCode, pairingCodeSha256 } from "../pairing/pairing-codes.js";
 import { AdminError } from "./admin-error.js";
 import { withDatabase } from "./admin-commands.js";

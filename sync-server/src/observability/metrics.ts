@@ -24,7 +24,7 @@ import type { ShopperApp } from "../shopper-api/app.js";
 import client from "prom-client";
 import type { RegisterLine } from "../broker/register-line.js";
 import { groupCommitStatsOf, observeWalSyncs, type Db } from "../db/database.js";
-import type { ServerMessage } from "../protocol/index.js";
+import type { ServerMessage } from "@codepay/contract";
 import { sqlStatementsTotal } from "./sql-statements.js";
 import type { LoginAdmissionStats } from "../broker/broker-hooks.js";
 

@@ -15,7 +15,7 @@ import { pairingUsable, redeemPairing } from "../db/repositories/pairings.js";
 import { findRegister, updateRegisterCredentials } from "../db/repositories/registers.js";
 import { findStore } from "../db/repositories/stores.js";
 import type { Logger } from "../logger.js";
-import { errorBody, PAIRING_PATH, PairingRequestSchema, type PairingResponse } from "../protocol/index.js";
+import { errorBody, PAIRING_PATH, PairingRequestSchema, type PairingResponse } from "@codepay/contract";
 import { httpStatusFor } from "../shopper-api/http-status.js";
 import { pairingCodeSha256 } from "./pairing-codes.js";
 import { addressKey, type HttpRateLimit } from "../http-security/http-rate-limits.js";

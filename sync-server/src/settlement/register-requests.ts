@@ -17,7 +17,7 @@ import {
   type RequestError,
   type ResultAck,
   type ServerMessage,
-} from "../protocol/index.js";
+} from "@codepay/contract";
 import { applyPaymentEvent, expireIfDue } from "./apply-event.js";
 import { newCodeRandomDigits, type SettlementContext } from "./context.js";
 import { requestHash, runIdempotent, runWithOutbox } from "./idempotent-transaction.js";

@@ -21,7 +21,7 @@ import {
   type ClaimResponse,
   type DecisionRequest,
   type DeclineResponse,
-} from "../protocol/index.js";
+} from "@codepay/contract";
 import { applyPaymentEvent } from "./apply-event.js";
 import type { Refusal, SettlementContext } from "./context.js";
 import { requestHash, runIdempotent } from "./idempotent-transaction.js";

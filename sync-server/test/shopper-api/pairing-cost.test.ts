@@ -8,8 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { pairRegister } from "../../src/admin/register-commands.js";
 import { demoSeed, openDatabase, silentLogger, type Db } from "../../src/index.js";
 import { registerPairingRoute } from "../../src/pairing/pairing-route.js";
+import { PAIRING_PATH } from "@codepay/contract";
 import { openRegisterKey } from "../../src/auth/register-key.js";
-import { PAIRING_PATH } from "../../src/protocol/index.js";
 import type { ShopperApp } from "../../src/shopper-api/app.js";
 import { makeTempDir } from "../helpers/temp-dir.js";
 

@@ -10,8 +10,8 @@ import type { Socket } from "node:net";
 import mqtt from "mqtt";
 import type { IPublishPacket, MqttClient } from "mqtt";
 import type { Logger } from "pino";
-import { PROTOCOL_VERSION, QOS, ServerMessageSchema, downTopic, parseMessage, statusTopic, upTopic } from "@codepay/sync-server/protocol";
-import type { Presence, RegisterRequest, ServerMessage } from "@codepay/sync-server/protocol";
+import { PROTOCOL_VERSION, QOS, ServerMessageSchema, downTopic, parseMessage, statusTopic, upTopic } from "@codepay/contract";
+import type { Presence, RegisterRequest, ServerMessage } from "@codepay/contract";
 import { mqttConnectTimeoutMs, mqttKeepaliveS } from "../core/limits.js";
 import { MQTT_RECONNECT_BOUNDS, ReconnectBackoff } from "../core/reconnect-backoff.js";
 

@@ -1,6 +1,6 @@
 import { precompiledQuery } from "../precompiled-query.js";
 import type { Selectable } from "kysely";
-import type { PaymentState, Tender } from "../../protocol/index.js";
+import type { PaymentState, Tender } from "@codepay/contract";
 import { dialectOf, type Queryable } from "../database.js";
 import type { PaymentsTable } from "../schema.js";
 
