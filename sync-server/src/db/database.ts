@@ -1,9 +1,10 @@
-import { mkdirSync } from "node:fs";
+import { createPrivateFileIfMissing, makePrivateDirectory } from "../private-files.js";
 import { join } from "node:path";
 import BetterSqlite3 from "better-sqlite3";
-import { Kysely, PostgresAdapter, PostgresDialect, type Transaction } from "kysely";
+import { Kysely, PostgresDialect, type Transaction } from "kysely";
 import pg from "pg";
 import { limits } from "../limits.js";
+import { CountingPostgresPool } from "./counting-postgres-pool.js";
 import { GroupCommitSqliteDialect, GroupCommitSqliteDriver, type GroupCommitStats } from "./group-commit-sqlite-driver.js";
 import { migrateToLatest } from "./migrations.js";
 import type { DatabaseSchema } from "./schema.js";
@@ -12,7 +13,7 @@ export type Db = Kysely<DatabaseSchema>;
 export type Tx = Transaction<DatabaseSchema>;
 /** Repositories take either the database or an open transaction. */
 export type Queryable = Db | Tx;
-export type Dialect = "sqlite" | "postgres";
+export type { Dialect } from "./dialect.js";
 
 export const DATABASE_FILE_NAME = "codepay.sqlite";
 /** PostgreSQL's type id of BIGINT (INT8). */
@@ -22,10 +23,7 @@ export function databasePath(dataDir: string): string {
   return join(dataDir, DATABASE_FILE_NAME);
 }
 
-/** Which database a Kysely instance (or a transaction of it) talks to. */
-export function dialectOf(db: Kysely<unknown> | Queryable): Dialect {
-  return db.getExecutor().adapter instanceof PostgresAdapter ? "postgres" : "sqlite";
-}
+export { dialectOf } from "./dialect.js";
 
 export interface DatabaseLocation {
   readonly dataDir: string;
@@ -43,7 +41,8 @@ export function effectiveDatabaseUrl(explicit?: string): string | undefined {
 }
 
 function openSqlite(dataDir: string): { db: Db; driver: GroupCommitSqliteDriver } {
-  mkdirSync(dataDir, { recursive: true });
+  makePrivateDirectory(dataDir);
+  createPrivateFileIfMissing(databasePath(dataDir));
   const sqlite = new BetterSqlite3(databasePath(dataDir));
   sqlite.pragma("journal_mode = WAL");
   sqlite.pragma("synchronous = FULL");
@@ -83,7 +82,8 @@ function openPostgres(url: string): Db {
   // An idle connection that dies (server restart, network) emits "error" on the pool; without a
   // listener Node would crash. The pool drops that connection and the next query opens a new one.
   pool.on("error", () => undefined);
-  return new Kysely<DatabaseSchema>({ dialect: new PostgresDialect({ pool }) });
+  // Every statement counted (codepay_sql_statements_total), as the SQLite driver counts its own.
+  return new Kysely<DatabaseSchema>({ dialect: new PostgresDialect({ pool: new CountingPostgresPool(pool) }) });
 }
 
 /**

@@ -5,7 +5,7 @@ import type { Logger } from "../logger.js";
 import type { RandomDigitSource } from "../payments/code-allocator.js";
 import type { GuessPolicy } from "../payments/guess-policy.js";
 import type { ServerMessage } from "@codepay/contract";
-import type { RegisterAddress } from "./register-requests.js";
+import type { RegisterAddress } from "./register-address.js";
 
 /** What the settlement service needs from the world, passed in by the composition root. */
 export interface SettlementContext {
