@@ -40,6 +40,14 @@ export const limits = {
   sqliteCheckpointIntervalMs: 1000,
   /** ... and SQLite's own in-COMMIT checkpoint stays as a backstop at this many WAL frames (4 KiB each). */
   sqliteCheckpointBackstopFrames: 10_000,
+  /**
+   * Requests the batched engine runs in one transaction at most (engine/batch-engine.ts). A batch
+   * holds the one JavaScript thread while it runs: at the measured ~0.1 ms of CPU per request this
+   * is about 25 ms at most, a bound on how long any other request or timer waits behind it. At 32
+   * registers and 32 phones a turn brings at most ~64 requests, so the bound does not split real
+   * batches; it only caps a burst (a reconnect storm, a backlog after a stall).
+   */
+  engineBatchRequestsMax: 256,
   /** Prepared SQLite statements cached by SQL text (the hot path uses a few dozen). */
   sqliteStatementsCachedMax: 500,
   /** Register logins remembered after scrypt said yes (auth/verified-credentials.ts). */

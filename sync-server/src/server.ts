@@ -14,6 +14,7 @@ import { ExternalRegisterLine } from "./broker/external-register-line.js";
 import type { RegisterLine } from "./broker/register-line.js";
 import { startMqttBroker } from "./broker/mqtt-broker.js";
 import { RequestRouter } from "./broker/request-router.js";
+import { createBatchEngine } from "./engine/batch-engine.js";
 import { ServerMetrics, registerObservabilityRoutes } from "./observability/metrics.js";
 import { startSystemdWatchdog } from "./observability/systemd-watchdog.js";
 import { buildGatewayApp } from "./carrier-gateway/app.js";
@@ -281,8 +282,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     codeRandomDigits: () => (options.codeDigitsFixed === true ? codeRandomDigits : codeLength.randomDigits),
   });
   const delivery = new ResultDelivery(db, clock, logger.child({ part: "results" }), (to, message) => line.publishToRegister(to, message));
+  // The hot path on SQLite runs in batches (engine/batch-engine.ts); PostgreSQL keeps its Kysely transactions.
+  const engine = createBatchEngine(db, logger.child({ part: "engine" }));
   const settlement: SettlementContext = {
     db,
+    ...(engine !== undefined ? { engine } : {}),
     clock,
     logger: logger.child({ part: "settlement" }),
     codeTtlMs: options.codeTtlMs ?? limits.codeTtlMsDefault,
@@ -388,6 +392,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     await broker.stopAccepting();
     await router.drain();
     await sweeping;
+    await engine?.drain();
     await delivery.drain();
     await broker.close();
     await db.destroy();

@@ -283,6 +283,27 @@ export class GroupCommitSqliteDriver implements Driver {
     });
   }
 
+  /**
+   * The batched engine (engine/batch-engine.ts): runs `work` synchronously on the connection while no
+   * Kysely transaction holds it (one FIFO lock for both), and notes a committed write if it says so.
+   * The caller waits for durable() before telling anyone anything.
+   */
+  async exclusive<T>(work: (sqlite: BetterSqlite3.Database) => { readonly result: T; readonly wrote: boolean }): Promise<T> {
+    await this.#lock.acquire();
+    try {
+      const { result, wrote } = work(this.#sqlite);
+      if (wrote) this.#syncer.noteWrite();
+      return result;
+    } finally {
+      this.#lock.release();
+    }
+  }
+
+  /** Resolves once every write committed so far is on disk (at once without group commit: COMMIT synced). */
+  durable(): Promise<void> {
+    return this.#grouping ? this.#syncer.durable() : Promise.resolve();
+  }
+
   async init(): Promise<void> {}
 
   async acquireConnection(): Promise<DatabaseConnection> {

@@ -30,6 +30,8 @@ export interface SettlementContext {
   readonly pinThresholdMinor?: number | undefined;
   /** Sandbox: magic amounts force a decline, a timeout or an error (settlement/sandbox.ts). Default false. */
   readonly sandbox?: boolean;
+  /** The batched engine (`serve` on SQLite): hot-path operations run in its batches; absent: each in its own Kysely transaction. */
+  readonly engine?: import("./idempotent-transaction.js").OperationRunner;
 }
 
 /** Random digits for a code issued now (no query: the sizer counts off the hot path). */

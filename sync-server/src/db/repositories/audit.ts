@@ -1,6 +1,9 @@
 import { precompiledQuery } from "../precompiled-query.js";
 import { canonicalEntry, chainHash, type AuditedTransfer } from "../../ledger/audit-chain.js";
-import { dialectOf, type Queryable } from "../database.js";
+import type { Queryable } from "../database.js";
+import { statement, type Operation } from "../../engine/operation.js";
+import { runOn } from "../../engine/run-on-kysely.js";
+
 
 export interface AuditRow {
   readonly seq: number;
@@ -26,16 +29,19 @@ const moveHead = precompiledQuery<{ seq: number; hash: string; id: number; previ
   db.updateTable("audit_head").set({ seq: param("seq"), hash: param("hash") }).where("id", "=", param("id")).where("seq", "=", param("previousSeq")),
 );
 
-export async function appendAuditEntry(db: Queryable, transfer: AuditedTransfer, now: number): Promise<AuditRow> {
-  const headQuery = dialectOf(db) === "postgres" ? selectHeadForUpdate : selectHead;
-  const [head] = (await headQuery(db, { id: 1 })).rows;
+export function appendAuditEntry(db: Queryable, transfer: AuditedTransfer, now: number): Promise<AuditRow> {
+  return runOn(db, appendAuditEntryOp(transfer, now));
+}
+
+export function* appendAuditEntryOp(transfer: AuditedTransfer, now: number): Operation<AuditRow> {
+  const [head] = (yield* statement(selectHead, { id: 1 }, selectHeadForUpdate)).rows;
   if (head === undefined) throw new Error("the audit head row is missing");
   const seq = Number(head.seq) + 1;
   const entryJson = canonicalEntry(seq, transfer);
   const hash = chainHash(head.hash, entryJson);
-  await insertEntry(db, { seq, transferId: transfer.id, entryJson, prevHash: head.hash, hash, now });
-  const moved = await moveHead(db, { seq, hash, id: 1, previousSeq: head.seq });
-  if (moved.numAffectedRows !== 1n) throw new Error("audit head moved under a transaction");
+  yield* statement(insertEntry, { seq, transferId: transfer.id, entryJson, prevHash: head.hash, hash, now });
+  const moved = yield* statement(moveHead, { seq, hash, id: 1, previousSeq: head.seq });
+  if (moved.changes !== 1) throw new Error("audit head moved under a transaction");
   return { seq, transferId: transfer.id, entryJson, prevHash: head.hash, hash };
 }
 

@@ -1,5 +1,8 @@
 import { precompiledQuery } from "../precompiled-query.js";
 import type { Queryable } from "../database.js";
+import { statement, type Operation } from "../../engine/operation.js";
+import { runOn } from "../../engine/run-on-kysely.js";
+
 
 export interface UserRow {
   readonly id: string;
@@ -59,9 +62,15 @@ export async function upsertPhone(db: Queryable, phone: PhoneRow & { credentialS
     .execute();
 }
 
-export async function findUserPinHash(db: Queryable, userId: string): Promise<string | null> {
-  const row = await db.selectFrom("users").select("pin_hash").where("id", "=", userId).executeTakeFirst();
+const selectPinHash = precompiledQuery<{ userId: string }, { pin_hash: string | null }>((db, param) => db.selectFrom("users").select("pin_hash").where("id", "=", param("userId")));
+
+export function* findUserPinHashOp(userId: string): Operation<string | null> {
+  const [row] = (yield* statement(selectPinHash, { userId })).rows;
   return row?.pin_hash ?? null;
+}
+
+export function findUserPinHash(db: Queryable, userId: string): Promise<string | null> {
+  return runOn(db, findUserPinHashOp(userId));
 }
 
 export async function setUserPinHash(db: Queryable, userId: string, pinHash: string): Promise<boolean> {

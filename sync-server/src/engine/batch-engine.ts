@@ -1,0 +1,274 @@
+/**
+ * The batched engine: the hot path of `serve` on SQLite (DESIGN-NOTES "Batched execution").
+ *
+ * Operations (operation.ts) submitted in one event-loop turn run together in ONE write transaction,
+ * each statement a synchronous better-sqlite3 prepared statement (no promise per statement). Then one
+ * fdatasync of the WAL covers the batch (the group-commit driver's syncer, so the next batch may run
+ * while this one's sync is in flight), and only after it do the callers' promises resolve: replies,
+ * pushed results and acknowledgements all leave after their commit is on disk.
+ *
+ * A failing request rolls back alone. The batch first runs without savepoints (SAVEPOINT and RELEASE
+ * are two statements per request, more than the rest of an acknowledgement costs); if any request
+ * throws, the whole transaction rolls back and the batch runs again with each request under its own
+ * SAVEPOINT, so the failing one rolls back alone and the others commit. Refusals are not failures:
+ * like today, a refused request commits what it wrote (guess counters, an expiry).
+ *
+ * A request that needs asynchronous work (a PIN's scrypt) leaves the batch (what it wrote rolls back:
+ * its idempotency key, under a savepoint as above), the work runs between batches, and the request
+ * runs again in a later batch with the answer.
+ */
+import type BetterSqlite3 from "better-sqlite3";
+import { verifyPassword } from "../auth/password-hash.js";
+import { groupCommitDriverOf, type Db } from "../db/database.js";
+import type { Compiled } from "../db/precompiled-query.js";
+import { limits } from "../limits.js";
+import type { Logger } from "../logger.js";
+import { countSqlStatements } from "../observability/sql-statements.js";
+import type { OperationRunner } from "../settlement/idempotent-transaction.js";
+import type { Effect, Operation, StatementEffect, StatementResult } from "./operation.js";
+
+/** What the engine needs from the SQLite driver (group-commit-sqlite-driver.ts). */
+export interface EngineConnection {
+  exclusive<T>(work: (sqlite: BetterSqlite3.Database) => { readonly result: T; readonly wrote: boolean }): Promise<T>;
+  durable(): Promise<void>;
+}
+
+export interface BatchEngineOptions {
+  /** Requests run in one transaction at most (limits.engineBatchRequestsMax). */
+  readonly batchRequestsMax: number;
+  readonly logger: Logger;
+  /** Told after each committed batch (metrics, tests). */
+  readonly onBatch?: (stats: BatchStats) => void;
+}
+
+export interface BatchStats {
+  readonly requests: number;
+  readonly statements: number;
+  /** The batch ran again request by request, under savepoints, after one of them failed. */
+  readonly retriedWithSavepoints: boolean;
+}
+
+export interface EngineTotals {
+  batches: number;
+  requests: number;
+  statements: number;
+  writeTransactions: number;
+  retriedBatches: number;
+}
+
+interface Job {
+  readonly attempt: () => Operation<unknown>;
+  readonly resolve: (value: unknown) => void;
+  readonly reject: (error: unknown) => void;
+  /** PIN checks answered between batches, by `${hash}\0${pin}`; only this request's. */
+  readonly pins: Map<string, boolean>;
+}
+
+type Outcome =
+  | { readonly kind: "done"; readonly value: unknown }
+  | { readonly kind: "failed"; readonly error: unknown }
+  /** `wrote`: what it wrote before must roll back (its savepoint), the rest of the batch stays. */
+  | { readonly kind: "needs-pin"; readonly pin: string; readonly pinHash: string; readonly wrote: boolean };
+
+/** A request left the batch for asynchronous work before writing anything. */
+class NeedsPin {
+  constructor(
+    readonly pin: string,
+    readonly pinHash: string,
+  ) {}
+}
+
+const pinKey = (pinHash: string, pin: string) => `${pinHash}\u0000${pin}`;
+
+export class BatchEngine implements OperationRunner {
+  readonly totals: EngineTotals = { batches: 0, requests: 0, statements: 0, writeTransactions: 0, retriedBatches: 0 };
+  readonly #queue: Job[] = [];
+  #scheduled = false;
+  readonly #statements = new Map<Compiled<unknown>, BetterSqlite3.Statement>();
+  #sqlite: BetterSqlite3.Database | undefined;
+  /** Statements run and whether any wrote, in the batch being executed. */
+  #batchStatements = 0;
+  #requestWrote = false;
+  #batchWrote = false;
+  readonly #inFlight = new Set<Promise<void>>();
+
+  constructor(
+    private readonly connection: EngineConnection,
+    private readonly options: BatchEngineOptions,
+  ) {}
+
+  run<T>(attempt: () => Operation<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.#queue.push({ attempt, resolve: resolve as (value: unknown) => void, reject, pins: new Map() });
+      this.#schedule();
+    });
+  }
+
+  /** Resolves once every submitted request has been answered (shutdown). */
+  async drain(): Promise<void> {
+    while (this.#queue.length > 0 || this.#inFlight.size > 0 || this.#scheduled) {
+      await Promise.all([...this.#inFlight]);
+      if (this.#inFlight.size === 0) await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+  }
+
+  /** Everything that arrives in this event-loop turn joins the batch: it runs in the check phase, after the turn's I/O. */
+  #schedule(): void {
+    if (this.#scheduled) return;
+    this.#scheduled = true;
+    setImmediate(() => {
+      this.#scheduled = false;
+      const jobs = this.#queue.splice(0, this.options.batchRequestsMax);
+      if (this.#queue.length > 0) this.#schedule();
+      if (jobs.length === 0) return;
+      const flight = this.#flush(jobs);
+      this.#inFlight.add(flight);
+      void flight.finally(() => this.#inFlight.delete(flight));
+    });
+  }
+
+  async #flush(jobs: readonly Job[]): Promise<void> {
+    let outcomes: readonly Outcome[];
+    try {
+      outcomes = await this.connection.exclusive((sqlite) => this.#execute(sqlite, jobs));
+      await this.connection.durable();
+    } catch (error) {
+      // BEGIN or COMMIT failed (busy past busy_timeout, disk full), or the WAL sync did: nothing is acknowledged.
+      this.options.logger.error({ err: error, requests: jobs.length }, "a batch failed; nothing in it was acknowledged");
+      for (const job of jobs) job.reject(error);
+      return;
+    }
+    jobs.forEach((job, index) => {
+      const outcome = outcomes[index]!;
+      if (outcome.kind === "done") job.resolve(outcome.value);
+      else if (outcome.kind === "failed") job.reject(outcome.error);
+      else this.#verifyPinThenRequeue(job, outcome.pin, outcome.pinHash);
+    });
+  }
+
+  #verifyPinThenRequeue(job: Job, pin: string, pinHash: string): void {
+    verifyPassword(pin, pinHash).then(
+      (matches) => {
+        job.pins.set(pinKey(pinHash, pin), matches);
+        this.#queue.push(job);
+        this.#schedule();
+      },
+      (error: unknown) => job.reject(error),
+    );
+  }
+
+  /** One batch, synchronously: one write transaction; a second, with savepoints, only if a request threw. */
+  #execute(sqlite: BetterSqlite3.Database, jobs: readonly Job[]): { result: Outcome[]; wrote: boolean } {
+    this.#sqlite = sqlite;
+    this.#batchStatements = 0;
+    this.#batchWrote = false;
+    let outcomes = this.#transaction(jobs, false);
+    let retried = false;
+    if (outcomes === undefined) {
+      retried = true;
+      this.#batchWrote = false;
+      outcomes = this.#transaction(jobs, true)!;
+    }
+    countSqlStatements(this.#batchStatements);
+    const wrote = this.#batchWrote;
+    this.totals.batches += 1;
+    this.totals.requests += jobs.length;
+    this.totals.statements += this.#batchStatements;
+    if (wrote) this.totals.writeTransactions += 1;
+    if (retried) this.totals.retriedBatches += 1;
+    this.options.onBatch?.({ requests: jobs.length, statements: this.#batchStatements, retriedWithSavepoints: retried });
+    return { result: outcomes, wrote };
+  }
+
+  /** Undefined: a request threw without savepoints, and the transaction was rolled back. */
+  #transaction(jobs: readonly Job[], savepoints: boolean): Outcome[] | undefined {
+    this.#control("begin immediate");
+    const outcomes: Outcome[] = [];
+    try {
+      for (const job of jobs) {
+        if (savepoints) this.#control("savepoint request");
+        const outcome = this.#runJob(job);
+        const undo = outcome.kind === "failed" || (outcome.kind === "needs-pin" && outcome.wrote);
+        if (undo && !savepoints) {
+          this.#control("rollback");
+          return undefined;
+        }
+        if (savepoints) {
+          if (undo) this.#control("rollback to request");
+          this.#control("release request");
+        }
+        outcomes.push(outcome);
+      }
+      this.#control("commit");
+      return outcomes;
+    } catch (error) {
+      // Transaction control itself failed: roll back whatever is open and fail the batch.
+      if (this.#sqlite!.inTransaction) this.#control("rollback");
+      throw error;
+    }
+  }
+
+  #runJob(job: Job): Outcome {
+    this.#requestWrote = false;
+    const operation = job.attempt();
+    try {
+      let step = operation.next();
+      while (step.done !== true) step = operation.next(this.#answer(job, step.value));
+      return { kind: "done", value: step.value };
+    } catch (error) {
+      if (error instanceof NeedsPin) return { kind: "needs-pin", pin: error.pin, pinHash: error.pinHash, wrote: this.#requestWrote };
+      return { kind: "failed", error };
+    }
+  }
+
+  #answer(job: Job, effect: Effect): unknown {
+    if (effect.kind === "statement") return this.#runStatement(effect);
+    const known = job.pins.get(pinKey(effect.pinHash, effect.pin));
+    if (known === undefined) throw new NeedsPin(effect.pin, effect.pinHash);
+    return known;
+  }
+
+  #runStatement(effect: StatementEffect): StatementResult<unknown> {
+    const compiled = effect.query.sqlite() as Compiled<unknown>;
+    let prepared = this.#statements.get(compiled);
+    if (prepared === undefined) {
+      prepared = this.#sqlite!.prepare(compiled.query.sql);
+      this.#statements.set(compiled, prepared);
+    }
+    const params = effect.params as Record<string, unknown>;
+    const values = compiled.names.map((name) => params[name as string]);
+    this.#batchStatements += 1;
+    if (!prepared.readonly) {
+      this.#requestWrote = true;
+      this.#batchWrote = true;
+    }
+    if (prepared.reader) {
+      const rows = prepared.all(values);
+      return { rows, changes: prepared.readonly ? 0 : rows.length };
+    }
+    return { rows: [], changes: prepared.run(values).changes };
+  }
+
+  #control(sql: string): void {
+    let prepared = this.#controlStatements.get(sql);
+    if (prepared === undefined) {
+      prepared = this.#sqlite!.prepare(sql);
+      this.#controlStatements.set(sql, prepared);
+    }
+    prepared.run();
+    this.#batchStatements += 1;
+  }
+
+  readonly #controlStatements = new Map<string, BetterSqlite3.Statement>();
+}
+
+/**
+ * The engine for `serve` on SQLite; undefined on PostgreSQL (issue 15 gives it its own batched path)
+ * and with CODEPAY_ENGINE=interactive (each request its own Kysely transaction, for A/B runs).
+ */
+export function createBatchEngine(db: Db, logger: Logger, onBatch?: (stats: BatchStats) => void): BatchEngine | undefined {
+  if (process.env["CODEPAY_ENGINE"] === "interactive") return undefined;
+  const driver = groupCommitDriverOf(db);
+  if (driver === undefined) return undefined;
+  return new BatchEngine(driver, { batchRequestsMax: limits.engineBatchRequestsMax, logger, ...(onBatch !== undefined ? { onBatch } : {}) });
+}

@@ -1,0 +1,50 @@
+/**
+ * Settlement operations as effects-as-data (STYLE.md §3): an operation is a generator that yields
+ * what it needs done (a statement to run, a PIN to check) and gets the answer back. The rules are
+ * written once; two thin drivers run them: the batched engine (batch-engine.ts) answers statements
+ * synchronously on better-sqlite3 inside its batch transaction, and runOn (run-on-kysely.ts) awaits
+ * each one through Kysely, inside a caller's transaction (PostgreSQL, admin, tests, A/B runs).
+ */
+import type { PrecompiledQuery } from "../db/precompiled-query.js";
+
+/* eslint-disable @typescript-eslint/no-explicit-any */
+export interface StatementEffect {
+  readonly kind: "statement";
+  readonly query: PrecompiledQuery<any, unknown>;
+  readonly params: object;
+  /** PostgreSQL inside a transaction runs this twin instead (`FOR UPDATE`); SQLite has one writer anyway. */
+  readonly locking?: PrecompiledQuery<any, unknown>;
+}
+/* eslint-enable @typescript-eslint/no-explicit-any */
+
+/** scrypt is asynchronous: the engine verifies it between batches and runs the request again with the answer. */
+export interface VerifyPinEffect {
+  readonly kind: "verify-pin";
+  readonly pin: string;
+  readonly pinHash: string;
+}
+
+export type Effect = StatementEffect | VerifyPinEffect;
+
+/** What a statement gives back on either driver: its rows, and how many rows it changed. */
+export interface StatementResult<Row> {
+  readonly rows: readonly Row[];
+  readonly changes: number;
+}
+
+export type Operation<T> = Generator<Effect, T, unknown>;
+
+/** Runs one statement: `const { rows } = yield* statement(query, params)`. */
+export function* statement<Params extends object, Row>(
+  query: PrecompiledQuery<Params, Row>,
+  params: Params,
+  locking?: PrecompiledQuery<Params, Row>,
+): Operation<StatementResult<Row>> {
+  const effect: StatementEffect = locking === undefined ? { kind: "statement", query, params } : { kind: "statement", query, params, locking };
+  return (yield effect) as StatementResult<Row>;
+}
+
+/** True when the PIN matches its scrypt hash. */
+export function* verifyPin(pin: string, pinHash: string): Operation<boolean> {
+  return (yield { kind: "verify-pin", pin, pinHash }) as boolean;
+}
