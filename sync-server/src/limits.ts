@@ -48,6 +48,8 @@ export const limits = {
    * batches; it only caps a burst (a reconnect storm, a backlog after a stall).
    */
   engineBatchRequestsMax: 256,
+  /** Reads the engine keeps in memory (registers, stores, phones, guess counters...); past this it starts over. */
+  engineCachedReadsMax: 100_000,
   /** Prepared SQLite statements cached by SQL text (the hot path uses a few dozen). */
   sqliteStatementsCachedMax: 500,
   /** Register logins remembered after scrypt said yes (auth/verified-credentials.ts). */

@@ -351,6 +351,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const upstream = createUpstream(https?.ca !== undefined ? { ca: https.ca } : {});
   const gatewayApp = buildGatewayApp({
     db,
+    ...(engine !== undefined ? { engine } : {}),
     clock,
     logger: logger.child({ part: "gateway" }),
     shopperApiUrl,

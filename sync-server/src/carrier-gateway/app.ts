@@ -8,7 +8,8 @@
 import Fastify, { type FastifyReply, type FastifyRequest } from "fastify";
 import type { Clock } from "../clock.js";
 import type { Db } from "../db/database.js";
-import { findPhoneByCredentialHash } from "../db/repositories/users.js";
+import { findPhoneByCredentialHash, findPhoneByCredentialHashOp } from "../db/repositories/users.js";
+import type { OperationRunner } from "../settlement/idempotent-transaction.js";
 import { credentialSha256 } from "../auth/subscriber-credential.js";
 import { limits } from "../limits.js";
 import type { Logger } from "../logger.js";
@@ -27,6 +28,8 @@ import type { ShopperOperations } from "../shopper-api/shopper-operations.js";
 
 export interface GatewayAppDeps {
   readonly db: Db;
+  /** The batched engine (serve on SQLite): phones by credential come from its cached reads. */
+  readonly engine?: OperationRunner;
   readonly clock: Clock;
   readonly logger: Logger;
   /** Base URL of the shopper API, e.g. http://127.0.0.1:8080 */
@@ -58,9 +61,12 @@ export function buildGatewayApp(deps: GatewayAppDeps) {
   // fastify's defaults (onProtoPoisoning and onConstructorPoisoning "error"), as the shopper API parses.
   const inProcess: InProcessHop | undefined = deps.shopperOperations === undefined ? undefined : { operations: deps.shopperOperations, parseJson: app.getDefaultJsonParser("error", "error") };
 
+  const engine = deps.engine;
+  const findPhone = (hash: string) => (engine !== undefined ? engine.read(() => findPhoneByCredentialHashOp(hash)) : findPhoneByCredentialHash(deps.db, hash));
+
   async function forward(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
     const match = BEARER.exec(request.headers.authorization ?? "");
-    const phone = match?.[1] === undefined ? undefined : await findPhoneByCredentialHash(deps.db, credentialSha256(match[1]));
+    const phone = match?.[1] === undefined ? undefined : await findPhone(credentialSha256(match[1]));
     if (phone === undefined) {
       request.log.warn("unknown subscriber credential");
       return reply.code(httpStatusFor("SUBSCRIBER_UNKNOWN")).send(errorBody("SUBSCRIBER_UNKNOWN", "unknown subscriber credential"));

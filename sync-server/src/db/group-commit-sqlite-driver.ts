@@ -48,6 +48,8 @@ export interface GroupCommitStats extends CheckpointStats {
   syncs: number;
   /** Connection uses (transactions, queries outside one) that waited for a sync. */
   waiters: number;
+  /** Writes committed through Kysely (not the batched engine): the engine's cached reads are dropped when it moves. */
+  kyselyWrites: number;
 }
 
 export interface BackgroundCheckpointOptions {
@@ -77,7 +79,7 @@ function newGroup(): SyncGroup {
 
 /** Makes the WAL durable in groups: one fdatasync in flight, the next one shared by all who wait. */
 export class WalSyncer {
-  readonly stats: GroupCommitStats = { syncs: 0, waiters: 0, checkpoints: 0, checkpointFrames: 0 };
+  readonly stats: GroupCommitStats = { syncs: 0, waiters: 0, kyselyWrites: 0, checkpoints: 0, checkpointFrames: 0 };
   #writeSequence = 0;
   #durableSequence = 0;
   #inFlight: SyncGroup | undefined;
@@ -158,6 +160,9 @@ class ConnectionLock {
       return Promise.resolve();
     }
     return new Promise((granted) => this.#waiters.push(granted));
+  }
+  get idle(): boolean {
+    return !this.#held;
   }
   release(): void {
     const next = this.#waiters.shift();
@@ -251,7 +256,10 @@ export class GroupCommitSqliteDriver implements Driver {
   constructor(sqlite: BetterSqlite3.Database, options: GroupCommitOptions) {
     this.#sqlite = sqlite;
     this.#syncer = new WalSyncer(`${sqlite.name}-wal`);
-    this.#connection = new CachedStatementConnection(sqlite, options.statementsCachedMax, () => this.#syncer.noteWrite());
+    this.#connection = new CachedStatementConnection(sqlite, options.statementsCachedMax, () => {
+      this.#syncer.stats.kyselyWrites += 1;
+      this.#syncer.noteWrite();
+    });
   }
 
   get stats(): GroupCommitStats {
@@ -297,6 +305,16 @@ export class GroupCommitSqliteDriver implements Driver {
     } finally {
       this.#lock.release();
     }
+  }
+
+  /** Runs `work` at once if no Kysely transaction holds the connection (it is synchronous: nothing interleaves); else undefined. */
+  whenIdle<T>(work: (sqlite: BetterSqlite3.Database) => T): { readonly result: T } | undefined {
+    return this.#lock.idle ? { result: work(this.#sqlite) } : undefined;
+  }
+
+  /** Writes committed through Kysely so far. */
+  get kyselyWrites(): number {
+    return this.#syncer.stats.kyselyWrites;
   }
 
   /** Resolves once every write committed so far is on disk (at once without group commit: COMMIT synced). */

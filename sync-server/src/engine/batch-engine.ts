@@ -26,16 +26,22 @@ import type { Logger } from "../logger.js";
 import { countSqlStatements } from "../observability/sql-statements.js";
 import type { OperationRunner } from "../settlement/idempotent-transaction.js";
 import type { Effect, Operation, StatementEffect, StatementResult } from "./operation.js";
+import { ReferenceCache } from "./reference-cache.js";
 
 /** What the engine needs from the SQLite driver (group-commit-sqlite-driver.ts). */
 export interface EngineConnection {
   exclusive<T>(work: (sqlite: BetterSqlite3.Database) => { readonly result: T; readonly wrote: boolean }): Promise<T>;
+  whenIdle<T>(work: (sqlite: BetterSqlite3.Database) => T): { readonly result: T } | undefined;
   durable(): Promise<void>;
+  /** Writes committed through Kysely in this process (they drop the engine's cached reads). */
+  readonly kyselyWrites: number;
 }
 
 export interface BatchEngineOptions {
   /** Requests run in one transaction at most (limits.engineBatchRequestsMax). */
   readonly batchRequestsMax: number;
+  /** Reads kept in memory at most (limits.engineCachedReadsMax). */
+  readonly cachedReadsMax: number;
   readonly logger: Logger;
   /** Told after each committed batch (metrics, tests). */
   readonly onBatch?: (stats: BatchStats) => void;
@@ -91,11 +97,55 @@ export class BatchEngine implements OperationRunner {
   #requestWrote = false;
   #batchWrote = false;
   readonly #inFlight = new Set<Promise<void>>();
+  readonly cache: ReferenceCache;
+  /** The cache was checked against the database in this event-loop turn. */
+  #checkedThisTurn = false;
 
   constructor(
     private readonly connection: EngineConnection,
     private readonly options: BatchEngineOptions,
-  ) {}
+  ) {
+    this.cache = new ReferenceCache(options.cachedReadsMax);
+  }
+
+  /**
+   * A read of rows the engine never writes (a register, a phone by its credential), answered at once
+   * from memory or the connection when no Kysely transaction holds it, else in the next batch. The
+   * cache is checked against the database once per event-loop turn first, so a change an operator
+   * committed before this turn is seen. No wait for a WAL sync: the engine wrote none of it.
+   */
+  read<T>(attempt: () => Operation<T>): Promise<T> {
+    try {
+      const done = this.connection.whenIdle((sqlite) => {
+        this.#sqlite = sqlite;
+        this.#batchStatements = 0;
+        this.#requestWrote = false;
+        if (!this.#checkedThisTurn) this.#checkCache(sqlite);
+        else this.cache.checkForeignWrites(this.connection.kyselyWrites);
+        const operation = attempt();
+        let step = operation.next();
+        while (step.done !== true) {
+          if (step.value.kind !== "statement") throw new Error("a reference read cannot need a PIN");
+          step = operation.next(this.#runStatement(step.value));
+        }
+        countSqlStatements(this.#batchStatements);
+        if (this.#requestWrote) throw new Error("a reference read wrote");
+        return step.value;
+      });
+      return done === undefined ? this.run(attempt) : Promise.resolve(done.result);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  #checkCache(sqlite: BetterSqlite3.Database): void {
+    this.cache.check(sqlite, this.connection.kyselyWrites);
+    this.#batchStatements += 1;
+    if (!this.#checkedThisTurn) {
+      this.#checkedThisTurn = true;
+      setImmediate(() => (this.#checkedThisTurn = false));
+    }
+  }
 
   run<T>(attempt: () => Operation<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
@@ -183,6 +233,7 @@ export class BatchEngine implements OperationRunner {
   /** Undefined: a request threw without savepoints, and the transaction was rolled back. */
   #transaction(jobs: readonly Job[], savepoints: boolean): Outcome[] | undefined {
     this.#control("begin immediate");
+    this.#checkCache(this.#sqlite!);
     const outcomes: Outcome[] = [];
     try {
       for (const job of jobs) {
@@ -191,10 +242,14 @@ export class BatchEngine implements OperationRunner {
         const undo = outcome.kind === "failed" || (outcome.kind === "needs-pin" && outcome.wrote);
         if (undo && !savepoints) {
           this.#control("rollback");
+          this.cache.dropAll();
           return undefined;
         }
         if (savepoints) {
-          if (undo) this.#control("rollback to request");
+          if (undo) {
+            this.#control("rollback to request");
+            this.cache.dropAll();
+          }
           this.#control("release request");
         }
         outcomes.push(outcome);
@@ -204,6 +259,7 @@ export class BatchEngine implements OperationRunner {
     } catch (error) {
       // Transaction control itself failed: roll back whatever is open and fail the batch.
       if (this.#sqlite!.inTransaction) this.#control("rollback");
+      this.cache.dropAll();
       throw error;
     }
   }
@@ -229,6 +285,18 @@ export class BatchEngine implements OperationRunner {
   }
 
   #runStatement(effect: StatementEffect): StatementResult<unknown> {
+    if (effect.cacheKey !== undefined) {
+      const cached = this.cache.get(effect.cacheKey);
+      if (cached !== undefined) return cached;
+      const result = this.#execute1(effect);
+      this.cache.set(effect.cacheKey, result);
+      return result;
+    }
+    if (effect.invalidates !== undefined) this.cache.invalidate(effect.invalidates);
+    return this.#execute1(effect);
+  }
+
+  #execute1(effect: StatementEffect): StatementResult<unknown> {
     const compiled = effect.query.sqlite() as Compiled<unknown>;
     let prepared = this.#statements.get(compiled);
     if (prepared === undefined) {
@@ -270,5 +338,5 @@ export function createBatchEngine(db: Db, logger: Logger, onBatch?: (stats: Batc
   if (process.env["CODEPAY_ENGINE"] === "interactive") return undefined;
   const driver = groupCommitDriverOf(db);
   if (driver === undefined) return undefined;
-  return new BatchEngine(driver, { batchRequestsMax: limits.engineBatchRequestsMax, logger, ...(onBatch !== undefined ? { onBatch } : {}) });
+  return new BatchEngine(driver, { batchRequestsMax: limits.engineBatchRequestsMax, cachedReadsMax: limits.engineCachedReadsMax, logger, ...(onBatch !== undefined ? { onBatch } : {}) });
 }

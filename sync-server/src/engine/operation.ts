@@ -14,6 +14,20 @@ export interface StatementEffect {
   readonly params: object;
   /** PostgreSQL inside a transaction runs this twin instead (`FOR UPDATE`); SQLite has one writer anyway. */
   readonly locking?: PrecompiledQuery<any, unknown>;
+  /**
+   * A read the engine may answer from memory (engine/reference-cache.ts), under this key: rows that
+   * change only by writes the engine sees (its own, flagged `invalidates`), by this process's other
+   * transactions, or by another process (PRAGMA data_version). Kysely ignores it.
+   */
+  readonly cacheKey?: string;
+  /** A write that changes what the read cached under this key returned. */
+  readonly invalidates?: string;
+}
+
+export interface StatementOptions<Params, Row> {
+  readonly locking?: PrecompiledQuery<Params, Row>;
+  readonly cacheKey?: string;
+  readonly invalidates?: string;
 }
 /* eslint-enable @typescript-eslint/no-explicit-any */
 
@@ -35,12 +49,8 @@ export interface StatementResult<Row> {
 export type Operation<T> = Generator<Effect, T, unknown>;
 
 /** Runs one statement: `const { rows } = yield* statement(query, params)`. */
-export function* statement<Params extends object, Row>(
-  query: PrecompiledQuery<Params, Row>,
-  params: Params,
-  locking?: PrecompiledQuery<Params, Row>,
-): Operation<StatementResult<Row>> {
-  const effect: StatementEffect = locking === undefined ? { kind: "statement", query, params } : { kind: "statement", query, params, locking };
+export function* statement<Params extends object, Row>(query: PrecompiledQuery<Params, Row>, params: Params, options?: StatementOptions<Params, Row>): Operation<StatementResult<Row>> {
+  const effect: StatementEffect = options === undefined ? { kind: "statement", query, params } : { kind: "statement", query, params, ...options };
   return (yield effect) as StatementResult<Row>;
 }
 

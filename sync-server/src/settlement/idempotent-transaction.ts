@@ -32,6 +32,13 @@ export interface AfterCommit {
  */
 export interface OperationRunner {
   run<T>(attempt: () => Operation<T>): Promise<T>;
+  /** A read of rows the runner never writes (registers, phones): from memory when it can. */
+  read<T>(attempt: () => Operation<T>): Promise<T>;
+}
+
+/** A read-only operation outside any transaction: the engine's cached read, else through Kysely. */
+export function readSettlement<T>(context: SettlementContext, attempt: () => Operation<T>): Promise<T> {
+  return context.engine !== undefined ? context.engine.read(attempt) : runOn(context.db, attempt());
 }
 
 /** Runs one operation in one transaction (the engine's batch, or its own), then delivers what it pushed. */

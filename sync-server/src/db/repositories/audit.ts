@@ -34,7 +34,7 @@ export function appendAuditEntry(db: Queryable, transfer: AuditedTransfer, now: 
 }
 
 export function* appendAuditEntryOp(transfer: AuditedTransfer, now: number): Operation<AuditRow> {
-  const [head] = (yield* statement(selectHead, { id: 1 }, selectHeadForUpdate)).rows;
+  const [head] = (yield* statement(selectHead, { id: 1 }, { locking: selectHeadForUpdate })).rows;
   if (head === undefined) throw new Error("the audit head row is missing");
   const seq = Number(head.seq) + 1;
   const entryJson = canonicalEntry(seq, transfer);

@@ -22,7 +22,7 @@ export function readGuessState(db: Queryable, subject: string): Promise<GuessSta
 
 /** The subject's counters as stored; undefined when it has none (never failed, or cleared since). */
 export function* readStoredGuessStateOp(subject: string): Operation<GuessState | undefined> {
-  const [row] = (yield* statement(selectGuessState, { subject }, selectGuessStateForUpdate)).rows;
+  const [row] = (yield* statement(selectGuessState, { subject }, { locking: selectGuessStateForUpdate, cacheKey: `guess:${subject}` })).rows;
   if (row === undefined) return undefined;
   return { failures: Number(row.failures), windowStartedAt: Number(row.window_started_at), blockedUntil: Number(row.blocked_until), rotationFailures: Number(row.rotations_failures) };
 }
@@ -47,7 +47,7 @@ const upsertGuessState = precompiledQuery<GuessColumns, never>((db, param) =>
 );
 
 export function* writeGuessStateOp(subject: string, state: GuessState): Operation<void> {
-  yield* statement(upsertGuessState, { subject, ...state });
+  yield* statement(upsertGuessState, { subject, ...state }, { invalidates: `guess:${subject}` });
 }
 
 export function writeGuessState(db: Queryable, subject: string, state: GuessState): Promise<void> {
@@ -55,7 +55,7 @@ export function writeGuessState(db: Queryable, subject: string, state: GuessStat
 }
 
 export function* clearGuessStateOp(subject: string): Operation<void> {
-  yield* statement(deleteGuessState, { subject });
+  yield* statement(deleteGuessState, { subject }, { invalidates: `guess:${subject}` });
 }
 
 export function clearGuessState(db: Queryable, subject: string): Promise<void> {

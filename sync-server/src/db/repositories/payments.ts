@@ -70,7 +70,7 @@ const selectPaymentForUpdate = precompiledQuery<{ paymentId: string }, Selectabl
 );
 
 export function* findPaymentOp(paymentId: string): Operation<PaymentRow | undefined> {
-  const [row] = (yield* statement(selectPayment, { paymentId }, selectPaymentForUpdate)).rows;
+  const [row] = (yield* statement(selectPayment, { paymentId }, { locking: selectPaymentForUpdate })).rows;
   return row && toPaymentRow(row);
 }
 
@@ -86,7 +86,7 @@ const selectOpenByCodeForUpdate = precompiledQuery<{ code: string }, Selectable<
 );
 
 export function* findOpenPaymentByCodeOp(code: string): Operation<PaymentRow | undefined> {
-  const [row] = (yield* statement(selectOpenByCode, { code }, selectOpenByCodeForUpdate)).rows;
+  const [row] = (yield* statement(selectOpenByCode, { code }, { locking: selectOpenByCodeForUpdate })).rows;
   return row && toPaymentRow(row);
 }
 
@@ -123,7 +123,7 @@ const selectClaimableForUpdate = precompiledQuery<{ code: string }, ClaimableCol
 
 /** findOpenPaymentByCode, with its store's and register's names (null if the row is gone). */
 export function* findClaimablePaymentByCodeOp(code: string): Operation<ClaimablePayment | undefined> {
-  const [row] = (yield* statement(selectClaimable, { code }, selectClaimableForUpdate)).rows;
+  const [row] = (yield* statement(selectClaimable, { code }, { locking: selectClaimableForUpdate })).rows;
   if (row === undefined) return undefined;
   const { store_name: storeName, register_name: registerName, ...payment } = row;
   return { payment: toPaymentRow(payment), storeName, registerName };

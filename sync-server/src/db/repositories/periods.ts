@@ -51,11 +51,11 @@ const insertPeriod = precompiledQuery<{ registerId: string; number: number; now:
 );
 
 export function* openPeriodOp(registerId: string, now: number): Operation<PeriodRow> {
-  const [open] = (yield* statement(selectOpenPeriod, { registerId })).rows;
+  const [open] = (yield* statement(selectOpenPeriod, { registerId }, { cacheKey: `period:${registerId}` })).rows;
   if (open !== undefined) return toPeriodRow(open);
   const [last] = (yield* statement(selectLastNumber, { registerId })).rows;
   const number = Number(last?.number ?? 0) + 1;
-  yield* statement(insertPeriod, { registerId, number, now });
+  yield* statement(insertPeriod, { registerId, number, now }, { invalidates: `period:${registerId}` });
   const [created] = (yield* statement(selectOpenPeriod, { registerId })).rows;
   if (created === undefined) throw new Error(`register ${registerId} has no open period after opening one`);
   return toPeriodRow(created);

@@ -10,7 +10,7 @@ export type StoreRow = StoresTable;
 const selectStore = precompiledQuery<{ id: string }, StoreRow>((db, param) => db.selectFrom("stores").selectAll().where("id", "=", param("id")));
 
 export function* findStoreOp(id: string): Operation<StoreRow | undefined> {
-  const [row] = (yield* statement(selectStore, { id })).rows;
+  const [row] = (yield* statement(selectStore, { id }, { cacheKey: `store:${id}` })).rows;
   return row;
 }
 

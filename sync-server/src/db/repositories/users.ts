@@ -46,8 +46,12 @@ export async function findPhone(db: Queryable, phoneId: string): Promise<PhoneRo
   return row && { phoneId: row.phone_id, userId: row.user_id, carrier: row.carrier };
 }
 
-export async function findPhoneByCredentialHash(db: Queryable, credentialSha256: string): Promise<PhoneRow | undefined> {
-  const [row] = (await selectPhoneByCredential(db, { credentialSha256 })).rows;
+export function findPhoneByCredentialHash(db: Queryable, credentialSha256: string): Promise<PhoneRow | undefined> {
+  return runOn(db, findPhoneByCredentialHashOp(credentialSha256));
+}
+
+export function* findPhoneByCredentialHashOp(credentialSha256: string): Operation<PhoneRow | undefined> {
+  const [row] = (yield* statement(selectPhoneByCredential, { credentialSha256 }, { cacheKey: `phone-credential:${credentialSha256}` })).rows;
   return row && { phoneId: row.phone_id, userId: row.user_id, carrier: row.carrier };
 }
 
@@ -65,7 +69,7 @@ export async function upsertPhone(db: Queryable, phone: PhoneRow & { credentialS
 const selectPinHash = precompiledQuery<{ userId: string }, { pin_hash: string | null }>((db, param) => db.selectFrom("users").select("pin_hash").where("id", "=", param("userId")));
 
 export function* findUserPinHashOp(userId: string): Operation<string | null> {
-  const [row] = (yield* statement(selectPinHash, { userId })).rows;
+  const [row] = (yield* statement(selectPinHash, { userId }, { cacheKey: `pin:${userId}` })).rows;
   return row?.pin_hash ?? null;
 }
 
