@@ -1,5 +1,5 @@
 /**
- * The simulator's own failure codes (the server's codes come from @codepay/sync-server/protocol).
+ * The simulator's own failure codes (the server's codes come from @codepay/contract).
  * Never renamed; add new ones at the end.
  */
 export const SIM_ERROR_CODES = [

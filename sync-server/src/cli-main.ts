@@ -17,7 +17,7 @@ import { SHARE_GROUP_DEFAULT } from "./broker/external-register-line.js";
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { createLogger } from "./logger.js";
-import { CODE_RANDOM_DIGITS_DEFAULT, CODE_RANDOM_DIGITS_MAX, isCurrencyCode, parseMajorAmount } from "./protocol/index.js";
+import { CODE_RANDOM_DIGITS_DEFAULT, CODE_RANDOM_DIGITS_MAX, isCurrencyCode, parseMajorAmount } from "@codepay/contract";
 import { startServer, type GatewayHop, type RunningServer, type ServerBrokerOptions, type ServerHttpsOptions, type ServerTlsOptions } from "./server.js";
 
 export interface CliIo {

@@ -55,3 +55,5 @@ export { ExternalRegisterLine, SHARE_GROUP_DEFAULT, type ExternalBrokerOptions }
 export { mosquittoPasswordHash, verifyMosquittoPassword } from "./auth/mosquitto-password.js";
 export { SharedNonceStore } from "./shopper-api/shared-nonce-store.js";
 export { hashPassword } from "./auth/password-hash.js";
+export { hashRegisterPassword, type RegisterKey } from "./auth/register-password.js";
+export { loadOrCreateRegisterKey, registerKeyPath } from "./auth/register-key.js";

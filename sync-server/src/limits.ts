@@ -52,8 +52,22 @@ export const limits = {
   engineCachedReadsMax: 100_000,
   /** Prepared SQLite statements cached by SQL text (the hot path uses a few dozen). */
   sqliteStatementsCachedMax: 500,
-  /** Register logins remembered after scrypt said yes (auth/verified-credentials.ts). */
-  registerLoginsRememberedMax: 100_000,
+  /**
+   * MQTT login admission (broker/login-admission.ts): logins checked per second while many registers
+   * reconnect at once. One login costs about 0.2-0.4 ms of the server's CPU here (docs/performance.md
+   * "Restart storm"), so this leaves most of a core to the payments of registers already connected.
+   */
+  mqttLoginsPerSecondMax: 2_000,
+  /** ... how many may start at once after a quiet spell. */
+  mqttLoginBurstMax: 100,
+  /** ... being checked at once (a not yet rehashed scrypt row holds one libuv thread for 50-600 ms). */
+  mqttLoginsInFlightMax: 64,
+  /** ... waiting; one more is refused with CONNACK 3 "server unavailable" (the agent backs off). */
+  mqttLoginQueueMax: 16_000,
+  /** ... a login waiting this long is refused with CONNACK 3 (the agent's connect timeout is 10 s). */
+  mqttLoginQueueWaitMsMax: 8_000,
+  /** TCP accept queue of the MQTT listeners (Linux caps it at net.core.somaxconn, 4096 here). */
+  mqttListenBacklog: 4_096,
   /** PostgreSQL connections one server process (or admin command) opens at most. */
   postgresPoolConnectionsMax: 10,
   /** A pairing code works this long after `admin register pair`. */

@@ -6,7 +6,10 @@ import { randomInt } from "node:crypto";
 import type { AddressInfo } from "node:net";
 import { systemClock, type Clock } from "./clock.js";
 import { checkpointInBackground, dialectOf, openDatabase, type Db } from "./db/database.js";
-import { createBrokerHooks } from "./broker/broker-hooks.js";
+import { createBrokerHooks, type LoginAdmissionStats } from "./broker/broker-hooks.js";
+import type { AdmissionPolicy } from "./broker/login-admission.js";
+import { openRegisterKey } from "./auth/register-key.js";
+import type { RegisterKey } from "./auth/register-password.js";
 import { CodeLengthSizer } from "./settlement/code-length-sizer.js";
 import { DEFAULT_LOGIN_THROTTLE, LoginThrottle, type LoginThrottlePolicy } from "./broker/login-throttle.js";
 import { AedesRegisterLine } from "./broker/aedes-register-line.js";
@@ -16,7 +19,7 @@ import { startMqttBroker } from "./broker/mqtt-broker.js";
 import { RequestRouter } from "./broker/request-router.js";
 import { createBatchEngine } from "./engine/batch-engine.js";
 import { ServerMetrics, registerObservabilityRoutes } from "./observability/metrics.js";
-import { startSystemdWatchdog } from "./observability/systemd-watchdog.js";
+import { startSystemdWatchdog } from "@codepay/systemd-watchdog";
 import { buildGatewayApp } from "./carrier-gateway/app.js";
 import { carrierKeyPath, DEFAULT_CARRIER_ID, ensureCarrier, type CarrierKey } from "./carrier-gateway/carrier-keys.js";
 import { DEFAULT_GUESS_POLICY, type GuessPolicy } from "./payments/guess-policy.js";
@@ -24,7 +27,7 @@ import { existsSync, readFileSync, statSync } from "node:fs";
 import { limits } from "./limits.js";
 import { createLogger, type Logger } from "./logger.js";
 import { cryptoRandomDigit, type RandomDigitSource } from "./payments/code-allocator.js";
-import { CODE_RANDOM_DIGITS_DEFAULT } from "./protocol/index.js";
+import { CODE_RANDOM_DIGITS_DEFAULT } from "@codepay/contract";
 import type { SettlementContext } from "./settlement/context.js";
 import { ResultDelivery, sweepExpiredPayments } from "./settlement/result-delivery.js";
 import { buildShopperApp } from "./shopper-api/app.js";
@@ -120,6 +123,8 @@ export interface ServerOptions {
   readonly httpRateLimits?: HttpRateLimits | "off";
   /** Failed MQTT logins hold back further attempts (on `clock`), before the password check; "off" for tests. Default DEFAULT_LOGIN_THROTTLE. */
   readonly mqttLoginThrottle?: LoginThrottlePolicy | "off";
+  /** Logins checked at a bounded rate, the rest queued or refused with CONNACK 3. Default DEFAULT_LOGIN_ADMISSION (limits.ts). */
+  readonly mqttLoginAdmission?: AdmissionPolicy;
   /** Connect to this broker instead of embedding one (several instances; README "Scale-out"). */
   readonly broker?: ServerBrokerOptions;
   /** The external broker's passwd and acl, rewritten (and the broker reloaded) at start and after every pairing. */
@@ -142,6 +147,8 @@ interface StartedLine {
   readonly mqttUrl: () => string;
   readonly mqttTlsUrl: () => string | undefined;
   readonly connectedRegisters: () => number;
+  /** The embedded broker's login admission; undefined with an external broker (it admits on its own). */
+  readonly loginAdmission?: () => LoginAdmissionStats;
   readonly brokerUp: () => boolean;
   /** No new requests from here on (the replies to those taken may still go out until close). */
   stopAccepting(): Promise<void>;
@@ -150,8 +157,23 @@ interface StartedLine {
 
 type EmbeddedTls = NonNullable<Parameters<typeof startMqttBroker>[0]["tls"]>;
 
-async function startEmbeddedLine(db: Db, logger: Logger, host: string, port: number, tls: EmbeddedTls | undefined, loginThrottle: { throttle: LoginThrottle; clock: Clock } | undefined): Promise<StartedLine> {
-  const hooks = createBrokerHooks(db, logger.child({ part: "broker" }), { requireClientCertOnTls: tls?.requireClientCert === true, ...(loginThrottle !== undefined ? { loginThrottle } : {}) });
+interface EmbeddedLineOptions {
+  readonly host: string;
+  readonly port: number;
+  readonly tls: EmbeddedTls | undefined;
+  readonly loginThrottle: { throttle: LoginThrottle; clock: Clock } | undefined;
+  readonly registerKey: RegisterKey;
+  readonly loginAdmission: AdmissionPolicy | undefined;
+}
+
+async function startEmbeddedLine(db: Db, logger: Logger, options: EmbeddedLineOptions): Promise<StartedLine> {
+  const { host, port, tls, loginThrottle } = options;
+  const hooks = createBrokerHooks(db, logger.child({ part: "broker" }), {
+    registerKey: options.registerKey,
+    requireClientCertOnTls: tls?.requireClientCert === true,
+    ...(loginThrottle !== undefined ? { loginThrottle } : {}),
+    ...(options.loginAdmission !== undefined ? { loginAdmission: { policy: options.loginAdmission } } : {}),
+  });
   const broker = await startMqttBroker({ host, port, hooks, ...(tls !== undefined ? { tls } : {}) });
   const line = new AedesRegisterLine(broker.aedes, hooks, logger.child({ part: "line" }));
   return {
@@ -160,6 +182,7 @@ async function startEmbeddedLine(db: Db, logger: Logger, host: string, port: num
     mqttUrl: () => broker.url,
     mqttTlsUrl: () => broker.tlsUrl,
     connectedRegisters: () => broker.aedes.connectedClients,
+    loginAdmission: () => hooks.loginAdmission(),
     brokerUp: () => !broker.aedes.closed,
     // Closing aedes drops the registers: a reply not yet sent is resent from the outbox or asked again.
     stopAccepting: () => broker.close(),
@@ -273,11 +296,23 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   if (brokerFiles !== undefined) await syncBrokerFilesAtStart(brokerFiles, logger);
 
   if (options.broker !== undefined && tls !== undefined) throw new Error("TLS on the dedicated line is the external broker's job when one is configured");
-  const broker = options.broker === undefined ? await startEmbeddedLine(db, logger, host, options.ports?.mqtt ?? 1883, tls, loginThrottle) : startExternalLine(options.broker, logger);
+  // The register key before any register can log in: refused at start if the database has keyed rows but this instance has no key.
+  const registerKey = await openRegisterKey(db, options.dataDir).catch(async (error: unknown) => {
+    await db.destroy();
+    throw error;
+  });
+  if (registerKey.rowsWithOtherKeys > 0) {
+    logger.error({ registers: registerKey.rowsWithOtherKeys, keyId: registerKey.key.id }, "register passwords hashed with another register key: those registers cannot log in here (SECURITY.md: every instance needs the same register-key file)");
+  }
+  const broker =
+    options.broker === undefined
+      ? await startEmbeddedLine(db, logger, { host, port: options.ports?.mqtt ?? 1883, tls, loginThrottle, registerKey: registerKey.key, loginAdmission: options.mqttLoginAdmission })
+      : startExternalLine(options.broker, logger);
   const line = broker.line;
   const metrics = new ServerMetrics({
     db,
     connectedRegisters: broker.connectedRegisters,
+    ...(broker.loginAdmission !== undefined ? { loginAdmission: broker.loginAdmission } : {}),
     brokerUp: broker.brokerUp,
     codeRandomDigits: () => (options.codeDigitsFixed === true ? codeRandomDigits : codeLength.randomDigits),
   });
@@ -341,6 +376,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     clock,
     logger: logger.child({ part: "pairing" }),
     dataDir: options.dataDir,
+    registerKey: registerKey.key,
     mqttUrl: broker.mqttUrl,
     ...(brokerFiles !== undefined ? { afterRegisterChange: () => brokerFiles.sync() } : {}),
     ...(rateLimits !== undefined ? { perAddressLimit: new HttpRateLimit(rateLimits.pairingPerAddress, clock, "pairing per address") } : {}),

@@ -6,7 +6,7 @@
  * Exit codes: 0 ok / approved, 1 payment not approved or failure, 2 bad config or usage.
  */
 import { parseArgs } from "node:util";
-import { isCurrencyCode, parseMajorAmount } from "@codepay/sync-server/protocol";
+import { isCurrencyCode, parseMajorAmount } from "@codepay/contract";
 import { loadConfig } from "./config.js";
 import { AgentError } from "./core/errors.js";
 import { createLogger } from "./logger.js";

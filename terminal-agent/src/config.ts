@@ -5,8 +5,8 @@
 import { existsSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { z } from "zod";
-import { CURRENCY_CODES, ID_SLUG_PATTERN } from "@codepay/sync-server/protocol";
-import type { CurrencyCode } from "@codepay/sync-server/protocol";
+import { CURRENCY_CODES, ID_SLUG_PATTERN } from "@codepay/contract";
+import type { CurrencyCode } from "@codepay/contract";
 import { AgentError } from "./core/errors.js";
 import { JAPANESE_ENCODINGS } from "./protocols/escpos/japanese-text.js";
 import { DISPLAY_MODELS } from "./protocols/pole-display/command-sets.js";

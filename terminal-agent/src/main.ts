@@ -24,7 +24,7 @@ import { Journal } from "./journal/journal.js";
 import { MqttLink } from "./link/mqtt-link.js";
 import { createLogger } from "./logger.js";
 import { PaymentRuntime, REPORT_JOB_PREFIX } from "./shell/payment-runtime.js";
-import { startSystemdWatchdog } from "@codepay/sync-server/systemd-watchdog";
+import { startSystemdWatchdog } from "@codepay/systemd-watchdog";
 
 export interface AgentDeps {
   /** serialport binding for `/dev/...` devices: the real one by default, `SerialPortMock.binding` or the simulator's in tests. */

@@ -8,7 +8,7 @@
  */
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { PAIRING_PATH, PairingRequestSchema, PairingResponseSchema } from "@codepay/sync-server/protocol";
+import { PAIRING_PATH, PairingRequestSchema, PairingResponseSchema } from "@codepay/contract";
 import { parseConfig } from "./config.js";
 
 export interface PairOptions {

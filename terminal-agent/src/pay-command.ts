@@ -1,6 +1,6 @@
 /** `codepay-agent pay`: asks the cashier API for a payment and follows it until it is final. */
-import { formatMoney, groupCode } from "@codepay/sync-server/protocol";
-import type { CurrencyCode } from "@codepay/sync-server/protocol";
+import { formatMoney, groupCode } from "@codepay/contract";
+import type { CurrencyCode } from "@codepay/contract";
 import { countdown } from "./core/screens.js";
 import type { PaymentView } from "./core/payment.js";
 import { newClientId } from "./ids.js";

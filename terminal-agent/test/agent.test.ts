@@ -5,7 +5,7 @@ import path from "node:path";
 import Database from "better-sqlite3";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { SerialPortMock } from "serialport";
-import type { CreatePayment, ResultAck } from "@codepay/sync-server/protocol";
+import type { CreatePayment, ResultAck } from "@codepay/contract";
 import { parseConfig, startAgent } from "../src/index.js";
 import type { AgentConfig, RunningAgent } from "../src/index.js";
 import { captureLogger } from "./helpers/capture-logger.js";

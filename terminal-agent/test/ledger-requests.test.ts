@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { demoSeed, silentLogger, startServer, verify, type RunningServer } from "@codepay/sync-server";
-import { PROTOCOL_VERSION, type RegisterRequest, type Report } from "@codepay/sync-server/protocol";
+import { PROTOCOL_VERSION, type RegisterRequest, type Report } from "@codepay/contract";
 import { parseConfig, startAgent, type RunningAgent } from "../src/index.js";
 import { Journal } from "../src/journal/journal.js";
 import { PaymentRuntime } from "../src/shell/payment-runtime.js";

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import type { ServerMessage } from "@codepay/sync-server/protocol";
+import type { ServerMessage } from "@codepay/contract";
 import { MqttLink } from "../src/link/mqtt-link.js";
 import { captureLogger } from "./helpers/capture-logger.js";
 import { waitFor } from "./helpers/mock-serial.js";

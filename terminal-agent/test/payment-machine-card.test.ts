@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { PaymentStateMessage } from "@codepay/sync-server/protocol";
+import type { PaymentStateMessage } from "@codepay/contract";
 import type { Effect } from "../src/core/effects.js";
 import { transition } from "../src/core/payment-machine.js";
 import type { PaymentEvent } from "../src/core/payment-machine.js";

@@ -1,6 +1,6 @@
 /** The payment machine's settlement-core events: rotated code, void, refunds (pure: state in, effects out). */
 import { describe, expect, it } from "vitest";
-import { PROTOCOL_VERSION } from "@codepay/sync-server/protocol";
+import { PROTOCOL_VERSION } from "@codepay/contract";
 import { transition } from "../src/core/payment-machine.js";
 import type { Payment } from "../src/core/payment.js";
 

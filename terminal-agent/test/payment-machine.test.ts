@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import type { PaymentIssued, PaymentStateMessage } from "@codepay/sync-server/protocol";
+import type { PaymentIssued, PaymentStateMessage } from "@codepay/contract";
 import type { Effect } from "../src/core/effects.js";
 import { transition } from "../src/core/payment-machine.js";
 import type { PaymentEvent } from "../src/core/payment-machine.js";

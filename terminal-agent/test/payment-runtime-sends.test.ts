@@ -7,7 +7,7 @@
 import net from "node:net";
 import { Aedes } from "aedes";
 import { afterEach, describe, expect, it } from "vitest";
-import { PROTOCOL_VERSION } from "@codepay/sync-server/protocol";
+import { PROTOCOL_VERSION } from "@codepay/contract";
 import { Journal } from "../src/journal/journal.js";
 import { MqttLink } from "../src/link/mqtt-link.js";
 import { PaymentRuntime } from "../src/shell/payment-runtime.js";

@@ -17,7 +17,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { startDevices, type Receipt, type SimDevices } from "@codepay/hardware-sim";
-import { PROTOCOL_VERSION, type Report } from "@codepay/sync-server/protocol";
+import { PROTOCOL_VERSION, type Report } from "@codepay/contract";
 import type { Payment } from "../src/core/payment.js";
 import { SqlitePrintQueue } from "../src/devices/print-queue.js";
 import { EscPosReceiptPrinter } from "../src/devices/receipt-printer.js";

@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { balances, listPayments } from "@codepay/sync-server";
 import { SimPhone, requireToolOrSkip } from "@codepay/hardware-sim";
-import { dammCheckDigit } from "@codepay/sync-server/protocol";
+import { dammCheckDigit } from "@codepay/contract";
 import { pollUntil } from "../helpers/poll-until.js";
 import { startInProcessSystem, type InProcessSystem } from "../helpers/in-process-system.js";
 

@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { listPayments } from "@codepay/sync-server";
 import { SimPhone } from "@codepay/hardware-sim";
-import { groupCode } from "@codepay/sync-server/protocol";
+import { groupCode } from "@codepay/contract";
 import { pollUntil } from "../helpers/poll-until.js";
 import { startInProcessSystem, type InProcessSystem } from "../helpers/in-process-system.js";
 

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createStore, enrollRegister, silentLogger, startServer, type RunningServer } from "@codepay/sync-server";
 import { createLogger, startAgent, type RunningAgent } from "@codepay/terminal-agent";
-import { startSystemdWatchdog } from "../../sync-server/src/observability/systemd-watchdog.js";
+import { startSystemdWatchdog } from "@codepay/systemd-watchdog";
 import { pollUntil } from "../helpers/poll-until.js";
 
 let dir: string;

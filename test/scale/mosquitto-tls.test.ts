@@ -25,7 +25,7 @@ import {
   writeBrokerFiles,
   type RunningServer,
 } from "@codepay/sync-server";
-import { PROTOCOL_VERSION, upTopic } from "@codepay/sync-server/protocol";
+import { PROTOCOL_VERSION, upTopic } from "@codepay/contract";
 import { parseConfig, startAgent } from "@codepay/terminal-agent";
 import { SimPhone, freeLoopbackPort, requireToolOrSkip, startMosquitto, type MosquittoProcess } from "@codepay/hardware-sim";
 import { pollUntil } from "../helpers/poll-until.js";

@@ -14,7 +14,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { balances, createStore, enrollRegister, enrollUser, listPayments, silentLogger, topUp, verify, writeBrokerFiles, type BrokerFilesOutput } from "@codepay/sync-server";
-import type { PaymentStateMessage } from "@codepay/sync-server/protocol";
+import type { PaymentStateMessage } from "@codepay/contract";
 import { parseConfig, startAgent, type RunningAgent } from "@codepay/terminal-agent";
 import {
   SimPhone,

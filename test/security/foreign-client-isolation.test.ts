@@ -10,7 +10,7 @@ import { join } from "node:path";
 import mqtt, { type MqttClient } from "mqtt";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { createStore, enrollRegister, listPayments, silentLogger, startServer, type RunningServer } from "@codepay/sync-server";
-import { PROTOCOL_VERSION, downTopic, statusTopic, upTopic } from "@codepay/sync-server/protocol";
+import { PROTOCOL_VERSION, downTopic, statusTopic, upTopic } from "@codepay/contract";
 import { requireToolOrSkip } from "@codepay/hardware-sim";
 
 const hasClients = requireToolOrSkip("mosquitto_sub", "foreign-client isolation tests") && requireToolOrSkip("mosquitto_pub", "foreign-client isolation tests");

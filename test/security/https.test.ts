@@ -16,7 +16,7 @@ import mqtt, { type MqttClient } from "mqtt";
 import { chromium, type Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { createTlsCa, demoSeed, issueServerCert, silentLogger, startServer, type DemoSeedOutput, type RunningServer } from "@codepay/sync-server";
-import { PROTOCOL_VERSION, downTopic, upTopic } from "@codepay/sync-server/protocol";
+import { PROTOCOL_VERSION, downTopic, upTopic } from "@codepay/contract";
 import { findTool, requireToolOrSkip } from "@codepay/hardware-sim";
 
 const hasOpenssl = requireToolOrSkip("openssl", "HTTPS tests (certificates are made with openssl)");

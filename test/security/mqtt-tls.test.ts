@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { Writable } from "node:stream";
 import { pino } from "pino";
 import { createStore, createTlsCa, enrollRegister, issueRegisterCert, issueServerCert, silentLogger, startServer, type RunningServer } from "@codepay/sync-server";
-import { PROTOCOL_VERSION, downTopic, upTopic } from "@codepay/sync-server/protocol";
+import { PROTOCOL_VERSION, downTopic, upTopic } from "@codepay/contract";
 import { requireToolOrSkip } from "@codepay/hardware-sim";
 import { loadConfig, startAgent } from "@codepay/terminal-agent";
 

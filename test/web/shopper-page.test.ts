@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { Browser, BrowserContext, Page, Route } from "playwright-core";
 import { requireToolOrSkip } from "@codepay/hardware-sim";
-import { dammCheckDigit, withCheckDigit } from "@codepay/sync-server/protocol";
+import { dammCheckDigit, withCheckDigit } from "@codepay/contract";
 import { pollUntil } from "../helpers/poll-until.js";
 import { eventually, systemWaitMs, webTestTimeoutMs, horizontalOverflow, launchChromium, saveScreenshot, startWebSystem, type WebSystem } from "./web-system.js";
 

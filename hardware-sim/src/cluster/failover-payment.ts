@@ -5,7 +5,7 @@
  * not answer. A claim by the same phone again is allowed; an approval that went through but whose
  * answer was lost comes back PAYMENT_SETTLED, and the pushed result tells the outcome.
  */
-import type { Money, PaymentStateMessage } from "@codepay/sync-server/protocol";
+import type { Money, PaymentStateMessage } from "@codepay/contract";
 import type { SimPhone, PhoneResult } from "../phone/sim-phone.js";
 import type { SimRegister } from "../register/sim-register.js";
 

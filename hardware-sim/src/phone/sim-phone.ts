@@ -15,7 +15,7 @@ import {
   type ClaimResponse,
   type DeclineResponse,
   type ErrorCode,
-} from "@codepay/sync-server/protocol";
+} from "@codepay/contract";
 import type { SimErrorCode } from "../errors.js";
 import { phoneRequestTimeoutMs } from "../limits.js";
 import { postJson, type HttpReply } from "./http-post.js";

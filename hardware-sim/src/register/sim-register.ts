@@ -19,7 +19,7 @@ import {
   type PaymentStateMessage,
   type RegisterRequest,
   type ServerMessage,
-} from "@codepay/sync-server/protocol";
+} from "@codepay/contract";
 
 export interface SimRegisterOptions {
   readonly mqttUrl: string;

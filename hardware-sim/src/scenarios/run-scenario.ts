@@ -4,7 +4,7 @@
  * for `approved`, and find the receipt naming the payment with its amount on the simulated printer.
  */
 import { randomBytes } from "node:crypto";
-import { formatMoney, isCurrencyCode } from "@codepay/sync-server/protocol";
+import { formatMoney, isCurrencyCode } from "@codepay/contract";
 import { scenarioPollIntervalMs, scenarioStepTimeoutMs } from "../limits.js";
 import { SimPhone } from "../phone/sim-phone.js";
 import {

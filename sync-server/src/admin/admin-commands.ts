@@ -11,13 +11,15 @@ import { mosquittoPasswordHash } from "../auth/mosquitto-password.js";
 import { findRegister, insertRegister, updateRegisterCredentials } from "../db/repositories/registers.js";
 import { findStore, insertStore, updateStore } from "../db/repositories/stores.js";
 import { findPhone, findUser, upsertPhone, upsertUser } from "../db/repositories/users.js";
-import { hashPassword, newPassword } from "../auth/password-hash.js";
+import { newPassword } from "../auth/password-hash.js";
+import { hashRegisterPassword } from "../auth/register-password.js";
+import { openRegisterKey } from "../auth/register-key.js";
 import { credentialSha256, newSubscriberCredential } from "../auth/subscriber-credential.js";
 import { DEFAULT_CARRIER_ID, ensureCarrier } from "../carrier-gateway/carrier-keys.js";
 import { newId } from "../ids.js";
 import { ISSUANCE_OWNER_ID, topUpPosting } from "../ledger/postings.js";
 import { limits } from "../limits.js";
-import { AMOUNT_MINOR_MAX, ID_SLUG_PATTERN, isCurrencyCode, type CurrencyCode, type Money, type PaymentState } from "../protocol/index.js";
+import { AMOUNT_MINOR_MAX, ID_SLUG_PATTERN, isCurrencyCode, type CurrencyCode, type Money, type PaymentState } from "@codepay/contract";
 import { AdminError } from "./admin-error.js";
 import { adminIdempotent } from "./admin-idempotency.js";
 
@@ -93,7 +95,7 @@ export interface EnrollRegisterInput {
 export interface EnrollRegisterOutput {
   readonly storeId: string;
   readonly registerId: string;
-  /** Shown once; only its scrypt hash is stored. */
+  /** Shown once; only its keyed hash (auth/register-password.ts) is stored. */
   readonly password: string;
   /** The server-related part of the agent's config file (contracts.md). */
   readonly agentConfig: {
@@ -109,11 +111,11 @@ export async function enrollRegister(input: EnrollRegisterInput): Promise<Enroll
   requireSlug("register id", input.registerId);
   requireName("register name", input.name);
   const password = newPassword();
-  const passwordHash = await hashPassword(password);
   const brokerPasswordHash = await mosquittoPasswordHash(password);
   const now = input.now ?? Date.now();
-  return withDatabase(input.dataDir, (db) =>
-    inTransaction(db, (tx) => adminIdempotent(tx, { requestId: input.requestId, operation: "register enroll", request: { storeId: input.storeId, registerId: input.registerId, name: input.name, mqttUrl: input.mqttUrl ?? null }, now, secrets: ["password"] }, async () => {
+  return withDatabase(input.dataDir, async (db) => {
+    const passwordHash = hashRegisterPassword((await openRegisterKey(db, input.dataDir)).key, password);
+    return inTransaction(db, (tx) => adminIdempotent(tx, { requestId: input.requestId, operation: "register enroll", request: { storeId: input.storeId, registerId: input.registerId, name: input.name, mqttUrl: input.mqttUrl ?? null }, now, secrets: ["password"] }, async () => {
       const store = await findStore(tx, input.storeId);
       if (store === undefined) throw new AdminError("NOT_FOUND", `no store ${input.storeId}; create it first`);
       const existing = await findRegister(tx, input.registerId);
@@ -136,8 +138,8 @@ export async function enrollRegister(input: EnrollRegisterInput): Promise<Enroll
           storeName: store.name,
         },
       };
-    })),
-  );
+    }));
+  });
 }
 
 export interface EnrollUserInput {

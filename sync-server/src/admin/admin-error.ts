@@ -1,4 +1,4 @@
-import type { ErrorCode } from "../protocol/index.js";
+import type { ErrorCode } from "@codepay/contract";
 
 /** An admin command the world refused (bad input, missing store): the CLI prints it and exits 1 or 2. */
 export class AdminError extends Error {

@@ -1,11 +1,13 @@
 /** `admin register pair | disable | enable`. */
-import { hashPassword, newPassword } from "../auth/password-hash.js";
+import { newPassword } from "../auth/password-hash.js";
+import { hashRegisterPassword } from "../auth/register-password.js";
+import { openRegisterKey } from "../auth/register-key.js";
 import { inTransaction } from "../db/database.js";
 import { insertPairing } from "../db/repositories/pairings.js";
 import { findRegister, insertRegister, setRegisterDisabled } from "../db/repositories/registers.js";
 import { findStore } from "../db/repositories/stores.js";
 import { limits } from "../limits.js";
-import { ID_SLUG_PATTERN } from "../protocol/index.js";
+import { ID_SLUG_PATTERN } from "@codepay/contract";
 import { newPairingCode, pairingCodeSha256 } from "../pairing/pairing-codes.js";
 import { AdminError } from "./admin-error.js";
 import { withDatabase } from "./admin-commands.js";
@@ -28,10 +30,10 @@ export async function pairRegister(input: { dataDir: string; storeId: string; re
   if (input.name.trim() === "" || input.name.length > 100) throw new AdminError("BAD_REQUEST", "register name must be 1-100 characters");
   const now = input.now ?? Date.now();
   const pairingCode = newPairingCode();
-  const unusablePasswordHash = await hashPassword(newPassword()); // until the pairing code is redeemed
   const request = { storeId: input.storeId, registerId: input.registerId, name: input.name, ttlMs: input.ttlMs ?? null };
-  return withDatabase(input.dataDir, (db) =>
-    inTransaction(db, (tx) =>
+  return withDatabase(input.dataDir, async (db) => {
+    const unusablePasswordHash = hashRegisterPassword((await openRegisterKey(db, input.dataDir)).key, newPassword()); // until the pairing code is redeemed
+    return inTransaction(db, (tx) =>
       adminIdempotent(tx, { requestId: input.requestId, operation: "register pair", request, now, secrets: ["pairingCode"] }, async () => {
         if ((await findStore(tx, input.storeId)) === undefined) throw new AdminError("NOT_FOUND", `no store ${input.storeId}; create it first`);
         const existing = await findRegister(tx, input.registerId);
@@ -41,8 +43,8 @@ export async function pairRegister(input: { dataDir: string; storeId: string; re
         await insertPairing(tx, { codeSha256: pairingCodeSha256(pairingCode), registerId: input.registerId, expiresAt, createdAt: now });
         return { storeId: input.storeId, registerId: input.registerId, pairingCode, expiresAt };
       }),
-    ),
-  );
+    );
+  });
 }
 
 /** A disabled register is refused at connect (REGISTER_DISABLED in the server log); enable undoes it. */

@@ -6,7 +6,7 @@
 import { spawnSync } from "node:child_process";
 import { chmodSync, existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { ID_SLUG_PATTERN } from "../protocol/index.js";
+import { ID_SLUG_PATTERN } from "@codepay/contract";
 import { AdminError } from "./admin-error.js";
 
 function openssl(args: string[]): void {

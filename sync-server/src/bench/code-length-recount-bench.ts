@@ -16,7 +16,7 @@ import { demoSeed } from "../admin/demo-seed.js";
 import { inTransaction, openDatabase, type Db } from "../db/database.js";
 import { countOpenCodes, insertOpenPayment } from "../db/repositories/payments.js";
 import { countEnabledRegisters } from "../db/repositories/registers.js";
-import { withCheckDigit } from "../protocol/index.js";
+import { withCheckDigit } from "@codepay/contract";
 
 async function seed(db: Db, registers: number): Promise<void> {
   const rows = Array.from({ length: registers - 1 }, (_, i) => ({ id: `lane-${i + 2}`, store_id: "demo-store", name: `Lane ${i + 2}`, password_hash: "unused", broker_password_hash: null, created_at: 0 }));

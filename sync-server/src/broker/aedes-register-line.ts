@@ -1,5 +1,5 @@
 import type { Aedes, AedesPublishPacket, Client } from "aedes";
-import { ALL_UP_TOPICS, QOS, downTopic, parseRegisterTopic, type ServerMessage } from "../protocol/index.js";
+import { ALL_UP_TOPICS, QOS, downTopic, parseRegisterTopic, type ServerMessage } from "@codepay/contract";
 import type { Logger } from "../logger.js";
 import type { BrokerHooks } from "./broker-hooks.js";
 import type { OnlineListener, RegisterLine, RequestListener } from "./register-line.js";

@@ -6,9 +6,8 @@
 import { TLSSocket } from "node:tls";
 import type { AedesOptions, AuthenticateError, Client } from "aedes";
 import type { Db } from "../db/database.js";
-import { findRegister } from "../db/repositories/registers.js";
-import { verifyPassword } from "../auth/password-hash.js";
-import { VerifiedCredentials } from "../auth/verified-credentials.js";
+import { findRegister, replaceRegisterPasswordHash } from "../db/repositories/registers.js";
+import { checkRegisterPassword, hashRegisterPassword, type RegisterKey } from "../auth/register-password.js";
 import { limits } from "../limits.js";
 import type { Logger } from "../logger.js";
 import type { RegisterAddress } from "../settlement/register-requests.js";
@@ -16,13 +15,15 @@ import { mayPublish, maySubscribe } from "./register-acl.js";
 import type { Clock } from "../clock.js";
 import { addressKey } from "../auth/client-address.js";
 import type { LoginThrottle } from "./login-throttle.js";
+import { LoginAdmission, type AdmissionCounts, type AdmissionPolicy } from "./login-admission.js";
 
 // CONNACK return codes, MQTT 3.1.1 §3.2.2.3 (aedes declares them as an ambient const enum).
 const CONNACK_IDENTIFIER_REJECTED = 2;
+const CONNACK_SERVER_UNAVAILABLE = 3;
 const CONNACK_BAD_USERNAME_OR_PASSWORD = 4;
 const CONNACK_NOT_AUTHORIZED = 5;
 
-function authError(message: string, returnCode: 2 | 4 | 5): AuthenticateError {
+function authError(message: string, returnCode: 2 | 3 | 4 | 5): AuthenticateError {
   return Object.assign(new Error(message), { returnCode });
 }
 
@@ -31,9 +32,29 @@ export type BrokerHooks = Required<Pick<AedesOptions, "preConnect" | "authentica
   identityOf(client: Client): RegisterAddress | undefined;
   /** A TLS handshake failed (no client certificate, an unknown CA, plaintext on the TLS port). */
   onTlsClientError?(error: Error): void;
+  /** Login admission so far (metrics: codepay_mqtt_login_admissions_total, codepay_mqtt_login_queue_depth). */
+  loginAdmission(): LoginAdmissionStats;
+};
+
+export interface LoginAdmissionStats extends AdmissionCounts {
+  readonly queueDepth: number;
+  /** Old scrypt rows rewritten into the keyed form at their register's login. */
+  readonly rehashed: number;
+}
+
+export const DEFAULT_LOGIN_ADMISSION: AdmissionPolicy = {
+  loginsPerSecondMax: limits.mqttLoginsPerSecondMax,
+  loginBurstMax: limits.mqttLoginBurstMax,
+  loginsInFlightMax: limits.mqttLoginsInFlightMax,
+  loginQueueMax: limits.mqttLoginQueueMax,
+  loginQueueWaitMsMax: limits.mqttLoginQueueWaitMsMax,
 };
 
 export interface BrokerHookOptions {
+  /** The deployment's register key (auth/register-key.ts): every register password is checked with it. */
+  readonly registerKey: RegisterKey;
+  /** Logins checked at a bounded rate (default DEFAULT_LOGIN_ADMISSION on performance.now; tests inject a clock). */
+  readonly loginAdmission?: { readonly policy?: AdmissionPolicy; readonly now?: () => number };
   /**
    * On TLS connections, require a verified client certificate whose CN is the client id
    * (`admin tls issue-register`). Plain TCP connections are not affected.
@@ -41,6 +62,13 @@ export interface BrokerHookOptions {
   readonly requireClientCertOnTls?: boolean;
   /** Failed logins per address (and username) hold back the next attempts before the password check. */
   readonly loginThrottle?: { readonly throttle: LoginThrottle; readonly clock: Clock };
+}
+
+interface PendingLogin {
+  readonly client: Client;
+  readonly username: string | undefined;
+  readonly password: Buffer | undefined;
+  readonly done: (error: AuthenticateError | null, success: boolean | null) => void;
 }
 
 /** The client's address as a throttle key; connections without one (in-memory streams in tests) share one key. */
@@ -58,15 +86,25 @@ function verifiedCommonName(client: Client): { tls: boolean; cn?: string } {
   return { tls: true, ...(typeof cn === "string" ? { cn } : {}) };
 }
 
-export function createBrokerHooks(db: Db, logger: Logger, options: BrokerHookOptions = {}): BrokerHooks {
+export function createBrokerHooks(db: Db, logger: Logger, options: BrokerHookOptions): BrokerHooks {
   const identities = new WeakMap<Client, RegisterAddress>();
-  const verified = new VerifiedCredentials(limits.registerLoginsRememberedMax);
+  let rehashed = 0;
 
-  /** scrypt once per register and stored hash; a reconnect with the same password is one SHA-256. */
+  /** A keyed row is one HMAC; an old scrypt row pays its scrypt once and is rewritten in the keyed form. */
   async function passwordMatches(registerId: string, storedHash: string, password: string): Promise<boolean> {
-    if (verified.has(registerId, storedHash, password)) return true;
-    if (!(await verifyPassword(password, storedHash))) return false;
-    verified.remember(registerId, storedHash, password);
+    const check = await checkRegisterPassword(options.registerKey, password, storedHash);
+    if (!check.ok) {
+      if (check.reason !== "wrong password") logger.error({ registerId, reason: check.reason }, "register password hash cannot be checked with this instance's register key (SECURITY.md: every instance needs the same register-key file)");
+      return false;
+    }
+    if (check.rehash) {
+      try {
+        if (await replaceRegisterPasswordHash(db, registerId, storedHash, hashRegisterPassword(options.registerKey, password))) rehashed += 1;
+      } catch (error) {
+        // The login stands; the next one tries again.
+        logger.warn({ err: error, registerId }, "could not rehash an old scrypt register password");
+      }
+    }
     return true;
   }
 
@@ -92,6 +130,52 @@ export function createBrokerHooks(db: Db, logger: Logger, options: BrokerHookOpt
   }
 
   const throttle = options.loginThrottle;
+  const admissionNow = options.loginAdmission?.now ?? (() => performance.now());
+  const admission = new LoginAdmission<PendingLogin>(options.loginAdmission?.policy ?? DEFAULT_LOGIN_ADMISSION, admissionNow());
+  let admissionTimer: NodeJS.Timeout | undefined;
+
+  function refuseBusy(login: PendingLogin, why: string): void {
+    logger.debug({ clientId: login.client.id, why }, "register login refused for now: server busy (CONNACK 3)");
+    login.done(authError(`SERVER_BUSY: ${why}; try again later`, CONNACK_SERVER_UNAVAILABLE), false);
+  }
+
+  /** Starts what the admission lets through, refuses what waited too long, and looks again when it says. */
+  function pumpAdmission(): void {
+    const { admit, expire, nextInMs } = admission.drain(admissionNow());
+    for (const login of expire) refuseBusy(login, "waited too long for a login slot");
+    for (const login of admit) runLogin(login);
+    if (admissionTimer !== undefined) clearTimeout(admissionTimer);
+    admissionTimer = nextInMs === undefined ? undefined : setTimeout(pumpAdmission, nextInMs);
+    admissionTimer?.unref();
+  }
+
+  function runLogin(login: PendingLogin): void {
+    const { client, username, done } = login;
+    const settle = (): void => {
+      admission.finished();
+      if (admission.queueDepth > 0) pumpAdmission();
+    };
+    // A client that gave up while waiting (closed its socket) costs no lookup.
+    if (client.closed) return settle();
+    checkCredentials(client, username, login.password).then(
+      (identity) => {
+        settle();
+        throttle?.throttle.succeeded(clientAddress(client), username ?? "");
+        identities.set(client, identity);
+        logger.info({ registerId: identity.registerId, storeId: identity.storeId }, "register connected");
+        done(null, true);
+      },
+      (error: unknown) => {
+        settle();
+        const refusal = error instanceof Error && "returnCode" in error ? (error as AuthenticateError) : authError("authentication failed", CONNACK_BAD_USERNAME_OR_PASSWORD);
+        if (refusal !== error) logger.error({ err: error }, "authentication failed unexpectedly");
+        throttle?.throttle.failed(clientAddress(client), username ?? "", throttle.clock());
+        logger.warn({ clientId: client.id, username, reason: refusal.message }, "register connection refused");
+        done(refusal, false);
+      },
+    );
+  }
+
   return {
     identityOf: (client) => identities.get(client),
     preConnect(client, packet, done) {
@@ -107,22 +191,13 @@ export function createBrokerHooks(db: Db, logger: Logger, options: BrokerHookOpt
       logger.warn({ reason: error.message }, "TLS handshake refused (MQTT over TLS)");
     },
     authenticate(client, username, password, done) {
-      checkCredentials(client, username, password).then(
-        (identity) => {
-          throttle?.throttle.succeeded(clientAddress(client), username ?? "");
-          identities.set(client, identity);
-          logger.info({ registerId: identity.registerId, storeId: identity.storeId }, "register connected");
-          done(null, true);
-        },
-        (error: unknown) => {
-          const refusal = error instanceof Error && "returnCode" in error ? (error as AuthenticateError) : authError("authentication failed", CONNACK_BAD_USERNAME_OR_PASSWORD);
-          if (refusal !== error) logger.error({ err: error }, "authentication failed unexpectedly");
-          throttle?.throttle.failed(clientAddress(client), username ?? "", throttle.clock());
-          logger.warn({ clientId: client.id, username, reason: refusal.message }, "register connection refused");
-          done(refusal, false);
-        },
-      );
+      const login: PendingLogin = { client, username, password, done };
+      const decision = admission.offer(login, admissionNow());
+      if (decision === "admitted") runLogin(login);
+      else if (decision === "refused") refuseBusy(login, "the login queue is full");
+      else pumpAdmission();
     },
+    loginAdmission: () => ({ ...admission.counts, queueDepth: admission.queueDepth, rehashed }),
     authorizePublish(client, packet, done) {
       if (client === null) return done(null); // the server's own publishes
       const identity = identities.get(client);

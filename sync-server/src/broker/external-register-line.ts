@@ -12,7 +12,7 @@
  * the same requestId, which the database makes idempotent).
  */
 import mqtt, { type IClientOptions, type MqttClient } from "mqtt";
-import { ALL_STATUS_TOPICS, ALL_UP_TOPICS, PresenceSchema, QOS, downTopic, parseMessage, parseRegisterTopic, type ServerMessage } from "../protocol/index.js";
+import { ALL_STATUS_TOPICS, ALL_UP_TOPICS, PresenceSchema, QOS, downTopic, parseMessage, parseRegisterTopic, type ServerMessage } from "@codepay/contract";
 import type { Logger } from "../logger.js";
 import type { OnlineListener, RegisterLine, RequestListener } from "./register-line.js";
 import type { RegisterAddress } from "../settlement/register-requests.js";

@@ -7,7 +7,7 @@
  *   codepay.conf  the listener: no anonymous clients, use_username_as_clientid (a register cannot take
  *           over another's session by choosing its client id), the two files above
  */
-import { ALL_STATUS_TOPICS, ALL_UP_TOPICS, TOPIC_ROOT, downTopic, statusTopic, upTopic } from "../protocol/index.js";
+import { ALL_STATUS_TOPICS, ALL_UP_TOPICS, TOPIC_ROOT, downTopic, statusTopic, upTopic } from "@codepay/contract";
 
 export interface BrokerRegisterAccount {
   readonly registerId: string;

@@ -30,7 +30,8 @@ export interface MqttBroker {
 async function listen(server: Server, port: number, host: string): Promise<number> {
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
-    server.listen(port, host, () => {
+    // A long accept queue: a reconnect storm's SYNs wait there instead of being dropped (a dropped SYN costs the client a 1 s retransmit).
+    server.listen({ port, host, backlog: limits.mqttListenBacklog }, () => {
       server.off("error", reject);
       resolve();
     });

@@ -3,7 +3,7 @@
  * `.../up` and `.../status`, and subscribes only to its own `.../down`, spelled out without wildcards.
  * Pure, so the rules are tested without a broker.
  */
-import { downTopic, statusTopic, upTopic } from "../protocol/index.js";
+import { downTopic, statusTopic, upTopic } from "@codepay/contract";
 import type { RegisterAddress } from "../settlement/register-requests.js";
 
 export function mayPublish(register: RegisterAddress, topic: string): boolean {

@@ -3,7 +3,7 @@
  * (aedes-register-line.ts); an external broker with shared subscriptions (EMQX, mosquitto) can
  * implement it later without touching the handlers.
  */
-import type { ServerMessage } from "../protocol/index.js";
+import type { ServerMessage } from "@codepay/contract";
 import type { RegisterAddress } from "../settlement/register-requests.js";
 
 export type RequestListener = (from: RegisterAddress, payload: Buffer) => void;

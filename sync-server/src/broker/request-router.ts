@@ -4,7 +4,7 @@
  * run one at a time in arrival order (a cancel never overtakes its create); registers run in parallel.
  * A broken request gets an `error` reply and changes nothing; nothing here may crash the server.
  */
-import { RegisterRequestSchema, parseMessage, type RegisterRequest, type ServerMessage } from "../protocol/index.js";
+import { RegisterRequestSchema, parseMessage, type RegisterRequest, type ServerMessage } from "@codepay/contract";
 import { limits } from "../limits.js";
 import type { Logger } from "../logger.js";
 import type { SettlementContext } from "../settlement/context.js";

@@ -3,9 +3,9 @@
  * use. Agents get it at pairing and send HMAC-SHA256(cardKey, PAN) instead of the PAN; the server
  * stores only that keyed hash and the last 4 digits (PCI DSS: stored PANs unreadable, DESIGN-NOTES).
  */
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { createHmac, randomBytes } from "node:crypto";
+import { createHmac } from "node:crypto";
 import { join } from "node:path";
+import { loadOrCreateKeyFile } from "../auth/key-file.js";
 
 const CARD_KEY_BYTES = 32;
 
@@ -14,19 +14,7 @@ export function cardKeyPath(dataDir: string): string {
 }
 
 export function loadOrCreateCardKey(dataDir: string): Buffer {
-  const path = cardKeyPath(dataDir);
-  if (!existsSync(path)) {
-    mkdirSync(dataDir, { recursive: true });
-    try {
-      writeFileSync(path, randomBytes(CARD_KEY_BYTES), { mode: 0o600, flag: "wx" }); // never overwrite a key
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
-    }
-    chmodSync(path, 0o600);
-  }
-  const key = readFileSync(path);
-  if (key.length !== CARD_KEY_BYTES) throw new Error(`${path} must hold ${CARD_KEY_BYTES} bytes`);
-  return key;
+  return loadOrCreateKeyFile(cardKeyPath(dataDir), dataDir, CARD_KEY_BYTES);
 }
 
 /** The keyed hash the agent sends and the server looks cards up by: lowercase hex. */

@@ -13,7 +13,7 @@ import type { OperationRunner } from "../settlement/idempotent-transaction.js";
 import { credentialSha256 } from "../auth/subscriber-credential.js";
 import { limits } from "../limits.js";
 import type { Logger } from "../logger.js";
-import { PHONE_ASSERTION_HEADER, errorBody } from "../protocol/index.js";
+import { PHONE_ASSERTION_HEADER, errorBody } from "@codepay/contract";
 import { addressKey, type HttpRateLimit } from "../http-security/http-rate-limits.js";
 import { httpsServer, type HttpsMaterial } from "../http-security/https-server.js";
 import { securityHeaders } from "../http-security/security-headers.js";

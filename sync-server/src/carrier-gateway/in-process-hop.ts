@@ -13,7 +13,7 @@
  */
 import type { FastifyRequest } from "fastify";
 import type { PhoneRow } from "../db/repositories/users.js";
-import { SHOPPER_API_PREFIX, errorBody } from "../protocol/index.js";
+import { SHOPPER_API_PREFIX, errorBody } from "@codepay/contract";
 import type { ShopperCall, ShopperOperations, ShopperReply } from "../shopper-api/shopper-operations.js";
 
 /** The ids ClientIdSchema takes, so fastify's router would match them unchanged (no %-escapes, under maxParamLength). */

@@ -4,7 +4,7 @@
  * Signing and decoding are pure; freshness and replay are checked by the shopper API.
  */
 import { randomBytes, sign, verify, type KeyObject } from "node:crypto";
-import { PhoneAssertionSchema, type PhoneAssertion } from "../protocol/index.js";
+import { PhoneAssertionSchema, type PhoneAssertion } from "@codepay/contract";
 
 export function signPhoneAssertion(assertion: PhoneAssertion, privateKey: KeyObject): string {
   const json = Buffer.from(JSON.stringify(assertion), "utf8");

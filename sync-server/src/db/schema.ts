@@ -3,7 +3,7 @@
  * milliseconds (BIGINT); flags are 0/1 integers so the same queries run on SQLite and PostgreSQL.
  */
 import type { Generated } from "kysely";
-import type { PaymentState, Tender } from "../protocol/index.js";
+import type { PaymentState, Tender } from "@codepay/contract";
 
 export type AccountKind = "user" | "store" | "system";
 export type TransferKind = "topup" | "payment" | "void" | "refund";

@@ -8,7 +8,7 @@
  */
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { Clock } from "../clock.js";
-import { errorBody } from "../protocol/index.js";
+import { errorBody } from "@codepay/contract";
 import { RateLimiter, type RateLimit } from "./rate-limiter.js";
 
 export { addressKey } from "../auth/client-address.js";

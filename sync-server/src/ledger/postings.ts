@@ -3,7 +3,7 @@
  * one account and credits another by the same positive integer amount in the same currency, so
  * each currency's balances always sum to zero.
  */
-import { AMOUNT_MINOR_MAX } from "../protocol/index.js";
+import { AMOUNT_MINOR_MAX } from "@codepay/contract";
 import { assert } from "../assert.js";
 import type { AccountKind } from "../db/schema.js";
 

@@ -13,6 +13,10 @@
  *   codepay_sqlite_background_checkpoints      SQLite: WAL checkpoints run on the worker thread (db/wal-checkpointer.ts)
  *   codepay_sqlite_checkpoint_frames           SQLite: WAL frames those copied into the database file
  *   codepay_sql_statements_total               SQL statements sent to the database since start (observability/sql-statements.ts)
+ *   codepay_mqtt_login_admissions_total{decision}  MQTT logins by admission: admitted_at_once, queued, admitted_from_queue,
+ *                                              refused_queue_full, refused_waited_too_long (both refused with CONNACK 3)
+ *   codepay_mqtt_login_queue_depth             MQTT logins waiting for a slot now
+ *   codepay_register_passwords_rehashed_total  old scrypt register rows rewritten in the keyed form at login
  *   codepay_code_random_digits                 random digits of a code issued now (sized to the registers: SECURITY.md)
  * plus prom-client's default process metrics.
  */
@@ -20,12 +24,15 @@ import type { ShopperApp } from "../shopper-api/app.js";
 import client from "prom-client";
 import type { RegisterLine } from "../broker/register-line.js";
 import { groupCommitStatsOf, observeWalSyncs, type Db } from "../db/database.js";
-import type { ServerMessage } from "../protocol/index.js";
+import type { ServerMessage } from "@codepay/contract";
 import { sqlStatementsTotal } from "./sql-statements.js";
+import type { LoginAdmissionStats } from "../broker/broker-hooks.js";
 
 export interface ObservabilitySource {
   readonly db: Db;
   readonly connectedRegisters: () => number;
+  /** The embedded broker's login admission (broker/broker-hooks.ts); absent with an external broker. */
+  readonly loginAdmission?: () => LoginAdmissionStats;
   readonly brokerUp: () => boolean;
   /** Random digits of a code issued now (settlement/code-length-sizer.ts). */
   readonly codeRandomDigits?: () => number;
@@ -73,6 +80,8 @@ export class ServerMetrics {
       this.reset();
       this.inc(sqlStatementsTotal());
     } });
+    const loginAdmission = source.loginAdmission;
+    if (loginAdmission !== undefined) registerLoginAdmissionMetrics(registers, loginAdmission);
     const codeRandomDigits = source.codeRandomDigits;
     if (codeRandomDigits !== undefined) {
       new client.Gauge({ name: "codepay_code_random_digits", help: "Random digits of a payment code issued now (the check digit comes on top)", registers, collect() {
@@ -177,6 +186,30 @@ export class ServerMetrics {
   observeShopperRequest(route: string, status: number, seconds: number): void {
     this.#shopperSeconds.observe({ route, status: String(status) }, seconds);
   }
+}
+
+const ADMISSION_DECISIONS = {
+  admitted_at_once: "admittedAtOnce",
+  queued: "queued",
+  admitted_from_queue: "admittedFromQueue",
+  refused_queue_full: "refusedQueueFull",
+  refused_waited_too_long: "refusedWaitedTooLong",
+} as const satisfies Record<string, keyof LoginAdmissionStats>;
+
+/** Read from the broker hooks' counts at scrape time: a fixed set of five label values. */
+function registerLoginAdmissionMetrics(registers: client.Registry[], stats: () => LoginAdmissionStats): void {
+  new client.Counter({ name: "codepay_mqtt_login_admissions_total", help: "MQTT logins by admission decision (refused ones got CONNACK 3, server unavailable)", labelNames: ["decision"], registers, collect() {
+    const now = stats();
+    this.reset();
+    for (const [decision, field] of Object.entries(ADMISSION_DECISIONS)) this.inc({ decision }, now[field]);
+  } });
+  new client.Gauge({ name: "codepay_mqtt_login_queue_depth", help: "MQTT logins waiting for a login slot", registers, collect() {
+    this.set(stats().queueDepth);
+  } });
+  new client.Counter({ name: "codepay_register_passwords_rehashed_total", help: "Old scrypt register password rows rewritten in the keyed form at a login", registers, collect() {
+    this.reset();
+    this.inc(stats().rehashed);
+  } });
 }
 
 /** `GET /health` (200 ok, 503 degraded) and `GET /metrics` (Prometheus text) on the shopper-API listener. */

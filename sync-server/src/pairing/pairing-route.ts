@@ -1,12 +1,13 @@
 /**
  * POST /api/v1/pairings { pairingCode } on the shopper-API listener (protocol/pairing.ts): no phone
  * assertion; the one-time code is the credential. A good code gives the register a new password
- * (only its scrypt hash is kept) and answers with everything the agent's config needs, including the
+ * (only its keyed hash is kept, auth/register-password.ts) and answers with everything the agent's config needs, including the
  * card key. An unknown, used or expired code: 404 PAIRING_CODE_INVALID, nothing changes.
  */
 import type { ShopperApp } from "../shopper-api/app.js";
 import { mosquittoPasswordHash } from "../auth/mosquitto-password.js";
-import { hashPassword, newPassword } from "../auth/password-hash.js";
+import { newPassword } from "../auth/password-hash.js";
+import { hashRegisterPassword, type RegisterKey } from "../auth/register-password.js";
 import { loadOrCreateCardKey } from "../cards/card-key.js";
 import type { Clock } from "../clock.js";
 import { inTransaction, type Db } from "../db/database.js";
@@ -14,7 +15,7 @@ import { pairingUsable, redeemPairing } from "../db/repositories/pairings.js";
 import { findRegister, updateRegisterCredentials } from "../db/repositories/registers.js";
 import { findStore } from "../db/repositories/stores.js";
 import type { Logger } from "../logger.js";
-import { errorBody, PAIRING_PATH, PairingRequestSchema, type PairingResponse } from "../protocol/index.js";
+import { errorBody, PAIRING_PATH, PairingRequestSchema, type PairingResponse } from "@codepay/contract";
 import { httpStatusFor } from "../shopper-api/http-status.js";
 import { pairingCodeSha256 } from "./pairing-codes.js";
 import { addressKey, type HttpRateLimit } from "../http-security/http-rate-limits.js";
@@ -28,7 +29,9 @@ export interface PairingDeps {
   readonly mqttUrl: () => string;
   /** Attempts per client address; absent: no limit. */
   readonly perAddressLimit?: HttpRateLimit;
-  /** The new password's hashes (scrypt for the embedded broker, mosquitto's for an external one); tests count the calls. */
+  /** The deployment's register key (auth/register-key.ts). */
+  readonly registerKey: RegisterKey;
+  /** The new password's hashes (keyed for the embedded broker, mosquitto's for an external one); tests count the calls. */
   readonly hashCredentials?: (password: string) => Promise<{ passwordHash: string; brokerPasswordHash: string }>;
   /**
    * After the new password is committed and before the answer: an external broker's password file
@@ -39,8 +42,8 @@ export interface PairingDeps {
   readonly afterRegisterChange?: () => Promise<unknown>;
 }
 
-async function hashCredentials(password: string): Promise<{ passwordHash: string; brokerPasswordHash: string }> {
-  return { passwordHash: await hashPassword(password), brokerPasswordHash: await mosquittoPasswordHash(password) };
+async function hashCredentials(registerKey: RegisterKey, password: string): Promise<{ passwordHash: string; brokerPasswordHash: string }> {
+  return { passwordHash: hashRegisterPassword(registerKey, password), brokerPasswordHash: await mosquittoPasswordHash(password) };
 }
 
 export function registerPairingRoute(app: ShopperApp, deps: PairingDeps): void {
@@ -57,7 +60,7 @@ export function registerPairingRoute(app: ShopperApp, deps: PairingDeps): void {
       return invalid();
     }
     const password = newPassword();
-    const { passwordHash, brokerPasswordHash } = await (deps.hashCredentials ?? hashCredentials)(password);
+    const { passwordHash, brokerPasswordHash } = await (deps.hashCredentials ?? ((secret: string) => hashCredentials(deps.registerKey, secret)))(password);
     const paired = await inTransaction(deps.db, async (tx): Promise<PairingResponse | undefined> => {
       const registerId = await redeemPairing(tx, codeSha256, deps.clock());
       const register = registerId === undefined ? undefined : await findRegister(tx, registerId);

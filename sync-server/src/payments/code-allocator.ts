@@ -3,7 +3,7 @@
  * Pure: the random source is injected. The shell tries the candidates in order against the
  * database, whose UNIQUE(open_code) decides which one is free.
  */
-import { withCheckDigit } from "../protocol/index.js";
+import { withCheckDigit } from "@codepay/contract";
 import { assert } from "../assert.js";
 
 /** Returns a uniformly random integer in [0, 10). */

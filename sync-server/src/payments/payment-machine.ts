@@ -7,7 +7,7 @@
  *   pending|claimed --expire (now >= expiresAt)--> expired
  *   pending|claimed --cancel--> cancelled
  */
-import type { ErrorCode, PaymentState } from "../protocol/index.js";
+import type { ErrorCode, PaymentState } from "@codepay/contract";
 
 export interface PaymentSnapshot {
   readonly state: PaymentState;

@@ -14,7 +14,7 @@ import { assert } from "../assert.js";
 import { newId } from "../ids.js";
 import { paymentPosting } from "../ledger/postings.js";
 import { transition, type PaymentEvent, type PaymentSnapshot } from "../payments/payment-machine.js";
-import type { ErrorCode } from "../protocol/index.js";
+import type { ErrorCode } from "@codepay/contract";
 import { paymentStateMessage } from "./payment-messages.js";
 
 export type ApplyResult = { readonly ok: true; readonly payment: PaymentRow } | { readonly ok: false; readonly code: ErrorCode; readonly message: string; readonly payment: PaymentRow };

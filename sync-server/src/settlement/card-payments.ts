@@ -10,7 +10,7 @@ import { insertFinalPayment, type NewPaymentRow } from "../db/repositories/payme
 import { openPeriod } from "../db/repositories/periods.js";
 import { newId } from "../ids.js";
 import { paymentPosting } from "../ledger/postings.js";
-import type { CardPayment, ErrorCode } from "../protocol/index.js";
+import type { CardPayment, ErrorCode } from "@codepay/contract";
 import { isCardExpired } from "../cards/card-key.js";
 
 export type CardDecision = { readonly state: "approved"; readonly reference: string; readonly periodNumber: number } | { readonly state: "declined"; readonly reason: ErrorCode };

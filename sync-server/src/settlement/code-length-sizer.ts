@@ -16,7 +16,7 @@ import type { Db } from "../db/database.js";
 import type { Logger } from "../logger.js";
 import { chooseCodeDigits, type CodeLengthChoice } from "../payments/guess-bound.js";
 import type { GuessPolicy } from "../payments/guess-policy.js";
-import { CODE_RANDOM_DIGITS_MAX } from "../protocol/index.js";
+import { CODE_RANDOM_DIGITS_MAX } from "@codepay/contract";
 
 export interface CodeLengthSizerOptions {
   readonly db: Db;

@@ -4,7 +4,7 @@ import type { OutboxRow } from "../db/repositories/outbox.js";
 import type { Logger } from "../logger.js";
 import type { RandomDigitSource } from "../payments/code-allocator.js";
 import type { GuessPolicy } from "../payments/guess-policy.js";
-import type { ServerMessage } from "../protocol/index.js";
+import type { ServerMessage } from "@codepay/contract";
 import type { RegisterAddress } from "./register-requests.js";
 
 /** What the settlement service needs from the world, passed in by the composition root. */
@@ -42,7 +42,7 @@ export function newCodeRandomDigits(context: SettlementContext): number {
 /** A refusal: nothing the request asked for happened. */
 export interface Refusal {
   readonly ok: false;
-  readonly code: import("../protocol/index.js").ErrorCode;
+  readonly code: import("@codepay/contract").ErrorCode;
   readonly message: string;
   /** PHONE_LOCKED / STORE_LOCKED: when to try again (HTTP Retry-After). */
   readonly retryAfterS?: number;

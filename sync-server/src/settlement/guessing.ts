@@ -13,7 +13,7 @@ import { newId } from "../ids.js";
 import { limits } from "../limits.js";
 import { codeCandidates } from "../payments/code-allocator.js";
 import { checkGuess, DEFAULT_GUESS_POLICY, NO_FAILURES, recordFailure, type GuessState } from "../payments/guess-policy.js";
-import { PROTOCOL_VERSION, type ServerMessage } from "../protocol/index.js";
+import { PROTOCOL_VERSION, type ServerMessage } from "@codepay/contract";
 import { newCodeRandomDigits, type Refusal, type SettlementContext } from "./context.js";
 import { moneyOf } from "./payment-messages.js";
 import type { RegisterAddress } from "./register-requests.js";

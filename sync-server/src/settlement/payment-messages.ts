@@ -1,5 +1,5 @@
-import { PROTOCOL_VERSION, isCurrencyCode, type ErrorCode, type PaymentStateMessage } from "../protocol/index.js";
-import { ERROR_CODES } from "../protocol/index.js";
+import { PROTOCOL_VERSION, isCurrencyCode, type ErrorCode, type PaymentStateMessage } from "@codepay/contract";
+import { ERROR_CODES } from "@codepay/contract";
 import type { PaymentRow } from "../db/repositories/payments.js";
 import { assert } from "../assert.js";
 

@@ -4,7 +4,7 @@
  */
 import { findPayment } from "../db/repositories/payments.js";
 import { findStore } from "../db/repositories/stores.js";
-import { isCurrencyCode, PROTOCOL_VERSION, type CardPayment, type RefundRequest, type ReportRequest, type ServerMessage, type VoidPayment } from "../protocol/index.js";
+import { isCurrencyCode, PROTOCOL_VERSION, type CardPayment, type RefundRequest, type ReportRequest, type ServerMessage, type VoidPayment } from "@codepay/contract";
 import { cardPaymentRow, settleCardPayment } from "./card-payments.js";
 import { sandboxOutcome } from "./sandbox.js";
 import { insertFinalPayment } from "../db/repositories/payments.js";

@@ -18,7 +18,7 @@ import {
   type RequestError,
   type ResultAck,
   type ServerMessage,
-} from "../protocol/index.js";
+} from "@codepay/contract";
 import { applyPaymentEventOp, expireIfDueOp } from "./apply-event.js";
 import { newCodeRandomDigits, type SettlementContext } from "./context.js";
 import { idempotentOp, requestHash, runIdempotent, runSettlement, type AfterCommit } from "./idempotent-transaction.js";

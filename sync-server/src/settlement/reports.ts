@@ -6,7 +6,7 @@
  */
 import type { Tx } from "../db/database.js";
 import { closePeriod, openPeriod } from "../db/repositories/periods.js";
-import { isCurrencyCode, PROTOCOL_VERSION, TENDERS, type Report, type Tender } from "../protocol/index.js";
+import { isCurrencyCode, PROTOCOL_VERSION, TENDERS, type Report, type Tender } from "@codepay/contract";
 
 type Totals = Report["totals"][number];
 

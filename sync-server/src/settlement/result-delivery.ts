@@ -7,7 +7,7 @@ import { listOpenPaymentsExpiredBy } from "../db/repositories/payments.js";
 import { findPayment } from "../db/repositories/payments.js";
 import { listUnackedDue, listUnackedForRegister, markOutboxSent, type OutboxRow } from "../db/repositories/outbox.js";
 import { limits } from "../limits.js";
-import { ServerMessageSchema, type ServerMessage } from "../protocol/index.js";
+import { ServerMessageSchema, type ServerMessage } from "@codepay/contract";
 import type { Db } from "../db/database.js";
 import type { Clock } from "../clock.js";
 import type { Logger } from "../logger.js";

@@ -12,7 +12,7 @@ import { openPeriod } from "../db/repositories/periods.js";
 import { findReversal, insertReversal, VOID_REFUND_ID, type ReversalRow } from "../db/repositories/reversals.js";
 import { newId } from "../ids.js";
 import { reversalPosting } from "../ledger/postings.js";
-import type { ErrorCode } from "../protocol/index.js";
+import type { ErrorCode } from "@codepay/contract";
 
 export type ReversalOutcome =
   | { readonly ok: true; readonly reversal: ReversalRow; readonly reversedTotalMinor: number; readonly replayed: boolean }

@@ -19,7 +19,7 @@ import {
   type ClaimResponse,
   type DecisionRequest,
   type DeclineResponse,
-} from "../protocol/index.js";
+} from "@codepay/contract";
 import { applyPaymentEventOp } from "./apply-event.js";
 import type { Refusal, SettlementContext } from "./context.js";
 import { idempotentOp, requestHash, runSettlement, type AfterCommit } from "./idempotent-transaction.js";

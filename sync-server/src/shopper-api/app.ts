@@ -5,7 +5,7 @@
 import Fastify, { type FastifyReply, type FastifyRequest } from "fastify";
 import { limits } from "../limits.js";
 import type { Logger } from "../logger.js";
-import { CODE_RANDOM_DIGITS_MAX, PHONE_ASSERTION_HEADER, errorBody, type ErrorCode } from "../protocol/index.js";
+import { CODE_RANDOM_DIGITS_MAX, PHONE_ASSERTION_HEADER, errorBody, type ErrorCode } from "@codepay/contract";
 import { newCodeRandomDigits, type SettlementContext } from "../settlement/context.js";
 import { httpStatusFor } from "./http-status.js";
 import { httpsServer, type HttpsMaterial } from "../http-security/https-server.js";

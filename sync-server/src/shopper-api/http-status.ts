@@ -1,4 +1,4 @@
-import type { ErrorCode } from "../protocol/index.js";
+import type { ErrorCode } from "@codepay/contract";
 
 /** One HTTP status per error code, shared by the shopper API and the carrier gateway. */
 /** Every code has one (README "Error codes" lists them); a Record, so a new code without a status fails to compile. */

@@ -10,7 +10,7 @@ import { listTrustedCarrierKeys } from "../carrier-gateway/carrier-keys.js";
 import { findPhone, type PhoneRow } from "../db/repositories/users.js";
 import { decodePhoneAssertion, verifyAssertionSignature } from "../carrier-gateway/phone-assertion.js";
 import { limits } from "../limits.js";
-import type { ErrorCode } from "../protocol/index.js";
+import type { ErrorCode } from "@codepay/contract";
 import type { NonceStore } from "./nonce-cache.js";
 
 export type PhoneAuthentication = { readonly ok: true; readonly phone: PhoneRow } | { readonly ok: false; readonly code: ErrorCode; readonly message: string };

@@ -10,7 +10,7 @@
 import type { z } from "zod";
 import type { PhoneRow } from "../db/repositories/users.js";
 import type { HttpRateLimit } from "../http-security/http-rate-limits.js";
-import { ClaimRequestSchema, ClientIdSchema, DecisionRequestSchema, SHOPPER_API_PREFIX, errorBody, type ErrorCode } from "../protocol/index.js";
+import { ClaimRequestSchema, ClientIdSchema, DecisionRequestSchema, SHOPPER_API_PREFIX, errorBody, type ErrorCode } from "@codepay/contract";
 import type { SettlementContext } from "../settlement/context.js";
 import { approvePayment, claimCode, declinePayment, type ShopperResult } from "../settlement/shopper-requests.js";
 import { httpStatusFor } from "./http-status.js";

@@ -15,7 +15,8 @@ import { pairRegister } from "../../src/admin/register-commands.js";
 import { BrokerFilesSync, rewriteBrokerAccessFiles } from "../../src/broker/broker-files-sync.js";
 import { openDatabase, silentLogger, writeBrokerFiles } from "../../src/index.js";
 import { registerPairingRoute } from "../../src/pairing/pairing-route.js";
-import { PAIRING_PATH } from "../../src/protocol/index.js";
+import { PAIRING_PATH } from "@codepay/contract";
+import { openRegisterKey } from "../../src/auth/register-key.js";
 import type { ShopperApp } from "../../src/shopper-api/app.js";
 import { makeTempDir } from "../helpers/temp-dir.js";
 
@@ -217,6 +218,7 @@ describe("the pairing route rewrites the broker files before it answers", () => 
       clock: () => Date.now(),
       logger: silentLogger(),
       dataDir,
+      registerKey: (await openRegisterKey(db, dataDir)).key,
       mqttUrl: () => "mqtt://127.0.0.1:1883",
       afterRegisterChange: async () => {
         calls += 1;

@@ -1,7 +1,7 @@
 /** The broker's gate: who may connect, and which topics each register may use. Real aedes over TCP. */
 import mqtt from "mqtt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { downTopic, upTopic } from "../../src/protocol/index.js";
+import { downTopic, upTopic } from "@codepay/contract";
 import { newRequestId, RegisterClient } from "../helpers/register-client.js";
 import { enrollSecondRegister, startTestServer, type TestServer } from "../helpers/test-server.js";
 

@@ -11,7 +11,7 @@ import http from "node:http";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { loadOrCreateCarrierKey } from "../../src/carrier-gateway/carrier-keys.js";
 import { newAssertionNonce, signPhoneAssertion } from "../../src/carrier-gateway/phone-assertion.js";
-import { PHONE_ASSERTION_HEADER } from "../../src/protocol/index.js";
+import { PHONE_ASSERTION_HEADER } from "@codepay/contract";
 import { PhoneAuthenticator } from "../../src/shopper-api/phone-authentication.js";
 import type { GatewayHop } from "../../src/server.js";
 import { issuePayment } from "../helpers/pay.js";

@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { balances, listPayments } from "../../src/index.js";
-import { hasValidCheckDigit, type PaymentIssued, type ServerMessage } from "../../src/protocol/index.js";
+import { hasValidCheckDigit, type PaymentIssued, type ServerMessage } from "@codepay/contract";
 import { errorCodeOf, PhoneClient } from "../helpers/phone-client.js";
 import { newRequestId, RegisterClient } from "../helpers/register-client.js";
 import { enrollPoorUser, startTestServer, type TestServer } from "../helpers/test-server.js";

@@ -3,7 +3,7 @@ import { generateKeyPairSync } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadOrCreateCarrierKey } from "../../src/carrier-gateway/carrier-keys.js";
 import { newAssertionNonce, signPhoneAssertion } from "../../src/carrier-gateway/phone-assertion.js";
-import { PHONE_ASSERTION_HEADER, type PhoneAssertion } from "../../src/protocol/index.js";
+import { PHONE_ASSERTION_HEADER, type PhoneAssertion } from "@codepay/contract";
 import { errorCodeOf, PhoneClient, type HttpReply } from "../helpers/phone-client.js";
 import { startTestServer, type TestServer } from "../helpers/test-server.js";
 

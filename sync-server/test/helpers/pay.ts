@@ -1,5 +1,5 @@
 /** One code payment end to end through the real server: register issues, phone claims and approves. */
-import type { PaymentIssued } from "../../src/protocol/index.js";
+import type { PaymentIssued } from "@codepay/contract";
 import type { PhoneClient } from "./phone-client.js";
 import { newRequestId, type RegisterClient } from "./register-client.js";
 

@@ -1,7 +1,7 @@
 /** A register as the server sees it: a real mqtt.js client over TCP loopback. */
 import mqtt, { type MqttClient } from "mqtt";
 import { randomUUID } from "node:crypto";
-import { downTopic, upTopic, ServerMessageSchema, type ServerMessage } from "../../src/protocol/index.js";
+import { downTopic, upTopic, ServerMessageSchema, type ServerMessage } from "@codepay/contract";
 
 type Waiter = { predicate: (message: ServerMessage) => boolean; resolve: (message: ServerMessage) => void };
 

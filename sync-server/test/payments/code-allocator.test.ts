@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { allocateCode, codeCandidates, drawCode } from "../../src/payments/code-allocator.js";
-import { hasValidCheckDigit } from "../../src/protocol/index.js";
+import { hasValidCheckDigit } from "@codepay/contract";
 
 /** Replays digits in order, cycling: a deterministic random source. */
 function scriptedDigits(digits: string) {

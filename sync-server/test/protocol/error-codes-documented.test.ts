@@ -1,7 +1,7 @@
 /** Every error code has an HTTP status and a row in the README's "Error codes" table (and nothing else does). */
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { ERROR_CODES } from "../../src/protocol/index.js";
+import { ERROR_CODES } from "@codepay/contract";
 import { httpStatusFor } from "../../src/shopper-api/http-status.js";
 
 describe("error codes", () => {

@@ -13,7 +13,7 @@ import { insertOpenPayment } from "../../src/db/repositories/payments.js";
 import { setRegisterEnabled } from "../../src/admin/register-commands.js";
 import { DEFAULT_GUESS_POLICY } from "../../src/payments/guess-policy.js";
 import { CodeLengthSizer } from "../../src/settlement/code-length-sizer.js";
-import { withCheckDigit } from "../../src/protocol/index.js";
+import { withCheckDigit } from "@codepay/contract";
 import { makeTempDir } from "../helpers/temp-dir.js";
 
 const TARGET = 1 / 10_000;

@@ -9,7 +9,7 @@ import { balances, cardToken, enrollCard, enrollUser, loadOrCreateCardKey, verif
 import { addCarrier, rotateCarrier, setUserPin } from "../../src/admin/security-commands.js";
 import { loadOrCreateCarrierKey } from "../../src/carrier-gateway/carrier-keys.js";
 import { newAssertionNonce, signPhoneAssertion } from "../../src/carrier-gateway/phone-assertion.js";
-import { PHONE_ASSERTION_HEADER, type PaymentIssued } from "../../src/protocol/index.js";
+import { PHONE_ASSERTION_HEADER, type PaymentIssued } from "@codepay/contract";
 import type { GuessPolicy } from "../../src/payments/guess-policy.js";
 import { issuePayment, newPaymentId } from "../helpers/pay.js";
 import { errorCodeOf, PhoneClient } from "../helpers/phone-client.js";

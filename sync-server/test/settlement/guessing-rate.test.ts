@@ -25,7 +25,7 @@ import { demoSeed, enrollRegister, enrollUser, startServer } from "../../src/ind
 import { makeTempDir } from "../helpers/temp-dir.js";
 import { DEFAULT_GUESS_POLICY } from "../../src/payments/guess-policy.js";
 import { blindSuccessProbability, chooseCodeDigits, codeSpace, fastestGuessTimesMs, guessesInBusiestInterval, openCodesMax } from "../../src/payments/guess-bound.js";
-import { CODE_RANDOM_DIGITS_DEFAULT, CODE_RANDOM_DIGITS_MAX, withCheckDigit } from "../../src/protocol/index.js";
+import { CODE_RANDOM_DIGITS_DEFAULT, CODE_RANDOM_DIGITS_MAX, withCheckDigit } from "@codepay/contract";
 import { openDatabase } from "../../src/db/database.js";
 import { issuePayment } from "../helpers/pay.js";
 import { errorCodeOf, PhoneClient } from "../helpers/phone-client.js";

@@ -7,7 +7,7 @@
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { balances, enrollUser, topUp, verify } from "../../src/index.js";
-import type { ServerMessage } from "../../src/protocol/index.js";
+import type { ServerMessage } from "@codepay/contract";
 import { newPaymentId } from "../helpers/pay.js";
 import { PhoneClient, type HttpReply } from "../helpers/phone-client.js";
 import { dialectsUnderTest, stopPostgres } from "../helpers/postgres.js";

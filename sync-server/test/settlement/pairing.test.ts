@@ -8,7 +8,7 @@ import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { pairRegister, setRegisterEnabled } from "../../src/admin/register-commands.js";
 import { cardKeyPath } from "../../src/cards/card-key.js";
-import { PAIRING_PATH, PairingResponseSchema } from "../../src/protocol/index.js";
+import { PAIRING_PATH, PairingResponseSchema } from "@codepay/contract";
 import { dialectsUnderTest, stopPostgres } from "../helpers/postgres.js";
 import { RegisterClient } from "../helpers/register-client.js";
 import { startTestServer, type TestServer } from "../helpers/test-server.js";

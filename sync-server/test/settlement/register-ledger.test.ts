@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { balances, cardToken, enrollCard, loadOrCreateCardKey, verify } from "../../src/index.js";
-import type { Report, ServerMessage } from "../../src/protocol/index.js";
+import type { Report, ServerMessage } from "@codepay/contract";
 import { payWithCode, newPaymentId } from "../helpers/pay.js";
 import { PhoneClient } from "../helpers/phone-client.js";
 import { dialectsUnderTest, stopPostgres } from "../helpers/postgres.js";

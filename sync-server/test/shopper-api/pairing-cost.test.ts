@@ -8,7 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { pairRegister } from "../../src/admin/register-commands.js";
 import { demoSeed, openDatabase, silentLogger, type Db } from "../../src/index.js";
 import { registerPairingRoute } from "../../src/pairing/pairing-route.js";
-import { PAIRING_PATH } from "../../src/protocol/index.js";
+import { PAIRING_PATH } from "@codepay/contract";
+import { openRegisterKey } from "../../src/auth/register-key.js";
 import type { ShopperApp } from "../../src/shopper-api/app.js";
 import { makeTempDir } from "../helpers/temp-dir.js";
 
@@ -28,6 +29,7 @@ describe("pairing: the code is checked before the password is hashed", () => {
       clock: () => now,
       logger: silentLogger(),
       dataDir: dir.path,
+      registerKey: (await openRegisterKey(db, dir.path)).key,
       mqttUrl: () => "mqtt://127.0.0.1:1883",
       hashCredentials: async (password) => {
         hashes += 1;

@@ -11,7 +11,7 @@ import { pairRegister } from "../../src/admin/register-commands.js";
 import { addressKey, RATE_LIMIT_KEYS_MAX } from "../../src/http-security/http-rate-limits.js";
 import { RateLimiter } from "../../src/http-security/rate-limiter.js";
 import { API_CONTENT_SECURITY_POLICY } from "../../src/http-security/security-headers.js";
-import { PAIRING_PATH } from "../../src/protocol/index.js";
+import { PAIRING_PATH } from "@codepay/contract";
 import { issuePayment } from "../helpers/pay.js";
 import { errorCodeOf, PhoneClient } from "../helpers/phone-client.js";
 import { RegisterClient } from "../helpers/register-client.js";

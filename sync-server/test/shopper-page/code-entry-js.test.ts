@@ -4,7 +4,7 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { dammCheckDigit, groupCode, hasValidCheckDigit, withCheckDigit } from "../../src/protocol/index.js";
+import { dammCheckDigit, groupCode, hasValidCheckDigit, withCheckDigit } from "@codepay/contract";
 
 interface CodeEntryModule {
   dammCheckDigit(digits: string): number;

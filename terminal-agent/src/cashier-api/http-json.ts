@@ -1,7 +1,7 @@
 /** Small helpers for the cashier API's JSON over node:http. */
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { errorBody } from "@codepay/sync-server/protocol";
-import type { ErrorCode } from "@codepay/sync-server/protocol";
+import { errorBody } from "@codepay/contract";
+import type { ErrorCode } from "@codepay/contract";
 import { requestBodyBytesMax } from "../core/limits.js";
 
 export class HttpError extends Error {

@@ -1,4 +1,4 @@
-import type { RegisterRequest, ResultAck } from "@codepay/sync-server/protocol";
+import type { RegisterRequest, ResultAck } from "@codepay/contract";
 import type { Payment } from "./payment.js";
 
 /**

@@ -24,8 +24,14 @@ export const cardLineBytesMax = 512;
 
 /** MQTT link. */
 export const mqttKeepaliveS = 30;
+/**
+ * Reconnect backoff with full jitter (core/reconnect-backoff.ts): the first retry waits a random
+ * 0-500 ms, each later one a random time in a window twice as wide, up to 0-30 s.
+ */
 export const mqttReconnectDelayMsMin = 500;
 export const mqttReconnectDelayMsMax = 30_000;
+/** A connection up this long starts the backoff over from the shortest window. */
+export const mqttConnectionStableMs = 10_000;
 export const mqttConnectTimeoutMs = 10_000;
 
 /** How long a request waits for the server's reply before the outbox sends it again (same requestId). */

@@ -15,8 +15,8 @@
  *
  * The server is the authority on a payment's outcome: the agent never expires a code by itself.
  */
-import { PROTOCOL_VERSION, isFinalPaymentState } from "@codepay/sync-server/protocol";
-import type { ErrorCode, Money, PaymentIssued, PaymentStateMessage, RefundResult, RegisterRequest, ResultAck } from "@codepay/sync-server/protocol";
+import { PROTOCOL_VERSION, isFinalPaymentState } from "@codepay/contract";
+import type { ErrorCode, Money, PaymentIssued, PaymentStateMessage, RefundResult, RegisterRequest, ResultAck } from "@codepay/contract";
 import type { Effect } from "./effects.js";
 import { isFinalAgentState } from "./payment.js";
 import type { AgentPaymentState, Payment, ReceiptLine, Refund } from "./payment.js";

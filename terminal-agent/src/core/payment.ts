@@ -1,4 +1,4 @@
-import type { ErrorCode, Money } from "@codepay/sync-server/protocol";
+import type { ErrorCode, Money } from "@codepay/contract";
 
 /**
  * The agent's view of one payment. `requested`: journaled and sent; `issued`: the server gave a code;

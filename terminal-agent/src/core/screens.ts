@@ -5,7 +5,7 @@
  * `CODE 482 9137`. Text longer than the display (a long store name) scrolls on the host, one column
  * every displayScrollStepMs, computed from `now` so the function stays pure.
  */
-import { formatMoney, groupCode } from "@codepay/sync-server/protocol";
+import { formatMoney, groupCode } from "@codepay/contract";
 import { displayColumns, displayScrollStepMs, finalScreenHoldMs } from "./limits.js";
 import { isFinalAgentState } from "./payment.js";
 import type { AgentPaymentState, Payment } from "./payment.js";

@@ -7,7 +7,7 @@
 import { mkdirSync } from "node:fs";
 import path from "node:path";
 import Database from "better-sqlite3";
-import type { CurrencyCode, ErrorCode, RegisterRequest, Report } from "@codepay/sync-server/protocol";
+import type { CurrencyCode, ErrorCode, RegisterRequest, Report } from "@codepay/contract";
 import { journalEntriesMax } from "../core/limits.js";
 import type { AgentPaymentState, Payment, ReceiptLine, Refund } from "../core/payment.js";
 import { MIGRATE_V1_TO_V2_SQL, MIGRATE_V2_TO_V3_SQL, SCHEMA_SQL, SCHEMA_VERSION } from "./schema.js";

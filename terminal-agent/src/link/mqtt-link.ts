@@ -10,9 +10,10 @@ import type { Socket } from "node:net";
 import mqtt from "mqtt";
 import type { IPublishPacket, MqttClient } from "mqtt";
 import type { Logger } from "pino";
-import { PROTOCOL_VERSION, QOS, ServerMessageSchema, downTopic, parseMessage, statusTopic, upTopic } from "@codepay/sync-server/protocol";
-import type { Presence, RegisterRequest, ServerMessage } from "@codepay/sync-server/protocol";
-import { mqttConnectTimeoutMs, mqttKeepaliveS, mqttReconnectDelayMsMax, mqttReconnectDelayMsMin } from "../core/limits.js";
+import { PROTOCOL_VERSION, QOS, ServerMessageSchema, downTopic, parseMessage, statusTopic, upTopic } from "@codepay/contract";
+import type { Presence, RegisterRequest, ServerMessage } from "@codepay/contract";
+import { mqttConnectionStableMs, mqttConnectTimeoutMs, mqttKeepaliveS, mqttReconnectDelayMsMax, mqttReconnectDelayMsMin } from "../core/limits.js";
+import { ReconnectBackoff } from "../core/reconnect-backoff.js";
 
 export interface LinkOptions {
   readonly url: string;
@@ -25,6 +26,8 @@ export interface LinkOptions {
   readonly now: () => number;
   readonly reconnectDelayMsMin?: number;
   readonly reconnectDelayMsMax?: number;
+  /** [0, 1) for the reconnect jitter; default Math.random. */
+  readonly random?: () => number;
 }
 
 /** Runs before the PUBACK of the message; a rejection withholds the PUBACK (the broker redelivers). */
@@ -38,7 +41,8 @@ export interface LinkEvents {
 export class MqttLink extends EventEmitter<LinkEvents> {
   #client: MqttClient | undefined;
   #up = false;
-  #reconnectDelayMs: number;
+  readonly #backoff: ReconnectBackoff;
+  #reconnectTimer: NodeJS.Timeout | undefined;
   readonly #upTopic: string;
   readonly #downTopic: string;
   readonly #statusTopic: string;
@@ -48,7 +52,10 @@ export class MqttLink extends EventEmitter<LinkEvents> {
     private readonly onMessage: MessageHandler,
   ) {
     super();
-    this.#reconnectDelayMs = options.reconnectDelayMsMin ?? mqttReconnectDelayMsMin;
+    this.#backoff = new ReconnectBackoff(
+      { delayMsMin: options.reconnectDelayMsMin ?? mqttReconnectDelayMsMin, delayMsMax: options.reconnectDelayMsMax ?? mqttReconnectDelayMsMax, stableAfterMs: mqttConnectionStableMs },
+      options.random ?? Math.random,
+    );
     this.#upTopic = upTopic(options.storeId, options.registerId);
     this.#downTopic = downTopic(options.storeId, options.registerId);
     this.#statusTopic = statusTopic(options.storeId, options.registerId);
@@ -72,7 +79,9 @@ export class MqttLink extends EventEmitter<LinkEvents> {
       keepalive: mqttKeepaliveS,
       protocolVersion: 4, // aedes speaks MQTT 3.1.1
       connectTimeout: mqttConnectTimeoutMs,
-      reconnectPeriod: this.#reconnectDelayMs,
+      // mqtt.js retries on a fixed period (a setInterval), and never after a refused CONNACK: the link
+      // schedules every reconnect itself, with backoff and full jitter (#closed).
+      reconnectPeriod: 0,
       // mqtt-packet otherwise pre-builds a 2-byte Buffer for every 16-bit number (65,536 objects,
       // about 6 MB of heap) to save an allocation per packet id; a register sends a few packets a minute.
       writeCache: false,
@@ -106,6 +115,8 @@ export class MqttLink extends EventEmitter<LinkEvents> {
     const client = this.#client;
     if (!client) return;
     this.#client = undefined;
+    clearTimeout(this.#reconnectTimer);
+    this.#reconnectTimer = undefined;
     if (client.connected) {
       await withTimeout(client.publishAsync(this.#statusTopic, JSON.stringify(this.#presence("offline")), { qos: QOS, retain: true }), 2_000).catch(
         () => undefined,
@@ -118,8 +129,7 @@ export class MqttLink extends EventEmitter<LinkEvents> {
   #connected(client: MqttClient): void {
     // Nagle's algorithm costs ~88 ms per request/reply round trip on loopback (DESIGN-NOTES, MQTT).
     (client.stream as Socket | undefined)?.setNoDelay?.(true);
-    this.#reconnectDelayMs = this.options.reconnectDelayMsMin ?? mqttReconnectDelayMsMin;
-    client.options.reconnectPeriod = this.#reconnectDelayMs;
+    this.#backoff.connected(this.options.now());
     client.publish(this.#statusTopic, JSON.stringify(this.#presence("online")), { qos: QOS, retain: true });
     client.subscribe(this.#downTopic, { qos: QOS }, (error) => {
       if (error) {
@@ -132,11 +142,18 @@ export class MqttLink extends EventEmitter<LinkEvents> {
   }
 
   #closed(client: MqttClient): void {
-    // Exponential backoff: mqtt.js reads reconnectPeriod each time it schedules a reconnect.
-    this.#reconnectDelayMs = Math.min(this.#reconnectDelayMs * 2, this.options.reconnectDelayMsMax ?? mqttReconnectDelayMsMax);
-    client.options.reconnectPeriod = this.#reconnectDelayMs;
     if (this.#up) this.options.logger.warn("mqtt link down");
     this.#setUp(false);
+    // Stopped, or a retry already waiting (a failed attempt can close twice): nothing to schedule.
+    if (this.#client !== client || this.#reconnectTimer !== undefined) return;
+    const delayMs = this.#backoff.nextDelayMs(this.options.now());
+    this.options.logger.debug({ delayMs, attempt: this.#backoff.attempt }, "mqtt reconnect scheduled");
+    this.#reconnectTimer = setTimeout(() => {
+      this.#reconnectTimer = undefined;
+      if (this.#client !== client) return;
+      // The same stores: QoS 1 publishes not yet acknowledged go out again on the new connection.
+      client.reconnect({ incomingStore: client.incomingStore, outgoingStore: client.outgoingStore });
+    }, delayMs);
   }
 
   #setUp(up: boolean): void {

@@ -5,8 +5,8 @@
  */
 import { EventEmitter } from "node:events";
 import type { Logger } from "pino";
-import { PROTOCOL_VERSION } from "@codepay/sync-server/protocol";
-import type { ErrorCode, Money, RegisterRequest, Report, ReportRequest, ServerMessage } from "@codepay/sync-server/protocol";
+import { PROTOCOL_VERSION } from "@codepay/contract";
+import type { ErrorCode, Money, RegisterRequest, Report, ReportRequest, ServerMessage } from "@codepay/contract";
 import type { Effect } from "../core/effects.js";
 import { ackTimeoutMs, outboxResendBatchMax, publishAckWaitMs, sendsTrackedMax, serverReplyWaitMs } from "../core/limits.js";
 import { buildReportReceipt, canPrintRaw } from "../protocols/escpos/report-receipt.js";

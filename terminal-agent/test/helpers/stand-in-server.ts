@@ -6,8 +6,8 @@ import net from "node:net";
 import { Aedes } from "aedes";
 import mqtt from "mqtt";
 import type { MqttClient } from "mqtt";
-import { ALL_STATUS_TOPICS, ALL_UP_TOPICS, RegisterRequestSchema, downTopic, parseMessage, parseRegisterTopic } from "@codepay/sync-server/protocol";
-import type { CreatePayment, RegisterRequest, ServerMessage } from "@codepay/sync-server/protocol";
+import { ALL_STATUS_TOPICS, ALL_UP_TOPICS, RegisterRequestSchema, downTopic, parseMessage, parseRegisterTopic } from "@codepay/contract";
+import type { CreatePayment, RegisterRequest, ServerMessage } from "@codepay/contract";
 
 export interface StandInServer {
   readonly url: string;

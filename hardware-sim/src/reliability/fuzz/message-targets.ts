@@ -43,7 +43,7 @@ import {
   ServerMessageSchema,
   parseMessage,
   type ServerMessage,
-} from "@codepay/sync-server/protocol";
+} from "@codepay/contract";
 import { AgentError, Journal, PaymentRuntime, createLogger, loadConfig, parseConfig, type ReceiptPrinter } from "@codepay/terminal-agent";
 import { Prng } from "../simulation/prng.js";
 import { jsonPayload, mutateBytes, mutateJson, randomBytes, type Json } from "./mutate.js";

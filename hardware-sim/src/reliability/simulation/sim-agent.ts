@@ -5,7 +5,7 @@
  * jobs finish when the simulation says so.
  */
 import { Journal, PaymentRuntime, createLogger, type ReceiptData, type ReceiptPrinter, type RequestSender } from "@codepay/terminal-agent";
-import { ServerMessageSchema, parseMessage, upTopic, type RegisterRequest } from "@codepay/sync-server/protocol";
+import { ServerMessageSchema, parseMessage, upTopic, type RegisterRequest } from "@codepay/contract";
 import { SERVER_NODE, type SimNetwork } from "./network.js";
 import type { Prng } from "./prng.js";
 

@@ -19,7 +19,7 @@ import {
   type RequestListener,
   type SettlementContext,
 } from "@codepay/sync-server";
-import type { ServerMessage } from "@codepay/sync-server/protocol";
+import type { ServerMessage } from "@codepay/contract";
 import { SERVER_NODE, type SimNetwork } from "./network.js";
 import type { Prng } from "./prng.js";
 

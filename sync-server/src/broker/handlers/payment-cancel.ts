@@ -1,4 +1,4 @@
-import type { CancelPayment, ServerMessage } from "../../protocol/index.js";
+import type { CancelPayment, ServerMessage } from "@codepay/contract";
 import type { SettlementContext } from "../../settlement/context.js";
 import { cancelPayment, type RegisterAddress } from "../../settlement/register-requests.js";
 

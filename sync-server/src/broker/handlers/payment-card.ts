@@ -1,4 +1,4 @@
-import type { CardPayment, ServerMessage } from "../../protocol/index.js";
+import type { CardPayment, ServerMessage } from "@codepay/contract";
 import type { SettlementContext } from "../../settlement/context.js";
 import { cardPayment } from "../../settlement/register-ledger-requests.js";
 import type { RegisterAddress } from "../../settlement/register-requests.js";

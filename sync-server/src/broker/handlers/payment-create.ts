@@ -1,4 +1,4 @@
-import type { CreatePayment, ServerMessage } from "../../protocol/index.js";
+import type { CreatePayment, ServerMessage } from "@codepay/contract";
 import type { SettlementContext } from "../../settlement/context.js";
 import { createPayment, type RegisterAddress } from "../../settlement/register-requests.js";
 

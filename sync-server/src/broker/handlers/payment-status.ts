@@ -1,4 +1,4 @@
-import type { PaymentStatusRequest, ServerMessage } from "../../protocol/index.js";
+import type { PaymentStatusRequest, ServerMessage } from "@codepay/contract";
 import type { SettlementContext } from "../../settlement/context.js";
 import { paymentStatus, type RegisterAddress } from "../../settlement/register-requests.js";
 

@@ -1,4 +1,4 @@
-import type { VoidPayment, ServerMessage } from "../../protocol/index.js";
+import type { VoidPayment, ServerMessage } from "@codepay/contract";
 import type { SettlementContext } from "../../settlement/context.js";
 import { voidPayment } from "../../settlement/register-ledger-requests.js";
 import type { RegisterAddress } from "../../settlement/register-requests.js";

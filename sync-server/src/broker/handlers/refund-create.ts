@@ -1,4 +1,4 @@
-import type { RefundRequest, ServerMessage } from "../../protocol/index.js";
+import type { RefundRequest, ServerMessage } from "@codepay/contract";
 import type { SettlementContext } from "../../settlement/context.js";
 import { refundPayment } from "../../settlement/register-ledger-requests.js";
 import type { RegisterAddress } from "../../settlement/register-requests.js";

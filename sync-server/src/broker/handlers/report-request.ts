@@ -1,4 +1,4 @@
-import type { ReportRequest, ServerMessage } from "../../protocol/index.js";
+import type { ReportRequest, ServerMessage } from "@codepay/contract";
 import type { SettlementContext } from "../../settlement/context.js";
 import { reportRequest } from "../../settlement/register-ledger-requests.js";
 import type { RegisterAddress } from "../../settlement/register-requests.js";

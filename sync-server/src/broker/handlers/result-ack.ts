@@ -1,4 +1,4 @@
-import type { ResultAck } from "../../protocol/index.js";
+import type { ResultAck } from "@codepay/contract";
 import type { SettlementContext } from "../../settlement/context.js";
 import { acknowledgeResult, type RegisterAddress } from "../../settlement/register-requests.js";
 

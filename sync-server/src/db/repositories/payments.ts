@@ -1,6 +1,6 @@
 import { precompiledQuery } from "../precompiled-query.js";
 import type { Selectable } from "kysely";
-import type { PaymentState, Tender } from "../../protocol/index.js";
+import type { PaymentState, Tender } from "@codepay/contract";
 import type { Queryable } from "../database.js";
 import { statement, type Operation } from "../../engine/operation.js";
 import { runOn } from "../../engine/run-on-kysely.js";

@@ -42,6 +42,15 @@ export async function updateRegisterCredentials(
     .execute();
 }
 
+/**
+ * A login's rehash (a scrypt row into the keyed form): only while the row still holds `oldHash`, so
+ * a pairing or enrolment that replaced the password meanwhile is never undone. True if it changed.
+ */
+export async function replaceRegisterPasswordHash(db: Queryable, id: string, oldHash: string, newHash: string): Promise<boolean> {
+  const result = await db.updateTable("registers").set({ password_hash: newHash }).where("id", "=", id).where("password_hash", "=", oldHash).executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
+
 export async function setRegisterDisabled(db: Queryable, id: string, disabled: boolean): Promise<void> {
   await db.updateTable("registers").set({ disabled: disabled ? 1 : 0 }).where("id", "=", id).execute();
 }

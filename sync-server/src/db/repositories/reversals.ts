@@ -1,4 +1,4 @@
-import type { Tender } from "../../protocol/index.js";
+import type { Tender } from "@codepay/contract";
 import type { Queryable } from "../database.js";
 import type { ReversalKind } from "../schema.js";
 

@@ -4,8 +4,8 @@
  * the bytes itself. Deterministic: the date comes in as a value.
  */
 import { ThermalPrinter, PrinterTypes } from "node-thermal-printer";
-import { formatMinor, formatMoney } from "@codepay/sync-server/protocol";
-import type { Money } from "@codepay/sync-server/protocol";
+import { formatMinor, formatMoney } from "@codepay/contract";
+import type { Money } from "@codepay/contract";
 import type { ReceiptLine } from "../../core/payment.js";
 import { encodeJapaneseText, japanesePreamble } from "./japanese-text.js";
 import type { JapaneseEncoding } from "./japanese-text.js";

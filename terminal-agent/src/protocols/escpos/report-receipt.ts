@@ -5,8 +5,8 @@
  * and tender: payments, voids, refunds (count and amount), net; a cut.
  */
 import { ThermalPrinter, PrinterTypes } from "node-thermal-printer";
-import { formatMinor } from "@codepay/sync-server/protocol";
-import type { CurrencyCode, Report } from "@codepay/sync-server/protocol";
+import { formatMinor } from "@codepay/contract";
+import type { CurrencyCode, Report } from "@codepay/contract";
 import { formatDate } from "./receipt.js";
 
 /** Never used for I/O: the builder only fills a buffer (see receipt.ts). */

@@ -1,4 +1,4 @@
-/** The contract between registers, phones and the sync-server. The agent and the simulator import it from here. */
+/** @codepay/contract: the contract between registers, phones and the sync-server. The server, the agent and the simulator depend on it; it depends on nothing of ours. */
 export * from "./money.js";
 export * from "./topics.js";
 export * from "./errors.js";

@@ -5,7 +5,8 @@
  * unhealthy process) stops the pings and systemd restarts the service (Restart=always). The unit
  * needs NotifyAccess=all, because the datagram comes from the systemd-notify child. Does nothing
  * outside systemd (no NOTIFY_SOCKET / WATCHDOG_USEC) or without the binary.
- * The agent uses it too, through the package export `@codepay/sync-server/systemd-watchdog`.
+ * Its own package (no dependencies) because the server and the register agent both run under systemd,
+ * and the agent must not depend on the server to get it.
  */
 import { spawn, spawnSync } from "node:child_process";
 

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { groupCode, hasValidCheckDigit, withCheckDigit } from "../../src/protocol/index.js";
+import { groupCode, hasValidCheckDigit, withCheckDigit } from "../src/index.js";
 
 const digitString = (length: number) => fc.array(fc.integer({ min: 0, max: 9 }), { minLength: length, maxLength: length }).map((ds) => ds.join(""));
 
