@@ -8,7 +8,9 @@ import {
   DEFAULT_GUESS_POLICY,
   RequestRouter,
   ResultDelivery,
+  createBatchEngine,
   openDatabase,
+  type BatchEngine,
   serverLimits,
   silentLogger,
   sweepExpiredPayments,
@@ -60,6 +62,7 @@ export class SimServer {
   #line: SimRegisterLine | undefined;
   #router: RequestRouter | undefined;
   #delivery: ResultDelivery | undefined;
+  #engine: BatchEngine | undefined;
   context: SettlementContext | undefined;
   #lastSweepAt = 0;
   crashes = 0;
@@ -76,8 +79,11 @@ export class SimServer {
     const line = new SimRegisterLine(network, now);
     const logger = silentLogger();
     const delivery = new ResultDelivery(db, now, logger, (to, message) => line.publishToRegister(to, message));
+    // The server's hot path as serve runs it on SQLite: the batched engine (CODEPAY_ENGINE=interactive: Kysely transactions).
+    const engine = createBatchEngine(db, logger);
     const context: SettlementContext = {
       db,
+      ...(engine !== undefined ? { engine } : {}),
       clock: now,
       logger,
       codeTtlMs: this.options.codeTtlMs,
@@ -97,6 +103,7 @@ export class SimServer {
     this.#line = line;
     this.#router = router;
     this.#delivery = delivery;
+    this.#engine = engine;
     this.context = context;
   }
 
@@ -107,6 +114,7 @@ export class SimServer {
     this.#line = undefined;
     this.#router = undefined;
     this.#delivery = undefined;
+    this.#engine = undefined;
     this.context = undefined;
     this.crashes += 1;
     this.options.network.dropAllTo(SERVER_NODE);
@@ -143,6 +151,7 @@ export class SimServer {
 
   async stop(): Promise<void> {
     await this.#router?.drain();
+    await this.#engine?.drain();
     await settle();
     await this.#db?.destroy();
     this.#db = undefined;
