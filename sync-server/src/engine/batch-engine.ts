@@ -27,6 +27,7 @@ import { countSqlStatements } from "../observability/sql-statements.js";
 import type { OperationRunner } from "../settlement/idempotent-transaction.js";
 import type { Effect, Operation, StatementEffect, StatementResult } from "./operation.js";
 import { ReferenceCache } from "./reference-cache.js";
+import { DeferredWrites, type StatementRunner } from "./deferred-writes.js";
 
 /** What the engine needs from the SQLite driver (group-commit-sqlite-driver.ts). */
 export interface EngineConnection {
@@ -98,6 +99,15 @@ export class BatchEngine implements OperationRunner {
   #batchWrote = false;
   readonly #inFlight = new Set<Promise<void>>();
   readonly cache: ReferenceCache;
+  readonly #writes: DeferredWrites;
+  /** The first pass of a batch: no savepoints, idempotency records written after the work. */
+  #optimisticPass = false;
+  readonly #runner: StatementRunner = {
+    prepare: (sql) => this.#prepared(sql),
+    count: (statements) => {
+      this.#batchStatements += statements;
+    },
+  };
   /** The cache was checked against the database in this event-loop turn. */
   #checkedThisTurn = false;
 
@@ -106,6 +116,7 @@ export class BatchEngine implements OperationRunner {
     private readonly options: BatchEngineOptions,
   ) {
     this.cache = new ReferenceCache(options.cachedReadsMax);
+    this.#writes = new DeferredWrites(this.cache);
   }
 
   /**
@@ -125,7 +136,7 @@ export class BatchEngine implements OperationRunner {
         const operation = attempt();
         let step = operation.next();
         while (step.done !== true) {
-          if (step.value.kind !== "statement") throw new Error("a reference read cannot need a PIN");
+          if (step.value.kind !== "statement") throw new Error(`a reference read cannot ${step.value.kind}`);
           step = operation.next(this.#runStatement(step.value));
         }
         countSqlStatements(this.#batchStatements);
@@ -234,19 +245,19 @@ export class BatchEngine implements OperationRunner {
   #transaction(jobs: readonly Job[], savepoints: boolean): Outcome[] | undefined {
     this.#control("begin immediate");
     this.#checkCache(this.#sqlite!);
+    this.#optimisticPass = !savepoints;
+    this.#writes.discard();
     const outcomes: Outcome[] = [];
     try {
       for (const job of jobs) {
         if (savepoints) this.#control("savepoint request");
-        const outcome = this.#runJob(job);
+        let outcome = this.#runJob(job);
+        if (savepoints && outcome.kind === "done") outcome = this.#flushWrites(outcome);
         const undo = outcome.kind === "failed" || (outcome.kind === "needs-pin" && outcome.wrote);
-        if (undo && !savepoints) {
-          this.#control("rollback");
-          this.cache.dropAll();
-          return undefined;
-        }
+        if (undo && !savepoints) return this.#rollBack();
         if (savepoints) {
           if (undo) {
+            this.#writes.discard();
             this.#control("rollback to request");
             this.cache.dropAll();
           }
@@ -254,6 +265,8 @@ export class BatchEngine implements OperationRunner {
         }
         outcomes.push(outcome);
       }
+      // The first pass writes the batch's deferred rows once, here; a replay found among them reruns the batch.
+      if (!savepoints && this.#flushWrites({ kind: "done", value: undefined }).kind === "failed") return this.#rollBack();
       this.#control("commit");
       return outcomes;
     } catch (error) {
@@ -261,6 +274,23 @@ export class BatchEngine implements OperationRunner {
       if (this.#sqlite!.inTransaction) this.#control("rollback");
       this.cache.dropAll();
       throw error;
+    }
+  }
+
+  #rollBack(): undefined {
+    this.#writes.discard();
+    this.#control("rollback");
+    this.cache.dropAll();
+    return undefined;
+  }
+
+  #flushWrites(outcome: Outcome): Outcome {
+    if (this.#writes.empty) return outcome;
+    try {
+      this.#writes.flush(this.#runner);
+      return outcome;
+    } catch (error) {
+      return { kind: "failed", error };
     }
   }
 
@@ -278,7 +308,22 @@ export class BatchEngine implements OperationRunner {
   }
 
   #answer(job: Job, effect: Effect): unknown {
-    if (effect.kind === "statement") return this.#runStatement(effect);
+    switch (effect.kind) {
+      case "statement":
+        return this.#runStatement(effect);
+      case "optimistic":
+        return this.#optimisticPass;
+      case "append":
+        this.#noteWrite();
+        this.#writes.append(effect);
+        return undefined;
+      case "audit":
+        this.#noteWrite();
+        this.#writes.audit(effect.transfer, effect.now);
+        return undefined;
+      case "verify-pin":
+        break;
+    }
     const known = job.pins.get(pinKey(effect.pinHash, effect.pin));
     if (known === undefined) throw new NeedsPin(effect.pin, effect.pinHash);
     return known;
@@ -306,10 +351,7 @@ export class BatchEngine implements OperationRunner {
     const params = effect.params as Record<string, unknown>;
     const values = compiled.names.map((name) => params[name as string]);
     this.#batchStatements += 1;
-    if (!prepared.readonly) {
-      this.#requestWrote = true;
-      this.#batchWrote = true;
-    }
+    if (!prepared.readonly) this.#noteWrite();
     if (prepared.reader) {
       const rows = prepared.all(values);
       return { rows, changes: prepared.readonly ? 0 : rows.length };
@@ -317,17 +359,27 @@ export class BatchEngine implements OperationRunner {
     return { rows: [], changes: prepared.run(values).changes };
   }
 
+  #noteWrite(): void {
+    this.#requestWrote = true;
+    this.#batchWrote = true;
+  }
+
   #control(sql: string): void {
-    let prepared = this.#controlStatements.get(sql);
-    if (prepared === undefined) {
-      prepared = this.#sqlite!.prepare(sql);
-      this.#controlStatements.set(sql, prepared);
-    }
-    prepared.run();
+    this.#prepared(sql).run();
     this.#batchStatements += 1;
   }
 
-  readonly #controlStatements = new Map<string, BetterSqlite3.Statement>();
+  #prepared(sql: string): BetterSqlite3.Statement {
+    let prepared = this.#bySql.get(sql);
+    if (prepared === undefined) {
+      prepared = this.#sqlite!.prepare(sql);
+      this.#bySql.set(sql, prepared);
+    }
+    return prepared;
+  }
+
+  /** Transaction control and the deferred writes' statements, prepared once. */
+  readonly #bySql = new Map<string, BetterSqlite3.Statement>();
 }
 
 /**

@@ -6,6 +6,7 @@
  * each one through Kysely, inside a caller's transaction (PostgreSQL, admin, tests, A/B runs).
  */
 import type { PrecompiledQuery } from "../db/precompiled-query.js";
+import type { AuditedTransfer } from "../ledger/audit-chain.js";
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 export interface StatementEffect {
@@ -38,7 +39,32 @@ export interface VerifyPinEffect {
   readonly pinHash: string;
 }
 
-export type Effect = StatementEffect | VerifyPinEffect;
+/**
+ * An INSERT whose result nobody reads before the commit (a transfer, an outbox row, an idempotency
+ * record): Kysely runs it at once; the engine may collect a batch's rows and write them with one
+ * multi-row INSERT before COMMIT. `allOrReplay`: a row that conflicts (ON CONFLICT DO NOTHING) means a
+ * request was a replay: the engine runs the batch again, each request under a savepoint, not optimistic.
+ */
+export interface AppendEffect {
+  readonly kind: "append";
+  readonly query: PrecompiledQuery<any, unknown>;
+  readonly params: object;
+  readonly allOrReplay?: boolean;
+}
+
+/** The audit chain's entry for a transfer (ledger/audit-chain.ts): the engine appends a batch's entries with one INSERT and one head move. */
+export interface AuditEffect {
+  readonly kind: "audit";
+  readonly transfer: AuditedTransfer;
+  readonly now: number;
+}
+
+/** May the operation work first and record its idempotency key after (true only in the engine's first, savepoint-free pass)? */
+export interface OptimisticEffect {
+  readonly kind: "optimistic";
+}
+
+export type Effect = StatementEffect | VerifyPinEffect | AppendEffect | AuditEffect | OptimisticEffect;
 
 /** What a statement gives back on either driver: its rows, and how many rows it changed. */
 export interface StatementResult<Row> {
@@ -52,6 +78,20 @@ export type Operation<T> = Generator<Effect, T, unknown>;
 export function* statement<Params extends object, Row>(query: PrecompiledQuery<Params, Row>, params: Params, options?: StatementOptions<Params, Row>): Operation<StatementResult<Row>> {
   const effect: StatementEffect = options === undefined ? { kind: "statement", query, params } : { kind: "statement", query, params, ...options };
   return (yield effect) as StatementResult<Row>;
+}
+
+/** An INSERT nobody reads back before the commit (AppendEffect). */
+export function* append<Params extends object>(query: PrecompiledQuery<Params, unknown>, params: Params, allOrReplay = false): Operation<void> {
+  const effect: AppendEffect = allOrReplay ? { kind: "append", query, params, allOrReplay } : { kind: "append", query, params };
+  yield effect;
+}
+
+export function* audit(transfer: AuditedTransfer, now: number): Operation<void> {
+  yield { kind: "audit", transfer, now };
+}
+
+export function* optimistic(): Operation<boolean> {
+  return (yield { kind: "optimistic" }) as boolean;
 }
 
 /** True when the PIN matches its scrypt hash. */

@@ -4,6 +4,7 @@
  */
 import { verifyPassword } from "../auth/password-hash.js";
 import { dialectOf, type Queryable } from "../db/database.js";
+import { appendAuditEntryOp } from "../db/repositories/audit.js";
 import type { Operation, StatementResult } from "./operation.js";
 
 export async function runOn<T>(db: Queryable, operation: Operation<T>): Promise<T> {
@@ -16,6 +17,12 @@ export async function runOn<T>(db: Queryable, operation: Operation<T>): Promise<
       const query = locking && effect.locking !== undefined ? effect.locking : effect.query;
       const result = await query(db, effect.params);
       answer = { rows: result.rows, changes: Number(result.numAffectedRows ?? 0n) } satisfies StatementResult<unknown>;
+    } else if (effect.kind === "append") {
+      await effect.query(db, effect.params);
+    } else if (effect.kind === "audit") {
+      await runOn(db, appendAuditEntryOp(effect.transfer, effect.now));
+    } else if (effect.kind === "optimistic") {
+      answer = false; // one interactive transaction: claim the idempotency key first, as always
     } else {
       answer = await verifyPassword(effect.pin, effect.pinHash);
     }

@@ -8,9 +8,9 @@
  */
 import { createHash } from "node:crypto";
 import { inTransaction, type Tx } from "../db/database.js";
-import { claimIdempotencyKey, claimIdempotencyKeyOp, storeIdempotentResponse, storeIdempotentResponseOp } from "../db/repositories/idempotency.js";
+import { claimIdempotencyKey, claimIdempotencyKeyOp, recordIdempotentReplyOp, storeIdempotentResponse, storeIdempotentResponseOp } from "../db/repositories/idempotency.js";
 import type { OutboxRow } from "../db/repositories/outbox.js";
-import type { Operation } from "../engine/operation.js";
+import { optimistic, type Operation } from "../engine/operation.js";
 import { runOn } from "../engine/run-on-kysely.js";
 import type { SettlementContext } from "./context.js";
 import type { Notice } from "./guessing.js";
@@ -77,6 +77,12 @@ export interface IdempotentKey {
 
 /** The idempotent frame as an operation: claim the key, do the work, store the reply, in the caller's transaction. */
 export function* idempotentOp<Reply>(key: IdempotentKey, now: number, work: Operation<Reply>): Operation<IdempotentOutcome<Reply>> {
+  if (yield* optimistic()) {
+    // Nearly every request is new: one statement for its record, after the work (a replay makes the engine run the batch again below).
+    const reply = yield* work;
+    yield* recordIdempotentReplyOp({ ...key, responseJson: JSON.stringify(reply), createdAt: now });
+    return { kind: "fresh", reply };
+  }
   const previous = yield* claimIdempotencyKeyOp({ ...key, createdAt: now });
   if (previous !== undefined) {
     if (previous.requestHash !== key.requestHash) return { kind: "mismatch" };

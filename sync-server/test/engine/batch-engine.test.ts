@@ -8,13 +8,19 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { databasePath, groupCommitStatsOf, openDatabase, type Db } from "../../src/db/database.js";
 import { precompiledQuery } from "../../src/db/precompiled-query.js";
 import { BatchEngine, createBatchEngine } from "../../src/engine/batch-engine.js";
-import { statement, type Operation } from "../../src/engine/operation.js";
+import { append, optimistic, statement, type Operation } from "../../src/engine/operation.js";
 import { silentLogger } from "../../src/logger.js";
 import { sqlStatementsTotal } from "../../src/observability/sql-statements.js";
 import { makeTempDir } from "../helpers/temp-dir.js";
 
 const insertStore = precompiledQuery<{ id: string; name: string }, never>((db, param) =>
   db.insertInto("stores").values({ id: param("id"), name: param("name"), currency: param("name"), created_at: param("name") as never }),
+);
+const insertStoreOnce = precompiledQuery<{ id: string; name: string }, never>((db, param) =>
+  db
+    .insertInto("stores")
+    .values({ id: param("id"), name: param("name"), currency: param("name"), created_at: param("name") as never })
+    .onConflict((oc) => oc.column("id").doNothing()),
 );
 const selectStore = precompiledQuery<{ id: string }, { name: string }>((db, param) => db.selectFrom("stores").select("name").where("id", "=", param("id")));
 
@@ -64,6 +70,26 @@ describe("batched engine", () => {
     expect(engine.totals).toMatchObject({ batches: 1, retriedBatches: 1 });
     const ids = (await db.selectFrom("stores").select("id").orderBy("id").execute()).map((r) => r.id);
     expect(ids).toEqual(["a", "c"]);
+  });
+
+  it("writes a batch's deferred rows with one INSERT; a conflicting one (a replay) reruns the batch carefully", async () => {
+    function* record(id: string): Operation<string> {
+      // As idempotentOp does: the first pass defers its record; the careful pass writes it at once (a conflict: nothing).
+      if (yield* optimistic()) {
+        yield* append(insertStoreOnce, { id, name: "JPY" }, true);
+        return "optimistic";
+      }
+      yield* statement(insertStoreOnce, { id, name: "JPY" });
+      return "careful";
+    }
+    const before = engine.totals.statements;
+    expect(await Promise.all(["x", "y", "z"].map((id) => engine.run(() => record(id))))).toEqual(["optimistic", "optimistic", "optimistic"]);
+    // BEGIN, data_version, one 3-row INSERT, COMMIT.
+    expect(engine.totals.statements - before).toBe(4);
+    expect(await Promise.all(["w", "x"].map((id) => engine.run(() => record(id))))).toEqual(["careful", "careful"]);
+    expect(engine.totals.retriedBatches).toBe(1);
+    const ids = (await db.selectFrom("stores").select("id").orderBy("id").execute()).map((r) => r.id);
+    expect(ids).toEqual(["w", "x", "y", "z"]);
   });
 
   it("serves a cached read from memory, and drops it when another process commits (PRAGMA data_version)", async () => {

@@ -2,8 +2,8 @@ import { precompiledQuery } from "../precompiled-query.js";
 import { newId } from "../../ids.js";
 import type { Queryable } from "../database.js";
 import type { AccountKind, AccountsTable, TransferKind, TransfersTable } from "../schema.js";
-import { appendAuditEntryOp } from "./audit.js";
-import { statement, type Operation } from "../../engine/operation.js";
+
+import { append, audit, statement, type Operation } from "../../engine/operation.js";
 import { runOn } from "../../engine/run-on-kysely.js";
 
 
@@ -114,8 +114,8 @@ export function* postTransferOp(transfer: TransferRow, options: { readonly debit
     }
   }
   const row = { ...transfer, reversesTransferId: transfer.reversesTransferId ?? null };
-  yield* statement(insertTransfer, row);
-  yield* appendAuditEntryOp(row, transfer.createdAt);
+  yield* append(insertTransfer, row);
+  yield* audit(row, transfer.createdAt);
   return "posted";
 }
 

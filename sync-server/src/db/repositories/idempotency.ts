@@ -1,6 +1,6 @@
 import { precompiledQuery } from "../precompiled-query.js";
 import type { Queryable } from "../database.js";
-import { statement, type Operation } from "../../engine/operation.js";
+import { append, statement, type Operation } from "../../engine/operation.js";
 import { runOn } from "../../engine/run-on-kysely.js";
 
 
@@ -29,6 +29,22 @@ const insertIdempotencyKey = precompiledQuery<{ scope: string; requestId: string
     .onConflict((oc) => oc.columns(["scope", "request_id"]).doNothing())
     .returning("request_id"),
 );
+
+const insertRecord = precompiledQuery<{ scope: string; requestId: string; requestHash: string; responseJson: string; createdAt: number }, never>((db, param) =>
+  db
+    .insertInto("idempotency")
+    .values({ scope: param("scope"), request_id: param("requestId"), request_hash: param("requestHash"), response_json: param("responseJson"), created_at: param("createdAt") })
+    .onConflict((oc) => oc.columns(["scope", "request_id"]).doNothing()),
+);
+
+/**
+ * The record of a request already done, in one statement (the engine's first pass: work first, key
+ * after). A conflict means the request was a replay: the engine then runs the batch again with the
+ * key claimed first (claimIdempotencyKeyOp), so the replay gets the stored reply and its work is undone.
+ */
+export function* recordIdempotentReplyOp(record: { scope: string; requestId: string; requestHash: string; responseJson: string; createdAt: number }): Operation<void> {
+  yield* append(insertRecord, record, true);
+}
 
 const updateIdempotentResponse = precompiledQuery<{ scope: string; requestId: string; responseJson: string }, never>((db, param) =>
   db.updateTable("idempotency").set({ response_json: param("responseJson") }).where("scope", "=", param("scope")).where("request_id", "=", param("requestId")),

@@ -1,6 +1,6 @@
 import { precompiledQuery } from "../precompiled-query.js";
 import type { Queryable } from "../database.js";
-import { statement, type Operation } from "../../engine/operation.js";
+import { append, statement, type Operation } from "../../engine/operation.js";
 import { runOn } from "../../engine/run-on-kysely.js";
 
 
@@ -46,7 +46,7 @@ const updateAcked = precompiledQuery<{ now: number; resultId: string; registerId
  * that interval, or at once when its register reconnects. acked_at starts NULL.
  */
 export function* insertOutboxRowOp(row: OutboxRow, now: number): Operation<void> {
-  yield* statement(insertRow, { ...row, now });
+  yield* append(insertRow, { ...row, now });
 }
 
 export function insertOutboxRow(db: Queryable, row: OutboxRow, now: number): Promise<void> {
