@@ -6,7 +6,7 @@
  * held) and at the end of the idle period (default 30 s: V8's memory reducer first runs about 8 s
  * after start-up, and a register spends most of its life idle like this).
  *
- *   npm run bench:agent -- [--starts 5] [--idle-s 30] [--json]
+ *   npm run bench:agent -- --help
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
@@ -14,9 +14,10 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
-import { parseArgs } from "node:util";
 import { createStore, enrollRegister } from "@codepay/sync-server";
+import { parseBenchFlags, type BenchUsage, type FlagSpec } from "./bench-flags.js";
 import { LatencySamples, round } from "./latency-stats.js";
+import { positiveOption } from "./positive-option.js";
 
 const repositoryRoot = resolve(fileURLToPath(new URL("../../../", import.meta.url)));
 const serverBin = join(repositoryRoot, "sync-server/bin/codepay-server.js");
@@ -52,14 +53,31 @@ async function stop(child: ChildProcess): Promise<void> {
   await exited;
 }
 
+const USAGE = {
+  command: "npm run bench:agent --",
+  summary: [
+    "How fast the register agent (`codepay-agent run`, no devices) is ready after spawn, and how much memory it",
+    "holds idle on a live MQTT session to a real server. Starts the agent several times; the last one idles.",
+  ].join("\n"),
+  flags: {
+    starts: { type: "string", default: "5", value: "N", description: "agent starts to time" },
+    "idle-s": { type: "string", default: "30", value: "S", description: "how long the last agent idles before its memory is read, seconds" },
+    json: { type: "boolean", default: false, description: "print one JSON line instead of lines of text" },
+  },
+  figures: [
+    "agent_ready_p50_ms / _max_ms   spawn -> the agent prints its {\"event\":\"ready\"} line (startAgent done), over the starts",
+    "agent_early_idle_rss_mb        resident memory (VmRSS) 5 s after ready: start-up garbage still held",
+    "agent_idle_rss_mb              resident memory after --idle-s (V8's memory reducer first runs about 8 s in)",
+  ],
+} satisfies BenchUsage<Record<string, FlagSpec>>;
+
 async function main(): Promise<number> {
-  const { values } = parseArgs({
-    args: process.argv.slice(2),
-    options: { starts: { type: "string", default: "5" }, "idle-s": { type: "string", default: "30" }, json: { type: "boolean", default: false } },
-    strict: true,
-  });
-  const starts = Math.max(1, Number(values.starts));
-  const idleMs = Math.max(0, Number(values["idle-s"])) * 1000;
+  const values = parseBenchFlags(process.argv.slice(2), USAGE);
+  if (values === undefined) return 0;
+  const starts = Math.floor(positiveOption("starts", values.starts));
+  const idleSeconds = Number(values["idle-s"]);
+  if (!Number.isFinite(idleSeconds) || idleSeconds < 0) throw new Error("--idle-s must be a number of seconds, 0 or more");
+  const idleMs = idleSeconds * 1000;
   const dataDir = await mkdtemp(join(tmpdir(), "codepay-agent-bench-"));
   let server: ChildProcess | undefined;
   try {

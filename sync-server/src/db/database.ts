@@ -4,6 +4,7 @@ import BetterSqlite3 from "better-sqlite3";
 import { Kysely, PostgresAdapter, PostgresDialect, type Transaction } from "kysely";
 import pg from "pg";
 import { limits } from "../limits.js";
+import { CountingPostgresPool } from "./counting-postgres-pool.js";
 import { GroupCommitSqliteDialect, GroupCommitSqliteDriver, type GroupCommitStats } from "./group-commit-sqlite-driver.js";
 import { migrateToLatest } from "./migrations.js";
 import type { DatabaseSchema } from "./schema.js";
@@ -88,7 +89,8 @@ function openPostgres(url: string): Db {
   // An idle connection that dies (server restart, network) emits "error" on the pool; without a
   // listener Node would crash. The pool drops that connection and the next query opens a new one.
   pool.on("error", () => undefined);
-  return new Kysely<DatabaseSchema>({ dialect: new PostgresDialect({ pool }) });
+  // Every statement counted (codepay_sql_statements_total), as the SQLite driver counts its own.
+  return new Kysely<DatabaseSchema>({ dialect: new PostgresDialect({ pool: new CountingPostgresPool(pool) }) });
 }
 
 /**

@@ -23,6 +23,7 @@
 import type { FileHandle } from "node:fs/promises";
 import { open } from "node:fs/promises";
 import type BetterSqlite3 from "better-sqlite3";
+import { countSqlStatements, countSqlWriteTransactions } from "../observability/sql-statements.js";
 import { BackgroundCheckpointer, type CheckpointStats } from "./wal-checkpointer.js";
 import {
   SqliteAdapter,
@@ -191,6 +192,7 @@ class CachedStatementConnection implements DatabaseConnection {
   }
 
   executeQuery<R>(compiledQuery: CompiledQuery): Promise<QueryResult<R>> {
+    countSqlStatements();
     try {
       const statement = this.#statement(compiledQuery.sql);
       const parameters = compiledQuery.parameters as unknown[];
@@ -212,6 +214,7 @@ class CachedStatementConnection implements DatabaseConnection {
   async *streamQuery<R>(compiledQuery: CompiledQuery): AsyncIterableIterator<QueryResult<R>> {
     const statement = this.sqlite.prepare(compiledQuery.sql);
     if (!statement.reader) throw new Error("only statements that return rows can be streamed");
+    countSqlStatements();
     for (const row of statement.iterate(compiledQuery.parameters as unknown[])) yield { rows: [row as R] };
   }
 
@@ -221,18 +224,26 @@ class CachedStatementConnection implements DatabaseConnection {
    * covering it (it would let the transaction return before its COMMIT is on disk).
    */
   #noteWrite(): void {
-    if (this.sqlite.inTransaction) this.#uncommittedWrite = true;
-    else this.onWrite();
+    if (this.sqlite.inTransaction) {
+      this.#uncommittedWrite = true;
+    } else {
+      countSqlWriteTransactions();
+      this.onWrite();
+    }
   }
 
   /** Transaction control (BEGIN, COMMIT, ROLLBACK): not Kysely-compiled, not counted as a write. */
   run(sql: string): void {
+    countSqlStatements();
     this.#statement(sql).run();
   }
 
   commit(): void {
     this.run("commit");
-    if (this.#uncommittedWrite) this.onWrite();
+    if (this.#uncommittedWrite) {
+      countSqlWriteTransactions();
+      this.onWrite();
+    }
     this.#uncommittedWrite = false;
   }
 

@@ -13,6 +13,7 @@
  *   codepay_sqlite_background_checkpoints      SQLite: WAL checkpoints run on the worker thread (db/wal-checkpointer.ts)
  *   codepay_sqlite_checkpoint_frames           SQLite: WAL frames those copied into the database file
  *   codepay_sql_statements_total               SQL statements sent to the database since start (observability/sql-statements.ts)
+ *   codepay_sql_write_transactions_total       write transactions committed since start, autocommitted writes included (same module)
  *   codepay_mqtt_login_admissions_total{decision}  MQTT logins by admission: admitted_at_once, queued, admitted_from_queue,
  *                                              refused_queue_full, refused_waited_too_long (both refused with CONNACK 3)
  *   codepay_mqtt_login_queue_depth             MQTT logins waiting for a slot now
@@ -25,7 +26,7 @@ import client from "prom-client";
 import type { RegisterLine } from "../broker/register-line.js";
 import { groupCommitStatsOf, observeWalSyncs, type Db } from "../db/database.js";
 import type { ServerMessage } from "@codepay/contract";
-import { sqlStatementsTotal } from "./sql-statements.js";
+import { sqlStatementsTotal, sqlWriteTransactionsTotal } from "./sql-statements.js";
 import type { LoginAdmissionStats } from "../broker/broker-hooks.js";
 
 export interface ObservabilitySource {
@@ -79,6 +80,10 @@ export class ServerMetrics {
     new client.Counter({ name: "codepay_sql_statements_total", help: "SQL statements sent to the database since start", registers, collect() {
       this.reset();
       this.inc(sqlStatementsTotal());
+    } });
+    new client.Counter({ name: "codepay_sql_write_transactions_total", help: "Write transactions committed since start (a changing statement outside a transaction counts as one)", registers, collect() {
+      this.reset();
+      this.inc(sqlWriteTransactionsTotal());
     } });
     const loginAdmission = source.loginAdmission;
     if (loginAdmission !== undefined) registerLoginAdmissionMetrics(registers, loginAdmission);

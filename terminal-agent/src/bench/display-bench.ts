@@ -1,5 +1,5 @@
 /**
- * npm run bench:display [-- --payments 10]
+ * npm run bench:display [-- --payments 10] (--help: flags and what the figures mean)
  * 1. Bytes written per display update against the minimal bytes for that change, per model
  *    (minimal: the cheapest set of cursor moves + changed cells, found exhaustively per row). Every
  *    update is also fed to the simulator's display of that model and must leave exactly the wanted
@@ -298,12 +298,46 @@ async function withSystem(run: (system: System) => Promise<void>): Promise<void>
   }
 }
 
-const { values } = parseArgs({ options: { payments: { type: "string", default: "10" } } });
-const payments = Number(values.payments);
-if (!Number.isInteger(payments) || payments < 1 || payments > 1000) {
-  console.error("--payments must be 1..1000");
-  process.exit(2);
+const HELP = `usage: npm run bench:display -- [flags]
+
+Pole display: bytes written per update against the fewest bytes that change, per display model, and the
+time from a payment request to the code's last byte on the simulated glass at 9600 baud.
+
+flags:
+  --payments N  payments timed in part 2, 1..1000 (default: 10)
+  --help        print this help and exit
+
+figures:
+  1) per model: bytes written over all updates / the minimal bytes for those changes (ratio, goal <= 1.1x), and
+     the worst single update; every update is also checked on the simulator's display of that model
+  2) per model: payment request (cashier API POST /v1/payments) -> last code byte on the glass, median / p95 /
+     max, through the real agent and server; the display bytes in that time as wire time (9600 baud 8N1:
+     1.04 ms a byte) and total / wire; split into request -> agent has the code, and code -> last byte
+  load average before and after part 2: timings on a loaded machine spread, wire times do not
+`;
+
+function parseFlags(): number {
+  let values: { payments?: string | undefined; help?: boolean | undefined };
+  try {
+    ({ values } = parseArgs({ options: { payments: { type: "string", default: "10" }, help: { type: "boolean", default: false } }, strict: true }));
+  } catch (error) {
+    const flag = /'([^']+)'/.exec(error instanceof Error ? error.message : "")?.[1];
+    console.error(`bench:display: ${flag === undefined ? String(error) : `unknown or incomplete flag ${flag}`} (\`npm run bench:display -- --help\` lists the flags)`);
+    process.exit(2);
+  }
+  if (values.help === true) {
+    process.stdout.write(HELP);
+    process.exit(0);
+  }
+  const count = Number(values.payments);
+  if (!Number.isInteger(count) || count < 1 || count > 1000) {
+    console.error("bench:display: --payments must be 1..1000");
+    process.exit(2);
+  }
+  return count;
 }
+
+const payments = parseFlags();
 const specifier = "@codepay/hardware-sim";
 const sim = (await import(specifier)) as SimModule;
 const load = (): string => loadavg().map((value) => value.toFixed(2)).join(" ");
