@@ -23,7 +23,7 @@ import { groupCommitDriverOf, type Db } from "../db/database.js";
 import type { Compiled } from "../db/precompiled-query.js";
 import { limits } from "../limits.js";
 import type { Logger } from "../logger.js";
-import { countSqlStatements } from "../observability/sql-statements.js";
+import { countSqlStatements, countSqlWriteTransactions } from "../observability/sql-statements.js";
 import type { OperationRunner } from "../settlement/idempotent-transaction.js";
 import type { Effect, Operation, StatementEffect, StatementResult } from "./operation.js";
 import { ReferenceCache } from "./reference-cache.js";
@@ -235,7 +235,10 @@ export class BatchEngine implements OperationRunner {
     this.totals.batches += 1;
     this.totals.requests += jobs.length;
     this.totals.statements += this.#batchStatements;
-    if (wrote) this.totals.writeTransactions += 1;
+    if (wrote) {
+      this.totals.writeTransactions += 1;
+      countSqlWriteTransactions();
+    }
     if (retried) this.totals.retriedBatches += 1;
     this.options.onBatch?.({ requests: jobs.length, statements: this.#batchStatements, retriedWithSavepoints: retried });
     return { result: outcomes, wrote };
