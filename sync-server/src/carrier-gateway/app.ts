@@ -5,6 +5,7 @@
  * (`shopperOperations`), hands a claim, approval or decline to it directly (in-process-hop.ts).
  * buildGatewayApp returns an unstarted fastify instance.
  */
+import { lightRequestLogging } from "../http-security/request-logging.js";
 import Fastify, { type FastifyReply, type FastifyRequest } from "fastify";
 import type { Clock } from "../clock.js";
 import type { Db } from "../db/database.js";
@@ -51,7 +52,7 @@ export interface GatewayAppDeps {
 const BEARER = /^Bearer ([A-Za-z0-9_-]{16,128})$/;
 
 export function buildGatewayApp(deps: GatewayAppDeps) {
-  const app = Fastify({ loggerInstance: deps.logger, bodyLimit: limits.httpBodyBytesMax, ...httpsServer(deps.https) });
+  const app = Fastify({ loggerInstance: deps.logger, ...lightRequestLogging, bodyLimit: limits.httpBodyBytesMax, ...httpsServer(deps.https) });
   app.addHook("onSend", securityHeaders({ https: deps.https !== undefined }));
   const perAddress = deps.perAddressLimit;
   if (perAddress !== undefined) app.addHook("onRequest", async (request, reply) => perAddress.refuse(addressKey(request.ip), request, reply));
