@@ -30,7 +30,8 @@ if (args.length > 1 || (args[0] !== undefined && !/^[1-9]\d*$/.test(args[0]))) {
   process.exit(2);
 }
 const dist = new URL("../sync-server/dist", import.meta.url).pathname;
-const { demoSeed, DEMO, openDatabase, silentLogger, findPhone } = await import(`${dist}/index.js`);
+const { demoSeed, DEMO, silentLogger } = await import(`${dist}/index.js`);
+const { openDatabase, findPhone } = await import(`${dist}/parts.js`);
 const { groupCommitStatsOf } = await import(`${dist}/db/database.js`);
 const { createPayment, acknowledgeResult } = await import(`${dist}/settlement/register-requests.js`);
 const { claimCode, approvePayment } = await import(`${dist}/settlement/shopper-requests.js`);

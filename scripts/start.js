@@ -6,7 +6,9 @@
 //      (socat) or, where socat is missing, on loopback TCP like a serial device server,
 //   4. writes the agent's config and starts the terminal-agent against those devices,
 //   5. runs one demo payment so a newcomer watches it happen, then keeps everything running.
-// Child processes log to ./data/logs/<name>.log. Ctrl-C stops everything.
+// Child processes log to ./data/logs/<name>.log. Ctrl-C (SIGINT) or SIGTERM (what a supervisor sends) stops
+// every child, prints one "stopped" line and exits. `npm start` execs this script, so a SIGTERM to the npm
+// process reaches it (npm forwards the signal; a shell left in between would not).
 //
 // Environment: CODEPAY_DATA_DIR (default ./data); CODEPAY_PORTS=auto picks free ports instead of the
 // defaults (1883, 8080, 8081, 7070, 7080); CODEPAY_DEMO_PAYMENT=0 skips the demo payment.
@@ -42,7 +44,7 @@ function fail(message) {
 
 /** Spawns a child, sends its output to data/logs/<name>.log, resolves with its first JSON line whose event matches. */
 function startChild(name, args, readyEvent) {
-  const logFile = createWriteStream(join(dataDir, "logs", `${name}.log`), { flags: "a" });
+  const logFile = createWriteStream(join(dataDir, "logs", `${name}.log`), { flags: "a", mode: 0o600 });
   const child = spawn(process.execPath, args, {
     cwd: root,
     env: { ...process.env, UV_USE_IO_URING: "0" },
@@ -105,6 +107,7 @@ async function stopAll(exitCode = 0) {
       });
     });
   }
+  log(`Code Pay stopped (agent, simulated devices and server)${exitCode === 0 ? "" : `, exit ${exitCode}`}`);
   process.exit(exitCode);
 }
 
@@ -112,7 +115,7 @@ process.on("SIGINT", () => stopAll(0));
 process.on("SIGTERM", () => stopAll(0));
 
 async function main() {
-  mkdirSync(join(dataDir, "logs"), { recursive: true });
+  mkdirSync(join(dataDir, "logs"), { recursive: true, mode: 0o700 }); // logs name registers and payments: this user only
   mkdirSync(join(dataDir, "sim"), { recursive: true });
 
   log("Code Pay: starting server, simulated devices and register agent");
@@ -193,7 +196,7 @@ async function main() {
   log("  npx codepay-sim scenario --payments 20        20 payments: register -> display -> phone -> receipt");
   log("  npx codepay-agent pay 1200                     start one payment at the register and wait for it");
   log("  npx codepay-server admin balances --json       the ledger: store credited, every currency sums to zero");
-  log("Ctrl-C stops everything.");
+  log("Ctrl-C (or SIGTERM) stops everything.");
   log(JSON.stringify({ event: "ready", ...demo, subscriberCredential: undefined }));
 }
 

@@ -6,3 +6,5 @@ export * from "./messages.js";
 export * from "./payment-code.js";
 export * from "./shopper-api.js";
 export * from "./pairing.js";
+export * from "./card-number.js";
+export * from "./json-duplicate-keys.js";

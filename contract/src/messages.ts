@@ -4,6 +4,7 @@
  * every reply names it in `inReplyTo`. The server answers a repeated requestId with the stored reply
  * and does nothing twice.
  */
+import { duplicateJsonKey } from "./json-duplicate-keys.js";
 import { z } from "zod";
 import { AMOUNT_MINOR_MAX, CURRENCY_CODES } from "./money.js";
 import { ERROR_CODES } from "./errors.js";
@@ -258,11 +259,14 @@ export type ParseResult<T> = { ok: true; value: T } | { ok: false; code: "MALFOR
 /** Parses bytes off the wire into a typed message; never throws. */
 export function parseMessage<T>(schema: z.ZodType<T>, payload: Buffer | string): ParseResult<T> {
   let json: unknown;
+  const text = typeof payload === "string" ? payload : payload.toString("utf8");
   try {
-    json = JSON.parse(typeof payload === "string" ? payload : payload.toString("utf8"));
+    json = JSON.parse(text);
   } catch {
     return { ok: false, code: "MALFORMED_MESSAGE", message: "payload is not JSON" };
   }
+  const duplicate = duplicateJsonKey(text);
+  if (duplicate !== undefined) return { ok: false, code: "MALFORMED_MESSAGE", message: `the key ${JSON.stringify(duplicate)} appears twice in one object` };
   const result = schema.safeParse(json);
   if (result.success) return { ok: true, value: result.data };
   const requestId = typeof json === "object" && json !== null ? (json as Record<string, unknown>)["requestId"] : undefined;

@@ -45,16 +45,9 @@ export {
   runScenario, type ScenarioOptions, type ScenarioSummary, type PaymentRunResult, type ScenarioStep,
 } from "./scenarios/run-scenario.js";
 export { codeOnDisplay } from "./scenarios/cashier-and-sim-shapes.js";
+export { encodeQr } from "./dashboard-web/qr-encoder.js";
 
 // System tools, errors, limits
 export { findTool, requireToolOrSkip, SystemToolMissingError } from "./system-tools.js";
 export { SIM_ERROR_CODES, type SimErrorCode } from "./errors.js";
 export * as limits from "./limits.js";
-
-// Scale-out: throwaway PostgreSQL, mosquitto and server instances; payments that survive a lost instance
-export { SimRegister, type SimRegisterOptions } from "./register/sim-register.js";
-export { startThrowawayPostgres, postgresBinDir, type ThrowawayPostgres, type ThrowawayPostgresOptions } from "./cluster/throwaway-postgres.js";
-export { startMosquitto, type MosquittoProcess } from "./cluster/mosquitto-process.js";
-export { startServerInstance, serverBin, type ServerInstance, type ServerInstanceOptions } from "./cluster/server-instance.js";
-export { payWithFailover, type FailoverPhone } from "./cluster/failover-payment.js";
-export { freeLoopbackPort, waitForLoopbackPort } from "./cluster/loopback-port.js";

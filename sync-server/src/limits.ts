@@ -24,6 +24,14 @@ export const limits = {
   assertionHeaderBytesMax: 2_048,
   /** MQTT topics deeper than this are refused by the broker (aedes crashed on deep topics before 1.1.1). */
   mqttTopicLevelsMax: 8,
+  /**
+   * Largest MQTT packet a register may send once logged in: the payload limit below plus its topic
+   * and packet id. A packet whose fixed header announces more is refused before it is read
+   * (broker/packet-size-guard.ts; mosquitto's `max_packet_size`).
+   */
+  mqttPacketBytesMax: 64 * 1024 + 1024,
+  /** Largest CONNECT packet, read before the client is authenticated (client id, user, password, will: a few hundred bytes). */
+  mqttConnectPacketBytesMax: 4 * 1024,
   /** Largest MQTT request payload the server reads. */
   mqttPayloadBytesMax: 64 * 1024,
   /** Largest HTTP body the shopper API and gateway read. */

@@ -5,10 +5,13 @@
 import { randomInt } from "node:crypto";
 import type { AddressInfo } from "node:net";
 import { systemClock, type Clock } from "./clock.js";
-import { checkpointInBackground, dialectOf, openDatabase, type Db } from "./db/database.js";
+import { join } from "node:path";
+import { checkpointInBackground, databasePath, dialectOf, openDatabase, type Db } from "./db/database.js";
 import { createBrokerHooks, type LoginAdmissionStats } from "./broker/broker-hooks.js";
 import type { AdmissionPolicy } from "./broker/login-admission.js";
-import { openRegisterKey } from "./auth/register-key.js";
+import { openRegisterKey, registerKeyPath } from "./auth/register-key.js";
+import { cardKeyPath } from "./cards/card-key.js";
+import { widerThanPrivate } from "./private-files.js";
 import type { RegisterKey } from "./auth/register-password.js";
 import { CodeLengthSizer } from "./settlement/code-length-sizer.js";
 import { DEFAULT_LOGIN_THROTTLE, LoginThrottle, type LoginThrottlePolicy } from "./broker/login-throttle.js";
@@ -16,6 +19,7 @@ import { AedesRegisterLine } from "./broker/aedes-register-line.js";
 import { ExternalRegisterLine } from "./broker/external-register-line.js";
 import type { RegisterLine } from "./broker/register-line.js";
 import { startMqttBroker } from "./broker/mqtt-broker.js";
+import type { PacketRefusal } from "./broker/packet-size-guard.js";
 import { RequestRouter } from "./broker/request-router.js";
 import { createBatchEngine } from "./engine/batch-engine.js";
 import { ServerMetrics, registerObservabilityRoutes } from "./observability/metrics.js";
@@ -149,6 +153,8 @@ interface StartedLine {
   readonly connectedRegisters: () => number;
   /** The embedded broker's login admission; undefined with an external broker (it admits on its own). */
   readonly loginAdmission?: () => LoginAdmissionStats;
+  /** The embedded broker's connections closed for an oversize packet header; undefined with an external broker (mosquitto's max_packet_size). */
+  readonly packetsRefused?: () => Readonly<Record<PacketRefusal, number>>;
   readonly brokerUp: () => boolean;
   /** No new requests from here on (the replies to those taken may still go out until close). */
   stopAccepting(): Promise<void>;
@@ -183,6 +189,7 @@ async function startEmbeddedLine(db: Db, logger: Logger, options: EmbeddedLineOp
     mqttTlsUrl: () => broker.tlsUrl,
     connectedRegisters: () => broker.aedes.connectedClients,
     loginAdmission: () => hooks.loginAdmission(),
+    packetsRefused: () => broker.packetsRefused(),
     brokerUp: () => !broker.aedes.closed,
     // Closing aedes drops the registers: a reply not yet sent is resent from the outbox or asked again.
     stopAccepting: () => broker.close(),
@@ -255,6 +262,13 @@ async function syncBrokerFilesAtStart(brokerFiles: BrokerFilesSync, logger: Logg
   }
 }
 
+/** SECURITY.md "Files": the data directory and what it holds are the server user's alone; say so when they are not. */
+function warnAboutWideFiles(dataDir: string, logger: Logger): void {
+  const database = databasePath(dataDir);
+  const files = [dataDir, database, `${database}-wal`, `${database}-shm`, registerKeyPath(dataDir), cardKeyPath(dataDir), join(dataDir, "carrier-keys")];
+  for (const { path, mode } of widerThanPrivate(files)) logger.warn({ path, mode }, `${path} is accessible to group or others (mode ${mode}); it holds secrets: chmod ${path.endsWith("keys") || path === dataDir ? "700" : "600"} it`);
+}
+
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const host = options.host ?? "127.0.0.1";
   const clock = options.clock ?? systemClock;
@@ -287,6 +301,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const db = await openDatabase(options.dataDir, options.databaseUrl);
   checkpointInBackground(db, (error) => logger.error({ err: error }, "background WAL checkpoints stopped; SQLite checkpoints in COMMIT again"));
   await ensureCarrier(db, options.dataDir, DEFAULT_CARRIER_ID, clock());
+  warnAboutWideFiles(options.dataDir, logger);
   // SECURITY.md "Guessing, measured": new codes get the shortest length that keeps a guessing phone
   // at or below the target for the registers (and open codes) the server has; logged at start.
   const codeLength = new CodeLengthSizer({ db, policy: options.guessPolicy ?? DEFAULT_GUESS_POLICY, minDigits: codeRandomDigits, target: limits.guessSuccessPerWindowMax, logger: logger.child({ part: "codes" }) });
@@ -313,6 +328,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     db,
     connectedRegisters: broker.connectedRegisters,
     ...(broker.loginAdmission !== undefined ? { loginAdmission: broker.loginAdmission } : {}),
+    ...(broker.packetsRefused !== undefined ? { mqttPacketsRefused: broker.packetsRefused } : {}),
     brokerUp: broker.brokerUp,
     codeRandomDigits: () => (options.codeDigitsFixed === true ? codeRandomDigits : codeLength.randomDigits),
   });

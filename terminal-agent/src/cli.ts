@@ -1,6 +1,6 @@
 /**
  * codepay-agent run --config agent.json
- * codepay-agent pay <amount> [--api http://127.0.0.1:7070] [--currency JPY]
+ * codepay-agent pay <amount> [--api URL] [--currency JPY] [--timeout S]
  * codepay-agent check-config --config agent.json
  * codepay-agent pair <code> --server http://127.0.0.1:8080 --config agent.json
  * Exit codes: 0 ok / approved, 1 payment not approved or failure, 2 bad config or usage.
@@ -11,13 +11,15 @@ import { loadConfig } from "./config.js";
 import { AgentError } from "./core/errors.js";
 import { createLogger } from "./logger.js";
 import { startAgent } from "./main.js";
-import { payAndFollow } from "./pay-command.js";
+import { cashierApiFor, payAndFollow } from "./pay-command.js";
 import { pairAgent } from "./pair-command.js";
 import { selftest } from "./selftest-command.js";
 
 const USAGE = `usage:
   codepay-agent run --config agent.json
-  codepay-agent pay <amount> [--api http://127.0.0.1:7070] [--currency JPY]
+  codepay-agent pay <amount> [--api URL] [--currency JPY] [--timeout S]
+      waits for a phone to pay until the code expires (2 minutes by default), or cancels after --timeout S;
+      --api defaults to the cashier API in ./data/demo.json (written by npm start), else http://127.0.0.1:7070
   codepay-agent check-config --config agent.json
   codepay-agent selftest --config agent.json
   codepay-agent pair <ABCD-EFGH> --server http://127.0.0.1:8080 --config agent.json`;
@@ -29,7 +31,8 @@ async function main(argv: string[]): Promise<number> {
     allowPositionals: true,
     options: {
       config: { type: "string" },
-      api: { type: "string", default: "http://127.0.0.1:7070" },
+      api: { type: "string" },
+      timeout: { type: "string" },
       currency: { type: "string", default: "JPY" },
       server: { type: "string", default: "http://127.0.0.1:8080" },
     },
@@ -42,7 +45,7 @@ async function main(argv: string[]): Promise<number> {
     case "selftest":
       return runSelftest(values.config);
     case "pay":
-      return pay(positionals[0], values.api, values.currency);
+      return pay(positionals[0], cashierApiFor(values.api), values.currency, values.timeout);
     case "pair":
       return pairAgent({ code: positionals[0], server: values.server, configPath: values.config, out: (line) => process.stdout.write(`${line}\n`) });
     default:
@@ -102,7 +105,12 @@ async function run(file: string | undefined): Promise<number> {
   return 0;
 }
 
-async function pay(amountText: string | undefined, api: string, currency: string): Promise<number> {
+async function pay(amountText: string | undefined, api: string, currency: string, timeoutText: string | undefined): Promise<number> {
+  const timeoutS = timeoutText === undefined ? undefined : Number(timeoutText);
+  if (timeoutS !== undefined && !(Number.isFinite(timeoutS) && timeoutS > 0)) {
+    process.stderr.write(`--timeout must be a positive number of seconds\n${USAGE}\n`);
+    return 2;
+  }
   if (!isCurrencyCode(currency)) {
     process.stderr.write(`unknown currency ${currency}\n`);
     return 2;
@@ -112,7 +120,8 @@ async function pay(amountText: string | undefined, api: string, currency: string
     process.stderr.write(`amount must be a positive number in major units with at most the currency's decimals (${currency})\n${USAGE}\n`);
     return 2;
   }
-  return payAndFollow({ api, amountMinor, currency, out: (line) => process.stdout.write(`${line}\n`) });
+  const timeoutMs = timeoutS === undefined ? undefined : timeoutS * 1000;
+  return payAndFollow({ api, amountMinor, currency, ...(timeoutMs === undefined ? {} : { timeoutMs }), out: (line) => process.stdout.write(`${line}\n`) });
 }
 
 main(process.argv.slice(2)).then(

@@ -148,5 +148,11 @@ export function loadConfig(file: string): LoadedConfig {
     if (!/^(mqtts|wss):\/\//.test(server.url)) warnings.push(`server.tls is set but server.url ${server.url} is not mqtts://; the TLS files are not used`);
     server = { ...server, tls };
   }
-  return { config: { ...config, server, journalPath: path.resolve(dir, config.journalPath) }, warnings };
+  const journalPath = path.resolve(dir, config.journalPath);
+  for (const file of [journalPath, `${journalPath}-wal`]) {
+    if (!existsSync(file)) continue;
+    const journalMode = statSync(file).mode;
+    if ((journalMode & 0o077) !== 0) warnings.push(`${file} is accessible to group or others (mode ${(journalMode & 0o777).toString(8)}); it holds the register's payments: chmod 600`);
+  }
+  return { config: { ...config, server, journalPath }, warnings };
 }

@@ -3,7 +3,7 @@
 // against the protocol's dammCheckDigit.
 
 // Damm's totally anti-symmetric quasigroup of order 10 (H. Michael Damm, 2004): the same table as
-// sync-server/src/protocol/payment-code.ts.
+// contract/src/payment-code.ts (@codepay/contract).
 const DAMM_TABLE = [
   [0, 3, 1, 7, 5, 9, 8, 6, 4, 2],
   [7, 0, 9, 2, 1, 5, 4, 8, 6, 3],

@@ -5,7 +5,8 @@
 import { inTransaction } from "../db/database.js";
 import { upsertCard } from "../db/repositories/cards.js";
 import { findUser } from "../db/repositories/users.js";
-import { cardToken, hasValidLuhn, loadOrCreateCardKey } from "../cards/card-key.js";
+import { isCardNumber } from "@codepay/contract";
+import { cardToken, loadOrCreateCardKey } from "../cards/card-key.js";
 import { AdminError } from "./admin-error.js";
 import { withDatabase } from "./admin-commands.js";
 import { adminIdempotent } from "./admin-idempotency.js";
@@ -17,7 +18,7 @@ export interface EnrollCardOutput {
 
 export async function enrollCard(input: { readonly dataDir: string; readonly userId: string; readonly pan: string; readonly now?: number; readonly requestId?: string }): Promise<EnrollCardOutput> {
   const pan = input.pan.replace(/[\s-]/g, "");
-  if (!hasValidLuhn(pan)) throw new AdminError("BAD_REQUEST", "the card number must be 12-19 digits with a valid Luhn check digit");
+  if (!isCardNumber(pan)) throw new AdminError("BAD_REQUEST", "the card number must be 12-19 digits with a valid Luhn check digit");
   const token = cardToken(loadOrCreateCardKey(input.dataDir), pan);
   const last4 = pan.slice(-4);
   const now = input.now ?? Date.now();

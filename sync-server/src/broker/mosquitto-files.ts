@@ -7,6 +7,8 @@
  *   codepay.conf  the listener: no anonymous clients, use_username_as_clientid (a register cannot take
  *           over another's session by choosing its client id), the two files above
  */
+import { limits } from "../limits.js";
+import { TLS12_CIPHER_LIST } from "../tls-policy.js";
 import { ALL_STATUS_TOPICS, ALL_UP_TOPICS, TOPIC_ROOT, downTopic, statusTopic, upTopic } from "@codepay/contract";
 
 export interface BrokerRegisterAccount {
@@ -92,6 +94,8 @@ export function renderBrokerConfig(paths: { passwordFile: string; aclFile: strin
           "use_identity_as_username true",
           "use_username_as_clientid true",
           "tls_version tlsv1.2",
+          "# TLS 1.2 with ECDHE and AEAD ciphers only (tls-policy.ts); TLS 1.3's suites are all AEAD.",
+          `ciphers ${TLS12_CIPHER_LIST}`,
         ];
   return [
     HEADER,
@@ -104,6 +108,8 @@ export function renderBrokerConfig(paths: { passwordFile: string; aclFile: strin
     "max_queued_messages 1000",
     "# Nagle's algorithm adds tens of ms to every request/reply round trip (DESIGN-NOTES, MQTT).",
     "set_tcp_nodelay true",
+    "# A packet announcing more than this is refused and its client disconnected before the broker reads it whole.",
+    `max_packet_size ${limits.mqttPacketBytesMax}`,
     tls === undefined ? "# Registers and server instances, user name and password." : "# Server instances (and registers without certificates), user name and password.",
     `listener ${listener.port} ${listener.host}`,
     "use_username_as_clientid true",

@@ -1,9 +1,11 @@
 /** The embedded aedes broker on TCP (and optionally TLS), with Nagle off on every socket (DESIGN-NOTES: 88 ms -> 0.14 ms). */
-import { createServer, type AddressInfo, type Server } from "node:net";
+import { createServer, type AddressInfo, type Server, type Socket } from "node:net";
 import { createServer as createTlsServer } from "node:tls";
 import { Aedes } from "aedes";
 import { limits } from "../limits.js";
+import { TLS_SERVER_POLICY } from "../tls-policy.js";
 import type { BrokerHooks } from "./broker-hooks.js";
+import { guardSocket, type PacketRefusal } from "./packet-size-guard.js";
 
 /** PEM contents (not paths) for the TLS listener. */
 export interface MqttTlsListener {
@@ -24,6 +26,8 @@ export interface MqttBroker {
   readonly url: string;
   /** mqtts://host:port when a TLS listener runs. */
   readonly tlsUrl?: string;
+  /** Connections closed because a packet's header announced more than its bound, by reason. */
+  packetsRefused(): Readonly<Record<PacketRefusal, number>>;
   close(): Promise<void>;
 }
 
@@ -47,10 +51,14 @@ export async function startMqttBroker(options: { host: string; port: number; hoo
     authorizeSubscribe: options.hooks.authorizeSubscribe,
     maxTopicLevels: limits.mqttTopicLevelsMax,
   });
-  const server: Server = createServer({ noDelay: true }, (socket) => {
+  const refused: Record<PacketRefusal, number> = { connect_too_large: 0, packet_too_large: 0, malformed_length: 0 };
+  const bounds = { connectBytesMax: limits.mqttConnectPacketBytesMax, packetBytesMax: limits.mqttPacketBytesMax };
+  const handle = (socket: Socket): void => {
     socket.setNoDelay(true);
     aedes.handle(socket);
-  });
+    guardSocket(socket, bounds, (refusal) => (refused[refusal] += 1));
+  };
+  const server: Server = createServer({ noDelay: true }, handle);
   const plain = options.tls?.only !== true;
   const servers: Server[] = plain ? [server] : [];
   const port = plain ? await listen(server, options.port, options.host) : undefined;
@@ -62,12 +70,9 @@ export async function startMqttBroker(options: { host: string; port: number; hoo
         cert: tls.cert,
         key: tls.key,
         ...(tls.ca !== undefined ? { ca: tls.ca, requestCert: true, rejectUnauthorized: tls.requireClientCert === true } : {}),
-        minVersion: "TLSv1.2",
+        ...TLS_SERVER_POLICY,
       },
-      (socket) => {
-        socket.setNoDelay(true);
-        aedes.handle(socket);
-      },
+      handle,
     );
     tlsServer.on("tlsClientError", (error) => options.hooks.onTlsClientError?.(error));
     servers.push(tlsServer);
@@ -77,6 +82,7 @@ export async function startMqttBroker(options: { host: string; port: number; hoo
     aedes,
     url: port !== undefined ? `mqtt://${options.host}:${port}` : (tlsUrl ?? ""),
     ...(tlsUrl !== undefined ? { tlsUrl } : {}),
+    packetsRefused: () => ({ ...refused }),
     async close() {
       // Stop accepting first, then close the clients (server.close waits for open sockets).
       const serversClosed = Promise.all(servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));

@@ -4,7 +4,7 @@
  * implement it later without touching the handlers.
  */
 import type { ServerMessage } from "@codepay/contract";
-import type { RegisterAddress } from "../settlement/register-requests.js";
+import type { RegisterAddress } from "../settlement/register-address.js";
 
 export type RequestListener = (from: RegisterAddress, payload: Buffer) => void;
 export type OnlineListener = (register: RegisterAddress) => void;

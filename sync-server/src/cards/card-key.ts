@@ -22,20 +22,6 @@ export function cardToken(cardKey: Buffer, pan: string): string {
   return createHmac("sha256", cardKey).update(pan, "utf8").digest("hex");
 }
 
-/** Luhn (ISO/IEC 7812-1): catches every single-digit error in a PAN. */
-export function hasValidLuhn(pan: string): boolean {
-  if (!/^\d{12,19}$/.test(pan)) return false;
-  let sum = 0;
-  for (let i = 0; i < pan.length; i += 1) {
-    let digit = pan.charCodeAt(pan.length - 1 - i) - 48;
-    if (i % 2 === 1) {
-      digit *= 2;
-      if (digit > 9) digit -= 9;
-    }
-    sum += digit;
-  }
-  return sum % 10 === 0;
-}
 
 /** "YYMM" expiry as on the track, compared with the month `now` falls in (UTC): valid through its month. */
 export function isCardExpired(expiryYymm: string, now: number): boolean {

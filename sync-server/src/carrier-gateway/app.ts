@@ -10,13 +10,15 @@ import Fastify, { type FastifyReply, type FastifyRequest } from "fastify";
 import type { Clock } from "../clock.js";
 import type { Db } from "../db/database.js";
 import { findPhoneByCredentialHash, findPhoneByCredentialHashOp } from "../db/repositories/users.js";
-import type { OperationRunner } from "../settlement/idempotent-transaction.js";
+import type { OperationRunner } from "../engine/operation.js";
 import { credentialSha256 } from "../auth/subscriber-credential.js";
 import { limits } from "../limits.js";
 import type { Logger } from "../logger.js";
 import { PHONE_ASSERTION_HEADER, errorBody } from "@codepay/contract";
 import { addressKey, type HttpRateLimit } from "../http-security/http-rate-limits.js";
 import { httpsServer, type HttpsMaterial } from "../http-security/https-server.js";
+import { refusingDuplicateKeys } from "../shopper-api/json-body.js";
+import { frameworkErrorOptions } from "../http-security/framework-errors.js";
 import { securityHeaders } from "../http-security/security-headers.js";
 import { headerOf, type Upstream } from "../http-security/upstream-request.js";
 import { httpStatusFor } from "../shopper-api/http-status.js";
@@ -51,8 +53,24 @@ export interface GatewayAppDeps {
 
 const BEARER = /^Bearer ([A-Za-z0-9_-]{16,128})$/;
 
+/**
+ * The only paths a phone's request is forwarded on: the shopper API's own. The upstream URL is built
+ * from the request's path, and the WHATWG URL parser resolves dot segments, `%2e%2e` among them, and
+ * takes a backslash for a slash: so no dot, no escaped dot, slash or backslash, and no empty segment
+ * (`/api/v1/../../metrics`, `%2e%2e`, `..\`) may reach it, or it could resolve to another route of
+ * the shopper API. Other %-escapes pass (fastify decodes them, as it would for the shopper API's port).
+ */
+const FORWARDED_PATH = /^\/api\/v1\/[A-Za-z0-9_\-/%]*$/;
+const ESCAPED_DOT_OR_SLASH = /%(2e|2f|5c)/i;
+
+function isForwardedPath(url: string): boolean {
+  const queryAt = url.indexOf("?");
+  const path = queryAt < 0 ? url : url.slice(0, queryAt);
+  return FORWARDED_PATH.test(path) && !ESCAPED_DOT_OR_SLASH.test(path) && !path.includes("//");
+}
+
 export function buildGatewayApp(deps: GatewayAppDeps) {
-  const app = Fastify({ loggerInstance: deps.logger, ...lightRequestLogging, bodyLimit: limits.httpBodyBytesMax, ...httpsServer(deps.https) });
+  const app = Fastify({ loggerInstance: deps.logger, ...lightRequestLogging, bodyLimit: limits.httpBodyBytesMax, ...frameworkErrorOptions({ https: deps.https !== undefined }), ...httpsServer(deps.https) });
   app.addHook("onSend", securityHeaders({ https: deps.https !== undefined }));
   const perAddress = deps.perAddressLimit;
   if (perAddress !== undefined) app.addHook("onRequest", async (request, reply) => perAddress.refuse(addressKey(request.ip), request, reply));
@@ -60,12 +78,13 @@ export function buildGatewayApp(deps: GatewayAppDeps) {
   app.removeAllContentTypeParsers();
   app.addContentTypeParser("*", { parseAs: "buffer" }, (_request, body, done) => done(null, body));
   // fastify's defaults (onProtoPoisoning and onConstructorPoisoning "error"), as the shopper API parses.
-  const inProcess: InProcessHop | undefined = deps.shopperOperations === undefined ? undefined : { operations: deps.shopperOperations, parseJson: app.getDefaultJsonParser("error", "error") };
+  const inProcess: InProcessHop | undefined = deps.shopperOperations === undefined ? undefined : { operations: deps.shopperOperations, parseJson: refusingDuplicateKeys(app.getDefaultJsonParser("error", "error")) };
 
   const engine = deps.engine;
   const findPhone = (hash: string) => (engine !== undefined ? engine.read(() => findPhoneByCredentialHashOp(hash)) : findPhoneByCredentialHash(deps.db, hash));
 
   async function forward(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+    if (!isForwardedPath(request.url)) return reply.code(404).send(errorBody("NOT_FOUND", "no such path on the carrier gateway"));
     const match = BEARER.exec(request.headers.authorization ?? "");
     const phone = match?.[1] === undefined ? undefined : await findPhone(credentialSha256(match[1]));
     if (phone === undefined) {

@@ -31,8 +31,9 @@ export function shopperCallOf(method: string, url: string): ShopperCall | undefi
   return { operation: decision[2] === "approve" ? "approve" : "decline", paymentId: decision[1] };
 }
 
-/** fastify's default JSON body parser (`app.getDefaultJsonParser`), the one the shopper API parses with. */
-export type JsonBodyParser = (request: FastifyRequest, body: string, done: (error: Error | null, value?: unknown) => void) => unknown;
+/** The shopper API's JSON body parser (shopper-api/json-body.ts), the one the shopper API parses with. */
+export type { JsonBodyParser } from "../shopper-api/json-body.js";
+import type { JsonBodyParser } from "../shopper-api/json-body.js";
 
 export type BodyOutcome = { readonly ok: true; readonly body: unknown } | { readonly ok: false; readonly reply: ShopperReply };
 

@@ -1,7 +1,7 @@
-import { mkdirSync } from "node:fs";
+import { createPrivateFileIfMissing, makePrivateDirectory } from "../private-files.js";
 import { join } from "node:path";
 import BetterSqlite3 from "better-sqlite3";
-import { Kysely, PostgresAdapter, PostgresDialect, type Transaction } from "kysely";
+import { Kysely, PostgresDialect, type Transaction } from "kysely";
 import pg from "pg";
 import { limits } from "../limits.js";
 import { CountingPostgresPool } from "./counting-postgres-pool.js";
@@ -13,7 +13,7 @@ export type Db = Kysely<DatabaseSchema>;
 export type Tx = Transaction<DatabaseSchema>;
 /** Repositories take either the database or an open transaction. */
 export type Queryable = Db | Tx;
-export type Dialect = "sqlite" | "postgres";
+export type { Dialect } from "./dialect.js";
 
 export const DATABASE_FILE_NAME = "codepay.sqlite";
 /** PostgreSQL's type id of BIGINT (INT8). */
@@ -23,10 +23,7 @@ export function databasePath(dataDir: string): string {
   return join(dataDir, DATABASE_FILE_NAME);
 }
 
-/** Which database a Kysely instance (or a transaction of it) talks to. */
-export function dialectOf(db: Kysely<unknown> | Queryable): Dialect {
-  return db.getExecutor().adapter instanceof PostgresAdapter ? "postgres" : "sqlite";
-}
+export { dialectOf } from "./dialect.js";
 
 export interface DatabaseLocation {
   readonly dataDir: string;
@@ -44,7 +41,8 @@ export function effectiveDatabaseUrl(explicit?: string): string | undefined {
 }
 
 function openSqlite(dataDir: string): { db: Db; driver: GroupCommitSqliteDriver } {
-  mkdirSync(dataDir, { recursive: true });
+  makePrivateDirectory(dataDir);
+  createPrivateFileIfMissing(databasePath(dataDir));
   const sqlite = new BetterSqlite3(databasePath(dataDir));
   sqlite.pragma("journal_mode = WAL");
   sqlite.pragma("synchronous = FULL");

@@ -24,8 +24,7 @@ import type { Compiled } from "../db/precompiled-query.js";
 import { limits } from "../limits.js";
 import type { Logger } from "../logger.js";
 import { countSqlStatements, countSqlWriteTransactions } from "../observability/sql-statements.js";
-import type { OperationRunner } from "../settlement/idempotent-transaction.js";
-import type { Effect, Operation, StatementEffect, StatementResult } from "./operation.js";
+import type { Effect, Operation, OperationRunner, StatementEffect, StatementResult } from "./operation.js";
 import { ReferenceCache } from "./reference-cache.js";
 import { DeferredWrites, type StatementRunner } from "./deferred-writes.js";
 

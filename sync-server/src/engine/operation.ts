@@ -57,6 +57,8 @@ export interface AuditEffect {
   readonly kind: "audit";
   readonly transfer: AuditedTransfer;
   readonly now: number;
+  /** The entry appended on its own (read the head, insert, move it): what Kysely runs. */
+  readonly alone: () => Operation<unknown>;
 }
 
 /** May the operation work first and record its idempotency key after (true only in the engine's first, savepoint-free pass)? */
@@ -74,6 +76,17 @@ export interface StatementResult<Row> {
 
 export type Operation<T> = Generator<Effect, T, unknown>;
 
+/**
+ * Runs operations in batches (engine/batch-engine.ts). `attempt` may be called more than once (a
+ * batch that failed is run again request by request); the promise resolves with the result of the
+ * attempt that committed, once its commit is on disk.
+ */
+export interface OperationRunner {
+  run<T>(attempt: () => Operation<T>): Promise<T>;
+  /** A read of rows the runner never writes (registers, phones): from memory when it can. */
+  read<T>(attempt: () => Operation<T>): Promise<T>;
+}
+
 /** Runs one statement: `const { rows } = yield* statement(query, params)`. */
 export function* statement<Params extends object, Row>(query: PrecompiledQuery<Params, Row>, params: Params, options?: StatementOptions<Params, Row>): Operation<StatementResult<Row>> {
   const effect: StatementEffect = options === undefined ? { kind: "statement", query, params } : { kind: "statement", query, params, ...options };
@@ -86,8 +99,8 @@ export function* append<Params extends object>(query: PrecompiledQuery<Params, u
   yield effect;
 }
 
-export function* audit(transfer: AuditedTransfer, now: number): Operation<void> {
-  yield { kind: "audit", transfer, now };
+export function* audit(transfer: AuditedTransfer, now: number, alone: () => Operation<unknown>): Operation<void> {
+  yield { kind: "audit", transfer, now, alone };
 }
 
 export function* optimistic(): Operation<boolean> {

@@ -4,7 +4,6 @@
  */
 import { verifyPassword } from "../auth/password-hash.js";
 import { dialectOf, type Queryable } from "../db/database.js";
-import { appendAuditEntryOp } from "../db/repositories/audit.js";
 import type { Operation, StatementResult } from "./operation.js";
 
 export async function runOn<T>(db: Queryable, operation: Operation<T>): Promise<T> {
@@ -20,7 +19,7 @@ export async function runOn<T>(db: Queryable, operation: Operation<T>): Promise<
     } else if (effect.kind === "append") {
       await effect.query(db, effect.params);
     } else if (effect.kind === "audit") {
-      await runOn(db, appendAuditEntryOp(effect.transfer, effect.now));
+      await runOn(db, effect.alone());
     } else if (effect.kind === "optimistic") {
       answer = false; // one interactive transaction: claim the idempotency key first, as always
     } else {

@@ -5,6 +5,7 @@
  */
 import type http from "node:http";
 import https from "node:https";
+import { TLS_SERVER_POLICY } from "../tls-policy.js";
 
 /** Certificate chain and key, PEM (`admin tls issue-server`). */
 export interface HttpsMaterial {
@@ -14,5 +15,5 @@ export interface HttpsMaterial {
 
 export function httpsServer(material: HttpsMaterial | undefined): { serverFactory?: (handler: http.RequestListener) => http.Server } {
   if (material === undefined) return {};
-  return { serverFactory: (handler) => https.createServer({ cert: material.cert, key: material.key }, handler) as unknown as http.Server };
+  return { serverFactory: (handler) => https.createServer({ cert: material.cert, key: material.key, ...TLS_SERVER_POLICY }, handler) as unknown as http.Server };
 }

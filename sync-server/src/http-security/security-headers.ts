@@ -12,14 +12,22 @@ interface HeaderReply {
   header(name: string, value: string): unknown;
 }
 
+/** The headers every response carries (a route may replace the Content-Security-Policy). */
+export function securityHeaderValues(options: { readonly https: boolean }): Readonly<Record<string, string>> {
+  return {
+    "content-security-policy": API_CONTENT_SECURITY_POLICY,
+    "x-content-type-options": "nosniff",
+    "referrer-policy": "no-referrer",
+    "x-frame-options": "DENY",
+    ...(options.https ? { "strict-transport-security": HSTS_VALUE } : {}),
+  };
+}
+
 /** An onSend hook: `app.addHook("onSend", securityHeaders({ https }))`. */
 export function securityHeaders(options: { readonly https: boolean }): (request: unknown, reply: HeaderReply, payload: unknown) => Promise<unknown> {
+  const values = Object.entries(securityHeaderValues(options));
   return async (_request, reply, payload) => {
-    if (!reply.hasHeader("content-security-policy")) reply.header("content-security-policy", API_CONTENT_SECURITY_POLICY);
-    reply.header("x-content-type-options", "nosniff");
-    reply.header("referrer-policy", "no-referrer");
-    reply.header("x-frame-options", "DENY");
-    if (options.https) reply.header("strict-transport-security", HSTS_VALUE);
+    for (const [name, value] of values) if (name !== "content-security-policy" || !reply.hasHeader(name)) reply.header(name, value);
     return payload;
   };
 }

@@ -12,6 +12,7 @@
  *   codepay_sqlite_wal_fsync_seconds           SQLite group commit: how long each WAL fdatasync took
  *   codepay_sqlite_background_checkpoints      SQLite: WAL checkpoints run on the worker thread (db/wal-checkpointer.ts)
  *   codepay_sqlite_checkpoint_frames           SQLite: WAL frames those copied into the database file
+ *   codepay_mqtt_packets_refused_total{reason} MQTT connections closed for an oversize packet header (broker/packet-size-guard.ts)
  *   codepay_sql_statements_total               SQL statements sent to the database since start (observability/sql-statements.ts)
  *   codepay_sql_write_transactions_total       write transactions committed since start, autocommitted writes included (same module)
  *   codepay_mqtt_login_admissions_total{decision}  MQTT logins by admission: admitted_at_once, queued, admitted_from_queue,
@@ -25,18 +26,32 @@ import type { ShopperApp } from "../shopper-api/app.js";
 import client from "prom-client";
 import type { RegisterLine } from "../broker/register-line.js";
 import { groupCommitStatsOf, observeWalSyncs, type Db } from "../db/database.js";
-import type { ServerMessage } from "@codepay/contract";
+import { RegisterRequestSchema, type ServerMessage } from "@codepay/contract";
 import { sqlStatementsTotal, sqlWriteTransactionsTotal } from "./sql-statements.js";
 import type { LoginAdmissionStats } from "../broker/broker-hooks.js";
+import { PACKET_REFUSALS, type PacketRefusal } from "../broker/packet-size-guard.js";
 
 export interface ObservabilitySource {
   readonly db: Db;
   readonly connectedRegisters: () => number;
   /** The embedded broker's login admission (broker/broker-hooks.ts); absent with an external broker. */
   readonly loginAdmission?: () => LoginAdmissionStats;
+  /** The embedded broker's connections closed for an oversize packet header (broker/packet-size-guard.ts). */
+  readonly mqttPacketsRefused?: () => Readonly<Record<PacketRefusal, number>>;
   readonly brokerUp: () => boolean;
   /** Random digits of a code issued now (settlement/code-length-sizer.ts). */
   readonly codeRandomDigits?: () => number;
+}
+
+/**
+ * The `type` label takes only the request types of the contract: a register sending made-up types
+ * must not create a time series per string (each costs memory in the registry and bytes in every
+ * scrape). Anything else is counted as "unknown".
+ */
+const REQUEST_TYPE_LABELS: ReadonlySet<string> = new Set(RegisterRequestSchema.options.map((schema) => schema.shape.type.value));
+
+export function requestTypeLabel(type: string): string {
+  return REQUEST_TYPE_LABELS.has(type) ? type : "unknown";
 }
 
 /** Requests waiting for their reply, bounded so a register that is never answered cannot grow it. */
@@ -89,6 +104,14 @@ export class ServerMetrics {
     } });
     const loginAdmission = source.loginAdmission;
     if (loginAdmission !== undefined) registerLoginAdmissionMetrics(registers, loginAdmission);
+    const packetsRefused = source.mqttPacketsRefused;
+    if (packetsRefused !== undefined) {
+      new client.Counter({ name: "codepay_mqtt_packets_refused_total", help: "MQTT connections closed because a packet header announced more than its bound, by reason", labelNames: ["reason"], registers, collect() {
+        this.reset();
+        const counts = packetsRefused();
+        for (const reason of PACKET_REFUSALS) this.inc({ reason }, counts[reason]);
+      } });
+    }
     const codeRandomDigits = source.codeRandomDigits;
     if (codeRandomDigits !== undefined) {
       new client.Gauge({ name: "codepay_code_random_digits", help: "Random digits of a payment code issued now (the check digit comes on top)", registers, collect() {
@@ -176,7 +199,7 @@ export class ServerMetrics {
       return;
     }
     if (this.#pending.size >= pendingRequestsMax) this.#pending.delete(this.#pending.keys().next().value as string);
-    this.#pending.set(request.requestId, { type: request.type.slice(0, 32), startedAt: process.hrtime.bigint() });
+    this.#pending.set(request.requestId, { type: requestTypeLabel(request.type), startedAt: process.hrtime.bigint() });
   }
 
   #answered(message: ServerMessage): void {

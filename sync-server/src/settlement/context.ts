@@ -1,3 +1,4 @@
+import type { OperationRunner } from "../engine/operation.js";
 import type { Clock } from "../clock.js";
 import type { Db } from "../db/database.js";
 import type { OutboxRow } from "../db/repositories/outbox.js";
@@ -5,7 +6,7 @@ import type { Logger } from "../logger.js";
 import type { RandomDigitSource } from "../payments/code-allocator.js";
 import type { GuessPolicy } from "../payments/guess-policy.js";
 import type { ServerMessage } from "@codepay/contract";
-import type { RegisterAddress } from "./register-requests.js";
+import type { RegisterAddress } from "./register-address.js";
 
 /** What the settlement service needs from the world, passed in by the composition root. */
 export interface SettlementContext {
@@ -31,7 +32,7 @@ export interface SettlementContext {
   /** Sandbox: magic amounts force a decline, a timeout or an error (settlement/sandbox.ts). Default false. */
   readonly sandbox?: boolean;
   /** The batched engine (`serve` on SQLite): hot-path operations run in its batches; absent: each in its own Kysely transaction. */
-  readonly engine?: import("./idempotent-transaction.js").OperationRunner;
+  readonly engine?: OperationRunner;
 }
 
 /** Random digits for a code issued now (no query: the sizer counts off the hot path). */

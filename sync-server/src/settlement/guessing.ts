@@ -16,7 +16,7 @@ import { checkGuess, DEFAULT_GUESS_POLICY, NO_FAILURES, recordFailure, type Gues
 import { PROTOCOL_VERSION, type ServerMessage } from "@codepay/contract";
 import { newCodeRandomDigits, type Refusal, type SettlementContext } from "./context.js";
 import { moneyOf } from "./payment-messages.js";
-import type { RegisterAddress } from "./register-requests.js";
+import type { RegisterAddress } from "./register-address.js";
 
 export interface Notice {
   readonly to: RegisterAddress;

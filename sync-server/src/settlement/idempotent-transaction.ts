@@ -25,17 +25,6 @@ export interface AfterCommit {
   readonly notices: Notice[];
 }
 
-/**
- * Runs operations in batches (engine/batch-engine.ts). `attempt` may be called more than once (a
- * batch that failed is run again request by request); the promise resolves with the result of the
- * attempt that committed, once its commit is on disk.
- */
-export interface OperationRunner {
-  run<T>(attempt: () => Operation<T>): Promise<T>;
-  /** A read of rows the runner never writes (registers, phones): from memory when it can. */
-  read<T>(attempt: () => Operation<T>): Promise<T>;
-}
-
 /** A read-only operation outside any transaction: the engine's cached read, else through Kysely. */
 export function readSettlement<T>(context: SettlementContext, attempt: () => Operation<T>): Promise<T> {
   return context.engine !== undefined ? context.engine.read(attempt) : runOn(context.db, attempt());

@@ -21,14 +21,11 @@ import {
 } from "@codepay/contract";
 import { applyPaymentEventOp, expireIfDueOp } from "./apply-event.js";
 import { newCodeRandomDigits, type SettlementContext } from "./context.js";
+import type { RegisterAddress } from "./register-address.js";
 import { idempotentOp, requestHash, runIdempotent, runSettlement, type AfterCommit } from "./idempotent-transaction.js";
 import { paymentStateMessage } from "./payment-messages.js";
 
-/** Who is asking: the broker authenticated it and the topic names it. */
-export interface RegisterAddress {
-  readonly storeId: string;
-  readonly registerId: string;
-}
+export type { RegisterAddress } from "./register-address.js";
 
 export function requestError(code: ErrorCode, message: string, inReplyTo?: string): RequestError {
   return { v: PROTOCOL_VERSION, type: "error", ...(inReplyTo !== undefined ? { inReplyTo } : {}), error: { code, message } };

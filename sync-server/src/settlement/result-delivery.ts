@@ -11,7 +11,7 @@ import { ServerMessageSchema, type ServerMessage } from "@codepay/contract";
 import type { Db } from "../db/database.js";
 import type { Clock } from "../clock.js";
 import type { Logger } from "../logger.js";
-import type { RegisterAddress } from "./register-requests.js";
+import type { RegisterAddress } from "./register-address.js";
 import type { SettlementContext } from "./context.js";
 import { expireIfDue } from "./apply-event.js";
 import { runWithOutbox } from "./idempotent-transaction.js";

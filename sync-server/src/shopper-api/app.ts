@@ -10,6 +10,8 @@ import { CODE_RANDOM_DIGITS_MAX, PHONE_ASSERTION_HEADER, errorBody, type ErrorCo
 import { newCodeRandomDigits, type SettlementContext } from "../settlement/context.js";
 import { httpStatusFor } from "./http-status.js";
 import { httpsServer, type HttpsMaterial } from "../http-security/https-server.js";
+import { refusingDuplicateKeys } from "./json-body.js";
+import { frameworkErrorOptions } from "../http-security/framework-errors.js";
 import { securityHeaders } from "../http-security/security-headers.js";
 import { registerShopperPage } from "../shopper-page/shopper-page.js";
 import type { PhoneAuthenticator } from "./phone-authentication.js";
@@ -36,10 +38,13 @@ export function buildShopperApp(deps: ShopperAppDeps) {
     ...lightRequestLogging,
     bodyLimit: limits.httpBodyBytesMax,
     // A bad url or an over-long :paymentId (found by the fuzzer: fastify answered 414 in its own shape) gets a listed code too.
-    frameworkErrors: (error, _request, reply) => void sendError(reply, "BAD_REQUEST", error.message),
+    ...frameworkErrorOptions({ https: deps.https !== undefined }),
     ...httpsServer(deps.https),
   });
   app.addHook("onSend", securityHeaders({ https: deps.https !== undefined }));
+  const fastifyJson = app.getDefaultJsonParser("error", "error");
+  app.removeContentTypeParser("application/json");
+  app.addContentTypeParser("application/json", { parseAs: "string" }, refusingDuplicateKeys(fastifyJson));
 
   /** Authenticates the phone by its carrier assertion, then runs the operation (per-phone limit, body, settlement). */
   function phoneRoute(operation: ShopperOperationName) {

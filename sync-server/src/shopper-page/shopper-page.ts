@@ -22,6 +22,9 @@ const ASSET_TYPES: Readonly<Record<string, string>> = {
   "shopper.css": "text/css; charset=utf-8",
 };
 
+/** The asset names served under SHOPPER_ASSET_PREFIX, and nothing else (the gateway passes exactly these through). */
+export const SHOPPER_ASSET_FILES: readonly string[] = Object.keys(ASSET_TYPES);
+
 /** Scripts and styles from this origin only; fetch() to this origin only (the API behind the gateway). */
 export const PAGE_SECURITY_HEADERS: Readonly<Record<string, string>> = {
   "content-security-policy":

@@ -2,6 +2,7 @@
  * The files `admin broker files` writes for an external mosquitto: the `$7$` password lines check
  * against what Debian's mosquitto_passwd makes, and the ACL confines each register to its own topics.
  */
+import { TLS12_CIPHER_LIST } from "../../src/tls-policy.js";
 import { describe, expect, test } from "vitest";
 import { mosquittoPasswordHash, verifyMosquittoPassword } from "../../src/auth/mosquitto-password.js";
 import { renderAclFile, renderBrokerConfig, renderPasswordFile, serviceUsername } from "../../src/broker/mosquitto-files.js";
@@ -85,6 +86,8 @@ describe("ACL and config", () => {
       "use_identity_as_username true",
       "use_username_as_clientid true",
       "tls_version tlsv1.2",
+      "# TLS 1.2 with ECDHE and AEAD ciphers only (tls-policy.ts); TLS 1.3's suites are all AEAD.",
+      `ciphers ${TLS12_CIPHER_LIST}`,
     ]);
     expect(conf).toMatch(/listener 1884 10\.0\.0\.5\nuse_username_as_clientid true/);
   });

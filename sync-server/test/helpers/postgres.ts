@@ -7,9 +7,9 @@
  */
 import { randomBytes } from "node:crypto";
 import pg from "pg";
-// The cluster itself is the simulator's (the scale-out test and bench start theirs the same way);
-// imported by path, since the sync-server package does not depend on hardware-sim.
-import { postgresBinDir, startThrowawayPostgres, type ThrowawayPostgres } from "../../../hardware-sim/src/cluster/throwaway-postgres.js";
+// The cluster is the harness's (the scale-out test and bench start theirs the same way): a dev-only
+// dependency of these tests; the server itself depends on nothing above the contract.
+import { postgresBinDir, startThrowawayPostgres, type ThrowawayPostgres } from "@codepay/harness/cluster";
 
 export type TestDialect = "sqlite" | "postgres";
 

@@ -5,7 +5,8 @@
  */
 import { generateKeyPairSync, type KeyObject } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { balances, cardToken, enrollCard, enrollUser, loadOrCreateCardKey, verify } from "../../src/index.js";
+import { balances, enrollCard, enrollUser, verify } from "../../src/index.js";
+import { cardToken, loadOrCreateCardKey } from "../../src/parts.js";
 import { addCarrier, rotateCarrier, setUserPin } from "../../src/admin/security-commands.js";
 import { loadOrCreateCarrierKey } from "../../src/carrier-gateway/carrier-keys.js";
 import { newAssertionNonce, signPhoneAssertion } from "../../src/carrier-gateway/phone-assertion.js";

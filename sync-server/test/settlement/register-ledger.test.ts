@@ -3,7 +3,8 @@
  * PostgreSQL. Every refusal path has its test; `admin verify` passes after each describe block.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { balances, cardToken, enrollCard, loadOrCreateCardKey, verify } from "../../src/index.js";
+import { balances, enrollCard, verify } from "../../src/index.js";
+import { cardToken, loadOrCreateCardKey } from "../../src/parts.js";
 import type { Report, ServerMessage } from "@codepay/contract";
 import { payWithCode, newPaymentId } from "../helpers/pay.js";
 import { PhoneClient } from "../helpers/phone-client.js";

@@ -6,7 +6,8 @@
 import Fastify from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { pairRegister } from "../../src/admin/register-commands.js";
-import { demoSeed, openDatabase, silentLogger, type Db } from "../../src/index.js";
+import { demoSeed, silentLogger } from "../../src/index.js";
+import { openDatabase, type Db } from "../../src/parts.js";
 import { registerPairingRoute } from "../../src/pairing/pairing-route.js";
 import { PAIRING_PATH } from "@codepay/contract";
 import { openRegisterKey } from "../../src/auth/register-key.js";

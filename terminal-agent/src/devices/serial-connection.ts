@@ -2,7 +2,7 @@
 // serialport's own parts, not its index: that also loads eleven parsers and the mock binding (issue 7: agent memory).
 import { autoDetect } from "@serialport/bindings-cpp";
 import { SerialPortStream } from "@serialport/stream";
-import type { Connection, ConnectionHandlers } from "./transport.js";
+import type { Connection, ConnectionHandlers } from "./connection.js";
 
 /**
  * A serialport `BindingInterface` (the real `SerialPort.binding`, `SerialPortMock.binding`, or the

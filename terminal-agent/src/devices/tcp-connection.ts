@@ -1,6 +1,6 @@
 /** A raw TCP socket as a transport Connection: `tcp://host:port` (serial device server, network printer). */
 import net from "node:net";
-import type { Connection, ConnectionHandlers } from "./transport.js";
+import type { Connection, ConnectionHandlers } from "./connection.js";
 
 export interface TcpAddress {
   readonly host: string;

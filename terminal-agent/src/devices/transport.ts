@@ -8,25 +8,14 @@ import { EventEmitter } from "node:events";
 import type { Logger } from "pino";
 import { AgentError } from "../core/errors.js";
 import { deviceWriteQueueMax, deviceWriteTimeoutMs, reconnectDelayMsMax, reconnectDelayMsMin } from "../core/limits.js";
+import type { Connect, Connection, ConnectionHandlers } from "./connection.js";
 import { connectSerial } from "./serial-connection.js";
 import type { SerialBinding } from "./serial-connection.js";
 import { connectTcp, parseTcpPath } from "./tcp-connection.js";
 
 export type DeviceStatus = "online" | "offline" | "stopped";
 
-/** An open line to a device. `close()` must not fire the `onClose` handler's reconnect. */
-export interface Connection {
-  write(bytes: Buffer): Promise<void>;
-  close(): Promise<void>;
-}
-
-export interface ConnectionHandlers {
-  onData(bytes: Buffer): void;
-  /** The line went away without us closing it (unplug, socket reset). */
-  onClose(error?: Error): void;
-}
-
-export type Connect = (handlers: ConnectionHandlers) => Promise<Connection>;
+export type { Connect, Connection, ConnectionHandlers } from "./connection.js";
 
 export interface TransportEvents {
   /** Bytes of the current connection only: bytes of a connection that is gone are dropped. */

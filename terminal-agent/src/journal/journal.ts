@@ -4,7 +4,7 @@
  * (those stores lose messages across restarts). better-sqlite3 is synchronous: a write has hit the
  * disk when the call returns, which is what lets the link PUBACK a result only after storing it.
  */
-import { mkdirSync } from "node:fs";
+import { closeSync, mkdirSync, openSync } from "node:fs";
 import path from "node:path";
 import Database from "better-sqlite3";
 import type { CurrencyCode, ErrorCode, RegisterRequest, Report } from "@codepay/contract";
@@ -72,7 +72,12 @@ export class Journal {
   }
 
   static open(file: string): Journal {
-    if (file !== ":memory:") mkdirSync(path.dirname(file), { recursive: true });
+    if (file !== ":memory:") {
+      // The journal holds payments and the register's history: the agent user's alone (its -wal and
+      // -shm take the file's mode). An existing file keeps its mode; check-config warns about it.
+      mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+      closeSync(openSync(file, "a", 0o600));
+    }
     const db = new Database(file);
     db.pragma("journal_mode = WAL");
     db.pragma("synchronous = FULL");

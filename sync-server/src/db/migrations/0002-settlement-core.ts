@@ -7,7 +7,7 @@
  */
 import { sql, type Kysely } from "kysely";
 import { canonicalEntry, chainHash, GENESIS_HASH } from "../../ledger/audit-chain.js";
-import { dialectOf } from "../database.js";
+import { dialectOf } from "../dialect.js";
 
 type AnyDatabase = Kysely<unknown>;
 

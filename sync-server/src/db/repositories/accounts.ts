@@ -4,6 +4,7 @@ import type { Queryable } from "../database.js";
 import type { AccountKind, AccountsTable, TransferKind, TransfersTable } from "../schema.js";
 
 import { append, audit, statement, type Operation } from "../../engine/operation.js";
+import { appendAuditEntryOp } from "./audit.js";
 import { runOn } from "../../engine/run-on-kysely.js";
 
 
@@ -115,7 +116,7 @@ export function* postTransferOp(transfer: TransferRow, options: { readonly debit
   }
   const row = { ...transfer, reversesTransferId: transfer.reversesTransferId ?? null };
   yield* append(insertTransfer, row);
-  yield* audit(row, transfer.createdAt);
+  yield* audit(row, transfer.createdAt, () => appendAuditEntryOp(row, transfer.createdAt));
   return "posted";
 }
 

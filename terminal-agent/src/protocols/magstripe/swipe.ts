@@ -14,6 +14,7 @@
  * PCI DSS: the PAN leaves this module only to the driver, which hashes and masks it at once; errors
  * and descriptions never hold track data.
  */
+import { luhnValid, maskPan } from "@codepay/contract";
 import { cardSwipeBytesMax } from "../../core/limits.js";
 
 export interface SwipeFraming {
@@ -145,23 +146,5 @@ export function checkSwipe(text: string, framing: SwipeFraming = {}): SwipeResul
   return { ok: true, card: { pan: first.pan, expiry: first.expiry } };
 }
 
-/** Luhn (ISO/IEC 7812-1 annex B). */
-export function luhnValid(digits: string): boolean {
-  if (!/^\d{2,19}$/.test(digits)) return false;
-  let sum = 0;
-  for (let index = 0; index < digits.length; index++) {
-    let digit = digits.charCodeAt(digits.length - 1 - index) - 48;
-    if (index % 2 === 1) {
-      digit *= 2;
-      if (digit > 9) digit -= 9;
-    }
-    sum += digit;
-  }
-  return sum % 10 === 0;
-}
-
-/** First 6 / last 4 (PCI DSS 3.4.1: the most a PAN may be shown). */
-export function maskPan(pan: string): string {
-  if (pan.length <= 10) return "*".repeat(pan.length);
-  return pan.slice(0, 6) + "*".repeat(pan.length - 10) + pan.slice(-4);
-}
+// Luhn and masking are the contract's: one definition for the agent and the server.
+export { luhnValid, maskPan };

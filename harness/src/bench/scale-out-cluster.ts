@@ -1,0 +1,134 @@
+/**
+ * `npm run bench -- --instances N`: the deployment issue 9 describes, on this machine. A throwaway
+ * PostgreSQL (fsync on: real commits), Debian's mosquitto configured by `admin broker files`, and N
+ * `codepay-server serve` processes with their own service accounts; registers connect to mosquitto,
+ * phones spread over the N carrier gateways. The seed runs against the same PostgreSQL first.
+ */
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { openDatabase } from "@codepay/sync-server/parts";
+import { writeBrokerFiles } from "@codepay/sync-server";
+import { LatencySamples } from "./latency-stats.js";
+import { startMosquitto, type MosquittoProcess } from "../cluster/mosquitto-process.js";
+import { freeLoopbackPort } from "../cluster/loopback-port.js";
+import { startServerInstance, type ServerInstance } from "../cluster/server-instance.js";
+import { startThrowawayPostgres, type ThrowawayPostgres } from "../cluster/throwaway-postgres.js";
+
+/** CPU time (user + system) used so far, ms, by role. */
+export interface CpuMs {
+  readonly servers: number;
+  readonly broker: number;
+  readonly database: number;
+}
+
+const CLOCK_TICKS_PER_S = 100; // USER_HZ on Linux (getconf CLK_TCK)
+
+/** utime + stime of a process from /proc/<pid>/stat, ms; 0 when it is gone (or not Linux). */
+export function processCpuMs(pid: number | undefined): number {
+  if (pid === undefined) return 0;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    // After "pid (comm) ": state is field 3, so utime (14) and stime (15) are at 11 and 12 here.
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_S;
+  } catch {
+    return 0;
+  }
+}
+
+/** The postmaster and every backend it forked (their CPU is the database's). */
+function postgresPids(postmasterPid: number): number[] {
+  const pids = [postmasterPid];
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      const parent = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      if (parent === postmasterPid) pids.push(Number(entry));
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return pids;
+}
+
+export interface ScaleOutCluster {
+  /** CPU used so far by the server processes, mosquitto and PostgreSQL (Linux /proc). */
+  cpuMs(): CpuMs;
+  readonly mqtt: string;
+  readonly gateways: readonly string[];
+  /** Each instance's shopper API (GET /metrics, /health). */
+  readonly shopperApis: readonly string[];
+  /** SIGTERM every instance and wait (the ledger check runs after). */
+  stopInstances(): Promise<void>;
+  /** Stops mosquitto and PostgreSQL. */
+  stop(): Promise<void>;
+}
+
+/** PostgreSQL up and DATABASE_URL set for this process, so the seed (admin functions) writes there. */
+export async function startScaleOutDatabase(): Promise<ThrowawayPostgres> {
+  const pg = await startThrowawayPostgres({ fsync: true });
+  process.env["DATABASE_URL"] = pg.url;
+  return pg;
+}
+
+export async function startScaleOutCluster(dataDir: string, pg: ThrowawayPostgres, instances: number): Promise<ScaleOutCluster> {
+  const port = await freeLoopbackPort();
+  const files = await writeBrokerFiles({ dataDir, out: join(dataDir, "broker"), instances, port, host: "127.0.0.1" });
+  let broker: MosquittoProcess | undefined;
+  let servers: ServerInstance[] = [];
+  try {
+    broker = await startMosquitto(files.configFile, port, dataDir);
+    const brokerUrl = broker.url;
+    // CODEPAY_BENCH_SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the server processes.
+    const nodeArgs = (process.env["CODEPAY_BENCH_SERVER_NODE_ARGS"] ?? "").split(" ").filter((arg) => arg !== "");
+    servers = await Promise.all(
+      files.services.map((service) =>
+        startServerInstance({ dataDir, databaseUrl: pg.url, brokerUrl, brokerUsername: service.username, brokerPasswordFile: service.passwordFile, nodeArgs, httpRateLimits: false }),
+      ),
+    );
+  } catch (error) {
+    await Promise.all(servers.map((server) => server.kill("SIGKILL")));
+    await broker?.stop();
+    throw error;
+  }
+  const running = broker;
+  const sum = (pids: readonly (number | undefined)[]): number => pids.reduce<number>((total, pid) => total + processCpuMs(pid), 0);
+  return {
+    cpuMs: () => ({
+      servers: sum(servers.map((server) => server.child.pid)),
+      broker: sum([running.child.pid]),
+      database: pg.postmasterPid === undefined ? 0 : sum(postgresPids(pg.postmasterPid)),
+    }),
+    mqtt: running.url,
+    gateways: servers.map((server) => server.gateway),
+    shopperApis: servers.map((server) => server.shopperApi),
+    async stopInstances() {
+      await Promise.all(servers.map((server) => server.kill("SIGTERM")));
+    },
+    async stop() {
+      await Promise.all(servers.map((server) => server.kill("SIGKILL")));
+      await running.stop();
+    },
+  };
+}
+
+/**
+ * The database floor in scale-out mode: one single-row INSERT per commit (fsync on), one client,
+ * `count` times, through the server's own Kysely connection code. Rows go to assertion_nonces with
+ * an expiry in the past, so the next sweep prunes them.
+ */
+export async function measurePostgresCommit(dataDir: string, url: string, count = 200): Promise<{ p50Ms: number; p99Ms: number }> {
+  const db = await openDatabase(dataDir, url);
+  const samples = new LatencySamples();
+  try {
+    for (let index = 0; index < count; index += 1) {
+      const started = performance.now();
+      await db.insertInto("assertion_nonces").values({ nonce: `bench-floor:${process.pid}-${index}`, expires_at: 0 }).execute();
+      samples.add(performance.now() - started);
+    }
+  } finally {
+    await db.destroy();
+  }
+  return { p50Ms: samples.percentile(50), p99Ms: samples.percentile(99) };
+}
