@@ -48,6 +48,16 @@ export const limits = {
   sqliteCheckpointIntervalMs: 1000,
   /** ... and SQLite's own in-COMMIT checkpoint stays as a backstop at this many WAL frames (4 KiB each). */
   sqliteCheckpointBackstopFrames: 10_000,
+  /**
+   * Requests the batched engine runs in one transaction at most (engine/batch-engine.ts). A batch
+   * holds the one JavaScript thread while it runs: measured at 32 registers (load 14), the engine's
+   * SQL and rules cost ~0.2 ms of CPU per request, so 128 requests hold the loop ~28 ms at most. At 32
+   * registers and 32 phones a turn brings at most ~64 requests, so the bound does not split real
+   * batches; it caps a burst (a reconnect storm, a backlog after a stall). docs/performance.md.
+   */
+  engineBatchRequestsMax: 128,
+  /** Reads the engine keeps in memory (registers, stores, phones, guess counters...); past this it starts over. */
+  engineCachedReadsMax: 100_000,
   /** Prepared SQLite statements cached by SQL text (the hot path uses a few dozen). */
   sqliteStatementsCachedMax: 500,
   /**

@@ -6,6 +6,7 @@
 export { cardToken, loadOrCreateCardKey } from "./cards/card-key.js";
 export { openDatabase, inTransaction, type Db } from "./db/database.js";
 export { RequestRouter } from "./broker/request-router.js";
+export { BatchEngine, createBatchEngine } from "./engine/batch-engine.js";
 export type { RegisterLine, RequestListener, OnlineListener } from "./broker/register-line.js";
 export { ResultDelivery, sweepExpiredPayments } from "./settlement/result-delivery.js";
 export { claimCode, approvePayment, declinePayment, type ShopperResult } from "./settlement/shopper-requests.js";

@@ -21,6 +21,7 @@ import type { RegisterLine } from "./broker/register-line.js";
 import { startMqttBroker } from "./broker/mqtt-broker.js";
 import type { PacketRefusal } from "./broker/packet-size-guard.js";
 import { RequestRouter } from "./broker/request-router.js";
+import { createBatchEngine } from "./engine/batch-engine.js";
 import { ServerMetrics, registerObservabilityRoutes } from "./observability/metrics.js";
 import { startSystemdWatchdog } from "@codepay/systemd-watchdog";
 import { buildGatewayApp } from "./carrier-gateway/app.js";
@@ -332,8 +333,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     codeRandomDigits: () => (options.codeDigitsFixed === true ? codeRandomDigits : codeLength.randomDigits),
   });
   const delivery = new ResultDelivery(db, clock, logger.child({ part: "results" }), (to, message) => line.publishToRegister(to, message));
+  // The hot path on SQLite runs in batches (engine/batch-engine.ts); PostgreSQL keeps its Kysely transactions.
+  const engine = createBatchEngine(db, logger.child({ part: "engine" }));
   const settlement: SettlementContext = {
     db,
+    ...(engine !== undefined ? { engine } : {}),
     clock,
     logger: logger.child({ part: "settlement" }),
     codeTtlMs: options.codeTtlMs ?? limits.codeTtlMsDefault,
@@ -399,6 +403,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const upstream = createUpstream(https?.ca !== undefined ? { ca: https.ca } : {});
   const gatewayApp = buildGatewayApp({
     db,
+    ...(engine !== undefined ? { engine } : {}),
     clock,
     logger: logger.child({ part: "gateway" }),
     shopperApiUrl,
@@ -440,6 +445,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     await broker.stopAccepting();
     await router.drain();
     await sweeping;
+    await engine?.drain();
     await delivery.drain();
     await broker.close();
     await db.destroy();

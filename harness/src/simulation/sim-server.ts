@@ -4,7 +4,22 @@
  * outbox delivery and the expiry sweep, on the simulated clock. Only the broker is replaced: a fake
  * RegisterLine hands requests in and puts replies on the simulated network.
  */
-import { DEFAULT_GUESS_POLICY, RequestRouter, ResultDelivery, openDatabase, serverLimits, sweepExpiredPayments, type Db, type OnlineListener, type RegisterAddress, type RegisterLine, type RequestListener, type SettlementContext } from "@codepay/sync-server/parts";
+import {
+  DEFAULT_GUESS_POLICY,
+  RequestRouter,
+  ResultDelivery,
+  createBatchEngine,
+  openDatabase,
+  serverLimits,
+  sweepExpiredPayments,
+  type BatchEngine,
+  type Db,
+  type OnlineListener,
+  type RegisterAddress,
+  type RegisterLine,
+  type RequestListener,
+  type SettlementContext,
+} from "@codepay/sync-server/parts";
 import { silentLogger } from "@codepay/sync-server";
 import type { ServerMessage } from "@codepay/contract";
 import { SERVER_NODE, type SimNetwork } from "./network.js";
@@ -47,6 +62,7 @@ export class SimServer {
   #line: SimRegisterLine | undefined;
   #router: RequestRouter | undefined;
   #delivery: ResultDelivery | undefined;
+  #engine: BatchEngine | undefined;
   context: SettlementContext | undefined;
   #lastSweepAt = 0;
   crashes = 0;
@@ -63,8 +79,11 @@ export class SimServer {
     const line = new SimRegisterLine(network, now);
     const logger = silentLogger();
     const delivery = new ResultDelivery(db, now, logger, (to, message) => line.publishToRegister(to, message));
+    // The server's hot path as serve runs it on SQLite: the batched engine (CODEPAY_ENGINE=interactive: Kysely transactions).
+    const engine = createBatchEngine(db, logger);
     const context: SettlementContext = {
       db,
+      ...(engine !== undefined ? { engine } : {}),
       clock: now,
       logger,
       codeTtlMs: this.options.codeTtlMs,
@@ -84,6 +103,7 @@ export class SimServer {
     this.#line = line;
     this.#router = router;
     this.#delivery = delivery;
+    this.#engine = engine;
     this.context = context;
   }
 
@@ -94,6 +114,7 @@ export class SimServer {
     this.#line = undefined;
     this.#router = undefined;
     this.#delivery = undefined;
+    this.#engine = undefined;
     this.context = undefined;
     this.crashes += 1;
     this.options.network.dropAllTo(SERVER_NODE);
@@ -130,6 +151,7 @@ export class SimServer {
 
   async stop(): Promise<void> {
     await this.#router?.drain();
+    await this.#engine?.drain();
     await settle();
     await this.#db?.destroy();
     this.#db = undefined;

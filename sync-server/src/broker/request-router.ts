@@ -18,7 +18,8 @@ import { handlePaymentVoid } from "./handlers/payment-void.js";
 import { handleRefundCreate } from "./handlers/refund-create.js";
 import { handleReportRequest } from "./handlers/report-request.js";
 import type { RegisterLine } from "./register-line.js";
-import { findRegister } from "../db/repositories/registers.js";
+import { findRegisterOp, type RegisterRow } from "../db/repositories/registers.js";
+import { readSettlement } from "../settlement/idempotent-transaction.js";
 
 function dispatch(context: SettlementContext, from: RegisterAddress, request: RegisterRequest): Promise<ServerMessage | undefined> {
   switch (request.type) {
@@ -118,9 +119,9 @@ export class RequestRouter {
    * it, or its row may be gone (or name another store), since. Undefined when it may go on.
    */
   private async refusalFor(from: RegisterAddress, request: RegisterRequest): Promise<ServerMessage | undefined> {
-    let enrolled: Awaited<ReturnType<typeof findRegister>>;
+    let enrolled: RegisterRow | undefined;
     try {
-      enrolled = await findRegister(this.context.db, from.registerId);
+      enrolled = await readSettlement(this.context, () => findRegisterOp(from.registerId));
     } catch (error) {
       this.logger.error({ err: error, registerId: from.registerId, type: request.type }, "could not look up the register");
       return requestError("INTERNAL", "the server failed; nothing changed, retry with the same requestId", request.requestId);

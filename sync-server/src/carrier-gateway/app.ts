@@ -5,10 +5,12 @@
  * (`shopperOperations`), hands a claim, approval or decline to it directly (in-process-hop.ts).
  * buildGatewayApp returns an unstarted fastify instance.
  */
+import { lightRequestLogging } from "../http-security/request-logging.js";
 import Fastify, { type FastifyReply, type FastifyRequest } from "fastify";
 import type { Clock } from "../clock.js";
 import type { Db } from "../db/database.js";
-import { findPhoneByCredentialHash } from "../db/repositories/users.js";
+import { findPhoneByCredentialHash, findPhoneByCredentialHashOp } from "../db/repositories/users.js";
+import type { OperationRunner } from "../engine/operation.js";
 import { credentialSha256 } from "../auth/subscriber-credential.js";
 import { limits } from "../limits.js";
 import type { Logger } from "../logger.js";
@@ -29,6 +31,8 @@ import type { ShopperOperations } from "../shopper-api/shopper-operations.js";
 
 export interface GatewayAppDeps {
   readonly db: Db;
+  /** The batched engine (serve on SQLite): phones by credential come from its cached reads. */
+  readonly engine?: OperationRunner;
   readonly clock: Clock;
   readonly logger: Logger;
   /** Base URL of the shopper API, e.g. http://127.0.0.1:8080 */
@@ -66,7 +70,7 @@ function isForwardedPath(url: string): boolean {
 }
 
 export function buildGatewayApp(deps: GatewayAppDeps) {
-  const app = Fastify({ loggerInstance: deps.logger, bodyLimit: limits.httpBodyBytesMax, ...frameworkErrorOptions({ https: deps.https !== undefined }), ...httpsServer(deps.https) });
+  const app = Fastify({ loggerInstance: deps.logger, ...lightRequestLogging, bodyLimit: limits.httpBodyBytesMax, ...frameworkErrorOptions({ https: deps.https !== undefined }), ...httpsServer(deps.https) });
   app.addHook("onSend", securityHeaders({ https: deps.https !== undefined }));
   const perAddress = deps.perAddressLimit;
   if (perAddress !== undefined) app.addHook("onRequest", async (request, reply) => perAddress.refuse(addressKey(request.ip), request, reply));
@@ -76,10 +80,13 @@ export function buildGatewayApp(deps: GatewayAppDeps) {
   // fastify's defaults (onProtoPoisoning and onConstructorPoisoning "error"), as the shopper API parses.
   const inProcess: InProcessHop | undefined = deps.shopperOperations === undefined ? undefined : { operations: deps.shopperOperations, parseJson: refusingDuplicateKeys(app.getDefaultJsonParser("error", "error")) };
 
+  const engine = deps.engine;
+  const findPhone = (hash: string) => (engine !== undefined ? engine.read(() => findPhoneByCredentialHashOp(hash)) : findPhoneByCredentialHash(deps.db, hash));
+
   async function forward(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
     if (!isForwardedPath(request.url)) return reply.code(404).send(errorBody("NOT_FOUND", "no such path on the carrier gateway"));
     const match = BEARER.exec(request.headers.authorization ?? "");
-    const phone = match?.[1] === undefined ? undefined : await findPhoneByCredentialHash(deps.db, credentialSha256(match[1]));
+    const phone = match?.[1] === undefined ? undefined : await findPhone(credentialSha256(match[1]));
     if (phone === undefined) {
       request.log.warn("unknown subscriber credential");
       return reply.code(httpStatusFor("SUBSCRIBER_UNKNOWN")).send(errorBody("SUBSCRIBER_UNKNOWN", "unknown subscriber credential"));

@@ -63,6 +63,11 @@ export function observeWalSyncs(db: Db, observer: (durationMs: number) => void):
   return driver !== undefined;
 }
 
+/** The SQLite connection's driver, for the batched engine; undefined on PostgreSQL. */
+export function groupCommitDriverOf(db: Db): GroupCommitSqliteDriver | undefined {
+  return groupCommitDrivers.get(db);
+}
+
 /** WAL fsyncs and the transactions that waited for them, for a SQLite database; undefined on PostgreSQL. */
 export function groupCommitStatsOf(db: Db): GroupCommitStats | undefined {
   return groupCommitDrivers.get(db)?.stats;

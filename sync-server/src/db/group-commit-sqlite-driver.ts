@@ -49,6 +49,8 @@ export interface GroupCommitStats extends CheckpointStats {
   syncs: number;
   /** Connection uses (transactions, queries outside one) that waited for a sync. */
   waiters: number;
+  /** Writes committed through Kysely (not the batched engine): the engine's cached reads are dropped when it moves. */
+  kyselyWrites: number;
 }
 
 export interface BackgroundCheckpointOptions {
@@ -78,7 +80,7 @@ function newGroup(): SyncGroup {
 
 /** Makes the WAL durable in groups: one fdatasync in flight, the next one shared by all who wait. */
 export class WalSyncer {
-  readonly stats: GroupCommitStats = { syncs: 0, waiters: 0, checkpoints: 0, checkpointFrames: 0 };
+  readonly stats: GroupCommitStats = { syncs: 0, waiters: 0, kyselyWrites: 0, checkpoints: 0, checkpointFrames: 0 };
   #writeSequence = 0;
   #durableSequence = 0;
   #inFlight: SyncGroup | undefined;
@@ -159,6 +161,9 @@ class ConnectionLock {
       return Promise.resolve();
     }
     return new Promise((granted) => this.#waiters.push(granted));
+  }
+  get idle(): boolean {
+    return !this.#held;
   }
   release(): void {
     const next = this.#waiters.shift();
@@ -262,7 +267,10 @@ export class GroupCommitSqliteDriver implements Driver {
   constructor(sqlite: BetterSqlite3.Database, options: GroupCommitOptions) {
     this.#sqlite = sqlite;
     this.#syncer = new WalSyncer(`${sqlite.name}-wal`);
-    this.#connection = new CachedStatementConnection(sqlite, options.statementsCachedMax, () => this.#syncer.noteWrite());
+    this.#connection = new CachedStatementConnection(sqlite, options.statementsCachedMax, () => {
+      this.#syncer.stats.kyselyWrites += 1;
+      this.#syncer.noteWrite();
+    });
   }
 
   get stats(): GroupCommitStats {
@@ -292,6 +300,37 @@ export class GroupCommitSqliteDriver implements Driver {
       this.#sqlite.pragma(`wal_autocheckpoint = ${SQLITE_DEFAULT_AUTOCHECKPOINT_FRAMES}`);
       options.onFailure(error);
     });
+  }
+
+  /**
+   * The batched engine (engine/batch-engine.ts): runs `work` synchronously on the connection while no
+   * Kysely transaction holds it (one FIFO lock for both), and notes a committed write if it says so.
+   * The caller waits for durable() before telling anyone anything.
+   */
+  async exclusive<T>(work: (sqlite: BetterSqlite3.Database) => { readonly result: T; readonly wrote: boolean }): Promise<T> {
+    await this.#lock.acquire();
+    try {
+      const { result, wrote } = work(this.#sqlite);
+      if (wrote) this.#syncer.noteWrite();
+      return result;
+    } finally {
+      this.#lock.release();
+    }
+  }
+
+  /** Runs `work` at once if no Kysely transaction holds the connection (it is synchronous: nothing interleaves); else undefined. */
+  whenIdle<T>(work: (sqlite: BetterSqlite3.Database) => T): { readonly result: T } | undefined {
+    return this.#lock.idle ? { result: work(this.#sqlite) } : undefined;
+  }
+
+  /** Writes committed through Kysely so far. */
+  get kyselyWrites(): number {
+    return this.#syncer.stats.kyselyWrites;
+  }
+
+  /** Resolves once every write committed so far is on disk (at once without group commit: COMMIT synced). */
+  durable(): Promise<void> {
+    return this.#grouping ? this.#syncer.durable() : Promise.resolve();
   }
 
   async init(): Promise<void> {}

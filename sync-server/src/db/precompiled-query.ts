@@ -9,20 +9,37 @@
  * inlined into the SQL, or a parameter that is not a marker, is a bug caught at once rather than a
  * stale value reused. The same builder code runs on SQLite and PostgreSQL.
  */
-import type { Compilable, CompiledQuery, QueryResult } from "kysely";
+import { DummyDriver, Kysely, SqliteAdapter, SqliteIntrospector, SqliteQueryCompiler, type Compilable, type CompiledQuery, type QueryResult } from "kysely";
 import { dialectOf, type Dialect, type Queryable } from "./database.js";
+import type { DatabaseSchema } from "./schema.js";
 
 const MARKER_PREFIX = "\u0000codepay-parameter:";
 
 type Parameter<Params> = <Name extends keyof Params & string>(name: Name) => Params[Name];
 
-interface Compiled<Params> {
+export interface Compiled<Params> {
   readonly query: CompiledQuery;
   /** For each SQL parameter in order, the name of the value that fills it. */
   readonly names: readonly (keyof Params & string)[];
 }
 
-export type PrecompiledQuery<Params, Row> = (db: Queryable, params: Params) => Promise<QueryResult<Row>>;
+export interface PrecompiledQuery<Params, Row> {
+  (db: Queryable, params: Params): Promise<QueryResult<Row>>;
+  /** The SQLite SQL and, for each `?` in order, the name of the value that fills it (the batched engine runs it itself). */
+  readonly sqlite: () => Compiled<Params>;
+  /** Phantom: the row type, for the engine's typed results. */
+  readonly row?: Row;
+}
+
+/** A Kysely that only compiles SQLite SQL (no connection): the engine prepares the SQL on its own better-sqlite3 handle. */
+const sqliteCompiler = new Kysely<DatabaseSchema>({
+  dialect: {
+    createAdapter: () => new SqliteAdapter(),
+    createDriver: () => new DummyDriver(),
+    createIntrospector: (db) => new SqliteIntrospector(db),
+    createQueryCompiler: () => new SqliteQueryCompiler(),
+  },
+});
 
 function compileWithMarkers<Params, Row>(db: Queryable, build: (db: Queryable, param: Parameter<Params>) => Compilable<Row>): Compiled<Params> {
   const used = new Set<string>();
@@ -43,7 +60,7 @@ function compileWithMarkers<Params, Row>(db: Queryable, build: (db: Queryable, p
 /** A query whose SQL is compiled on first use per dialect; each call binds `params` by name. */
 export function precompiledQuery<Params, Row>(build: (db: Queryable, param: Parameter<Params>) => Compilable<Row>): PrecompiledQuery<Params, Row> {
   const byDialect = new Map<Dialect, Compiled<Params>>();
-  return async (db, params) => {
+  const run = async (db: Queryable, params: Params) => {
     const dialect = dialectOf(db);
     let compiled = byDialect.get(dialect);
     if (compiled === undefined) {
@@ -54,4 +71,13 @@ export function precompiledQuery<Params, Row>(build: (db: Queryable, param: Para
     // The same query node and id each time: no plugin is installed that keys anything on them.
     return db.executeQuery<Row>({ ...compiled.query, parameters } as CompiledQuery<Row>);
   };
+  const sqlite = (): Compiled<Params> => {
+    let compiled = byDialect.get("sqlite");
+    if (compiled === undefined) {
+      compiled = compileWithMarkers(sqliteCompiler, build);
+      byDialect.set("sqlite", compiled);
+    }
+    return compiled;
+  };
+  return Object.assign(run, { sqlite });
 }

@@ -70,6 +70,8 @@ export class ServerMetrics {
   readonly #requestSeconds: client.Histogram<"type">;
   readonly #shopperSeconds: client.Histogram<"route" | "status">;
   readonly #pending = new Map<string, { type: string; startedAt: bigint }>();
+  /** Label children made once per label set and kept (prom-client hashes the labels on every call otherwise). */
+  readonly #children = new Map<string, client.Counter.Internal | client.Histogram.Internal<string>>();
 
   constructor(private readonly source: ObservabilitySource) {
     client.collectDefaultMetrics({ register: this.registry, prefix: "codepay_process_" });
@@ -193,7 +195,7 @@ export class ServerMetrics {
     }
     if (typeof request.requestId !== "string" || typeof request.type !== "string") return;
     if (request.type === "result.ack") {
-      this.#requests.inc({ type: "result.ack", outcome: "ack" });
+      this.#requestCounter("result.ack", "ack").inc();
       return;
     }
     if (this.#pending.size >= pendingRequestsMax) this.#pending.delete(this.#pending.keys().next().value as string);
@@ -207,14 +209,38 @@ export class ServerMetrics {
     if (pending === undefined) return;
     this.#pending.delete(inReplyTo);
     const outcome = message.type === "error" ? message.error.code : message.type === "payment.state" ? message.state : message.type;
-    this.#requests.inc({ type: pending.type, outcome });
-    this.#requestSeconds.observe({ type: pending.type }, Number(process.hrtime.bigint() - pending.startedAt) / 1e9);
+    this.#requestCounter(pending.type, outcome).inc();
+    this.#histogram(this.#requestSeconds, `seconds\u0000${pending.type}`, [pending.type]).observe(Number(process.hrtime.bigint() - pending.startedAt) / 1e9);
   }
 
   observeShopperRequest(route: string, status: number, seconds: number): void {
-    this.#shopperSeconds.observe({ route, status: String(status) }, seconds);
+    this.#histogram(this.#shopperSeconds, `shopper\u0000${route}\u0000${status}`, [route, String(status)]).observe(seconds);
+  }
+
+  #requestCounter(type: string, outcome: string): client.Counter.Internal {
+    const key = `requests\u0000${type}\u0000${outcome}`;
+    let child = this.#children.get(key) as client.Counter.Internal | undefined;
+    if (child === undefined) {
+      if (this.#children.size >= LABEL_CHILDREN_MAX) this.#children.clear();
+      child = this.#requests.labels(type, outcome);
+      this.#children.set(key, child);
+    }
+    return child;
+  }
+
+  #histogram<Labels extends string>(histogram: client.Histogram<Labels>, key: string, values: string[]): client.Histogram.Internal<Labels> {
+    let child = this.#children.get(key) as client.Histogram.Internal<Labels> | undefined;
+    if (child === undefined) {
+      if (this.#children.size >= LABEL_CHILDREN_MAX) this.#children.clear();
+      child = histogram.labels(...values);
+      this.#children.set(key, child as client.Histogram.Internal<string>);
+    }
+    return child;
   }
 }
+
+/** Label children kept (types and outcomes are a short list; a flood of odd types only starts the list over). */
+const LABEL_CHILDREN_MAX = 1_000;
 
 const ADMISSION_DECISIONS = {
   admitted_at_once: "admittedAtOnce",

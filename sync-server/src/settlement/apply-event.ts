@@ -3,10 +3,12 @@
  * and turns its effects into rows (transfer, outbox) in the caller's transaction.
  */
 import type { Tx } from "../db/database.js";
-import { findShopperAndStoreAccounts, postTransfer } from "../db/repositories/accounts.js";
-import { insertOutboxRow, type OutboxRow } from "../db/repositories/outbox.js";
-import { updatePaymentState, type PaymentRow } from "../db/repositories/payments.js";
-import { openPeriod } from "../db/repositories/periods.js";
+import { findShopperAndStoreAccountsOp, postTransferOp } from "../db/repositories/accounts.js";
+import { insertOutboxRowOp, type OutboxRow } from "../db/repositories/outbox.js";
+import { updatePaymentStateOp, type PaymentRow } from "../db/repositories/payments.js";
+import { openPeriodOp } from "../db/repositories/periods.js";
+import type { Operation } from "../engine/operation.js";
+import { runOn } from "../engine/run-on-kysely.js";
 import type { PhoneRow } from "../db/repositories/users.js";
 import { assert } from "../assert.js";
 import { newId } from "../ids.js";
@@ -24,16 +26,16 @@ function snapshotOf(payment: PaymentRow): PaymentSnapshot {
 /** What settling adds to the row: the transfer and the register period (written with the state, one UPDATE). */
 type Settlement = Pick<PaymentRow, "reference" | "periodNumber">;
 
-async function persist(tx: Tx, before: PaymentRow, after: PaymentSnapshot, settlement: Settlement, now: number): Promise<PaymentRow> {
+function* persist(before: PaymentRow, after: PaymentSnapshot, settlement: Settlement, now: number): Operation<PaymentRow> {
   const next: PaymentRow = { ...before, state: after.state, reason: after.reason, claimedByPhone: after.claimedByPhone, reference: settlement.reference, periodNumber: settlement.periodNumber, updatedAt: now };
   if (next.state === before.state && next.claimedByPhone === before.claimedByPhone) return before;
-  const written = await updatePaymentState(tx, before.paymentId, before.state, { ...next, code: before.code });
+  const written = yield* updatePaymentStateOp(before.paymentId, before.state, { ...next, code: before.code });
   // Every writer runs in a transaction on the row it just read; a lost race here is a bug.
   if (!written) throw new Error(`payment ${before.paymentId} changed under a transaction`);
   return next;
 }
 
-async function pushResult(tx: Tx, payment: PaymentRow, now: number, pushed: OutboxRow[]): Promise<void> {
+function* pushResult(payment: PaymentRow, now: number, pushed: OutboxRow[]): Operation<void> {
   const resultId = newId();
   const row: OutboxRow = {
     resultId,
@@ -42,17 +44,21 @@ async function pushResult(tx: Tx, payment: PaymentRow, now: number, pushed: Outb
     paymentId: payment.paymentId,
     messageJson: JSON.stringify(paymentStateMessage(payment, { resultId })),
   };
-  await insertOutboxRow(tx, row, now);
+  yield* insertOutboxRowOp(row, now);
   pushed.push(row);
 }
 
 /** Expires the payment if its time has passed; returns it as it now stands. */
-export async function expireIfDue(tx: Tx, payment: PaymentRow, now: number, pushed: OutboxRow[]): Promise<PaymentRow> {
+export function* expireIfDueOp(payment: PaymentRow, now: number, pushed: OutboxRow[]): Operation<PaymentRow> {
   const ticked = transition(snapshotOf(payment), { type: "tick", now });
   if (!ticked.ok || ticked.effects.length === 0) return payment;
-  const expired = await persist(tx, payment, ticked.payment, payment, now);
-  await pushResult(tx, expired, now, pushed);
+  const expired = yield* persist(payment, ticked.payment, payment, now);
+  yield* pushResult(expired, now, pushed);
   return expired;
+}
+
+export function expireIfDue(tx: Tx, payment: PaymentRow, now: number, pushed: OutboxRow[]): Promise<PaymentRow> {
+  return runOn(tx, expireIfDueOp(payment, now, pushed));
 }
 
 type SettleOutcome =
@@ -60,21 +66,20 @@ type SettleOutcome =
   | { readonly ok: false; readonly code: "INSUFFICIENT_FUNDS" | "NO_ACCOUNT" | "CURRENCY_MISMATCH" };
 
 /** `approver` is the phone the request came from, authenticated by the shopper API: not read again here. */
-async function settle(tx: Tx, payment: PaymentRow, approver: PhoneRow, now: number): Promise<SettleOutcome> {
-  const { shopper, store } = await findShopperAndStoreAccounts(tx, approver.userId, payment.storeId, payment.currency);
+function* settle(payment: PaymentRow, approver: PhoneRow, now: number): Operation<SettleOutcome> {
+  const { shopper, store } = yield* findShopperAndStoreAccountsOp(approver.userId, payment.storeId, payment.currency);
   if (shopper === undefined) return { ok: false, code: "NO_ACCOUNT" };
   if (store === undefined) throw new Error(`store ${payment.storeId} has no ${payment.currency} account`);
   const decided = paymentPosting(shopper, store, payment.amountMinor, payment.currency);
   if (!decided.ok) return { ok: false, code: decided.code };
   const transferId = newId();
-  const posted = await postTransfer(
-    tx,
+  const posted = yield* postTransferOp(
     { id: transferId, debitAccountId: decided.posting.debitAccountId, creditAccountId: decided.posting.creditAccountId, amountMinor: payment.amountMinor, currency: payment.currency, kind: "payment", paymentId: payment.paymentId, createdAt: now },
     { debitMayGoNegative: decided.posting.debitMayGoNegative },
   );
   if (posted === "insufficient-funds") return { ok: false, code: "INSUFFICIENT_FUNDS" };
   // The payment belongs to the register period it settled in (X/Z reports, voids until the Z).
-  const period = await openPeriod(tx, payment.registerId, now);
+  const period = yield* openPeriodOp(payment.registerId, now);
   return { ok: true, settlement: { reference: transferId, periodNumber: period.number } };
 }
 
@@ -86,8 +91,12 @@ export type AppliedEvent = Exclude<PaymentEvent, { type: "tick" | "approve" }> |
  * An approval the ledger cannot settle becomes a decline with the ledger's reason, and is reported
  * to the caller as a refusal with that code.
  */
-export async function applyPaymentEvent(tx: Tx, stored: PaymentRow, event: AppliedEvent, pushed: OutboxRow[]): Promise<ApplyResult> {
-  const payment = await expireIfDue(tx, stored, event.now, pushed);
+export function applyPaymentEvent(tx: Tx, stored: PaymentRow, event: AppliedEvent, pushed: OutboxRow[]): Promise<ApplyResult> {
+  return runOn(tx, applyPaymentEventOp(stored, event, pushed));
+}
+
+export function* applyPaymentEventOp(stored: PaymentRow, event: AppliedEvent, pushed: OutboxRow[]): Operation<ApplyResult> {
+  const payment = yield* expireIfDueOp(stored, event.now, pushed);
   const decided = transition(snapshotOf(payment), event);
   if (!decided.ok) return { ok: false, code: decided.code, message: decided.message, payment };
   let after = decided.payment;
@@ -95,7 +104,7 @@ export async function applyPaymentEvent(tx: Tx, stored: PaymentRow, event: Appli
   let refusal: { code: ErrorCode; message: string } | undefined;
   if (decided.effects.some((effect) => effect.type === "settle") && event.type === "approve") {
     assert(event.approver.phoneId === event.phoneId, "the approving phone row must be the event's phone");
-    const settled = await settle(tx, payment, event.approver, event.now);
+    const settled = yield* settle(payment, event.approver, event.now);
     if (settled.ok) {
       settlement = settled.settlement;
     } else {
@@ -105,8 +114,8 @@ export async function applyPaymentEvent(tx: Tx, stored: PaymentRow, event: Appli
       refusal = { code: settled.code, message: settled.code === "NO_ACCOUNT" ? `no account in ${payment.currency}` : "the account cannot cover the amount" };
     }
   }
-  const next = await persist(tx, payment, after, settlement, event.now);
-  if (decided.effects.some((effect) => effect.type === "push-result")) await pushResult(tx, next, event.now, pushed);
+  const next = yield* persist(payment, after, settlement, event.now);
+  if (decided.effects.some((effect) => effect.type === "push-result")) yield* pushResult(next, event.now, pushed);
   if (refusal !== undefined) return { ok: false, ...refusal, payment: next };
   return { ok: true, payment: next };
 }

@@ -1,3 +1,4 @@
+import type { OperationRunner } from "../engine/operation.js";
 import type { Clock } from "../clock.js";
 import type { Db } from "../db/database.js";
 import type { OutboxRow } from "../db/repositories/outbox.js";
@@ -30,6 +31,8 @@ export interface SettlementContext {
   readonly pinThresholdMinor?: number | undefined;
   /** Sandbox: magic amounts force a decline, a timeout or an error (settlement/sandbox.ts). Default false. */
   readonly sandbox?: boolean;
+  /** The batched engine (`serve` on SQLite): hot-path operations run in its batches; absent: each in its own Kysely transaction. */
+  readonly engine?: OperationRunner;
 }
 
 /** Random digits for a code issued now (no query: the sizer counts off the hot path). */

@@ -5,10 +5,10 @@
  * recently closed payment, a wrong PIN for its payment. Blind wrong codes name no store; they count
  * against the phone only.
  */
-import type { Tx } from "../db/database.js";
-import { clearGuessState, readGuessState, readStoredGuessState, writeGuessState } from "../db/repositories/guess-limits.js";
-import { findOpenPaymentByCode, listPendingPaymentsOfStore, replaceOpenCode } from "../db/repositories/payments.js";
-import { findStore } from "../db/repositories/stores.js";
+import { clearGuessStateOp, readGuessStateOp, readStoredGuessStateOp, writeGuessStateOp } from "../db/repositories/guess-limits.js";
+import { findOpenPaymentByCodeOp, listPendingPaymentsOfStoreOp, replaceOpenCodeOp } from "../db/repositories/payments.js";
+import { findStoreOp } from "../db/repositories/stores.js";
+import type { Operation } from "../engine/operation.js";
 import { newId } from "../ids.js";
 import { limits } from "../limits.js";
 import { codeCandidates } from "../payments/code-allocator.js";
@@ -26,12 +26,12 @@ export interface Notice {
 const phoneSubject = (phoneId: string) => `phone:${phoneId}`;
 const storeSubject = (storeId: string) => `store:${storeId}`;
 
-async function blocked(tx: Tx, context: SettlementContext, subject: string, code: "PHONE_LOCKED" | "STORE_LOCKED"): Promise<Refusal | undefined> {
-  return refusalIfBlocked(context, await readGuessState(tx, subject), code);
+function* blocked(context: SettlementContext, subject: string, code: "PHONE_LOCKED" | "STORE_LOCKED"): Operation<Refusal | undefined> {
+  return refusalIfBlocked(context, yield* readGuessStateOp(subject), code);
 }
 
 function refusalIfBlocked(context: SettlementContext, state: GuessState, code: "PHONE_LOCKED" | "STORE_LOCKED"): Refusal | undefined {
-  const verdict = checkGuess(state, context.clock(), (context.guessPolicy ?? DEFAULT_GUESS_POLICY));
+  const verdict = checkGuess(state, context.clock(), context.guessPolicy ?? DEFAULT_GUESS_POLICY);
   if (!verdict.blocked) return undefined;
   const retryAfterS = Math.ceil(verdict.retryAfterMs / 1_000);
   const what = code === "PHONE_LOCKED" ? "this phone" : "this store";
@@ -39,8 +39,8 @@ function refusalIfBlocked(context: SettlementContext, state: GuessState, code: "
   return { ok: false, code, message, retryAfterS };
 }
 
-export function phoneBlocked(tx: Tx, context: SettlementContext, phoneId: string): Promise<Refusal | undefined> {
-  return blocked(tx, context, phoneSubject(phoneId), "PHONE_LOCKED");
+export function phoneBlocked(context: SettlementContext, phoneId: string): Operation<Refusal | undefined> {
+  return blocked(context, phoneSubject(phoneId), "PHONE_LOCKED");
 }
 
 /** The phone's standing as a request starts: refused if blocked; whether it has counters a success must clear. */
@@ -49,19 +49,19 @@ export interface PhoneStanding {
   readonly hasCounters: boolean;
 }
 
-export async function phoneStanding(tx: Tx, context: SettlementContext, phoneId: string): Promise<PhoneStanding> {
-  const stored = await readStoredGuessState(tx, phoneSubject(phoneId));
+export function* phoneStanding(context: SettlementContext, phoneId: string): Operation<PhoneStanding> {
+  const stored = yield* readStoredGuessStateOp(phoneSubject(phoneId));
   return { refusal: refusalIfBlocked(context, stored ?? NO_FAILURES, "PHONE_LOCKED"), hasCounters: stored !== undefined };
 }
 
-export function storeBlocked(tx: Tx, context: SettlementContext, storeId: string): Promise<Refusal | undefined> {
-  return blocked(tx, context, storeSubject(storeId), "STORE_LOCKED");
+export function storeBlocked(context: SettlementContext, storeId: string): Operation<Refusal | undefined> {
+  return blocked(context, storeSubject(storeId), "STORE_LOCKED");
 }
 
-export async function phoneFailed(tx: Tx, context: SettlementContext, phoneId: string): Promise<void> {
+export function* phoneFailed(context: SettlementContext, phoneId: string): Operation<void> {
   const subject = phoneSubject(phoneId);
-  const next = recordFailure(await readGuessState(tx, subject), context.clock(), (context.guessPolicy ?? DEFAULT_GUESS_POLICY));
-  await writeGuessState(tx, subject, next.state);
+  const next = recordFailure(yield* readGuessStateOp(subject), context.clock(), context.guessPolicy ?? DEFAULT_GUESS_POLICY);
+  yield* writeGuessStateOp(subject, next.state);
 }
 
 /**
@@ -69,30 +69,30 @@ export async function phoneFailed(tx: Tx, context: SettlementContext, phoneId: s
  * (nearly every phone) has nothing to delete: the DELETE is skipped. A failure another request of
  * the same phone records meanwhile is then kept, not wiped by this success.
  */
-export async function phoneSucceeded(tx: Tx, phoneId: string, standing: PhoneStanding): Promise<void> {
-  if (standing.hasCounters) await clearGuessState(tx, phoneSubject(phoneId));
+export function* phoneSucceeded(phoneId: string, standing: PhoneStanding): Operation<void> {
+  if (standing.hasCounters) yield* clearGuessStateOp(phoneSubject(phoneId));
 }
 
 /** Counts a failure against the store; rotates its pending codes when due (notices go out after commit). */
-export async function storeFailed(tx: Tx, context: SettlementContext, storeId: string, notices: Notice[]): Promise<void> {
+export function* storeFailed(context: SettlementContext, storeId: string, notices: Notice[]): Operation<void> {
   const subject = storeSubject(storeId);
-  const next = recordFailure(await readGuessState(tx, subject), context.clock(), (context.guessPolicy ?? DEFAULT_GUESS_POLICY));
-  await writeGuessState(tx, subject, next.state);
-  if (next.rotate) await rotateStoreCodes(tx, context, storeId, notices);
+  const next = recordFailure(yield* readGuessStateOp(subject), context.clock(), context.guessPolicy ?? DEFAULT_GUESS_POLICY);
+  yield* writeGuessStateOp(subject, next.state);
+  if (next.rotate) yield* rotateStoreCodes(context, storeId, notices);
 }
 
 /** Fresh codes for every pending (unclaimed) payment of the store; the register hears `payment.issued` again. */
-export async function rotateStoreCodes(tx: Tx, context: SettlementContext, storeId: string, notices: Notice[]): Promise<number> {
+export function* rotateStoreCodes(context: SettlementContext, storeId: string, notices: Notice[]): Operation<number> {
   const now = context.clock();
-  const store = await findStore(tx, storeId);
-  const pending = await listPendingPaymentsOfStore(tx, storeId, limits.codeRotationBatchMax);
+  const store = yield* findStoreOp(storeId);
+  const pending = yield* listPendingPaymentsOfStoreOp(storeId, limits.codeRotationBatchMax);
   let rotated = 0;
   for (const payment of pending) {
     if (payment.expiresAt <= now) continue;
     const allocator = { randomDigits: newCodeRandomDigits(context), allocationAttemptsMax: context.allocationAttemptsMax, randomDigit: context.randomDigit };
     for (const code of codeCandidates(allocator)) {
-      if (code === payment.code || (await findOpenPaymentByCode(tx, code)) !== undefined) continue;
-      if (!(await replaceOpenCode(tx, payment.paymentId, payment.code, code, now))) break;
+      if (code === payment.code || (yield* findOpenPaymentByCodeOp(code)) !== undefined) continue;
+      if (!(yield* replaceOpenCodeOp(payment.paymentId, payment.code, code, now))) break;
       rotated += 1;
       notices.push({
         to: { storeId: payment.storeId, registerId: payment.registerId },
@@ -103,8 +103,4 @@ export async function rotateStoreCodes(tx: Tx, context: SettlementContext, store
   }
   context.logger.warn({ storeId, rotated }, "wrong guesses against a store: its pending codes were rotated");
   return rotated;
-}
-
-export function deliverNotices(context: SettlementContext, notices: readonly Notice[]): void {
-  for (const notice of notices) context.notifyRegister?.(notice.to, notice.message);
 }

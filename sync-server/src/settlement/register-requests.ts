@@ -4,9 +4,10 @@
  * context after commit.
  */
 import type { Tx } from "../db/database.js";
-import { markOutboxAcked, type OutboxRow } from "../db/repositories/outbox.js";
-import { findPayment, insertOpenPayment, type PaymentRow } from "../db/repositories/payments.js";
-import { findStore } from "../db/repositories/stores.js";
+import { markOutboxAckedOp, type OutboxRow } from "../db/repositories/outbox.js";
+import { findPayment, findPaymentOp, insertOpenPaymentOp, type PaymentRow } from "../db/repositories/payments.js";
+import { findStoreOp } from "../db/repositories/stores.js";
+import type { Operation } from "../engine/operation.js";
 import { codeCandidates } from "../payments/code-allocator.js";
 import {
   PROTOCOL_VERSION,
@@ -18,10 +19,10 @@ import {
   type ResultAck,
   type ServerMessage,
 } from "@codepay/contract";
-import { applyPaymentEvent, expireIfDue } from "./apply-event.js";
+import { applyPaymentEventOp, expireIfDueOp } from "./apply-event.js";
 import { newCodeRandomDigits, type SettlementContext } from "./context.js";
 import type { RegisterAddress } from "./register-address.js";
-import { requestHash, runIdempotent, runWithOutbox } from "./idempotent-transaction.js";
+import { idempotentOp, requestHash, runIdempotent, runSettlement, type AfterCommit } from "./idempotent-transaction.js";
 import { paymentStateMessage } from "./payment-messages.js";
 
 export type { RegisterAddress } from "./register-address.js";
@@ -34,6 +35,7 @@ function registerScope(register: RegisterAddress): string {
   return `register:${register.registerId}`;
 }
 
+/** Off the hot path (card payments, voids, refunds, reports): interactive Kysely work in its own transaction. */
 export async function idempotentReply(
   context: SettlementContext,
   register: RegisterAddress,
@@ -46,8 +48,26 @@ export async function idempotentReply(
     requestHash: requestHash("register-request", request),
     run,
   });
-  if (outcome.kind === "mismatch") return requestError("IDEMPOTENCY_MISMATCH", "this requestId was used for a different request", request.requestId);
+  if (outcome.kind === "mismatch") return mismatch(request.requestId);
   return outcome.reply;
+}
+
+function mismatch(requestId: string): RequestError {
+  return requestError("IDEMPOTENCY_MISMATCH", "this requestId was used for a different request", requestId);
+}
+
+/** The hot path's idempotent frame for a register request: the work as an operation, run by runSettlement. */
+function idempotentRegisterReply(
+  context: SettlementContext,
+  register: RegisterAddress,
+  request: { requestId: string },
+  work: (after: AfterCommit) => Operation<ServerMessage>,
+): Promise<ServerMessage> {
+  const key = { scope: registerScope(register), requestId: request.requestId, requestHash: requestHash("register-request", request) };
+  return runSettlement(context, function* (after) {
+    const outcome = yield* idempotentOp(key, context.clock(), work(after));
+    return outcome.kind === "mismatch" ? mismatch(request.requestId) : outcome.reply;
+  });
 }
 
 export async function findOwnPayment(tx: Tx, register: RegisterAddress, paymentId: string): Promise<PaymentRow | undefined> {
@@ -55,51 +75,58 @@ export async function findOwnPayment(tx: Tx, register: RegisterAddress, paymentI
   return payment?.registerId === register.registerId ? payment : undefined;
 }
 
+function* findOwnPaymentOp(register: RegisterAddress, paymentId: string): Operation<PaymentRow | undefined> {
+  const payment = yield* findPaymentOp(paymentId);
+  return payment?.registerId === register.registerId ? payment : undefined;
+}
+
 export function createPayment(context: SettlementContext, register: RegisterAddress, request: CreatePayment): Promise<ServerMessage> {
-  return idempotentReply(context, register, request, async (tx) => {
-    const store = await findStore(tx, register.storeId);
-    if (store === undefined) return requestError("UNKNOWN_REGISTER", `store ${register.storeId} is not enrolled`, request.requestId);
-    if (store.currency !== request.amount.currency) {
-      return requestError("CURRENCY_MISMATCH", `store takes ${store.currency}, not ${request.amount.currency}`, request.requestId);
+  return idempotentRegisterReply(context, register, request, () => createPaymentOp(context, register, request));
+}
+
+function* createPaymentOp(context: SettlementContext, register: RegisterAddress, request: CreatePayment): Operation<ServerMessage> {
+  const store = yield* findStoreOp(register.storeId);
+  if (store === undefined) return requestError("UNKNOWN_REGISTER", `store ${register.storeId} is not enrolled`, request.requestId);
+  if (store.currency !== request.amount.currency) {
+    return requestError("CURRENCY_MISMATCH", `store takes ${store.currency}, not ${request.amount.currency}`, request.requestId);
+  }
+  const now = context.clock();
+  const expiresAt = now + context.codeTtlMs;
+  const allocator = { randomDigits: newCodeRandomDigits(context), allocationAttemptsMax: context.allocationAttemptsMax, randomDigit: context.randomDigit };
+  for (const code of codeCandidates(allocator)) {
+    const inserted = yield* insertOpenPaymentOp({
+      paymentId: request.paymentId,
+      storeId: register.storeId,
+      registerId: register.registerId,
+      amountMinor: request.amount.minor,
+      currency: request.amount.currency,
+      code,
+      state: "pending",
+      reason: null,
+      expiresAt,
+      claimedByPhone: null,
+      reference: null,
+      linesJson: request.lines === undefined ? null : JSON.stringify(request.lines),
+      createdAt: now,
+      updatedAt: now,
+    });
+    if (inserted) {
+      return { v: PROTOCOL_VERSION, type: "payment.issued", inReplyTo: request.requestId, paymentId: request.paymentId, code, amount: request.amount, expiresAt, storeName: store.name };
     }
-    const now = context.clock();
-    const expiresAt = now + context.codeTtlMs;
-    const allocator = { randomDigits: newCodeRandomDigits(context), allocationAttemptsMax: context.allocationAttemptsMax, randomDigit: context.randomDigit };
-    for (const code of codeCandidates(allocator)) {
-      const inserted = await insertOpenPayment(tx, {
-        paymentId: request.paymentId,
-        storeId: register.storeId,
-        registerId: register.registerId,
-        amountMinor: request.amount.minor,
-        currency: request.amount.currency,
-        code,
-        state: "pending",
-        reason: null,
-        expiresAt,
-        claimedByPhone: null,
-        reference: null,
-        linesJson: request.lines === undefined ? null : JSON.stringify(request.lines),
-        createdAt: now,
-        updatedAt: now,
-      });
-      if (inserted) {
-        return { v: PROTOCOL_VERSION, type: "payment.issued", inReplyTo: request.requestId, paymentId: request.paymentId, code, amount: request.amount, expiresAt, storeName: store.name };
-      }
-      // Not inserted: the code is open elsewhere (draw another) or the payment id is taken, checked only now.
-      if ((await findPayment(tx, request.paymentId)) !== undefined) {
-        return requestError("PAYMENT_EXISTS", `paymentId ${request.paymentId} is already used`, request.requestId);
-      }
+    // Not inserted: the code is open elsewhere (draw another) or the payment id is taken, checked only now.
+    if ((yield* findPaymentOp(request.paymentId)) !== undefined) {
+      return requestError("PAYMENT_EXISTS", `paymentId ${request.paymentId} is already used`, request.requestId);
     }
-    context.logger.error({ registerId: register.registerId, attempts: context.allocationAttemptsMax }, "no free payment code: the code space is crowded");
-    return requestError("CODE_ALLOCATION_FAILED", "no free payment code, try again", request.requestId);
-  });
+  }
+  context.logger.error({ registerId: register.registerId, attempts: context.allocationAttemptsMax }, "no free payment code: the code space is crowded");
+  return requestError("CODE_ALLOCATION_FAILED", "no free payment code, try again", request.requestId);
 }
 
 export function cancelPayment(context: SettlementContext, register: RegisterAddress, request: CancelPayment): Promise<ServerMessage> {
-  return idempotentReply(context, register, request, async (tx, pushed) => {
-    const payment = await findOwnPayment(tx, register, request.paymentId);
+  return idempotentRegisterReply(context, register, request, function* (after) {
+    const payment = yield* findOwnPaymentOp(register, request.paymentId);
     if (payment === undefined) return requestError("PAYMENT_NOT_FOUND", `no payment ${request.paymentId} on this register`, request.requestId);
-    const applied = await applyPaymentEvent(tx, payment, { type: "cancel", now: context.clock() }, pushed);
+    const applied = yield* applyPaymentEventOp(payment, { type: "cancel", now: context.clock() }, after.pushed);
     // Cancelling a final payment is not an error for the register: it learns where the payment stands.
     return paymentStateMessage(applied.payment, { inReplyTo: request.requestId });
   });
@@ -107,16 +134,16 @@ export function cancelPayment(context: SettlementContext, register: RegisterAddr
 
 /** Read-mostly: expires the payment if due, so the answer never says "pending" past its time. */
 export function paymentStatus(context: SettlementContext, register: RegisterAddress, request: PaymentStatusRequest): Promise<ServerMessage> {
-  return runWithOutbox(context, async (tx, pushed) => {
-    const payment = await findOwnPayment(tx, register, request.paymentId);
+  return runSettlement(context, function* (after) {
+    const payment = yield* findOwnPaymentOp(register, request.paymentId);
     if (payment === undefined) return requestError("PAYMENT_NOT_FOUND", `no payment ${request.paymentId} on this register`, request.requestId);
-    const current = await expireIfDue(tx, payment, context.clock(), pushed);
+    const current = yield* expireIfDueOp(payment, context.clock(), after.pushed);
     return paymentStateMessage(current, { inReplyTo: request.requestId });
   });
 }
 
 /** No reply: the register only stops hearing the result again. */
 export async function acknowledgeResult(context: SettlementContext, register: RegisterAddress, request: ResultAck): Promise<void> {
-  const acked = await markOutboxAcked(context.db, request.resultId, register.registerId, request.paymentId, context.clock());
+  const acked = await runSettlement(context, () => markOutboxAckedOp(request.resultId, register.registerId, request.paymentId, context.clock()));
   if (!acked) context.logger.debug({ registerId: register.registerId, resultId: request.resultId }, "ack for an unknown or already acknowledged result");
 }

@@ -2,14 +2,12 @@
  * What phones ask through the carrier gateway: claim a code, approve or decline the payment.
  * Results are plain values; the HTTP layer maps refusal codes to statuses.
  */
-import type { Tx } from "../db/database.js";
-import type { OutboxRow } from "../db/repositories/outbox.js";
-import { findClaimablePaymentByCode, findPayment, findRecentlyClosedPaymentByCode, type PaymentRow } from "../db/repositories/payments.js";
-import { findUserPinHash } from "../db/repositories/users.js";
-import { verifyPassword } from "../auth/password-hash.js";
-import { deliverNotices, phoneBlocked, phoneFailed, phoneStanding, phoneSucceeded, storeBlocked, storeFailed, type Notice } from "./guessing.js";
-import { sandboxOutcome } from "./sandbox.js";
+import { findClaimablePaymentByCodeOp, findPaymentOp, findRecentlyClosedPaymentByCodeOp, type PaymentRow } from "../db/repositories/payments.js";
+import { findUserPinHashOp } from "../db/repositories/users.js";
 import type { PhoneRow } from "../db/repositories/users.js";
+import { verifyPin, type Operation } from "../engine/operation.js";
+import { phoneBlocked, phoneFailed, phoneStanding, phoneSucceeded, storeBlocked, storeFailed, type Notice } from "./guessing.js";
+import { sandboxOutcome } from "./sandbox.js";
 import { limits } from "../limits.js";
 import { refusalForFinalState } from "../payments/payment-machine.js";
 import {
@@ -22,9 +20,10 @@ import {
   type DecisionRequest,
   type DeclineResponse,
 } from "@codepay/contract";
-import { applyPaymentEvent } from "./apply-event.js";
+import { applyPaymentEventOp } from "./apply-event.js";
 import type { Refusal, SettlementContext } from "./context.js";
-import { requestHash, runIdempotent } from "./idempotent-transaction.js";
+import { idempotentOp, requestHash, runSettlement, type AfterCommit } from "./idempotent-transaction.js";
+import type { OutboxRow } from "../db/repositories/outbox.js";
 import { moneyOf } from "./payment-messages.js";
 
 export type ShopperResult<Body> = { readonly ok: true; readonly body: Body } | Refusal;
@@ -33,25 +32,20 @@ function refuse(code: Refusal["code"], message: string): Refusal {
   return { ok: false, code, message };
 }
 
-async function idempotentForPhone<Body>(
+function idempotentForPhone<Body>(
   context: SettlementContext,
   phone: PhoneRow,
   operation: string,
   request: { requestId: string; pin?: string | undefined },
-  run: (tx: Tx, pushed: OutboxRow[], notices: Notice[]) => Promise<ShopperResult<Body>>,
+  work: (after: AfterCommit) => Operation<ShopperResult<Body>>,
 ): Promise<ShopperResult<Body>> {
-  const notices: Notice[] = [];
   // The PIN stays out of the stored hash: a hash of 4-8 digits would give the PIN away.
   const { pin: _pin, ...hashed } = request;
-  const outcome = await runIdempotent<ShopperResult<Body>>(context, {
-    scope: `phone:${phone.phoneId}`,
-    requestId: request.requestId,
-    requestHash: requestHash(operation, hashed),
-    run: (tx, pushed) => run(tx, pushed, notices),
+  const key = { scope: `phone:${phone.phoneId}`, requestId: request.requestId, requestHash: requestHash(operation, hashed) };
+  return runSettlement(context, function* (after) {
+    const outcome = yield* idempotentOp(key, context.clock(), work(after));
+    return outcome.kind === "mismatch" ? refuse("IDEMPOTENCY_MISMATCH", "this requestId was used for a different request") : outcome.reply;
   });
-  deliverNotices(context, notices);
-  if (outcome.kind === "mismatch") return refuse("IDEMPOTENCY_MISMATCH", "this requestId was used for a different request");
-  return outcome.reply;
 }
 
 /**
@@ -64,35 +58,35 @@ function hasIssuableShape(context: SettlementContext, code: string): boolean {
 }
 
 export function claimCode(context: SettlementContext, phone: PhoneRow, request: ClaimRequest): Promise<ShopperResult<ClaimResponse>> {
-  return idempotentForPhone(context, phone, "claim", request, async (tx, pushed, notices) => {
-    const standing = await phoneStanding(tx, context, phone.phoneId);
+  return idempotentForPhone(context, phone, "claim", request, function* ({ pushed, notices }) {
+    const standing = yield* phoneStanding(context, phone.phoneId);
     if (standing.refusal !== undefined) return standing.refusal;
     const code = normalizeTypedCode(request.code);
     // The check digit is checked before any lookup: a typo never costs a guess against open codes.
     if (!hasIssuableShape(context, code) || !hasValidCheckDigit(code)) return refuse("CODE_CHECK_DIGIT", "the code has a typo (check digit or length)");
     const now = context.clock();
-    const claimable = await findClaimablePaymentByCode(tx, code);
+    const claimable = yield* findClaimablePaymentByCodeOp(code);
     if (claimable === undefined) {
-      const closed = await findRecentlyClosedPaymentByCode(tx, code, now - limits.closedCodeMemoryMs);
+      const closed = yield* findRecentlyClosedPaymentByCodeOp(code, now - limits.closedCodeMemoryMs);
       // A phone asking again about its own payment is not guessing.
-      if (closed?.claimedByPhone !== phone.phoneId) await phoneFailed(tx, context, phone.phoneId);
+      if (closed?.claimedByPhone !== phone.phoneId) yield* phoneFailed(context, phone.phoneId);
       if (closed === undefined) return refuse("CODE_NOT_FOUND", "no open payment has this code");
-      if (closed.claimedByPhone !== phone.phoneId) await storeFailed(tx, context, closed.storeId, notices);
+      if (closed.claimedByPhone !== phone.phoneId) yield* storeFailed(context, closed.storeId, notices);
       const refusal = refusalForFinalState(closed.state);
       return refuse(refusal.code, refusal.message);
     }
     const { payment, storeName, registerName } = claimable;
-    const storeLocked = await storeBlocked(tx, context, payment.storeId);
+    const storeLocked = yield* storeBlocked(context, payment.storeId);
     if (storeLocked !== undefined) return storeLocked;
-    const applied = await applyPaymentEvent(tx, payment, { type: "claim", phoneId: phone.phoneId, now }, pushed);
+    const applied = yield* applyPaymentEventOp(payment, { type: "claim", phoneId: phone.phoneId, now }, pushed);
     if (!applied.ok) {
       if (applied.code === "PAYMENT_CLAIMED") {
-        await phoneFailed(tx, context, phone.phoneId);
-        await storeFailed(tx, context, payment.storeId, notices);
+        yield* phoneFailed(context, phone.phoneId);
+        yield* storeFailed(context, payment.storeId, notices);
       }
       return refuse(applied.code, applied.message);
     }
-    await phoneSucceeded(tx, phone.phoneId, standing);
+    yield* phoneSucceeded(phone.phoneId, standing);
     return {
       ok: true,
       body: {
@@ -113,24 +107,24 @@ function pinRequired(context: SettlementContext, amountMinor: number): boolean {
 }
 
 /** Above the threshold, the claimed payment's approval needs the shopper's PIN; a wrong one counts as a failed guess. */
-async function checkPin(tx: Tx, context: SettlementContext, phone: PhoneRow, payment: PaymentRow, pin: string | undefined, notices: Notice[]): Promise<Refusal | undefined> {
+function* checkPin(context: SettlementContext, phone: PhoneRow, payment: PaymentRow, pin: string | undefined, notices: Notice[]): Operation<Refusal | undefined> {
   if (!pinRequired(context, payment.amountMinor)) return undefined;
-  const pinHash = await findUserPinHash(tx, phone.userId);
+  const pinHash = yield* findUserPinHashOp(phone.userId);
   if (pinHash === null) return refuse("PIN_REQUIRED", "this amount needs a PIN and none is set for this shopper");
   if (pin === undefined) return refuse("PIN_REQUIRED", "this amount needs the shopper's PIN");
-  if (await verifyPassword(pin, pinHash)) return undefined;
-  await phoneFailed(tx, context, phone.phoneId);
-  await storeFailed(tx, context, payment.storeId, notices);
+  if (yield* verifyPin(pin, pinHash)) return undefined;
+  yield* phoneFailed(context, phone.phoneId);
+  yield* storeFailed(context, payment.storeId, notices);
   return refuse("PIN_WRONG", "the PIN does not match");
 }
 
 /** Sandbox magic amounts (settlement/sandbox.ts), applied to a payment this phone may decide on. */
-async function sandboxApproval(tx: Tx, context: SettlementContext, phone: PhoneRow, payment: PaymentRow, pushed: OutboxRow[]): Promise<Refusal | undefined> {
+function* sandboxApproval(context: SettlementContext, phone: PhoneRow, payment: PaymentRow, pushed: OutboxRow[]): Operation<Refusal | undefined> {
   const outcome = sandboxOutcome(context.sandbox ?? false, payment.amountMinor);
   if (outcome === undefined) return undefined;
   if (outcome === "timeout") return refuse("SERVER_TIMEOUT", "sandbox: this amount never gets an answer; the payment expires");
   if (outcome === "error") return refuse("INTERNAL", "sandbox: this amount forces a server error; nothing changed");
-  const declined = await applyPaymentEvent(tx, payment, { type: "decline", phoneId: phone.phoneId, now: context.clock(), reason: "SANDBOX_FORCED" }, pushed);
+  const declined = yield* applyPaymentEventOp(payment, { type: "decline", phoneId: phone.phoneId, now: context.clock(), reason: "SANDBOX_FORCED" }, pushed);
   if (!declined.ok) return refuse(declined.code, declined.message);
   return refuse("SANDBOX_FORCED", "sandbox: this amount is always declined");
 }
@@ -140,18 +134,18 @@ function decidable(payment: PaymentRow, phone: PhoneRow, now: number): boolean {
 }
 
 export function approvePayment(context: SettlementContext, phone: PhoneRow, paymentId: string, request: DecisionRequest): Promise<ShopperResult<ApproveResponse>> {
-  return idempotentForPhone(context, phone, `approve:${paymentId}`, request, async (tx, pushed, notices) => {
-    const locked = await phoneBlocked(tx, context, phone.phoneId);
+  return idempotentForPhone(context, phone, `approve:${paymentId}`, request, function* ({ pushed, notices }) {
+    const locked = yield* phoneBlocked(context, phone.phoneId);
     if (locked !== undefined) return locked;
-    const payment = await findPayment(tx, paymentId);
+    const payment = yield* findPaymentOp(paymentId);
     if (payment === undefined) return refuse("PAYMENT_NOT_FOUND", `no payment ${paymentId}`);
     if (decidable(payment, phone, context.clock())) {
-      const pinRefusal = await checkPin(tx, context, phone, payment, request.pin, notices);
+      const pinRefusal = yield* checkPin(context, phone, payment, request.pin, notices);
       if (pinRefusal !== undefined) return pinRefusal;
-      const forced = await sandboxApproval(tx, context, phone, payment, pushed);
+      const forced = yield* sandboxApproval(context, phone, payment, pushed);
       if (forced !== undefined) return forced;
     }
-    const applied = await applyPaymentEvent(tx, payment, { type: "approve", phoneId: phone.phoneId, approver: phone, now: context.clock() }, pushed);
+    const applied = yield* applyPaymentEventOp(payment, { type: "approve", phoneId: phone.phoneId, approver: phone, now: context.clock() }, pushed);
     if (!applied.ok) return refuse(applied.code, applied.message);
     const reference = applied.payment.reference;
     if (reference === null) throw new Error(`approved payment ${paymentId} has no transfer reference`);
@@ -160,10 +154,10 @@ export function approvePayment(context: SettlementContext, phone: PhoneRow, paym
 }
 
 export function declinePayment(context: SettlementContext, phone: PhoneRow, paymentId: string, request: DecisionRequest): Promise<ShopperResult<DeclineResponse>> {
-  return idempotentForPhone(context, phone, `decline:${paymentId}`, request, async (tx, pushed) => {
-    const payment = await findPayment(tx, paymentId);
+  return idempotentForPhone(context, phone, `decline:${paymentId}`, request, function* ({ pushed }) {
+    const payment = yield* findPaymentOp(paymentId);
     if (payment === undefined) return refuse("PAYMENT_NOT_FOUND", `no payment ${paymentId}`);
-    const applied = await applyPaymentEvent(tx, payment, { type: "decline", phoneId: phone.phoneId, now: context.clock(), reason: null }, pushed);
+    const applied = yield* applyPaymentEventOp(payment, { type: "decline", phoneId: phone.phoneId, now: context.clock(), reason: null }, pushed);
     if (!applied.ok) return refuse(applied.code, applied.message);
     return { ok: true, body: { paymentId, state: "declined" } };
   });

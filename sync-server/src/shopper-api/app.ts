@@ -2,6 +2,7 @@
  * The shopper API (phones, behind the carrier gateway). buildShopperApp returns an unstarted
  * fastify instance (STYLE.md §7): tests use inject(), the composition root calls listen().
  */
+import { lightRequestLogging } from "../http-security/request-logging.js";
 import Fastify, { type FastifyReply, type FastifyRequest } from "fastify";
 import { limits } from "../limits.js";
 import type { Logger } from "../logger.js";
@@ -34,6 +35,7 @@ function sendError(reply: FastifyReply, code: ErrorCode, message: string): Fasti
 export function buildShopperApp(deps: ShopperAppDeps) {
   const app = Fastify({
     loggerInstance: deps.logger,
+    ...lightRequestLogging,
     bodyLimit: limits.httpBodyBytesMax,
     // A bad url or an over-long :paymentId (found by the fuzzer: fastify answered 414 in its own shape) gets a listed code too.
     ...frameworkErrorOptions({ https: deps.https !== undefined }),

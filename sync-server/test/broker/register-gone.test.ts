@@ -65,6 +65,19 @@ for (const dialect of dialectsUnderTest()) {
       await register.close();
     });
 
+    it("disabled after its row was cached by the engine: refused at the very next request (PRAGMA data_version)", async () => {
+      const register = await connectNew("cached-reg");
+      expect(await create(register)).toMatchObject({ type: "payment.issued" });
+      expect(await create(register)).toMatchObject({ type: "payment.issued" });
+      // `admin register disable` in its own connection, as from another process.
+      await setRegisterEnabled({ dataDir: t.dataDir, registerId: "cached-reg", enabled: false });
+      const closed = closedByServer(register);
+      expect(await create(register)).toMatchObject({ type: "error", error: { code: "REGISTER_DISABLED" } });
+      await closed;
+      expect(await countPayments(t.dataDir, "cached-reg")).toBe(2);
+      await register.close();
+    });
+
     it("the other registers keep working", async () => {
       const register = await RegisterClient.connect(t.server.mqttUrl, t.demo.storeId, t.demo.registerId, t.demo.password);
       expect(await create(register)).toMatchObject({ type: "payment.issued" });

@@ -2,7 +2,11 @@ import { precompiledQuery } from "../precompiled-query.js";
 import { newId } from "../../ids.js";
 import type { Queryable } from "../database.js";
 import type { AccountKind, AccountsTable, TransferKind, TransfersTable } from "../schema.js";
-import { appendAuditEntry } from "./audit.js";
+
+import { append, audit, statement, type Operation } from "../../engine/operation.js";
+import { appendAuditEntryOp } from "./audit.js";
+import { runOn } from "../../engine/run-on-kysely.js";
+
 
 export interface AccountRow {
   readonly id: string;
@@ -48,13 +52,17 @@ const selectShopperAndStore = precompiledQuery<{ userKind: AccountKind; userId: 
 );
 
 /** The two accounts a payment moves money between, read in one statement (each undefined if not opened). */
-export async function findShopperAndStoreAccounts(
-  db: Queryable,
-  userId: string,
-  storeId: string,
-  currency: string,
-): Promise<{ readonly shopper: AccountRow | undefined; readonly store: AccountRow | undefined }> {
-  const { rows } = await selectShopperAndStore(db, { userKind: "user", userId, storeKind: "store", storeId, currency });
+export function findShopperAndStoreAccounts(db: Queryable, userId: string, storeId: string, currency: string): Promise<ShopperAndStoreAccounts> {
+  return runOn(db, findShopperAndStoreAccountsOp(userId, storeId, currency));
+}
+
+export interface ShopperAndStoreAccounts {
+  readonly shopper: AccountRow | undefined;
+  readonly store: AccountRow | undefined;
+}
+
+export function* findShopperAndStoreAccountsOp(userId: string, storeId: string, currency: string): Operation<ShopperAndStoreAccounts> {
+  const { rows } = yield* statement(selectShopperAndStore, { userKind: "user", userId, storeKind: "store", storeId, currency });
   let shopper: AccountRow | undefined;
   let store: AccountRow | undefined;
   for (const row of rows) {
@@ -89,25 +97,26 @@ export async function listAccounts(db: Queryable): Promise<AccountRow[]> {
  * updated in account-id order, so two transfers in opposite directions (a payment and a refund) lock
  * them in the same order on PostgreSQL and cannot deadlock.
  */
-export async function postTransfer(
-  db: Queryable,
-  transfer: TransferRow,
-  options: { readonly debitMayGoNegative: boolean },
-): Promise<"posted" | "insufficient-funds"> {
+export function postTransfer(db: Queryable, transfer: TransferRow, options: { readonly debitMayGoNegative: boolean }): Promise<"posted" | "insufficient-funds"> {
+  return runOn(db, postTransferOp(transfer, options));
+}
+
+export function* postTransferOp(transfer: TransferRow, options: { readonly debitMayGoNegative: boolean }): Operation<"posted" | "insufficient-funds"> {
   const debitFirst = transfer.debitAccountId < transfer.creditAccountId;
   if (debitFirst) {
-    if (!(await debit(db, transfer, options.debitMayGoNegative))) return "insufficient-funds";
-    await credit(db, transfer);
+    if (!(yield* debit(transfer, options.debitMayGoNegative))) return "insufficient-funds";
+    yield* credit(transfer);
   } else {
-    await credit(db, transfer);
-    if (!(await debit(db, transfer, options.debitMayGoNegative))) {
+    yield* credit(transfer);
+    if (!(yield* debit(transfer, options.debitMayGoNegative))) {
       // Callers may go on (a refused approval becomes a decline in the same transaction): undo the credit.
-      await credit(db, { ...transfer, amountMinor: -transfer.amountMinor });
+      yield* credit({ ...transfer, amountMinor: -transfer.amountMinor });
       return "insufficient-funds";
     }
   }
-  await insertTransfer(db, { ...transfer, reversesTransferId: transfer.reversesTransferId ?? null });
-  await appendAuditEntry(db, { ...transfer, reversesTransferId: transfer.reversesTransferId ?? null }, transfer.createdAt);
+  const row = { ...transfer, reversesTransferId: transfer.reversesTransferId ?? null };
+  yield* append(insertTransfer, row);
+  yield* audit(row, transfer.createdAt, () => appendAuditEntryOp(row, transfer.createdAt));
   return "posted";
 }
 
@@ -146,15 +155,15 @@ const addBalance = precompiledQuery<BalanceChange, never>((db, param) =>
     .where("id", "=", param("accountId")),
 );
 
-async function debit(db: Queryable, transfer: TransferRow, mayGoNegative: boolean): Promise<boolean> {
+function* debit(transfer: TransferRow, mayGoNegative: boolean): Operation<boolean> {
   const query = mayGoNegative ? subtractBalance : subtractBalanceCovered;
-  const debited = await query(db, { accountId: transfer.debitAccountId, amountMinor: transfer.amountMinor });
-  return debited.numAffectedRows === 1n;
+  const debited = yield* statement(query, { accountId: transfer.debitAccountId, amountMinor: transfer.amountMinor });
+  return debited.changes === 1;
 }
 
-async function credit(db: Queryable, transfer: TransferRow): Promise<void> {
-  const credited = await addBalance(db, { accountId: transfer.creditAccountId, amountMinor: transfer.amountMinor });
-  if (credited.numAffectedRows !== 1n) throw new Error(`credit account ${transfer.creditAccountId} not found`);
+function* credit(transfer: TransferRow): Operation<void> {
+  const credited = yield* statement(addBalance, { accountId: transfer.creditAccountId, amountMinor: transfer.amountMinor });
+  if (credited.changes !== 1) throw new Error(`credit account ${transfer.creditAccountId} not found`);
 }
 
 export async function findTransfer(db: Queryable, id: string): Promise<TransferRow | undefined> {

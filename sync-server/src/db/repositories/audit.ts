@@ -1,6 +1,9 @@
 import { precompiledQuery } from "../precompiled-query.js";
 import { canonicalEntry, chainHash, type AuditedTransfer } from "../../ledger/audit-chain.js";
-import { dialectOf, type Queryable } from "../database.js";
+import type { Queryable } from "../database.js";
+import { statement, type Operation } from "../../engine/operation.js";
+import { runOn } from "../../engine/run-on-kysely.js";
+
 
 export interface AuditRow {
   readonly seq: number;
@@ -15,28 +18,50 @@ export interface AuditRow {
  * FOR UPDATE on PostgreSQL, so concurrent appenders queue behind each other instead of forking the
  * chain; SQLite has one writer at a time anyway.
  */
-const selectHead = precompiledQuery<{ id: number }, { seq: number; hash: string }>((db, param) => db.selectFrom("audit_head").select(["seq", "hash"]).where("id", "=", param("id")));
+export const selectAuditHead = precompiledQuery<{ id: number }, { seq: number; hash: string }>((db, param) => db.selectFrom("audit_head").select(["seq", "hash"]).where("id", "=", param("id")));
 const selectHeadForUpdate = precompiledQuery<{ id: number }, { seq: number; hash: string }>((db, param) =>
   db.selectFrom("audit_head").select(["seq", "hash"]).where("id", "=", param("id")).forUpdate(),
 );
-const insertEntry = precompiledQuery<{ seq: number; transferId: string; entryJson: string; prevHash: string; hash: string; now: number }, never>((db, param) =>
+export const insertAuditEntry = precompiledQuery<{ seq: number; transferId: string; entryJson: string; prevHash: string; hash: string; now: number }, never>((db, param) =>
   db.insertInto("audit_log").values({ seq: param("seq"), transfer_id: param("transferId"), entry_json: param("entryJson"), prev_hash: param("prevHash"), hash: param("hash"), created_at: param("now") }),
 );
-const moveHead = precompiledQuery<{ seq: number; hash: string; id: number; previousSeq: number }, never>((db, param) =>
+export const moveAuditHead = precompiledQuery<{ seq: number; hash: string; id: number; previousSeq: number }, never>((db, param) =>
   db.updateTable("audit_head").set({ seq: param("seq"), hash: param("hash") }).where("id", "=", param("id")).where("seq", "=", param("previousSeq")),
 );
 
-export async function appendAuditEntry(db: Queryable, transfer: AuditedTransfer, now: number): Promise<AuditRow> {
-  const headQuery = dialectOf(db) === "postgres" ? selectHeadForUpdate : selectHead;
-  const [head] = (await headQuery(db, { id: 1 })).rows;
+export function appendAuditEntry(db: Queryable, transfer: AuditedTransfer, now: number): Promise<AuditRow> {
+  return runOn(db, appendAuditEntryOp(transfer, now));
+}
+
+export interface AuditHead {
+  readonly seq: number;
+  readonly hash: string;
+}
+
+export type AuditEntryRow = { seq: number; transferId: string; entryJson: string; prevHash: string; hash: string; now: number };
+
+/** The chain's next entries for these transfers, in order, after `head` (pure). */
+export function chainAfter(head: AuditHead, transfers: readonly { readonly transfer: AuditedTransfer; readonly now: number }[]): { readonly rows: AuditEntryRow[]; readonly head: AuditHead } {
+  let { seq, hash } = { seq: Number(head.seq), hash: head.hash };
+  const rows: AuditEntryRow[] = [];
+  for (const { transfer, now } of transfers) {
+    const entryJson = canonicalEntry(seq + 1, transfer);
+    const next = chainHash(hash, entryJson);
+    rows.push({ seq: seq + 1, transferId: transfer.id, entryJson, prevHash: hash, hash: next, now });
+    seq += 1;
+    hash = next;
+  }
+  return { rows, head: { seq, hash } };
+}
+
+export function* appendAuditEntryOp(transfer: AuditedTransfer, now: number): Operation<AuditRow> {
+  const [head] = (yield* statement(selectAuditHead, { id: 1 }, { locking: selectHeadForUpdate })).rows;
   if (head === undefined) throw new Error("the audit head row is missing");
-  const seq = Number(head.seq) + 1;
-  const entryJson = canonicalEntry(seq, transfer);
-  const hash = chainHash(head.hash, entryJson);
-  await insertEntry(db, { seq, transferId: transfer.id, entryJson, prevHash: head.hash, hash, now });
-  const moved = await moveHead(db, { seq, hash, id: 1, previousSeq: head.seq });
-  if (moved.numAffectedRows !== 1n) throw new Error("audit head moved under a transaction");
-  return { seq, transferId: transfer.id, entryJson, prevHash: head.hash, hash };
+  const { rows: [row] } = chainAfter(head, [{ transfer, now }]);
+  yield* statement(insertAuditEntry, row!);
+  const moved = yield* statement(moveAuditHead, { seq: row!.seq, hash: row!.hash, id: 1, previousSeq: head.seq });
+  if (moved.changes !== 1) throw new Error("audit head moved under a transaction");
+  return { seq: row!.seq, transferId: transfer.id, entryJson: row!.entryJson, prevHash: head.hash, hash: row!.hash };
 }
 
 export async function listAuditRows(db: Queryable): Promise<AuditRow[]> {

@@ -1,5 +1,8 @@
 import { precompiledQuery } from "../precompiled-query.js";
 import type { Queryable } from "../database.js";
+import { append, statement, type Operation } from "../../engine/operation.js";
+import { runOn } from "../../engine/run-on-kysely.js";
+
 
 export interface OutboxRow {
   readonly resultId: string;
@@ -42,8 +45,12 @@ const updateAcked = precompiledQuery<{ now: number; resultId: string; registerId
  * first send failed (or never ran: a crash after the commit) goes again at the next resend after
  * that interval, or at once when its register reconnects. acked_at starts NULL.
  */
-export async function insertOutboxRow(db: Queryable, row: OutboxRow, now: number): Promise<void> {
-  await insertRow(db, { ...row, now });
+export function* insertOutboxRowOp(row: OutboxRow, now: number): Operation<void> {
+  yield* append(insertRow, { ...row, now });
+}
+
+export function insertOutboxRow(db: Queryable, row: OutboxRow, now: number): Promise<void> {
+  return runOn(db, insertOutboxRowOp(row, now));
 }
 
 function toOutboxRow(row: { result_id: string; store_id: string; register_id: string; payment_id: string; message_json: string }): OutboxRow {
@@ -85,7 +92,10 @@ export async function markOutboxSent(db: Queryable, resultId: string, now: numbe
 }
 
 /** Only the register the result was meant for can acknowledge it. */
-export async function markOutboxAcked(db: Queryable, resultId: string, registerId: string, paymentId: string, now: number): Promise<boolean> {
-  const result = await updateAcked(db, { now, resultId, registerId, paymentId });
-  return result.numAffectedRows === 1n;
+export function* markOutboxAckedOp(resultId: string, registerId: string, paymentId: string, now: number): Operation<boolean> {
+  return (yield* statement(updateAcked, { now, resultId, registerId, paymentId })).changes === 1;
+}
+
+export function markOutboxAcked(db: Queryable, resultId: string, registerId: string, paymentId: string, now: number): Promise<boolean> {
+  return runOn(db, markOutboxAckedOp(resultId, registerId, paymentId, now));
 }

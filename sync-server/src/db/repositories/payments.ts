@@ -1,7 +1,9 @@
 import { precompiledQuery } from "../precompiled-query.js";
 import type { Selectable } from "kysely";
 import type { PaymentState, Tender } from "@codepay/contract";
-import { dialectOf, type Queryable } from "../database.js";
+import type { Queryable } from "../database.js";
+import { statement, type Operation } from "../../engine/operation.js";
+import { runOn } from "../../engine/run-on-kysely.js";
 import type { PaymentsTable } from "../schema.js";
 
 export interface PaymentRow {
@@ -67,10 +69,13 @@ const selectPaymentForUpdate = precompiledQuery<{ paymentId: string }, Selectabl
   db.selectFrom("payments").selectAll().where("payment_id", "=", param("paymentId")).forUpdate(),
 );
 
-export async function findPayment(db: Queryable, paymentId: string): Promise<PaymentRow | undefined> {
-  const query = db.isTransaction && dialectOf(db) === "postgres" ? selectPaymentForUpdate : selectPayment;
-  const [row] = (await query(db, { paymentId })).rows;
+export function* findPaymentOp(paymentId: string): Operation<PaymentRow | undefined> {
+  const [row] = (yield* statement(selectPayment, { paymentId }, { locking: selectPaymentForUpdate })).rows;
   return row && toPaymentRow(row);
+}
+
+export function findPayment(db: Queryable, paymentId: string): Promise<PaymentRow | undefined> {
+  return runOn(db, findPaymentOp(paymentId));
 }
 
 const selectOpenByCode = precompiledQuery<{ code: string }, Selectable<PaymentsTable>>((db, param) =>
@@ -80,10 +85,13 @@ const selectOpenByCodeForUpdate = precompiledQuery<{ code: string }, Selectable<
   db.selectFrom("payments").selectAll().where("open_code", "=", param("code")).forUpdate(),
 );
 
-export async function findOpenPaymentByCode(db: Queryable, code: string): Promise<PaymentRow | undefined> {
-  const query = db.isTransaction && dialectOf(db) === "postgres" ? selectOpenByCodeForUpdate : selectOpenByCode;
-  const [row] = (await query(db, { code })).rows;
+export function* findOpenPaymentByCodeOp(code: string): Operation<PaymentRow | undefined> {
+  const [row] = (yield* statement(selectOpenByCode, { code }, { locking: selectOpenByCodeForUpdate })).rows;
   return row && toPaymentRow(row);
+}
+
+export function findOpenPaymentByCode(db: Queryable, code: string): Promise<PaymentRow | undefined> {
+  return runOn(db, findOpenPaymentByCodeOp(code));
 }
 
 /** An open payment with the names a shopper sees before approving it. */
@@ -114,9 +122,8 @@ const selectClaimable = precompiledQuery<{ code: string }, ClaimableColumns>((db
 const selectClaimableForUpdate = precompiledQuery<{ code: string }, ClaimableColumns>((db, param) => claimableByCode(db, param("code")).forUpdate());
 
 /** findOpenPaymentByCode, with its store's and register's names (null if the row is gone). */
-export async function findClaimablePaymentByCode(db: Queryable, code: string): Promise<ClaimablePayment | undefined> {
-  const query = db.isTransaction && dialectOf(db) === "postgres" ? selectClaimableForUpdate : selectClaimable;
-  const [row] = (await query(db, { code })).rows;
+export function* findClaimablePaymentByCodeOp(code: string): Operation<ClaimablePayment | undefined> {
+  const [row] = (yield* statement(selectClaimable, { code }, { locking: selectClaimableForUpdate })).rows;
   if (row === undefined) return undefined;
   const { store_name: storeName, register_name: registerName, ...payment } = row;
   return { payment: toPaymentRow(payment), storeName, registerName };
@@ -128,18 +135,29 @@ export async function countOpenCodes(db: Queryable): Promise<number> {
   return Number(row?.count ?? 0);
 }
 
-/** The newest closed payment that had this code, closed at or after `closedSince`. */
-export async function findRecentlyClosedPaymentByCode(db: Queryable, code: string, closedSince: number): Promise<PaymentRow | undefined> {
-  const row = await db
+export function findClaimablePaymentByCode(db: Queryable, code: string): Promise<ClaimablePayment | undefined> {
+  return runOn(db, findClaimablePaymentByCodeOp(code));
+}
+
+const selectRecentlyClosed = precompiledQuery<{ code: string; closedSince: number; limit: number }, Selectable<PaymentsTable>>((db, param) =>
+  db
     .selectFrom("payments")
     .selectAll()
-    .where("code", "=", code)
+    .where("code", "=", param("code"))
     .where("open_code", "is", null)
-    .where("updated_at", ">=", closedSince)
+    .where("updated_at", ">=", param("closedSince"))
     .orderBy("updated_at", "desc")
-    .limit(1)
-    .executeTakeFirst();
+    .limit(param("limit")),
+);
+
+/** The newest closed payment that had this code, closed at or after `closedSince`. */
+export function* findRecentlyClosedPaymentByCodeOp(code: string, closedSince: number): Operation<PaymentRow | undefined> {
+  const [row] = (yield* statement(selectRecentlyClosed, { code, closedSince, limit: 1 })).rows;
   return row && toPaymentRow(row);
+}
+
+export function findRecentlyClosedPaymentByCode(db: Queryable, code: string, closedSince: number): Promise<PaymentRow | undefined> {
+  return runOn(db, findRecentlyClosedPaymentByCodeOp(code, closedSince));
 }
 
 /**
@@ -149,9 +167,13 @@ export async function findRecentlyClosedPaymentByCode(db: Queryable, code: strin
  * transaction (PostgreSQL would abort it on a raised unique violation), and spares a read of the
  * payment id before every insert.
  */
-export async function insertOpenPayment(db: Queryable, payment: NewPaymentRow): Promise<boolean> {
-  const inserted = await insertOpen(db, payment);
+export function* insertOpenPaymentOp(payment: NewPaymentRow): Operation<boolean> {
+  const inserted = yield* statement(insertOpen, payment);
   return inserted.rows.length > 0;
+}
+
+export function insertOpenPayment(db: Queryable, payment: NewPaymentRow): Promise<boolean> {
+  return runOn(db, insertOpenPaymentOp(payment));
 }
 
 const insertOpen = precompiledQuery<NewPaymentRow, { payment_id: string }>((db, param) =>
@@ -183,13 +205,14 @@ const insertOpen = precompiledQuery<NewPaymentRow, { payment_id: string }>((db, 
  * never both move the same payment. Returns false if someone else moved it first. The period is
  * written in the same statement (the one it settled in, else the one it had).
  */
-export async function updatePaymentState(
-  db: Queryable,
-  paymentId: string,
-  expectedState: PaymentState,
-  next: { state: PaymentState; reason: string | null; claimedByPhone: string | null; reference: string | null; updatedAt: number; code: string; periodNumber: number | null },
-): Promise<boolean> {
-  const result = await updateState(db, {
+type NextPaymentState = { state: PaymentState; reason: string | null; claimedByPhone: string | null; reference: string | null; updatedAt: number; code: string; periodNumber: number | null };
+
+export function updatePaymentState(db: Queryable, paymentId: string, expectedState: PaymentState, next: NextPaymentState): Promise<boolean> {
+  return runOn(db, updatePaymentStateOp(paymentId, expectedState, next));
+}
+
+export function* updatePaymentStateOp(paymentId: string, expectedState: PaymentState, next: NextPaymentState): Operation<boolean> {
+  const result = yield* statement(updateState, {
     state: next.state,
     reason: next.reason,
     claimedByPhone: next.claimedByPhone,
@@ -200,7 +223,7 @@ export async function updatePaymentState(
     paymentId,
     expectedState,
   });
-  return result.numAffectedRows === 1n;
+  return result.changes === 1;
 }
 
 const updateState = precompiledQuery<
@@ -295,21 +318,26 @@ export async function addReversed(db: Queryable, paymentId: string, amountMinor:
   return result.numUpdatedRows === 1n;
 }
 
-/** Gives a still-pending payment a fresh code (guarded by its old code); false if it moved meanwhile. */
-export async function replaceOpenCode(db: Queryable, paymentId: string, oldCode: string, newCode: string, now: number): Promise<boolean> {
-  const result = await db
+const updateOpenCode = precompiledQuery<{ paymentId: string; oldCode: string; newCode: string; now: number; pending: PaymentState }, never>((db, param) =>
+  db
     .updateTable("payments")
-    .set({ code: newCode, open_code: newCode, updated_at: now })
-    .where("payment_id", "=", paymentId)
-    .where("open_code", "=", oldCode)
-    .where("state", "=", "pending")
-    .executeTakeFirst();
-  return result.numUpdatedRows === 1n;
+    .set({ code: param("newCode"), open_code: param("newCode"), updated_at: param("now") })
+    .where("payment_id", "=", param("paymentId"))
+    .where("open_code", "=", param("oldCode"))
+    .where("state", "=", param("pending")),
+);
+
+/** Gives a still-pending payment a fresh code (guarded by its old code); false if it moved meanwhile. */
+export function* replaceOpenCodeOp(paymentId: string, oldCode: string, newCode: string, now: number): Operation<boolean> {
+  return (yield* statement(updateOpenCode, { paymentId, oldCode, newCode, now, pending: "pending" })).changes === 1;
 }
 
-export async function listPendingPaymentsOfStore(db: Queryable, storeId: string, limit: number): Promise<PaymentRow[]> {
-  const rows = await db.selectFrom("payments").selectAll().where("store_id", "=", storeId).where("state", "=", "pending").orderBy("created_at").limit(limit).execute();
-  return rows.map(toPaymentRow);
+const selectPendingOfStore = precompiledQuery<{ storeId: string; limit: number; pending: PaymentState }, Selectable<PaymentsTable>>((db, param) =>
+  db.selectFrom("payments").selectAll().where("store_id", "=", param("storeId")).where("state", "=", param("pending")).orderBy("created_at").limit(param("limit")),
+);
+
+export function* listPendingPaymentsOfStoreOp(storeId: string, limit: number): Operation<PaymentRow[]> {
+  return (yield* statement(selectPendingOfStore, { storeId, limit, pending: "pending" })).rows.map(toPaymentRow);
 }
 
 export async function listAllPayments(db: Queryable): Promise<PaymentRow[]> {

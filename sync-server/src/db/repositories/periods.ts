@@ -2,6 +2,9 @@ import type { Selectable } from "kysely";
 import { precompiledQuery } from "../precompiled-query.js";
 import type { PeriodsTable } from "../schema.js";
 import type { Queryable } from "../database.js";
+import { statement, type Operation } from "../../engine/operation.js";
+import { runOn } from "../../engine/run-on-kysely.js";
+
 
 export interface PeriodRow {
   readonly registerId: string;
@@ -29,21 +32,31 @@ const selectOpenPeriod = precompiledQuery<{ registerId: string }, Selectable<Per
  * The register's open period, opened on first use (number 1, or one past the last closed). The
  * partial unique index `periods_one_open` and the primary key keep it to one open period per register.
  */
-export async function openPeriod(db: Queryable, registerId: string, now: number): Promise<PeriodRow> {
-  const [open] = (await selectOpenPeriod(db, { registerId })).rows;
-  if (open !== undefined) return toPeriodRow(open);
-  const last = await db
+export function openPeriod(db: Queryable, registerId: string, now: number): Promise<PeriodRow> {
+  return runOn(db, openPeriodOp(registerId, now));
+}
+
+const selectLastNumber = precompiledQuery<{ registerId: string }, { number: number | null }>((db, param) =>
+  db
     .selectFrom("periods")
     .select((eb) => eb.fn.max("number").as("number"))
-    .where("register_id", "=", registerId)
-    .executeTakeFirst();
-  const number = Number(last?.number ?? 0) + 1;
-  await db
+    .where("register_id", "=", param("registerId")),
+);
+
+const insertPeriod = precompiledQuery<{ registerId: string; number: number; now: number }, never>((db, param) =>
+  db
     .insertInto("periods")
-    .values({ register_id: registerId, number, opened_at: now, closed_at: null, z_request_id: null, report_json: null })
-    .onConflict((oc) => oc.columns(["register_id", "number"]).doNothing())
-    .execute();
-  const [created] = (await selectOpenPeriod(db, { registerId })).rows;
+    .values({ register_id: param("registerId"), number: param("number"), opened_at: param("now") })
+    .onConflict((oc) => oc.columns(["register_id", "number"]).doNothing()),
+);
+
+export function* openPeriodOp(registerId: string, now: number): Operation<PeriodRow> {
+  const [open] = (yield* statement(selectOpenPeriod, { registerId }, { cacheKey: `period:${registerId}` })).rows;
+  if (open !== undefined) return toPeriodRow(open);
+  const [last] = (yield* statement(selectLastNumber, { registerId })).rows;
+  const number = Number(last?.number ?? 0) + 1;
+  yield* statement(insertPeriod, { registerId, number, now }, { invalidates: `period:${registerId}` });
+  const [created] = (yield* statement(selectOpenPeriod, { registerId })).rows;
   if (created === undefined) throw new Error(`register ${registerId} has no open period after opening one`);
   return toPeriodRow(created);
 }

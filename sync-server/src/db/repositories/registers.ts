@@ -1,6 +1,9 @@
 import type { Selectable } from "kysely";
 import { precompiledQuery } from "../precompiled-query.js";
 import type { Queryable } from "../database.js";
+import { statement, type Operation } from "../../engine/operation.js";
+import { runOn } from "../../engine/run-on-kysely.js";
+
 import type { RegistersTable } from "../schema.js";
 
 export interface RegisterRow {
@@ -13,8 +16,12 @@ export interface RegisterRow {
 
 const selectRegister = precompiledQuery<{ id: string }, Selectable<RegistersTable>>((db, param) => db.selectFrom("registers").selectAll().where("id", "=", param("id")));
 
-export async function findRegister(db: Queryable, id: string): Promise<RegisterRow | undefined> {
-  const [row] = (await selectRegister(db, { id })).rows;
+export function findRegister(db: Queryable, id: string): Promise<RegisterRow | undefined> {
+  return runOn(db, findRegisterOp(id));
+}
+
+export function* findRegisterOp(id: string): Operation<RegisterRow | undefined> {
+  const [row] = (yield* statement(selectRegister, { id }, { cacheKey: `register:${id}` })).rows;
   if (row === undefined) return undefined;
   return { id: row.id, storeId: row.store_id, name: row.name, passwordHash: row.password_hash, disabled: row.disabled === 1 };
 }

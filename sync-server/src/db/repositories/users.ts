@@ -1,5 +1,8 @@
 import { precompiledQuery } from "../precompiled-query.js";
 import type { Queryable } from "../database.js";
+import { statement, type Operation } from "../../engine/operation.js";
+import { runOn } from "../../engine/run-on-kysely.js";
+
 
 export interface UserRow {
   readonly id: string;
@@ -43,8 +46,12 @@ export async function findPhone(db: Queryable, phoneId: string): Promise<PhoneRo
   return row && { phoneId: row.phone_id, userId: row.user_id, carrier: row.carrier };
 }
 
-export async function findPhoneByCredentialHash(db: Queryable, credentialSha256: string): Promise<PhoneRow | undefined> {
-  const [row] = (await selectPhoneByCredential(db, { credentialSha256 })).rows;
+export function findPhoneByCredentialHash(db: Queryable, credentialSha256: string): Promise<PhoneRow | undefined> {
+  return runOn(db, findPhoneByCredentialHashOp(credentialSha256));
+}
+
+export function* findPhoneByCredentialHashOp(credentialSha256: string): Operation<PhoneRow | undefined> {
+  const [row] = (yield* statement(selectPhoneByCredential, { credentialSha256 }, { cacheKey: `phone-credential:${credentialSha256}` })).rows;
   return row && { phoneId: row.phone_id, userId: row.user_id, carrier: row.carrier };
 }
 
@@ -59,9 +66,15 @@ export async function upsertPhone(db: Queryable, phone: PhoneRow & { credentialS
     .execute();
 }
 
-export async function findUserPinHash(db: Queryable, userId: string): Promise<string | null> {
-  const row = await db.selectFrom("users").select("pin_hash").where("id", "=", userId).executeTakeFirst();
+const selectPinHash = precompiledQuery<{ userId: string }, { pin_hash: string | null }>((db, param) => db.selectFrom("users").select("pin_hash").where("id", "=", param("userId")));
+
+export function* findUserPinHashOp(userId: string): Operation<string | null> {
+  const [row] = (yield* statement(selectPinHash, { userId }, { cacheKey: `pin:${userId}` })).rows;
   return row?.pin_hash ?? null;
+}
+
+export function findUserPinHash(db: Queryable, userId: string): Promise<string | null> {
+  return runOn(db, findUserPinHashOp(userId));
 }
 
 export async function setUserPinHash(db: Queryable, userId: string, pinHash: string): Promise<boolean> {

@@ -1,0 +1,113 @@
+/**
+ * Settlement operations as effects-as-data (STYLE.md §3): an operation is a generator that yields
+ * what it needs done (a statement to run, a PIN to check) and gets the answer back. The rules are
+ * written once; two thin drivers run them: the batched engine (batch-engine.ts) answers statements
+ * synchronously on better-sqlite3 inside its batch transaction, and runOn (run-on-kysely.ts) awaits
+ * each one through Kysely, inside a caller's transaction (PostgreSQL, admin, tests, A/B runs).
+ */
+import type { PrecompiledQuery } from "../db/precompiled-query.js";
+import type { AuditedTransfer } from "../ledger/audit-chain.js";
+
+/* eslint-disable @typescript-eslint/no-explicit-any */
+export interface StatementEffect {
+  readonly kind: "statement";
+  readonly query: PrecompiledQuery<any, unknown>;
+  readonly params: object;
+  /** PostgreSQL inside a transaction runs this twin instead (`FOR UPDATE`); SQLite has one writer anyway. */
+  readonly locking?: PrecompiledQuery<any, unknown>;
+  /**
+   * A read the engine may answer from memory (engine/reference-cache.ts), under this key: rows that
+   * change only by writes the engine sees (its own, flagged `invalidates`), by this process's other
+   * transactions, or by another process (PRAGMA data_version). Kysely ignores it.
+   */
+  readonly cacheKey?: string;
+  /** A write that changes what the read cached under this key returned. */
+  readonly invalidates?: string;
+}
+
+export interface StatementOptions<Params, Row> {
+  readonly locking?: PrecompiledQuery<Params, Row>;
+  readonly cacheKey?: string;
+  readonly invalidates?: string;
+}
+/* eslint-enable @typescript-eslint/no-explicit-any */
+
+/** scrypt is asynchronous: the engine verifies it between batches and runs the request again with the answer. */
+export interface VerifyPinEffect {
+  readonly kind: "verify-pin";
+  readonly pin: string;
+  readonly pinHash: string;
+}
+
+/**
+ * An INSERT whose result nobody reads before the commit (a transfer, an outbox row, an idempotency
+ * record): Kysely runs it at once; the engine may collect a batch's rows and write them with one
+ * multi-row INSERT before COMMIT. `allOrReplay`: a row that conflicts (ON CONFLICT DO NOTHING) means a
+ * request was a replay: the engine runs the batch again, each request under a savepoint, not optimistic.
+ */
+export interface AppendEffect {
+  readonly kind: "append";
+  readonly query: PrecompiledQuery<any, unknown>;
+  readonly params: object;
+  readonly allOrReplay?: boolean;
+}
+
+/** The audit chain's entry for a transfer (ledger/audit-chain.ts): the engine appends a batch's entries with one INSERT and one head move. */
+export interface AuditEffect {
+  readonly kind: "audit";
+  readonly transfer: AuditedTransfer;
+  readonly now: number;
+  /** The entry appended on its own (read the head, insert, move it): what Kysely runs. */
+  readonly alone: () => Operation<unknown>;
+}
+
+/** May the operation work first and record its idempotency key after (true only in the engine's first, savepoint-free pass)? */
+export interface OptimisticEffect {
+  readonly kind: "optimistic";
+}
+
+export type Effect = StatementEffect | VerifyPinEffect | AppendEffect | AuditEffect | OptimisticEffect;
+
+/** What a statement gives back on either driver: its rows, and how many rows it changed. */
+export interface StatementResult<Row> {
+  readonly rows: readonly Row[];
+  readonly changes: number;
+}
+
+export type Operation<T> = Generator<Effect, T, unknown>;
+
+/**
+ * Runs operations in batches (engine/batch-engine.ts). `attempt` may be called more than once (a
+ * batch that failed is run again request by request); the promise resolves with the result of the
+ * attempt that committed, once its commit is on disk.
+ */
+export interface OperationRunner {
+  run<T>(attempt: () => Operation<T>): Promise<T>;
+  /** A read of rows the runner never writes (registers, phones): from memory when it can. */
+  read<T>(attempt: () => Operation<T>): Promise<T>;
+}
+
+/** Runs one statement: `const { rows } = yield* statement(query, params)`. */
+export function* statement<Params extends object, Row>(query: PrecompiledQuery<Params, Row>, params: Params, options?: StatementOptions<Params, Row>): Operation<StatementResult<Row>> {
+  const effect: StatementEffect = options === undefined ? { kind: "statement", query, params } : { kind: "statement", query, params, ...options };
+  return (yield effect) as StatementResult<Row>;
+}
+
+/** An INSERT nobody reads back before the commit (AppendEffect). */
+export function* append<Params extends object>(query: PrecompiledQuery<Params, unknown>, params: Params, allOrReplay = false): Operation<void> {
+  const effect: AppendEffect = allOrReplay ? { kind: "append", query, params, allOrReplay } : { kind: "append", query, params };
+  yield effect;
+}
+
+export function* audit(transfer: AuditedTransfer, now: number, alone: () => Operation<unknown>): Operation<void> {
+  yield { kind: "audit", transfer, now, alone };
+}
+
+export function* optimistic(): Operation<boolean> {
+  return (yield { kind: "optimistic" }) as boolean;
+}
+
+/** True when the PIN matches its scrypt hash. */
+export function* verifyPin(pin: string, pinHash: string): Operation<boolean> {
+  return (yield { kind: "verify-pin", pin, pinHash }) as boolean;
+}
