@@ -2,6 +2,8 @@
  * The one-time payment code: random digits followed by a Damm check digit.
  * Damm's quasigroup catches every single-digit error and every adjacent transposition,
  * so a phone can reject a typo before it asks the server.
+ * Imports nothing: its build (dist/payment-code.js, the package export `./payment-code.js`) is served
+ * as it is to the shopper page, which checks the digit with this very code.
  */
 
 /** Default: 6 random digits plus 1 check digit. */

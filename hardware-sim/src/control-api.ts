@@ -5,7 +5,7 @@
  *   POST /api/printer/faults         { paperNearEnd?, paperEnd?, coverOpen?, offline?, drawerOpen? } (simulator extension)
  *   POST /api/printer/faults         also { paperEndAfterLines: n }: the roll runs out after n more lines
  *   POST /api/devices/:device/unplug  pull the device's cable (pty: socat exits; tcp: sockets dropped); /replug plugs it back
- *   POST /api/card-reader/swipe      { card?: "visa" | "mastercard" | "bad" }
+ *   POST /api/card-reader/swipe      { card?: "visa" | "mastercard" | "bad", framing?: "crlf" | "cr" | "concatenated" | "stx-etx" | "magtek-esc" }
  *   GET  /api/health
  * and the technician dashboard (dashboard-web/): GET /, /api/events (SSE), POST /api/phone/pay, ...
  */
@@ -13,6 +13,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import { z } from "zod";
 import { controlRequestBodyBytesMax } from "./limits.js";
 import { SWIPE_CARD_NAMES } from "./protocols/magstripe/test-cards.js";
+import { SWIPE_FRAMINGS } from "./protocols/magstripe/magstripe-tracks.js";
 import type { SimDevices } from "./binding/start-devices.js";
 import { DashboardWeb, type PhoneSource } from "./dashboard-web/dashboard-web.js";
 
@@ -30,7 +31,7 @@ export interface ControlApi {
   close(): Promise<void>;
 }
 
-const SwipeRequestSchema = z.object({ card: z.enum(SWIPE_CARD_NAMES as ["visa", "mastercard", "bad"]).optional() });
+const SwipeRequestSchema = z.object({ card: z.enum(SWIPE_CARD_NAMES as ["visa", "mastercard", "bad"]).optional(), framing: z.enum(SWIPE_FRAMINGS).optional() });
 const FaultsRequestSchema = z.object({
   paperNearEnd: z.boolean().optional(), paperEnd: z.boolean().optional(), coverOpen: z.boolean().optional(),
   offline: z.boolean().optional(), drawerOpen: z.boolean().optional(),
@@ -59,8 +60,8 @@ async function route(devices: SimDevices, method: string, path: string, body: un
       return { status: 200, body: { status: "ok", transport: devices.transport, devices: devices.paths, cardReader: devices.cardReader.snapshot() } };
     case "POST /api/card-reader/swipe": {
       const parsed = SwipeRequestSchema.safeParse(body ?? {});
-      if (!parsed.success) return error(400, "BAD_REQUEST", "card must be visa, mastercard or bad");
-      return { status: 200, body: { swipe: devices.cardReader.swipe(parsed.data.card ?? "visa") } };
+      if (!parsed.success) return error(400, "BAD_REQUEST", `card must be visa, mastercard or bad; framing one of ${SWIPE_FRAMINGS.join(", ")}`);
+      return { status: 200, body: { swipe: devices.cardReader.swipe(parsed.data.card ?? "visa", parsed.data.framing) } };
     }
     case "POST /api/printer/faults": {
       const parsed = FaultsRequestSchema.safeParse(body ?? {});

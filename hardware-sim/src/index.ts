@@ -22,7 +22,7 @@ export {
 export {
   realTimeStatusByte, automaticStatusBackBytes, transmitStatusByte, isOffline, NO_FAULTS, type PrinterFaults,
 } from "./protocols/escpos/printer-status.js";
-export { encodeSwipe, encodeBadSwipe, track1, track2, luhnValid, maskPan, parseTrackLine, type ParsedTrack } from "./protocols/magstripe/magstripe-tracks.js";
+export { encodeSwipe, encodeBadSwipe, track1, track2, luhnValid, maskPan, parseTrackLine, SWIPE_FRAMINGS, type ParsedTrack, type SwipeFraming } from "./protocols/magstripe/magstripe-tracks.js";
 export { TEST_CARDS, SWIPE_CARD_NAMES, isSwipeCardName, type TestCard, type TestCardName, type SwipeCardName } from "./protocols/magstripe/test-cards.js";
 
 // Transports

@@ -20,6 +20,21 @@ describe("CD5220 emulator", () => {
     expect(display.snapshot()).toMatchObject({ lines: ["                    ", "SHOWN               "], lineWriteLocked: false });
   });
 
+  it("string mode takes repeated ESC Q A / ESC Q B line writes (CD5220 command list), each replacing its line", () => {
+    const display = new PoleDisplayEmulator("cd5220");
+    // As a POS sends a running total: upper line, lower line, then both again.
+    display.receive(bytes(0x1b, 0x51, 0x41, "COFFEE       EUR 3.50", 0x0d, 0x1b, 0x51, 0x42, "TOTAL        EUR 3.50", 0x0d));
+    expect(display.snapshot()).toMatchObject({ lines: ["COFFEE       EUR 3.5", "TOTAL        EUR 3.5"], lineWriteLocked: true, ignoredWhileLocked: 0 });
+    display.receive(bytes(0x1b, 0x51, 0x41, "CAKE", 0x0d));
+    display.receive(bytes(0x1b, 0x51, 0x42, "TOTAL  EUR 7", 0xee, 0x0d));
+    display.receive(bytes(0x1b, 0x51, 0x41, "THANK YOU", 0x0d));
+    expect(display.snapshot()).toMatchObject({ lines: ["THANK YOU           ", "TOTAL  EUR 7€       "], lineWriteLocked: true, ignoredWhileLocked: 0 });
+    display.receive(bytes(0x1b, 0x6c, 1, 1, "X")); // cursor moves stay ignored in string mode
+    expect(display.snapshot()).toMatchObject({ lines: ["THANK YOU           ", "TOTAL  EUR 7€       "], ignoredWhileLocked: 2 });
+    display.receive(bytes(0x0c, 0x1b, 0x6c, 1, 1, "HI")); // CLR ends string mode: cursor commands work again
+    expect(display.snapshot()).toMatchObject({ lines: ["HI                  ", "                    "], lineWriteLocked: false });
+  });
+
   it("Katakana after ESC t 1", () => {
     const display = new PoleDisplayEmulator("cd5220");
     display.receive(bytes(0x1b, 0x74, 1, 0xba, 0xb0, 0xc4, 0xde));

@@ -60,10 +60,10 @@ describe("receipt text in kanji mode", () => {
     expect(printedText([...FS_C_SHIFT_JIS, ...FS_AND, 0x8d], [0x87, 0x8c], [0x76, ...FS_DOT, ...LF, ...CUT])).toBe("合計");
   });
 
-  it("without FS & the same bytes are not kanji: they show as replacement characters", () => {
+  it("without FS & the same bytes are not kanji: they print from the code table (PC437: ì ç î v)", () => {
     const text = printedText([...FS_C_SHIFT_JIS, 0x8d, 0x87, 0x8c, 0x76, ...LF, ...CUT]);
     expect(text).not.toContain("合");
-    expect(text).toContain("\uFFFD");
+    expect(text).toBe("ìçîv");
   });
 
   it("after FS . the Katakana table is back: 0xBA is ｺ, not half of a kanji", () => {
@@ -76,7 +76,7 @@ describe("receipt text in kanji mode", () => {
 
   it("ESC @ ends kanji mode", () => {
     const text = printedText([...FS_C_SHIFT_JIS, ...FS_AND, 0x1b, 0x40, 0x8d, 0x87, ...LF, ...CUT]);
-    expect(text).toBe("\uFFFD\uFFFD");
+    expect(text).toBe("ìç"); // PC437 again, not 合
   });
 
   it("a bad second byte is one replacement character and does not swallow what follows", () => {

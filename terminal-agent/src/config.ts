@@ -47,7 +47,11 @@ const CardReaderSchema = z.strictObject({
   /** Strings the reader is set to send before / after each swipe (STX/ETX and CR/LF are handled anyway). */
   prefix: z.string().max(16).optional(),
   suffix: z.string().max(16).optional(),
-  /** A swipe is complete when the line has been quiet this long. */
+  /** The byte(s) ending the reader's lines: a swipe holding track 2 ends there at once (CR: MagTek and ID TECH default). */
+  terminator: z.enum(["CR", "LF", "CRLF", "ETX"]).default("CR"),
+  /** The reader sends a block check byte after ETX (XOR of the bytes after STX up to ETX): checked. */
+  lrc: z.boolean().default(false),
+  /** A swipe is complete when the line has been quiet this long (readers that send no terminator). */
   interByteTimeoutMs: z.number().int().min(10).max(2_000).default(100),
 });
 
@@ -75,6 +79,8 @@ export const AgentConfigSchema = z.strictObject({
    */
   cardKey: z.string().regex(/^(?:[0-9a-fA-F]{2}){16,64}$/, "expected 32-128 hex digits").optional(),
   journalPath: z.string().min(1),
+  /** Receipt options. `greetByName`: card receipts greet the cardholder by the name on track 1 (never logged or journaled). */
+  receipt: z.strictObject({ greetByName: z.boolean().default(false) }).default({ greetByName: false }),
   cashierApi: z
     .strictObject({ host: z.string().default("127.0.0.1"), port: z.number().int().min(0).max(65535).default(7070) })
     .default({ host: "127.0.0.1", port: 7070 }),

@@ -2,6 +2,7 @@
  * The composition root: config in, subsystems wired, start/stop. Nothing else builds subsystems.
  *   journal -> devices -> payment runtime -> MQTT link -> cashier API
  */
+import { EventEmitter } from "node:events";
 import { readFileSync } from "node:fs";
 import type { Logger } from "pino";
 import type { AgentConfig } from "./config.js";
@@ -9,12 +10,13 @@ import { systemClock } from "./clock.js";
 import type { Clock } from "./clock.js";
 import { displayRefreshIntervalMs, outboxRetryIntervalMs } from "./core/limits.js";
 import { renderScreen } from "./core/screens.js";
+import { deviceFaults, paymentStartWarnings } from "./core/device-faults.js";
+import type { DeviceFault } from "./core/device-faults.js";
 import { CashierApi } from "./cashier-api/server.js";
 import type { HealthView } from "./cashier-api/server.js";
 import { SerialCardReader } from "./devices/card-reader.js";
 import type { Device } from "./devices/device.js";
 import { SerialPoleDisplay } from "./devices/pole-display.js";
-import { SqlitePrintQueue } from "./devices/print-queue.js";
 import type { PrintQueueStore } from "./devices/print-queue.js";
 import { EscPosReceiptPrinter } from "./devices/receipt-printer.js";
 import { buildReceipt } from "./protocols/escpos/receipt.js";
@@ -25,6 +27,9 @@ import { MqttLink } from "./link/mqtt-link.js";
 import { createLogger } from "./logger.js";
 import { PaymentRuntime, REPORT_JOB_PREFIX } from "./shell/payment-runtime.js";
 import { startSystemdWatchdog } from "@codepay/systemd-watchdog";
+
+/** `devices.printer` in /v1/health while the printer reports a fault (its line is up). */
+const PRINTER_FAULT_STATUS: Partial<Record<DeviceFault["code"], string>> = { PRINTER_PAPER_END: "paper-end", PRINTER_COVER_OPEN: "cover-open", PRINTER_OFFLINE: "printer-offline" };
 
 export interface AgentDeps {
   /** serialport binding for `/dev/...` devices: the real one by default, `SerialPortMock.binding` or the simulator's in tests. */
@@ -60,8 +65,10 @@ export function createDevices(config: AgentConfig, binding: SerialBinding | unde
     cardReader:
       cardReader &&
       new SerialCardReader(transportFor("cardReader", cardReader), deviceLogger("cardReader"), {
-        framing: { prefix: cardReader.prefix, suffix: cardReader.suffix },
+        framing: { prefix: cardReader.prefix, suffix: cardReader.suffix, lrc: cardReader.lrc },
+        terminator: cardReader.terminator,
         interByteTimeoutMs: cardReader.interByteTimeoutMs,
+        greetByName: config.receipt.greetByName,
         cardKey: config.cardKey === undefined ? undefined : Buffer.from(config.cardKey, "hex"),
       }),
   };
@@ -84,7 +91,7 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
   const clock = deps.clock ?? systemClock;
   const logger = deps.logger ?? createLogger();
   const journal = Journal.open(config.journalPath);
-  const printQueue = SqlitePrintQueue.open(config.journalPath);
+  const printQueue = journal.printQueue();
 
   const { display, printer, cardReader } = createDevices(config, deps.binding, logger, printQueue);
   const devices: Record<string, Device | undefined> = { display, printer, cardReader };
@@ -94,10 +101,17 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
     { url: config.server.url, storeId: config.register.storeId, registerId: config.register.registerId, password: config.register.password, ...linkTls(config), logger: logger.child({ part: "link" }), now: () => clock.now() },
     (message) => runtime?.handleServerMessage(message),
   );
+  const faults = (): DeviceFault[] =>
+    deviceFaults({
+      printer: printer && { line: printer.status, ...printer.printerStatus },
+      cardReader: cardReader && { line: cardReader.status },
+      display: display && { line: display.status },
+    });
   const refreshDisplay = (): void => {
-    display?.show(
-      renderScreen({ storeName: config.storeName, linkUp: link.isUp, payment: runtime?.currentPayment, language: config.language, columns: display.geometry.columns }, clock.now()),
-    );
+    if (!display) return;
+    const now = faults();
+    const devicesMissing = { printer: now.some((each) => each.device === "printer"), cardReader: now.some((each) => each.device === "cardReader") };
+    display.show(renderScreen({ storeName: config.storeName, linkUp: link.isUp, payment: runtime?.currentPayment, language: config.language, columns: display.geometry.columns, devicesMissing }, clock.now()));
   };
   runtime = new PaymentRuntime({ journal, link, clock, logger: logger.child({ part: "payments" }), printer, storeName: config.storeName, registerId: config.register.registerId, language: config.language, onScreenChange: refreshDisplay });
   const payments = runtime;
@@ -125,12 +139,35 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
   link.start();
   const timers = [setInterval(refreshDisplay, displayRefreshIntervalMs), setInterval(() => payments.resendUnanswered(), outboxRetryIntervalMs)];
 
-  const health = (): HealthView => ({
-    mqtt: link.isUp ? "up" : "down",
-    devices: Object.fromEntries(Object.entries(devices).map(([name, device]) => [name, device?.status ?? "absent"])),
-    outboxDepth: journal.outboxDepth(),
+  const health = (): HealthView => {
+    const now = faults();
+    const printerFault = now.find((each) => each.device === "printer" && each.code !== "DEVICE_OFFLINE");
+    return {
+      mqtt: link.isUp ? "up" : "down",
+      devices: Object.fromEntries(
+        Object.entries(devices).map(([name, device]) => [name, (name === "printer" && printerFault ? PRINTER_FAULT_STATUS[printerFault.code] : undefined) ?? device?.status ?? "absent"]),
+      ),
+      faults: now,
+      outboxDepth: journal.outboxDepth(),
+    };
+  };
+  // Faults reach the cashier at once (the panel's event stream), not at its next health poll.
+  const healthChanges = new EventEmitter<{ change: [] }>();
+  const changed = (): void => void healthChanges.emit("change");
+  display?.on("status", changed);
+  printer?.on("status", changed);
+  cardReader?.on("status", changed);
+  const api = new CashierApi({
+    runtime: payments,
+    currency: config.currency,
+    health,
+    onHealthChange: (listener) => {
+      healthChanges.on("change", listener);
+      return () => healthChanges.off("change", listener);
+    },
+    paymentWarnings: (tender) => paymentStartWarnings(faults(), tender),
+    logger: logger.child({ part: "cashier-api" }),
   });
-  const api = new CashierApi({ runtime: payments, currency: config.currency, health, logger: logger.child({ part: "cashier-api" }) });
   let cashierApiUrl: string;
   try {
     cashierApiUrl = await api.listen(config.cashierApi.host, config.cashierApi.port);
@@ -138,7 +175,6 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
     timers.forEach(clearInterval);
     await link.stop();
     await Promise.all(Object.values(devices).map((device) => device?.stop()));
-    printQueue.close();
     journal.close();
     throw error;
   }
@@ -154,7 +190,6 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
       await api.close();
       await link.stop();
       await Promise.all(Object.values(devices).map((device) => device?.stop()));
-      printQueue.close();
       journal.close();
       logger.info("agent stopped");
     })());

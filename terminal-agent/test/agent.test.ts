@@ -72,7 +72,7 @@ describe("agent end to end with a stand-in server", () => {
     agent = await startAgent(config, { binding: serial.binding, logger });
     const base = agent.cashierApiUrl;
     await waitFor(() => logs().includes("mqtt link up") || undefined, "link up");
-    expect((await api(base, "GET", "/v1/health")).json).toEqual({ mqtt: "up", devices: { display: "online", printer: "online", cardReader: "absent" }, outboxDepth: 0 });
+    expect((await api(base, "GET", "/v1/health")).json).toEqual({ mqtt: "up", devices: { display: "online", printer: "online", cardReader: "absent" }, faults: [], outboxDepth: 0 });
 
     await server.send(STORE, "reg-e2e", "this is not json");
     await server.send(STORE, "reg-e2e", JSON.stringify({ v: 1, type: "payment.issued", paymentId: "x" }));

@@ -6,9 +6,9 @@ import { CardReaderEmulator, TEST_CARDS, createSimBinding } from "@codepay/hardw
 import { SerialCardReader } from "../src/devices/card-reader.js";
 import type { CardRead } from "../src/devices/device.js";
 import { openTransport } from "../src/devices/transport.js";
-import { checkSwipe, emptyAssembly, endSwipe, luhnValid, pushSwipeBytes, splitTracks } from "../src/protocols/magstripe/swipe.js";
+import { checkSwipe, emptyAssembly, endSwipe, luhnValid, pushSwipeBytes } from "../src/protocols/magstripe/swipe.js";
 import { captureLogger } from "./helpers/capture-logger.js";
-import { mockSerial, waitFor } from "./helpers/mock-serial.js";
+import { waitFor } from "./helpers/mock-serial.js";
 
 afterEach(() => SerialPortMock.binding.reset());
 
@@ -17,22 +17,9 @@ const TRACK1 = `%B${PAN}^DOE/JANE^3012101000000000000?`;
 const TRACK2 = `;${PAN}=30121010000000000?`;
 const KEY = Buffer.from("00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff", "hex");
 
-describe("swipe assembly and track checks (pure)", () => {
-  it("assembles STX ... ETX at once, and an unframed swipe when the line goes quiet", () => {
-    const framed = pushSwipeBytes(emptyAssembly, Buffer.from(`\x02${TRACK1}\r${TRACK2}\r\x03`, "latin1"));
-    expect(framed.outputs).toEqual([{ kind: "swipe", text: `${TRACK1}\r${TRACK2}\r` }]);
-    const half = pushSwipeBytes(emptyAssembly, Buffer.from(`${TRACK1}\n${TRACK2.slice(0, 9)}`));
-    expect(half.outputs).toEqual([]);
-    const rest = pushSwipeBytes(half.state, Buffer.from(`${TRACK2.slice(9)}\r\n`));
-    expect(endSwipe(rest.state)).toEqual([{ kind: "swipe", text: `${TRACK1}\n${TRACK2}\r\n` }]);
-  });
-
-  it("strips a configured prefix and suffix and splits tracks on CR, LF or CR LF", () => {
-    expect(splitTracks(`MSR:${TRACK1}\r\n${TRACK2}\r;E?\n:END\r\n`, { prefix: "MSR:", suffix: ":END" })).toEqual([TRACK1, TRACK2, ";E?"]);
-  });
-
+describe("track checks (pure; every reader framing: magstripe-formats.test.ts)", () => {
   it("accepts a good card, with one track or two that agree", () => {
-    expect(checkSwipe(`${TRACK1}\r\n${TRACK2}\r\n`)).toEqual({ ok: true, card: { pan: PAN, expiry: "3012" } });
+    expect(checkSwipe(`${TRACK1}\r\n${TRACK2}\r\n`)).toEqual({ ok: true, card: { pan: PAN, expiry: "3012", holder: { surname: "DOE", given: "JANE" } } });
     expect(checkSwipe(`%E?\r\n${TRACK2}\r\n`)).toEqual({ ok: true, card: { pan: PAN, expiry: "3012" } });
   });
 
@@ -40,7 +27,7 @@ describe("swipe assembly and track checks (pure)", () => {
     const cases: Array<[string, string]> = [
       ["E\r\nE\r\n", "CARD_UNREADABLE"],
       [`%E?\r\n;E?\r\n`, "CARD_UNREADABLE"],
-      [`:${PAN}=3012101?\r\n`, "CARD_TRACK_FORMAT"],
+      [`:${PAN}=3012101?\r\n`, "CARD_NO_TRACK"],
       [`%A${PAN}^DOE/JANE^3012101?\r\n`, "CARD_TRACK_FORMAT"],
       [`;4111111111111112=30121010000000000?\r\n`, "CARD_LUHN"],
       [`${TRACK1}\r\n;5555555555554444=30121010000000000?\r\n`, "CARD_TRACKS_DISAGREE"],
@@ -63,7 +50,7 @@ describe("swipe assembly and track checks (pure)", () => {
           const pushed = pushSwipeBytes(state, chunk);
           state = pushed.state;
           for (const output of pushed.outputs) if (output.kind === "swipe") checkSwipe(output.text);
-          expect(state.bytes.length).toBeLessThanOrEqual(512);
+          expect(state.text.length).toBeLessThanOrEqual(512);
         }
         for (const output of endSwipe(state)) if (output.kind === "swipe") checkSwipe(output.text);
       }),
@@ -122,21 +109,5 @@ describe("card reader driver against the simulated reader", () => {
     expect(reads).toEqual([]);
     await device.stop();
   });
-
-  it("a swipe split over reads with CR only, from a mock port, is one read", async () => {
-    const serial = mockSerial();
-    serial.createPort("/dev/ttyMSR");
-    const { logger } = captureLogger();
-    const device = new SerialCardReader(openTransport({ path: "/dev/ttyMSR", baudRate: 9600, binding: serial.binding, logger }), logger, { cardKey: KEY, interByteTimeoutMs: 30 });
-    const reads: CardRead[] = [];
-    device.on("data", (read) => reads.push(read));
-    device.start();
-    await waitFor(() => device.powerState === "online", "online");
-    serial.last("/dev/ttyMSR").emitData(`${TRACK1}\r`);
-    serial.last("/dev/ttyMSR").emitData(`${TRACK2}\r`);
-    await waitFor(() => reads.length === 1, "one read");
-    await new Promise((resolve) => setTimeout(resolve, 60));
-    expect(reads).toHaveLength(1);
-    await device.stop();
-  });
+  // Every reader framing through the mock binding: magstripe-formats.test.ts.
 });

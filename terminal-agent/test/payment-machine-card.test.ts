@@ -51,7 +51,7 @@ describe("payment machine, card tender", () => {
     const bad = transition(run([createCard]), { type: "CardSwipeFailed", code: "CARD_LUHN" }, now + 5);
     expect(bad.state).toMatchObject({ state: "awaiting-card", cardError: "CARD_LUHN" });
     expect(types(bad.effects)).toEqual(["JournalWrite", "ShowScreen", "Notify"]);
-    expect(renderScreen({ storeName: "Demo Store", linkUp: true, payment: bad.state }, now + 5)[1]).toBe("CARD_LUHN           ");
+    expect(renderScreen({ storeName: "Demo Store", linkUp: true, payment: bad.state }, now + 5)[1]).toBe("PLEASE SWIPE AGAIN  "); // words for the shopper; the code stays in the panel;
     const good = transition(bad.state, swipe, now + 6);
     expect(good.state?.state).toBe("requested");
     expect(good.state?.cardError).toBeUndefined();

@@ -2,7 +2,8 @@ import { afterEach, describe, expect, it } from "vitest";
 import { SerialPortMock } from "serialport";
 import { EpsonPoleDisplay } from "../src/devices/pole-display.js";
 import { openTransport } from "../src/devices/transport.js";
-import { changedRuns, encodeUpdate, initialize } from "../src/protocols/pole-display/epson.js";
+import { epsonCommandSet } from "../src/protocols/pole-display/command-sets.js";
+import { changedRuns as changedRunsOf, encodeFrameUpdate, type Frame } from "../src/protocols/pole-display/framebuffer.js";
 import { captureLogger } from "./helpers/capture-logger.js";
 import { decodeDisplay } from "./helpers/display-decoder.js";
 import { mockSerial, unplug, waitFor } from "./helpers/mock-serial.js";
@@ -10,10 +11,14 @@ import { mockSerial, unplug, waitFor } from "./helpers/mock-serial.js";
 afterEach(() => SerialPortMock.binding.reset());
 
 const hex = (bytes: Buffer) => bytes.toString("hex").replace(/(..)/g, "$1 ").trim();
+// The Epson command set as the driver uses it (devices/pole-display.ts), ASCII with PC858.
+const encodeUpdate = (shown: Frame, wanted: Frame): Buffer => encodeFrameUpdate(shown, wanted, epsonCommandSet, epsonCommandSet.characterMap("ascii"));
+const changedRuns = (from: string, to: string) => changedRunsOf(from, to, epsonCommandSet.cursorMoveBytes);
 
 describe("Epson display-mode encoder", () => {
-  it("initializes with ESC @ then brightness US X 4", () => {
-    expect(hex(initialize())).toBe("1b 40 1f 58 04");
+  it("initializes with ESC @, brightness US X 4, then the code table ESC t (19 PC858, 1 Katakana)", () => {
+    expect(hex(epsonCommandSet.initialize(4, "ascii"))).toBe("1b 40 1f 58 04 1b 74 13");
+    expect(hex(epsonCommandSet.initialize(2, "katakana"))).toBe("1b 40 1f 58 02 1b 74 01");
   });
 
   it("moves the cursor (US $ x y, 1-based) only to changed runs", () => {

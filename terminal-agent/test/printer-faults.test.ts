@@ -10,7 +10,8 @@ import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { startDevices, type Receipt, type SimDevices } from "@codepay/hardware-sim";
 import type { DeviceStatusUpdate } from "../src/devices/device.js";
-import { MemoryPrintQueue, SqlitePrintQueue } from "../src/devices/print-queue.js";
+import { MemoryPrintQueue } from "../src/devices/print-queue.js";
+import { Journal } from "../src/journal/journal.js";
 import type { PrintQueueStore } from "../src/devices/print-queue.js";
 import { EscPosReceiptPrinter } from "../src/devices/receipt-printer.js";
 import { openTransport } from "../src/devices/transport.js";
@@ -43,11 +44,11 @@ afterEach(async () => {
   sim = undefined;
 });
 
-async function setUp(queue: PrintQueueStore = new MemoryPrintQueue(), baudPacing = false) {
+async function setUp(queue: PrintQueueStore = new MemoryPrintQueue(), baudPacing = false, drawer = false) {
   sim = await startDevices({ transport: "in-process", baudPacing });
   const { logger, text } = captureLogger();
   const transport = openTransport({ path: sim.paths.printer, baudRate: 19200, binding: sim.binding, logger, reconnectDelayMsMax: 200 });
-  printer = new EscPosReceiptPrinter(transport, { drawer: false, queue, pollIntervalMs: 100 }, logger);
+  printer = new EscPosReceiptPrinter(transport, { drawer, queue, pollIntervalMs: 100 }, logger);
   const updates: DeviceStatusUpdate[] = [];
   const errors: string[] = [];
   printer.on("status", (update) => updates.push(update));
@@ -131,15 +132,17 @@ describe("printer status and the print queue, against the simulated printer", ()
 
   it("a receipt still queued when the agent stops is printed by the next agent, marked REPRINT if it had started", async () => {
     const file = path.join(mkdtempSync(path.join(tmpdir(), "codepay-printq-")), "journal.sqlite");
-    const first = SqlitePrintQueue.open(file);
+    const firstJournal = Journal.open(file);
+    const first = firstJournal.printQueue();
     const { sim, printer: firstPrinter } = await setUp(first);
     sim.printer.setFaults({ paperEndAfterLines: 2 });
     void firstPrinter.print(receipt("pay-restart-1"));
     await waitFor(() => firstPrinter.printerStatus.paperEnd, "paper end");
     await firstPrinter.stop();
-    first.close();
+    firstJournal.close();
 
-    const second = SqlitePrintQueue.open(file);
+    const secondJournal = Journal.open(file);
+    const second = secondJournal.printQueue();
     expect(second.pending().map((job) => [job.jobId, job.attempts])).toEqual([["pay-restart-1", 1]]);
     const { logger } = captureLogger();
     sim.printer.setFaults({ paperEnd: false });
@@ -154,6 +157,49 @@ describe("printer status and the print queue, against the simulated printer", ()
     expect(complete).toHaveLength(1);
     expect(complete[0]!.text).toContain("REPRINT");
     expect(second.pending()).toEqual([]);
-    second.close();
+    secondJournal.close();
+  });
+
+  it("a drawer kick asked for while the printer is unplugged opens the drawer once, after the receipt, when it is replugged", async () => {
+    const { sim, printer } = await setUp(new MemoryPrintQueue(), false, true);
+    await sim.unplug("printer");
+    await waitFor(() => printer.powerState === "offline", "printer offline");
+    let kicked = false;
+    const printed = printer.print(receipt("pay-kick-01"));
+    void printer.kickDrawer("pay-kick-01").then(() => (kicked = true));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(kicked).toBe(false);
+    expect(sim.printer.snapshot().drawerKicksTotal).toBe(0);
+    await sim.replug("printer");
+    await printed;
+    await waitFor(() => kicked, "kicked after replug", 10_000);
+    await printer.kickDrawer("pay-kick-01"); // asked again (a restart's catch-up): done already, not repeated
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(sim.printer.snapshot().drawerKicksTotal).toBe(1);
+    expect(sim.printer.snapshot().receipts.filter((each) => isComplete(each, "pay-kick-01"))).toHaveLength(1);
+  });
+
+  it("a drawer kick still queued when the agent stops is sent once by the next agent", async () => {
+    const file = path.join(mkdtempSync(path.join(tmpdir(), "codepay-kickq-")), "journal.sqlite");
+    const firstJournal = Journal.open(file);
+    const { sim, printer: firstPrinter } = await setUp(firstJournal.printQueue(), false, true);
+    sim.printer.setFaults({ paperEnd: true });
+    await waitFor(() => firstPrinter.printerStatus.paperEnd, "paper end");
+    void firstPrinter.print(receipt("pay-kick-02"));
+    void firstPrinter.kickDrawer("pay-kick-02");
+    await firstPrinter.stop();
+    firstJournal.close();
+
+    const secondJournal = Journal.open(file);
+    const second = secondJournal.printQueue();
+    expect(second.pending().map((job) => job.jobId)).toEqual(["pay-kick-02", "drawer-pay-kick-02"]);
+    sim.printer.setFaults({ paperEnd: false });
+    const { logger } = captureLogger();
+    printer = new EscPosReceiptPrinter(openTransport({ path: sim.paths.printer, baudRate: 19200, binding: sim.binding, logger }), { drawer: true, queue: second }, logger);
+    printer.start();
+    await waitFor(() => second.pending().length === 0, "receipt and kick done by the new driver", 10_000);
+    expect(sim.printer.snapshot().drawerKicksTotal).toBe(1);
+    expect(sim.printer.snapshot().receipts.filter((each) => isComplete(each, "pay-kick-02"))).toHaveLength(1);
+    secondJournal.close();
   });
 });

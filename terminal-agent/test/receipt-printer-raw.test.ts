@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { SerialPortMock } from "serialport";
 import { EscPosReceiptPrinter } from "../src/devices/receipt-printer.js";
-import { SqlitePrintQueue } from "../src/devices/print-queue.js";
+import { Journal } from "../src/journal/journal.js";
 import { openTransport } from "../src/devices/transport.js";
 import { canPrintRaw } from "../src/protocols/escpos/report-receipt.js";
 import { captureLogger } from "./helpers/capture-logger.js";
@@ -14,7 +14,8 @@ describe("printRaw", () => {
     const serial = mockSerial();
     serial.createPort("/dev/ttyPRINTRAW");
     const { logger } = captureLogger();
-    const queue = SqlitePrintQueue.open(":memory:");
+    const journal = Journal.open(":memory:");
+    const queue = journal.printQueue();
     const printer = new EscPosReceiptPrinter(openTransport({ path: "/dev/ttyPRINTRAW", baudRate: 19200, binding: serial.binding, logger }), { drawer: false, statusBack: false, queue }, logger);
     expect(canPrintRaw(printer)).toBe(true);
     const bytes = Buffer.concat([Buffer.from("X REPORT\n", "latin1"), Buffer.from([0x00, 0xff, 0x1d, 0x56, 0x00])]);
@@ -34,6 +35,6 @@ describe("printRaw", () => {
     expect(queue.pending()).toEqual([]);
     expect(serial.last("/dev/ttyPRINTRAW").recording.length).toBe(before);
     await printer.stop();
-    queue.close();
+    journal.close();
   });
 });

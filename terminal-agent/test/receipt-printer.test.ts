@@ -44,7 +44,7 @@ describe("receipt", () => {
     printer.start();
     await waitFor(() => printer.status === "online", "printer online");
     await printer.print(receipt);
-    await printer.kickDrawer();
+    await printer.kickDrawer(receipt.paymentId);
     const written = serial.last("/dev/ttyPRINTER").recording;
     expect(written.includes(Buffer.from("PAYMENT pay-00000001"))).toBe(true);
     expect(written.subarray(written.length - 5)).toEqual(DRAWER_KICK);
@@ -61,7 +61,7 @@ describe("receipt", () => {
     const printed = printer.print(receipt);
     printer.start();
     await printed;
-    await printer.kickDrawer();
+    await printer.kickDrawer(receipt.paymentId);
     const written = serial.last("/dev/ttyPRINTER2").recording;
     expect(written.includes(Buffer.from("PAYMENT pay-00000001"))).toBe(true);
     expect(written.includes(Buffer.from([0x1b, 0x70]))).toBe(false);

@@ -19,7 +19,6 @@ import { afterEach, describe, expect, it } from "vitest";
 import { startDevices, type Receipt, type SimDevices } from "@codepay/hardware-sim";
 import { PROTOCOL_VERSION, type Report } from "@codepay/contract";
 import type { Payment } from "../src/core/payment.js";
-import { SqlitePrintQueue } from "../src/devices/print-queue.js";
 import { EscPosReceiptPrinter } from "../src/devices/receipt-printer.js";
 import { openTransport } from "../src/devices/transport.js";
 import { parseConfig, startAgent, type RunningAgent } from "../src/index.js";
@@ -105,11 +104,10 @@ describe("reprints are marked REPRINT; printed jobs are not printed again", () =
     // (the driver counts before the bytes go out), and the receipt on the paper.
     const journal = Journal.open(file);
     journal.write(approved, [], 2);
-    journal.close();
-    const queue = SqlitePrintQueue.open(file);
+    const queue = journal.printQueue();
     queue.add(approved.paymentId, receiptOf(approved), 2);
     expect(queue.startAttempt(approved.paymentId, 3)).toBe(1);
-    queue.close();
+    journal.close();
     sim.printer.receive(buildReceipt(receiptOf(approved)));
     expect(printedFor(approved.paymentId)).toHaveLength(1);
 
@@ -133,12 +131,11 @@ describe("reprints are marked REPRINT; printed jobs are not printed again", () =
     sim = await startDevices({ transport: "in-process" });
     const journal = Journal.open(file);
     journal.write(approved, [], 2);
-    journal.close();
-    const queue = SqlitePrintQueue.open(file);
+    const queue = journal.printQueue();
     queue.add(approved.paymentId, receiptOf(approved), 2);
     queue.startAttempt(approved.paymentId, 3);
     queue.done(approved.paymentId, 4);
-    queue.close();
+    journal.close();
 
     const running = await startRegister(file);
     await waitForAsync(() => receiptPrinted(running, approved.paymentId), "the journal notes the receipt printed");
@@ -172,11 +169,10 @@ describe("reprints are marked REPRINT; printed jobs are not printed again", () =
     const journal = Journal.open(file);
     journal.queueReportRequest({ v: PROTOCOL_VERSION, type: "report.request", requestId: zReport.inReplyTo, kind: "z" }, "t", 1);
     journal.answerReport(zReport.inReplyTo, { report: zReport }, 2);
-    journal.close();
-    const queue = SqlitePrintQueue.open(file);
+    const queue = journal.printQueue();
     queue.add(`report-${zReport.inReplyTo}`, { rawBase64: buildReportReceipt(zReport, "Demo Store").toString("base64") }, 2);
     queue.startAttempt(`report-${zReport.inReplyTo}`, 3);
-    queue.close();
+    journal.close();
 
     await startRegister(file);
     await waitFor(() => sim!.printer.snapshot().receipts.some((receipt) => receipt.text.includes("Z REPORT") && receipt.cut), "the report printed");

@@ -1,6 +1,6 @@
 /** A serial magnetic stripe reader: a swipe sends ISO 7813 track lines to the host. */
 import { EventEmitter } from "node:events";
-import { encodeBadSwipe, encodeSwipe, maskPan } from "../protocols/magstripe/magstripe-tracks.js";
+import { encodeBadSwipe, encodeSwipe, maskPan, type SwipeFraming } from "../protocols/magstripe/magstripe-tracks.js";
 import { TEST_CARDS, type SwipeCardName } from "../protocols/magstripe/test-cards.js";
 import type { DeviceEmulator } from "./device-emulator.js";
 
@@ -32,8 +32,11 @@ export class CardReaderEmulator extends EventEmitter<CardReaderEvents> implement
     return () => this.off("transmit", listener);
   }
 
-  swipe(card: SwipeCardName = "visa"): SwipeSummary {
-    const bytes = card === "bad" ? encodeBadSwipe() : encodeSwipe(TEST_CARDS[card]);
+  /** How this reader frames its swipes (its factory setting); a swipe may name another. */
+  framing: SwipeFraming = "crlf";
+
+  swipe(card: SwipeCardName = "visa", framing: SwipeFraming = this.framing): SwipeSummary {
+    const bytes = card === "bad" ? encodeBadSwipe(framing) : encodeSwipe(TEST_CARDS[card], framing);
     const summary: SwipeSummary = {
       card,
       maskedPan: card === "bad" ? undefined : maskPan(TEST_CARDS[card].pan),

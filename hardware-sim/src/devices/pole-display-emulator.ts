@@ -1,7 +1,9 @@
 /**
  * A 2x20 customer display of one model (Epson display mode, CD5220 or Logic Controls): decodes what
  * the host sends with that model's decoder and keeps the screen. CD5220 quirk: after a line write
- * (ESC Q A/B) the unit ignores every command but CLR (0C) and CAN (18) (counted in ignoredWhileLocked).
+ * (ESC Q A/B) the unit is in string mode: it takes further ESC Q A / ESC Q B line writes, as often
+ * as the host sends them (CD5220 command list: "string display mode"), and ignores every other command
+ * but CLR (0C) and CAN (18), which end string mode (the ignored ones are counted in ignoredWhileLocked).
  */
 import { EventEmitter } from "node:events";
 import { CODE_TABLE_CD5220_DEFAULT, CODE_TABLE_LOGIC_CONTROLS } from "../protocols/code-tables.js";
@@ -63,11 +65,11 @@ export class PoleDisplayEmulator extends EventEmitter<PoleDisplayEvents> impleme
 
   private apply(command: DisplayCommand): void {
     if (this.lineWriteLocked) {
-      if (command.type !== "clear" && command.type !== "clearLine") {
+      if (command.type !== "clear" && command.type !== "clearLine" && command.type !== "lineWrite") {
         this.ignoredWhileLocked += 1;
         return;
       }
-      this.lineWriteLocked = false;
+      if (command.type !== "lineWrite") this.lineWriteLocked = false;
     }
     this.screen = applyDisplayCommand(this.screen, command);
     if (command.type === "initialize") this.screen = this.withDefaultTable(this.screen);

@@ -60,7 +60,8 @@ const USAGE = {
     "payments_per_s                     results pushed to registers per second, inside the window",
     "server_cpu_ms_per_payment          the server process's CPU per payment (broker and SQLite run inside it);",
     "                                   with --instances: servers + mosquitto + PostgreSQL",
-    "statements_per_payment             SQL statements the server sent (BEGIN/COMMIT included: codepay_sql_statements_total)",
+    "statements_per_payment             SQL statements the server sent (BEGIN/COMMIT included: codepay_sql_statements_total;",
+    "                                   with --instances: summed over the instances)",
     "write_transactions_per_payment     committed transactions that changed something, autocommits included",
     "load_generator_cpu_ms_per_payment  this process's CPU (all registers and phones) per payment: the bench's own cost",
     "lean_floor_*, *_ratio_to_lean_*    with --floor: the lean reference server and its client in the same minutes, ours / theirs",
@@ -187,7 +188,7 @@ async function mainScaleOut(options: BenchOptions, instances: number, dataDir: s
     const seeded = await seed(dataDir, options);
     const cluster = await startScaleOutCluster(dataDir, pg, instances);
     try {
-      const listening = { mqtt: cluster.mqtt, gateway: cluster.gateways[0]!, gateways: cluster.gateways };
+      const listening = { mqtt: cluster.mqtt, gateway: cluster.gateways[0]!, gateways: cluster.gateways, shopperApis: cluster.shopperApis };
       const figures = await drive(listening, seeded, options, { cpuMs: () => cluster.cpuMs(), postgresActivity: () => pg.activity() });
       const loadAfter1m = loadavg()[0] ?? 0;
       await cluster.stopInstances();

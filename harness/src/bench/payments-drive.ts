@@ -13,7 +13,7 @@ import { LatencySamples } from "./latency-stats.js";
 import { LeanPhone } from "./lean-phone.js";
 import { LeanRegister } from "./lean-register.js";
 import type { CpuMs } from "./scale-out-cluster.js";
-import { LOOP_TICK_MS, bucketQuantileMs, pastTick, perPayment, scrapeServer, type LoopDelay, type ServerScrape } from "./server-scrape.js";
+import { LOOP_TICK_MS, bucketQuantileMs, combinedScrape, pastTick, perPayment, scrapeServer, type LoopDelay, type ServerScrape } from "./server-scrape.js";
 
 export const CURRENCY = "JPY";
 export const AMOUNT_MINOR = 100;
@@ -36,6 +36,8 @@ export interface Listening {
   gateway: string;
   /** The shopper API (serves GET /metrics). */
   shopperApi?: string;
+  /** Scale-out: every instance's shopper API; their counters are summed. */
+  shopperApis?: readonly string[];
   /** Scale-out: every instance's gateway; phone i uses gateways[i % N]. */
   gateways?: readonly string[];
 }
@@ -130,8 +132,9 @@ export async function drive(listening: Listening, seeded: Seeded, options: Drive
   const edge = async (): Promise<WindowEdge> => {
     // The synchronous readings first, at one instant; the scrape (a few ms later) only feeds counters.
     const taken = { atMs: performance.now(), payments: counts.completedAll, generatorCpu: process.cpuUsage(), serverCpu: server.cpuMs() };
-    const [scrape, postgres] = await Promise.all([listening.shopperApi === undefined ? undefined : scrapeServer(listening.shopperApi), server.postgresActivity?.()]);
-    return { ...taken, scrape, postgres };
+    const apis = listening.shopperApis ?? (listening.shopperApi === undefined ? [] : [listening.shopperApi]);
+    const [scrapes, postgres] = await Promise.all([Promise.all(apis.map((api) => scrapeServer(api))), server.postgresActivity?.()]);
+    return { ...taken, scrape: combinedScrape(scrapes), postgres };
   };
   const generatorLoop = monitorEventLoopDelay({ resolution: LOOP_TICK_MS });
   const window = (async () => {

@@ -67,3 +67,22 @@ export function bucketQuantileMs(before: [number, number][], after: [number, num
 export function perPayment(before: number | undefined, after: number | undefined, payments: number): number | undefined {
   return before === undefined || after === undefined ? undefined : (after - before) / Math.max(1, payments);
 }
+
+/**
+ * Several servers' scrapes as one: counters summed (undefined unless every server reports them); the
+ * event-loop delay and the fsync histogram only from a lone server (they do not add up across processes).
+ */
+export function combinedScrape(scrapes: readonly ServerScrape[]): ServerScrape | undefined {
+  if (scrapes.length <= 1) return scrapes[0];
+  const sum = (pick: (scrape: ServerScrape) => number | undefined): number | undefined => {
+    const values = scrapes.map(pick);
+    return values.every((value): value is number => value !== undefined) ? values.reduce((total, value) => total + value, 0) : undefined;
+  };
+  return {
+    loopDelay: undefined,
+    fsyncBuckets: [],
+    statements: sum((scrape) => scrape.statements),
+    writeTransactions: sum((scrape) => scrape.writeTransactions),
+    walFsyncs: sum((scrape) => scrape.walFsyncs),
+  };
+}

@@ -44,6 +44,19 @@ function ackedAt(paymentId: string): number | null | undefined {
   }
 }
 
+/** A connected register and a phone for the demo shopper, closed after `use`. */
+async function withRegisterAndPhone(use: (lane: LeanRegister, phone: LeanPhone) => Promise<void>): Promise<void> {
+  const lane = register();
+  await lane.connect();
+  const phone = new LeanPhone({ gatewayUrl: server.gatewayUrl, subscriberCredential: seed.subscriberCredential });
+  try {
+    await use(lane, phone);
+  } finally {
+    phone.stop();
+    await lane.stop();
+  }
+}
+
 async function until(check: () => boolean, timeoutMs = 5000): Promise<void> {
   const deadline = performance.now() + timeoutMs;
   while (!check()) {
@@ -53,11 +66,8 @@ async function until(check: () => boolean, timeoutMs = 5000): Promise<void> {
 }
 
 describe("the payments bench's register and phone against a real server", () => {
-  it("pay one payment end to end: code, claim with store and amount, approval, pushed result, acknowledgement", async () => {
-    const lane = register();
-    await lane.connect();
-    const phone = new LeanPhone({ gatewayUrl: server.gatewayUrl, subscriberCredential: seed.subscriberCredential });
-    try {
+  it("pay one payment end to end: code, claim with store and amount, approval, pushed result, acknowledgement", () =>
+    withRegisterAndPhone(async (lane, phone) => {
       const issued = await lane.create("bench-test-0001", 1_200, "JPY");
       expect(issued.paymentId).toBe("bench-test-0001");
       expect(issued.code).toMatch(/^\d{4,12}$/);
@@ -70,17 +80,10 @@ describe("the payments bench's register and phone against a real server", () => 
       await until(() => typeof ackedAt("bench-test-0001") === "number");
       await until(() => lane.unacknowledgedPublishes === 0);
       expect(lane.malformedMessages).toBe(0);
-    } finally {
-      phone.stop();
-      await lane.stop();
-    }
-  });
+    }));
 
-  it("a second payment on the same connections reuses them (keep-alive) and the server's refusals are errors", async () => {
-    const lane = register();
-    await lane.connect();
-    const phone = new LeanPhone({ gatewayUrl: server.gatewayUrl, subscriberCredential: seed.subscriberCredential });
-    try {
+  it("a second payment on the same connections reuses them (keep-alive) and the server's refusals are errors", () =>
+    withRegisterAndPhone(async (lane, phone) => {
       const issued = await lane.create("bench-test-0002", 500, "JPY");
       // The same paymentId with another amount: the server refuses it, the register says why.
       await expect(lane.create("bench-test-0002", 900, "JPY")).rejects.toThrow(/^[A-Z_]+: /);
@@ -89,11 +92,7 @@ describe("the payments bench's register and phone against a real server", () => 
       expect(claim.amountMinor).toBe(500);
       await phone.approve("bench-test-0002");
       expect((await lane.result("bench-test-0002")).state).toBe("approved");
-    } finally {
-      phone.stop();
-      await lane.stop();
-    }
-  });
+    }));
 
   it("a register with the wrong password is refused at login", async () => {
     await expect(register("wrong-password-0000").connect()).rejects.toThrow(/CONNACK refused/);

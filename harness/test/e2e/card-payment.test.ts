@@ -68,6 +68,7 @@ describe.skipIf(!hasSocat)("a card payment end to end over real parts", () => {
       journalPath: join(dataDir, "agent-journal.sqlite"),
       cashierApi: { host: "127.0.0.1", port: 0 },
       cardKey,
+      receipt: { greetByName: true },
       devices: {
         display: { path: devices.paths.display, baudRate: 9600, model: "epson" },
         printer: { path: devices.paths.printer, baudRate: 19200, model: "epson", drawer: true },
@@ -109,6 +110,7 @@ describe.skipIf(!hasSocat)("a card payment end to end over real parts", () => {
     const receipt = await pollUntil("the receipt on the simulated printer", () => devices.printer.snapshot().receipts.find((r) => r.text.includes(paymentId) && r.cut));
     expect(receipt.text).toMatch(/TOTAL\s+JPY 1500/);
     expect(receipt.text).toContain("CARD ****1111");
+    expect(receipt.text).toContain("Thank you, Visa Test"); // the store greets by name: TEST/VISA on track 1
     expect(receipt.text).not.toContain(VISA_PAN);
     expect(receipt.text).not.toContain("411111");
 
@@ -140,6 +142,18 @@ describe.skipIf(!hasSocat)("a card payment end to end over real parts", () => {
     const printed = await pollUntil("the X report on the simulated printer", () => devices.printer.snapshot().receipts.find((r) => r.text.includes("X REPORT") && r.cut));
     expect(printed.text).toContain("RUNNING TOTALS");
     expect(printed.text).toContain("JPY CARD");
+  });
+
+  test("the readers' factory framings pay over a pseudo-terminal: one CR after concatenated tracks, CR between tracks, STX…ETX, MagTek's ESC and sensor byte", async () => {
+    for (const framing of ["concatenated", "cr", "stx-etx", "magtek-esc"] as const) {
+      const paymentId = await startCardPayment(100);
+      devices.cardReader.swipe("visa", framing);
+      const final = await pollUntil(`the card payment swiped with framing ${framing}`, async () => {
+        const view = await paymentState(paymentId);
+        return view.state === "approved" ? view : undefined;
+      });
+      expect(final.cardLast4).toBe("1111");
+    }
   });
 
   test("cancel before the swipe: the payment ends and a later swipe pays nothing", async () => {

@@ -66,8 +66,9 @@ describe.skipIf(!hasSocat)("a code payment end to end over real parts", () => {
     expect(final.amount).toEqual({ minor: 1200, currency: "JPY" });
 
     // The receipt decoded from the printer's bytes names this payment and shows the amount.
-    const receipt = await pollUntil("the receipt on the simulated printer", () =>
-      system.devices.printer.snapshot().receipts.find((r) => r.text.includes(paymentId) && r.cut),
+    // The drawer kick is its own job in the print queue, sent once the printer has answered for the receipt.
+    const receipt = await pollUntil("the receipt on the simulated printer, and its drawer kick", () =>
+      system.devices.printer.snapshot().receipts.find((r) => r.text.includes(paymentId) && r.cut && r.drawerKicks > 0),
     );
     expect(receipt.text).toMatch(/TOTAL\s+JPY 1200/);
     expect(receipt.qr).toContain(paymentId);

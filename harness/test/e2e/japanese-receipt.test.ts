@@ -100,8 +100,9 @@ describe("a code payment at a register printing kanji, through the whole system"
     const phone = new SimPhone({ gatewayUrl: system.server.gatewayUrl, subscriberCredential: system.seed.subscriberCredential });
     expect(await phone.claim(code)).toMatchObject({ ok: true });
     expect(await phone.approve(paymentId)).toMatchObject({ ok: true, value: { state: "approved" } });
-    const receipt = await pollUntil("the receipt on the simulated printer", () =>
-      system.devices.printer.snapshot().receipts.find((r) => r.text.includes(paymentId) && r.cut),
+    // The drawer kick is its own job in the print queue, sent once the printer has answered for the receipt.
+    const receipt = await pollUntil("the receipt on the simulated printer, and its drawer kick", () =>
+      system.devices.printer.snapshot().receipts.find((r) => r.text.includes(paymentId) && r.cut && r.drawerKicks > 0),
     );
     expect(receipt.text).toContain("デモ商店");
     expect(receipt.text).toContain("領収書");

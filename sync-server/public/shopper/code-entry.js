@@ -1,37 +1,9 @@
-// Pure helpers for typing a payment code (no DOM). The page cannot import the TypeScript protocol
-// module, so the Damm check digit is written again here; sync-server/test/shopper-page/ checks it
-// against the protocol's dammCheckDigit.
+// Pure helpers for typing a payment code (no DOM). The Damm check digit is the contract's own code:
+// ./payment-code.js is @codepay/contract's build of contract/src/payment-code.ts, served as it is
+// (sync-server/src/shopper-page/shopper-page.ts), so there is one definition of the digit.
+import { dammCheckDigit, hasValidCheckDigit } from "./payment-code.js";
 
-// Damm's totally anti-symmetric quasigroup of order 10 (H. Michael Damm, 2004): the same table as
-// contract/src/payment-code.ts (@codepay/contract).
-const DAMM_TABLE = [
-  [0, 3, 1, 7, 5, 9, 8, 6, 4, 2],
-  [7, 0, 9, 2, 1, 5, 4, 8, 6, 3],
-  [4, 2, 0, 6, 8, 7, 1, 3, 5, 9],
-  [1, 7, 5, 0, 9, 8, 3, 4, 2, 6],
-  [6, 1, 2, 3, 0, 4, 5, 9, 7, 8],
-  [3, 6, 7, 4, 2, 0, 9, 5, 8, 1],
-  [5, 8, 6, 9, 7, 2, 0, 1, 3, 4],
-  [8, 9, 4, 5, 3, 6, 2, 0, 1, 7],
-  [9, 4, 3, 8, 6, 1, 7, 2, 0, 5],
-  [2, 5, 8, 1, 4, 3, 6, 7, 9, 0],
-];
-
-/** The Damm check digit of a string of decimal digits. */
-export function dammCheckDigit(digits) {
-  let interim = 0;
-  for (const character of digits) {
-    const digit = character.charCodeAt(0) - 48;
-    if (digit < 0 || digit > 9) throw new RangeError("dammCheckDigit takes decimal digits only");
-    interim = DAMM_TABLE[interim][digit];
-  }
-  return interim;
-}
-
-/** True when the last digit is the Damm check digit of the others (the whole code reduces to 0). */
-export function hasValidCheckDigit(code) {
-  return /^\d{2,}$/.test(code) && dammCheckDigit(code) === 0;
-}
+export { dammCheckDigit, hasValidCheckDigit };
 
 /** Keeps the digits of what was typed or pasted ("482 9137", "482-9137"), at most `lengthMax`. */
 export function digitsOf(text, lengthMax) {

@@ -5,6 +5,8 @@
  * API calls (/api/v1/...) go through the gateway with the credential like any other phone request.
  */
 import { readFile } from "node:fs/promises";
+import { createRequire } from "node:module";
+import { pathToFileURL } from "node:url";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { pickPageLanguage } from "./page-language.js";
 
@@ -18,6 +20,7 @@ export const SHOPPER_ASSET_PREFIX = "/assets/";
 const ASSET_TYPES: Readonly<Record<string, string>> = {
   "shopper.js": "text/javascript; charset=utf-8",
   "code-entry.js": "text/javascript; charset=utf-8",
+  "payment-code.js": "text/javascript; charset=utf-8",
   "messages.js": "text/javascript; charset=utf-8",
   "shopper.css": "text/css; charset=utf-8",
 };
@@ -47,12 +50,25 @@ export interface ShopperPageOptions {
   readonly codeLengthMax: number;
 }
 
+/**
+ * Assets that are not in public/shopper/ but built elsewhere: the payment code with its Damm check
+ * digit is the contract's own build, so the page and the server check codes with one definition.
+ */
+const BUILT_ASSETS: Readonly<Record<string, () => URL>> = {
+  "payment-code.js": () => pathToFileURL(createRequire(import.meta.url).resolve("@codepay/contract/payment-code.js")),
+};
+
 const fileCache = new Map<string, Promise<string>>();
 
 function publicFile(name: string): Promise<string> {
   let text = fileCache.get(name);
   if (text === undefined) {
-    text = readFile(new URL(name, PUBLIC_DIRECTORY), "utf8");
+    const built = Object.hasOwn(BUILT_ASSETS, name) ? BUILT_ASSETS[name] : undefined;
+    text =
+      built !== undefined
+        ? // Without its source-map comment: the map is not served.
+          readFile(built(), "utf8").then((source) => source.replace(/^\/\/# sourceMappingURL=.*$/m, ""))
+        : readFile(new URL(name, PUBLIC_DIRECTORY), "utf8");
     text.catch(() => fileCache.delete(name));
     fileCache.set(name, text);
   }

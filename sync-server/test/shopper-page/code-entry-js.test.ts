@@ -1,9 +1,16 @@
 /**
- * The page's code-entry module is plain JavaScript (no build step), so it repeats the Damm table.
- * These tests load that very file and hold it to the protocol's TypeScript.
+ * The page's code-entry module is plain JavaScript (no build step); its Damm check digit is the
+ * contract's build, served beside it as /assets/payment-code.js. These tests take both files as the
+ * shopper API serves them, import them side by side as a browser does, and hold them to the contract.
  */
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import fc from "fast-check";
+import Fastify from "fastify";
 import { describe, expect, it } from "vitest";
+import { registerShopperPage } from "../../src/shopper-page/shopper-page.js";
 import { dammCheckDigit, groupCode, hasValidCheckDigit, withCheckDigit } from "@codepay/contract";
 
 interface CodeEntryModule {
@@ -17,10 +24,23 @@ interface CodeEntryModule {
   ): { state: "empty" | "partial" | "valid" | "typo"; missing: number; submittable: boolean };
 }
 
-const page = (await import(new URL("../../public/shopper/code-entry.js", import.meta.url).href)) as CodeEntryModule;
+async function servedCodeEntry(): Promise<CodeEntryModule> {
+  const app = Fastify();
+  registerShopperPage(app, { codeLength: () => 7, codeLengthMin: 7, codeLengthMax: 12 });
+  const directory = mkdtempSync(join(tmpdir(), "codepay-page-"));
+  for (const file of ["code-entry.js", "payment-code.js"]) {
+    const response = await app.inject({ url: `/assets/${file}` });
+    if (response.statusCode !== 200) throw new Error(`GET /assets/${file}: ${response.statusCode}`);
+    writeFileSync(join(directory, file), response.body);
+  }
+  await app.close();
+  return (await import(pathToFileURL(join(directory, "code-entry.js")).href)) as CodeEntryModule;
+}
+
+const page = await servedCodeEntry();
 const digitStrings = fc.string({ unit: fc.constantFrom(..."0123456789"), minLength: 1, maxLength: 12 });
 
-describe("the shopper page's code entry (public/shopper/code-entry.js)", () => {
+describe("the shopper page's code entry (public/shopper/code-entry.js with the contract's payment-code.js)", () => {
   it("computes the same Damm check digit as the protocol for any digits", () => {
     fc.assert(fc.property(digitStrings, (digits) => page.dammCheckDigit(digits) === dammCheckDigit(digits)));
     expect(page.dammCheckDigit("572")).toBe(4); // Damm's worked example: 572 -> 5724

@@ -7,6 +7,11 @@ const payments = new Map(); // paymentId -> { payment, startedAt }
 const FINAL = ["approved", "declined", "expired", "cancelled", "failed", "voided"];
 const recentMax = 20;
 let currentId;
+/** Device faults from /v1/health (or its `health` events): what someone must act on now. */
+let deviceFaults = [];
+const language = (navigator.language || "en").toLowerCase().startsWith("ja") ? "ja" : "en";
+const DEVICE_NAMES = { printer: "Receipt printer", cardReader: "Card reader", display: "Pole display" };
+const DEVICE_STATUS_TEXT = { "paper-end": "out of paper", "cover-open": "cover open", "printer-offline": "offline" };
 let refundId;
 let countdown;
 
@@ -85,7 +90,7 @@ function renderCurrent() {
   if (payment.state === "awaiting-card" && payment.cardError) details.push(`Bad swipe (${payment.cardError}): swipe again`);
   if (payment.cardLast4) details.push(`Card ****${payment.cardLast4}`);
   if (payment.reference) details.push(`Reference ${payment.reference}`);
-  if (payment.state === "approved") details.push(payment.receiptPrinted ? "Receipt printed" : "Printing the receipt…");
+  if (payment.state === "approved") details.push(payment.receiptPrinted ? "Receipt printed" : receiptWaiting());
   details.push(`Payment ${payment.paymentId}`);
   $("current-detail").textContent = details.join(" · ");
   $("cancel").hidden = FINAL.includes(payment.state);
@@ -93,6 +98,23 @@ function renderCurrent() {
     $("current-announce").textContent = `${STATE_TEXT[payment.state] ?? payment.state}${payment.state === "issued" && payment.code ? `: code ${groupCode(payment.code)}` : ""}`;
   }
   startCountdown(payment);
+}
+
+/** An approved payment's receipt that has not come out: printing, or waiting for the printer's fault to clear. */
+function receiptWaiting() {
+  const fault = deviceFaults.find((each) => each.device === "printer");
+  return fault === undefined ? "Printing the receipt…" : `Receipt waiting: ${wordsOf(fault)} (it prints when the printer is ready)`;
+}
+
+function wordsOf(fault) {
+  return fault.words?.[language] ?? fault.words?.en ?? "device fault";
+}
+
+/** Words first, the code in small print. */
+function faultLine(fault, element = "p") {
+  const line = document.createElement(element);
+  line.append(`${DEVICE_NAMES[fault.device] ?? fault.device}: ${wordsOf(fault)}`, Object.assign(document.createElement("small"), { textContent: fault.code }));
+  return line;
 }
 
 function startCountdown(payment) {
@@ -153,6 +175,10 @@ async function startPayment(event) {
   const card = event.submitter?.value === "card";
   const result = await call("POST", "/v1/payments", card ? { amountMinor, tender: "card" } : { amountMinor });
   if (!result.ok) return showAmountError(`The register refused: ${refusal(result)}`);
+  // Started, with a word about devices that let the shopper down now (no receipt until the printer is ready).
+  const warnings = result.value.warnings ?? [];
+  $("start-warning").replaceChildren(...warnings.map((fault) => faultLine(fault, "span")));
+  $("start-warning").hidden = warnings.length === 0;
   currentId = result.value.payment.paymentId;
   $("amount").value = "";
   update(result.value.payment);
@@ -222,11 +248,20 @@ function reportTable(report, printed) {
 // --- health and events ---------------------------------------------------------------------
 async function refreshHealth() {
   const result = await call("GET", "/v1/health");
+  if (!result.ok) return ($("health").textContent = "The register agent does not answer");
+  showHealth(result.value);
+}
+
+function showHealth(view) {
   const health = $("health");
-  if (!result.ok) return (health.textContent = "The register agent does not answer");
-  const devices = Object.entries(result.value.devices ?? {}).map(([name, status]) => `${name.replace(/([A-Z])/g, " $1").toLowerCase()} ${status}`).join(" · ");
-  health.textContent = `Server line ${result.value.mqtt}${devices ? ` · ${devices}` : ""}`;
-  health.dataset.line = result.value.mqtt;
+  const devices = Object.entries(view.devices ?? {}).map(([name, status]) => `${name.replace(/([A-Z])/g, " $1").toLowerCase()} ${DEVICE_STATUS_TEXT[status] ?? status}`).join(" · ");
+  health.textContent = `Server line ${view.mqtt}${devices ? ` · ${devices}` : ""}`;
+  health.dataset.line = view.mqtt;
+  deviceFaults = view.faults ?? [];
+  $("device-faults").replaceChildren(...deviceFaults.map((fault) => faultLine(fault)));
+  $("device-faults").hidden = deviceFaults.length === 0;
+  if (deviceFaults.length === 0) $("start-warning").hidden = true;
+  renderCurrent();
 }
 
 /** Re-reads the payments still in progress: after the event stream (re)opens, and now and then, so a missed event heals. */
@@ -246,6 +281,7 @@ function connect() {
   });
   events.addEventListener("error", () => delete document.documentElement.dataset.live);
   events.addEventListener("payment", (event) => update(JSON.parse(event.data).payment));
+  events.addEventListener("health", (event) => showHealth(JSON.parse(event.data)));
 }
 
 $("new-payment").addEventListener("submit", startPayment);

@@ -1,4 +1,7 @@
-/** GET /v1/events: server-sent events, `event: payment` with `data: { payment }` on every change. */
+/**
+ * GET /v1/events: server-sent events, `event: payment` with `data: { payment }` on every change, and
+ * `event: health` with the health view whenever a device changes (paper end, cover open, unplug...).
+ */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Logger } from "pino";
 import { sseClientsMax, sseHeartbeatIntervalMs } from "../core/limits.js";
@@ -6,12 +9,18 @@ import type { PaymentView } from "../core/payment.js";
 import type { PaymentRuntime } from "../shell/payment-runtime.js";
 import { sendError } from "./http-json.js";
 
+export interface HealthSource {
+  readonly health: () => unknown;
+  readonly onHealthChange?: ((listener: () => void) => () => void) | undefined;
+}
+
 export class EventStream {
   readonly #clients = new Set<ServerResponse>();
 
   constructor(
     private readonly runtime: PaymentRuntime,
     private readonly logger: Logger,
+    private readonly healthSource?: HealthSource,
   ) {}
 
   open(request: IncomingMessage, response: ServerResponse): void {
@@ -29,9 +38,12 @@ export class EventStream {
     const heartbeat = setInterval(() => response.write(": ping\n\n"), sseHeartbeatIntervalMs);
     heartbeat.unref();
     this.runtime.on("payment", onPayment);
+    const health = this.healthSource;
+    const stopHealth = health?.onHealthChange?.(() => response.write(`event: health\ndata: ${JSON.stringify(health.health())}\n\n`));
     this.#clients.add(response);
     const close = (): void => {
       clearInterval(heartbeat);
+      stopHealth?.();
       this.runtime.off("payment", onPayment);
       this.#clients.delete(response);
     };

@@ -7,7 +7,8 @@
  *   POST /v1/payments/:paymentId/refunds  { refundId?, amountMinor } -> 201 { payment, refund }
  *   POST /v1/reports/x | /v1/reports/z    { requestId? } -> { report, printed } (printed on the receipt printer)
  *   GET  /v1/events                       -> server-sent events `payment`
- *   GET  /v1/health                       -> { mqtt, devices }
+ *   GET  /v1/health                       -> { mqtt, devices, faults, outboxDepth }
+ *   POST /v1/payments answers 201 { payment, warnings? }: device faults the cashier should know (no receipt now, a missing device)
  *   GET  /  (and /assets/*)               the cashier panel page (cashier-panel/)
  * Errors: { error: { code, message } } with the protocol's codes.
  */
@@ -24,10 +25,14 @@ import type { CommandResult, PaymentRuntime } from "../shell/payment-runtime.js"
 import { HttpError, readJson, sendError, sendJson } from "./http-json.js";
 import { EventStream } from "./event-stream.js";
 import { serveCashierPanel } from "../cashier-panel/cashier-panel.js";
+import type { DeviceFault } from "../core/device-faults.js";
 
 export interface HealthView {
   mqtt: "up" | "down";
+  /** Per device: online, offline, stopped, absent; the printer also paper-end, cover-open, printer-offline. */
   devices: Record<string, string>;
+  /** What someone must act on, with words in English and Japanese (device-faults.ts). */
+  faults: readonly DeviceFault[];
   /** Requests journaled and not yet answered by the server. */
   outboxDepth: number;
 }
@@ -36,6 +41,10 @@ export interface CashierApiOptions {
   readonly runtime: PaymentRuntime;
   readonly currency: CurrencyCode;
   readonly health: () => HealthView;
+  /** Subscribes to device changes (returns the unsubscribe): the event stream sends `health` on each. */
+  readonly onHealthChange?: ((listener: () => void) => () => void) | undefined;
+  /** Faults to warn about when a payment of this tender starts (the payment still starts). */
+  readonly paymentWarnings?: ((tender: "code" | "card") => readonly DeviceFault[]) | undefined;
   readonly logger: Logger;
 }
 
@@ -68,7 +77,7 @@ export class CashierApi {
   readonly #events: EventStream;
 
   constructor(private readonly options: CashierApiOptions) {
-    this.#events = new EventStream(options.runtime, options.logger);
+    this.#events = new EventStream(options.runtime, options.logger, { health: options.health, onHealthChange: options.onHealthChange });
     this.#server = http.createServer((request, response) => {
       this.#route(request, response).catch((error: unknown) => this.#fail(response, error));
     });
@@ -127,7 +136,9 @@ export class CashierApi {
       lines: body.lines ?? [],
       tender: body.tender,
     });
-    this.#reply(response, 201, result);
+    if (!result.ok) return sendError(response, result.refusal.code, result.refusal.message);
+    const warnings = this.options.paymentWarnings?.(body.tender ?? "code") ?? [];
+    sendJson(response, 201, { payment: toPaymentView(result.payment), ...(warnings.length > 0 ? { warnings } : {}) });
   }
 
   async #refund(paymentId: string, request: IncomingMessage, response: ServerResponse): Promise<void> {

@@ -69,5 +69,7 @@ export const printerStatusPollIntervalMs = 2_000;
 export const cardSwipeInterByteTimeoutMs = 100;
 /** One swipe (both tracks, framing) is never longer than this: past it the assembler drops the swipe. */
 export const cardSwipeBytesMax = 512;
+/** Cardholder names held in memory for receipt greetings (swiped, receipt not yet queued). */
+export const cardholderNamesHeldMax = 64;
 /** Host-side marquee of a text longer than the display: one column per step. */
 export const displayScrollStepMs = 400;

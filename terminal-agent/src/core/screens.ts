@@ -20,6 +20,15 @@ export interface ScreenInput {
   readonly payment?: Payment | undefined;
   readonly language?: ScreenLanguage | undefined;
   readonly columns?: number | undefined;
+  /** Devices the shopper needs that are not working now (device-faults.ts): said on the screens that need them. */
+  readonly devicesMissing?: DevicesMissing | undefined;
+}
+
+export interface DevicesMissing {
+  /** The card reader's line is down: a card payment waits for a swipe that cannot come. */
+  readonly cardReader?: boolean | undefined;
+  /** The printer cannot print (paper end, cover open, offline, unplugged): the receipt comes later. */
+  readonly printer?: boolean | undefined;
 }
 
 interface Messages {
@@ -30,6 +39,10 @@ interface Messages {
   readonly code: string;
   readonly swipeCard: string;
   readonly cardError: string;
+  /** Line 2 after a bad swipe: what the shopper does (the code stays in the cashier's panel and logs). */
+  readonly swipeAgain: string;
+  readonly readerOffline: string;
+  readonly receiptDelayed: string;
   readonly unavailable: readonly [string, string];
   readonly final: Record<Exclude<AgentPaymentState, "awaiting-card" | "requested" | "issued">, string>;
 }
@@ -43,6 +56,9 @@ const MESSAGES: Record<ScreenLanguage, Messages> = {
     code: "CODE",
     swipeCard: "PLEASE SWIPE CARD",
     cardError: "CARD ERROR",
+    swipeAgain: "PLEASE SWIPE AGAIN",
+    readerOffline: "CARD READER OFFLINE",
+    receiptDelayed: "RECEIPT DELAYED",
     unavailable: ["MOBILE PAY", "UNAVAILABLE"],
     final: { approved: "APPROVED", declined: "DECLINED", expired: "CODE EXPIRED", cancelled: "CANCELLED", failed: "PAYMENT FAILED", voided: "VOIDED" },
   },
@@ -54,6 +70,9 @@ const MESSAGES: Record<ScreenLanguage, Messages> = {
     code: "ｺｰﾄﾞ",
     swipeCard: "ｶｰﾄﾞｦ ｽﾗｲﾄﾞ ｼﾃｸﾀﾞｻｲ",
     cardError: "ｶｰﾄﾞ ｴﾗｰ",
+    swipeAgain: "ﾓｳｲﾁﾄﾞ ｽﾗｲﾄﾞ ｼﾃｸﾀﾞｻｲ",
+    readerOffline: "ｶｰﾄﾞﾘｰﾀﾞｰ ｼﾖｳﾌｶ",
+    receiptDelayed: "ﾚｼｰﾄ ｵﾏﾁｸﾀﾞｻｲ",
     unavailable: ["ﾓﾊﾞｲﾙｹｯｻｲ", "ｹﾞﾝｻﾞｲ ﾘﾖｳﾃﾞｷﾏｾﾝ"],
     final: { approved: "ｼｮｳﾆﾝ ｱﾘｶﾞﾄｳｺﾞｻﾞｲﾏｽ", declined: "ｼｮｳﾆﾝ ﾃﾞｷﾏｾﾝ", expired: "ｺｰﾄﾞ ﾉ ｷｹﾞﾝｷﾞﾚ", cancelled: "ﾄﾘｹｼ", failed: "ｴﾗｰ", voided: "ﾄﾘｹｼ ｽﾞﾐ" },
   },
@@ -65,24 +84,32 @@ export function renderScreen(input: ScreenInput, now: number): ScreenLines {
   const width = input.columns ?? displayColumns;
   const messages = MESSAGES[input.language ?? "en"];
   // An issued code stays on screen while the line is down: the phone talks to the server, not to us.
-  if (payment && !isFinalAgentState(payment.state)) return renderPayment(payment, now, messages, width);
-  if (payment && now - payment.updatedAt < finalScreenHoldMs) return renderPayment(payment, now, messages, width);
+  const missing = input.devicesMissing ?? {};
+  if (payment && !isFinalAgentState(payment.state)) return renderPayment(payment, now, messages, width, missing);
+  if (payment && now - payment.updatedAt < finalScreenHoldMs) return renderPayment(payment, now, messages, width, missing);
   if (!input.linkUp) return lines(width, ...messages.unavailable);
   return [marquee(`${messages.welcome} ${input.storeName}`, width, now), fit(messages.payWithCodePay, width)];
 }
 
-export function renderPayment(payment: Payment, now: number, messages: Messages = MESSAGES.en, width = displayColumns): ScreenLines {
+export function renderPayment(payment: Payment, now: number, messages: Messages = MESSAGES.en, width = displayColumns, missing: DevicesMissing = {}): ScreenLines {
   const amount = formatMoney(payment.amount);
   switch (payment.state) {
     case "awaiting-card":
-      // A bad swipe shows its code (e.g. CARD_LUHN) until the next swipe; the amount stays on line 1.
-      if (payment.cardError !== undefined) return lines(width, leftRight(messages.cardError, amount, width), payment.cardError);
+      if (missing.cardReader === true) return lines(width, leftRight(messages.total, amount, width), messages.readerOffline);
+      // A bad swipe says so until the next swipe (words, not its code); the amount stays on line 1.
+      if (payment.cardError !== undefined) return lines(width, leftRight(messages.cardError, amount, width), messages.swipeAgain);
       return lines(width, leftRight(messages.total, amount, width), messages.swipeCard);
     case "requested":
       return lines(width, leftRight(messages.total, amount, width), messages.pleaseWait);
     case "issued":
       return issuedScreen(messages, amount, `${messages.code} ${groupCode(payment.code ?? "")}`, countdown(payment.expiresAt ?? now, now), width);
     case "approved":
+      // The receipt waits in the print queue until the printer is back: the shopper is told not to wait for it now.
+      if (missing.printer === true && !payment.receiptPrinted) {
+        const approved = messages.final.approved;
+        return lines(width, approved.length + 1 + amount.length <= width ? leftRight(approved, amount, width) : approved, messages.receiptDelayed);
+      }
+      return lines(width, messages.final[payment.state], amount);
     case "voided":
       return lines(width, messages.final[payment.state], amount);
     case "declined":

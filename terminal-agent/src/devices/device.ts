@@ -75,8 +75,11 @@ export interface ReceiptPrinter extends Device {
    * reports it printed; rejects only when the receipt could not even be queued.
    */
   print(receipt: ReceiptData): Promise<void>;
-  /** ESC p drawer kick; a no-op unless configured with `drawer: true`. */
-  kickDrawer(): Promise<void>;
+  /**
+   * ESC p drawer kick for this payment, queued durably behind its receipt; resolves once the printer
+   * took it. A no-op unless configured with `drawer: true`.
+   */
+  kickDrawer(paymentId: string): Promise<void>;
 }
 
 /** What a card read gives the rest of the agent: never the PAN, never track data. */
@@ -88,6 +91,8 @@ export interface CardRead {
   readonly expiry: string;
   /** HMAC-SHA256 (hex) of the PAN with the deployment's card key; absent without a card key. */
   readonly token?: string | undefined;
+  /** "Jane Doe" from track 1, only when the store greets by name (config `receipt.greetByName`); never logged. */
+  readonly cardholderName?: string | undefined;
 }
 
 export interface CardReader extends Device {

@@ -34,7 +34,7 @@ import type { PrinterStatus, ReplyDecoderState } from "../protocols/escpos/print
 import { buildReceipt } from "../protocols/escpos/receipt.js";
 import type { ReceiptData } from "../protocols/escpos/receipt.js";
 import type { ReceiptPrinter } from "./device.js";
-import { MemoryPrintQueue, isRawPrintContent } from "./print-queue.js";
+import { MemoryPrintQueue, isDrawerKickContent, isRawPrintContent } from "./print-queue.js";
 import type { PrintContent, PrintQueueStore } from "./print-queue.js";
 import { PosDevice } from "./pos-device.js";
 import type { Transport } from "./transport.js";
@@ -48,7 +48,7 @@ export interface EscPosPrinterOptions {
    * then counts as printed once its bytes have drained.
    */
   readonly statusBack?: boolean | undefined;
-  /** The durable queue (SqlitePrintQueue in the agent); in memory by default. */
+  /** The durable queue (the journal's, journal/print-jobs.ts, in the agent); in memory by default. */
   readonly queue?: PrintQueueStore | undefined;
   readonly now?: (() => number) | undefined;
   /** Builds the bytes of one receipt (language, code page); buildReceipt by default. */
@@ -67,6 +67,9 @@ const RAW_REPRINT_HEADER = Buffer.concat([
   Buffer.from("*** REPRINT ***\n", "ascii"),
   Buffer.from([0x1b, 0x45, 0x00, 0x1b, 0x61, 0x00]),
 ]);
+
+/** Print job id of a drawer kick: this prefix and the paymentId. */
+export const DRAWER_JOB_PREFIX = "drawer-";
 
 interface Attempt {
   readonly jobId: string;
@@ -140,10 +143,15 @@ export class EscPosReceiptPrinter extends PosDevice<never> implements ReceiptPri
     return printed;
   }
 
-  async kickDrawer(): Promise<void> {
-    if (!this.options.drawer) return;
-    await this.transport.write(DRAWER_KICK);
-    this.logger.info("cash drawer kicked");
+  /**
+   * Queues the drawer kick (ESC p) of a payment in the durable print queue, behind its receipt, and
+   * resolves once the kick has been written to a ready printer. A kick the printer could not take
+   * (unplugged, paper end, cover open) waits there, across agent restarts, and happens once the
+   * printer is back; idempotent on the paymentId, so it happens once. A no-op without a drawer.
+   */
+  kickDrawer(paymentId: string): Promise<void> {
+    if (!this.options.drawer) return Promise.resolve();
+    return this.#enqueue(`${DRAWER_JOB_PREFIX}${paymentId}`, { drawerKick: true });
   }
 
   override whenIdle(): Promise<void> {
@@ -192,7 +200,7 @@ export class EscPosReceiptPrinter extends PosDevice<never> implements ReceiptPri
       }
       if (isFault(this.#printerStatus) && this.#inFlight && !this.#inFlight.faulted) {
         this.#inFlight.faulted = true;
-        const message = `receipt ${this.#inFlight.jobId} interrupted (${describeFault(this.#printerStatus)}); it will be reprinted in full`;
+        const message = interruptedMessage(this.#inFlight.jobId, describeFault(this.#printerStatus));
         this.logger.warn({ paymentId: this.#inFlight.jobId }, message);
         this.emit("error", { code: "PRINT_INTERRUPTED", message });
       }
@@ -223,8 +231,9 @@ export class EscPosReceiptPrinter extends PosDevice<never> implements ReceiptPri
     const attempt: Attempt = { jobId: job.jobId, attempt: this.#queue.startAttempt(job.jobId, this.#now()), faulted: false };
     this.#inFlight = attempt;
     this.#updateState();
-    const reprint = attempt.attempt > 1;
     const content = job.receipt;
+    if (isDrawerKickContent(content)) return this.#kick(attempt);
+    const reprint = attempt.attempt > 1;
     const receipt = isRawPrintContent(content)
       ? Buffer.concat([reprint ? RAW_REPRINT_HEADER : Buffer.alloc(0), Buffer.from(content.rawBase64, "base64")])
       : this.#encode({ ...content, reprint });
@@ -239,6 +248,25 @@ export class EscPosReceiptPrinter extends PosDevice<never> implements ReceiptPri
       },
       () => {
         if (this.#inFlight === attempt) this.#interrupt("the receipt could not be written");
+      },
+    );
+  }
+
+  /** ESC p takes no status answer: the kick is done once its bytes drained to a ready printer. */
+  #kick(attempt: Attempt): void {
+    this.#write(DRAWER_KICK).then(
+      () => {
+        if (this.#inFlight !== attempt) return;
+        this.#inFlight = undefined;
+        this.#queue.done(attempt.jobId, this.#now());
+        this.logger.info({ jobId: attempt.jobId, attempt: attempt.attempt }, "cash drawer kicked");
+        for (const resolve of this.#waiters.get(attempt.jobId) ?? []) resolve();
+        this.#waiters.delete(attempt.jobId);
+        this.#updateState();
+        this.#pump();
+      },
+      () => {
+        if (this.#inFlight === attempt) this.#interrupt("the drawer kick could not be written");
       },
     );
   }
@@ -268,7 +296,7 @@ export class EscPosReceiptPrinter extends PosDevice<never> implements ReceiptPri
     if (!attempt) return;
     this.#inFlight = undefined;
     this.#markers = [];
-    const message = `receipt ${attempt.jobId} interrupted (${reason}); it will be reprinted in full`;
+    const message = interruptedMessage(attempt.jobId, reason);
     this.logger.warn({ paymentId: attempt.jobId }, message);
     this.emit("error", { code: "PRINT_INTERRUPTED", message });
     this.#updateState();
@@ -279,6 +307,11 @@ export class EscPosReceiptPrinter extends PosDevice<never> implements ReceiptPri
     if (isFault(this.#printerStatus)) this.setState("error");
     else this.setState(this.#inFlight ? "busy" : "idle");
   }
+}
+
+function interruptedMessage(jobId: string, reason: string): string {
+  if (jobId.startsWith(DRAWER_JOB_PREFIX)) return `drawer kick ${jobId} held (${reason}); it is sent once the printer is ready`;
+  return `receipt ${jobId} interrupted (${reason}); it will be reprinted in full`;
 }
 
 function describeFault(status: PrinterStatus): string {

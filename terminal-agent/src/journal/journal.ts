@@ -7,6 +7,8 @@
 import { closeSync, mkdirSync, openSync } from "node:fs";
 import path from "node:path";
 import Database from "better-sqlite3";
+import type { PrintQueueStore } from "../devices/print-queue.js";
+import { JournalPrintQueue } from "./print-jobs.js";
 import type { CurrencyCode, ErrorCode, RegisterRequest, Report } from "@codepay/contract";
 import { journalEntriesMax } from "../core/limits.js";
 import type { AgentPaymentState, Payment, ReceiptLine, Refund } from "../core/payment.js";
@@ -66,6 +68,7 @@ interface OutboxRow {
 
 export class Journal {
   readonly #db: Database.Database;
+  #printQueue: JournalPrintQueue | undefined;
 
   private constructor(db: Database.Database) {
     this.#db = db;
@@ -100,6 +103,12 @@ export class Journal {
 
   close(): void {
     if (this.#db.open) this.#db.close();
+  }
+
+  /** The printer's durable queue, in this file on this connection (one per journal). */
+  printQueue(): PrintQueueStore {
+    this.#printQueue ??= new JournalPrintQueue(this.#db);
+    return this.#printQueue;
   }
 
   /** Stores the payment and queues the requests, in one transaction. */

@@ -1,4 +1,7 @@
-/** The journal's tables. Money as INTEGER minor units; times as epoch milliseconds. */
+/**
+ * The journal's tables, every table of the agent's one SQLite file: payments, outbox, reports and the
+ * printer's durable queue (print_jobs). Money as INTEGER minor units; times as epoch milliseconds.
+ */
 export const SCHEMA_VERSION = 3;
 
 export const SCHEMA_SQL = `
@@ -45,6 +48,14 @@ CREATE TABLE IF NOT EXISTS reports (
   answered    INTEGER,
   printed     INTEGER NOT NULL DEFAULT 0
 );
+CREATE TABLE IF NOT EXISTS print_jobs (
+  job_id    TEXT PRIMARY KEY,
+  receipt   TEXT NOT NULL,
+  attempts  INTEGER NOT NULL DEFAULT 0,
+  created   INTEGER NOT NULL,
+  printed   INTEGER
+);
+CREATE INDEX IF NOT EXISTS print_jobs_pending ON print_jobs (printed, created);
 `;
 
 /**

@@ -8,7 +8,7 @@ import type { Logger } from "pino";
 import { PROTOCOL_VERSION } from "@codepay/contract";
 import type { ErrorCode, Money, RegisterRequest, Report, ReportRequest, ServerMessage } from "@codepay/contract";
 import type { Effect } from "../core/effects.js";
-import { ackTimeoutMs, outboxResendBatchMax, publishAckWaitMs, sendsTrackedMax, serverReplyWaitMs } from "../core/limits.js";
+import { ackTimeoutMs, cardholderNamesHeldMax, outboxResendBatchMax, publishAckWaitMs, sendsTrackedMax, serverReplyWaitMs } from "../core/limits.js";
 import { buildReportReceipt, canPrintRaw } from "../protocols/escpos/report-receipt.js";
 import { transition } from "../core/payment-machine.js";
 import type { PaymentEvent, Refusal } from "../core/payment-machine.js";
@@ -69,6 +69,11 @@ export class PaymentRuntime extends EventEmitter<RuntimeEvents> {
   readonly #waiters = new Map<string, (message: ServerMessage | undefined) => void>();
   /** Reports being printed, by requestId. */
   readonly #printing = new Map<string, Promise<void>>();
+  /**
+   * Cardholder names for the receipt greeting (store option), by paymentId, until the receipt is queued.
+   * Memory only: never journaled or logged; after a restart the receipt simply has no greeting.
+   */
+  readonly #cardholderNames = new Map<string, string>();
 
   constructor(private readonly options: PaymentRuntimeOptions) {
     super();
@@ -102,12 +107,16 @@ export class PaymentRuntime extends EventEmitter<RuntimeEvents> {
   }
 
   /** A good swipe from the card reader: it pays the payment awaiting a card, if any (else it is dropped). */
-  handleCardRead(card: { token?: string | undefined; last4: string; expiry: string }): void {
+  handleCardRead(card: { token?: string | undefined; last4: string; expiry: string; cardholderName?: string | undefined }): void {
     if (card.token === undefined) return this.handleCardError("CARD_KEY_MISSING");
     const payment = this.options.journal.awaitingCardPayment();
     if (payment === undefined) {
       this.options.logger.info({ last4: card.last4 }, "card swiped with no card payment waiting; ignored");
       return;
+    }
+    if (card.cardholderName !== undefined) {
+      if (this.#cardholderNames.size >= cardholderNamesHeldMax) this.#cardholderNames.delete(this.#cardholderNames.keys().next().value!);
+      this.#cardholderNames.set(payment.paymentId, card.cardholderName);
     }
     this.dispatch(payment.paymentId, { type: "CardSwiped", card: { token: card.token, last4: card.last4, expiry: card.expiry }, requestId: newClientId() });
   }
@@ -229,7 +238,11 @@ export class PaymentRuntime extends EventEmitter<RuntimeEvents> {
    * have reached paper comes out marked REPRINT.
    */
   printMissingReceipts(): void {
-    for (const payment of this.options.journal.unprintedApprovedPayments()) this.#print(payment);
+    for (const payment of this.options.journal.unprintedApprovedPayments()) {
+      this.#print(payment);
+      // Queued with the receipt; idempotent, so a kick already done is not repeated.
+      this.options.printer?.kickDrawer(payment.paymentId).catch(() => undefined);
+    }
   }
 
   /** After a restart: ask where each issued payment stands (requested ones are covered by their outbox entry). */
@@ -285,7 +298,7 @@ export class PaymentRuntime extends EventEmitter<RuntimeEvents> {
         this.#print(effect.payment);
         return;
       case "KickDrawer":
-        printer?.kickDrawer().catch((error: unknown) => logger.warn({ paymentId: effect.paymentId, err: (error as Error).message }, "drawer kick failed"));
+        printer?.kickDrawer(effect.paymentId).catch((error: unknown) => logger.warn({ paymentId: effect.paymentId, err: (error as Error).message }, "drawer kick failed"));
         return;
       case "Notify": {
         const fields = effect.payment ? { paymentId: effect.payment.paymentId, state: effect.payment.state } : {};
@@ -375,9 +388,11 @@ export class PaymentRuntime extends EventEmitter<RuntimeEvents> {
       lines: payment.lines,
       reference: payment.reference,
       ...(payment.cardLast4 !== undefined ? { cardLast4: payment.cardLast4 } : {}),
+      ...(this.#cardholderNames.has(payment.paymentId) ? { cardholderName: this.#cardholderNames.get(payment.paymentId) } : {}),
       ...(this.options.language === "ja" ? { language: "ja" as const } : {}),
       printedAt: clock.now(),
     };
+    this.#cardholderNames.delete(payment.paymentId);
     printer.print(receipt).then(
       () => this.dispatch(payment.paymentId, { type: "ReceiptPrinted" }),
       (error: unknown) => logger.warn({ paymentId: payment.paymentId, err: (error as Error).message }, "receipt not printed"),

@@ -19,14 +19,35 @@ export function track2(card: TestCard): string {
   return `;${card.pan}=${card.expiry}${card.serviceCode}${card.discretionary}?`;
 }
 
-/** The bytes of one good swipe: both tracks, each ending CR LF. */
-export function encodeSwipe(card: TestCard): Buffer {
-  return Buffer.from(track1(card) + LINE_END + track2(card) + LINE_END, "ascii");
+/**
+ * How a reader frames a swipe, as the readers' manuals show their factory settings:
+ *   crlf          each track then CR LF (this simulator's default)
+ *   cr            each track then CR
+ *   concatenated  %…?;…? then one CR (MagTek and ID TECH serial defaults)
+ *   stx-etx       STX %…?;…? CR ETX
+ *   magtek-esc    STX ESC %…?;…? <card sensor "0"> CR ETX (MagTek port-powered readers with every option on)
+ */
+export const SWIPE_FRAMINGS = ["crlf", "cr", "concatenated", "stx-etx", "magtek-esc"] as const;
+export type SwipeFraming = (typeof SWIPE_FRAMINGS)[number];
+
+function frame(tracks: readonly string[], framing: SwipeFraming): Buffer {
+  switch (framing) {
+    case "crlf": return Buffer.from(tracks.map((track) => track + LINE_END).join(""), "ascii");
+    case "cr": return Buffer.from(tracks.map((track) => `${track}\r`).join(""), "ascii");
+    case "concatenated": return Buffer.from(`${tracks.join("")}\r`, "ascii");
+    case "stx-etx": return Buffer.from(`\x02${tracks.join("")}\r\x03`, "ascii");
+    case "magtek-esc": return Buffer.from(`\x02\x1b${tracks.join("")}0\r\x03`, "ascii");
+  }
+}
+
+/** The bytes of one good swipe: both tracks, framed as the reader is set. */
+export function encodeSwipe(card: TestCard, framing: SwipeFraming = "crlf"): Buffer {
+  return frame([track1(card), track2(card)], framing);
 }
 
 /** The bytes of a bad swipe: the reader reports an error on both tracks. */
-export function encodeBadSwipe(): Buffer {
-  return Buffer.from(`%E?${LINE_END};E?${LINE_END}`, "ascii");
+export function encodeBadSwipe(framing: SwipeFraming = "crlf"): Buffer {
+  return frame(["%E?", ";E?"], framing);
 }
 
 /** Luhn (ISO/IEC 7812-1 annex B) over a string of digits. */

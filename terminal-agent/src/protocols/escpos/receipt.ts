@@ -3,7 +3,7 @@
  * The library only builds the buffer here: it has no serial interface, so the printer driver writes
  * the bytes itself. Deterministic: the date comes in as a value.
  */
-import { ThermalPrinter, PrinterTypes } from "node-thermal-printer";
+import { CharacterSet, ThermalPrinter, PrinterTypes } from "node-thermal-printer";
 import { formatMinor, formatMoney } from "@codepay/contract";
 import type { Money } from "@codepay/contract";
 import type { ReceiptLine } from "../../core/payment.js";
@@ -29,6 +29,8 @@ export interface ReceiptData {
    * with kanji (`FS C 1`, `FS &` ... `FS .`). See japanese-text.ts.
    */
   readonly language?: "en" | "ja" | undefined;
+  /** Card payments in a store that greets by name (config `receipt.greetByName`): "Jane Doe", from track 1. */
+  readonly cardholderName?: string | undefined;
   /** Set by the printer driver for any attempt after the first: the receipt says REPRINT. */
   readonly reprint?: boolean | undefined;
 }
@@ -45,9 +47,9 @@ const noInterface = {
 const LF = Buffer.from([0x0a]);
 
 const LABELS = {
-  en: { reprint: "*** REPRINT ***", title: undefined, register: "REGISTER", total: "TOTAL", codePay: "CODE PAY", card: "CARD", payment: "PAYMENT", ref: "REF", thanks: undefined },
-  katakana: { reprint: "*** ｻｲﾊｯｺｳ ***", title: undefined, register: "ﾚｼﾞ", total: "ｺﾞｳｹｲ", codePay: "CODE PAY", card: "ｶｰﾄﾞ", payment: "ｹｯｻｲ", ref: "ｼｮｳﾆﾝ", thanks: "ｱﾘｶﾞﾄｳｺﾞｻﾞｲﾏｼﾀ" },
-  shift_jis: { reprint: "*** 再発行 ***", title: "領収書", register: "レジ", total: "合計", codePay: "CODE PAY", card: "カード", payment: "決済", ref: "承認", thanks: "ありがとうございました" },
+  en: { reprint: "*** REPRINT ***", title: undefined, register: "REGISTER", total: "TOTAL", codePay: "CODE PAY", card: "CARD", payment: "PAYMENT", ref: "REF", thanks: undefined, greeting: (name: string) => `Thank you, ${name}` },
+  katakana: { reprint: "*** ｻｲﾊｯｺｳ ***", title: undefined, register: "ﾚｼﾞ", total: "ｺﾞｳｹｲ", codePay: "CODE PAY", card: "ｶｰﾄﾞ", payment: "ｹｯｻｲ", ref: "ｼｮｳﾆﾝ", thanks: "ｱﾘｶﾞﾄｳｺﾞｻﾞｲﾏｼﾀ", greeting: (name: string) => `${name} ｻﾏ` },
+  shift_jis: { reprint: "*** 再発行 ***", title: "領収書", register: "レジ", total: "合計", codePay: "CODE PAY", card: "カード", payment: "決済", ref: "承認", thanks: "ありがとうございました", greeting: (name: string) => `${name} 様` },
 } as const;
 
 export interface ReceiptOptions {
@@ -60,7 +62,10 @@ export interface ReceiptOptions {
 export function buildReceipt(data: ReceiptData, options: ReceiptOptions = {}): Buffer {
   const width = options.width ?? 42;
   // The d.ts types `interface` as a string; the library accepts an object with execute() (lib/interfaces/index.js).
-  const printer = new ThermalPrinter({ type: PrinterTypes.EPSON, interface: noInterface as unknown as string, width });
+  // PC858 (ESC t 19: PC850 Multilingual with the euro sign) holds Western European text and € in one table.
+  // Without a starting page the library writes an "Encoding not recognized" stack to stderr for every
+  // non-ASCII character, and finds € first in ISO 8859-7 (Greek, ESC t 15).
+  const printer = new ThermalPrinter({ type: PrinterTypes.EPSON, interface: noInterface as unknown as string, width, characterSet: CharacterSet.PC858_EURO });
   const encoding: JapaneseEncoding | undefined = data.language === "ja" ? (options.japanese ?? "katakana") : undefined;
   const labels = LABELS[encoding ?? "en"];
   // Japanese text goes in as the model's bytes (add()): println() would re-encode it in the library's code page.
@@ -97,6 +102,7 @@ export function buildReceipt(data: ReceiptData, options: ReceiptOptions = {}): B
   println(data.cardLast4 !== undefined ? `${labels.card} ****${data.cardLast4}` : labels.codePay);
   println(`${labels.payment} ${data.paymentId}`);
   if (data.reference !== undefined) println(`${labels.ref} ${data.reference}`);
+  if (data.cardholderName !== undefined) println(labels.greeting(data.cardholderName));
   if (labels.thanks !== undefined) println(labels.thanks);
   printer.alignCenter();
   printer.printQR(data.paymentId, { cellSize: 4, correction: "M", model: 2 });
