@@ -56,14 +56,19 @@ export const limits = {
    * "Restart storm"), so this leaves most of a core to the payments of registers already connected.
    */
   mqttLoginsPerSecondMax: 2_000,
-  /** ... how many may start at once after a quiet spell. */
-  mqttLoginBurstMax: 100,
+  /** ... how many may start at once after a quiet spell (each holds the event loop about 1-2 ms here: 20 keep a burst under about 40 ms). */
+  mqttLoginBurstMax: 20,
   /** ... being checked at once (a not yet rehashed scrypt row holds one libuv thread for 50-600 ms). */
   mqttLoginsInFlightMax: 64,
   /** ... waiting; one more is refused with CONNACK 3 "server unavailable" (the agent backs off). */
   mqttLoginQueueMax: 16_000,
   /** ... a login waiting this long is refused with CONNACK 3 (the agent's connect timeout is 10 s). */
   mqttLoginQueueWaitMsMax: 8_000,
+  /**
+   * Old scrypt register rows checked at once (each holds one of libuv's 4 pool threads for 50-600 ms;
+   * the SQLite WAL fdatasync of every payment needs that pool too). Only until each row is rehashed.
+   */
+  registerScryptChecksInFlightMax: 2,
   /** TCP accept queue of the MQTT listeners (Linux caps it at net.core.somaxconn, 4096 here). */
   mqttListenBacklog: 4_096,
   /** PostgreSQL connections one server process (or admin command) opens at most. */
@@ -72,6 +77,8 @@ export const limits = {
   pairingCodeTtlMs: 10 * 60_000,
   /** How often the server recounts enabled registers and open codes to size new codes (also on every register connect). */
   codeLengthRecountIntervalMs: 10_000,
+  /** ... and after registers come online, at most this often (a reconnect storm would count back to back). */
+  codeLengthOnlineRecountGapMs: 250,
   /** A blind guessing phone's chance per lockout window that code lengths are sized for (issue 6: 1 in 10,000). */
   guessSuccessPerWindowMax: 1 / 10_000,
   /** Pending payments of one store given fresh codes in one rotation. */

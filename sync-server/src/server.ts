@@ -354,7 +354,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   router.start();
   line.onRegisterOnline((register) => delivery.resendToRegister(register.registerId));
   // A register enrolled since the last count (by `admin`, another process) is counted before it can open a code.
-  if (options.codeDigitsFixed !== true) line.onRegisterOnline(() => void codeLength.recount().catch((error: unknown) => logger.error({ err: error }, "code length recount failed")));
+  if (options.codeDigitsFixed !== true) line.onRegisterOnline(() => codeLength.recountSoon(limits.codeLengthOnlineRecountGapMs));
   try {
     await broker.start();
   } catch (error) {

@@ -1,74 +1,77 @@
 /**
- * `npm run bench:connections`: how many idle registers one sync-server process holds, and its memory.
+ * `npm run bench:connections`: how many registers one sync-server process holds, with its memory,
+ * and (`--restart`) how fast they all come back after the server is killed.
  *
- * Seeds a fresh data directory with N registers, starts `codepay-server serve`, then opens N MQTT
- * sessions from several worker processes (one process cannot hold 20,000 sockets under a 20,000 fd
- * limit, and mqtt.js clients are heavy: the idle registers are raw sockets that send a CONNECT
- * (keepalive 30 s, clean session, their own credentials), SUBSCRIBE to their own down topic like the
- * agent does, and a PINGREQ every half keepalive). Connections are opened at a set rate; the run
- * holds them, then prints how many are held (CONNACK accepted and still open), the server's resident
- * memory (VmRSS and the peak VmHWM from /proc) and its open file descriptors.
+ * Seeds a fresh data directory with N registers the way production now stores them (keyed hash with
+ * the data directory's register-key; `--old-scrypt-rows` seeds the idle ones as an older release
+ * did, scrypt N=16384, to measure what the migration at first login costs), starts `codepay-server
+ * serve` and connects them at a set rate from several worker processes (idle-registers-worker.ts:
+ * raw sockets, the agent's reconnect schedule). `--tls` connects them over MQTT/TLS with a client
+ * certificate each (CN = register id, the server started with --require-client-cert).
  *
- * Seeding: each register gets its own random password, hashed with scrypt at N=16 instead of the
- * production N=16384 (the stored hash carries its cost, and login verifies at that cost). At the
- * production cost one verification takes 50-170 ms of CPU here, so 20,000 first logins would measure
- * scrypt for many minutes, not connection holding; the run prints the production verify time so the
- * first-login time of a fleet can be computed. Reconnects skip scrypt (broker-hooks: remembered logins).
+ * `--restart`: with every register online and a few registers paying (storm-payers.ts: real payments,
+ * create over MQTT, claim and approve through the gateway, the result pushed), SIGKILL the server,
+ * start it again on the same ports, and time until every register is back: restart_to_all_online_s
+ * (from the kill), logins_per_s, the server's CPU per login, its memory, how many logins its
+ * admission queued or refused (CONNACK 3), and the payers' approve -> result p99 during the storm.
  *
- *   npm run bench:connections -- [--registers 20000] [--workers 4] [--rate-per-s 1000] [--hold-s 10] [--json]
+ *   npm run bench:connections -- [--registers 20000] [--workers 4] [--rate-per-s 1000] [--hold-s 10]
+ *        [--restart [--payers 4] [--payments-per-s 20] [--storm-timeout-s 180]] [--tls] [--old-scrypt-rows] [--json]
  */
 import { fork, spawn, type ChildProcess } from "node:child_process";
-import { randomBytes, scryptSync } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
-import { connect, type Socket } from "node:net";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import BetterSqlite3 from "better-sqlite3";
-import { generate } from "mqtt-packet";
-import { createStore } from "@codepay/sync-server";
-import { hashPassword } from "@codepay/sync-server/parts";
+import { createStore, createTlsCa, enrollRegister, enrollUser, issueServerCert, topUp } from "@codepay/sync-server";
+import { hashPassword, hashRegisterPassword, loadOrCreateRegisterKey } from "@codepay/sync-server/parts";
 import { positiveOption } from "./positive-option.js";
+import { round } from "./latency-stats.js";
+import type { WorkerCounts, WorkerJob } from "./idle-registers-worker.js";
+import { StormPayers, approveToResult, type PayerCredentials } from "./storm-payers.js";
 
 const repositoryRoot = resolve(fileURLToPath(new URL("../../../", import.meta.url)));
 const serverBin = join(repositoryRoot, "sync-server/bin/codepay-server.js");
-const thisFile = fileURLToPath(import.meta.url);
+/** The load workers run their own small module, not this one (which loads the server's package). */
+const workerFile = fileURLToPath(new URL("./idle-registers-worker.js", import.meta.url));
 const STORE_ID = "conn-store";
-/** Seeding cost (see above); production registers use hashPassword's default. */
-const SEED_SCRYPT_COST_N = 16;
-const KEEPALIVE_S = 30;
-const CONNACK_ACCEPTED = 0;
-const CONNECT_ATTEMPTS_MAX = 8;
-const RETRY_PAUSE_MS = 250;
+const CURRENCY = "JPY";
+
+const USAGE = `usage: npm run bench:connections -- [options]
+  --registers N         registers in all (default 20000; the fd limit here is 20,000: 19,900 leaves room)
+  --workers N           load worker processes holding the idle registers (default 4)
+  --rate-per-s R        initial connects per second (default 1000)
+  --hold-s S            hold everything this long before the figures / the restart (default 10)
+  --restart             SIGKILL the server, start it again, time until every register is back
+  --payers P            registers paying throughout (real payments), part of N (default 4 with --restart)
+  --payments-per-s R    payments started per second over all payers (default 20)
+  --storm-timeout-s S   give up waiting for all registers after the restart (default 180)
+  --tls                 idle registers on MQTT/TLS with a client certificate each (--require-client-cert)
+  --old-scrypt-rows     seed the idle registers as an older release did (scrypt N=16384): the first
+                        logins pay scrypt and rewrite each row in the keyed form
+  --json                one JSON line instead of the table
+CODEPAY_BENCH_SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=DIR" profiles the server (the restarted one).`;
 
 interface Options {
   readonly registers: number;
   readonly workers: number;
   readonly ratePerS: number;
   readonly holdS: number;
+  readonly restart: boolean;
+  readonly payers: number;
+  readonly paymentsPerS: number;
+  readonly stormTimeoutS: number;
+  readonly tls: boolean;
+  readonly oldScryptRows: boolean;
   readonly json: boolean;
 }
 
-interface WorkerJob {
-  readonly mqttPort: number;
-  readonly storeId: string;
-  readonly credentials: readonly { registerId: string; password: string }[];
-  readonly ratePerS: number;
-}
-
-interface WorkerCounts {
-  held: number;
-  refused: number;
-  failed: number;
-  closed: number;
-  retried: number;
-  firstError?: string;
-}
-
-function parseOptions(argv: string[]): Options {
+function parseOptions(argv: string[]): Options | undefined {
   const { values } = parseArgs({
     args: argv,
     options: {
@@ -76,57 +79,109 @@ function parseOptions(argv: string[]): Options {
       workers: { type: "string", default: "4" },
       "rate-per-s": { type: "string", default: "1000" },
       "hold-s": { type: "string", default: "10" },
+      restart: { type: "boolean", default: false },
+      payers: { type: "string" },
+      "payments-per-s": { type: "string", default: "20" },
+      "storm-timeout-s": { type: "string", default: "180" },
+      tls: { type: "boolean", default: false },
+      "old-scrypt-rows": { type: "boolean", default: false },
       json: { type: "boolean", default: false },
+      help: { type: "boolean", default: false },
     },
     strict: true,
   });
+  if (values.help) return undefined;
+  const restart = values.restart;
+  const payers = values.payers === undefined ? (restart ? 4 : 0) : Math.floor(Number(values.payers));
+  if (!Number.isInteger(payers) || payers < 0) throw new Error("--payers must be a whole number");
+  const registers = Math.floor(positiveOption("registers", values.registers));
+  if (payers >= registers) throw new Error("--payers must be fewer than --registers");
   return {
-    registers: Math.floor(positiveOption("registers", values.registers)),
+    registers,
     workers: Math.floor(positiveOption("workers", values.workers)),
     ratePerS: positiveOption("rate-per-s", values["rate-per-s"]),
-    holdS: positiveOption("hold-s", values["hold-s"]),
+    holdS: Math.max(0, Number(values["hold-s"])),
+    restart,
+    payers,
+    paymentsPerS: positiveOption("payments-per-s", values["payments-per-s"]),
+    stormTimeoutS: positiveOption("storm-timeout-s", values["storm-timeout-s"]),
+    tls: values.tls,
+    oldScryptRows: values["old-scrypt-rows"],
     json: values.json,
   };
 }
 
-/** Registers straight into the migrated database: one transaction, cheap scrypt (see the header). */
-async function seedRegisters(dataDir: string, count: number): Promise<{ registerId: string; password: string }[]> {
-  await createStore({ dataDir, id: STORE_ID, name: "Connections Store", currency: "JPY" });
-  const credentials: { registerId: string; password: string }[] = [];
-  const rows: { id: string; hash: string }[] = [];
-  for (let index = 0; index < count; index += 1) {
-    const registerId = `conn-reg-${index}`;
-    const password = randomBytes(24).toString("base64url");
-    credentials.push({ registerId, password });
-    rows.push({ id: registerId, hash: await hashPassword(password, SEED_SCRYPT_COST_N) });
+interface Seeded {
+  readonly idle: { registerId: string; password: string }[];
+  readonly payers: PayerCredentials[];
+}
+
+/** Payers through the admin functions; idle registers straight into the migrated database in one transaction. */
+async function seed(dataDir: string, options: Options): Promise<Seeded> {
+  await createStore({ dataDir, id: STORE_ID, name: "Connections Store", currency: CURRENCY });
+  const payers: PayerCredentials[] = [];
+  for (let index = 0; index < options.payers; index += 1) {
+    const register = await enrollRegister({ dataDir, storeId: STORE_ID, registerId: `conn-payer-${index}`, name: `Payer ${index}` });
+    const user = await enrollUser({ dataDir, userId: `conn-user-${index}`, name: `Shopper ${index}`, phoneId: `+8170${String(index).padStart(8, "0")}` });
+    await topUp({ dataDir, userId: user.userId, amountMinor: 1_000_000_000, currency: CURRENCY, requestId: `conn-topup-${index}` });
+    payers.push({ storeId: STORE_ID, registerId: register.registerId, password: register.password, subscriberCredential: user.subscriberCredential });
   }
+  const key = loadOrCreateRegisterKey(dataDir);
+  const idle = Array.from({ length: options.registers - options.payers }, (_, index) => ({ registerId: `conn-reg-${index}`, password: randomBytes(24).toString("base64url") }));
+  // Old rows: scrypt at the production cost, hashed on libuv's pool 4 at a time.
+  const hashes = options.oldScryptRows ? await Promise.all(idle.map((register) => hashPassword(register.password))) : idle.map((register) => hashRegisterPassword(key, register.password));
   const sqlite = new BetterSqlite3(join(dataDir, "codepay.sqlite"));
   try {
     const insert = sqlite.prepare("insert into registers (id, store_id, name, password_hash, created_at) values (?, ?, ?, ?, ?)");
     const now = Date.now();
-    sqlite.transaction(() => {
-      for (const row of rows) insert.run(row.id, STORE_ID, row.id, row.hash, now);
-    })();
+    sqlite.transaction(() => idle.forEach((register, index) => insert.run(register.registerId, STORE_ID, register.registerId, hashes[index], now)))();
   } finally {
     sqlite.close();
   }
-  return credentials;
+  return { idle, payers };
 }
 
-async function startServer(dataDir: string): Promise<{ child: ChildProcess; mqttPort: number }> {
-  // CODEPAY_BENCH_SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the server, as in `npm run bench`.
+interface Ports {
+  mqtt: number;
+  http: number;
+  gateway: number;
+  mqttTls?: number;
+}
+
+interface Listening {
+  readonly child: ChildProcess;
+  readonly ports: Ports;
+  readonly startS: number;
+}
+
+function portOf(url: string): number {
+  return Number(new URL(url).port);
+}
+
+async function startServer(dataDir: string, ports: Ports, tlsDir: string | undefined): Promise<Listening> {
   const nodeArgs = (process.env.CODEPAY_BENCH_SERVER_NODE_ARGS ?? "").split(" ").filter((arg) => arg !== "");
-  const child = spawn(process.execPath, [...nodeArgs, serverBin, "serve", "--data-dir", dataDir, "--mqtt-port", "0", "--http-port", "0", "--gateway-port", "0"], {
-    env: { ...process.env, CODEPAY_LOG_LEVEL: "warn" },
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  const mqttUrl = await new Promise<string>((resolvePromise, reject) => {
+  const tls =
+    tlsDir === undefined
+      ? []
+      : ["--mqtt-tls-port", String(ports.mqttTls ?? 0), "--tls-cert", join(tlsDir, "server/server.crt"), "--tls-key", join(tlsDir, "server/server.key"), "--tls-ca", join(tlsDir, "ca/ca.crt"), "--require-client-cert"];
+  const startedMs = performance.now();
+  // --no-http-rate-limits: the payers' phones pay faster than a shopper would.
+  const child = spawn(
+    process.execPath,
+    [...nodeArgs, serverBin, "serve", "--data-dir", dataDir, "--mqtt-port", String(ports.mqtt), "--http-port", String(ports.http), "--gateway-port", String(ports.gateway), "--no-http-rate-limits", ...tls],
+    { env: { ...process.env, CODEPAY_LOG_LEVEL: "warn" }, stdio: ["ignore", "pipe", "inherit"] },
+  );
+  const urls = await new Promise<{ mqtt: string; mqttTls?: string; shopperApi: string; gateway: string }>((resolvePromise, reject) => {
     createInterface({ input: child.stdout! }).on("line", (line) => {
-      if (line.includes('"listening"')) resolvePromise((JSON.parse(line) as { mqtt: string }).mqtt);
+      if (line.includes('"listening"')) resolvePromise(JSON.parse(line) as { mqtt: string; shopperApi: string; gateway: string });
     });
     child.once("exit", (code) => reject(new Error(`server exited (${code}) before listening`)));
   });
-  return { child, mqttPort: Number(new URL(mqttUrl).port) };
+  return {
+    child,
+    startS: (performance.now() - startedMs) / 1000,
+    ports: { mqtt: portOf(urls.mqtt), http: portOf(urls.shopperApi), gateway: portOf(urls.gateway), ...(urls.mqttTls !== undefined ? { mqttTls: portOf(urls.mqttTls) } : {}) },
+  };
 }
 
 function procStatusKb(pid: number, field: "VmRSS" | "VmHWM"): number {
@@ -134,195 +189,158 @@ function procStatusKb(pid: number, field: "VmRSS" | "VmHWM"): number {
   return match === null ? Number.NaN : Number(match[1]);
 }
 
-function openFds(pid: number): number {
-  return readdirSync(`/proc/${pid}/fd`).length;
+/** User + system CPU of a process so far, ms (from /proc: clock ticks at 100 Hz). */
+function processCpuMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+  return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
-/** Production scrypt cost, measured here: one verification of a register login. */
-function productionVerifyMs(): number {
-  const salt = randomBytes(16);
-  const started = performance.now();
-  scryptSync("x".repeat(32), salt, 32, { N: 16_384, r: 8, p: 1, maxmem: 256 * 16_384 * 8 });
-  return performance.now() - started;
-}
+const mb = (kb: number): number => round(kb / 1024, 1);
 
-// ---- worker process: holds its share of idle registers on raw sockets ----
-
-function openIdleRegister(job: WorkerJob, credential: { registerId: string; password: string }, counts: WorkerCounts): Promise<Socket | undefined> {
-  return new Promise((settle) => {
-    const socket = connect({ host: "127.0.0.1", port: job.mqttPort, noDelay: true });
-    let accepted = false;
-    socket.once("connect", () => {
-      socket.write(
-        generate({
-          cmd: "connect",
-          protocolId: "MQTT",
-          protocolVersion: 4,
-          clean: true,
-          clientId: credential.registerId,
-          keepalive: KEEPALIVE_S,
-          username: credential.registerId,
-          password: Buffer.from(credential.password, "utf8"),
-        }),
-      );
-    });
-    socket.on("data", (bytes: Buffer) => {
-      // CONNACK: 0x20 0x02 <session present> <return code> (MQTT 3.1.1 §3.2).
-      if (!accepted && bytes[0] === 0x20) {
-        if (bytes[3] !== CONNACK_ACCEPTED) {
-          counts.refused += 1;
-          socket.destroy();
-          settle(undefined);
-          return;
-        }
-        accepted = true;
-        counts.held += 1;
-        const down = `codepay/v1/${job.storeId}/${credential.registerId}/down`;
-        socket.write(generate({ cmd: "subscribe", messageId: 1, subscriptions: [{ topic: down, qos: 1 }] }));
-        settle(socket);
-      }
-    });
-    socket.on("error", (error) => {
-      counts.firstError ??= error.message;
-      if (!accepted) {
-        counts.failed += 1;
-        settle(undefined);
-      }
-    });
-    socket.on("close", () => {
-      if (accepted) {
-        counts.held -= 1;
-        counts.closed += 1;
-      } else {
-        settle(undefined);
-      }
-    });
-  });
-}
-
-/** Like an agent: a refused TCP connect (a full accept queue) is tried again after a growing pause. */
-async function openWithRetries(job: WorkerJob, credential: { registerId: string; password: string }, counts: WorkerCounts): Promise<Socket | undefined> {
-  for (let attempt = 1; ; attempt += 1) {
-    const failedBefore = counts.failed;
-    const socket = await openIdleRegister(job, credential, counts);
-    if (socket !== undefined || counts.failed === failedBefore || attempt === CONNECT_ATTEMPTS_MAX) return socket;
-    counts.failed -= 1;
-    counts.retried += 1;
-    await new Promise((done) => setTimeout(done, RETRY_PAUSE_MS * attempt));
-  }
-}
-
-async function runWorker(job: WorkerJob): Promise<void> {
-  const counts: WorkerCounts = { held: 0, refused: 0, failed: 0, closed: 0, retried: 0 };
-  const sockets: Socket[] = [];
-  let done = false;
-  const report = (): void => void process.send?.({ ...counts, done });
-  const reporter = setInterval(report, 1000);
-  const pingreq = generate({ cmd: "pingreq" });
-  const pinger = setInterval(() => {
-    for (const socket of sockets) if (!socket.destroyed) socket.write(pingreq);
-  }, (KEEPALIVE_S * 1000) / 2);
-  const started = performance.now();
-  const pending: Promise<void>[] = [];
-  for (let index = 0; index < job.credentials.length; index += 1) {
-    // Open at the set rate: connection i starts at i / rate seconds.
-    const dueMs = started + (index * 1000) / job.ratePerS - performance.now();
-    if (dueMs > 0) await new Promise((done) => setTimeout(done, dueMs));
-    pending.push(openWithRetries(job, job.credentials[index]!, counts).then((socket) => void (socket && sockets.push(socket))));
-  }
-  await Promise.all(pending);
-  done = true;
-  report();
-  process.once("message", () => {
-    clearInterval(reporter);
-    clearInterval(pinger);
-    for (const socket of sockets) socket.destroy();
-    process.exit(0);
-  });
-}
-
-// ---- main process ----
+// ---- load workers ----
 
 interface WorkerHandle {
   readonly child: ChildProcess;
-  counts: WorkerCounts & { done?: boolean };
+  counts: WorkerCounts;
+  /** Its first report: the worker has loaded (and made its certificates) and starts connecting. */
+  readonly ready: Promise<void>;
 }
 
 function startWorker(job: WorkerJob): WorkerHandle {
-  const child = fork(thisFile, ["--worker"], { stdio: ["ignore", "inherit", "inherit", "ipc"] });
-  const handle: WorkerHandle = { child, counts: { held: 0, refused: 0, failed: 0, closed: 0, retried: 0 } };
-  child.on("message", (message) => (handle.counts = message as WorkerHandle["counts"]));
+  const child = fork(workerFile, ["--worker"], { stdio: ["ignore", "inherit", "inherit", "ipc"] });
+  let ready = (): void => undefined;
+  const handle: WorkerHandle = { child, ready: new Promise<void>((resolve) => (ready = resolve)), counts: { online: 0, onlineSinceMark: 0, acceptedSinceMark: 0, refusedBusy: 0, refusedOther: 0, connectFailures: 0, dropped: 0, allConnectedOnce: false, acceptedPerSecond: {} } };
+  child.on("message", (message) => {
+    handle.counts = message as WorkerCounts;
+    ready();
+  });
   child.send(job);
   return handle;
 }
 
-function total(handles: readonly WorkerHandle[], key: "held" | "refused" | "failed" | "closed" | "retried"): number {
+type NumericCount = "online" | "onlineSinceMark" | "acceptedSinceMark" | "refusedBusy" | "refusedOther" | "connectFailures" | "dropped";
+
+function total(handles: readonly WorkerHandle[], key: NumericCount): number {
   return handles.reduce((sum, handle) => sum + handle.counts[key], 0);
+}
+
+async function until(condition: () => boolean, timeoutS: number, everyS: number, progress: () => void): Promise<boolean> {
+  const deadline = performance.now() + timeoutS * 1000;
+  let lastProgress = performance.now();
+  while (!condition()) {
+    if (performance.now() > deadline) return false;
+    await new Promise((done) => setTimeout(done, 50));
+    if (performance.now() - lastProgress > everyS * 1000) {
+      lastProgress = performance.now();
+      progress();
+    }
+  }
+  return true;
+}
+
+/** One scrape of the server's admission counters (broker/broker-hooks.ts via /metrics). */
+async function admissionCounts(httpPort: number): Promise<Record<string, number>> {
+  const text = await (await fetch(`http://127.0.0.1:${httpPort}/metrics`)).text();
+  const counts: Record<string, number> = {};
+  for (const match of text.matchAll(/^codepay_mqtt_login_admissions_total\{decision="([a-z_]+)"\} (\d+)$/gm)) counts[match[1]!] = Number(match[2]);
+  for (const [name, metric] of [["rehashed", "codepay_register_passwords_rehashed_total"], ["sql_statements", "codepay_sql_statements_total"]] as const) {
+    const match = new RegExp(`^${metric} (\\d+)$`, "m").exec(text);
+    if (match !== null) counts[name] = Number(match[1]);
+  }
+  return counts;
+}
+
+// ---- main ----
+
+interface TlsSetup {
+  readonly dir: string;
+}
+
+function makeTls(dataDir: string): TlsSetup {
+  const dir = join(dataDir, "tls");
+  createTlsCa({ out: join(dir, "ca") });
+  issueServerCert({ ca: join(dir, "ca"), host: "127.0.0.1", out: join(dir, "server") });
+  return { dir };
 }
 
 async function main(): Promise<number> {
   const options = parseOptions(process.argv.slice(2));
+  if (options === undefined) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  const progress = (line: string): void => void process.stderr.write(`bench:connections: ${line}\n`);
   const dataDir = await mkdtemp(join(tmpdir(), "codepay-connections-"));
   let server: ChildProcess | undefined;
   const workers: WorkerHandle[] = [];
+  let payers: StormPayers | undefined;
+  const load1mBefore = loadavg()[0] ?? 0;
   try {
-    const verifyMs = productionVerifyMs();
-    const progress = (line: string): void => void process.stderr.write(`bench:connections: ${line}\n`);
-    const credentials = await seedRegisters(dataDir, options.registers);
-    progress(`seeded ${credentials.length} registers`);
-    const started = await startServer(dataDir);
-    progress(`server pid ${started.child.pid} listening; connecting at ${options.ratePerS}/s from ${options.workers} workers`);
-    server = started.child;
-    const pid = server.pid!;
-    const rssIdleKb = procStatusKb(pid, "VmRSS");
-    const share = Math.ceil(credentials.length / options.workers);
-    const connectStartedMs = performance.now();
+    const seeded = await seed(dataDir, options);
+    const tls = options.tls ? makeTls(dataDir) : undefined;
+    progress(`seeded ${options.registers} registers (${seeded.payers.length} paying${options.oldScryptRows ? ", idle ones as old scrypt rows" : ""})`);
+    const listening = await startServer(dataDir, { mqtt: 0, http: 0, gateway: 0 }, tls?.dir);
+    server = listening.child;
+    const ports = listening.ports;
+    const idlePort = tls !== undefined ? ports.mqttTls! : ports.mqtt;
+    progress(`server pid ${server.pid} listening; connecting ${seeded.idle.length} idle registers at ${options.ratePerS}/s from ${options.workers} workers${tls !== undefined ? " over TLS" : ""}`);
+    const rssIdleKb = procStatusKb(server.pid!, "VmRSS");
+    const cpuBeforeConnectMs = processCpuMs(server.pid!);
+    const share = Math.ceil(seeded.idle.length / options.workers);
     for (let index = 0; index < options.workers; index += 1) {
-      const slice = credentials.slice(index * share, (index + 1) * share);
-      if (slice.length > 0) workers.push(startWorker({ mqttPort: started.mqttPort, storeId: STORE_ID, credentials: slice, ratePerS: options.ratePerS / options.workers }));
+      const slice = seeded.idle.slice(index * share, (index + 1) * share);
+      if (slice.length > 0) workers.push(startWorker({ mqttPort: idlePort, storeId: STORE_ID, credentials: slice, ratePerS: options.ratePerS / options.workers, ...(tls !== undefined ? { tls: { caDir: join(tls.dir, "ca") } } : {}) }));
     }
-    let polls = 0;
-    while (!workers.every((worker) => worker.counts.done === true)) {
+    await Promise.all(workers.map((worker) => worker.ready));
+    const connectStartedMs = performance.now();
+    const status = (): string => `${total(workers, "online")} online, ${total(workers, "refusedBusy")} refused busy, ${total(workers, "connectFailures")} connect failures; server RSS ${mb(procStatusKb(server!.pid!, "VmRSS"))} MB`;
+    const workersAlive = (): void => {
       if (workers.some((worker) => worker.child.exitCode !== null)) throw new Error("a load worker exited early");
-      await new Promise((done) => setTimeout(done, 250));
-      if ((polls += 1) % 20 === 0) progress(`${total(workers, "held")} held, ${total(workers, "refused")} refused, ${total(workers, "failed")} failed; server RSS ${Math.round(procStatusKb(pid, "VmRSS") / 1024)} MB`);
-    }
-    const connectS = (performance.now() - connectStartedMs) / 1000;
-    progress(`${total(workers, "held")} held after ${connectS.toFixed(1)} s; holding ${options.holdS} s`);
-    await new Promise((done) => setTimeout(done, options.holdS * 1000));
-    const result = {
-      registers: options.registers,
-      held: total(workers, "held"),
-      refused: total(workers, "refused"),
-      failed: total(workers, "failed"),
-      dropped: total(workers, "closed"),
-      connects_retried: total(workers, "retried"),
-      connect_s: Math.round(connectS * 10) / 10,
-      connects_per_s: Math.round(total(workers, "held") / connectS),
-      hold_s: options.holdS,
-      server_rss_mb: Math.round(procStatusKb(pid, "VmRSS") / 102.4) / 10,
-      server_rss_peak_mb: Math.round(procStatusKb(pid, "VmHWM") / 102.4) / 10,
-      server_rss_before_mb: Math.round(rssIdleKb / 102.4) / 10,
-      server_open_fds: openFds(pid),
-      production_scrypt_verify_ms: Math.round(verifyMs * 10) / 10,
-      first_error: workers.map((worker) => worker.counts.firstError).find((error) => error !== undefined) ?? null,
     };
-    if (options.json) {
-      process.stdout.write(`${JSON.stringify(result)}\n`);
-    } else {
-      const rows: [string, string][] = [
-        ["idle registers held / asked", `${result.held} / ${result.registers} (refused ${result.refused}, failed ${result.failed}, dropped while held ${result.dropped}, TCP connects retried ${result.connects_retried})`],
-        ["connected in", `${result.connect_s} s (${result.connects_per_s} logins/s)`],
-        ["server RSS: before / holding / peak", `${result.server_rss_before_mb} / ${result.server_rss_mb} / ${result.server_rss_peak_mb} MB`],
-        ["server open file descriptors", String(result.server_open_fds)],
-        ["one scrypt verify at production cost", `${result.production_scrypt_verify_ms} ms`],
-      ];
-      if (result.first_error !== null) rows.push(["first error", result.first_error]);
-      const width = Math.max(...rows.map(([label]) => label.length));
-      for (const [label, value] of rows) process.stdout.write(`${label.padEnd(width)}  ${value}\n`);
+    await until(() => (workersAlive(), workers.every((worker) => worker.counts.allConnectedOnce)), options.stormTimeoutS + seeded.idle.length / options.ratePerS, 5, () => progress(status()));
+    const connectS = (performance.now() - connectStartedMs) / 1000;
+    const connectCpuMs = processCpuMs(server.pid!) - cpuBeforeConnectMs;
+    const connectAdmission = await admissionCounts(ports.http);
+    progress(`${total(workers, "online")} online after ${connectS.toFixed(1)} s (server CPU ${(connectCpuMs / seeded.idle.length).toFixed(2)} ms per login); holding ${options.holdS} s`);
+    const mqttUrl = `mqtt://127.0.0.1:${ports.mqtt}`;
+    const gatewayUrl = `http://127.0.0.1:${ports.gateway}`;
+    if (seeded.payers.length > 0) {
+      payers = new StormPayers(seeded.payers, mqttUrl, gatewayUrl, options.paymentsPerS);
+      await payers.connectAll();
+      payers.startPaying();
     }
-    return result.held === options.registers ? 0 : 1;
+    await new Promise((done) => setTimeout(done, options.holdS * 1000));
+    const held = {
+      registers: options.registers,
+      idle_online: total(workers, "online"),
+      payers: seeded.payers.length,
+      tls: options.tls,
+      old_scrypt_rows: options.oldScryptRows,
+      connect_s: round(connectS, 1),
+      connect_logins_per_s: Math.round(seeded.idle.length / connectS),
+      connect_server_cpu_ms_per_login: round(connectCpuMs / seeded.idle.length, 3),
+      connect_admission: connectAdmission,
+      server_rss_before_mb: mb(rssIdleKb),
+      server_rss_holding_mb: mb(procStatusKb(server.pid!, "VmRSS")),
+      server_rss_peak_mb: mb(procStatusKb(server.pid!, "VmHWM")),
+      server_open_fds: readdirSync(`/proc/${server.pid}/fd`).length,
+      payments_before_restart: payers?.figures.payments.length ?? 0,
+      payments_failed_before_restart: payers?.figures.failed ?? 0,
+    };
+    let restart: Record<string, unknown> | undefined;
+    if (options.restart) {
+      restart = await restartStorm({ options, seededIdle: seeded.idle.length, workers, payers, dataDir, ports, tlsDir: tls?.dir, progress, status, server: () => server!, setServer: (child) => (server = child) });
+    } else if (payers !== undefined) {
+      await payers.stopPaying();
+    }
+    const result = { ...held, ...(restart !== undefined ? { restart } : {}), load_1m_before: round(load1mBefore, 2), load_1m_after: round(loadavg()[0] ?? 0, 2), first_error: workers.map((worker) => worker.counts.firstError).find((error) => error !== undefined) ?? payers?.figures.firstError ?? null };
+    printResult(result, options.json);
+    const allHeld = held.idle_online === seeded.idle.length;
+    const restartOk = restart === undefined || (restart["all_online"] === true && restart["payments_failed"] === 0);
+    return allHeld && restartOk ? 0 : 1;
   } finally {
+    await payers?.stopPaying().catch(() => undefined);
+    await payers?.disconnect().catch(() => undefined);
     for (const worker of workers) if (worker.child.exitCode === null) worker.child.send("stop");
     await Promise.all(workers.map((worker) => (worker.child.exitCode === null ? new Promise((done) => worker.child.once("exit", done)) : undefined)));
     server?.kill("SIGTERM");
@@ -331,14 +349,107 @@ async function main(): Promise<number> {
   }
 }
 
-if (process.argv.includes("--worker")) {
-  process.once("message", (job) => void runWorker(job as WorkerJob));
-} else {
-  main().then(
-    (code) => (process.exitCode = code),
-    (error: unknown) => {
-      process.stderr.write(`bench:connections: ${error instanceof Error ? error.message : String(error)}\n`);
-      process.exitCode = 1;
-    },
-  );
+interface StormContext {
+  readonly options: Options;
+  readonly seededIdle: number;
+  readonly workers: WorkerHandle[];
+  readonly payers: StormPayers | undefined;
+  readonly dataDir: string;
+  readonly ports: Ports;
+  readonly tlsDir: string | undefined;
+  readonly progress: (line: string) => void;
+  readonly status: () => string;
+  readonly server: () => ChildProcess;
+  readonly setServer: (child: ChildProcess) => void;
 }
+
+/** SIGKILL, start again on the same ports, and time the way back (see the header). */
+async function restartStorm(context: StormContext): Promise<Record<string, unknown>> {
+  const { options, workers, payers, progress } = context;
+  if (payers !== undefined) {
+    await payers.stopPaying();
+    await payers.disconnect();
+  }
+  for (const worker of workers) worker.child.send("mark");
+  await new Promise((done) => setTimeout(done, 300)); // the marks arrive before the kill
+  const killedAtMs = Date.now();
+  await killServer(context.server());
+  const restarted = await startServer(context.dataDir, context.ports, context.tlsDir);
+  context.setServer(restarted.child);
+  const pid = restarted.child.pid!;
+  const listeningAtMs = Date.now();
+  const cpuAtListeningMs = processCpuMs(pid);
+  progress(`killed and restarted in ${((listeningAtMs - killedAtMs) / 1000).toFixed(1)} s (server start ${restarted.startS.toFixed(1)} s); waiting for ${context.seededIdle} registers`);
+  const payersBack = payers === undefined ? Promise.resolve() : payers.connectAll().then(() => payers.startPaying());
+  const allOnline = await until(() => total(workers, "onlineSinceMark") === context.seededIdle, options.stormTimeoutS, 2, () => progress(`${total(workers, "onlineSinceMark")} back; ${context.status()}`));
+  const allOnlineAtMs = Date.now();
+  const stormCpuMs = processCpuMs(pid) - cpuAtListeningMs;
+  await payersBack;
+  // Keep paying a moment after the storm so the payments that started during it finish.
+  await new Promise((done) => setTimeout(done, 2_000));
+  await payers?.stopPaying();
+  const first = Math.min(...workers.map((worker) => worker.counts.firstAcceptedSinceMarkMs ?? Number.POSITIVE_INFINITY));
+  const last = Math.max(...workers.map((worker) => worker.counts.lastAcceptedSinceMarkMs ?? 0));
+  const accepted = total(workers, "acceptedSinceMark");
+  const storm = approveToResult(payers?.figures.payments ?? [], listeningAtMs, allOnlineAtMs);
+  const admission = await admissionCounts(context.ports.http);
+  return {
+    all_online: allOnline,
+    back_online: total(workers, "onlineSinceMark"),
+    restart_to_all_online_s: round((allOnlineAtMs - killedAtMs) / 1000, 1),
+    server_start_s: round(restarted.startS, 2),
+    listening_to_all_online_s: round((allOnlineAtMs - listeningAtMs) / 1000, 1),
+    logins_per_s: Math.round(accepted / Math.max(0.001, (last - first) / 1000)),
+    logins_per_s_peak: peakPerSecond(workers),
+    server_cpu_ms_per_login: round(stormCpuMs / Math.max(1, accepted), 3),
+    refused_busy_seen_by_registers: total(workers, "refusedBusy"),
+    connect_failures: total(workers, "connectFailures"),
+    admission,
+    server_rss_mb: mb(procStatusKb(pid, "VmRSS")),
+    server_rss_peak_mb: mb(procStatusKb(pid, "VmHWM")),
+    payers_back_after_s: payers === undefined || payers.figures.backOnlineAtMs.length === 0 ? null : round((Math.max(...payers.figures.backOnlineAtMs.slice(-options.payers)) - killedAtMs) / 1000, 1),
+    payments_during_storm: storm.count,
+    approve_to_result_p50_ms: round(storm.percentile(50), 1),
+    approve_to_result_p99_ms: round(storm.percentile(99), 1),
+    approve_to_result_max_ms: round(storm.percentile(100), 1),
+    payments_after_restart: approveToResult(payers?.figures.payments ?? [], listeningAtMs, Number.POSITIVE_INFINITY).count,
+    payments_failed: payers?.figures.failed ?? 0,
+  };
+}
+
+/** The most logins accepted in one wall-clock second, over all workers. */
+function peakPerSecond(workers: readonly WorkerHandle[]): number {
+  const perSecond = new Map<string, number>();
+  for (const worker of workers) for (const [second, count] of Object.entries(worker.counts.acceptedPerSecond)) perSecond.set(second, (perSecond.get(second) ?? 0) + count);
+  return Math.max(0, ...perSecond.values());
+}
+
+/** SIGKILL: no shutdown, no goodbye to the registers; resolves when the process is gone. */
+function killServer(child: ChildProcess): Promise<void> {
+  const exited = new Promise<void>((done) => child.once("exit", () => done()));
+  child.kill("SIGKILL");
+  return exited;
+}
+
+function printResult(result: Record<string, unknown>, json: boolean): void {
+  if (json) {
+    process.stdout.write(`${JSON.stringify(result)}\n`);
+    return;
+  }
+  const rows: [string, string][] = [];
+  const flatten = (prefix: string, value: unknown): void => {
+    if (value !== null && typeof value === "object") for (const [key, inner] of Object.entries(value)) flatten(prefix === "" ? key : `${prefix}.${key}`, inner);
+    else rows.push([prefix, String(value)]);
+  };
+  flatten("", result);
+  const width = Math.max(...rows.map(([label]) => label.length));
+  for (const [label, value] of rows) process.stdout.write(`${label.padEnd(width)}  ${value}\n`);
+}
+
+main().then(
+  (code) => (process.exitCode = code),
+  (error: unknown) => {
+    process.stderr.write(`bench:connections: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exitCode = 1;
+  },
+);

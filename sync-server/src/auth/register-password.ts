@@ -38,6 +38,11 @@ export function hashRegisterPassword(key: RegisterKey, password: string): string
   return [REGISTER_HASH_SCHEME, key.id, mac(key, password).toString("base64url")].join("$");
 }
 
+/** A row in the keyed form (anything else is an old scrypt row or unreadable). */
+export function isKeyedRegisterHash(stored: string): boolean {
+  return stored.startsWith(`${REGISTER_HASH_SCHEME}$`);
+}
+
 /** The key id a keyed row names; undefined for scrypt rows and anything unreadable. */
 export function registerKeyIdOf(stored: string): string | undefined {
   const parts = stored.split("$");

@@ -7,7 +7,7 @@ import { TLSSocket } from "node:tls";
 import type { AedesOptions, AuthenticateError, Client } from "aedes";
 import type { Db } from "../db/database.js";
 import { findRegister, replaceRegisterPasswordHash } from "../db/repositories/registers.js";
-import { checkRegisterPassword, hashRegisterPassword, type RegisterKey } from "../auth/register-password.js";
+import { checkRegisterPassword, hashRegisterPassword, isKeyedRegisterHash, type RegisterKey } from "../auth/register-password.js";
 import { limits } from "../limits.js";
 import type { Logger } from "../logger.js";
 import type { RegisterAddress } from "../settlement/register-requests.js";
@@ -64,6 +64,25 @@ export interface BrokerHookOptions {
   readonly loginThrottle?: { readonly throttle: LoginThrottle; readonly clock: Clock };
 }
 
+/** At most `max` tasks at once; the rest wait in order. */
+class Slots {
+  #running = 0;
+  readonly #waiting: (() => void)[] = [];
+  constructor(private readonly max: number) {}
+
+  async run<T>(task: () => Promise<T>): Promise<T> {
+    if (this.#running >= this.max) await new Promise<void>((resolve) => this.#waiting.push(resolve));
+    else this.#running += 1;
+    try {
+      return await task();
+    } finally {
+      const next = this.#waiting.shift();
+      if (next !== undefined) next();
+      else this.#running -= 1;
+    }
+  }
+}
+
 interface PendingLogin {
   readonly client: Client;
   readonly username: string | undefined;
@@ -90,9 +109,15 @@ export function createBrokerHooks(db: Db, logger: Logger, options: BrokerHookOpt
   const identities = new WeakMap<Client, RegisterAddress>();
   let rehashed = 0;
 
+  // Old scrypt rows run on libuv's pool of 4 threads, which the SQLite WAL fdatasync and file I/O
+  // need too: at most this many at once, so a migration storm cannot hold back the commits of payments.
+  const scryptSlots = new Slots(limits.registerScryptChecksInFlightMax);
+
   /** A keyed row is one HMAC; an old scrypt row pays its scrypt once and is rewritten in the keyed form. */
   async function passwordMatches(registerId: string, storedHash: string, password: string): Promise<boolean> {
-    const check = await checkRegisterPassword(options.registerKey, password, storedHash);
+    const check = isKeyedRegisterHash(storedHash)
+      ? await checkRegisterPassword(options.registerKey, password, storedHash)
+      : await scryptSlots.run(() => checkRegisterPassword(options.registerKey, password, storedHash));
     if (!check.ok) {
       if (check.reason !== "wrong password") logger.error({ registerId, reason: check.reason }, "register password hash cannot be checked with this instance's register key (SECURITY.md: every instance needs the same register-key file)");
       return false;

@@ -10,6 +10,7 @@ import mqtt from "mqtt";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LoginThrottle, type LoginThrottlePolicy } from "../../src/broker/login-throttle.js";
+import { tryLogin } from "../helpers/mqtt-login.js";
 import { enrollSecondRegister, startTestServer, type TestServer } from "../helpers/test-server.js";
 
 const POLICY: LoginThrottlePolicy = {
@@ -50,19 +51,7 @@ describe("MQTT logins throttled before the password check (real aedes, mqtt.js o
     await t.stop();
   });
 
-  /** "connected", "refused: <CONNACK reason>", or "closed" (the socket closed with no CONNACK). */
-  function login(username: string, password: string): Promise<string> {
-    return new Promise((resolve) => {
-      const client = mqtt.connect(t.server.mqttUrl, { clientId: username, username, password, protocolVersion: 4, reconnectPeriod: 0, connectTimeout: 10_000 });
-      clients.push(client);
-      client.once("connect", () => {
-        resolve("connected");
-        client.end(true);
-      });
-      client.once("error", (error) => resolve(`refused: ${error.message}`));
-      client.once("close", () => resolve("closed"));
-    });
-  }
+  const login = (username: string, password: string): Promise<string> => tryLogin(t.server.mqttUrl, username, password, clients);
 
   const passwordChecks = () => logLines.filter((line) => /register connected|register connection refused/.test(line)).length;
   const throttled = () => logLines.filter((line) => line.includes("MQTT login throttled")).length;

@@ -13,6 +13,7 @@ import { checkRegisterPassword, hashRegisterPassword, registerKeyIdOf } from "..
 import { loadOrCreateRegisterKey } from "../../src/auth/register-key.js";
 import { openDatabase, type Db } from "../../src/db/database.js";
 import { enrollRegister, silentLogger, startServer } from "../../src/index.js";
+import { tryLogin } from "../helpers/mqtt-login.js";
 import { startTestServer, type TestServer } from "../helpers/test-server.js";
 
 describe("old scrypt register rows log in and are rehashed (real aedes, mqtt.js over TCP)", () => {
@@ -38,17 +39,7 @@ describe("old scrypt register rows log in and are rehashed (real aedes, mqtt.js 
 
   const storedHash = async (registerId: string) => (await db.selectFrom("registers").select("password_hash").where("id", "=", registerId).executeTakeFirstOrThrow()).password_hash;
 
-  function login(username: string, password: string): Promise<string> {
-    return new Promise((resolve) => {
-      const client = mqtt.connect(t.server.mqttUrl, { clientId: username, username, password, protocolVersion: 4, reconnectPeriod: 0, connectTimeout: 10_000 });
-      clients.push(client);
-      client.once("connect", () => {
-        resolve("connected");
-        client.end(true);
-      });
-      client.once("error", (error) => resolve(`refused: ${error.message}`));
-    });
-  }
+  const login = (username: string, password: string): Promise<string> => tryLogin(t.server.mqttUrl, username, password, clients);
 
   it("a wrong password against a scrypt row is refused and the row stays as it was", async () => {
     const before = await storedHash(lane2.registerId);

@@ -20,6 +20,8 @@ export interface BackoffBounds {
   readonly stableAfterMs: number;
 }
 
+import { mqttConnectionStableMs, mqttReconnectDelayMsMax, mqttReconnectDelayMsMin } from "./limits.js";
+
 /** Doublings past which the window is at its bound anyway (keeps 2^n finite). */
 const DOUBLINGS_MAX = 30;
 
@@ -32,6 +34,9 @@ export function backoffWindowMs(attempt: number, bounds: BackoffBounds): number 
 export function fullJitterDelayMs(attempt: number, bounds: BackoffBounds, random: () => number): number {
   return Math.floor(random() * backoffWindowMs(attempt, bounds));
 }
+
+/** The MQTT link's bounds (limits.ts). */
+export const MQTT_RECONNECT_BOUNDS: BackoffBounds = { delayMsMin: mqttReconnectDelayMsMin, delayMsMax: mqttReconnectDelayMsMax, stableAfterMs: mqttConnectionStableMs };
 
 export class ReconnectBackoff {
   #attempt = 0;

@@ -12,8 +12,8 @@ import type { IPublishPacket, MqttClient } from "mqtt";
 import type { Logger } from "pino";
 import { PROTOCOL_VERSION, QOS, ServerMessageSchema, downTopic, parseMessage, statusTopic, upTopic } from "@codepay/contract";
 import type { Presence, RegisterRequest, ServerMessage } from "@codepay/contract";
-import { mqttConnectionStableMs, mqttConnectTimeoutMs, mqttKeepaliveS, mqttReconnectDelayMsMax, mqttReconnectDelayMsMin } from "../core/limits.js";
-import { ReconnectBackoff } from "../core/reconnect-backoff.js";
+import { mqttConnectTimeoutMs, mqttKeepaliveS } from "../core/limits.js";
+import { MQTT_RECONNECT_BOUNDS, ReconnectBackoff } from "../core/reconnect-backoff.js";
 
 export interface LinkOptions {
   readonly url: string;
@@ -53,7 +53,7 @@ export class MqttLink extends EventEmitter<LinkEvents> {
   ) {
     super();
     this.#backoff = new ReconnectBackoff(
-      { delayMsMin: options.reconnectDelayMsMin ?? mqttReconnectDelayMsMin, delayMsMax: options.reconnectDelayMsMax ?? mqttReconnectDelayMsMax, stableAfterMs: mqttConnectionStableMs },
+      { ...MQTT_RECONNECT_BOUNDS, ...(options.reconnectDelayMsMin !== undefined ? { delayMsMin: options.reconnectDelayMsMin } : {}), ...(options.reconnectDelayMsMax !== undefined ? { delayMsMax: options.reconnectDelayMsMax } : {}) },
       options.random ?? Math.random,
     );
     this.#upTopic = upTopic(options.storeId, options.registerId);
