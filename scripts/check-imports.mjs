@@ -5,7 +5,9 @@
 //   2. each package imports only the workspace packages its package.json declares, and the package graph
 //      has no cycle (runtime dependencies only: a test may use a devDependency);
 //   3. no file imports another package's src/ (or test/) by path: only its public entries;
-//   4. the `/parts` entries (the server's and the agent's inner pieces) are imported only by the harness.
+//   4. the `/parts` entries (the server's and the agent's inner pieces) are imported only by the harness;
+//   5. every other package a src/ file imports is in its package.json dependencies (a hoisted
+//      node_modules would hide a missing one until a till installs the package alone).
 // Usage: node scripts/check-imports.mjs [--root DIR] [--json]. Exit 1 and one line per violation when a rule breaks.
 import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
@@ -67,7 +69,14 @@ for (const pkg of packages) {
           continue;
         }
         const workspaceName = [...byName.keys()].find((name) => specifier === name || specifier.startsWith(`${name}/`));
-        if (workspaceName === undefined || workspaceName === pkg.name) continue;
+        if (workspaceName === undefined) {
+          const external = specifier.startsWith("@") ? specifier.split("/").slice(0, 2).join("/") : specifier.split("/")[0];
+          if (area === "src" && !specifier.startsWith("node:") && !pkg.dependencies.includes(external)) {
+            violations.push(`${at}: imports ${external}, which ${pkg.folder}/package.json does not declare as a dependency`);
+          }
+          continue;
+        }
+        if (workspaceName === pkg.name) continue;
         const declared = area === "src" ? pkg.dependencies : [...pkg.dependencies, ...pkg.devDependencies];
         if (!declared.includes(workspaceName)) violations.push(`${at}: imports ${workspaceName}, which ${pkg.folder}/package.json does not declare${area === "src" ? " as a dependency" : ""}`);
         if (specifier.endsWith("/parts") && pkg.name !== harness) violations.push(`${at}: imports ${specifier}, the inner pieces only the harness may compose`);

@@ -28,20 +28,21 @@ describe("the import graph", () => {
     expect(status).toBe(0);
   });
 
-  it("fails on a module cycle, an undeclared package, a path into another package and /parts outside the harness", () => {
+  it("fails on a module cycle, an undeclared package (ours or not), a path into another package and /parts outside the harness", () => {
     const root = tree({
       "package.json": JSON.stringify({ workspaces: ["a", "b"] }),
       "a/package.json": JSON.stringify({ name: "@codepay/a", dependencies: {} }),
       "b/package.json": JSON.stringify({ name: "@codepay/b", dependencies: { "@codepay/a": "0.1.0" } }),
       "a/src/one.ts": 'import { two } from "./two.js";\nexport const one = () => two();\n',
       "a/src/two.ts": 'import type { one } from "./one.js";\nexport const two = (): ReturnType<typeof one> | undefined => undefined;\n',
-      "a/src/up.ts": 'import { b } from "@codepay/b";\nexport const up = b;\n',
+      "a/src/up.ts": 'import { b } from "@codepay/b";\nimport { ReadlineParser } from "@serialport/parser-readline";\nexport const up = [b, ReadlineParser];\n',
       "b/src/index.ts": 'import { one } from "../../a/src/one.js";\nimport { parts } from "@codepay/a/parts";\nexport const b = [one, parts];\n',
     });
     const { status, stdout } = check(root);
     expect(status).toBe(1);
     expect(stdout).toContain("import cycle: a/src/one.ts <-> a/src/two.ts");
     expect(stdout).toContain("a/src/up.ts: imports @codepay/b, which a/package.json does not declare as a dependency");
+    expect(stdout).toContain("a/src/up.ts: imports @serialport/parser-readline, which a/package.json does not declare as a dependency");
     expect(stdout).toContain("b/src/index.ts: imports a/src/one.ts of another package by path");
     expect(stdout).toContain("b/src/index.ts: imports @codepay/a/parts, the inner pieces only the harness may compose");
   });
