@@ -24,6 +24,25 @@ export const ReceiptLineSchema = z.object({
   amountMinor: z.number().int().min(-AMOUNT_MINOR_MAX).max(AMOUNT_MINOR_MAX).optional(),
 });
 
+/**
+ * Receipt lines that carry amounts must add up to the payment: a line of -9,999,999 on a payment of
+ * 100 would print a receipt that says something else than the ledger. Lines without an amount (notes,
+ * headings) are free. A payment may carry no lines at all.
+ */
+export function receiptLinesAddUp(amountMinor: number, lines: readonly { readonly amountMinor?: number | undefined }[] | undefined): boolean {
+  if (lines === undefined) return true;
+  let priced = false;
+  let sum = 0;
+  for (const line of lines) {
+    if (line.amountMinor === undefined) continue;
+    priced = true;
+    sum += line.amountMinor;
+  }
+  return !priced || sum === amountMinor;
+}
+
+const LINES_ADD_UP = { message: "the receipt lines' amounts must add up to the payment's amount", path: ["lines"] };
+
 const requestBase = {
   v: z.literal(PROTOCOL_VERSION),
   requestId: ClientIdSchema,
@@ -36,7 +55,7 @@ export const CreatePaymentSchema = z.object({
   paymentId: ClientIdSchema,
   amount: MoneySchema,
   lines: z.array(ReceiptLineSchema).max(100).optional(),
-});
+}).refine((create) => receiptLinesAddUp(create.amount.minor, create.lines), LINES_ADD_UP);
 
 /** Register cancels a payment that is not settled yet: the server answers `payment.state`. */
 export const CancelPaymentSchema = z.object({
@@ -78,7 +97,7 @@ export const CardPaymentSchema = z.object({
     expiry: z.string().regex(/^\d{4}$/),
   }),
   lines: z.array(ReceiptLineSchema).max(100).optional(),
-});
+}).refine((card) => receiptLinesAddUp(card.amount.minor, card.lines), LINES_ADD_UP);
 
 /** Void: reverse a whole approved payment before its period closes. Answered with `payment.state` (state voided). */
 export const VoidPaymentSchema = z.object({

@@ -219,7 +219,7 @@ describe("issue 18: the edges a foreign tester found", () => {
   });
 });
 
-describe("7. a JSON body naming a key twice is refused, not read last-wins", () => {
+describe("7. a JSON body naming a key twice, or receipt lines that do not add up, are refused", () => {
   let dir: string;
   let server: RunningServer;
   let seed: DemoSeedOutput;
@@ -248,6 +248,26 @@ describe("7. a JSON body naming a key twice is refused, not read last-wins", () 
       expect(message.error?.code).toBe("MALFORMED_MESSAGE");
       expect(message.error?.message).toContain('"amount"');
       expect((await listPayments({ dataDir: dir })).payments).toHaveLength(0);
+    } finally {
+      await register.endAsync();
+    }
+  });
+
+  test("receipt lines that do not add up to the payment are refused on the register line: no payment", async () => {
+    const register = await mqtt.connectAsync(server.mqttUrl, { clientId: seed.registerId, username: seed.registerId, password: seed.password, protocolVersion: 4, clean: false, reconnectPeriod: 0 });
+    try {
+      await register.subscribeAsync(downTopic(seed.storeId, seed.registerId), { qos: 1 });
+      const replies: string[] = [];
+      register.on("message", (_topic, payload) => replies.push(payload.toString()));
+      const lines = [{ text: "Coffee", amountMinor: 100 }, { text: "Nothing", amountMinor: -9_999_999 }];
+      const body = { v: PROTOCOL_VERSION, type: "payment.create", requestId: "lines-create-0001", paymentId: "lines-payment-0001", amount: { minor: 100, currency: "JPY" }, lines };
+      await register.publishAsync(upTopic(seed.storeId, seed.registerId), JSON.stringify(body), { qos: 1 });
+      for (let attempt = 0; attempt < 50 && !replies.some((reply) => reply.includes("lines-create-0001")); attempt += 1) await new Promise((resolve) => setTimeout(resolve, 100));
+      const reply = JSON.parse(replies.find((each) => each.includes("lines-create-0001")) ?? "{}") as { type?: string; error?: { code: string; message: string } };
+      expect(reply.type).toBe("error");
+      expect(reply.error?.code).toBe("MALFORMED_MESSAGE");
+      expect(reply.error?.message).toMatch(/^lines: .*add up/);
+      expect((await listPayments({ dataDir: dir })).payments.filter((payment) => payment.paymentId === "lines-payment-0001")).toHaveLength(0);
     } finally {
       await register.endAsync();
     }

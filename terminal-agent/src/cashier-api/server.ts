@@ -17,7 +17,7 @@ import type { AddressInfo } from "node:net";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Logger } from "pino";
 import { z } from "zod";
-import { AMOUNT_MINOR_MAX, CURRENCY_CODES, ClientIdSchema, ReceiptLineSchema } from "@codepay/contract";
+import { AMOUNT_MINOR_MAX, CURRENCY_CODES, ClientIdSchema, ReceiptLineSchema, receiptLinesAddUp } from "@codepay/contract";
 import type { CurrencyCode } from "@codepay/contract";
 import { receiptLinesMax } from "../core/limits.js";
 import { toPaymentView } from "../core/payment.js";
@@ -55,7 +55,7 @@ const CreatePaymentBodySchema = z.strictObject({
   lines: z.array(ReceiptLineSchema).max(receiptLinesMax).optional(),
   /** "card": the payment waits for a swipe on the card reader. */
   tender: z.enum(["code", "card"]).optional(),
-});
+}).refine((body) => receiptLinesAddUp(body.amountMinor, body.lines), { message: "the receipt lines' amounts must add up to amountMinor", path: ["lines"] });
 
 const RefundBodySchema = z.strictObject({
   refundId: ClientIdSchema.optional(),
