@@ -113,6 +113,12 @@ function conciseMessage(issue: z.core.$ZodIssue): string {
   return issue.message;
 }
 
+/** Adds a warning when group or others may use `file`, which holds `what`. */
+function warnIfShared(file: string, what: string, warnings: string[]): void {
+  const mode = statSync(file).mode;
+  if ((mode & 0o077) !== 0) warnings.push(`${file} is accessible to group or others (mode ${(mode & 0o777).toString(8)}); it holds ${what}: chmod 600`);
+}
+
 export interface LoadedConfig {
   readonly config: AgentConfig;
   /** Problems that do not stop the agent (a readable password file). */
@@ -138,8 +144,7 @@ export function loadConfig(file: string): LoadedConfig {
   }
   const config = parseConfig(json);
   const warnings: string[] = [];
-  const mode = statSync(file).mode;
-  if ((mode & 0o077) !== 0) warnings.push(`${file} is accessible to group or others (mode ${(mode & 0o777).toString(8)}); it holds the register password: chmod 600`);
+  warnIfShared(file, "the register password", warnings);
   const dir = path.dirname(file);
   let server = config.server;
   if (server.tls !== undefined) {
@@ -155,10 +160,6 @@ export function loadConfig(file: string): LoadedConfig {
     server = { ...server, tls };
   }
   const journalPath = path.resolve(dir, config.journalPath);
-  for (const file of [journalPath, `${journalPath}-wal`]) {
-    if (!existsSync(file)) continue;
-    const journalMode = statSync(file).mode;
-    if ((journalMode & 0o077) !== 0) warnings.push(`${file} is accessible to group or others (mode ${(journalMode & 0o777).toString(8)}); it holds the register's payments: chmod 600`);
-  }
+  for (const file of [journalPath, `${journalPath}-wal`]) if (existsSync(file)) warnIfShared(file, "the register's payments", warnings);
   return { config: { ...config, server, journalPath }, warnings };
 }
