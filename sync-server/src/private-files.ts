@@ -18,13 +18,15 @@ export function createPrivateFileIfMissing(file: string): void {
   closeSync(openSync(file, "a", PRIVATE_FILE_MODE));
 }
 
-/** The paths among `paths` that exist and that group or others may use, each with its mode in octal. */
-export function widerThanPrivate(paths: readonly string[]): { path: string; mode: string }[] {
-  const wide: { path: string; mode: string }[] = [];
+/** The paths among `paths` that exist and that group or others may use: their mode and the one they should have, in octal. */
+export function widerThanPrivate(paths: readonly string[]): { path: string; mode: string; privateMode: string }[] {
+  const wide: { path: string; mode: string; privateMode: string }[] = [];
   for (const path of paths) {
     if (!existsSync(path)) continue;
-    const mode = statSync(path).mode & 0o777;
-    if ((mode & 0o077) !== 0) wide.push({ path, mode: mode.toString(8) });
+    const stats = statSync(path);
+    const mode = stats.mode & 0o777;
+    const privateMode = stats.isDirectory() ? PRIVATE_DIRECTORY_MODE : PRIVATE_FILE_MODE;
+    if ((mode & 0o077) !== 0) wide.push({ path, mode: mode.toString(8), privateMode: privateMode.toString(8) });
   }
   return wide;
 }

@@ -266,7 +266,7 @@ async function syncBrokerFilesAtStart(brokerFiles: BrokerFilesSync, logger: Logg
 function warnAboutWideFiles(dataDir: string, logger: Logger): void {
   const database = databasePath(dataDir);
   const files = [dataDir, database, `${database}-wal`, `${database}-shm`, registerKeyPath(dataDir), cardKeyPath(dataDir), join(dataDir, "carrier-keys")];
-  for (const { path, mode } of widerThanPrivate(files)) logger.warn({ path, mode }, `${path} is accessible to group or others (mode ${mode}); it holds secrets: chmod ${path.endsWith("keys") || path === dataDir ? "700" : "600"} it`);
+  for (const { path, mode, privateMode } of widerThanPrivate(files)) logger.warn({ path, mode }, `${path} is accessible to group or others (mode ${mode}); it holds secrets: chmod ${privateMode} it`);
 }
 
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
