@@ -4,9 +4,10 @@
  * per request was ~2 % of the server's CPU at 32 registers). What happened is logged once, where it
  * happens, at the level it deserves (refusals warn, failures error), by the app's own logger.
  */
-import type { FastifyBaseLogger } from "fastify";
+import { LogController, type FastifyBaseLogger } from "fastify";
 
 export const lightRequestLogging = {
-  disableRequestLogging: true,
+  // fastify 5.12 deprecates the top-level `disableRequestLogging` (FSTDEP023, printed at every start).
+  logController: new LogController({ disableRequestLogging: true }),
   childLoggerFactory: (logger: FastifyBaseLogger): FastifyBaseLogger => logger,
 } as const;
