@@ -11,14 +11,14 @@ import { enrollCard } from "./admin/card-commands.js";
 import { addCarrier, rotateCarrier, setUserPin } from "./admin/security-commands.js";
 import { pairRegister, setRegisterEnabled } from "./admin/register-commands.js";
 import { createTlsCa, issueRegisterCert, issueServerCert } from "./admin/tls-commands.js";
-import { syncBrokerFilesAfterChange, writeBrokerFiles } from "./admin/broker-commands.js";
+import { syncBrokerFilesAfterChange, writeBrokerFiles, writeClusterBrokerFiles } from "./admin/broker-commands.js";
 import type { BrokerFilesOptions, BrokerReload } from "./broker/broker-files-sync.js";
 import { SHARE_GROUP_DEFAULT } from "./broker/external-register-line.js";
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { createLogger } from "./logger.js";
 import { CODE_RANDOM_DIGITS_DEFAULT, CODE_RANDOM_DIGITS_MAX, isCurrencyCode, parseMajorAmount } from "@codepay/contract";
-import { startServer, type GatewayHop, type RunningServer, type ServerBrokerOptions, type ServerHttpsOptions, type ServerTlsOptions } from "./server.js";
+import { startServer, type GatewayHop, type RunningServer, type ServerBrokerOptions, type ServerClusterOptions, type ServerHttpsOptions, type ServerTlsOptions } from "./server.js";
 
 export interface CliIo {
   readonly stdout: (line: string) => void;
@@ -40,6 +40,9 @@ const USAGE = `usage:
                        [--broker-url mqtt://HOST:1883 --broker-username codepay-server-N --broker-password-file F
                         [--broker-group codepay] [--broker-ca F] [--register-mqtt-url URL]   (external broker, several instances)
                         [--broker-files DIR [--broker-reload-pid-file F | --broker-reload-command CMD]]]   (rewritten after pairings)
+                       [--broker-cluster-nats nats://N1:4222,... --broker-cluster-mqtt mqtts://N1:8883,...
+                        --broker-username codepay-server-N --broker-ca F --broker-cert F --broker-key F [--broker-group codepay]]
+                                                          (nats-server cluster, docs/deploy/broker-cluster.md)
   codepay-server admin store create --id ID --name NAME --currency CUR
   codepay-server admin register enroll --store ID --id ID --name NAME [--mqtt-url URL] [BROKER-FILES]
   codepay-server admin register pair --store ID --id ID --name NAME [--ttl-s 600]   (one-time pairing code)
@@ -59,6 +62,8 @@ const USAGE = `usage:
   codepay-server admin tls issue-register --ca DIR --register R --out DIR   (CN=R: R.crt, R.key)
   codepay-server admin tls issue-server --ca DIR --host H --out DIR         (server.crt, server.key)
   codepay-server admin broker files --out DIR [--instances 3] [--port 1883] [--host 0.0.0.0]   (mosquitto passwd, acl, conf)
+  codepay-server admin broker files --broker nats --out DIR [--instances 3] [--broker-reload-command CMD]
+                                                              (nats-server cluster: nats-authorization.conf)
                                     [--broker-reload-pid-file F | --broker-reload-command CMD]
                                     [--tls-port 8883 [--tls-host 0.0.0.0] --tls-ca ca.crt --tls-cert server.crt --tls-key server.key]   (registers on TLS)
   codepay-server admin verify          (exit 1 naming each violated invariant)
@@ -200,6 +205,36 @@ function brokerOptions(values: Values, io: CliIo): ServerBrokerOptions | undefin
   };
 }
 
+function urlList(value: string, flag: string, pattern: RegExp): string[] {
+  const urls = value.split(",").map((url) => url.trim()).filter((url) => url !== "");
+  if (urls.length === 0 || urls.some((url) => !pattern.test(url))) throw new UsageError(`${flag}: expected a comma-separated list of ${String(pattern)} urls`);
+  return urls;
+}
+
+/** --broker-cluster-nats/-mqtt (env CODEPAY_BROKER_CLUSTER_NATS, ...): the registers' line on a nats-server cluster. */
+function clusterOptions(values: Values, io: CliIo): ServerClusterOptions | undefined {
+  const nats = text(values, "broker-cluster-nats", "CODEPAY_BROKER_CLUSTER_NATS", io);
+  const mqttUrls = text(values, "broker-cluster-mqtt", "CODEPAY_BROKER_CLUSTER_MQTT", io);
+  if (nats === undefined && mqttUrls === undefined) return undefined;
+  if (nats === undefined || mqttUrls === undefined) throw new UsageError("a cluster needs both --broker-cluster-nats and --broker-cluster-mqtt");
+  const name = text(values, "broker-username", "CODEPAY_BROKER_USERNAME", io);
+  const ca = text(values, "broker-ca", "CODEPAY_BROKER_CA", io);
+  const cert = text(values, "broker-cert", "CODEPAY_BROKER_CERT", io);
+  const key = text(values, "broker-key", "CODEPAY_BROKER_KEY", io);
+  if (name === undefined || ca === undefined || cert === undefined || key === undefined) {
+    throw new UsageError("--broker-cluster-nats needs --broker-username codepay-server-N and its certificate: --broker-ca, --broker-cert, --broker-key (admin tls issue-register --register codepay-server-N)");
+  }
+  return {
+    natsUrls: urlList(nats, "--broker-cluster-nats", /^(nats|tls):\/\/.+/),
+    mqttUrls: urlList(mqttUrls, "--broker-cluster-mqtt", /^mqtts?:\/\/.+/),
+    name,
+    group: text(values, "broker-group", "CODEPAY_BROKER_GROUP", io) ?? SHARE_GROUP_DEFAULT,
+    ca,
+    cert,
+    key,
+  };
+}
+
 /** Reload options shared by serve, the register commands and `broker files`. */
 const BROKER_RELOAD: Options = { "broker-reload-pid-file": { type: "string" }, "broker-reload-command": { type: "string" } };
 const BROKER_FILES: Options = { "broker-files": { type: "string" }, ...BROKER_RELOAD };
@@ -272,6 +307,10 @@ async function serve(args: string[], io: CliIo): Promise<number> {
     "broker-group": { type: "string" },
     "broker-ca": { type: "string" },
     "register-mqtt-url": { type: "string" },
+    "broker-cluster-nats": { type: "string" },
+    "broker-cluster-mqtt": { type: "string" },
+    "broker-cert": { type: "string" },
+    "broker-key": { type: "string" },
     ...BROKER_FILES,
   });
   if (positionals.length > 0) throw new UsageError(`serve takes no arguments (got ${positionals.join(" ")})`);
@@ -279,7 +318,10 @@ async function serve(args: string[], io: CliIo): Promise<number> {
   const https = httpsOptions(values, io);
   const rateLimitsOff = values["no-http-rate-limits"] === true || io.env["CODEPAY_HTTP_RATE_LIMITS"] === "off";
   const gatewayHop = gatewayHopOf(text(values, "gateway-hop", "CODEPAY_GATEWAY_HOP", io));
-  const broker = brokerOptions(values, io);
+  const cluster = clusterOptions(values, io);
+  const broker = cluster === undefined ? brokerOptions(values, io) : undefined;
+  if (cluster !== undefined && values["broker-url"] !== undefined) throw new UsageError("--broker-url (mosquitto) and --broker-cluster-nats (nats-server cluster): one or the other");
+  if (cluster !== undefined && tls !== undefined) throw new UsageError("with a cluster the nodes terminate TLS (docs/deploy/broker-cluster.md); drop --mqtt-tls-port");
   if (broker !== undefined && tls !== undefined) throw new UsageError("with --broker-url the external broker terminates TLS (docs/deploy); drop --mqtt-tls-port");
   const brokerFiles = brokerFilesOptions(values, io);
   if (brokerFiles !== undefined && broker === undefined) throw new UsageError("--broker-files is for an external broker: it needs --broker-url");
@@ -300,6 +342,7 @@ async function serve(args: string[], io: CliIo): Promise<number> {
     ...(rateLimitsOff ? { httpRateLimits: "off" as const } : {}),
     ...(gatewayHop !== undefined ? { gatewayHop } : {}),
     ...(broker !== undefined ? { broker } : {}),
+    ...(cluster !== undefined ? { cluster } : {}),
     ...(brokerFiles !== undefined ? { brokerFiles } : {}),
     logger: createLogger(),
   });
@@ -474,8 +517,28 @@ async function admin(args: string[], io: CliIo): Promise<number> {
         "tls-ca": { type: "string" },
         "tls-cert": { type: "string" },
         "tls-key": { type: "string" },
+        broker: { type: "string" },
         ...BROKER_RELOAD,
       });
+      const flavour = text(values, "broker") ?? "mosquitto";
+      if (flavour === "nats") {
+        const reloadNodes = brokerReload(values, io);
+        const cluster = await writeClusterBrokerFiles({
+          dataDir: dataDir(values, io),
+          out: required(values, "out"),
+          instances: positiveInt(text(values, "instances"), "instances", 3, 64),
+          ...(reloadNodes !== undefined ? { reload: reloadNodes } : {}),
+        });
+        print(io, values["json"] === true, cluster, () =>
+          [
+            `cluster authorization ${cluster.authorizationFile} (${cluster.registers} registers, ${cluster.services.length} server instances; include it from every node's config)`,
+            cluster.reloaded ? "nodes reloaded" : "reload every node now (nats-server --signal reload)",
+            ...cluster.services.map((service) => `serve --broker-username ${service} (certificate: admin tls issue-register --register ${service})`),
+          ].join("\n"),
+        );
+        return 0;
+      }
+      if (flavour !== "mosquitto") throw new UsageError(`--broker: expected mosquitto or nats (got ${flavour})`);
       const host = text(values, "host") ?? "0.0.0.0";
       const reload = brokerReload(values, io);
       const tlsPort = text(values, "tls-port");

@@ -17,6 +17,8 @@ import { MQTT_RECONNECT_BOUNDS, ReconnectBackoff } from "../core/reconnect-backo
 
 export interface LinkOptions {
   readonly url: string;
+  /** More nodes of the same cluster: each reconnect goes to the next address (url first), session resumed there. */
+  readonly failoverUrls?: readonly string[];
   readonly storeId: string;
   readonly registerId: string;
   readonly password: string;
@@ -72,6 +74,7 @@ export class MqttLink extends EventEmitter<LinkEvents> {
   start(): void {
     const { registerId, password, logger } = this.options;
     const client = mqtt.connect(this.options.url, {
+      ...clusterServers(this.options.url, this.options.failoverUrls),
       clientId: registerId,
       username: registerId,
       password,
@@ -179,6 +182,22 @@ export class MqttLink extends EventEmitter<LinkEvents> {
   #presence(state: Presence["state"]): Presence {
     return { v: PROTOCOL_VERSION, type: "presence", state, at: this.options.now() };
   }
+}
+
+/**
+ * mqtt.js's `servers`: every connection attempt takes the next address (round robin), so after a
+ * lost node the reconnect goes to another; clean: false and the same client id resume the session
+ * the cluster keeps in its replicated streams, with the QoS 1 messages not yet acknowledged.
+ */
+function clusterServers(url: string, failoverUrls: readonly string[] | undefined): { servers?: { host: string; port: number; protocol: "mqtt" | "mqtts" }[] } {
+  if (failoverUrls === undefined || failoverUrls.length === 0) return {};
+  return {
+    servers: [url, ...failoverUrls].map((address) => {
+      const parsed = new URL(address);
+      const secure = parsed.protocol === "mqtts:";
+      return { host: parsed.hostname, port: Number(parsed.port || (secure ? 8883 : 1883)), protocol: secure ? "mqtts" : "mqtt" };
+    }),
+  };
 }
 
 function tlsOptions(tls: LinkOptions["tls"]): { ca?: Buffer; cert?: Buffer; key?: Buffer; rejectUnauthorized?: boolean } {
