@@ -11,6 +11,7 @@
  * MQTT topics become NATS subjects with `/` as `.` (`codepay/v1/s/r/up` is `codepay.v1.s.r.up`);
  * store and register ids are slugs (no `.`, space, `*` or `>`), so the conversion is one to one.
  */
+import { dirname, relative } from "node:path";
 import { ALL_STATUS_TOPICS, ALL_UP_TOPICS, TOPIC_ROOT, downTopic, statusTopic, upTopic } from "@codepay/contract";
 import { limits } from "../limits.js";
 
@@ -91,12 +92,15 @@ export interface ClusterNode {
   readonly routePort: number;
   /** MQTT (the registers). */
   readonly mqttPort: number;
+  /** HTTP monitoring (/healthz, /varz, /connz) on `host`; absent: none. */
+  readonly monitorPort?: number;
 }
 
 export interface ClusterNodeFiles {
   /** JetStream's directory on this node. */
   readonly storeDir: string;
-  /** The authorization file (absolute path). */
+  /** Where this node's config is written, and the authorization file (nats-server resolves `include` from the config's directory only). */
+  readonly configFile: string;
   readonly authorizationFile: string;
   /** PEM files: the CA that signs every client certificate, this node's certificate and key. */
   readonly caFile: string;
@@ -125,6 +129,7 @@ export function renderNatsNodeConfig(node: ClusterNode, cluster: readonly Cluste
     ...tlsBlock(files, ""),
     "# A register's packet is refused past this (the same bound as the embedded broker's).",
     `max_payload: ${limits.mqttPacketBytesMax}`,
+    ...(node.monitorPort !== undefined ? [`http: ${quoted(`${node.host}:${node.monitorPort}`)}`] : []),
     `jetstream { store_dir: ${quoted(files.storeDir)} }`,
     "cluster {",
     `  name: ${quoted(clusterName)}`,
@@ -140,7 +145,7 @@ export function renderNatsNodeConfig(node: ClusterNode, cluster: readonly Cluste
     "  # An unacknowledged QoS 1 result goes out again after this long (also after a failover).",
     `  ack_wait: ${quoted(`${Math.round(limits.clusterMqttAckWaitMs / 1_000)}s`)}`,
     "}",
-    `include ${quoted(files.authorizationFile)}`,
+    `include ${quoted(relative(dirname(files.configFile), files.authorizationFile))}`,
     "",
   ].join("\n");
 }

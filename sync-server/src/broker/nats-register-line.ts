@@ -95,7 +95,8 @@ export class NatsRegisterLine implements RegisterLine {
 
   private async connectMqtt(): Promise<MqttClient> {
     const { tls } = this.options;
-    const client = mqtt.connect({
+    // The first url too: mqtt.js wants a protocol up front when given a client certificate.
+    const client = mqtt.connect(this.options.mqttUrls[0]!, {
       servers: mqttServers(this.options.mqttUrls),
       clientId: this.options.name,
       protocolVersion: 4,

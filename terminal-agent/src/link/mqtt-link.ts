@@ -22,6 +22,8 @@ export interface LinkOptions {
   readonly storeId: string;
   readonly registerId: string;
   readonly password: string;
+  /** "certificate": no user name or password in CONNECT; the client certificate is the identity. */
+  readonly authentication?: "password" | "certificate";
   /** PEM contents for mqtts://: the server's CA, and this register's certificate and key. */
   readonly tls?: { readonly ca?: Buffer; readonly cert?: Buffer; readonly key?: Buffer };
   readonly logger: Logger;
@@ -76,8 +78,7 @@ export class MqttLink extends EventEmitter<LinkEvents> {
     const client = mqtt.connect(this.options.url, {
       ...clusterServers(this.options.url, this.options.failoverUrls),
       clientId: registerId,
-      username: registerId,
-      password,
+      ...(this.options.authentication === "certificate" ? {} : { username: registerId, password }),
       clean: false,
       keepalive: mqttKeepaliveS,
       protocolVersion: 4, // aedes speaks MQTT 3.1.1
