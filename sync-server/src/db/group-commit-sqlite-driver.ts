@@ -98,6 +98,14 @@ export class WalSyncer {
     this.#writeSequence += 1;
   }
 
+  /** The fdatasync in flight, settled (resolved or rejected) when it ends; undefined when none runs. */
+  inFlight(): Promise<void> | undefined {
+    return this.#inFlight?.promise.then(
+      () => undefined,
+      () => undefined,
+    );
+  }
+
   /** Resolves once every write noted so far is on disk. */
   durable(): Promise<void> {
     if (this.#broken !== undefined) return Promise.reject(this.#broken);
@@ -326,6 +334,14 @@ export class GroupCommitSqliteDriver implements Driver {
   /** Writes committed through Kysely so far. */
   get kyselyWrites(): number {
     return this.#syncer.stats.kyselyWrites;
+  }
+
+  /**
+   * The WAL fdatasync in flight, settled when it ends; undefined when none runs (or without group commit).
+   * A write committed now waits for the sync after it anyway, so the engine holds its next batch until then.
+   */
+  syncInFlight(): Promise<void> | undefined {
+    return this.#grouping ? this.#syncer.inFlight() : undefined;
   }
 
   /** Resolves once every write committed so far is on disk (at once without group commit: COMMIT synced). */

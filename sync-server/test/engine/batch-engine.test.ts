@@ -5,9 +5,9 @@
  */
 import BetterSqlite3 from "better-sqlite3";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { databasePath, groupCommitStatsOf, openDatabase, type Db } from "../../src/db/database.js";
+import { databasePath, groupCommitDriverOf, groupCommitStatsOf, openDatabase, type Db } from "../../src/db/database.js";
 import { precompiledQuery } from "../../src/db/precompiled-query.js";
-import { BatchEngine, createBatchEngine } from "../../src/engine/batch-engine.js";
+import { BatchEngine, createBatchEngine, type EngineConnection } from "../../src/engine/batch-engine.js";
 import { append, optimistic, statement, type Operation } from "../../src/engine/operation.js";
 import { silentLogger } from "../../src/logger.js";
 import { sqlStatementsTotal } from "../../src/observability/sql-statements.js";
@@ -62,6 +62,32 @@ describe("batched engine", () => {
     expect(engine.totals.statements).toBe(6);
     expect(sqlStatementsTotal() - statementsBefore).toBe(6);
     expect(groupCommitStatsOf(db)!.syncs - syncsBefore).toBe(1);
+  });
+
+  it("holds a batch while a WAL sync is in flight: requests from several turns share one write transaction", async () => {
+    const driver = groupCommitDriverOf(db)!;
+    let endSync: () => void = () => undefined;
+    let syncing: Promise<void> | undefined = new Promise<void>((resolve) => (endSync = resolve));
+    const connection: EngineConnection = {
+      exclusive: (work) => driver.exclusive(work),
+      whenIdle: (work) => driver.whenIdle(work),
+      durable: () => driver.durable(),
+      syncInFlight: () => syncing,
+      get kyselyWrites() {
+        return driver.kyselyWrites;
+      },
+    };
+    const held = new BatchEngine(connection, { batchRequestsMax: 128, cachedReadsMax: 100, logger: silentLogger() });
+    const answers: Promise<string>[] = [];
+    for (const id of ["a", "b", "c"]) {
+      answers.push(held.run(() => addStore(id)));
+      await new Promise<void>((resolve) => setImmediate(resolve)); // each request in its own event-loop turn
+    }
+    expect(held.totals.batches).toBe(0);
+    syncing = undefined;
+    endSync();
+    expect(await Promise.all(answers)).toEqual(["a", "b", "c"]);
+    expect(held.totals).toMatchObject({ batches: 1, requests: 3, writeTransactions: 1 });
   });
 
   it("rolls back a failing request alone; the others commit", async () => {
