@@ -6,7 +6,8 @@ import { randomInt } from "node:crypto";
 import type { AddressInfo } from "node:net";
 import { systemClock, type Clock } from "./clock.js";
 import { join } from "node:path";
-import { checkpointInBackground, databasePath, dialectOf, openDatabase, type Db } from "./db/database.js";
+import { checkpointInBackground, databasePath, dialectOf, groupCommitDriverOf, openDatabase, type Db } from "./db/database.js";
+import { StorageMonitor } from "./db/storage-monitor.js";
 import { createBrokerHooks, type LoginAdmissionStats } from "./broker/broker-hooks.js";
 import type { AdmissionPolicy } from "./broker/login-admission.js";
 import { openRegisterKey, registerKeyPath } from "./auth/register-key.js";
@@ -104,6 +105,8 @@ export interface ServerOptions {
   readonly codeRandomDigits?: number;
   /** Tests and measurements that need one code length: always `codeRandomDigits`, never sized. */
   readonly codeDigitsFixed?: boolean;
+  /** SQLite: below this many free bytes on the data directory's filesystem, warn (default limits.storageFreeBytesWarnMin). */
+  readonly storageFreeBytesWarnMin?: number;
   /** Epoch ms; tests pass a clock they move by hand. */
   readonly clock?: Clock;
   readonly logger?: Logger;
@@ -298,8 +301,19 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const loginThrottle = options.mqttLoginThrottle === "off" ? undefined : { throttle: new LoginThrottle(options.mqttLoginThrottle ?? DEFAULT_LOGIN_THROTTLE), clock };
   const rateLimits = options.httpRateLimits === "off" ? undefined : (options.httpRateLimits ?? DEFAULT_HTTP_RATE_LIMITS);
   const gatewayHop = options.gatewayHop ?? "in-process";
-  const db = await openDatabase(options.dataDir, options.databaseUrl);
-  checkpointInBackground(db, (error) => logger.error({ err: error }, "background WAL checkpoints stopped; SQLite checkpoints in COMMIT again"));
+  const db = await openDatabase(options.dataDir, options.databaseUrl, {
+    onAvailabilityChange: (up, error) => {
+      if (up) logger.warn("the database answers again: requests resume");
+      else logger.error({ reason: error instanceof Error ? error.message : String(error) }, "the database does not answer: requests are refused with SERVER_UNAVAILABLE while it is probed");
+    },
+  });
+  checkpointInBackground(db, (error) => logger.error({ err: error }, "background WAL checkpoints stopped; SQLite checkpoints in COMMIT again until a write succeeds"));
+  const sqliteDriver = groupCommitDriverOf(db);
+  const storage =
+    sqliteDriver === undefined
+      ? undefined
+      : new StorageMonitor(sqliteDriver, { dataDir: options.dataDir, intervalMs: limits.storageCheckIntervalMs, freeBytesWarnMin: options.storageFreeBytesWarnMin ?? limits.storageFreeBytesWarnMin, logger: logger.child({ part: "storage" }) });
+  await storage?.start();
   await ensureCarrier(db, options.dataDir, DEFAULT_CARRIER_ID, clock());
   warnAboutWideFiles(options.dataDir, logger);
   // SECURITY.md "Guessing, measured": new codes get the shortest length that keeps a guessing phone
@@ -331,6 +345,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     ...(broker.packetsRefused !== undefined ? { mqttPacketsRefused: broker.packetsRefused } : {}),
     brokerUp: broker.brokerUp,
     codeRandomDigits: () => (options.codeDigitsFixed === true ? codeRandomDigits : codeLength.randomDigits),
+    ...(storage !== undefined ? { storage: () => storage.report() } : {}),
   });
   const delivery = new ResultDelivery(db, clock, logger.child({ part: "results" }), (to, message) => line.publishToRegister(to, message));
   // The hot path on SQLite runs in batches (engine/batch-engine.ts); PostgreSQL keeps its Kysely transactions.
@@ -437,6 +452,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   let stopping: Promise<void> | undefined;
   const stopOnce = async (): Promise<void> => {
     watchdog.stop();
+    storage?.stop();
     clearInterval(sweepTimer);
     codeLength.stop();
     await gatewayApp.close();
