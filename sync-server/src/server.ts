@@ -8,6 +8,7 @@ import { systemClock, type Clock } from "./clock.js";
 import { join } from "node:path";
 import { checkpointInBackground, databasePath, dialectOf, groupCommitDriverOf, openDatabase, type Db } from "./db/database.js";
 import { StorageMonitor } from "./db/storage-monitor.js";
+import { databaseFaultOf } from "./db/database-faults.js";
 import { createBrokerHooks, type LoginAdmissionStats } from "./broker/broker-hooks.js";
 import type { AdmissionPolicy } from "./broker/login-admission.js";
 import { openRegisterKey, registerKeyPath } from "./auth/register-key.js";
@@ -441,7 +442,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       await delivery.resendDue();
       await sharedNonces?.prune(clock());
     })()
-      .catch((error: unknown) => logger.error({ err: error }, "expiry sweep failed"))
+      // The database down or the disk full is logged once where it is seen (availability, storage monitor), not every sweep.
+      .catch((error: unknown) => (databaseFaultOf(error) !== undefined ? logger.debug({ reason: String(error) }, "expiry sweep skipped: database fault") : logger.error({ err: error }, "expiry sweep failed")))
       .finally(() => {
         sweeping = undefined;
       });
