@@ -346,7 +346,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     ...(broker.packetsRefused !== undefined ? { mqttPacketsRefused: broker.packetsRefused } : {}),
     brokerUp: broker.brokerUp,
     codeRandomDigits: () => (options.codeDigitsFixed === true ? codeRandomDigits : codeLength.randomDigits),
-    ...(storage !== undefined ? { storage: () => storage.report() } : {}),
+    ...(storage !== undefined ? { storage: { report: () => storage.report(), current: () => storage.current() } } : {}),
   });
   const delivery = new ResultDelivery(db, clock, logger.child({ part: "results" }), (to, message) => line.publishToRegister(to, message));
   // The hot path on SQLite runs in batches (engine/batch-engine.ts); PostgreSQL keeps its Kysely transactions.

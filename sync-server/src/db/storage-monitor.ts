@@ -87,6 +87,13 @@ export class StorageMonitor {
     this.source.noteSpaceAvailable();
   }
 
+  /** Reads the free space now, then reports (/health: a statfs per call is cheap). */
+  async current(): Promise<StorageReport> {
+    await this.check();
+    return this.report();
+  }
+
+  /** As of the last look (metrics). */
   report(): StorageReport {
     if (this.source.storageFull) return { state: "full", freeBytes: this.#freeBytes };
     const low = this.#freeBytes !== null && this.#freeBytes < this.options.freeBytesWarnMin;

@@ -49,8 +49,8 @@ export interface ObservabilitySource {
   readonly brokerUp: () => boolean;
   /** Random digits of a code issued now (settlement/code-length-sizer.ts). */
   readonly codeRandomDigits?: () => number;
-  /** SQLite: the disk under the database (db/storage-monitor.ts). */
-  readonly storage?: () => StorageReport;
+  /** SQLite: the disk under the database (db/storage-monitor.ts): as of the last look, and read now. */
+  readonly storage?: { readonly report: () => StorageReport; readonly current: () => Promise<StorageReport> };
 }
 
 const STORAGE_STATES: readonly StorageState[] = ["ok", "low", "full"];
@@ -137,7 +137,7 @@ export class ServerMetrics {
       this.set((await outboxDepth()) ?? -1);
     } });
     const db = source.db;
-    registerDatabaseFaultMetrics(registers, db, source.storage);
+    registerDatabaseFaultMetrics(registers, db, source.storage?.report);
     const groupCommit = groupCommitStatsOf(db);
     if (groupCommit !== undefined) {
       new client.Gauge({ name: "codepay_sqlite_wal_fsyncs", help: "SQLite group commit: WAL fdatasyncs since start", registers, collect() {
@@ -182,7 +182,7 @@ export class ServerMetrics {
     const outboxDepth = up ? await this.outboxDepth() : null;
     const broker = this.source.brokerUp() ? "up" : "down";
     const database = outboxDepth === null ? "down" : "up";
-    const storage = this.source.storage?.();
+    const storage = await this.source.storage?.current();
     const ok = broker === "up" && database === "up" && storage?.state !== "full";
     return { status: ok ? "ok" : "degraded", mqtt: { broker, connectedRegisters: this.source.connectedRegisters() }, database, ...(storage !== undefined ? { storage } : {}), outboxDepth };
   }
