@@ -401,8 +401,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     ...(https !== undefined ? { https } : {}),
   });
   registerObservabilityRoutes(shopperApp, metrics);
-  // systemd WatchdogSec: pings only while the broker and the database answer (docs/deploy/codepay-server.service).
-  const watchdog = startSystemdWatchdog(async () => (await metrics.health()).status === "ok");
+  // systemd WatchdogSec: pings only while the broker is up (docs/deploy/codepay-server.service).
+  // Not while the database is down or its disk full (issue 24): a restart cures neither, and the process
+  // refuses cleanly and resumes by itself; a restart loop would only add a start-up failure to the outage.
+  const watchdog = startSystemdWatchdog(async () => (await metrics.health()).mqtt.broker === "up");
   registerPairingRoute(shopperApp, {
     db,
     clock,
