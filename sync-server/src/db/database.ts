@@ -76,6 +76,19 @@ export function groupCommitStatsOf(db: Db): GroupCommitStats | undefined {
   return groupCommitDrivers.get(db)?.stats;
 }
 
+/** BIGINT arrives as a string by default; every BIGINT here (money <= 1e12, epoch ms, counts) is a safe integer. */
+export const postgresTypes = {
+  getTypeParser: ((oid: number, format?: "text" | "binary") =>
+    oid === PG_INT8_OID ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+};
+
+const postgresUrls = new WeakMap<Db, string>();
+
+/** The PostgreSQL URL a database was opened with (the batch runner opens its own connections); undefined on SQLite. */
+export function postgresUrlOf(db: Db): string | undefined {
+  return postgresUrls.get(db);
+}
+
 const availabilities = new WeakMap<Db, DatabaseAvailability>();
 
 /** Whether the database answers as far as this process knows: PostgreSQL's availability (issue 24); SQLite is a file, always up. */
@@ -90,16 +103,7 @@ export interface PostgresOptions {
 
 function openPostgres(url: string, options: PostgresOptions): Db {
   if (!/^postgres(ql)?:\/\//.test(url)) throw new Error("DATABASE_URL must start with postgres:// or postgresql://");
-  const pool = new pg.Pool({
-    connectionString: url,
-    max: limits.postgresPoolConnectionsMax,
-    connectionTimeoutMillis: limits.postgresConnectTimeoutMs,
-    // BIGINT arrives as a string by default; every BIGINT here (money <= 1e12, epoch ms, counts) is a safe integer.
-    types: {
-      getTypeParser: ((oid: number, format?: "text" | "binary") =>
-        oid === PG_INT8_OID ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
-    },
-  });
+  const pool = new pg.Pool({ connectionString: url, max: limits.postgresPoolConnectionsMax, connectionTimeoutMillis: limits.postgresConnectTimeoutMs, types: postgresTypes });
   const availability = new DatabaseAvailability({
     delayMsMin: limits.postgresReconnectDelayMsMin,
     delayMsMax: limits.postgresReconnectDelayMsMax,
@@ -118,6 +122,7 @@ function openPostgres(url: string, options: PostgresOptions): Db {
   // Every statement counted (codepay_sql_statements_total), as the SQLite driver counts its own.
   const db = new Kysely<DatabaseSchema>({ dialect: new PostgresDialect({ pool: new CountingPostgresPool(pool, availability) }) });
   availabilities.set(db, availability);
+  postgresUrls.set(db, url);
   return db;
 }
 
