@@ -49,6 +49,14 @@ export const limits = {
   /** ... and SQLite's own in-COMMIT checkpoint stays as a backstop at this many WAL frames (4 KiB each). */
   sqliteCheckpointBackstopFrames: 10_000,
   /**
+   * The SQLite WAL left on disk at most (bytes): `journal_size_limit` on the server's connection cuts
+   * the file back to this when the WAL starts over, and the checkpoint worker runs a TRUNCATE
+   * checkpoint when every frame is copied and the file is larger (a long reader let it grow).
+   */
+  sqliteWalBytesMax: 64 * 1024 * 1024,
+  /** After background checkpoints failed (full disk), they start again on the first successful write at least this long after. */
+  sqliteCheckpointRestartDelayMs: 1_000,
+  /**
    * Requests the batched engine runs in one transaction at most (engine/batch-engine.ts). A batch
    * holds the one JavaScript thread while it runs: measured at 32 registers (load 14), the engine's
    * SQL and rules cost ~0.2 ms of CPU per request, so 128 requests hold the loop ~28 ms at most. At 32
@@ -83,6 +91,22 @@ export const limits = {
   mqttListenBacklog: 4_096,
   /** PostgreSQL connections one server process (or admin command) opens at most. */
   postgresPoolConnectionsMax: 10,
+  /**
+   * PostgreSQL gone (restart, failover, kill): requests are refused at once with SERVER_UNAVAILABLE
+   * while the server probes it with `SELECT 1`, first after this long, then doubling
+   * (db/database-availability.ts) ...
+   */
+  postgresReconnectDelayMsMin: 100,
+  /** ... up to this long between probes, so work resumes at most this long after PostgreSQL answers again. */
+  postgresReconnectDelayMsMax: 2_000,
+  /** A new PostgreSQL connection that has not completed in this long fails (a half-dead host must not hold requests). */
+  postgresConnectTimeoutMs: 5_000,
+  /** Retry-After (seconds) sent with SERVER_UNAVAILABLE while the database is down, and with STORAGE_FULL. */
+  databaseRetryAfterS: 2,
+  /** How often `serve` on SQLite reads the free space of the data directory's filesystem (statfs). */
+  storageCheckIntervalMs: 5_000,
+  /** Below this many free bytes: a warning in the log, `storage: "low"` on /health (still 200) and in metrics. */
+  storageFreeBytesWarnMin: 256 * 1024 * 1024,
   /** Audit chains the PostgreSQL batch runners of all instances claim at most, one per instance (chain 1 stays shared). */
   auditLanesMax: 256,
   /** A pairing code works this long after `admin register pair`. */

@@ -6,7 +6,9 @@ import { randomInt } from "node:crypto";
 import type { AddressInfo } from "node:net";
 import { systemClock, type Clock } from "./clock.js";
 import { join } from "node:path";
-import { checkpointInBackground, databasePath, dialectOf, openDatabase, postgresUrlOf, type Db } from "./db/database.js";
+import { checkpointInBackground, databasePath, dialectOf, groupCommitDriverOf, openDatabase, postgresUrlOf, type Db } from "./db/database.js";
+import { StorageMonitor } from "./db/storage-monitor.js";
+import { databaseFaultOf } from "./db/database-faults.js";
 import { createBrokerHooks, type LoginAdmissionStats } from "./broker/broker-hooks.js";
 import type { AdmissionPolicy } from "./broker/login-admission.js";
 import { openRegisterKey, registerKeyPath } from "./auth/register-key.js";
@@ -122,6 +124,8 @@ export interface ServerOptions {
   readonly codeRandomDigits?: number;
   /** Tests and measurements that need one code length: always `codeRandomDigits`, never sized. */
   readonly codeDigitsFixed?: boolean;
+  /** SQLite: below this many free bytes on the data directory's filesystem, warn (default limits.storageFreeBytesWarnMin). */
+  readonly storageFreeBytesWarnMin?: number;
   /** Epoch ms; tests pass a clock they move by hand. */
   readonly clock?: Clock;
   readonly logger?: Logger;
@@ -341,8 +345,19 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const loginThrottle = options.mqttLoginThrottle === "off" ? undefined : { throttle: new LoginThrottle(options.mqttLoginThrottle ?? DEFAULT_LOGIN_THROTTLE), clock };
   const rateLimits = options.httpRateLimits === "off" ? undefined : (options.httpRateLimits ?? DEFAULT_HTTP_RATE_LIMITS);
   const gatewayHop = options.gatewayHop ?? "in-process";
-  const db = await openDatabase(options.dataDir, options.databaseUrl);
-  checkpointInBackground(db, (error) => logger.error({ err: error }, "background WAL checkpoints stopped; SQLite checkpoints in COMMIT again"));
+  const db = await openDatabase(options.dataDir, options.databaseUrl, {
+    onAvailabilityChange: (up, error) => {
+      if (up) logger.warn("the database answers again: requests resume");
+      else logger.error({ reason: error instanceof Error ? error.message : String(error) }, "the database does not answer: requests are refused with SERVER_UNAVAILABLE while it is probed");
+    },
+  });
+  checkpointInBackground(db, (error) => logger.error({ err: error }, "background WAL checkpoints stopped; SQLite checkpoints in COMMIT again until a write succeeds"));
+  const sqliteDriver = groupCommitDriverOf(db);
+  const storage =
+    sqliteDriver === undefined
+      ? undefined
+      : new StorageMonitor(sqliteDriver, { dataDir: options.dataDir, intervalMs: limits.storageCheckIntervalMs, freeBytesWarnMin: options.storageFreeBytesWarnMin ?? limits.storageFreeBytesWarnMin, logger: logger.child({ part: "storage" }) });
+  await storage?.start();
   await ensureCarrier(db, options.dataDir, DEFAULT_CARRIER_ID, clock());
   warnAboutWideFiles(options.dataDir, logger);
   // SECURITY.md "Guessing, measured": new codes get the shortest length that keeps a guessing phone
@@ -377,6 +392,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     ...(broker.packetsRefused !== undefined ? { mqttPacketsRefused: broker.packetsRefused } : {}),
     brokerUp: broker.brokerUp,
     codeRandomDigits: () => (options.codeDigitsFixed === true ? codeRandomDigits : codeLength.randomDigits),
+    ...(storage !== undefined ? { storage: { report: () => storage.report(), current: () => storage.current() } } : {}),
   });
   const delivery = new ResultDelivery(db, clock, logger.child({ part: "results" }), (to, message) => line.publishToRegister(to, message));
   // The hot path runs in batches: engine/batch-engine.ts on SQLite, engine/postgres-batch-engine.ts on PostgreSQL.
@@ -432,8 +448,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     ...(https !== undefined ? { https } : {}),
   });
   registerObservabilityRoutes(shopperApp, metrics);
-  // systemd WatchdogSec: pings only while the broker and the database answer (docs/deploy/codepay-server.service).
-  const watchdog = startSystemdWatchdog(async () => (await metrics.health()).status === "ok");
+  // systemd WatchdogSec: pings only while the broker is up (docs/deploy/codepay-server.service).
+  // Not while the database is down or its disk full (issue 24): a restart cures neither, and the process
+  // refuses cleanly and resumes by itself; a restart loop would only add a start-up failure to the outage.
+  const watchdog = startSystemdWatchdog(async () => (await metrics.health()).mqtt.broker === "up");
   registerPairingRoute(shopperApp, {
     db,
     clock,
@@ -475,7 +493,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       await delivery.resendDue();
       await sharedNonces?.prune(clock());
     })()
-      .catch((error: unknown) => logger.error({ err: error }, "expiry sweep failed"))
+      // The database down or the disk full is logged once where it is seen (availability, storage monitor), not every sweep.
+      .catch((error: unknown) => (databaseFaultOf(error) !== undefined ? logger.debug({ reason: String(error) }, "expiry sweep skipped: database fault") : logger.error({ err: error }, "expiry sweep failed")))
       .finally(() => {
         sweeping = undefined;
       });
@@ -486,6 +505,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   let stopping: Promise<void> | undefined;
   const stopOnce = async (): Promise<void> => {
     watchdog.stop();
+    storage?.stop();
     clearInterval(sweepTimer);
     codeLength.stop();
     await gatewayApp.close();

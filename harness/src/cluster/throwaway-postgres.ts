@@ -7,11 +7,28 @@
 import { execFile } from "node:child_process";
 import { chownSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
+import { connect } from "node:net";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { freeLoopbackPort } from "./loopback-port.js";
 
 const run = promisify(execFile);
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Whether something accepts a TCP connection on the loopback port. */
+function portAnswers(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host: "127.0.0.1", port });
+    socket.once("connect", () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once("error", () => resolve(false));
+  });
+}
 
 /** The newest /usr/lib/postgresql/<version>/bin with initdb and pg_ctl, or a PATH directory that has them. */
 export function postgresBinDir(): string | undefined {
@@ -32,8 +49,14 @@ export interface ThrowawayPostgres {
   /** postgres://codepay@127.0.0.1:PORT/codepay */
   readonly url: string;
   readonly port: number;
-  /** The postmaster's pid (its backends are its children). */
+  /** The postmaster's pid now (its backends are its children); a restart changes it. */
   readonly postmasterPid: number | undefined;
+  /** `pg_ctl restart -m fast`: every session is terminated (57P01), the server is back when this resolves. */
+  restart(): Promise<void>;
+  /** SIGKILL to the postmaster (its backends exit when they notice); resolves once nothing answers on the port. */
+  killPostmaster(): Promise<void>;
+  /** Starts it again after killPostmaster (retried while the dead postmaster's backends still hold its shared memory). */
+  start(): Promise<void>;
   /** Transactions committed in the `codepay` database so far, and WAL bytes written (pg_stat_database, pg_stat_wal; psql). */
   activity(): Promise<{ commits: number; walBytes: number }>;
   stop(): Promise<void>;
@@ -63,13 +86,43 @@ export async function startThrowawayPostgres(options: ThrowawayPostgresOptions =
   const port = await freeLoopbackPort();
   const settings = [`-p ${port}`, `-k ${dir}`, "-c listen_addresses=127.0.0.1", `-c max_connections=${options.connectionsMax ?? 200}`];
   if (options.fsync === false) settings.push("-c fsync=off");
-  await exec("pg_ctl", ["-D", dataDir, "-o", settings.join(" "), "-l", join(dir, "log"), "-w", "start"]);
+  const start = () => exec("pg_ctl", ["-D", dataDir, "-o", settings.join(" "), "-l", join(dir, "log"), "-w", "start"]);
+  await start();
   await exec("createdb", ["-h", "127.0.0.1", "-p", String(port), "-U", "codepay", "codepay"]);
   let stopped = false;
-  const postmasterLine = readFileSync(join(dataDir, "postmaster.pid"), "utf8").split("\n")[0];
-  const postmasterPid = Number(postmasterLine);
+  const postmasterPid = (): number | undefined => {
+    try {
+      const pid = Number(readFileSync(join(dataDir, "postmaster.pid"), "utf8").split("\n")[0]);
+      return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+    } catch {
+      return undefined;
+    }
+  };
   return {
-    postmasterPid: Number.isInteger(postmasterPid) && postmasterPid > 0 ? postmasterPid : undefined,
+    get postmasterPid() {
+      return postmasterPid();
+    },
+    async restart() {
+      await exec("pg_ctl", ["-D", dataDir, "-m", "fast", "-l", join(dir, "log"), "-w", "restart"]);
+    },
+    async killPostmaster() {
+      const pid = postmasterPid();
+      if (pid === undefined) throw new Error("no postmaster.pid: PostgreSQL is not running");
+      process.kill(pid, "SIGKILL");
+      for (let attempt = 0; attempt < 100 && (await portAnswers(port)); attempt += 1) await delay(50);
+    },
+    async start() {
+      // After a SIGKILLed postmaster its backends linger until they notice; until then the old shared memory is in use.
+      for (let attempt = 1; ; attempt += 1) {
+        try {
+          await start();
+          return;
+        } catch (error) {
+          if (attempt >= 50) throw error;
+          await delay(200);
+        }
+      }
+    },
     async activity() {
       const query = "select (select xact_commit from pg_stat_database where datname = 'codepay') || ' ' || (select wal_bytes from pg_stat_wal)";
       const { stdout } = await run(join(bin, "psql"), ["-h", "127.0.0.1", "-p", String(port), "-U", "codepay", "-d", "codepay", "-Atq", "-c", query]);

@@ -48,7 +48,8 @@ describe("operations", () => {
     await pollUntil("the agent connected", async () => ((await (await fetch(`${server.shopperApiUrl}/health`)).json()) as { mqtt: { connectedRegisters: number } }).mqtt.connectedRegisters === 1 || undefined);
     const response = await fetch(`${server.shopperApiUrl}/health`);
     expect(response.status).toBe(200);
-    expect(await response.json()).toEqual({ status: "ok", mqtt: { broker: "up", connectedRegisters: 1 }, database: "up", outboxDepth: 0 });
+    // storage: the disk under the SQLite database ("low" below the free-space warning still answers 200).
+    expect(await response.json()).toEqual({ status: "ok", mqtt: { broker: "up", connectedRegisters: 1 }, database: "up", storage: { state: expect.stringMatching(/^(ok|low)$/), freeBytes: expect.any(Number) }, outboxDepth: 0 });
   });
 
   it("server GET /metrics: payments by outcome, request latency, connected registers, outbox depth", async () => {
@@ -63,6 +64,9 @@ describe("operations", () => {
     expect(text).toContain("codepay_connected_registers 1");
     expect(text).toContain("codepay_outbox_depth 0");
     expect(text).toContain("codepay_shopper_request_seconds");
+    expect(text).toContain("codepay_database_up 1");
+    expect(text).toContain('codepay_storage_state{state="full"} 0');
+    expect(text).toMatch(/^codepay_storage_free_bytes \d+$/m);
   });
 
   it("agent GET /v1/health reports the line, each device and the outbox depth", async () => {

@@ -13,6 +13,23 @@ import { cardPayment, refundPayment, reportRequest, voidPayment } from "../settl
 import type { RegisterLine } from "./register-line.js";
 import { findRegisterOp, type RegisterRow } from "../db/repositories/registers.js";
 import { readSettlement } from "../settlement/idempotent-transaction.js";
+import { databaseRefusalFor } from "../db/database-faults.js";
+
+const FAILED_MESSAGE = "the server failed; nothing changed, retry with the same requestId";
+
+/**
+ * The reply to a request that threw: a database fault (PostgreSQL gone, a full disk) is a specific,
+ * retryable refusal, logged as a warning; anything else is a bug, INTERNAL, logged as an error.
+ */
+function failureReply(logger: Logger, error: unknown, context: object, what: string, requestId?: string): ServerMessage {
+  const refusal = databaseRefusalFor(error);
+  if (refusal !== undefined) {
+    logger.warn({ ...context, code: refusal.code, reason: error instanceof Error ? error.message : String(error) }, `${what}: refused for now`);
+    return requestError(refusal.code, refusal.message, requestId);
+  }
+  logger.error({ err: error, ...context }, what);
+  return requestError("INTERNAL", FAILED_MESSAGE, requestId);
+}
 
 async function dispatch(context: SettlementContext, from: RegisterAddress, request: RegisterRequest): Promise<ServerMessage | undefined> {
   switch (request.type) {
@@ -94,16 +111,16 @@ export class RequestRouter {
       await this.reply(from, refusal);
       // Only an operator can undo this (enable, enroll): close the connection rather than answer
       // every retry; the broker refuses the reconnect, and results wait in the outbox until then.
-      if (refusal.type === "error" && refusal.error.code !== "INTERNAL") await this.disconnect(from);
+      if (refusal.type === "error" && (refusal.error.code === "UNKNOWN_REGISTER" || refusal.error.code === "REGISTER_DISABLED")) await this.disconnect(from);
       return;
     }
     let reply: ServerMessage | undefined;
     try {
       reply = await dispatch(this.context, from, request);
     } catch (error) {
-      // A bug or a database failure: the transaction rolled back, so nothing changed.
-      this.logger.error({ err: error, registerId: from.registerId, type: request.type, requestId: request.requestId }, "request failed");
-      reply = requestError("INTERNAL", "the server failed; nothing changed, retry with the same requestId", request.requestId);
+      // A bug or a database failure: the transaction rolled back, so nothing changed (or, PostgreSQL
+      // gone during COMMIT, it committed and the retry with the same requestId finds its result).
+      reply = failureReply(this.logger, error, { registerId: from.registerId, type: request.type, requestId: request.requestId }, "request failed", request.requestId);
     }
     if (reply !== undefined) await this.reply(from, reply);
   }
@@ -117,8 +134,7 @@ export class RequestRouter {
     try {
       enrolled = await readSettlement(this.context, () => findRegisterOp(from.registerId));
     } catch (error) {
-      this.logger.error({ err: error, registerId: from.registerId, type: request.type }, "could not look up the register");
-      return requestError("INTERNAL", "the server failed; nothing changed, retry with the same requestId", request.requestId);
+      return failureReply(this.logger, error, { registerId: from.registerId, type: request.type }, "could not look up the register", request.requestId);
     }
     if (enrolled === undefined || enrolled.storeId !== from.storeId) {
       this.logger.warn({ registerId: from.registerId, storeId: from.storeId, code: "UNKNOWN_REGISTER", type: request.type }, "request from a register that is not enrolled (any more) refused");

@@ -21,6 +21,7 @@ import { refusingDuplicateKeys } from "../shopper-api/json-body.js";
 import { frameworkErrorOptions } from "../http-security/framework-errors.js";
 import { securityHeaders } from "../http-security/security-headers.js";
 import { headerOf, type Upstream } from "../http-security/upstream-request.js";
+import { databaseRefusalFor } from "../db/database-faults.js";
 import { httpStatusFor } from "../shopper-api/http-status.js";
 import { registerPagePassThrough } from "../shopper-page/gateway-pass-through.js";
 import type { CarrierKey } from "./carrier-keys.js";
@@ -117,6 +118,12 @@ export function buildGatewayApp(deps: GatewayAppDeps) {
   app.setErrorHandler((error: { statusCode?: number; message?: string }, request, reply) => {
     const status = error.statusCode ?? 500;
     if (status >= 400 && status < 500) return reply.code(status).send(errorBody("BAD_REQUEST", error.message ?? "bad request"));
+    // The subscriber lookup could not read the database (PostgreSQL gone, a full disk): a retryable 503.
+    const refusal = databaseRefusalFor(error);
+    if (refusal !== undefined) {
+      request.log.warn({ code: refusal.code, reason: error.message }, "gateway request refused for now");
+      return reply.code(httpStatusFor(refusal.code)).header("retry-after", String(refusal.retryAfterS)).send(errorBody(refusal.code, refusal.message));
+    }
     request.log.error({ err: error }, "gateway request failed");
     return reply.code(502).send(errorBody("INTERNAL", "the gateway could not reach the shopper API"));
   });

@@ -9,6 +9,7 @@
 import type { PostgresCursor, PostgresPool, PostgresPoolClient, PostgresQueryResult } from "kysely";
 import type pg from "pg";
 import { countSqlStatements, countSqlWriteTransactions } from "../observability/sql-statements.js";
+import type { DatabaseAvailability } from "./database-availability.js";
 
 const CHANGING_COMMANDS = new Set(["INSERT", "UPDATE", "DELETE", "MERGE"]);
 
@@ -17,7 +18,10 @@ class CountingClient implements PostgresPoolClient {
   #inTransaction = false;
   #changed = false;
 
-  constructor(private readonly client: pg.PoolClient) {}
+  constructor(
+    private readonly client: pg.PoolClient,
+    private readonly availability: DatabaseAvailability,
+  ) {}
 
   query<R>(sql: string, parameters: ReadonlyArray<unknown>): Promise<PostgresQueryResult<R>>;
   query<R>(cursor: PostgresCursor<R>): PostgresCursor<R>;
@@ -29,7 +33,13 @@ class CountingClient implements PostgresPoolClient {
   }
 
   async #query<R>(sql: string, parameters: ReadonlyArray<unknown>): Promise<PostgresQueryResult<R>> {
-    const result = (await this.client.query(sql, [...parameters])) as unknown as PostgresQueryResult<R>;
+    let result: PostgresQueryResult<R>;
+    try {
+      result = (await this.client.query(sql, [...parameters])) as unknown as PostgresQueryResult<R>;
+    } catch (error) {
+      this.availability.noteError(error);
+      throw error;
+    }
     this.#observe(result.command as string);
     return result;
   }
@@ -57,22 +67,38 @@ class CountingClient implements PostgresPoolClient {
   }
 }
 
+/**
+ * Also the gate of issue 24: while `availability` says PostgreSQL is down, a connection is refused at
+ * once (DatabaseUnavailableError: SERVER_UNAVAILABLE); a failed connect or query that says the
+ * database is gone marks it down.
+ */
 export class CountingPostgresPool implements PostgresPool {
   readonly #clients = new WeakMap<pg.PoolClient, CountingClient>();
 
-  constructor(private readonly pool: pg.Pool) {}
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly availability: DatabaseAvailability,
+  ) {}
 
   async connect(): Promise<PostgresPoolClient> {
-    const client = await this.pool.connect();
+    this.availability.assertUp();
+    let client: pg.PoolClient;
+    try {
+      client = await this.pool.connect();
+    } catch (error) {
+      this.availability.noteError(error);
+      throw error;
+    }
     let counting = this.#clients.get(client);
     if (counting === undefined) {
-      counting = new CountingClient(client);
+      counting = new CountingClient(client, this.availability);
       this.#clients.set(client, counting);
     }
     return counting;
   }
 
   end(): Promise<void> {
+    this.availability.close();
     return this.pool.end();
   }
 }

@@ -5,6 +5,7 @@ import { Kysely, PostgresDialect, type Transaction } from "kysely";
 import pg from "pg";
 import { limits } from "../limits.js";
 import { CountingPostgresPool } from "./counting-postgres-pool.js";
+import { DatabaseAvailability } from "./database-availability.js";
 import { GroupCommitSqliteDialect, GroupCommitSqliteDriver, type GroupCommitStats } from "./group-commit-sqlite-driver.js";
 import { migrateToLatest } from "./migrations.js";
 import type { DatabaseSchema } from "./schema.js";
@@ -48,6 +49,8 @@ function openSqlite(dataDir: string): { db: Db; driver: GroupCommitSqliteDriver 
   sqlite.pragma("synchronous = FULL");
   sqlite.pragma("foreign_keys = ON");
   sqlite.pragma(`busy_timeout = ${limits.sqliteBusyTimeoutMs}`);
+  // The WAL file is cut back to this when it starts over, so a spell of long reads does not leave it huge (issue 24).
+  sqlite.pragma(`journal_size_limit = ${limits.sqliteWalBytesMax}`);
   const driver = new GroupCommitSqliteDriver(sqlite, { statementsCachedMax: limits.sqliteStatementsCachedMax });
   const db = new Kysely<DatabaseSchema>({ dialect: new GroupCommitSqliteDialect(driver) });
   groupCommitDrivers.set(db, driver);
@@ -86,14 +89,39 @@ export function postgresUrlOf(db: Db): string | undefined {
   return postgresUrls.get(db);
 }
 
-function openPostgres(url: string): Db {
+const availabilities = new WeakMap<Db, DatabaseAvailability>();
+
+/** Whether the database answers as far as this process knows: PostgreSQL's availability (issue 24); SQLite is a file, always up. */
+export function databaseAvailabilityOf(db: Db): DatabaseAvailability | undefined {
+  return availabilities.get(db);
+}
+
+export interface PostgresOptions {
+  /** Told when PostgreSQL goes down or comes back (the server logs it). */
+  readonly onAvailabilityChange?: (up: boolean, error?: unknown) => void;
+}
+
+function openPostgres(url: string, options: PostgresOptions): Db {
   if (!/^postgres(ql)?:\/\//.test(url)) throw new Error("DATABASE_URL must start with postgres:// or postgresql://");
-  const pool = new pg.Pool({ connectionString: url, max: limits.postgresPoolConnectionsMax, types: postgresTypes });
-  // An idle connection that dies (server restart, network) emits "error" on the pool; without a
-  // listener Node would crash. The pool drops that connection and the next query opens a new one.
-  pool.on("error", () => undefined);
+  const pool = new pg.Pool({ connectionString: url, max: limits.postgresPoolConnectionsMax, connectionTimeoutMillis: limits.postgresConnectTimeoutMs, types: postgresTypes });
+  const availability = new DatabaseAvailability({
+    delayMsMin: limits.postgresReconnectDelayMsMin,
+    delayMsMax: limits.postgresReconnectDelayMsMax,
+    probe: async () => {
+      await pool.query("select 1");
+    },
+    ...(options.onAvailabilityChange !== undefined ? { onChange: options.onAvailabilityChange } : {}),
+  });
+  // A connection that dies (server restart, kill, network) emits "error" on its client: on the pool
+  // while idle, on the client itself while in use (pg-pool listens only to idle ones). Without a
+  // listener Node would crash the process (issue 24: a `pg_ctl restart` killed every instance). The
+  // query in flight on it fails too and its request is answered SERVER_UNAVAILABLE; the pool drops the
+  // connection when it comes back, and the database counts as down until a probe answers.
+  pool.on("error", (error) => availability.noteError(error));
+  pool.on("connect", (client) => client.on("error", (error) => availability.noteError(error)));
   // Every statement counted (codepay_sql_statements_total), as the SQLite driver counts its own.
-  const db = new Kysely<DatabaseSchema>({ dialect: new PostgresDialect({ pool: new CountingPostgresPool(pool) }) });
+  const db = new Kysely<DatabaseSchema>({ dialect: new PostgresDialect({ pool: new CountingPostgresPool(pool, availability) }) });
+  availabilities.set(db, availability);
   postgresUrls.set(db, url);
   return db;
 }
@@ -107,10 +135,10 @@ function openPostgres(url: string): Db {
  * BEGIN IMMEDIATE (every one writes; the write lock is taken up front, honouring busy_timeout, so
  * `serve` and an admin command never refuse each other). PostgreSQL when the URL says so.
  */
-export async function openDatabase(dataDir: string, databaseUrl?: string): Promise<Db> {
+export async function openDatabase(dataDir: string, databaseUrl?: string, postgres: PostgresOptions = {}): Promise<Db> {
   const url = effectiveDatabaseUrl(databaseUrl);
   const sqlite = url === undefined ? openSqlite(dataDir) : undefined;
-  const db = sqlite?.db ?? openPostgres(url!);
+  const db = sqlite?.db ?? openPostgres(url!, postgres);
   try {
     await migrateToLatest(db);
   } catch (error) {
@@ -133,6 +161,8 @@ export function checkpointInBackground(db: Db, onFailure: (error: Error) => void
   groupCommitDrivers.get(db)?.checkpointInBackground({
     intervalMs: limits.sqliteCheckpointIntervalMs,
     backstopFrames: limits.sqliteCheckpointBackstopFrames,
+    walBytesMax: limits.sqliteWalBytesMax,
+    restartDelayMs: limits.sqliteCheckpointRestartDelayMs,
     onFailure,
   });
 }

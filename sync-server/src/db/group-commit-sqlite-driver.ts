@@ -25,6 +25,7 @@ import { open } from "node:fs/promises";
 import type BetterSqlite3 from "better-sqlite3";
 import { countSqlStatements, countSqlWriteTransactions } from "../observability/sql-statements.js";
 import { BackgroundCheckpointer, type CheckpointStats } from "./wal-checkpointer.js";
+import { databaseFaultOf } from "./database-faults.js";
 import {
   SqliteAdapter,
   SqliteIntrospector,
@@ -51,6 +52,10 @@ export interface GroupCommitStats extends CheckpointStats {
   waiters: number;
   /** Writes committed through Kysely (not the batched engine): the engine's cached reads are dropped when it moves. */
   kyselyWrites: number;
+  /** Statements and commits refused with SQLITE_FULL (or ENOSPC) since start: the disk was full (issue 24). */
+  storageFullErrors: number;
+  /** Times the background checkpoints started again after they had failed. */
+  checkpointRestarts: number;
 }
 
 export interface BackgroundCheckpointOptions {
@@ -58,6 +63,10 @@ export interface BackgroundCheckpointOptions {
   readonly intervalMs: number;
   /** SQLite's own auto-checkpoint on the server's connection, as a backstop (frames). */
   readonly backstopFrames: number;
+  /** The worker cuts a fully copied WAL larger than this (bytes) back to zero. */
+  readonly walBytesMax: number;
+  /** After a failure, the worker starts again on the first write that succeeds at least this long after. */
+  readonly restartDelayMs: number;
   /** The worker failed; checkpoints are back on the server's thread at SQLite's default. */
   readonly onFailure: (error: Error) => void;
 }
@@ -80,7 +89,7 @@ function newGroup(): SyncGroup {
 
 /** Makes the WAL durable in groups: one fdatasync in flight, the next one shared by all who wait. */
 export class WalSyncer {
-  readonly stats: GroupCommitStats = { syncs: 0, waiters: 0, kyselyWrites: 0, checkpoints: 0, checkpointFrames: 0 };
+  readonly stats: GroupCommitStats = { syncs: 0, waiters: 0, kyselyWrites: 0, checkpoints: 0, checkpointFrames: 0, walTruncations: 0, storageFullErrors: 0, checkpointRestarts: 0 };
   #writeSequence = 0;
   #durableSequence = 0;
   #inFlight: SyncGroup | undefined;
@@ -187,6 +196,7 @@ class CachedStatementConnection implements DatabaseConnection {
     private readonly sqlite: BetterSqlite3.Database,
     private readonly statementsCachedMax: number,
     private readonly onWrite: () => void,
+    private readonly onFailure: (error: unknown) => void,
   ) {}
 
   #statement(sql: string): BetterSqlite3.Statement {
@@ -214,6 +224,7 @@ class CachedStatementConnection implements DatabaseConnection {
       if (writes) this.#noteWrite();
       return Promise.resolve({ numAffectedRows: BigInt(changes), insertId: BigInt(lastInsertRowid), rows: [] });
     } catch (error) {
+      this.onFailure(error);
       return Promise.reject(error);
     }
   }
@@ -243,7 +254,12 @@ class CachedStatementConnection implements DatabaseConnection {
   /** Transaction control (BEGIN, COMMIT, ROLLBACK): not Kysely-compiled, not counted as a write. */
   run(sql: string): void {
     countSqlStatements();
-    this.#statement(sql).run();
+    try {
+      this.#statement(sql).run();
+    } catch (error) {
+      this.onFailure(error);
+      throw error;
+    }
   }
 
   commit(): void {
@@ -271,14 +287,57 @@ export class GroupCommitSqliteDriver implements Driver {
   /** Off during migrations (they run their own BEGIN/COMMIT and PRAGMAs) and when disabled for A/B runs. */
   #grouping = false;
   #checkpointer: BackgroundCheckpointer | undefined;
+  #checkpointOptions: BackgroundCheckpointOptions | undefined;
+  /** When the background checkpoints failed (performance.now()); undefined while they run. */
+  #checkpointFailedAtMs: number | undefined;
+  #storageFull = false;
+  #onStorageFull: ((error: unknown) => void) | undefined;
 
   constructor(sqlite: BetterSqlite3.Database, options: GroupCommitOptions) {
     this.#sqlite = sqlite;
     this.#syncer = new WalSyncer(`${sqlite.name}-wal`);
-    this.#connection = new CachedStatementConnection(sqlite, options.statementsCachedMax, () => {
-      this.#syncer.stats.kyselyWrites += 1;
-      this.#syncer.noteWrite();
-    });
+    this.#connection = new CachedStatementConnection(
+      sqlite,
+      options.statementsCachedMax,
+      () => {
+        this.#syncer.stats.kyselyWrites += 1;
+        this.#noteWrite();
+      },
+      (error) => this.#noteFailure(error),
+    );
+  }
+
+  /** A write committed: the disk took it, so it is not full (any more), and stopped checkpoints may start again. */
+  #noteWrite(): void {
+    this.#syncer.noteWrite();
+    this.#storageFull = false;
+    if (this.#checkpointFailedAtMs !== undefined && performance.now() - this.#checkpointFailedAtMs >= this.#checkpointOptions!.restartDelayMs) {
+      this.#checkpointFailedAtMs = undefined;
+      this.#syncer.stats.checkpointRestarts += 1;
+      this.#startCheckpointer(this.#checkpointOptions!);
+    }
+  }
+
+  #noteFailure(error: unknown): void {
+    if (databaseFaultOf(error) !== "storage-full") return;
+    this.#syncer.stats.storageFullErrors += 1;
+    this.#storageFull = true;
+    this.#onStorageFull?.(error);
+  }
+
+  /** The last write failed for want of disk space, and none has succeeded since (issue 24). */
+  get storageFull(): boolean {
+    return this.#storageFull;
+  }
+
+  /** Free space came back (the data directory's filesystem says so): not full, even before the next write. */
+  noteSpaceAvailable(): void {
+    this.#storageFull = false;
+  }
+
+  /** Told when a write fails because the disk is full. */
+  observeStorageFull(observer: (error: unknown) => void): void {
+    this.#onStorageFull = observer;
   }
 
   get stats(): GroupCommitStats {
@@ -302,12 +361,25 @@ export class GroupCommitSqliteDriver implements Driver {
    * admin commands keep SQLite's in-COMMIT auto-checkpoint. Needs group commit (WAL, synchronous=NORMAL).
    */
   checkpointInBackground(options: BackgroundCheckpointOptions): void {
-    if (!this.#grouping || this.#checkpointer !== undefined) return;
+    if (!this.#grouping || this.#checkpointOptions !== undefined) return;
+    this.#checkpointOptions = options;
+    this.#startCheckpointer(options);
+  }
+
+  /**
+   * A failed worker (a full disk: the checkpoint could not grow the database file) hands checkpoints
+   * back to COMMIT; the first write that succeeds `restartDelayMs` later starts a new one (issue 24:
+   * they used to stay in COMMIT until a restart).
+   */
+  #startCheckpointer(options: BackgroundCheckpointOptions): void {
     this.#sqlite.pragma(`wal_autocheckpoint = ${options.backstopFrames}`);
-    this.#checkpointer = new BackgroundCheckpointer(this.#sqlite.name, options.intervalMs, this.#syncer.stats, (error) => {
+    const failed = this.#checkpointer;
+    this.#checkpointer = new BackgroundCheckpointer(this.#sqlite.name, options, this.#syncer.stats, (error) => {
       this.#sqlite.pragma(`wal_autocheckpoint = ${SQLITE_DEFAULT_AUTOCHECKPOINT_FRAMES}`);
+      this.#checkpointFailedAtMs = performance.now();
       options.onFailure(error);
     });
+    void failed?.stop();
   }
 
   /**
@@ -319,8 +391,11 @@ export class GroupCommitSqliteDriver implements Driver {
     await this.#lock.acquire();
     try {
       const { result, wrote } = work(this.#sqlite);
-      if (wrote) this.#syncer.noteWrite();
+      if (wrote) this.#noteWrite();
       return result;
+    } catch (error) {
+      this.#noteFailure(error);
+      throw error;
     } finally {
       this.#lock.release();
     }

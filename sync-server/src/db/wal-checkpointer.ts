@@ -13,6 +13,13 @@
  * beginning; the backstop checkpoint runs between two writes and finds almost every frame already
  * copied, so it is short, and the WAL is then reused.
  *
+ * The WAL file is reused, not shrunk, after a checkpoint: a long reader that held it open let it grow
+ * (660 MB in issue 24) and it stayed that size. When every frame is copied and the file is larger
+ * than `walBytesMax`, the worker runs `wal_checkpoint(TRUNCATE)`, which cuts it to zero bytes; it
+ * does not wait for anyone (busy timeout 0): a reader or writer in the way means next time. The
+ * server's connection keeps `journal_size_limit` too, which cuts the file back whenever the WAL
+ * starts over.
+ *
  * The worker's code is a string (eval), so it runs the same from the TypeScript sources under
  * vitest and from the build.
  */
@@ -24,15 +31,22 @@ export interface CheckpointStats {
   checkpoints: number;
   /** WAL frames copied into the database file by them. */
   checkpointFrames: number;
+  /** TRUNCATE checkpoints that cut a WAL larger than its bound back to zero bytes. */
+  walTruncations: number;
 }
 
 type WorkerMessage =
   | { readonly type: "checkpointed"; readonly frames: number }
+  | { readonly type: "truncated" }
   | { readonly type: "failed"; readonly message: string }
   | { readonly type: "stopped" };
 
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require("node:worker_threads");
+const { statSync } = require("node:fs");
+function walBytes() {
+  try { return statSync(workerData.path + "-wal").size; } catch { return 0; }
+}
 function failed(error) {
   parentPort.postMessage({ type: "failed", message: String((error && error.message) || error) });
   parentPort.close();
@@ -46,6 +60,14 @@ function start(sqlite) {
     const frames = row.checkpointed >= copied ? row.checkpointed - copied : row.checkpointed;
     copied = row.checkpointed;
     if (frames > 0) parentPort.postMessage({ type: "checkpointed", frames });
+    // Every frame copied (log == checkpointed, -1 when not in WAL mode) and the file past its bound: cut it.
+    if (row.busy === 0 && row.log >= 0 && row.checkpointed === row.log && walBytes() > workerData.walBytesMax) {
+      const [truncate] = sqlite.pragma("wal_checkpoint(TRUNCATE)");
+      if (truncate.busy === 0) {
+        copied = 0;
+        parentPort.postMessage({ type: "truncated" });
+      }
+    }
   }
   function tick() {
     try {
@@ -67,7 +89,8 @@ function start(sqlite) {
 }
 try {
   const Database = require(workerData.betterSqlite3);
-  const sqlite = new Database(workerData.path, { fileMustExist: true });
+  // timeout 0: the TRUNCATE checkpoint never waits for the server's reads or writes (PASSIVE never does).
+  const sqlite = new Database(workerData.path, { fileMustExist: true, timeout: 0 });
   sqlite.pragma("synchronous = NORMAL");
   start(sqlite);
 } catch (error) {
@@ -80,9 +103,9 @@ export class BackgroundCheckpointer {
   readonly #stopped: Promise<void>;
 
   /** `onFailure` runs once if the worker fails; the caller then checkpoints on its own thread again. */
-  constructor(databasePath: string, intervalMs: number, stats: CheckpointStats, onFailure: (error: Error) => void) {
+  constructor(databasePath: string, bounds: { readonly intervalMs: number; readonly walBytesMax: number }, stats: CheckpointStats, onFailure: (error: Error) => void) {
     const betterSqlite3 = createRequire(import.meta.url).resolve("better-sqlite3");
-    this.#worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { path: databasePath, intervalMs, betterSqlite3 } });
+    this.#worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { path: databasePath, intervalMs: bounds.intervalMs, walBytesMax: bounds.walBytesMax, betterSqlite3 } });
     this.#worker.unref();
     let failed = false;
     const fail = (error: Error): void => {
@@ -95,7 +118,8 @@ export class BackgroundCheckpointer {
         if (message.type === "checkpointed") {
           stats.checkpoints += 1;
           stats.checkpointFrames += message.frames;
-        } else if (message.type === "failed") fail(new Error(`background WAL checkpoint failed: ${message.message}`));
+        } else if (message.type === "truncated") stats.walTruncations += 1;
+        else if (message.type === "failed") fail(new Error(`background WAL checkpoint failed: ${message.message}`));
       });
       this.#worker.on("error", (error) => fail(error));
       this.#worker.on("exit", () => resolve());

@@ -17,6 +17,7 @@
  * its idempotency key, under a savepoint as above), the work runs between batches, and the request
  * runs again in a later batch with the answer.
  */
+import { databaseFaultOf } from "../db/database-faults.js";
 import type BetterSqlite3 from "better-sqlite3";
 import { verifyPassword } from "../auth/password-hash.js";
 import { groupCommitDriverOf, type Db } from "../db/database.js";
@@ -211,7 +212,9 @@ export class BatchEngine implements OperationRunner {
       await this.connection.durable();
     } catch (error) {
       // BEGIN or COMMIT failed (busy past busy_timeout, disk full), or the WAL sync did: nothing is acknowledged.
-      this.options.logger.error({ err: error, requests: jobs.length }, "a batch failed; nothing in it was acknowledged");
+      // A full disk is the world's, not a bug: each request is answered STORAGE_FULL (db/database-faults.ts).
+      if (databaseFaultOf(error) !== undefined) this.options.logger.warn({ reason: error instanceof Error ? error.message : String(error), requests: jobs.length }, "a batch was refused by the disk; nothing in it was acknowledged");
+      else this.options.logger.error({ err: error, requests: jobs.length }, "a batch failed; nothing in it was acknowledged");
       for (const job of jobs) job.reject(error);
       return;
     }

@@ -20,12 +20,20 @@
  *   codepay_mqtt_login_queue_depth             MQTT logins waiting for a slot now
  *   codepay_register_passwords_rehashed_total  old scrypt register rows rewritten in the keyed form at login
  *   codepay_code_random_digits                 random digits of a code issued now (sized to the registers: SECURITY.md)
+ *   codepay_database_up                        1 while the database answers, 0 while PostgreSQL is down (issue 24)
+ *   codepay_database_outages_total             PostgreSQL outages seen since start (each: refusals until a probe answered)
+ *   codepay_storage_state{state}               SQLite: 1 for the disk's state now (ok, low, full), 0 for the others
+ *   codepay_storage_free_bytes                 SQLite: free bytes on the data directory's filesystem at the last look
+ *   codepay_storage_full_errors_total          SQLite: statements and commits refused with SQLITE_FULL since start
+ *   codepay_sqlite_wal_truncations             SQLite: TRUNCATE checkpoints that cut a WAL past its bound
+ *   codepay_sqlite_checkpoint_restarts         SQLite: background checkpoints started again after a failure
  * plus prom-client's default process metrics.
  */
 import type { ShopperApp } from "../shopper-api/app.js";
 import client from "prom-client";
 import type { RegisterLine } from "../broker/register-line.js";
-import { groupCommitStatsOf, observeWalSyncs, type Db } from "../db/database.js";
+import { databaseAvailabilityOf, groupCommitStatsOf, observeWalSyncs, type Db } from "../db/database.js";
+import type { StorageReport, StorageState } from "../db/storage-monitor.js";
 import { RegisterRequestSchema, type ServerMessage } from "@codepay/contract";
 import { sqlStatementsTotal, sqlWriteTransactionsTotal } from "./sql-statements.js";
 import type { LoginAdmissionStats } from "../broker/broker-hooks.js";
@@ -41,7 +49,11 @@ export interface ObservabilitySource {
   readonly brokerUp: () => boolean;
   /** Random digits of a code issued now (settlement/code-length-sizer.ts). */
   readonly codeRandomDigits?: () => number;
+  /** SQLite: the disk under the database (db/storage-monitor.ts): as of the last look, and read now. */
+  readonly storage?: { readonly report: () => StorageReport; readonly current: () => Promise<StorageReport> };
 }
+
+const STORAGE_STATES: readonly StorageState[] = ["ok", "low", "full"];
 
 /**
  * The `type` label takes only the request types of the contract: a register sending made-up types
@@ -61,6 +73,8 @@ export interface HealthReport {
   readonly status: "ok" | "degraded";
   readonly mqtt: { readonly broker: "up" | "down"; readonly connectedRegisters: number };
   readonly database: "up" | "down";
+  /** SQLite: the disk under the database; "full" makes the status degraded, "low" does not (a warning). */
+  readonly storage?: StorageReport;
   readonly outboxDepth: number | null;
 }
 
@@ -123,6 +137,7 @@ export class ServerMetrics {
       this.set((await outboxDepth()) ?? -1);
     } });
     const db = source.db;
+    registerDatabaseFaultMetrics(registers, db, source.storage?.report);
     const groupCommit = groupCommitStatsOf(db);
     if (groupCommit !== undefined) {
       new client.Gauge({ name: "codepay_sqlite_wal_fsyncs", help: "SQLite group commit: WAL fdatasyncs since start", registers, collect() {
@@ -147,7 +162,8 @@ export class ServerMetrics {
     }
     new client.Gauge({ name: "codepay_payments", help: "Payments by state (outcome), from the database", labelNames: ["state"], registers, async collect() {
       this.reset();
-      const rows = await db.selectFrom("payments").select(["state", db.fn.countAll<number>().as("count")]).groupBy("state").execute();
+      // The database down (PostgreSQL restarting): the other metrics still scrape; this one is empty meanwhile.
+      const rows = await db.selectFrom("payments").select(["state", db.fn.countAll<number>().as("count")]).groupBy("state").execute().catch(() => []);
       for (const row of rows) this.set({ state: row.state }, Number(row.count));
     } });
   }
@@ -162,10 +178,13 @@ export class ServerMetrics {
   }
 
   async health(): Promise<HealthReport> {
-    const outboxDepth = await this.outboxDepth();
+    const up = databaseAvailabilityOf(this.source.db)?.up ?? true;
+    const outboxDepth = up ? await this.outboxDepth() : null;
     const broker = this.source.brokerUp() ? "up" : "down";
     const database = outboxDepth === null ? "down" : "up";
-    return { status: broker === "up" && database === "up" ? "ok" : "degraded", mqtt: { broker, connectedRegisters: this.source.connectedRegisters() }, database, outboxDepth };
+    const storage = await this.source.storage?.current();
+    const ok = broker === "up" && database === "up" && storage?.state !== "full";
+    return { status: ok ? "ok" : "degraded", mqtt: { broker, connectedRegisters: this.source.connectedRegisters() }, database, ...(storage !== undefined ? { storage } : {}), outboxDepth };
   }
 
   /** The same line, timing each request from arrival to its reply. */
@@ -263,6 +282,39 @@ function registerLoginAdmissionMetrics(registers: client.Registry[], stats: () =
   new client.Counter({ name: "codepay_register_passwords_rehashed_total", help: "Old scrypt register password rows rewritten in the keyed form at a login", registers, collect() {
     this.reset();
     this.inc(stats().rehashed);
+  } });
+}
+
+/** Issue 24: PostgreSQL's availability, and the disk under SQLite. */
+function registerDatabaseFaultMetrics(registers: client.Registry[], db: Db, storage: (() => StorageReport) | undefined): void {
+  const availability = databaseAvailabilityOf(db);
+  new client.Gauge({ name: "codepay_database_up", help: "1 while the database answers, 0 while PostgreSQL is down and requests are refused with SERVER_UNAVAILABLE", registers, collect() {
+    this.set(availability === undefined || availability.up ? 1 : 0);
+  } });
+  if (availability !== undefined) {
+    new client.Counter({ name: "codepay_database_outages_total", help: "PostgreSQL outages seen since start", registers, collect() {
+      this.reset();
+      this.inc(availability.outages);
+    } });
+  }
+  const stats = groupCommitStatsOf(db);
+  if (storage === undefined || stats === undefined) return;
+  new client.Gauge({ name: "codepay_storage_state", help: "SQLite: the disk under the database now (1 for its state: ok, low = below the free-space warning, full = writes refused with STORAGE_FULL)", labelNames: ["state"], registers, collect() {
+    const now = storage().state;
+    for (const state of STORAGE_STATES) this.set({ state }, state === now ? 1 : 0);
+  } });
+  new client.Gauge({ name: "codepay_storage_free_bytes", help: "SQLite: free bytes on the data directory's filesystem at the last look (-1 unknown)", registers, collect() {
+    this.set(storage().freeBytes ?? -1);
+  } });
+  new client.Counter({ name: "codepay_storage_full_errors_total", help: "SQLite: statements and commits refused with SQLITE_FULL since start", registers, collect() {
+    this.reset();
+    this.inc(stats.storageFullErrors);
+  } });
+  new client.Gauge({ name: "codepay_sqlite_wal_truncations", help: "SQLite: TRUNCATE checkpoints that cut a WAL larger than its bound", registers, collect() {
+    this.set(stats.walTruncations);
+  } });
+  new client.Gauge({ name: "codepay_sqlite_checkpoint_restarts", help: "SQLite: background checkpoints started again after a failure", registers, collect() {
+    this.set(stats.checkpointRestarts);
   } });
 }
 

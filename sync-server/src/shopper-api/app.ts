@@ -17,7 +17,7 @@ import { frameworkErrorOptions } from "../http-security/framework-errors.js";
 import { securityHeaders } from "../http-security/security-headers.js";
 import { registerShopperPage } from "../shopper-page/shopper-page.js";
 import type { PhoneAuthenticator } from "./phone-authentication.js";
-import { INTERNAL_FAILURE_MESSAGE, SHOPPER_OPERATION_ROUTES, type ShopperOperationName, type ShopperOperations, type ShopperReply } from "./shopper-operations.js";
+import { SHOPPER_OPERATION_ROUTES, failureReply, type ShopperOperationName, type ShopperOperations, type ShopperReply } from "./shopper-operations.js";
 import { sendShopperReply } from "./shopper-reply.js";
 
 export interface ShopperAppDeps {
@@ -80,8 +80,8 @@ export function buildShopperApp(deps: ShopperAppDeps) {
   app.setErrorHandler((error: { statusCode?: number; message?: string }, request, reply) => {
     const status = error.statusCode ?? 500;
     if (status >= 400 && status < 500) return reply.code(status).send(errorBody("BAD_REQUEST", error.message ?? "bad request"));
-    request.log.error({ err: error }, "shopper request failed");
-    return sendError(reply, "INTERNAL", INTERNAL_FAILURE_MESSAGE);
+    // E.g. the phone's authentication could not read the database: SERVER_UNAVAILABLE / STORAGE_FULL, else INTERNAL.
+    return sendShopperReply(reply, failureReply(error, request.log, "shopper request failed"));
   });
   return app;
 }

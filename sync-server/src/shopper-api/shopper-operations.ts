@@ -14,6 +14,7 @@ import { ClaimRequestSchema, ClientIdSchema, DecisionRequestSchema, SHOPPER_API_
 import type { SettlementContext } from "../settlement/context.js";
 import { approvePayment, claimCode, declinePayment, type ShopperResult } from "../settlement/shopper-requests.js";
 import { httpStatusFor } from "./http-status.js";
+import { databaseRefusalFor } from "../db/database-faults.js";
 
 export type ShopperOperationName = "claim" | "approve" | "decline";
 
@@ -34,6 +35,7 @@ export interface ShopperReply {
 /** The part of a pino / fastify logger the operations use. */
 export interface OperationLog {
   debug(object: object, message: string): void;
+  warn(object: object, message: string): void;
   error(object: object, message: string): void;
 }
 
@@ -48,6 +50,21 @@ export const INTERNAL_FAILURE_MESSAGE = "the server failed; nothing changed, ret
 
 export function errorReply(code: ErrorCode, message: string, retryAfterS?: number): ShopperReply {
   return { status: httpStatusFor(code), ...(retryAfterS !== undefined ? { retryAfterS } : {}), body: errorBody(code, message) };
+}
+
+/**
+ * The reply to a request that threw: a database fault (PostgreSQL gone, a full disk) is a retryable
+ * 503 with Retry-After (SERVER_UNAVAILABLE, STORAGE_FULL), logged as a warning; anything else is a
+ * bug, 500 INTERNAL, logged as an error. Nothing changed either way (one transaction).
+ */
+export function failureReply(error: unknown, log: OperationLog, what: string): ShopperReply {
+  const refusal = databaseRefusalFor(error);
+  if (refusal !== undefined) {
+    log.warn({ code: refusal.code, reason: error instanceof Error ? error.message : String(error) }, `${what}: refused for now`);
+    return errorReply(refusal.code, refusal.message, refusal.retryAfterS);
+  }
+  log.error({ err: error }, what);
+  return errorReply("INTERNAL", INTERNAL_FAILURE_MESSAGE);
 }
 
 function resultReply(result: ShopperResult<unknown>): ShopperReply {
@@ -66,7 +83,7 @@ export class ShopperOperations {
 
   /**
    * Per-phone limit, then the body's schema, then the operation; the order the shopper API always
-   * had. A failure inside is logged and answered 500 INTERNAL: nothing changed (one transaction).
+   * had. A failure inside is logged and answered (failureReply): nothing changed (one transaction).
    */
   async run(phone: PhoneRow, call: ShopperCall, body: unknown, log: OperationLog): Promise<ShopperReply> {
     const limited = this.deps.perPhoneLimit?.take(phone.phoneId);
@@ -77,8 +94,7 @@ export class ShopperOperations {
     try {
       return await this.operate(phone, call, body);
     } catch (error) {
-      log.error({ err: error }, "shopper request failed");
-      return errorReply("INTERNAL", INTERNAL_FAILURE_MESSAGE);
+      return failureReply(error, log, "shopper request failed");
     }
   }
 

@@ -1,7 +1,8 @@
 /**
  * Background WAL checkpoints (db/wal-checkpointer.ts) on a real SQLite file: a worker thread copies
  * the WAL into the database file while the writer's own auto-checkpoint is off, the driver stops it
- * cleanly with everything written still there, and a worker that cannot start is reported.
+ * cleanly with everything written still there, a WAL that a long reader let grow is cut back once
+ * the reader is gone (issue 24), and a worker that cannot start is reported.
  */
 import { statSync } from "node:fs";
 import BetterSqlite3 from "better-sqlite3";
@@ -51,9 +52,9 @@ describe("background WAL checkpoints", () => {
     });
     sqlite.pragma("wal_autocheckpoint = 0");
     const sizeBefore = statSync(file).size;
-    const stats: CheckpointStats = { checkpoints: 0, checkpointFrames: 0 };
+    const stats: CheckpointStats = { checkpoints: 0, checkpointFrames: 0, walTruncations: 0 };
     const failures: Error[] = [];
-    const checkpointer = new BackgroundCheckpointer(file, 10, stats, (error) => failures.push(error));
+    const checkpointer = new BackgroundCheckpointer(file, { intervalMs: 10, walBytesMax: 1 << 30 }, stats, (error) => failures.push(error));
     for (let batch = 0; batch < 5; batch += 1) writeRows(sqlite, batch * 200, 200);
     await until(() => stats.checkpointFrames > 0, "a background checkpoint");
     await checkpointer.stop();
@@ -70,7 +71,7 @@ describe("background WAL checkpoints", () => {
     const driver = new GroupCommitSqliteDriver(sqlite, { statementsCachedMax: 50 });
     driver.startGrouping();
     const failures: Error[] = [];
-    driver.checkpointInBackground({ intervalMs: 60_000, backstopFrames: 100_000, onFailure: (error) => failures.push(error) });
+    driver.checkpointInBackground({ intervalMs: 60_000, backstopFrames: 100_000, walBytesMax: 1 << 30, restartDelayMs: 1_000, onFailure: (error) => failures.push(error) });
     const db = new Kysely<{ items: { id: number; body: string } }>({ dialect: new GroupCommitSqliteDialect(driver) });
     for (let id = 0; id < 50; id += 1) await db.insertInto("items").values({ id, body: "y".repeat(500) }).execute();
     expect(driver.stats.checkpoints).toBe(0); // the interval has not come round: only the stop checkpoints
@@ -85,12 +86,44 @@ describe("background WAL checkpoints", () => {
     }
   });
 
+  it("cut a WAL that a long reader let grow past its bound back to zero bytes once every frame is copied (issue 24)", async () => {
+    const { file, sqlite } = walFile();
+    cleanups.push(() => sqlite.close());
+    sqlite.pragma("wal_autocheckpoint = 0");
+    const walBytesMax = 1024 * 1024;
+    const stats: CheckpointStats = { checkpoints: 0, checkpointFrames: 0, walTruncations: 0 };
+    const failures: Error[] = [];
+    const checkpointer = new BackgroundCheckpointer(file, { intervalMs: 10, walBytesMax }, stats, (error) => failures.push(error));
+    cleanups.push(() => checkpointer.stop());
+    // A reader holds its snapshot: no checkpoint can finish the WAL, so every write makes it longer.
+    const reader = new BetterSqlite3(file, { readonly: true });
+    reader.exec("begin");
+    reader.prepare("select count(*) from items").get();
+    for (let batch = 0; batch < 10; batch += 1) writeRows(sqlite, batch * 1000, 1000);
+    await new Promise((resolve) => setTimeout(resolve, 100)); // several checkpoint rounds: none may cut it while the reader holds it
+    const grown = statSync(`${file}-wal`).size;
+    expect(grown).toBeGreaterThan(4 * walBytesMax);
+    expect(stats.walTruncations).toBe(0);
+    reader.exec("commit");
+    reader.close();
+    await until(() => stats.walTruncations > 0, "a TRUNCATE checkpoint");
+    expect(statSync(`${file}-wal`).size).toBeLessThanOrEqual(walBytesMax);
+    expect(failures).toEqual([]);
+    expect(sqlite.prepare("select count(*) as n from items").get()).toEqual({ n: 10_000 });
+    // Below the bound nothing is cut: the WAL is reused, as SQLite means it to be.
+    const truncations = stats.walTruncations;
+    writeRows(sqlite, 10_000, 100);
+    await until(() => stats.checkpointFrames > 0 && statSync(`${file}-wal`).size > 0, "the next write's frames checkpointed");
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(stats.walTruncations).toBe(truncations);
+  });
+
   it("report a worker that cannot open the database", async () => {
     const dir = makeTempDir("codepay-checkpoint-");
     cleanups.push(dir.remove);
-    const stats: CheckpointStats = { checkpoints: 0, checkpointFrames: 0 };
+    const stats: CheckpointStats = { checkpoints: 0, checkpointFrames: 0, walTruncations: 0 };
     const failures: Error[] = [];
-    const checkpointer = new BackgroundCheckpointer(`${dir.path}/missing.sqlite`, 10, stats, (error) => failures.push(error));
+    const checkpointer = new BackgroundCheckpointer(`${dir.path}/missing.sqlite`, { intervalMs: 10, walBytesMax: 1 << 30 }, stats, (error) => failures.push(error));
     await checkpointer.stop();
     expect(failures).toHaveLength(1);
     expect(failures[0]!.message).toMatch(/unable to open database file|does not exist/i);

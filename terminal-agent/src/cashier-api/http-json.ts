@@ -18,6 +18,7 @@ export class HttpError extends Error {
 export function statusForCode(code: ErrorCode): number {
   switch (code) {
     case "SERVER_UNAVAILABLE":
+    case "STORAGE_FULL":
       return 503;
     case "PAYMENT_NOT_FOUND":
     case "NOT_FOUND":

@@ -177,6 +177,14 @@ export class CashierApi {
       sendJson(response, error.status, { error: { code: error.code, message: error.message } });
       return;
     }
+    // The journal's disk is full (issue 24): nothing was accepted (a payment is in the journal before
+    // the cashier hears of it), so refuse with words the cashier reads (ERROR_WORDS.STORAGE_FULL).
+    const code = (error as { code?: unknown } | null)?.code;
+    if (code === "SQLITE_FULL" || code === "ENOSPC") {
+      this.options.logger.warn({ reason: error instanceof Error ? error.message : String(error) }, "journal disk full: new payments refused");
+      sendError(response, "STORAGE_FULL", "the register's disk is full: this payment was not taken; free space, or take another payment method");
+      return;
+    }
     this.options.logger.error({ err: error }, "cashier API bug");
     sendError(response, "INTERNAL", "internal error");
   }

@@ -1,0 +1,159 @@
+/**
+ * Issue 24: the server's SQLite data directory on a small filesystem (a 24 MiB tmpfs) that runs full
+ * under payments. Before: a free-space warning (/health `storage: "low"`, still 200, a metric, a log
+ * line). Full: creates and claims are refused with the specific, retryable STORAGE_FULL (an MQTT
+ * `error` reply; HTTP 503 with Retry-After), never INTERNAL; /health answers 503 `storage: "full"`;
+ * codepay_storage_full_errors_total counts. Space freed: the same requests, retried with the same
+ * ids, go through exactly once, /health is 200 again, background checkpoints run again, and the
+ * ledger verifies.
+ *
+ * Needs root (mount): a loud skip without it, a failure under CODEPAY_REQUIRE_SYSTEM_TOOLS=1.
+ */
+import { randomUUID } from "node:crypto";
+import { rmSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { createStore, enrollRegister, enrollUser, listPayments, startServer, topUp, verify, type RunningServer } from "@codepay/sync-server";
+import { SimPhone } from "@codepay/hardware-sim";
+import { SHOPPER_API_PREFIX } from "@codepay/contract";
+import { SimRegister } from "../../src/register/sim-register.js";
+import { captureLogger } from "../helpers/capture-logger.js";
+import { pollUntil } from "../helpers/poll-until.js";
+import { mountSmallTmpfs, rootOrSkip, type SmallTmpfs } from "../helpers/small-tmpfs.js";
+
+const runs = rootOrSkip("the full-disk test of the server's SQLite database");
+
+const STORE = "full-store";
+const AMOUNT = { minor: 500, currency: "JPY" } as const;
+const WARN_BELOW_BYTES = 6 * 1024 * 1024;
+
+async function health(server: RunningServer): Promise<{ status: number; body: { status: string; storage: { state: string; freeBytes: number } } }> {
+  const response = await fetch(`${server.shopperApiUrl}/health`);
+  return { status: response.status, body: (await response.json()) as never };
+}
+
+async function metric(server: RunningServer, name: string): Promise<number> {
+  const text = await (await fetch(`${server.shopperApiUrl}/metrics`)).text();
+  const match = new RegExp(`^${name.replace(/[{}"]/g, (c) => `\\${c}`)} (\\S+)$`, "m").exec(text);
+  return match === null ? Number.NaN : Number(match[1]);
+}
+
+describe.skipIf(!runs)("the server's SQLite database on a full disk", () => {
+  let disk: SmallTmpfs;
+  let server: RunningServer;
+  let register: SimRegister;
+  let phone: SimPhone;
+  let credential: string;
+  const log = captureLogger();
+
+  beforeAll(async () => {
+    disk = mountSmallTmpfs(24);
+    const dataDir = join(disk.path, "data");
+    await createStore({ dataDir, id: STORE, name: "Full Store", currency: "JPY" });
+    const enrolled = await enrollRegister({ dataDir, storeId: STORE, registerId: "full-reg", name: "Full" });
+    const user = await enrollUser({ dataDir, userId: "full-user", name: "Shopper", phoneId: "+817000000099" });
+    await topUp({ dataDir, userId: "full-user", amountMinor: 10_000_000, currency: "JPY", requestId: "full-topup" });
+    server = await startServer({ dataDir, ports: { mqtt: 0, shopperApi: 0, gateway: 0 }, logger: log.logger, httpRateLimits: "off", storageFreeBytesWarnMin: WARN_BELOW_BYTES });
+    register = new SimRegister({ mqttUrl: server.mqttUrl, storeId: STORE, registerId: enrolled.registerId, password: enrolled.password, replyTimeoutMs: 20_000 });
+    await register.connect();
+    credential = user.subscriberCredential;
+    phone = new SimPhone({ gatewayUrl: server.gatewayUrl, subscriberCredential: credential });
+  }, 60_000);
+
+  afterAll(async () => {
+    await register?.stop();
+    await server?.stop();
+    disk?.unmount();
+  });
+
+  test("warns before, refuses with STORAGE_FULL while full, reports it, and resumes by itself once space is freed", async () => {
+    // Plenty of room: ok.
+    expect((await health(server)).body.storage.state).toBe("ok");
+    const first = await register.createPayment("fulldisk-0", AMOUNT);
+    const pending = await register.createPayment("fulldisk-pending", AMOUNT);
+
+    // Below the warning threshold: "low", still 200, a metric, one warning in the log.
+    disk.fill("filler-low", WARN_BELOW_BYTES / 2);
+    await pollUntil("storage low on /health", async () => ((await health(server)).body.storage.state === "low" ? true : undefined), 15_000);
+    expect((await health(server)).status).toBe(200);
+    expect(await metric(server, 'codepay_storage_state{state="low"}')).toBe(1);
+    expect(log.text()).toContain("little free space left under the database");
+
+    // Full: phones claim open codes, registers create payments, until the disk refuses each. A
+    // refusal is STORAGE_FULL, never INTERNAL (a write that fits in WAL space already on disk still
+    // goes through: that is why both loop).
+    const open = [];
+    for (let n = 0; n < 150; n += 1) open.push(await register.createPayment(`fulldisk-open-${n}`, AMOUNT));
+    disk.fill("filler-full");
+    let refusedClaim: { code: string; requestId: string; status: number; retryAfter: string | null; body: { error?: { code: string } } } | undefined;
+    const claimedWhileFull: string[] = [];
+    for (const issued of open) {
+      const requestId = randomUUID();
+      const response = await fetch(`${server.gatewayUrl}${SHOPPER_API_PREFIX}/claims`, {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${credential}` },
+        body: JSON.stringify({ requestId, code: issued.code }),
+      });
+      if (response.status === 200) {
+        claimedWhileFull.push(issued.paymentId);
+        continue;
+      }
+      refusedClaim = { code: issued.code, requestId, status: response.status, retryAfter: response.headers.get("retry-after"), body: (await response.json()) as never };
+      break;
+    }
+    expect(refusedClaim).toMatchObject({ status: 503, body: { error: { code: "STORAGE_FULL" } } });
+    expect(Number(refusedClaim!.retryAfter)).toBeGreaterThan(0);
+    const created: string[] = [];
+    let refused: { paymentId: string; requestId: string; message: string } | undefined;
+    for (let n = 1; n <= 2_000 && refused === undefined; n += 1) {
+      const paymentId = `fulldisk-${n}`;
+      const requestId = randomUUID();
+      try {
+        await register.createPayment(paymentId, AMOUNT, requestId);
+        created.push(paymentId);
+      } catch (error) {
+        refused = { paymentId, requestId, message: (error as Error).message };
+      }
+    }
+    expect(refused?.message).toMatch(/^STORAGE_FULL: /);
+    const full = await health(server);
+    expect(full.status).toBe(503);
+    expect(full.body.status).toBe("degraded");
+    expect(full.body.storage.state).toBe("full");
+    expect(await metric(server, 'codepay_storage_state{state="full"}')).toBe(1);
+    expect(await metric(server, "codepay_storage_full_errors_total")).toBeGreaterThan(0);
+    expect(log.text()).not.toMatch(/"code":"INTERNAL"|a batch failed/);
+
+    // Space freed: the refused create, retried with its requestId, goes through once; the claim too.
+    rmSync(join(disk.path, "filler-full"));
+    rmSync(join(disk.path, "filler-low"));
+    const checkpointsBefore = await metric(server, "codepay_sqlite_background_checkpoints");
+    const retried = await register.createPayment(refused!.paymentId, AMOUNT, refused!.requestId);
+    expect(retried.paymentId).toBe(refused!.paymentId);
+    await pollUntil("health ok again", async () => ((await health(server)).status === 200 ? true : undefined), 15_000);
+    expect((await health(server)).body.storage.state).toBe("ok");
+    const claimed = await phone.claim(pending.code);
+    expect(claimed.ok).toBe(true);
+    const refusedRetried = await fetch(`${server.gatewayUrl}${SHOPPER_API_PREFIX}/claims`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${credential}` },
+      body: JSON.stringify({ requestId: refusedClaim!.requestId, code: refusedClaim!.code }),
+    });
+    expect(refusedRetried.status).toBe(200);
+    const result = register.waitForResult("fulldisk-pending");
+    expect((await phone.approve("fulldisk-pending")).ok).toBe(true);
+    expect((await result).state).toBe("approved");
+
+    // Background checkpoints run again (they had stopped if a checkpoint hit the full disk).
+    for (let n = 0; n < 20; n += 1) await register.createPayment(`fulldisk-after-${n}`, AMOUNT);
+    await pollUntil("a background checkpoint after the disk was freed", async () => ((await metric(server, "codepay_sqlite_background_checkpoints")) > checkpointsBefore ? true : undefined), 15_000);
+    const stopped = (log.text().match(/background WAL checkpoints stopped/g) ?? []).length;
+    expect(await metric(server, "codepay_sqlite_checkpoint_restarts")).toBe(stopped);
+
+    // Nothing lost, nothing doubled: every create answered issued is there once, the refused one once.
+    const payments = (await listPayments({ dataDir: join(disk.path, "data"), limit: 5_000 })).payments.map((p) => p.paymentId);
+    for (const paymentId of [first.paymentId, "fulldisk-pending", ...open.map((issued) => issued.paymentId), ...created, refused!.paymentId]) expect(payments.filter((id) => id === paymentId)).toHaveLength(1);
+    expect((await verify({ dataDir: join(disk.path, "data") })).violations).toEqual([]);
+    process.stderr.write(`storage full: ${claimedWhileFull.length} claims and ${created.length} creates went through after the disk was filled, then STORAGE_FULL; checkpoint worker stopped ${stopped} time(s)\n`);
+  }, 120_000);
+});
