@@ -99,6 +99,13 @@ export const limits = {
   brokerReloadCommandTimeoutMs: 15_000,
   /** Server instances (service accounts) the broker files name at most. */
   brokerServiceAccountsMax: 64,
+  /**
+   * nats-server cluster (issue 22): a QoS 1 result a register has not acknowledged is sent again
+   * after this long (`mqtt.ack_wait`), also to the node it resumed its session on after losing one.
+   */
+  clusterMqttAckWaitMs: 10_000,
+  /** Replicas of the cluster's MQTT streams (sessions, messages, retained): 3 survives the loss of any one node. */
+  clusterStreamReplicas: 3,
   /** `admin verify` reads the ledger in keyset pages of this many rows (memory: one page, not the ledger). */
   ledgerVerifyPageRows: 1_000,
 } as const;

@@ -34,6 +34,9 @@ export interface Seeded {
 
 export interface Listening {
   mqtt: string;
+  /** A broker cluster: register i connects to mqttUrls[i % N] (mqtts://) with registerTls's certificate. */
+  mqttUrls?: readonly string[];
+  registerTls?: (registerId: string) => { ca: string; cert: string; key: string };
   gateway: string;
   /** The shopper API (serves GET /metrics). */
   shopperApi?: string;
@@ -77,10 +80,15 @@ export interface RunFigures {
   measuredS: number;
 }
 
-function newRegister(generator: DriveOptions["generator"], mqttUrl: string, seeded: Seeded["registers"][number]): BenchRegister {
-  if (generator === "sim") return new FullSimulatorRegister({ mqttUrl, ...seeded });
+function newRegister(generator: DriveOptions["generator"], listening: Listening, index: number, seeded: Seeded["registers"][number]): BenchRegister {
+  const mqttUrl = listening.mqttUrls?.[index % listening.mqttUrls.length] ?? listening.mqtt;
+  if (generator === "sim") {
+    if (listening.registerTls !== undefined) throw new Error("--generator sim does not speak to a broker cluster (certificates); use the lean generator");
+    return new FullSimulatorRegister({ mqttUrl, ...seeded });
+  }
   const broker = new URL(mqttUrl);
-  return new LeanRegister({ host: broker.hostname, port: Number(broker.port || 1883), ...seeded });
+  const tls = listening.registerTls?.(seeded.registerId);
+  return new LeanRegister({ host: broker.hostname, port: Number(broker.port || 1883), ...seeded, ...(tls !== undefined ? { tls } : {}) });
 }
 
 function newPhone(generator: DriveOptions["generator"], options: { gatewayUrl: string; subscriberCredential: string }): BenchPhone {
@@ -122,7 +130,7 @@ interface WindowEdge {
 }
 
 export async function drive(listening: Listening, seeded: Seeded, options: DriveOptions, server: ServerProbe): Promise<RunFigures> {
-  const registers = seeded.registers.map((r) => newRegister(options.generator, listening.mqtt, r));
+  const registers = seeded.registers.map((r, index) => newRegister(options.generator, listening, index, r));
   await Promise.all(registers.map((register) => register.connect()));
   const phones = seeded.credentials.map((credential, index) =>
     newPhone(options.generator, { gatewayUrl: listening.gateways?.[index % listening.gateways.length] ?? listening.gateway, subscriberCredential: credential }),

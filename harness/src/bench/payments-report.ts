@@ -15,6 +15,9 @@ export interface ReportContext {
   readonly durationS: number;
   readonly ratePerS: number | undefined;
   readonly instances: number | undefined;
+  /** Scale-out: mosquitto, or a nats-server cluster of `brokerProcesses` nodes. */
+  readonly broker?: "mosquitto" | "cluster";
+  readonly brokerProcesses?: number;
   readonly pin: boolean;
   readonly generator: "lean" | "sim";
   readonly json: boolean;
@@ -81,7 +84,9 @@ export function reportFigures(context: ReportContext, figures: RunFigures, floor
     ledger_ok: context.ledger.ok,
     deployment: context.instances === undefined
       ? `1 process, SQLite + embedded aedes${context.pin ? "; server pinned to CPU 0, load generator to the others" : ""}`
-      : `${context.instances} instances, PostgreSQL + mosquitto`,
+      : `${context.instances} instances, PostgreSQL + ${context.broker === "cluster" ? `a ${context.brokerProcesses ?? "?"}-node nats-server cluster` : "mosquitto"}`,
+    broker: context.instances === undefined ? "embedded aedes" : (context.broker ?? "mosquitto"),
+    broker_processes: context.instances === undefined ? 0 : (context.brokerProcesses ?? 1),
     pinned: context.pin,
     load_generator: context.generator,
     instances: context.instances ?? 1,
@@ -115,8 +120,8 @@ export function printReport(context: ReportContext, figures: RunFigures, floor: 
   const v = (key: string): string => (r[key] === null || r[key] === undefined ? "-" : String(r[key]));
   const rows: [string, string][] = [
     ["completed payments / s (results inside the window)", v("payments_per_s")],
-    [context.instances === undefined ? "server CPU ms per payment (broker, SQLite inside)" : "server side CPU ms per payment (servers + mosquitto + PostgreSQL)", v("server_cpu_ms_per_payment")],
-    ...(context.instances === undefined ? [] : [["  servers / mosquitto / PostgreSQL", `${v("cpu_ms_per_payment_servers")} / ${v("cpu_ms_per_payment_broker")} / ${v("cpu_ms_per_payment_database")}`] as [string, string]]),
+    [context.instances === undefined ? "server CPU ms per payment (broker, SQLite inside)" : "server side CPU ms per payment (servers + broker + PostgreSQL)", v("server_cpu_ms_per_payment")],
+    ...(context.instances === undefined ? [] : [[`  servers / ${context.broker === "cluster" ? `broker (${v("broker_processes")} nodes summed)` : "mosquitto"} / PostgreSQL`, `${v("cpu_ms_per_payment_servers")} / ${v("cpu_ms_per_payment_broker")} / ${v("cpu_ms_per_payment_database")}`] as [string, string]]),
     ["SQL statements / write transactions per payment", `${v("statements_per_payment")} / ${v("write_transactions_per_payment")}`],
     [`load generator (${context.generator}) CPU ms per payment (user + system)`, `${v("load_generator_cpu_ms_per_payment")} (${v("load_generator_user_ms_per_payment")} + ${v("load_generator_system_ms_per_payment")})`],
     ...leanFloorRows(context, v),

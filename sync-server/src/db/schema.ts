@@ -195,7 +195,7 @@ export interface AssertionNoncesTable {
   expires_at: number;
 }
 
-/** One row: moved by a trigger whenever a reference row changes (PostgreSQL; migration 0005). */
+/** One row: moved by a trigger whenever a reference row changes (PostgreSQL; migration 0006). */
 export interface ReferenceVersionTable {
   id: number;
   version: number;

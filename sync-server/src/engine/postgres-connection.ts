@@ -65,7 +65,7 @@ export class PostgresConnection {
   }
 
   /**
-   * BEGIN and a read of the reference rows' version (migration 0005) in one round trip (the simple
+   * BEGIN and a read of the reference rows' version (migration 0006) in one round trip (the simple
    * protocol runs both): the version as of the start of the transaction.
    */
   async beginReadingReferenceVersion(): Promise<number> {

@@ -32,5 +32,5 @@ export async function up(db: AnyDatabase): Promise<void> {
 }
 
 export async function down(): Promise<void> {
-  throw new Error("migration 0005 is not reversible");
+  throw new Error("migration 0006 is not reversible");
 }
