@@ -396,7 +396,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   });
   const delivery = new ResultDelivery(db, clock, logger.child({ part: "results" }), (to, message) => line.publishToRegister(to, message));
   // The hot path runs in batches: engine/batch-engine.ts on SQLite, engine/postgres-batch-engine.ts on PostgreSQL.
-  const postgres = createPostgresEngine(postgresUrlOf(db), logger.child({ part: "engine" }), limits.engineBatchRequestsMax);
+  const postgres = createPostgresEngine(postgresUrlOf(db), logger.child({ part: "engine" }), { batchRequestsMax: limits.engineBatchRequestsMax, cachedReadsMax: limits.engineCachedReadsMax });
   const engine = createBatchEngine(db, logger.child({ part: "engine" })) ?? postgres?.engine;
   const settlement: SettlementContext = {
     db,

@@ -4,6 +4,7 @@ import * as settlementCore from "./migrations/0002-settlement-core.js";
 import * as scaleOut from "./migrations/0003-scale-out.js";
 import * as walletHistory from "./migrations/0004-wallet-history.js";
 import * as auditChains from "./migrations/0005-audit-chains.js";
+import * as referenceVersion from "./migrations/0006-reference-version.js";
 
 /** Migrations live in code (not read from a folder) so the built CLI and the tests run the same list. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -12,6 +13,7 @@ const MIGRATIONS: Record<string, Migration> = {
   "0003-scale-out": scaleOut,
   "0004-wallet-history": walletHistory,
   "0005-audit-chains": auditChains,
+  "0006-reference-version": referenceVersion,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

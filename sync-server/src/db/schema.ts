@@ -195,6 +195,12 @@ export interface AssertionNoncesTable {
   expires_at: number;
 }
 
+/** One row: moved by a trigger whenever a reference row changes (PostgreSQL; migration 0006). */
+export interface ReferenceVersionTable {
+  id: number;
+  version: number;
+}
+
 export interface DatabaseSchema {
   stores: StoresTable;
   registers: RegistersTable;
@@ -215,4 +221,5 @@ export interface DatabaseSchema {
   guess_limits: GuessLimitsTable;
   pairings: PairingsTable;
   assertion_nonces: AssertionNoncesTable;
+  reference_version: ReferenceVersionTable;
 }

@@ -12,8 +12,13 @@
  * Failures as on SQLite (batch-engine.ts): the batch first runs without savepoints; if a request
  * throws (PostgreSQL then refuses the rest of the transaction), it rolls back and runs again with each
  * request under its own SAVEPOINT, so the failing one rolls back alone. A request that needs a PIN's
- * scrypt leaves the batch, and runs again in a later one with the answer. Reads (registers, phones)
- * join the next batch: no cache, so another instance's or an operator's change is seen at once.
+ * scrypt leaves the batch, and runs again in a later one with the answer.
+ *
+ * Reference reads (registers, stores, phones, PIN hashes, open periods: statements with a `cacheKey`)
+ * are answered from memory (reference-cache.ts) and dropped whenever `reference_version` moved, which
+ * a trigger does in any transaction that changes such a row, on any instance or in an admin command;
+ * each batch reads the version with its BEGIN, so a change committed before the batch began is seen.
+ * A read with a locking twin (a guess counter read for change) always goes to the database, locked.
  */
 import { verifyPassword } from "../auth/password-hash.js";
 import type { Compiled } from "../db/precompiled-query.js";
@@ -22,6 +27,7 @@ import { countSqlWriteTransactions } from "../observability/sql-statements.js";
 import type { Effect, Operation, OperationRunner, StatementEffect, StatementResult } from "./operation.js";
 import { PostgresBatchWrites } from "./postgres-batch-writes.js";
 import { PostgresConnection } from "./postgres-connection.js";
+import { ReferenceCache } from "./reference-cache.js";
 import { PostgresSession } from "./postgres-session.js";
 
 export interface PostgresBatchEngineOptions {
@@ -29,6 +35,8 @@ export interface PostgresBatchEngineOptions {
   readonly session: PostgresSession;
   /** Requests run in one transaction at most (limits.engineBatchRequestsMax). */
   readonly batchRequestsMax: number;
+  /** Reference reads kept in memory at most (limits.engineCachedReadsMax). */
+  readonly cachedReadsMax: number;
   readonly logger: Logger;
 }
 
@@ -70,8 +78,13 @@ export class PostgresBatchEngine implements OperationRunner {
   #optimisticPass = false;
   #requestWrote = false;
   #batchWrote = false;
+  readonly cache: ReferenceCache;
+  /** reference_version as of the last batch's BEGIN; undefined: nothing cached is trusted. */
+  #referenceVersion: number | undefined;
 
-  constructor(private readonly options: PostgresBatchEngineOptions) {}
+  constructor(private readonly options: PostgresBatchEngineOptions) {
+    this.cache = new ReferenceCache(options.cachedReadsMax);
+  }
 
   run<T>(attempt: () => Operation<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
@@ -121,6 +134,7 @@ export class PostgresBatchEngine implements OperationRunner {
       await this.#connection?.close();
       this.#connection = undefined;
       this.#writes.rolledBack(true);
+      this.#dropCache();
       for (const job of jobs) job.reject(error);
       return;
     }
@@ -160,7 +174,9 @@ export class PostgresBatchEngine implements OperationRunner {
 
   /** Undefined: a request threw without savepoints, and the transaction was rolled back. */
   async #transaction(connection: PostgresConnection, jobs: readonly Job[], savepoints: boolean): Promise<Outcome[] | undefined> {
-    await connection.control("begin");
+    const version = await connection.beginReadingReferenceVersion();
+    if (version !== this.#referenceVersion) this.#dropCache();
+    this.#referenceVersion = version;
     this.#optimisticPass = !savepoints;
     this.#batchWrote = false;
     this.#writes.discard();
@@ -176,6 +192,7 @@ export class PostgresBatchEngine implements OperationRunner {
           if (undo) {
             this.#writes.discard();
             await connection.control("rollback to savepoint request");
+            this.#dropCache();
           }
           await connection.control("release savepoint request");
         }
@@ -190,6 +207,7 @@ export class PostgresBatchEngine implements OperationRunner {
       await connection.control("rollback").catch(() => undefined);
       this.#writes.discard();
       this.#writes.rolledBack(true);
+      this.#dropCache();
       throw error;
     }
   }
@@ -198,6 +216,7 @@ export class PostgresBatchEngine implements OperationRunner {
     this.#writes.discard();
     await connection.control("rollback");
     this.#writes.rolledBack();
+    this.#dropCache();
     return undefined;
   }
 
@@ -253,10 +272,23 @@ export class PostgresBatchEngine implements OperationRunner {
       return { rows: [], changes: 1 };
     }
     if (effect.debits !== undefined) await this.#writes.settleCreditOf(connection, effect.debits);
+    const cacheable = effect.cacheKey !== undefined && effect.locking === undefined;
+    if (cacheable) {
+      const cached = this.cache.get(effect.cacheKey!);
+      if (cached !== undefined) return cached;
+    }
+    if (effect.invalidates !== undefined) this.cache.invalidate(effect.invalidates);
     const compiled = (effect.locking ?? effect.query).postgres() as Compiled<unknown>;
     const result = await connection.run(compiled, effect.params as Record<string, unknown>);
     if (!/^\s*select\b/i.test(compiled.query.sql)) this.#noteWrite();
+    if (cacheable) this.cache.set(effect.cacheKey!, result);
     return result;
+  }
+
+  /** What was cached may be gone (a rollback) or stale (another writer): forget it, and the version it was read at. */
+  #dropCache(): void {
+    this.cache.dropAll();
+    this.#referenceVersion = undefined;
   }
 
   #noteWrite(): void {
@@ -269,9 +301,9 @@ export class PostgresBatchEngine implements OperationRunner {
  * `serve` on PostgreSQL: the session (audit chain, sweeper election) always; the batch runner unless
  * CODEPAY_ENGINE=interactive (each request its own Kysely transaction, for A/B runs). Undefined on SQLite.
  */
-export function createPostgresEngine(url: string | undefined, logger: Logger, batchRequestsMax: number): { readonly session: PostgresSession; readonly engine: PostgresBatchEngine | undefined } | undefined {
+export function createPostgresEngine(url: string | undefined, logger: Logger, limits: { readonly batchRequestsMax: number; readonly cachedReadsMax: number }): { readonly session: PostgresSession; readonly engine: PostgresBatchEngine | undefined } | undefined {
   if (url === undefined) return undefined;
   const session = new PostgresSession(url, logger.child({ part: "postgres-session" }));
-  const engine = process.env["CODEPAY_ENGINE"] === "interactive" ? undefined : new PostgresBatchEngine({ url, session, batchRequestsMax, logger });
+  const engine = process.env["CODEPAY_ENGINE"] === "interactive" ? undefined : new PostgresBatchEngine({ url, session, ...limits, logger });
   return { session, engine };
 }

@@ -64,6 +64,18 @@ export class PostgresConnection {
     await this.#client.query(sql);
   }
 
+  /**
+   * BEGIN and a read of the reference rows' version (migration 0006) in one round trip (the simple
+   * protocol runs both): the version as of the start of the transaction.
+   */
+  async beginReadingReferenceVersion(): Promise<number> {
+    countSqlStatements(2);
+    const results = (await this.#client.query("begin; select version from reference_version where id = 1")) as unknown as pg.QueryResult[];
+    const row = results[1]?.rows[0] as { version: number } | undefined;
+    if (row === undefined) throw new Error("the reference_version row is missing");
+    return Number(row.version);
+  }
+
   async close(): Promise<void> {
     await this.#client.end().catch(() => undefined);
   }

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import pino from "pino";
 import { openDatabase, type Db } from "../../src/db/database.js";
 import { ensureAccount, findAccountById, postTransferOp, type AccountRow, type TransferRow } from "../../src/db/repositories/accounts.js";
+import { findRegisterOp } from "../../src/db/repositories/registers.js";
 import { PostgresBatchEngine } from "../../src/engine/postgres-batch-engine.js";
 import { PostgresSession } from "../../src/engine/postgres-session.js";
 import { verifyLedger } from "../../src/ledger/verify.js";
@@ -42,7 +43,7 @@ describe.runIf(dialectsUnderTest().includes("postgres"))("PostgreSQL batch runne
     for (let instance = 0; instance < 2; instance += 1) {
       const session = new PostgresSession(url, logger);
       sessions.push(session);
-      engines.push(new PostgresBatchEngine({ url, session, batchRequestsMax: 128, logger }));
+      engines.push(new PostgresBatchEngine({ url, session, batchRequestsMax: 128, cachedReadsMax: 1_000, logger }));
     }
   });
   afterAll(async () => {
@@ -114,10 +115,24 @@ describe.runIf(dialectsUnderTest().includes("postgres"))("PostgreSQL batch runne
     await sessions[0]!.close();
     const next = new PostgresSession(url, logger);
     sessions[0] = next;
-    engines[0] = new PostgresBatchEngine({ url, session: next, batchRequestsMax: 128, logger });
+    engines[0] = new PostgresBatchEngine({ url, session: next, batchRequestsMax: 128, cachedReadsMax: 1_000, logger });
     expect(await post(engines[0], transfer(shopper, stores[4]!, 100))).toBe("posted");
     expect(await next.lane()).toBe(lane);
     expect((await verifyLedger(db)).ok).toBe(true);
+  });
+
+  it("reference reads come from memory until any writer changes such a row: an operator's change is seen by the next batch of every instance", async () => {
+    await db.insertInto("stores").values({ id: "cache-store", name: "Corner", currency: "JPY", created_at: 1 }).execute();
+    await db.insertInto("registers").values({ id: "cache-reg", store_id: "cache-store", name: "Till", password_hash: "x", broker_password_hash: null, created_at: 1 }).execute();
+    const readRegister = (engine: PostgresBatchEngine) => engine.read(() => findRegisterOp("cache-reg"));
+    for (const engine of engines) expect(await readRegister(engine)).toMatchObject({ disabled: false });
+    const batches = engines[0]!.totals.batches;
+    expect(await readRegister(engines[0]!)).toMatchObject({ disabled: false });
+    expect(engines[0]!.cache.get("register:cache-reg")).toBeDefined();
+    // The admin command's path: Kysely, outside either runner; the trigger moves reference_version.
+    await db.updateTable("registers").set({ disabled: 1 }).where("id", "=", "cache-reg").execute();
+    for (const engine of engines) expect(await readRegister(engine)).toMatchObject({ disabled: true });
+    expect(engines[0]!.totals.batches).toBe(batches + 2);
   });
 
   it("sweeps run on one elected session at a time; when it ends, the next one to ask takes over", async () => {
