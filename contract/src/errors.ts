@@ -59,6 +59,8 @@ export const ERROR_CODES = [
   "PRINTER_COVER_OPEN", // agent: the receipt printer's cover is open
   "PRINTER_OFFLINE", // agent: the receipt printer reports itself offline (an error, a feed in progress)
   "DEVICE_OFFLINE", // agent: a configured device does not answer (unplugged, cable, power)
+  // Operator listener (issues 18 and 20): /metrics, /health and the operator console.
+  "OPERATOR_UNAUTHORIZED", // operator listener: missing or wrong bearer token, or no signed-in operator
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -133,4 +135,5 @@ export const ERROR_WORDS: Readonly<Record<ErrorCode, ErrorWords>> = {
   PRINTER_COVER_OPEN: { en: "The printer cover is open: close it", ja: "プリンターのカバーが開いています。閉じてください" },
   PRINTER_OFFLINE: { en: "The printer is offline: check it", ja: "プリンターがオフラインです。確認してください" },
   DEVICE_OFFLINE: { en: "A device is not connected: check its cable and power", ja: "機器が接続されていません。ケーブルと電源を確認してください" },
+  OPERATOR_UNAUTHORIZED: { en: "Sign in first", ja: "サインインしてください" },
 };

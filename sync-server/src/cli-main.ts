@@ -18,7 +18,7 @@ import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { createLogger } from "./logger.js";
 import { CODE_RANDOM_DIGITS_DEFAULT, CODE_RANDOM_DIGITS_MAX, isCurrencyCode, parseMajorAmount } from "@codepay/contract";
-import { startServer, type GatewayHop, type RunningServer, type ServerBrokerOptions, type ServerHttpsOptions, type ServerTlsOptions } from "./server.js";
+import { startServer, type GatewayHop, type RunningServer, type ServerBrokerOptions, type ServerHttpsOptions, type ServerOperatorOptions, type ServerTlsOptions } from "./server.js";
 
 export interface CliIo {
   readonly stdout: (line: string) => void;
@@ -33,6 +33,7 @@ class UsageError extends Error {}
 const USAGE = `usage:
   codepay-server serve [--data-dir ./data] [--host 127.0.0.1] [--mqtt-port 1883] [--http-port 8080]
                        [--gateway-port 8081] [--code-ttl-s 120] [--code-digits 6]
+                       [--operator-port 8082] [--operator-host 127.0.0.1] [--operator-token-file F]   (/metrics, /health)
                        [--pin-above-minor N] [--sandbox]
                        [--mqtt-tls-port 8883 --tls-cert F --tls-key F [--tls-ca F --require-client-cert] [--mqtt-tls-only]]
                        [--https --tls-cert F --tls-key F [--tls-ca F]] [--no-http-rate-limits]
@@ -200,6 +201,20 @@ function brokerOptions(values: Values, io: CliIo): ServerBrokerOptions | undefin
   };
 }
 
+/**
+ * The operator listener's address and token: --operator-host (CODEPAY_OPERATOR_HOST, default 127.0.0.1
+ * whatever --host says), --operator-token-file F (CODEPAY_OPERATOR_TOKEN_FILE) or CODEPAY_OPERATOR_TOKEN.
+ */
+function operatorOptions(values: Values, io: CliIo): ServerOperatorOptions {
+  const host = text(values, "operator-host", "CODEPAY_OPERATOR_HOST", io);
+  const tokenFile = text(values, "operator-token-file", "CODEPAY_OPERATOR_TOKEN_FILE", io);
+  const tokenEnv = io.env["CODEPAY_OPERATOR_TOKEN"];
+  if (tokenFile !== undefined && tokenEnv !== undefined) throw new UsageError("give --operator-token-file or CODEPAY_OPERATOR_TOKEN, not both");
+  if (tokenEnv === "") throw new UsageError("CODEPAY_OPERATOR_TOKEN must not be empty");
+  const token = tokenFile !== undefined ? readSecretFile("--operator-token-file", tokenFile) : tokenEnv;
+  return { ...(host !== undefined ? { host } : {}), ...(token !== undefined ? { token } : {}) };
+}
+
 /** Reload options shared by serve, the register commands and `broker files`. */
 const BROKER_RELOAD: Options = { "broker-reload-pid-file": { type: "string" }, "broker-reload-command": { type: "string" } };
 const BROKER_FILES: Options = { "broker-files": { type: "string" }, ...BROKER_RELOAD };
@@ -253,6 +268,9 @@ async function serve(args: string[], io: CliIo): Promise<number> {
     "mqtt-port": { type: "string" },
     "http-port": { type: "string" },
     "gateway-port": { type: "string" },
+    "operator-port": { type: "string" },
+    "operator-host": { type: "string" },
+    "operator-token-file": { type: "string" },
     "code-ttl-s": { type: "string" },
     "code-digits": { type: "string" },
     "pin-above-minor": { type: "string" },
@@ -290,7 +308,9 @@ async function serve(args: string[], io: CliIo): Promise<number> {
       mqtt: port(values, "mqtt-port", "CODEPAY_MQTT_PORT", io, 1883),
       shopperApi: port(values, "http-port", "CODEPAY_HTTP_PORT", io, 8080),
       gateway: port(values, "gateway-port", "CODEPAY_GATEWAY_PORT", io, 8081),
+      operator: port(values, "operator-port", "CODEPAY_OPERATOR_PORT", io, 8082),
     },
+    operator: operatorOptions(values, io),
     codeTtlMs: positiveInt(text(values, "code-ttl-s", "CODEPAY_CODE_TTL_S", io), "code-ttl-s", 120, 3_600) * 1_000,
     codeRandomDigits: codeDigitsMin(text(values, "code-digits", "CODEPAY_CODE_DIGITS", io)),
     ...pinThreshold(text(values, "pin-above-minor", "CODEPAY_PIN_ABOVE_MINOR", io)),
@@ -303,7 +323,7 @@ async function serve(args: string[], io: CliIo): Promise<number> {
     ...(brokerFiles !== undefined ? { brokerFiles } : {}),
     logger: createLogger(),
   });
-  io.stdout(JSON.stringify({ event: "listening", mqtt: server.mqttUrl, ...(server.mqttTlsUrl !== undefined ? { mqttTls: server.mqttTlsUrl } : {}), shopperApi: server.shopperApiUrl, gateway: server.gatewayUrl }));
+  io.stdout(JSON.stringify({ event: "listening", mqtt: server.mqttUrl, ...(server.mqttTlsUrl !== undefined ? { mqttTls: server.mqttTlsUrl } : {}), shopperApi: server.shopperApiUrl, gateway: server.gatewayUrl, operator: server.operatorUrl }));
   io.onServing?.(server);
   return 0;
 }

@@ -57,8 +57,8 @@ export interface ScaleOutCluster {
   cpuMs(): CpuMs;
   readonly mqtt: string;
   readonly gateways: readonly string[];
-  /** Each instance's shopper API (GET /metrics, /health). */
-  readonly shopperApis: readonly string[];
+  /** Each instance's operator listener (GET /metrics, /health). */
+  readonly operators: readonly string[];
   /** SIGTERM every instance and wait (the ledger check runs after). */
   stopInstances(): Promise<void>;
   /** Stops mosquitto and PostgreSQL. */
@@ -102,7 +102,7 @@ export async function startScaleOutCluster(dataDir: string, pg: ThrowawayPostgre
     }),
     mqtt: running.url,
     gateways: servers.map((server) => server.gateway),
-    shopperApis: servers.map((server) => server.shopperApi),
+    operators: servers.map((server) => server.operator),
     async stopInstances() {
       await Promise.all(servers.map((server) => server.kill("SIGTERM")));
     },

@@ -89,7 +89,7 @@ const distCli = fileURLToPath(new URL("../../dist/cli.js", import.meta.url));
 describe("codepay-server serve (built binary)", () => {
   it.skipIf(!existsSync(distCli))("prints the listening line with real ports and exits 0 on SIGTERM", async () => {
     const dataDir = tempDataDir();
-    const child = spawn(process.execPath, [builtCli, "serve", "--data-dir", dataDir, "--mqtt-port", "0", "--http-port", "0", "--gateway-port", "0"], {
+    const child = spawn(process.execPath, [builtCli, "serve", "--data-dir", dataDir, "--mqtt-port", "0", "--http-port", "0", "--gateway-port", "0", "--operator-port", "0"], {
       stdio: ["ignore", "pipe", "ignore"],
       env: { ...process.env, CODEPAY_LOG_LEVEL: "silent" },
     });
@@ -101,7 +101,8 @@ describe("codepay-server serve (built binary)", () => {
       });
     });
     const listening = JSON.parse(firstLine) as Record<string, string>;
-    expect(Object.keys(listening)).toEqual(["event", "mqtt", "shopperApi", "gateway"]);
+    expect(Object.keys(listening)).toEqual(["event", "mqtt", "shopperApi", "gateway", "operator"]);
+    expect(listening["operator"]).toMatch(/^http:\/\/127\.0\.0\.1:[1-9]\d*$/);
     expect(listening["event"]).toBe("listening");
     expect(listening["mqtt"]).toMatch(/^mqtt:\/\/127\.0\.0\.1:[1-9]\d*$/);
     expect(listening["shopperApi"]).toMatch(/^http:\/\/127\.0\.0\.1:[1-9]\d*$/);
