@@ -1,6 +1,7 @@
 /** The admin CLI in-process (runCli), plus one spawn of the built binary's `serve`. */
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
 import { runCli } from "../../src/cli-main.js";
@@ -154,5 +155,8 @@ describe("codepay-server admin tls and serve TLS flags", () => {
     const httpsWithoutCert = await cli("serve", "--data-dir", dataDir, "--https");
     expect(httpsWithoutCert.code).toBe(2);
     expect(httpsWithoutCert.stderr.join("\n")).toMatch(/--https needs --tls-cert and --tls-key/);
+    const missingToken = await cli("serve", "--data-dir", dataDir, "--operator-token-file", join(dataDir, "no-such-token"));
+    expect(missingToken.code).toBe(2);
+    expect(missingToken.stderr.join("\n")).toMatch(/--operator-token-file .*no-such-token: ENOENT/);
   });
 });
