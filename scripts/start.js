@@ -123,7 +123,7 @@ async function main() {
 
   const server = await startChild(
     "server",
-    [bins.server, "serve", "--data-dir", dataDir, "--mqtt-port", port(1883), "--http-port", port(8080), "--gateway-port", port(8081)],
+    [bins.server, "serve", "--data-dir", dataDir, "--mqtt-port", port(1883), "--http-port", port(8080), "--gateway-port", port(8081), "--operator-port", port(8082)],
     "listening",
   );
 
@@ -158,6 +158,7 @@ async function main() {
   const demo = {
     gateway: server.gateway,
     shopperApi: server.shopperApi,
+    operator: server.operator,
     mqtt: server.mqtt,
     cashierApi: agent.cashierApi,
     sim: sim.control,
@@ -169,7 +170,7 @@ async function main() {
   writeFileSync(join(dataDir, "demo.json"), `${JSON.stringify(demo, null, 2)}\n`, { mode: 0o600 });
 
   log("");
-  log(`  sync-server   MQTT ${server.mqtt}   shopper API ${server.shopperApi}   carrier gateway ${server.gateway}`);
+  log(`  sync-server   MQTT ${server.mqtt}   shopper API ${server.shopperApi}   carrier gateway ${server.gateway}   operator ${server.operator} (/metrics, /health)`);
   log(`  agent         cashier API ${agent.cashierApi}   register ${seed.registerId} of ${seed.storeId}`);
   log(`  devices       display ${sim.devices.display}`);
   log(`                printer ${sim.devices.printer}`);

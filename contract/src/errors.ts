@@ -61,6 +61,8 @@ export const ERROR_CODES = [
   "DEVICE_OFFLINE", // agent: a configured device does not answer (unplugged, cable, power)
   // Database faults (issue 24).
   "STORAGE_FULL", // the disk holding the database (server) or the journal (agent) is full: nothing changed, retry later
+  // Operator listener (issues 18 and 20): /metrics, /health and the operator console.
+  "OPERATOR_UNAUTHORIZED", // operator listener: missing or wrong bearer token, or no signed-in operator
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -136,4 +138,5 @@ export const ERROR_WORDS: Readonly<Record<ErrorCode, ErrorWords>> = {
   PRINTER_OFFLINE: { en: "The printer is offline: check it", ja: "プリンターがオフラインです。確認してください" },
   DEVICE_OFFLINE: { en: "A device is not connected: check its cable and power", ja: "機器が接続されていません。ケーブルと電源を確認してください" },
   STORAGE_FULL: { en: "Storage is full: no new payments for now; take another payment method and call support", ja: "保存領域がいっぱいです。新しい決済はできません。別のお支払い方法をご利用のうえ、サポートに連絡してください" },
+  OPERATOR_UNAUTHORIZED: { en: "Sign in first", ja: "サインインしてください" },
 };

@@ -18,6 +18,7 @@ export type { CliIo } from "./cli/cli-args.js";
 const USAGE = `usage:
   codepay-server serve [--data-dir ./data] [--host 127.0.0.1] [--mqtt-port 1883] [--http-port 8080]
                        [--gateway-port 8081] [--code-ttl-s 120] [--code-digits 6]
+                       [--operator-port 8082] [--operator-host 127.0.0.1] [--operator-token-file F]   (/metrics, /health)
                        [--pin-above-minor N] [--sandbox]
                        [--mqtt-tls-port 8883 --tls-cert F --tls-key F [--tls-ca F --require-client-cert] [--mqtt-tls-only]]
                        [--https --tls-cert F --tls-key F [--tls-ca F]] [--no-http-rate-limits]

@@ -1,5 +1,6 @@
 /** @codepay/sync-server public API: the server, and the admin functions a test or harness uses to seed one in-process. The inner pieces a harness composes are in ./parts.ts (@codepay/sync-server/parts). */
-export { startServer, type RunningServer, type ServerOptions, type ServerPorts, type ServerHttpsOptions } from "./server.js";
+export { startServer, type RunningServer, type ServerOptions, type ServerPorts, type ServerHttpsOptions, type ServerOperatorOptions } from "./server.js";
+export { operatorFetch, scrapeMetricsText, metricValue, fetchHealth, type OperatorEndpoint } from "./operator/operator-client.js";
 export {
   createStore,
   enrollRegister,

@@ -26,7 +26,8 @@ import type { PacketRefusal } from "./broker/packet-size-guard.js";
 import { RequestRouter } from "./broker/request-router.js";
 import { createBatchEngine } from "./engine/batch-engine.js";
 import { createPostgresEngine } from "./engine/postgres-batch-engine.js";
-import { ServerMetrics, registerObservabilityRoutes } from "./observability/metrics.js";
+import { ServerMetrics, registerObservabilityRoutes, timeShopperRequests } from "./observability/metrics.js";
+import { buildOperatorApp } from "./operator/operator-app.js";
 import { startSystemdWatchdog } from "@codepay/systemd-watchdog";
 import { buildGatewayApp } from "./carrier-gateway/app.js";
 import { carrierKeyPath, DEFAULT_CARRIER_ID, ensureCarrier, type CarrierKey } from "./carrier-gateway/carrier-keys.js";
@@ -53,6 +54,16 @@ export interface ServerPorts {
   readonly mqtt?: number;
   readonly shopperApi?: number;
   readonly gateway?: number;
+  /** The operator listener (`/metrics`, `/health`). Default 0, a free port (`serve` defaults to 8082). */
+  readonly operator?: number;
+}
+
+/** The operator listener: its own address, loopback unless told otherwise, and an optional bearer token. */
+export interface ServerOperatorOptions {
+  /** Default 127.0.0.1, whatever `host` says: the operator listener is private unless asked. */
+  readonly host?: string;
+  /** When set, `/metrics` and `/health` need `Authorization: Bearer <token>`. */
+  readonly token?: string;
 }
 
 /** MQTT over TLS (file paths, PEM). */
@@ -163,6 +174,8 @@ export interface ServerOptions {
    * and sends every request over loopback HTTP, as a separate gateway or a real carrier does (A/B).
    */
   readonly gatewayHop?: GatewayHop;
+  /** Where `/metrics` and `/health` listen (port in `ports.operator`). */
+  readonly operator?: ServerOperatorOptions;
 }
 
 export type GatewayHop = "in-process" | "http";
@@ -267,6 +280,8 @@ export interface RunningServer {
   readonly mqttTlsUrl?: string;
   readonly shopperApiUrl: string;
   readonly gatewayUrl: string;
+  /** The operator listener: `/metrics`, `/health` (operator/operator-client.ts reads it). */
+  readonly operatorUrl: string;
   readonly dataDir: string;
   /** Stops accepting, closes the broker and both HTTP listeners, then the database. Idempotent. */
   stop(): Promise<void>;
@@ -447,11 +462,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     logger: logger.child({ part: "shopper-api" }),
     ...(https !== undefined ? { https } : {}),
   });
-  registerObservabilityRoutes(shopperApp, metrics);
-  // systemd WatchdogSec: pings only while the broker is up (docs/deploy/codepay-server.service).
-  // Not while the database is down or its disk full (issue 24): a restart cures neither, and the process
-  // refuses cleanly and resumes by itself; a restart loop would only add a start-up failure to the outage.
-  const watchdog = startSystemdWatchdog(async () => (await metrics.health()).mqtt.broker === "up");
+    timeShopperRequests(shopperApp, metrics);
+    // systemd WatchdogSec: pings only while the broker is up (docs/deploy/codepay-server.service).
+    // Not while the database is down or its disk full (issue 24): a restart cures neither, and the process
+    // refuses cleanly and resumes by itself; a restart loop would only add a start-up failure to the outage.
+    const watchdog = startSystemdWatchdog(async () => (await metrics.health()).mqtt.broker === "up");
   registerPairingRoute(shopperApp, {
     db,
     clock,
@@ -482,6 +497,16 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   await gatewayApp.listen({ host, port: options.ports?.gateway ?? 8081 });
   const gatewayUrl = httpUrl(host, gatewayApp.server.address(), https !== undefined);
 
+  const operatorHost = options.operator?.host ?? "127.0.0.1";
+  const operatorApp = buildOperatorApp({
+    logger: logger.child({ part: "operator" }),
+    ...(options.operator?.token !== undefined ? { token: options.operator.token } : {}),
+    ...(https !== undefined ? { https } : {}),
+  });
+  registerObservabilityRoutes(operatorApp, metrics);
+  await operatorApp.listen({ host: operatorHost, port: options.ports?.operator ?? 0 });
+  const operatorUrl = httpUrl(operatorHost, operatorApp.server.address(), https !== undefined);
+
   // The sweep expires due payments and resends unacknowledged results; one run at a time, and on
   // PostgreSQL on one elected instance (postgres-session.ts: the others try again at each tick).
   let sweeping: Promise<void> | undefined;
@@ -500,7 +525,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       });
   }, options.sweepIntervalMs ?? limits.expirySweepIntervalMs);
 
-  logger.info({ mqtt: broker.mqttUrl(), mqttTls: broker.mqttTlsUrl(), externalBroker: options.broker !== undefined, cluster: options.cluster !== undefined, clientCertRequired: tls?.requireClientCert, shopperApi: shopperApiUrl, gateway: gatewayUrl, gatewayHop, httpRateLimits: rateLimits !== undefined, dataDir: options.dataDir, database: dialectOf(db) }, "code pay server listening");
+  logger.info({ mqtt: broker.mqttUrl(), mqttTls: broker.mqttTlsUrl(), externalBroker: options.broker !== undefined, cluster: options.cluster !== undefined, clientCertRequired: tls?.requireClientCert, shopperApi: shopperApiUrl, gateway: gatewayUrl, operator: operatorUrl, operatorToken: options.operator?.token !== undefined, gatewayHop, httpRateLimits: rateLimits !== undefined, dataDir: options.dataDir, database: dialectOf(db) }, "code pay server listening");
 
   let stopping: Promise<void> | undefined;
   const stopOnce = async (): Promise<void> => {
@@ -509,6 +534,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     clearInterval(sweepTimer);
     codeLength.stop();
     await gatewayApp.close();
+    await operatorApp.close();
     upstream.close();
     await shopperApp.close();
     await broker.stopAccepting();
@@ -528,6 +554,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     ...(mqttTlsUrl !== undefined ? { mqttTlsUrl } : {}),
     shopperApiUrl,
     gatewayUrl,
+    operatorUrl,
     dataDir: options.dataDir,
     stop: () => (stopping ??= stopOnce()),
   };

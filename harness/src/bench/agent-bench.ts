@@ -83,7 +83,7 @@ async function main(): Promise<number> {
   try {
     await createStore({ dataDir, id: "bench-store", name: "Bench Store", currency: "JPY" });
     const register = await enrollRegister({ dataDir, storeId: "bench-store", registerId: "bench-reg", name: "Register" });
-    const started = await spawnUntil([serverBin, "serve", "--data-dir", dataDir, "--mqtt-port", "0", "--http-port", "0", "--gateway-port", "0"], "listening");
+    const started = await spawnUntil([serverBin, "serve", "--data-dir", dataDir, "--mqtt-port", "0", "--http-port", "0", "--gateway-port", "0", "--operator-port", "0"], "listening");
     server = started.child;
     const configPath = join(dataDir, "agent.json");
     const readiness = new LatencySamples();

@@ -28,7 +28,7 @@ import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import BetterSqlite3 from "better-sqlite3";
-import { createStore, createTlsCa, enrollRegister, enrollUser, issueServerCert, topUp } from "@codepay/sync-server";
+import { createStore, createTlsCa, enrollRegister, enrollUser, issueServerCert, scrapeMetricsText, topUp } from "@codepay/sync-server";
 import { hashPassword, hashRegisterPassword, loadOrCreateRegisterKey } from "@codepay/sync-server/parts";
 import { positiveOption } from "./positive-option.js";
 import { round } from "./latency-stats.js";
@@ -145,6 +145,8 @@ interface Ports {
   mqtt: number;
   http: number;
   gateway: number;
+  /** The operator listener (GET /metrics). */
+  operator: number;
   mqttTls?: number;
 }
 
@@ -168,19 +170,19 @@ async function startServer(dataDir: string, ports: Ports, tlsDir: string | undef
   // --no-http-rate-limits: the payers' phones pay faster than a shopper would.
   const child = spawn(
     process.execPath,
-    [...nodeArgs, serverBin, "serve", "--data-dir", dataDir, "--mqtt-port", String(ports.mqtt), "--http-port", String(ports.http), "--gateway-port", String(ports.gateway), "--no-http-rate-limits", ...tls],
+    [...nodeArgs, serverBin, "serve", "--data-dir", dataDir, "--mqtt-port", String(ports.mqtt), "--http-port", String(ports.http), "--gateway-port", String(ports.gateway), "--operator-port", String(ports.operator), "--no-http-rate-limits", ...tls],
     { env: { ...process.env, CODEPAY_LOG_LEVEL: "warn" }, stdio: ["ignore", "pipe", "inherit"] },
   );
-  const urls = await new Promise<{ mqtt: string; mqttTls?: string; shopperApi: string; gateway: string }>((resolvePromise, reject) => {
+  const urls = await new Promise<{ mqtt: string; mqttTls?: string; shopperApi: string; gateway: string; operator: string }>((resolvePromise, reject) => {
     createInterface({ input: child.stdout! }).on("line", (line) => {
-      if (line.includes('"listening"')) resolvePromise(JSON.parse(line) as { mqtt: string; shopperApi: string; gateway: string });
+      if (line.includes('"listening"')) resolvePromise(JSON.parse(line) as { mqtt: string; shopperApi: string; gateway: string; operator: string });
     });
     child.once("exit", (code) => reject(new Error(`server exited (${code}) before listening`)));
   });
   return {
     child,
     startS: (performance.now() - startedMs) / 1000,
-    ports: { mqtt: portOf(urls.mqtt), http: portOf(urls.shopperApi), gateway: portOf(urls.gateway), ...(urls.mqttTls !== undefined ? { mqttTls: portOf(urls.mqttTls) } : {}) },
+    ports: { mqtt: portOf(urls.mqtt), http: portOf(urls.shopperApi), gateway: portOf(urls.gateway), operator: portOf(urls.operator), ...(urls.mqttTls !== undefined ? { mqttTls: portOf(urls.mqttTls) } : {}) },
   };
 }
 
@@ -238,9 +240,9 @@ async function until(condition: () => boolean, timeoutS: number, everyS: number,
   return true;
 }
 
-/** One scrape of the server's admission counters (broker/broker-hooks.ts via /metrics). */
-async function admissionCounts(httpPort: number): Promise<Record<string, number>> {
-  const text = await (await fetch(`http://127.0.0.1:${httpPort}/metrics`)).text();
+/** One scrape of the server's admission counters (broker/broker-hooks.ts via /metrics on the operator listener). */
+async function admissionCounts(operatorPort: number): Promise<Record<string, number>> {
+  const text = await scrapeMetricsText(`http://127.0.0.1:${operatorPort}`);
   const counts: Record<string, number> = {};
   for (const match of text.matchAll(/^codepay_mqtt_login_admissions_total\{decision="([a-z_]+)"\} (\d+)$/gm)) counts[match[1]!] = Number(match[2]);
   for (const [name, metric] of [["rehashed", "codepay_register_passwords_rehashed_total"], ["sql_statements", "codepay_sql_statements_total"]] as const) {
@@ -279,7 +281,7 @@ async function main(): Promise<number> {
     const seeded = await seed(dataDir, options);
     const tls = options.tls ? makeTls(dataDir) : undefined;
     progress(`seeded ${options.registers} registers (${seeded.payers.length} paying${options.oldScryptRows ? ", idle ones as old scrypt rows" : ""})`);
-    const listening = await startServer(dataDir, { mqtt: 0, http: 0, gateway: 0 }, tls?.dir);
+    const listening = await startServer(dataDir, { mqtt: 0, http: 0, gateway: 0, operator: 0 }, tls?.dir);
     server = listening.child;
     const ports = listening.ports;
     const idlePort = tls !== undefined ? ports.mqttTls! : ports.mqtt;
@@ -300,7 +302,7 @@ async function main(): Promise<number> {
     await until(() => (workersAlive(), workers.every((worker) => worker.counts.allConnectedOnce)), options.stormTimeoutS + seeded.idle.length / options.ratePerS, 5, () => progress(status()));
     const connectS = (performance.now() - connectStartedMs) / 1000;
     const connectCpuMs = processCpuMs(server.pid!) - cpuBeforeConnectMs;
-    const connectAdmission = await admissionCounts(ports.http);
+    const connectAdmission = await admissionCounts(ports.operator);
     progress(`${total(workers, "online")} online after ${connectS.toFixed(1)} s (server CPU ${(connectCpuMs / seeded.idle.length).toFixed(2)} ms per login); holding ${options.holdS} s`);
     const mqttUrl = `mqtt://127.0.0.1:${ports.mqtt}`;
     const gatewayUrl = `http://127.0.0.1:${ports.gateway}`;
@@ -392,7 +394,7 @@ async function restartStorm(context: StormContext): Promise<Record<string, unkno
   const last = Math.max(...workers.map((worker) => worker.counts.lastAcceptedSinceMarkMs ?? 0));
   const accepted = total(workers, "acceptedSinceMark");
   const storm = approveToResult(payers?.figures.payments ?? [], listeningAtMs, allOnlineAtMs);
-  const admission = await admissionCounts(context.ports.http);
+  const admission = await admissionCounts(context.ports.operator);
   return {
     all_online: allOnline,
     back_online: total(workers, "onlineSinceMark"),

@@ -266,7 +266,7 @@ async function codeLatency(sim: SimModule, system: System, payments: number): Pr
 
 async function withSystem(run: (system: System) => Promise<void>): Promise<void> {
   const dataDir = await mkdtemp(join(tmpdir(), "codepay-display-bench-"));
-  const server = await startServer({ dataDir, ports: { mqtt: 0, shopperApi: 0, gateway: 0 }, logger: silentLogger() });
+  const server = await startServer({ dataDir, ports: { mqtt: 0, shopperApi: 0, gateway: 0, operator: 0 }, logger: silentLogger() });
   try {
     const seed = await demoSeed({ dataDir });
     await run({ server, seed, dataDir });

@@ -159,7 +159,7 @@ async function startServerProcess(dataDir: string, options: BenchOptions): Promi
   // --no-http-rate-limits: the phones here pay far faster than a shopper; the per-phone limit would cap the measurement.
   // taskset (--pin) execs node in place, so the child's pid is the server's.
   const [command, ...args] = pinnedServerCommand(options, [
-    process.execPath, ...nodeArgs, serverBin, "serve", "--data-dir", dataDir, "--mqtt-port", "0", "--http-port", "0", "--gateway-port", "0", "--no-http-rate-limits",
+    process.execPath, ...nodeArgs, serverBin, "serve", "--data-dir", dataDir, "--mqtt-port", "0", "--http-port", "0", "--gateway-port", "0", "--operator-port", "0", "--no-http-rate-limits",
   ]);
   const child = spawn(command!, args, { env: { ...process.env, CODEPAY_LOG_LEVEL: "warn" }, stdio: ["ignore", "pipe", "inherit"] });
   const listening = await new Promise<Listening>((resolvePromise, reject) => {
@@ -205,7 +205,7 @@ async function mainScaleOut(options: BenchOptions, instances: number, dataDir: s
         ...(cluster.registerTls !== undefined ? { registerTls: cluster.registerTls.bind(cluster) } : {}),
         gateway: cluster.gateways[0]!,
         gateways: cluster.gateways,
-        shopperApis: cluster.shopperApis,
+        operators: cluster.operators,
       };
       const figures = await drive(listening, seeded, options, { cpuMs: () => cluster.cpuMs(), postgresActivity: () => pg.activity(), postgresLockSamples: () => locks.read() });
       await locks.stop();

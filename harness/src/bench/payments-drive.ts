@@ -38,10 +38,10 @@ export interface Listening {
   mqttUrls?: readonly string[];
   registerTls?: (registerId: string) => { ca: string; cert: string; key: string };
   gateway: string;
-  /** The shopper API (serves GET /metrics). */
-  shopperApi?: string;
-  /** Scale-out: every instance's shopper API; their counters are summed. */
-  shopperApis?: readonly string[];
+  /** The operator listener (serves GET /metrics). */
+  operator?: string;
+  /** Scale-out: every instance's operator listener; their counters are summed. */
+  operators?: readonly string[];
   /** Scale-out: every instance's gateway; phone i uses gateways[i % N]. */
   gateways?: readonly string[];
 }
@@ -146,8 +146,8 @@ export async function drive(listening: Listening, seeded: Seeded, options: Drive
   const edge = async (): Promise<WindowEdge> => {
     // The synchronous readings first, at one instant; the scrape (a few ms later) only feeds counters.
     const taken = { atMs: performance.now(), payments: counts.completedAll, generatorCpu: process.cpuUsage(), serverCpu: server.cpuMs(), locks: server.postgresLockSamples?.() };
-    const apis = listening.shopperApis ?? (listening.shopperApi === undefined ? [] : [listening.shopperApi]);
-    const [scrapes, postgres] = await Promise.all([Promise.all(apis.map((api) => scrapeServer(api))), server.postgresActivity?.()]);
+    const operators = listening.operators ?? (listening.operator === undefined ? [] : [listening.operator]);
+    const [scrapes, postgres] = await Promise.all([Promise.all(operators.map((operator) => scrapeServer(operator))), server.postgresActivity?.()]);
     return { ...taken, scrape: combinedScrape(scrapes), postgres };
   };
   const generatorLoop = monitorEventLoopDelay({ resolution: LOOP_TICK_MS });

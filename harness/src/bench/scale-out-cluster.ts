@@ -69,8 +69,8 @@ export interface ScaleOutCluster {
   /** Broker processes whose CPU `broker` sums (1 for mosquitto, the nodes of a cluster). */
   readonly brokerProcesses: number;
   readonly gateways: readonly string[];
-  /** Each instance's shopper API (GET /metrics, /health). */
-  readonly shopperApis: readonly string[];
+  /** Each instance's operator listener (GET /metrics, /health). */
+  readonly operators: readonly string[];
   /** SIGTERM every instance and wait (the ledger check runs after). */
   stopInstances(): Promise<void>;
   /** Stops mosquitto and PostgreSQL. */
@@ -125,7 +125,7 @@ async function startBrokerClusterDeployment(dataDir: string, pg: ThrowawayPostgr
     registerTls: (registerId) => ({ ca, cert: maker.certificateFor(registerId), key: maker.keyPem }),
     brokerProcesses: cluster.nodes.length,
     gateways: servers.map((server) => server.gateway),
-    shopperApis: servers.map((server) => server.shopperApi),
+    operators: servers.map((server) => server.operator),
     async stopInstances() {
       await Promise.all(servers.map((server) => server.kill("SIGTERM")));
     },
@@ -165,7 +165,7 @@ async function startMosquittoDeployment(dataDir: string, pg: ThrowawayPostgres, 
     mqtt: running.url,
     brokerProcesses: 1,
     gateways: servers.map((server) => server.gateway),
-    shopperApis: servers.map((server) => server.shopperApi),
+    operators: servers.map((server) => server.operator),
     async stopInstances() {
       await Promise.all(servers.map((server) => server.kill("SIGTERM")));
     },

@@ -1,8 +1,10 @@
 /**
- * What the payments bench reads from the server's GET /metrics at the start and the end of its measured
+ * What the payments bench reads from the server's GET /metrics (on its operator listener) at the start and the end of its measured
  * window: counters (SQL statements, write transactions, WAL fsyncs), the WAL fsync histogram, and the
  * server's own event-loop delay. Figures over the window are the differences between two scrapes.
  */
+
+import { scrapeMetricsText } from "@codepay/sync-server";
 
 /** Both monitors (the bench's and prom-client's in the server) tick every 10 ms. */
 export const LOOP_TICK_MS = 10;
@@ -29,8 +31,9 @@ export interface ServerScrape {
   readonly walFsyncs: number | undefined;
 }
 
-export async function scrapeServer(shopperApi: string): Promise<ServerScrape> {
-  const lines = (await (await fetch(`${shopperApi}/metrics`)).text()).split("\n");
+/** `operator`: the server's operator listener (serve's "listening" line, field `operator`). */
+export async function scrapeServer(operator: string): Promise<ServerScrape> {
+  const lines = (await scrapeMetricsText(operator)).split("\n");
   const value = (name: string): number | undefined => {
     const line = lines.find((l) => l.startsWith(`${name} `));
     return line === undefined ? undefined : Number(line.split(" ")[1]);

@@ -33,6 +33,8 @@ export interface ServerInstance {
   readonly child: ChildProcess;
   readonly shopperApi: string;
   readonly gateway: string;
+  /** The operator listener: GET /metrics, /health (read with the helpers of @codepay/sync-server's operator client). */
+  readonly operator: string;
   /** The process's stderr so far (pino JSON lines). */
   log(): string;
   /** Resolves with the exit signal or code. */
@@ -66,6 +68,7 @@ export async function startServerInstance(options: ServerInstanceOptions): Promi
       "--data-dir", options.dataDir,
       "--http-port", "0",
       "--gateway-port", "0",
+      "--operator-port", "0",
       ...brokerArgs(options),
       ...(options.httpRateLimits === false ? ["--no-http-rate-limits"] : []),
       ...(options.serveArgs ?? []),
@@ -77,9 +80,9 @@ export async function startServerInstance(options: ServerInstanceOptions): Promi
     log = (log + chunk.toString("utf8")).slice(-200_000);
   });
   const exited = new Promise<NodeJS.Signals | number | null>((done) => child.once("exit", (code, signal) => done(signal ?? code)));
-  const listening = await new Promise<{ shopperApi: string; gateway: string }>((resolvePromise, reject) => {
+  const listening = await new Promise<{ shopperApi: string; gateway: string; operator: string }>((resolvePromise, reject) => {
     createInterface({ input: child.stdout! }).on("line", (line) => {
-      if (line.includes('"listening"')) resolvePromise(JSON.parse(line) as { shopperApi: string; gateway: string });
+      if (line.includes('"listening"')) resolvePromise(JSON.parse(line) as { shopperApi: string; gateway: string; operator: string });
     });
     void exited.then((how) => reject(new Error(`${options.brokerUsername} exited (${String(how)}) before listening: ${log.slice(-2_000)}`)));
   });
@@ -88,6 +91,7 @@ export async function startServerInstance(options: ServerInstanceOptions): Promi
     child,
     shopperApi: listening.shopperApi,
     gateway: listening.gateway,
+    operator: listening.operator,
     log: () => log,
     exited,
     kill(signal) {

@@ -94,10 +94,10 @@ export async function runFaults(options: FaultRunOptions): Promise<FaultRunResul
     credentials.push(user.subscriberCredential);
   }
 
-  const [mqttPort, httpPort, gatewayPort] = [await freeLoopbackPort(), await freeLoopbackPort(), await freeLoopbackPort()];
+  const [mqttPort, httpPort, gatewayPort, operatorPort] = [await freeLoopbackPort(), await freeLoopbackPort(), await freeLoopbackPort(), await freeLoopbackPort()];
   const server = new ManagedProcess(
     "server",
-    [serverBin, "serve", "--data-dir", dataDir, "--mqtt-port", String(mqttPort), "--http-port", String(httpPort), "--gateway-port", String(gatewayPort), "--code-ttl-s", String(CODE_TTL_S)],
+    [serverBin, "serve", "--data-dir", dataDir, "--mqtt-port", String(mqttPort), "--http-port", String(httpPort), "--gateway-port", String(gatewayPort), "--operator-port", String(operatorPort), "--code-ttl-s", String(CODE_TTL_S)],
     "listening",
     join(dir, "server.log"),
   );

@@ -57,7 +57,7 @@ export async function startInProcessSystem(options: InProcessSystemOptions): Pro
   const dataDir = await mkdtemp(join(tmpdir(), "codepay-system-"));
   const server = await startServer({
     dataDir,
-    ports: { mqtt: 0, shopperApi: 0, gateway: 0 },
+    ports: { mqtt: 0, shopperApi: 0, gateway: 0, operator: 0 },
     ...(options.codeTtlMs !== undefined ? { codeTtlMs: options.codeTtlMs } : {}),
     ...(options.codeRandomDigits !== undefined ? { codeRandomDigits: options.codeRandomDigits } : {}),
     sweepIntervalMs: 100,

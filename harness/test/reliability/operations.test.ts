@@ -1,12 +1,12 @@
 /**
- * Operations: the server's GET /health and Prometheus GET /metrics, the agent's GET /v1/health with
+ * Operations: the server's GET /health and Prometheus GET /metrics (on its operator listener), the agent's GET /v1/health with
  * its outbox depth and devices, the systemd watchdog ping, and the units in docs/deploy.
  */
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createStore, enrollRegister, silentLogger, startServer, type RunningServer } from "@codepay/sync-server";
+import { createStore, enrollRegister, fetchHealth, scrapeMetricsText, silentLogger, startServer, type RunningServer } from "@codepay/sync-server";
 import { createLogger, startAgent, type RunningAgent } from "@codepay/terminal-agent";
 import { startSystemdWatchdog } from "@codepay/systemd-watchdog";
 import { pollUntil } from "../helpers/poll-until.js";
@@ -45,11 +45,11 @@ afterAll(async () => {
 
 describe("operations", () => {
   it("server GET /health reports the broker, connected registers, the database and the outbox depth", async () => {
-    await pollUntil("the agent connected", async () => ((await (await fetch(`${server.shopperApiUrl}/health`)).json()) as { mqtt: { connectedRegisters: number } }).mqtt.connectedRegisters === 1 || undefined);
-    const response = await fetch(`${server.shopperApiUrl}/health`);
-    expect(response.status).toBe(200);
+    await pollUntil("the agent connected", async () => ((await fetchHealth(server.operatorUrl)).report as { mqtt: { connectedRegisters: number } }).mqtt.connectedRegisters === 1 || undefined);
+    const { status, report } = await fetchHealth(server.operatorUrl);
+    expect(status).toBe(200);
     // storage: the disk under the SQLite database ("low" below the free-space warning still answers 200).
-    expect(await response.json()).toEqual({ status: "ok", mqtt: { broker: "up", connectedRegisters: 1 }, database: "up", storage: { state: expect.stringMatching(/^(ok|low)$/), freeBytes: expect.any(Number) }, outboxDepth: 0 });
+    expect(report).toEqual({ status: "ok", mqtt: { broker: "up", connectedRegisters: 1 }, database: "up", storage: { state: expect.stringMatching(/^(ok|low)$/), freeBytes: expect.any(Number) }, outboxDepth: 0 });
   });
 
   it("server GET /metrics: payments by outcome, request latency, connected registers, outbox depth", async () => {
@@ -57,7 +57,7 @@ describe("operations", () => {
     expect(created.status).toBe(201);
     const { payment } = (await created.json()) as { payment: { paymentId: string } };
     await pollUntil("the code issued", async () => ((await (await fetch(`${agent.cashierApiUrl}/v1/payments/${payment.paymentId}`)).json()) as { payment: { state: string } }).payment.state === "issued" || undefined);
-    const text = await (await fetch(`${server.shopperApiUrl}/metrics`)).text();
+    const text = await scrapeMetricsText(server.operatorUrl);
     expect(text).toContain('codepay_payments{state="pending"} 1');
     expect(text).toContain('codepay_register_requests_total{type="payment.create",outcome="payment.issued"} 1');
     expect(text).toMatch(/codepay_register_request_seconds_count\{type="payment.create"\} 1/);

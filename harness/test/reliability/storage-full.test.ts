@@ -28,12 +28,12 @@ const AMOUNT = { minor: 500, currency: "JPY" } as const;
 const WARN_BELOW_BYTES = 6 * 1024 * 1024;
 
 async function health(server: RunningServer): Promise<{ status: number; body: { status: string; storage: { state: string; freeBytes: number } } }> {
-  const response = await fetch(`${server.shopperApiUrl}/health`);
+  const response = await fetch(`${server.operatorUrl}/health`);
   return { status: response.status, body: (await response.json()) as never };
 }
 
 async function metric(server: RunningServer, name: string): Promise<number> {
-  const text = await (await fetch(`${server.shopperApiUrl}/metrics`)).text();
+  const text = await (await fetch(`${server.operatorUrl}/metrics`)).text();
   const match = new RegExp(`^${name.replace(/[{}"]/g, (c) => `\\${c}`)} (\\S+)$`, "m").exec(text);
   return match === null ? Number.NaN : Number(match[1]);
 }

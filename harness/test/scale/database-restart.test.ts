@@ -88,7 +88,7 @@ async function payThroughFaults(register: SimRegister, phones: readonly SimPhone
 
 async function health(instance: ServerInstance): Promise<{ status: number; database?: string }> {
   try {
-    const response = await fetch(`${instance.shopperApi}/health`);
+    const response = await fetch(`${instance.operator}/health`);
     const body = (await response.json()) as { database?: string };
     return { status: response.status, ...(body.database !== undefined ? { database: body.database } : {}) };
   } catch {
@@ -198,7 +198,7 @@ describe.skipIf(!hasTools)("PostgreSQL restarted and killed under load, two inst
       await completedAfter(doneBeforeStart + 4);
       process.stderr.write(`database restart: healthy ${healthyAfterRestart} ms after pg_ctl restart, ${healthyAfterKill} ms after the killed postmaster started again; ${tally.refusedUnavailable} SERVER_UNAVAILABLE refusals; other retried failures: ${tally.otherFailures.length}\n`);
     } catch (error) {
-      process.stderr.write(`database restart test failed; /health now: ${JSON.stringify(await Promise.all(instances.map(async (i) => (await fetch(`${i.shopperApi}/health`).then((r) => r.text()).catch((e) => String(e))))))}\n${instances.map((i) => i.log().slice(-3000)).join("\n----\n")}\n`);
+      process.stderr.write(`database restart test failed; /health now: ${JSON.stringify(await Promise.all(instances.map(async (i) => (await fetch(`${i.operator}/health`).then((r) => r.text()).catch((e) => String(e))))))}\n${instances.map((i) => i.log().slice(-3000)).join("\n----\n")}\n`);
       throw error;
     } finally {
       stop = true;

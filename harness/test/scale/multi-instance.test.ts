@@ -13,7 +13,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { balances, createStore, enrollRegister, enrollUser, listPayments, silentLogger, topUp, verify, writeBrokerFiles, type BrokerFilesOutput } from "@codepay/sync-server";
+import { balances, createStore, enrollRegister, enrollUser, listPayments, scrapeMetricsText, silentLogger, topUp, verify, writeBrokerFiles, type BrokerFilesOutput } from "@codepay/sync-server";
 import type { PaymentStateMessage } from "@codepay/contract";
 import { parseConfig, startAgent, type RunningAgent } from "@codepay/terminal-agent";
 import { SimPhone, requireToolOrSkip } from "@codepay/hardware-sim";
@@ -56,9 +56,9 @@ async function seed(dataDir: string): Promise<Seeded> {
   return { registers, credentials };
 }
 
-/** Register requests an instance has answered, from its own /metrics. */
+/** Register requests an instance has answered, from its own /metrics (its operator listener). */
 async function requestsAnswered(instance: ServerInstance): Promise<number> {
-  const text = await (await fetch(`${instance.shopperApi}/metrics`)).text();
+  const text = await scrapeMetricsText(instance.operator);
   let total = 0;
   for (const match of text.matchAll(/^codepay_register_requests_total\{[^}]*\} (\d+)$/gm)) total += Number(match[1]);
   return total;
@@ -171,7 +171,7 @@ describe.skipIf(!hasTools)("three server instances on one PostgreSQL and one mos
     await writeFile(wrongPasswordFile, "not-the-service-password\n", { mode: 0o600 });
     const run = spawnSync(
       process.execPath,
-      [serverBin, "serve", "--data-dir", dataDir, "--http-port", "0", "--gateway-port", "0", "--broker-url", broker.url, "--broker-username", "codepay-server-2", "--broker-password-file", wrongPasswordFile],
+      [serverBin, "serve", "--data-dir", dataDir, "--http-port", "0", "--gateway-port", "0", "--operator-port", "0", "--broker-url", broker.url, "--broker-username", "codepay-server-2", "--broker-password-file", wrongPasswordFile],
       { env: { ...process.env, DATABASE_URL: pg.url, CODEPAY_LOG_LEVEL: "silent" }, encoding: "utf8", timeout: 30_000 },
     );
     expect(run.stderr).toMatch(/broker mqtt:\/\/127\.0\.0\.1:\d+ refused codepay-server-2/);

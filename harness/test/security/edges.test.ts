@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import mqtt from "mqtt";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { createStore, createTlsCa, demoSeed, enrollRegister, issueServerCert, listPayments, silentLogger, startServer, type DemoSeedOutput, type RunningServer } from "@codepay/sync-server";
+import { createStore, createTlsCa, demoSeed, enrollRegister, issueServerCert, listPayments, scrapeMetricsText, silentLogger, startServer, type DemoSeedOutput, type RunningServer } from "@codepay/sync-server";
 import { PROTOCOL_VERSION, downTopic, upTopic } from "@codepay/contract";
 import { requireToolOrSkip } from "@codepay/hardware-sim";
 import { loadConfig } from "@codepay/terminal-agent";
@@ -91,7 +91,7 @@ function announcing(type: number, length: number): Buffer {
 }
 
 async function metricsText(server: RunningServer): Promise<string> {
-  return (await fetch(`${server.shopperApiUrl}/metrics`)).text();
+  return scrapeMetricsText(server.operatorUrl);
 }
 
 describe("issue 18: the edges a foreign tester found", () => {
@@ -144,6 +144,56 @@ describe("issue 18: the edges a foreign tester found", () => {
       expect(script.status).toBe(200);
       expect(script.headers["content-type"]).toContain("javascript");
       expect((await rawHttp(server.gatewayUrl, "GET /assets/nope.js HTTP/1.1")).status).toBe(404);
+    });
+  });
+
+  describe("1. /metrics and /health live on the operator listener only", () => {
+    test("neither public listener answers them: the shopper API and the gateway say 404 in the error shape", async () => {
+      for (const base of [server.shopperApiUrl, server.gatewayUrl]) {
+        for (const path of ["/metrics", "/health"]) {
+          const reply = await rawHttp(base, `GET ${path} HTTP/1.1`);
+          expect(reply.status, `${base}${path}`).toBe(404);
+          expect(reply.body).not.toContain("codepay_");
+          expect(reply.body).not.toContain("outboxDepth");
+          expectErrorShape(reply);
+        }
+      }
+    });
+
+    test("the operator listener is its own port on 127.0.0.1 and answers both", async () => {
+      const operator = new URL(server.operatorUrl);
+      expect(operator.hostname).toBe("127.0.0.1");
+      expect([new URL(server.shopperApiUrl).port, new URL(server.gatewayUrl).port]).not.toContain(operator.port);
+      const metrics = await rawHttp(server.operatorUrl, "GET /metrics HTTP/1.1");
+      expect(metrics.status).toBe(200);
+      expect(metrics.body).toContain("codepay_connected_registers");
+      expect(metrics.headers["x-content-type-options"]).toBe("nosniff");
+      expect((await rawHttp(server.operatorUrl, "GET /health HTTP/1.1")).status).toBe(200);
+      expectErrorShape(await rawHttp(server.operatorUrl, "GET /%c0 HTTP/1.1"));
+    });
+
+    test("with an operator token, a request without it or with another is 401 OPERATOR_UNAUTHORIZED", async () => {
+      const tokenDir = await mkdtemp(join(tmpdir(), "codepay-operator-token-"));
+      const token = "operator-token-0123456789abcdef";
+      const guarded = await startServer({ dataDir: join(tokenDir, "data"), ports: { mqtt: 0, shopperApi: 0, gateway: 0, operator: 0 }, operator: { token }, logger: silentLogger() });
+      try {
+        for (const headers of [{}, { authorization: "Bearer operator-token-0123456789abcdeX" }, { authorization: `Basic ${token}` }, { authorization: "Bearer" }]) {
+          for (const path of ["/metrics", "/health"]) {
+            const reply = await rawHttp(guarded.operatorUrl, `GET ${path} HTTP/1.1`, headers);
+            expect(reply.status, `${path} ${JSON.stringify(headers)}`).toBe(401);
+            expect(JSON.parse(reply.body).error.code).toBe("OPERATOR_UNAUTHORIZED");
+            expect(reply.body).not.toContain("codepay_");
+            expectErrorShape(reply);
+          }
+        }
+        const metrics = await rawHttp(guarded.operatorUrl, "GET /metrics HTTP/1.1", { authorization: `Bearer ${token}` });
+        expect(metrics.status).toBe(200);
+        expect(metrics.body).toContain("codepay_payments");
+        expect(await scrapeMetricsText({ url: guarded.operatorUrl, token })).toContain("codepay_outbox_depth");
+      } finally {
+        await guarded.stop();
+        await rm(tokenDir, { recursive: true, force: true });
+      }
     });
   });
 

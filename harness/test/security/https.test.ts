@@ -102,8 +102,8 @@ describe.skipIf(!hasOpenssl)("HTTPS for the shopper API and the carrier gateway"
     expect([approve.status, JSON.parse(approve.body).state]).toEqual([200, "approved"]);
   });
 
-  test("HSTS, nosniff, no-referrer, DENY and a CSP on the gateway and the shopper API", async () => {
-    for (const url of [`${server.gatewayUrl}/pay`, `${server.gatewayUrl}/api/v1/claims`, `${server.shopperApiUrl}/pay`, `${server.shopperApiUrl}/health`]) {
+  test("HSTS, nosniff, no-referrer, DENY and a CSP on the gateway, the shopper API and the operator listener", async () => {
+    for (const url of [`${server.gatewayUrl}/pay`, `${server.gatewayUrl}/api/v1/claims`, `${server.shopperApiUrl}/pay`, `${server.shopperApiUrl}/api/v1/claims`, `${server.operatorUrl}/health`]) {
       const reply = await request(url, { ca });
       expect(reply.headers["strict-transport-security"], url).toBe("max-age=31536000");
       expect(reply.headers["x-content-type-options"], url).toBe("nosniff");

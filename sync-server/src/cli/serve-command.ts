@@ -1,9 +1,9 @@
 /** `codepay-server serve`: options (flags and their CODEPAY_* environment twins) into startServer. */
 import { CODE_RANDOM_DIGITS_DEFAULT, CODE_RANDOM_DIGITS_MAX } from "@codepay/contract";
 import { createLogger } from "../logger.js";
-import { startServer, type GatewayHop, type ServerHttpsOptions, type ServerTlsOptions } from "../server.js";
+import { startServer, type GatewayHop, type ServerHttpsOptions, type ServerOperatorOptions, type ServerTlsOptions } from "../server.js";
 import { BROKER_FILES, brokerFilesOptions, brokerOptions, clusterOptions } from "./broker-options.js";
-import { dataDir, parse, port, positiveInt, text, UsageError, type CliIo, type Values } from "./cli-args.js";
+import { dataDir, parse, port, positiveInt, readSecretFile, text, UsageError, type CliIo, type Values } from "./cli-args.js";
 
 /** `--code-digits`: the fewest random digits a code has (the server lengthens codes up to CODE_RANDOM_DIGITS_MAX). */
 function codeDigitsMin(raw: string | undefined): number {
@@ -56,12 +56,29 @@ function gatewayHopOf(value: string | undefined): GatewayHop | undefined {
   throw new UsageError(`--gateway-hop: expected in-process or http (got ${value})`);
 }
 
+/**
+ * The operator listener's address and token: --operator-host (CODEPAY_OPERATOR_HOST, default 127.0.0.1
+ * whatever --host says), --operator-token-file F (CODEPAY_OPERATOR_TOKEN_FILE) or CODEPAY_OPERATOR_TOKEN.
+ */
+function operatorOptions(values: Values, io: CliIo): ServerOperatorOptions {
+  const host = text(values, "operator-host", "CODEPAY_OPERATOR_HOST", io);
+  const tokenFile = text(values, "operator-token-file", "CODEPAY_OPERATOR_TOKEN_FILE", io);
+  const tokenEnv = io.env["CODEPAY_OPERATOR_TOKEN"];
+  if (tokenFile !== undefined && tokenEnv !== undefined) throw new UsageError("give --operator-token-file or CODEPAY_OPERATOR_TOKEN, not both");
+  if (tokenEnv === "") throw new UsageError("CODEPAY_OPERATOR_TOKEN must not be empty");
+  const token = tokenFile !== undefined ? readSecretFile("--operator-token-file", tokenFile) : tokenEnv;
+  return { ...(host !== undefined ? { host } : {}), ...(token !== undefined ? { token } : {}) };
+}
+
 export async function serve(args: string[], io: CliIo): Promise<number> {
   const { values, positionals } = parse(args, {
     host: { type: "string" },
     "mqtt-port": { type: "string" },
     "http-port": { type: "string" },
     "gateway-port": { type: "string" },
+    "operator-port": { type: "string" },
+    "operator-host": { type: "string" },
+    "operator-token-file": { type: "string" },
     "code-ttl-s": { type: "string" },
     "code-digits": { type: "string" },
     "pin-above-minor": { type: "string" },
@@ -106,7 +123,9 @@ export async function serve(args: string[], io: CliIo): Promise<number> {
       mqtt: port(values, "mqtt-port", "CODEPAY_MQTT_PORT", io, 1883),
       shopperApi: port(values, "http-port", "CODEPAY_HTTP_PORT", io, 8080),
       gateway: port(values, "gateway-port", "CODEPAY_GATEWAY_PORT", io, 8081),
+      operator: port(values, "operator-port", "CODEPAY_OPERATOR_PORT", io, 8082),
     },
+    operator: operatorOptions(values, io),
     codeTtlMs: positiveInt(text(values, "code-ttl-s", "CODEPAY_CODE_TTL_S", io), "code-ttl-s", 120, 3_600) * 1_000,
     codeRandomDigits: codeDigitsMin(text(values, "code-digits", "CODEPAY_CODE_DIGITS", io)),
     ...pinThreshold(text(values, "pin-above-minor", "CODEPAY_PIN_ABOVE_MINOR", io)),
@@ -120,7 +139,7 @@ export async function serve(args: string[], io: CliIo): Promise<number> {
     ...(brokerFiles !== undefined ? { brokerFiles } : {}),
     logger: createLogger(),
   });
-  io.stdout(JSON.stringify({ event: "listening", mqtt: server.mqttUrl, ...(server.mqttTlsUrl !== undefined ? { mqttTls: server.mqttTlsUrl } : {}), shopperApi: server.shopperApiUrl, gateway: server.gatewayUrl }));
+  io.stdout(JSON.stringify({ event: "listening", mqtt: server.mqttUrl, ...(server.mqttTlsUrl !== undefined ? { mqttTls: server.mqttTlsUrl } : {}), shopperApi: server.shopperApiUrl, gateway: server.gatewayUrl, operator: server.operatorUrl }));
   io.onServing?.(server);
   return 0;
 }

@@ -1,6 +1,7 @@
 /**
  * Operations (issue 5): Prometheus metrics (prom-client) and a health report for the server, served
- * on the shopper-API listener as `GET /metrics` and `GET /health`.
+ * on the operator listener (operator/operator-app.ts; issue 18: never on a public listener) as
+ * `GET /metrics` and `GET /health`.
  *   codepay_payments{state}                    payments by outcome, read from the database at scrape
  *   codepay_register_requests_total{type,outcome}  register requests answered (outcome: the reply type or error code)
  *   codepay_register_request_seconds{type}     arrival on the line -> reply published
@@ -30,6 +31,7 @@
  * plus prom-client's default process metrics.
  */
 import type { ShopperApp } from "../shopper-api/app.js";
+import type { OperatorApp } from "../operator/operator-app.js";
 import client from "prom-client";
 import type { RegisterLine } from "../broker/register-line.js";
 import { databaseAvailabilityOf, groupCommitStatsOf, observeWalSyncs, type Db } from "../db/database.js";
@@ -318,13 +320,15 @@ function registerDatabaseFaultMetrics(registers: client.Registry[], db: Db, stor
   } });
 }
 
-/** `GET /health` (200 ok, 503 degraded) and `GET /metrics` (Prometheus text) on the shopper-API listener. */
-export function registerObservabilityRoutes(app: ShopperApp, metrics: ServerMetrics): void {
+/** Times every shopper-API request (codepay_shopper_request_seconds, by route and status). */
+export function timeShopperRequests(app: ShopperApp, metrics: ServerMetrics): void {
   app.addHook("onResponse", async (request, reply) => {
-    const route = request.routeOptions.url ?? "unmatched";
-    if (route === "/metrics" || route === "/health") return;
-    metrics.observeShopperRequest(route, reply.statusCode, reply.elapsedTime / 1000);
+    metrics.observeShopperRequest(request.routeOptions.url ?? "unmatched", reply.statusCode, reply.elapsedTime / 1000);
   });
+}
+
+/** `GET /health` (200 ok, 503 degraded) and `GET /metrics` (Prometheus text) on the operator listener. */
+export function registerObservabilityRoutes(app: OperatorApp, metrics: ServerMetrics): void {
   app.get("/health", async (_request, reply) => {
     const report = await metrics.health();
     return reply.code(report.status === "ok" ? 200 : 503).send(report);

@@ -1,6 +1,7 @@
 /** The admin CLI in-process (runCli), plus one spawn of the built binary's `serve`. */
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
 import { runCli } from "../../src/cli-main.js";
@@ -89,7 +90,7 @@ const distCli = fileURLToPath(new URL("../../dist/cli.js", import.meta.url));
 describe("codepay-server serve (built binary)", () => {
   it.skipIf(!existsSync(distCli))("prints the listening line with real ports and exits 0 on SIGTERM", async () => {
     const dataDir = tempDataDir();
-    const child = spawn(process.execPath, [builtCli, "serve", "--data-dir", dataDir, "--mqtt-port", "0", "--http-port", "0", "--gateway-port", "0"], {
+    const child = spawn(process.execPath, [builtCli, "serve", "--data-dir", dataDir, "--mqtt-port", "0", "--http-port", "0", "--gateway-port", "0", "--operator-port", "0"], {
       stdio: ["ignore", "pipe", "ignore"],
       env: { ...process.env, CODEPAY_LOG_LEVEL: "silent" },
     });
@@ -101,7 +102,8 @@ describe("codepay-server serve (built binary)", () => {
       });
     });
     const listening = JSON.parse(firstLine) as Record<string, string>;
-    expect(Object.keys(listening)).toEqual(["event", "mqtt", "shopperApi", "gateway"]);
+    expect(Object.keys(listening)).toEqual(["event", "mqtt", "shopperApi", "gateway", "operator"]);
+    expect(listening["operator"]).toMatch(/^http:\/\/127\.0\.0\.1:[1-9]\d*$/);
     expect(listening["event"]).toBe("listening");
     expect(listening["mqtt"]).toMatch(/^mqtt:\/\/127\.0\.0\.1:[1-9]\d*$/);
     expect(listening["shopperApi"]).toMatch(/^http:\/\/127\.0\.0\.1:[1-9]\d*$/);
@@ -153,5 +155,8 @@ describe("codepay-server admin tls and serve TLS flags", () => {
     const httpsWithoutCert = await cli("serve", "--data-dir", dataDir, "--https");
     expect(httpsWithoutCert.code).toBe(2);
     expect(httpsWithoutCert.stderr.join("\n")).toMatch(/--https needs --tls-cert and --tls-key/);
+    const missingToken = await cli("serve", "--data-dir", dataDir, "--operator-token-file", join(dataDir, "no-such-token"));
+    expect(missingToken.code).toBe(2);
+    expect(missingToken.stderr.join("\n")).toMatch(/--operator-token-file .*no-such-token: ENOENT/);
   });
 });

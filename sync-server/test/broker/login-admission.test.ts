@@ -6,7 +6,7 @@
 import mqtt from "mqtt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LoginAdmission, type AdmissionPolicy } from "../../src/broker/login-admission.js";
-import { enrollRegister } from "../../src/index.js";
+import { enrollRegister, scrapeMetricsText } from "../../src/index.js";
 import { enrollSecondRegister, startTestServer, type TestServer } from "../helpers/test-server.js";
 
 const POLICY: AdmissionPolicy = { loginsPerSecondMax: 10, loginBurstMax: 2, loginsInFlightMax: 3, loginQueueMax: 3, loginQueueWaitMsMax: 1_000 };
@@ -116,7 +116,7 @@ describe("login admission in the embedded broker (real aedes, mqtt.js over TCP)"
     await new Promise((done) => setTimeout(done, 450));
     expect((await login(third.registerId, third.password)).outcome).toBe("connected");
 
-    const metrics = await (await fetch(`${t.server.shopperApiUrl}/metrics`)).text();
+    const metrics = await scrapeMetricsText(t.server.operatorUrl);
     const count = (decision: string) => Number(new RegExp(`^codepay_mqtt_login_admissions_total\\{decision="${decision}"\\} (\\d+)$`, "m").exec(metrics)?.[1]);
     expect(count("admitted_at_once")).toBe(2);
     expect(count("queued")).toBe(1);

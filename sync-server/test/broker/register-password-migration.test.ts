@@ -12,7 +12,7 @@ import { registerKeyPath } from "../../src/auth/register-key.js";
 import { checkRegisterPassword, hashRegisterPassword, registerKeyIdOf } from "../../src/auth/register-password.js";
 import { loadOrCreateRegisterKey } from "../../src/auth/register-key.js";
 import { openDatabase, type Db } from "../../src/db/database.js";
-import { enrollRegister, silentLogger, startServer } from "../../src/index.js";
+import { enrollRegister, scrapeMetricsText, silentLogger, startServer } from "../../src/index.js";
 import { tryLogin } from "../helpers/mqtt-login.js";
 import { startTestServer, type TestServer } from "../helpers/test-server.js";
 
@@ -56,7 +56,7 @@ describe("old scrypt register rows log in and are rehashed (real aedes, mqtt.js 
     expect(registerKeyIdOf(after)).toBe(key.id);
     expect(after).toBe(hashRegisterPassword(key, t.demo.password));
     expect(await checkRegisterPassword(key, t.demo.password, after)).toEqual({ ok: true, rehash: false });
-    const metrics = await (await fetch(`${t.server.shopperApiUrl}/metrics`)).text();
+    const metrics = await scrapeMetricsText(t.server.operatorUrl);
     expect(metrics).toMatch(/^codepay_register_passwords_rehashed_total 1$/m);
   });
 

@@ -8,6 +8,7 @@ import { PhoneClient } from "../helpers/phone-client.js";
 import { payWithCode } from "../helpers/pay.js";
 import { RegisterClient } from "../helpers/register-client.js";
 import { startTestServer, type TestServer } from "../helpers/test-server.js";
+import { scrapeMetricsText } from "../../src/index.js";
 
 let t: TestServer;
 
@@ -20,7 +21,7 @@ afterAll(async () => {
 });
 
 async function gauge(name: string): Promise<number> {
-  const text = await (await fetch(`${t.server.shopperApiUrl}/metrics`)).text();
+  const text = await scrapeMetricsText(t.server.operatorUrl);
   const line = text.split("\n").find((l) => l.startsWith(`${name} `));
   if (line === undefined) throw new Error(`no ${name} in /metrics`);
   return Number(line.split(" ")[1]);

@@ -38,7 +38,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   const server = await startServer({
     dataDir: dir.path,
     host: "127.0.0.1",
-    ports: { mqtt: 0, shopperApi: 0, gateway: 0 },
+    ports: { mqtt: 0, shopperApi: 0, gateway: 0, operator: 0 },
     codeTtlMs: options.codeTtlMs ?? 60_000,
     clock: () => now,
     logger: silentLogger(),

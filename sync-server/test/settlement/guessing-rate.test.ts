@@ -21,7 +21,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Writable } from "node:stream";
 import { pino } from "pino";
-import { demoSeed, enrollRegister, enrollUser, startServer } from "../../src/index.js";
+import { demoSeed, enrollRegister, enrollUser, scrapeMetricsText, startServer } from "../../src/index.js";
 import { makeTempDir } from "../helpers/temp-dir.js";
 import { DEFAULT_GUESS_POLICY } from "../../src/payments/guess-policy.js";
 import { blindSuccessProbability, chooseCodeDigits, codeSpace, fastestGuessTimesMs, guessesInBusiestInterval, openCodesMax } from "../../src/payments/guess-bound.js";
@@ -312,7 +312,7 @@ describe("a server at default settings sizes its codes to its registers", () => 
       const newer = await issuePayment(eleventh, 2_000);
       expect(newer.code).toHaveLength(8);
       // Operators see the length on /metrics.
-      expect(await (await fetch(new URL("/metrics", t.server.shopperApiUrl))).text()).toMatch(/^codepay_code_random_digits 7$/m);
+      expect(await scrapeMetricsText(t.server.operatorUrl)).toMatch(/^codepay_code_random_digits 7$/m);
       const phone = new PhoneClient(t.server.gatewayUrl, (await enrollUser({ dataDir: t.dataDir, userId: "shopper-11", name: "Shopper", phoneId: "+819900000011" })).subscriberCredential);
       // A typo at either length, and a valid check digit at a length the server never issues: CODE_CHECK_DIGIT, and the phone is not held back.
       const typo = (code: string) => code.slice(0, -1) + String((Number(code.at(-1)) + 1) % 10);
