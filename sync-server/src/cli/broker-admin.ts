@@ -1,6 +1,6 @@
 /** `admin broker files`: an external mosquitto's password file, ACL and config from the register database. */
 import { resolve } from "node:path";
-import { writeBrokerFiles } from "../admin/broker-commands.js";
+import { writeBrokerFiles, writeClusterBrokerFiles } from "../admin/broker-commands.js";
 import type { AdminCommands } from "./admin-command.js";
 import { BROKER_RELOAD, brokerReload } from "./broker-options.js";
 import { dataDir, parse, port, positiveInt, print, required, text, UsageError } from "./cli-args.js";
@@ -30,8 +30,28 @@ export const BROKER_COMMANDS: AdminCommands = {
       "tls-ca": { type: "string" },
       "tls-cert": { type: "string" },
       "tls-key": { type: "string" },
+      broker: { type: "string" },
       ...BROKER_RELOAD,
     });
+    const flavour = text(values, "broker") ?? "mosquitto";
+    if (flavour === "nats") {
+      const reloadNodes = brokerReload(values, io);
+      const cluster = await writeClusterBrokerFiles({
+        dataDir: dataDir(values, io),
+        out: required(values, "out"),
+        instances: positiveInt(text(values, "instances"), "instances", 3, 64),
+        ...(reloadNodes !== undefined ? { reload: reloadNodes } : {}),
+      });
+      print(io, values["json"] === true, cluster, () =>
+        [
+          `cluster authorization ${cluster.authorizationFile} (${cluster.registers} registers, ${cluster.services.length} server instances; include it from every node's config)`,
+          cluster.reloaded ? "nodes reloaded" : "reload every node now (nats-server --signal reload)",
+          ...cluster.services.map((service) => `serve --broker-username ${service} (certificate: admin tls issue-register --register ${service})`),
+        ].join("\n"),
+      );
+      return 0;
+    }
+    if (flavour !== "mosquitto") throw new UsageError(`--broker: expected mosquitto or nats (got ${flavour})`);
     const host = text(values, "host") ?? "0.0.0.0";
     const reload = brokerReload(values, io);
     const tlsPort = text(values, "tls-port");

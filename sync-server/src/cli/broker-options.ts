@@ -2,7 +2,7 @@
 import { syncBrokerFilesAfterChange } from "../admin/broker-commands.js";
 import type { BrokerFilesOptions, BrokerReload } from "../broker/broker-files-sync.js";
 import { SHARE_GROUP_DEFAULT } from "../broker/external-register-line.js";
-import type { ServerBrokerOptions } from "../server.js";
+import type { ServerBrokerOptions, ServerClusterOptions } from "../server.js";
 import { dataDir, readSecretFile, text, UsageError, type CliIo, type Options, type Values } from "./cli-args.js";
 
 /** Reload options shared by serve, the register commands and `broker files`. */
@@ -71,4 +71,34 @@ export async function syncBrokerAfterChange(values: Values, io: CliIo, what: str
     io.stderr(`codepay-server: ${what} is done, but the broker was not brought up to date (files in ${options.dir}): ${message}. After fixing that, run \`codepay-server admin broker files --out ${options.dir}\` and reload the broker, or this command again with the same --request-id`);
     return 1;
   }
+}
+
+function urlList(value: string, flag: string, pattern: RegExp): string[] {
+  const urls = value.split(",").map((url) => url.trim()).filter((url) => url !== "");
+  if (urls.length === 0 || urls.some((url) => !pattern.test(url))) throw new UsageError(`${flag}: expected a comma-separated list of ${String(pattern)} urls`);
+  return urls;
+}
+
+/** --broker-cluster-nats/-mqtt (env CODEPAY_BROKER_CLUSTER_NATS, ...): the registers' line on a nats-server cluster. */
+export function clusterOptions(values: Values, io: CliIo): ServerClusterOptions | undefined {
+  const nats = text(values, "broker-cluster-nats", "CODEPAY_BROKER_CLUSTER_NATS", io);
+  const mqttUrls = text(values, "broker-cluster-mqtt", "CODEPAY_BROKER_CLUSTER_MQTT", io);
+  if (nats === undefined && mqttUrls === undefined) return undefined;
+  if (nats === undefined || mqttUrls === undefined) throw new UsageError("a cluster needs both --broker-cluster-nats and --broker-cluster-mqtt");
+  const name = text(values, "broker-username", "CODEPAY_BROKER_USERNAME", io);
+  const ca = text(values, "broker-ca", "CODEPAY_BROKER_CA", io);
+  const cert = text(values, "broker-cert", "CODEPAY_BROKER_CERT", io);
+  const key = text(values, "broker-key", "CODEPAY_BROKER_KEY", io);
+  if (name === undefined || ca === undefined || cert === undefined || key === undefined) {
+    throw new UsageError("--broker-cluster-nats needs --broker-username codepay-server-N and its certificate: --broker-ca, --broker-cert, --broker-key (admin tls issue-register --register codepay-server-N)");
+  }
+  return {
+    natsUrls: urlList(nats, "--broker-cluster-nats", /^(nats|tls):\/\/.+/),
+    mqttUrls: urlList(mqttUrls, "--broker-cluster-mqtt", /^mqtts?:\/\/.+/),
+    name,
+    group: text(values, "broker-group", "CODEPAY_BROKER_GROUP", io) ?? SHARE_GROUP_DEFAULT,
+    ca,
+    cert,
+    key,
+  };
 }

@@ -2,7 +2,7 @@
 import { CODE_RANDOM_DIGITS_DEFAULT, CODE_RANDOM_DIGITS_MAX } from "@codepay/contract";
 import { createLogger } from "../logger.js";
 import { startServer, type GatewayHop, type ServerHttpsOptions, type ServerTlsOptions } from "../server.js";
-import { BROKER_FILES, brokerFilesOptions, brokerOptions } from "./broker-options.js";
+import { BROKER_FILES, brokerFilesOptions, brokerOptions, clusterOptions } from "./broker-options.js";
 import { dataDir, parse, port, positiveInt, text, UsageError, type CliIo, type Values } from "./cli-args.js";
 
 /** `--code-digits`: the fewest random digits a code has (the server lengthens codes up to CODE_RANDOM_DIGITS_MAX). */
@@ -81,6 +81,10 @@ export async function serve(args: string[], io: CliIo): Promise<number> {
     "broker-group": { type: "string" },
     "broker-ca": { type: "string" },
     "register-mqtt-url": { type: "string" },
+    "broker-cluster-nats": { type: "string" },
+    "broker-cluster-mqtt": { type: "string" },
+    "broker-cert": { type: "string" },
+    "broker-key": { type: "string" },
     ...BROKER_FILES,
   });
   if (positionals.length > 0) throw new UsageError(`serve takes no arguments (got ${positionals.join(" ")})`);
@@ -88,7 +92,10 @@ export async function serve(args: string[], io: CliIo): Promise<number> {
   const https = httpsOptions(values, io);
   const rateLimitsOff = values["no-http-rate-limits"] === true || io.env["CODEPAY_HTTP_RATE_LIMITS"] === "off";
   const gatewayHop = gatewayHopOf(text(values, "gateway-hop", "CODEPAY_GATEWAY_HOP", io));
-  const broker = brokerOptions(values, io);
+  const cluster = clusterOptions(values, io);
+  const broker = cluster === undefined ? brokerOptions(values, io) : undefined;
+  if (cluster !== undefined && values["broker-url"] !== undefined) throw new UsageError("--broker-url (mosquitto) and --broker-cluster-nats (nats-server cluster): one or the other");
+  if (cluster !== undefined && tls !== undefined) throw new UsageError("with a cluster the nodes terminate TLS (docs/deploy/broker-cluster.md); drop --mqtt-tls-port");
   if (broker !== undefined && tls !== undefined) throw new UsageError("with --broker-url the external broker terminates TLS (docs/deploy); drop --mqtt-tls-port");
   const brokerFiles = brokerFilesOptions(values, io);
   if (brokerFiles !== undefined && broker === undefined) throw new UsageError("--broker-files is for an external broker: it needs --broker-url");
@@ -109,6 +116,7 @@ export async function serve(args: string[], io: CliIo): Promise<number> {
     ...(rateLimitsOff ? { httpRateLimits: "off" as const } : {}),
     ...(gatewayHop !== undefined ? { gatewayHop } : {}),
     ...(broker !== undefined ? { broker } : {}),
+    ...(cluster !== undefined ? { cluster } : {}),
     ...(brokerFiles !== undefined ? { brokerFiles } : {}),
     logger: createLogger(),
   });

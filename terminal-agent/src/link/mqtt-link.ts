@@ -17,9 +17,13 @@ import { connectFailureOf, MQTT_RECONNECT_BOUNDS, ReconnectBackoff, type Connect
 
 export interface LinkOptions {
   readonly url: string;
+  /** More nodes of the same cluster: each reconnect goes to the next address (url first), session resumed there. */
+  readonly failoverUrls?: readonly string[];
   readonly storeId: string;
   readonly registerId: string;
   readonly password: string;
+  /** "certificate": no user name or password in CONNECT; the client certificate is the identity. */
+  readonly authentication?: "password" | "certificate";
   /** PEM contents for mqtts://: the server's CA, and this register's certificate and key. */
   readonly tls?: { readonly ca?: Buffer; readonly cert?: Buffer; readonly key?: Buffer };
   readonly logger: Logger;
@@ -74,9 +78,9 @@ export class MqttLink extends EventEmitter<LinkEvents> {
   start(): void {
     const { registerId, password, logger } = this.options;
     const client = mqtt.connect(this.options.url, {
+      ...clusterServers(this.options.url, this.options.failoverUrls),
       clientId: registerId,
-      username: registerId,
-      password,
+      ...(this.options.authentication === "certificate" ? {} : { username: registerId, password }),
       clean: false,
       keepalive: mqttKeepaliveS,
       protocolVersion: 4, // aedes speaks MQTT 3.1.1
@@ -186,6 +190,22 @@ export class MqttLink extends EventEmitter<LinkEvents> {
   #presence(state: Presence["state"]): Presence {
     return { v: PROTOCOL_VERSION, type: "presence", state, at: this.options.now() };
   }
+}
+
+/**
+ * mqtt.js's `servers`: every connection attempt takes the next address (round robin), so after a
+ * lost node the reconnect goes to another; clean: false and the same client id resume the session
+ * the cluster keeps in its replicated streams, with the QoS 1 messages not yet acknowledged.
+ */
+function clusterServers(url: string, failoverUrls: readonly string[] | undefined): { servers?: { host: string; port: number; protocol: "mqtt" | "mqtts" }[] } {
+  if (failoverUrls === undefined || failoverUrls.length === 0) return {};
+  return {
+    servers: [url, ...failoverUrls].map((address) => {
+      const parsed = new URL(address);
+      const secure = parsed.protocol === "mqtts:";
+      return { host: parsed.hostname, port: Number(parsed.port || (secure ? 8883 : 1883)), protocol: secure ? "mqtts" : "mqtt" };
+    }),
+  };
 }
 
 function tlsOptions(tls: LinkOptions["tls"]): { ca?: Buffer; cert?: Buffer; key?: Buffer; rejectUnauthorized?: boolean } {
