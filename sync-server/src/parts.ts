@@ -30,3 +30,4 @@ export { SharedNonceStore } from "./shopper-api/shared-nonce-store.js";
 export { hashPassword } from "./auth/password-hash.js";
 export { hashRegisterPassword, type RegisterKey } from "./auth/register-password.js";
 export { loadOrCreateRegisterKey, registerKeyPath } from "./auth/register-key.js";
+export { walletPaymentsPage, walletPayment, walletReversals, walletBalances, type WalletPageKey } from "./db/repositories/wallet.js";

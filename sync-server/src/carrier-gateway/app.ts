@@ -110,6 +110,8 @@ export function buildGatewayApp(deps: GatewayAppDeps) {
     if (upstreamType !== undefined) reply.header("content-type", upstreamType);
     const retryAfter = headerOf(upstream, "retry-after"); // PHONE_LOCKED / STORE_LOCKED / RATE_LIMITED
     if (retryAfter !== undefined) reply.header("retry-after", retryAfter);
+    const cacheControl = headerOf(upstream, "cache-control"); // the wallet's reads: no-store
+    if (cacheControl !== undefined) reply.header("cache-control", cacheControl);
     return reply.send(upstream.body);
   }
 

@@ -66,10 +66,13 @@ export function buildShopperApp(deps: ShopperAppDeps) {
 
   for (const route of SHOPPER_OPERATION_ROUTES) app.post(route.path, operationRoute(route.operation));
   // The wallet (contract/src/wallet.ts): reads of the phone's own user, straight from the database.
+  // A user's balance and payments are kept by no cache (the gateway relays Cache-Control).
   const db = deps.settlement.db;
-  app.get(`${SHOPPER_API_PREFIX}${WALLET_PATH}`, phoneRoute((phone) => readWallet(db, phone)));
-  app.get(`${SHOPPER_API_PREFIX}${WALLET_PAYMENTS_PATH}`, phoneRoute((phone, request) => readWalletHistory(db, phone, request.query)));
-  app.get(`${SHOPPER_API_PREFIX}${WALLET_PAYMENTS_PATH}/:paymentId`, phoneRoute((phone, request) => readWalletReceipt(db, phone, (request.params as { paymentId?: unknown }).paymentId)));
+  const walletRoute = (answer: (phone: PhoneRow, request: FastifyRequest) => Promise<ShopperReply>) =>
+    phoneRoute(async (phone, request) => ({ ...(await answer(phone, request)), cacheControl: "no-store" }));
+  app.get(`${SHOPPER_API_PREFIX}${WALLET_PATH}`, walletRoute((phone) => readWallet(db, phone)));
+  app.get(`${SHOPPER_API_PREFIX}${WALLET_PAYMENTS_PATH}`, walletRoute((phone, request) => readWalletHistory(db, phone, request.query)));
+  app.get(`${SHOPPER_API_PREFIX}${WALLET_PAYMENTS_PATH}/:paymentId`, walletRoute((phone, request) => readWalletReceipt(db, phone, (request.params as { paymentId?: unknown }).paymentId)));
 
   registerShopperPage(app, {
     codeLength: () => newCodeRandomDigits(deps.settlement) + 1,

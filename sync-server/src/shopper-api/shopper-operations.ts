@@ -30,6 +30,8 @@ export interface ShopperReply {
   readonly retryAfterS?: number;
   /** Sent as JSON (fastify's serializer: JSON.stringify). */
   readonly body: unknown;
+  /** Cache-Control, when the answer must not be kept (the wallet's reads: "no-store"). */
+  readonly cacheControl?: string;
 }
 
 /** The part of a pino / fastify logger the operations use. */

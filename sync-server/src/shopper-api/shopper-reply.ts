@@ -9,5 +9,6 @@ import type { ShopperReply } from "./shopper-operations.js";
 export function sendShopperReply(reply: FastifyReply, result: ShopperReply): FastifyReply {
   reply.code(result.status).header("content-type", "application/json; charset=utf-8");
   if (result.retryAfterS !== undefined) reply.header("retry-after", String(result.retryAfterS));
+  if (result.cacheControl !== undefined) reply.header("cache-control", result.cacheControl);
   return reply.send(result.body);
 }

@@ -14,9 +14,9 @@ import { dialectsUnderTest, stopPostgres } from "../helpers/postgres.js";
 
 afterAll(stopPostgres);
 
-async function get(baseUrl: string, path: string, headers: Record<string, string>): Promise<HttpReply> {
+async function get(baseUrl: string, path: string, headers: Record<string, string>): Promise<HttpReply & { cacheControl: string | null }> {
   const response = await fetch(new URL(path, baseUrl), { headers });
-  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+  return { status: response.status, body: (await response.json()) as Record<string, unknown>, cacheControl: response.headers.get("cache-control") };
 }
 
 const LINES = [
@@ -64,6 +64,8 @@ for (const dialect of dialectsUnderTest()) {
     it("shows the balance per currency, and it moves with a payment", async () => {
       const before = await asPhone("/api/v1/wallet");
       expect(before.status).toBe(200);
+      // A balance is kept by no cache on the way (the gateway relays the shopper API's Cache-Control).
+      expect(before.cacheControl).toBe("no-store");
       const wallet = WalletResponseSchema.parse(before.body);
       const yenBefore = wallet.balances.find((balance) => balance.currency === "JPY")?.minor ?? 0;
       expect(yenBefore).toBeGreaterThan(500);
