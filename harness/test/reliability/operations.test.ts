@@ -31,6 +31,7 @@ beforeAll(async () => {
       journalPath: join(dir, "journal.sqlite"),
       cashierApi: { host: "127.0.0.1", port: 0 },
       devices: {},
+      receipt: { greetByName: false },
     },
     { logger: createLogger("silent") },
   );

@@ -13,7 +13,7 @@ import type { Logger } from "pino";
 import { PROTOCOL_VERSION, QOS, ServerMessageSchema, downTopic, parseMessage, statusTopic, upTopic } from "@codepay/contract";
 import type { Presence, RegisterRequest, ServerMessage } from "@codepay/contract";
 import { mqttConnectTimeoutMs, mqttKeepaliveS } from "../core/limits.js";
-import { MQTT_RECONNECT_BOUNDS, ReconnectBackoff } from "../core/reconnect-backoff.js";
+import { connectFailureOf, MQTT_RECONNECT_BOUNDS, ReconnectBackoff, type ConnectFailure } from "../core/reconnect-backoff.js";
 
 export interface LinkOptions {
   readonly url: string;
@@ -47,6 +47,8 @@ export class MqttLink extends EventEmitter<LinkEvents> {
   #up = false;
   readonly #backoff: ReconnectBackoff;
   #reconnectTimer: NodeJS.Timeout | undefined;
+  /** Why the current attempt failed, from its 'error' event (none: "other"). */
+  #failure: ConnectFailure = "other";
   readonly #upTopic: string;
   readonly #downTopic: string;
   readonly #statusTopic: string;
@@ -104,7 +106,10 @@ export class MqttLink extends EventEmitter<LinkEvents> {
     };
     client.on("connect", () => this.#connected(client));
     client.on("close", () => this.#closed(client));
-    client.on("error", (error) => logger.warn({ err: error.message }, "mqtt error"));
+    client.on("error", (error) => {
+      this.#failure = connectFailureOf((error as NodeJS.ErrnoException).code);
+      logger.warn({ err: error.message }, "mqtt error");
+    });
   }
 
   /** Publishes a request (already in the outbox). Resolves at the broker's PUBACK. */
@@ -150,8 +155,10 @@ export class MqttLink extends EventEmitter<LinkEvents> {
     this.#setUp(false);
     // Stopped, or a retry already waiting (a failed attempt can close twice): nothing to schedule.
     if (this.#client !== client || this.#reconnectTimer !== undefined) return;
-    const delayMs = this.#backoff.nextDelayMs(this.options.now());
-    this.options.logger.debug({ delayMs, attempt: this.#backoff.attempt }, "mqtt reconnect scheduled");
+    const failure = this.#failure;
+    this.#failure = "other";
+    const delayMs = this.#backoff.nextDelayMs(this.options.now(), failure);
+    this.options.logger.debug({ delayMs, attempt: this.#backoff.attempt, failure }, "mqtt reconnect scheduled");
     this.#reconnectTimer = setTimeout(() => {
       this.#reconnectTimer = undefined;
       if (this.#client !== client) return;
