@@ -177,6 +177,23 @@ describe.skipIf(!hasTools)("a register cannot reach another register's topics on
     expect(own.status).toBe(0);
   }, 60_000);
 
+  test("a register enrolled with --broker-files is let in at once: the admin command rewrote the authorization and reloaded the nodes", async () => {
+    const D = "iso-reg-d";
+    const pids = deployment.cluster.nodes.map((node) => node.pid).join(" ");
+    const enrolled = spawnSync(
+      process.execPath,
+      [serverBin, "admin", "register", "enroll", "--store", STORE, "--id", D, "--name", "D", "--data-dir", dataDir, "--broker-files", dirname(deployment.authorizationFile), "--broker-reload-command", `kill -HUP ${pids}`],
+      { encoding: "utf8", env: { ...process.env, CODEPAY_LOG_LEVEL: "silent" } },
+    );
+    expect(enrolled.stderr).toBe("");
+    expect(enrolled.status).toBe(0);
+    expect(readFileSync(deployment.authorizationFile, "utf8")).toContain(`CN=${D}`);
+    const certD = deployment.registerCertificate(D);
+    const registerD = await pollUntil("D let in after the reload", () => connectWith(certD, deployment.cluster.mqttUrls[1]!, D, false).catch(() => undefined));
+    expect(await registerD.subscribeAsync(downTopic(STORE, D), { qos: 1 })).toEqual([{ topic: downTopic(STORE, D), qos: 1 }]);
+    await registerD.endAsync();
+  }, 60_000);
+
   test("known weakness: A may use B's client id, which closes B's connection, but gets none of B's messages; B's session and results survive", async () => {
     const intruder = await connectWith(certA, nodeOfA.toString(), B, false);
     const seenByIntruder: string[] = [];
