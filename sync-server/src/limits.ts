@@ -83,6 +83,8 @@ export const limits = {
   mqttListenBacklog: 4_096,
   /** PostgreSQL connections one server process (or admin command) opens at most. */
   postgresPoolConnectionsMax: 10,
+  /** Audit chains the PostgreSQL batch runners of all instances claim at most, one per instance (chain 1 stays shared). */
+  auditLanesMax: 256,
   /** A pairing code works this long after `admin register pair`. */
   pairingCodeTtlMs: 10 * 60_000,
   /** How often the server recounts enabled registers and open codes to size new codes (also on every register connect). */

@@ -6,7 +6,7 @@ import { randomInt } from "node:crypto";
 import type { AddressInfo } from "node:net";
 import { systemClock, type Clock } from "./clock.js";
 import { join } from "node:path";
-import { checkpointInBackground, databasePath, dialectOf, openDatabase, type Db } from "./db/database.js";
+import { checkpointInBackground, databasePath, dialectOf, openDatabase, postgresUrlOf, type Db } from "./db/database.js";
 import { createBrokerHooks, type LoginAdmissionStats } from "./broker/broker-hooks.js";
 import type { AdmissionPolicy } from "./broker/login-admission.js";
 import { openRegisterKey, registerKeyPath } from "./auth/register-key.js";
@@ -23,6 +23,7 @@ import { startMqttBroker } from "./broker/mqtt-broker.js";
 import type { PacketRefusal } from "./broker/packet-size-guard.js";
 import { RequestRouter } from "./broker/request-router.js";
 import { createBatchEngine } from "./engine/batch-engine.js";
+import { createPostgresEngine } from "./engine/postgres-batch-engine.js";
 import { ServerMetrics, registerObservabilityRoutes } from "./observability/metrics.js";
 import { startSystemdWatchdog } from "@codepay/systemd-watchdog";
 import { buildGatewayApp } from "./carrier-gateway/app.js";
@@ -378,8 +379,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     codeRandomDigits: () => (options.codeDigitsFixed === true ? codeRandomDigits : codeLength.randomDigits),
   });
   const delivery = new ResultDelivery(db, clock, logger.child({ part: "results" }), (to, message) => line.publishToRegister(to, message));
-  // The hot path on SQLite runs in batches (engine/batch-engine.ts); PostgreSQL keeps its Kysely transactions.
-  const engine = createBatchEngine(db, logger.child({ part: "engine" }));
+  // The hot path runs in batches: engine/batch-engine.ts on SQLite, engine/postgres-batch-engine.ts on PostgreSQL.
+  const postgres = createPostgresEngine(postgresUrlOf(db), logger.child({ part: "engine" }), limits.engineBatchRequestsMax);
+  const engine = createBatchEngine(db, logger.child({ part: "engine" })) ?? postgres?.engine;
   const settlement: SettlementContext = {
     db,
     ...(engine !== undefined ? { engine } : {}),
@@ -462,11 +464,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   await gatewayApp.listen({ host, port: options.ports?.gateway ?? 8081 });
   const gatewayUrl = httpUrl(host, gatewayApp.server.address(), https !== undefined);
 
-  // The sweep expires due payments and resends unacknowledged results; one run at a time.
+  // The sweep expires due payments and resends unacknowledged results; one run at a time, and on
+  // PostgreSQL on one elected instance (postgres-session.ts: the others try again at each tick).
   let sweeping: Promise<void> | undefined;
   const sweepTimer = setInterval(() => {
     if (sweeping !== undefined) return;
     sweeping = (async () => {
+      if (postgres !== undefined && !(await postgres.session.isSweeper())) return;
       await sweepExpiredPayments(settlement);
       await delivery.resendDue();
       await sharedNonces?.prune(clock());
@@ -491,6 +495,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     await router.drain();
     await sweeping;
     await engine?.drain();
+    await postgres?.engine?.close();
+    await postgres?.session.close();
     await delivery.drain();
     await broker.close();
     await db.destroy();

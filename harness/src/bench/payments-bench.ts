@@ -28,11 +28,14 @@ import { CURRENCY, drive, type Listening, type Seeded } from "./payments-drive.j
 import { printReport } from "./payments-report.js";
 import { measureFloor } from "./physical-floor.js";
 import { positiveOption } from "./positive-option.js";
+import { PostgresLockSampler } from "./postgres-lock-sampler.js";
 import { measurePostgresCommit, processCpuMs, startScaleOutCluster, startScaleOutDatabase, type ScaleOutBroker } from "./scale-out-cluster.js";
 
 const repositoryRoot = resolve(fileURLToPath(new URL("../../../", import.meta.url)));
 const serverBin = join(repositoryRoot, "sync-server/bin/codepay-server.js");
 const STORE_ID = "bench-store";
+/** pg_stat_activity sampled this often during a scale-out run (lock-wait share). */
+const LOCK_SAMPLE_INTERVAL_MS = 50;
 
 const USAGE = {
   command: "npm run bench --",
@@ -194,6 +197,7 @@ async function mainScaleOut(options: BenchOptions, instances: number, dataDir: s
   try {
     const seeded = await seed(dataDir, options);
     const cluster = await startScaleOutCluster(dataDir, pg, instances, options.broker);
+    const locks = await PostgresLockSampler.start(pg.url, LOCK_SAMPLE_INTERVAL_MS);
     try {
       const listening = {
         mqtt: cluster.mqtt,
@@ -203,7 +207,8 @@ async function mainScaleOut(options: BenchOptions, instances: number, dataDir: s
         gateways: cluster.gateways,
         shopperApis: cluster.shopperApis,
       };
-      const figures = await drive(listening, seeded, options, { cpuMs: () => cluster.cpuMs(), postgresActivity: () => pg.activity() });
+      const figures = await drive(listening, seeded, options, { cpuMs: () => cluster.cpuMs(), postgresActivity: () => pg.activity(), postgresLockSamples: () => locks.read() });
+      await locks.stop();
       const loadAfter1m = loadavg()[0] ?? 0;
       await cluster.stopInstances();
       const floor = await measureFloor();
@@ -213,6 +218,7 @@ async function mainScaleOut(options: BenchOptions, instances: number, dataDir: s
       printReport({ ...options, brokerProcesses: cluster.brokerProcesses, ledger, loadBefore1m, loadAfter1m, postgresCommit, ...(leanFloor ? { leanFloor } : {}) }, figures, floor);
       return ledger.ok && figures.completed > 0 ? 0 : 1;
     } finally {
+      await locks.stop();
       await cluster.stop();
     }
   } finally {

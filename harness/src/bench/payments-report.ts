@@ -103,6 +103,10 @@ export function reportFigures(context: ReportContext, figures: RunFigures, floor
     cpu_ms_per_payment_load_generator: round(figures.generatorCpuMsPerPayment),
     postgres_transactions_per_payment: orNull(figures.postgresPerPayment?.commits, 1),
     postgres_wal_bytes_per_payment: figures.postgresPerPayment === undefined ? null : Math.round(figures.postgresPerPayment.walBytes),
+    postgres_lock_wait_share: figures.postgresLockWaits === undefined ? null : round(figures.postgresLockWaits.share, 4),
+    postgres_active_backends_sampled: figures.postgresLockWaits?.active ?? null,
+    postgres_lock_samples: figures.postgresLockWaits?.samples ?? null,
+    postgres_most_waited_in: figures.postgresLockWaits?.mostWaitedIn ?? null,
     sqlite_fsyncs_per_payment: orNull(figures.sqliteFsyncsPerPayment),
   };
 }
@@ -134,6 +138,9 @@ export function printReport(context: ReportContext, figures: RunFigures, floor: 
     ["floor: one SQLite FULL commit p50 / p99", `${v("commit_ms")} / ${v("commit_p99_ms")} ms`],
     ...(context.postgresCommit === undefined ? [] : [["floor: one PostgreSQL commit (fsync on) p50 / p99", `${v("postgres_commit_p50_ms")} / ${v("postgres_commit_p99_ms")} ms`] as [string, string]]),
     ...(figures.postgresPerPayment === undefined ? [] : [["PostgreSQL per payment: transactions (all) / WAL bytes", `${v("postgres_transactions_per_payment")} / ${v("postgres_wal_bytes_per_payment")}`] as [string, string]]),
+    ...(figures.postgresLockWaits === undefined
+      ? []
+      : [["PostgreSQL active backends waiting on a lock (sampled) / most waited in", `${v("postgres_lock_wait_share")} of ${v("postgres_active_backends_sampled")} in ${v("postgres_lock_samples")} samples / ${v("postgres_most_waited_in")}`] as [string, string]]),
     ["registers / stores / phones / measured", `${context.registers} / ${context.stores} / ${context.phones} / ${v("measured_s")} s`],
     ["completed / failed", `${figures.completed} / ${figures.failed}${figures.firstError ? ` (first: ${figures.firstError})` : ""}`],
     ["ledger", context.ledger.detail],

@@ -23,7 +23,7 @@ beforeAll(async () => {
   server = await startServer({ dataDir, ports: { mqtt: 0, shopperApi: 0, gateway: 0 }, logger: silentLogger() });
   agent = await startAgent(
     {
-      server: { url: server.mqttUrl },
+      server: { url: server.mqttUrl, authentication: "password" },
       register: { storeId: "ops-store", registerId: "ops-reg", password },
       currency: "JPY",
       language: "en",
