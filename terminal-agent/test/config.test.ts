@@ -71,4 +71,16 @@ describe("config", () => {
     for (const name of ["ca.crt", "reg.crt", "reg.key"]) writeFileSync(path.join(path.dirname(plain), name), "PEM");
     expect(loadConfig(plain).warnings[0]).toMatch(/not mqtts:\/\/; the TLS files are not used/);
   });
+
+  it("a broker cluster: failover urls in the url's scheme, certificate authentication only with mqtts:// and a certificate", () => {
+    const tls = { ca: "ca.crt", cert: "reg.crt", key: "reg.key" };
+    const cluster = parseConfig({ ...valid, server: { url: "mqtts://node-1:8883", failoverUrls: ["mqtts://node-2:8883", "mqtts://node-3:8883"], authentication: "certificate", tls } });
+    expect(cluster.server.failoverUrls).toEqual(["mqtts://node-2:8883", "mqtts://node-3:8883"]);
+    expect(cluster.server.authentication).toBe("certificate");
+    expect(parseConfig(valid).server.authentication).toBe("password");
+    expect(() => parseConfig({ ...valid, server: { url: "mqtts://node-1:8883", failoverUrls: ["mqtt://node-2:1883"], tls } })).toThrow(/server\.failoverUrls: every failover url uses the scheme of server\.url/);
+    expect(() => parseConfig({ ...valid, server: { url: "mqtt://node-1:1883", failoverUrls: ["mqtt://node-2:1883/extra/path"] } })).toThrow(/server\.failoverUrls\.0: expected mqtt:\/\/host:port/);
+    expect(() => parseConfig({ ...valid, server: { url: "mqtt://node-1:1883", authentication: "certificate" } })).toThrow(/server\.authentication: certificate authentication needs an mqtts:\/\/ url/);
+    expect(() => parseConfig({ ...valid, server: { url: "mqtts://node-1:8883", authentication: "certificate", tls: { ca: "ca.crt" } } })).toThrow(/server\.authentication/);
+  });
 });

@@ -231,6 +231,7 @@ function windowFigures(
       servers: per(end.serverCpu.servers - start.serverCpu.servers),
       broker: per(end.serverCpu.broker - start.serverCpu.broker),
       database: per(end.serverCpu.database - start.serverCpu.database),
+      ...(end.serverCpu.brokerNodes !== undefined ? { brokerNodes: end.serverCpu.brokerNodes.map((ms, index) => per(ms - (start.serverCpu.brokerNodes?.[index] ?? 0))) } : {}),
     },
     statementsPerPayment: perPayment(start.scrape?.statements, end.scrape?.statements, payments),
     writeTransactionsPerPayment: perPayment(start.scrape?.writeTransactions, end.scrape?.writeTransactions, payments),

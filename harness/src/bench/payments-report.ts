@@ -98,6 +98,7 @@ export function reportFigures(context: ReportContext, figures: RunFigures, floor
     // The first keys of this bench, kept: the same figures by role.
     cpu_ms_per_payment_servers: round(serverCpu.servers),
     cpu_ms_per_payment_broker: round(serverCpu.broker),
+    cpu_ms_per_payment_broker_nodes: serverCpu.brokerNodes === undefined ? null : serverCpu.brokerNodes.map((ms) => round(ms)),
     cpu_ms_per_payment_database: round(serverCpu.database),
     cpu_ms_per_payment_load_generator: round(figures.generatorCpuMsPerPayment),
     postgres_transactions_per_payment: orNull(figures.postgresPerPayment?.commits, 1),
@@ -122,6 +123,7 @@ export function printReport(context: ReportContext, figures: RunFigures, floor: 
     ["completed payments / s (results inside the window)", v("payments_per_s")],
     [context.instances === undefined ? "server CPU ms per payment (broker, SQLite inside)" : "server side CPU ms per payment (servers + broker + PostgreSQL)", v("server_cpu_ms_per_payment")],
     ...(context.instances === undefined ? [] : [[`  servers / ${context.broker === "cluster" ? `broker (${v("broker_processes")} nodes summed)` : "mosquitto"} / PostgreSQL`, `${v("cpu_ms_per_payment_servers")} / ${v("cpu_ms_per_payment_broker")} / ${v("cpu_ms_per_payment_database")}`] as [string, string]]),
+    ...(context.broker === "cluster" && context.instances !== undefined ? [["  broker CPU ms per payment, node by node", v("cpu_ms_per_payment_broker_nodes")] as [string, string]] : []),
     ["SQL statements / write transactions per payment", `${v("statements_per_payment")} / ${v("write_transactions_per_payment")}`],
     [`load generator (${context.generator}) CPU ms per payment (user + system)`, `${v("load_generator_cpu_ms_per_payment")} (${v("load_generator_user_ms_per_payment")} + ${v("load_generator_system_ms_per_payment")})`],
     ...leanFloorRows(context, v),

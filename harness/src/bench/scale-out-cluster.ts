@@ -26,6 +26,8 @@ export interface CpuMs {
   readonly servers: number;
   readonly broker: number;
   readonly database: number;
+  /** A broker cluster: each node's CPU (broker is their sum). */
+  readonly brokerNodes?: readonly number[];
 }
 
 const CLOCK_TICKS_PER_S = 100; // USER_HZ on Linux (getconf CLK_TCK)
@@ -118,6 +120,7 @@ async function startBrokerClusterDeployment(dataDir: string, pg: ThrowawayPostgr
     cpuMs: () => ({
       servers: sumCpuMs(servers.map((server) => server.child.pid)),
       broker: sumCpuMs(cluster.nodes.map((node) => node.pid)),
+      brokerNodes: cluster.nodes.map((node) => processCpuMs(node.pid)),
       database: pg.postmasterPid === undefined ? 0 : sumCpuMs(postgresPids(pg.postmasterPid)),
     }),
     mqtt: cluster.mqttUrls[0]!,

@@ -56,6 +56,7 @@ describe.skipIf(!hasTools)("the registers' line on a 3-node nats-server cluster,
   let instances: ServerInstance[] = [];
   const agents: RunningAgent[] = [];
   const credentials: string[] = [];
+  let refusedWhileLineDown = 0;
 
   beforeAll(async () => {
     pg = await startThrowawayPostgres({ fsync: false });
@@ -118,7 +119,13 @@ describe.skipIf(!hasTools)("the registers' line on a 3-node nats-server cluster,
   /** One payment from the cashier's POST to the approved result at the register; `beforeApproval` runs after the claim. */
   async function pay(index: number, amountMinor: number, beforeApproval?: () => Promise<void>): Promise<string> {
     const cashier = cashierOf(agents[index]!);
-    const created = await cashier("/v1/payments", { amountMinor });
+    // A register whose line is down refuses a new payment (503 SERVER_UNAVAILABLE, nothing stored):
+    // the cashier waits for the line and tries again. Counted, so the test says how often it happened.
+    const created = await pollUntil(`register ${index} takes a payment`, async () => {
+      const answer = await cashier("/v1/payments", { amountMinor });
+      if (answer.status === 503) refusedWhileLineDown += 1;
+      return answer.status === 503 ? undefined : answer;
+    }, FAILOVER_WAIT_MS);
     expect(created.status).toBe(201);
     const paymentId = created.body.payment!.paymentId;
     const code = await pollUntil(`payment ${paymentId}'s code`, async () => (await cashier(`/v1/payments/${paymentId}`)).body.payment?.code, FAILOVER_WAIT_MS);
@@ -159,6 +166,7 @@ describe.skipIf(!hasTools)("the registers' line on a 3-node nats-server cluster,
     };
     await Promise.all([onVictimNode(), others(1), others(2)]);
     expect(killed).toBe(true);
+    process.stderr.write(`cluster failover: ${refusedWhileLineDown} new-payment attempts refused while a register's line was down\n`);
     expect(victim.running()).toBe(false);
     expect(victim.child.signalCode).toBe("SIGKILL");
     // Register 0 is up again, and the only nodes left are the others: it moved.

@@ -11,17 +11,17 @@
  * connection. The last tests pin down what that gets A (nothing of B's) and that B's results still
  * arrive; docs/deploy/broker-cluster.md lists it as the cluster's known weakness.
  */
-import { execFile } from "node:child_process";
+import { execFile, spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import mqtt, { type MqttClient } from "mqtt";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { createStore, createTlsCa, enrollRegister, listPayments, silentLogger, startServer, type RunningServer } from "@codepay/sync-server";
 import { PROTOCOL_VERSION, downTopic, statusTopic, upTopic } from "@codepay/contract";
 import { requireToolOrSkip } from "@codepay/hardware-sim";
-import { startClusterDeployment, type ClusterCertificate, type ClusterDeployment } from "../../src/cluster/index.js";
+import { serverBin, startClusterDeployment, type ClusterCertificate, type ClusterDeployment } from "../../src/cluster/index.js";
 import { pollUntil } from "../helpers/poll-until.js";
 
 const hasTools = requireToolOrSkip("nats-server", "cluster isolation tests") && requireToolOrSkip("mosquitto_sub", "cluster isolation tests") && requireToolOrSkip("mosquitto_pub", "cluster isolation tests") && requireToolOrSkip("openssl", "cluster isolation tests");
@@ -29,6 +29,8 @@ const hasTools = requireToolOrSkip("nats-server", "cluster isolation tests") && 
 const STORE = "iso-store";
 const A = "iso-reg-a";
 const B = "iso-reg-b";
+/** Disabled by an operator half way through. */
+const C = "iso-reg-c";
 
 interface Run {
   status: number | null;
@@ -66,6 +68,7 @@ describe.skipIf(!hasTools)("a register cannot reach another register's topics on
     await createStore({ dataDir, id: STORE, name: "Isolation Store", currency: "JPY" });
     await enrollRegister({ dataDir, storeId: STORE, registerId: A, name: "A" });
     await enrollRegister({ dataDir, storeId: STORE, registerId: B, name: "B" });
+    await enrollRegister({ dataDir, storeId: STORE, registerId: C, name: "C" });
     deployment = await startClusterDeployment({ dataDir, dir: dataDir, nodes: 3, instances: 1 });
     const { cluster } = deployment;
     const service = deployment.services[0]!;
@@ -152,6 +155,44 @@ describe.skipIf(!hasTools)("a register cannot reach another register's topics on
     expect(run.output).not.toMatch(/received SUBACK/);
     expect(bDisconnects).toBe(0);
   });
+
+  test("a register an operator disables is cut off once `admin broker files --broker nats` ran and the nodes reloaded", async () => {
+    const certC = deployment.registerCertificate(C);
+    const registerC = await connectWith(certC, deployment.cluster.mqttUrls[2]!, C, false);
+    let closed = false;
+    registerC.on("close", () => (closed = true));
+    await registerC.subscribeAsync(downTopic(STORE, C), { qos: 1 });
+    const cli = (args: string[]): { status: number | null; stdout: string; stderr: string } => spawnSync(process.execPath, [serverBin, "admin", ...args, "--data-dir", dataDir], { encoding: "utf8", env: { ...process.env, CODEPAY_LOG_LEVEL: "silent" } });
+    expect(cli(["register", "disable", "--id", C]).status).toBe(0);
+    const files = cli(["broker", "files", "--broker", "nats", "--out", dirname(deployment.authorizationFile), "--instances", "1", "--json"]);
+    expect(files.status).toBe(0);
+    expect(JSON.parse(files.stdout)).toMatchObject({ authorizationFile: deployment.authorizationFile, registers: 2, services: ["codepay-server-1"] });
+    expect(readFileSync(deployment.authorizationFile, "utf8")).not.toContain(`CN=${C}`);
+    deployment.cluster.reload();
+    await pollUntil("C disconnected by the reload", () => (closed ? true : undefined));
+    await expect(connectWith(certC, deployment.cluster.mqttUrls[0]!, C, false)).rejects.toThrow(/Not authorized|authori[sz]/i);
+    registerC.end(true);
+    // A and B, still enrolled, are untouched.
+    const own = await mosquitto("mosquitto_sub", certA, ["-i", A, "-t", downTopic(STORE, A), "-q", "1", "-E"]);
+    expect(own.status).toBe(0);
+  }, 60_000);
+
+  test("a register enrolled with --broker-files is let in at once: the admin command rewrote the authorization and reloaded the nodes", async () => {
+    const D = "iso-reg-d";
+    const pids = deployment.cluster.nodes.map((node) => node.pid).join(" ");
+    const enrolled = spawnSync(
+      process.execPath,
+      [serverBin, "admin", "register", "enroll", "--store", STORE, "--id", D, "--name", "D", "--data-dir", dataDir, "--broker-files", dirname(deployment.authorizationFile), "--broker-reload-command", `kill -HUP ${pids}`],
+      { encoding: "utf8", env: { ...process.env, CODEPAY_LOG_LEVEL: "silent" } },
+    );
+    expect(enrolled.stderr).toBe("");
+    expect(enrolled.status).toBe(0);
+    expect(readFileSync(deployment.authorizationFile, "utf8")).toContain(`CN=${D}`);
+    const certD = deployment.registerCertificate(D);
+    const registerD = await pollUntil("D let in after the reload", () => connectWith(certD, deployment.cluster.mqttUrls[1]!, D, false).catch(() => undefined));
+    expect(await registerD.subscribeAsync(downTopic(STORE, D), { qos: 1 })).toEqual([{ topic: downTopic(STORE, D), qos: 1 }]);
+    await registerD.endAsync();
+  }, 60_000);
 
   test("known weakness: A may use B's client id, which closes B's connection, but gets none of B's messages; B's session and results survive", async () => {
     const intruder = await connectWith(certA, nodeOfA.toString(), B, false);

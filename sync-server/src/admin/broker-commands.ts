@@ -11,7 +11,7 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync } from "no
 import { join, resolve } from "node:path";
 import { renderBrokerConfig, serviceUsername, SERVICE_USERNAME_PREFIX, type BrokerTlsListener } from "../broker/mosquitto-files.js";
 import { writeFileAtomically } from "../broker/atomic-file.js";
-import { NATS_AUTHORIZATION_FILE, reloadBroker, rewriteBrokerAccessFiles, rewriteClusterAuthorization, servicePasswordFile, syncBrokerFiles, type BrokerAccessFiles, type BrokerFilesOptions, type BrokerReload } from "../broker/broker-files-sync.js";
+import { NATS_AUTHORIZATION_FILE, NATS_INSTANCES_FILE, reloadBroker, rewriteBrokerAccessFiles, rewriteClusterAuthorization, servicePasswordFile, syncBrokerFiles, type BrokerAccessFiles, type BrokerFilesOptions, type BrokerReload } from "../broker/broker-files-sync.js";
 import { limits } from "../limits.js";
 import { AdminError } from "./admin-error.js";
 import { withDatabase } from "./admin-commands.js";
@@ -133,6 +133,8 @@ export async function writeClusterBrokerFiles(input: ClusterFilesInput): Promise
   mkdirSync(out, { recursive: true, mode: 0o700 });
   const services = Array.from({ length: input.instances }, (_, index) => serviceUsername(index + 1));
   const authorizationFile = join(out, NATS_AUTHORIZATION_FILE);
+  // Later rewrites (serve --broker-files, admin register ... --broker-files) read the instances from here.
+  writeFileAtomically(join(out, NATS_INSTANCES_FILE), `${services.join("\n")}\n`, 0o644);
   const registers = await withDatabase(input.dataDir, (db) => rewriteClusterAuthorization(db, authorizationFile, services));
   if (input.reload !== undefined) await reloadBroker(input.reload);
   return { authorizationFile, registers, services, reloaded: input.reload !== undefined };

@@ -119,6 +119,21 @@ export async function rewriteBrokerAccessFiles(db: Db, dir: string, serviceUsern
 
 /** The file every cluster node includes (`admin broker files --broker nats`). */
 export const NATS_AUTHORIZATION_FILE = "nats-authorization.conf";
+/** Beside it: the server instances' names, one a line, so later rewrites name the same ones. */
+export const NATS_INSTANCES_FILE = "nats-instances";
+
+/** The instances of a cluster directory, or undefined when `dir` is a mosquitto one. */
+function clusterServices(dir: string): string[] | undefined {
+  let text: string;
+  try {
+    text = readFileSync(join(resolve(dir), NATS_INSTANCES_FILE), "utf8");
+  } catch {
+    return undefined;
+  }
+  const names = text.split("\n").map((line) => line.trim()).filter((line) => line !== "");
+  if (names.length === 0 || names.some((name) => !SERVICE_FILE_PATTERN.test(`${name}.password`))) throw new Error(`broker files ${dir}: ${NATS_INSTANCES_FILE} names no server instance (codepay-server-N, one a line)`);
+  return names;
+}
 
 /**
  * The cluster's users from the enabled registers (certificates, so no password hash is needed), under
@@ -165,9 +180,17 @@ export async function reloadBroker(reload: BrokerReload): Promise<void> {
   else await runReloadCommand(reload.command);
 }
 
-/** One rewrite and reload. */
+/**
+ * One rewrite and reload: mosquitto's passwd and acl, or, in a directory `admin broker files --broker
+ * nats` made, the cluster's authorization (named in both file fields; certificates need no passwords).
+ */
 export async function syncBrokerFiles(db: Db, options: BrokerFilesOptions): Promise<BrokerAccessFiles> {
-  const files = await rewriteBrokerAccessFiles(db, options.dir);
+  const services = clusterServices(options.dir);
+  const authorizationFile = join(resolve(options.dir), NATS_AUTHORIZATION_FILE);
+  const files =
+    services === undefined
+      ? await rewriteBrokerAccessFiles(db, options.dir)
+      : { passwordFile: authorizationFile, aclFile: authorizationFile, registers: await rewriteClusterAuthorization(db, authorizationFile, services), registersWithoutBrokerPassword: [], services };
   if (options.reload !== undefined) await reloadBroker(options.reload);
   return files;
 }

@@ -115,7 +115,7 @@ export async function serve(args: string[], io: CliIo): Promise<number> {
   if (cluster !== undefined && tls !== undefined) throw new UsageError("with a cluster the nodes terminate TLS (docs/deploy/broker-cluster.md); drop --mqtt-tls-port");
   if (broker !== undefined && tls !== undefined) throw new UsageError("with --broker-url the external broker terminates TLS (docs/deploy); drop --mqtt-tls-port");
   const brokerFiles = brokerFilesOptions(values, io);
-  if (brokerFiles !== undefined && broker === undefined) throw new UsageError("--broker-files is for an external broker: it needs --broker-url");
+  if (brokerFiles !== undefined && broker === undefined && cluster === undefined) throw new UsageError("--broker-files is for an external broker: it needs --broker-url or --broker-cluster-nats");
   const server = await startServer({
     dataDir: dataDir(values, io),
     host: text(values, "host", "CODEPAY_HOST", io) ?? "127.0.0.1",
