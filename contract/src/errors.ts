@@ -59,6 +59,8 @@ export const ERROR_CODES = [
   "PRINTER_COVER_OPEN", // agent: the receipt printer's cover is open
   "PRINTER_OFFLINE", // agent: the receipt printer reports itself offline (an error, a feed in progress)
   "DEVICE_OFFLINE", // agent: a configured device does not answer (unplugged, cable, power)
+  // The cashier's day (issue 17):
+  "PAYMENT_IN_PROGRESS", // cashier API: another payment is still open on this register (cancel it, or send replace: true)
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -133,4 +135,5 @@ export const ERROR_WORDS: Readonly<Record<ErrorCode, ErrorWords>> = {
   PRINTER_COVER_OPEN: { en: "The printer cover is open: close it", ja: "プリンターのカバーが開いています。閉じてください" },
   PRINTER_OFFLINE: { en: "The printer is offline: check it", ja: "プリンターがオフラインです。確認してください" },
   DEVICE_OFFLINE: { en: "A device is not connected: check its cable and power", ja: "機器が接続されていません。ケーブルと電源を確認してください" },
+  PAYMENT_IN_PROGRESS: { en: "Another payment is still open: cancel it first", ja: "別の決済が進行中です。先に取り消してください" },
 };

@@ -57,6 +57,7 @@ const STATUS_BY_CODE: Record<ErrorCode, number> = {
   PRINTER_COVER_OPEN: 503,
   PRINTER_OFFLINE: 503,
   DEVICE_OFFLINE: 503,
+  PAYMENT_IN_PROGRESS: 409,
 };
 
 export function httpStatusFor(code: ErrorCode): number {

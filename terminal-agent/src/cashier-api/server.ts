@@ -1,6 +1,7 @@
 /**
  * The cashier API for the POS application (contracts.md, "Cashier API"): node:http on loopback.
- *   POST /v1/payments                     -> 201 { payment }
+ *   POST /v1/payments                     -> 201 { payment }; 409 PAYMENT_IN_PROGRESS while another is open
+ *                                            (body `replace: true`: that one is cancelled first)
  *   GET  /v1/payments/:paymentId          -> { payment }
  *   POST /v1/payments/:paymentId/cancel   -> { payment }
  *   POST /v1/payments/:paymentId/void     -> { payment }            (answered when the server replies)
@@ -55,6 +56,8 @@ const CreatePaymentBodySchema = z.strictObject({
   lines: z.array(ReceiptLineSchema).max(receiptLinesMax).optional(),
   /** "card": the payment waits for a swipe on the card reader. */
   tender: z.enum(["code", "card"]).optional(),
+  /** true: cancel the payment still open on this register first (else PAYMENT_IN_PROGRESS). */
+  replace: z.boolean().optional(),
 }).refine((body) => receiptLinesAddUp(body.amountMinor, body.lines), { message: "the receipt lines' amounts must add up to amountMinor", path: ["lines"] });
 
 const RefundBodySchema = z.strictObject({
@@ -135,6 +138,7 @@ export class CashierApi {
       amount: { minor: body.amountMinor, currency: body.currency ?? this.options.currency },
       lines: body.lines ?? [],
       tender: body.tender,
+      replace: body.replace,
     });
     if (!result.ok) return sendError(response, result.refusal.code, result.refusal.message);
     const warnings = this.options.paymentWarnings?.(body.tender ?? "code") ?? [];

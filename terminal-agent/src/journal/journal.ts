@@ -150,13 +150,27 @@ export class Journal {
     return rows.map(fromRow);
   }
 
-  /** The most recently changed payment: what the display should show after a restart. */
+  /**
+   * The payment a shopper could still pay, if any (one customer at a time): waiting for a card, sent or
+   * issued, not being cancelled, its code not past its expiry at `now` (epoch ms). The newest if several.
+   */
+  openPayment(now: number): Payment | undefined {
+    const row = this.#db
+      .prepare(
+        `SELECT * FROM payments WHERE state IN ('awaiting-card', 'requested', 'issued') AND cancel_requested = 0
+           AND (expires_at IS NULL OR expires_at > ?) ORDER BY created DESC LIMIT 1`,
+      )
+      .get(now) as PaymentRow | undefined;
+    return row ? fromRow(row) : undefined;
+  }
+
   /** The card payment a swipe belongs to: the most recent one still waiting for a card. */
   awaitingCardPayment(): Payment | undefined {
     const row = this.#db.prepare(`SELECT * FROM payments WHERE state = 'awaiting-card' ORDER BY created DESC LIMIT 1`).get() as PaymentRow | undefined;
     return row ? fromRow(row) : undefined;
   }
 
+  /** The most recently changed payment: what the display should show after a restart. */
   latestPayment(): Payment | undefined {
     const row = this.#db.prepare(`SELECT * FROM payments ORDER BY updated DESC LIMIT 1`).get() as PaymentRow | undefined;
     return row ? fromRow(row) : undefined;

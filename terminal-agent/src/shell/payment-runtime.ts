@@ -90,12 +90,28 @@ export class PaymentRuntime extends EventEmitter<RuntimeEvents> {
     return this.options.journal.getPayment(paymentId);
   }
 
-  /** A new payment from the POS. Refused while the line is down, unless it repeats one already made. */
-  async createPayment(input: { paymentId?: string | undefined; amount: Money; lines: readonly ReceiptLine[]; tender?: "code" | "card" | undefined }): Promise<CommandResult> {
+  /**
+   * A new payment from the POS. Refused while the line is down, unless it repeats one already made.
+   * One customer at a time: while another payment is open (journal.openPayment) it is refused with
+   * PAYMENT_IN_PROGRESS naming the open one, unless `replace` is set: then the open one's cancel is
+   * journaled first, and only then is the new payment made.
+   */
+  async createPayment(input: { paymentId?: string | undefined; amount: Money; lines: readonly ReceiptLine[]; tender?: "code" | "card" | undefined; replace?: boolean | undefined }): Promise<CommandResult> {
     const paymentId = input.paymentId ?? newClientId();
     const existing = this.getPayment(paymentId);
     if (existing === undefined && !this.options.link.isUp) {
       return { ok: false, refusal: { code: "SERVER_UNAVAILABLE", message: "the line to the Code Pay server is down; take another payment method" } };
+    }
+    if (existing === undefined) {
+      const open = this.options.journal.openPayment(this.options.clock.now());
+      if (open !== undefined && input.replace !== true) {
+        const code = open.code !== undefined ? `, code ${open.code}` : "";
+        return { ok: false, refusal: { code: "PAYMENT_IN_PROGRESS", message: `payment ${open.paymentId} (${open.amount.minor} ${open.amount.currency}${code}) is still open: cancel it, or send replace: true` } };
+      }
+      if (open !== undefined) {
+        const cancelled = this.cancelPayment(open.paymentId); // journaled before anything of the new payment
+        if (!cancelled.ok) return cancelled;
+      }
     }
     const result = this.dispatch(paymentId, { type: "CreateRequested", paymentId, amount: input.amount, lines: input.lines, requestId: newClientId(), tender: input.tender });
     if (!result.ok) return result;
