@@ -75,7 +75,8 @@ describe.skipIf(!hasChromium)("cashier panel", { timeout: webTestTimeoutMs }, ()
     const paymentId = ((await page.locator("#current-detail").textContent()) ?? "").match(/Payment (\S+)/)?.[1] ?? "";
     expect((await system.payment(paymentId)).state).toBe("awaiting-card");
     system.devices.cardReader.swipe("bad");
-    await eventually(() => page.locator("#current-detail").textContent()).toMatch(/Bad swipe \(CARD_\w+\): swipe again/);
+    await eventually(() => page.locator("#current-detail").textContent()).toMatch(/Bad swipe: .*swipe again.* CARD_\w+$/); // words, the code in small print
+    expect(await page.locator("#current-detail small.code").textContent()).toMatch(/^CARD_\w+$/);
     await page.getByRole("button", { name: "Cancel payment" }).click();
     await eventually(() => page.locator("#current-state").textContent()).toContain("Cancelled");
     expect((await system.payment(paymentId)).state).toBe("cancelled");
@@ -86,6 +87,28 @@ describe.skipIf(!hasChromium)("cashier panel", { timeout: webTestTimeoutMs }, ()
     await page.getByRole("button", { name: "Start payment" }).click();
     expect(await page.getByRole("alert").textContent()).toContain("Type an amount in JPY");
     expect(await page.getByLabel("Amount (JPY)", { exact: true }).getAttribute("aria-invalid")).toBe("true");
+  });
+
+  test("amounts typed as ¥1,200, 1 200 or full-width digits start 1200; too large says the maximum; a second start while one is open is refused in words with the code in small print", async () => {
+    const amountField = page.getByLabel("Amount (JPY)", { exact: true });
+    await amountField.fill("99999999999999");
+    await page.getByRole("button", { name: "Start payment" }).click();
+    expect(await page.locator("#amount-error").textContent()).toContain("the most is JPY 1000000000000");
+    for (const typed of ["¥1,200", "1 200", "１２００"]) {
+      await amountField.fill(typed);
+      await page.getByRole("button", { name: "Start payment" }).click();
+      await eventually(() => page.locator("#current-state").textContent()).toContain("Waiting for the shopper");
+      expect(await page.locator("#current-amount").textContent()).toBe("JPY 1200");
+      if (typed === "¥1,200") {
+        // One customer at a time: the open 1200 blocks a new start, said in words, the code in small print.
+        await amountField.fill("300");
+        await page.getByRole("button", { name: "Start payment" }).click();
+        await eventually(() => page.locator("#amount-error").textContent()).toContain("Another payment is still open");
+        expect(await page.locator("#amount-error small.code").textContent()).toBe("PAYMENT_IN_PROGRESS");
+      }
+      await page.getByRole("button", { name: "Cancel payment" }).click();
+      await eventually(() => page.locator("#current-state").textContent()).toContain("Cancelled");
+    }
   });
 
   test("the cashier refunds part of an approved payment and prints an X report", async () => {

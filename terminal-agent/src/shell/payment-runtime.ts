@@ -261,6 +261,23 @@ export class PaymentRuntime extends EventEmitter<RuntimeEvents> {
     }
   }
 
+  /**
+   * At start, before the link is up: a code payment still `requested` (no code yet) was made by a process
+   * that died before the cashier saw its code, and the cashier API may have answered it as failed (the
+   * connection dropped). It must never become payable: its cancel is journaled now and goes out as soon
+   * as the server knows the payment (the code is never shown). Card payments are left alone: their
+   * swipe is with the server, settled in one step. Returns the payments cancelled.
+   */
+  cancelUnissuedCodePayments(): string[] {
+    const cancelled: string[] = [];
+    for (const payment of this.options.journal.inFlightPayments()) {
+      if (payment.state !== "requested" || payment.tender === "card" || payment.cancelRequested) continue;
+      if (this.cancelPayment(payment.paymentId).ok) cancelled.push(payment.paymentId);
+    }
+    if (cancelled.length > 0) this.options.logger.warn({ paymentIds: cancelled }, "payments without a code at restart cancelled: the cashier may have been told they failed");
+    return cancelled;
+  }
+
   /** After a restart: ask where each issued payment stands (requested ones are covered by their outbox entry). */
   askStatusOfInFlightPayments(): void {
     for (const payment of this.options.journal.inFlightPayments()) {
