@@ -86,4 +86,25 @@ describe("one open payment per register (cashier API)", () => {
     expect((await api("POST", "/v1/payments/open-500/cancel")).status).toBe(200);
     expect((await api("POST", "/v1/payments", { amountMinor: 600, paymentId: "open-600" })).status).toBe(201);
   });
+
+  it("lists the register's payments from the journal: newest first, paged, filtered by state and date (item 5)", async () => {
+    const all = await api("GET", "/v1/payments");
+    expect(all.status).toBe(200);
+    expect(all.json.payments.map((p: { paymentId: string }) => p.paymentId)).toEqual(["open-600", "open-500", "open-400", "open-300"]);
+    const first = await api("GET", "/v1/payments?limit=2");
+    expect(first.json.payments.map((p: { paymentId: string }) => p.paymentId)).toEqual(["open-600", "open-500"]);
+    const second = await api("GET", `/v1/payments?limit=2&before=${first.json.next}`);
+    expect(second.json.payments.map((p: { paymentId: string }) => p.paymentId)).toEqual(["open-400", "open-300"]);
+    expect(second.json.next).toBeUndefined();
+    const cancelled = await api("GET", "/v1/payments?state=cancelled");
+    expect(cancelled.json.payments.map((p: { paymentId: string }) => p.paymentId)).toEqual(["open-500", "open-300"]);
+    expect((await api("GET", "/v1/payments?state=approved")).json.payments).toMatchObject([{ paymentId: "open-400", state: "approved", amount: { minor: 400 } }]);
+    expect((await api("GET", `/v1/payments?from=${Date.now() + 60_000}`)).json.payments).toEqual([]);
+    const today = new Date().toISOString().slice(0, 10);
+    expect((await api("GET", `/v1/payments?from=${today}`)).json.payments).toHaveLength(4);
+    for (const bad of ["state=paid", "limit=0", "limit=101", "before=nonsense", "color=red"]) {
+      const refused = await api("GET", `/v1/payments?${bad}`);
+      expect([bad, refused.status, refused.json.error.code]).toEqual([bad, 400, "BAD_REQUEST"]);
+    }
+  });
 });

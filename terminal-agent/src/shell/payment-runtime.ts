@@ -90,6 +90,11 @@ export class PaymentRuntime extends EventEmitter<RuntimeEvents> {
     return this.options.journal.getPayment(paymentId);
   }
 
+  /** The register's payments from the journal, newest first (the cashier's history; survives a reload). */
+  listPayments(query: Parameters<Journal["listPayments"]>[0]): Payment[] {
+    return this.options.journal.listPayments(query);
+  }
+
   /**
    * A new payment from the POS. Refused while the line is down, unless it repeats one already made.
    * One customer at a time: while another payment is open (journal.openPayment) it is refused with
