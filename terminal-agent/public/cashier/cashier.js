@@ -112,7 +112,7 @@ const STATE_TEXT = {
 
 function remember(payment) {
   const known = payments.get(payment.paymentId);
-  payments.set(payment.paymentId, { payment, startedAt: known?.startedAt ?? Date.now() });
+  payments.set(payment.paymentId, { payment, startedAt: known?.startedAt ?? payment.createdAt ?? Date.now() });
   while (payments.size > recentMax) payments.delete(payments.keys().next().value);
 }
 
@@ -310,6 +310,18 @@ function showHealth(view) {
 }
 
 /** Re-reads the payments still in progress: after the event stream (re)opens, and now and then, so a missed event heals. */
+/** After a (re)load: the register's recent payments from its journal, so refunds and voids stay reachable. */
+async function loadHistory() {
+  const result = await call("GET", `/v1/payments?limit=${recentMax}`);
+  if (!result.ok) return;
+  const newestFirst = result.value.payments;
+  for (const payment of [...newestFirst].reverse()) remember(payment);
+  const open = newestFirst.find((payment) => !FINAL.includes(payment.state));
+  if (currentId === undefined && (open ?? newestFirst[0]) !== undefined) currentId = (open ?? newestFirst[0]).paymentId;
+  renderCurrent();
+  renderRecent();
+}
+
 async function refreshOpenPayments() {
   for (const { payment } of [...payments.values()]) {
     if (FINAL.includes(payment.state) && payment.paymentId !== currentId) continue;
@@ -335,6 +347,7 @@ $("refund-form").addEventListener("submit", refund);
 $("refund-cancel").addEventListener("click", () => ($("refund-form").hidden = true));
 for (const button of document.querySelectorAll("[data-report]")) button.addEventListener("click", () => printReport(button.dataset.report));
 connect();
+loadHistory();
 refreshHealth();
 setInterval(refreshHealth, 5000);
 setInterval(refreshOpenPayments, 3000);
