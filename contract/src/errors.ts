@@ -63,6 +63,8 @@ export const ERROR_CODES = [
   "STORAGE_FULL", // the disk holding the database (server) or the journal (agent) is full: nothing changed, retry later
   // Operator listener (issues 18 and 20): /metrics, /health and the operator console.
   "OPERATOR_UNAUTHORIZED", // operator listener: missing or wrong bearer token, or no signed-in operator
+  // The cashier's day (issue 17):
+  "PAYMENT_IN_PROGRESS", // cashier API: another payment is still open on this register (cancel it, or send replace: true)
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -139,4 +141,5 @@ export const ERROR_WORDS: Readonly<Record<ErrorCode, ErrorWords>> = {
   DEVICE_OFFLINE: { en: "A device is not connected: check its cable and power", ja: "機器が接続されていません。ケーブルと電源を確認してください" },
   STORAGE_FULL: { en: "Storage is full: no new payments for now; take another payment method and call support", ja: "保存領域がいっぱいです。新しい決済はできません。別のお支払い方法をご利用のうえ、サポートに連絡してください" },
   OPERATOR_UNAUTHORIZED: { en: "Sign in first", ja: "サインインしてください" },
+  PAYMENT_IN_PROGRESS: { en: "Another payment is still open: cancel it first", ja: "別の決済が進行中です。先に取り消してください" },
 };

@@ -115,6 +115,7 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
   };
   runtime = new PaymentRuntime({ journal, link, clock, logger: logger.child({ part: "payments" }), printer, storeName: config.storeName, registerId: config.register.registerId, language: config.language, onScreenChange: refreshDisplay });
   const payments = runtime;
+  payments.cancelUnissuedCodePayments(); // issue 17, item 2: a create the cashier may have seen fail never becomes payable
   // A receipt queued before a restart completes later: the journal learns it here too.
   printer?.on("outputComplete", ({ outputId }) => {
     if (outputId.startsWith(REPORT_JOB_PREFIX)) journal.markReportPrinted(outputId.slice(REPORT_JOB_PREFIX.length));

@@ -65,7 +65,13 @@ describe("screens", () => {
     const approved: Payment = { ...issued, state: "approved", updatedAt: now };
     expect(renderScreen({ storeName: "S", linkUp: true, payment: approved }, now + 1_000)).toEqual(["APPROVED            ", "JPY 1200            "]);
     const declined: Payment = { ...issued, state: "declined", reason: "INSUFFICIENT_FUNDS", updatedAt: now };
-    expect(renderScreen({ storeName: "S", linkUp: true, payment: declined }, now)[1]).toBe("INSUFFICIENT_FUNDS  ");
+    expect(renderScreen({ storeName: "S", linkUp: true, payment: declined }, now)[1]).toBe("NOT ENOUGH BALANCE  ");
+    // Declined on the phone (no reason) reads differently from declined for funds; never a raw code.
+    const byShopper: Payment = { ...issued, state: "declined", updatedAt: now };
+    expect(renderScreen({ storeName: "S", linkUp: true, payment: byShopper }, now)[1]).toBe("DECLINED ON PHONE   ");
+    expect(renderScreen({ storeName: "S", linkUp: true, payment: declined, language: "ja" }, now)[1]).toBe("ｻﾞﾝﾀﾞｶ ﾌｿｸ          ");
+    const odd: Payment = { ...issued, state: "failed", reason: "IDEMPOTENCY_MISMATCH", updatedAt: now };
+    expect(renderScreen({ storeName: "S", linkUp: true, payment: odd }, now)[1]).toBe("PLEASE ASK CASHIER  ");
     expect(renderScreen({ storeName: "S", linkUp: true, payment: { ...issued, state: "expired" } }, now)[0]).toBe("CODE EXPIRED        ");
     expect(renderScreen({ storeName: "S", linkUp: true, payment: { ...issued, state: "cancelled" } }, now)[0]).toBe("CANCELLED           ");
     // after the hold the idle screen returns

@@ -140,7 +140,7 @@ export async function runFaults(options: FaultRunOptions): Promise<FaultRunResul
         n += 1;
         const paymentId = `f${options.seed}r${index}p${String(n).padStart(4, "0")}`;
         const amountMinor = 100 * (1 + prng.int(40));
-        const created = await http(`${register.cashierUrl}/v1/payments`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ amountMinor, paymentId }) });
+        const created = await http(`${register.cashierUrl}/v1/payments`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ amountMinor, paymentId, replace: true }) }); // a POS moving on to the next customer
         if (created?.status !== 201) {
           await sleep(200);
           continue;

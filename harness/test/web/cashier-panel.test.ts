@@ -57,7 +57,6 @@ describe.skipIf(!hasChromium)("cashier panel", { timeout: webTestTimeoutMs }, ()
     const row = page.getByRole("row").filter({ hasText: paymentId });
     expect(await row.innerText()).toMatch(/JPY 1500\s+Approved/);
     expect(await row.getByRole("button", { name: /^Refund JPY 1500/ }).count()).toBe(1);
-    await saveScreenshot(page, "cashier");
   });
 
   test("the cashier cancels a payment before the shopper pays", async () => {
@@ -75,7 +74,8 @@ describe.skipIf(!hasChromium)("cashier panel", { timeout: webTestTimeoutMs }, ()
     const paymentId = ((await page.locator("#current-detail").textContent()) ?? "").match(/Payment (\S+)/)?.[1] ?? "";
     expect((await system.payment(paymentId)).state).toBe("awaiting-card");
     system.devices.cardReader.swipe("bad");
-    await eventually(() => page.locator("#current-detail").textContent()).toMatch(/Bad swipe \(CARD_\w+\): swipe again/);
+    await eventually(() => page.locator("#current-detail").textContent()).toMatch(/Bad swipe: .*swipe again.* CARD_\w+$/); // words, the code in small print
+    expect(await page.locator("#current-detail small.code").textContent()).toMatch(/^CARD_\w+$/);
     await page.getByRole("button", { name: "Cancel payment" }).click();
     await eventually(() => page.locator("#current-state").textContent()).toContain("Cancelled");
     expect((await system.payment(paymentId)).state).toBe("cancelled");
@@ -86,6 +86,28 @@ describe.skipIf(!hasChromium)("cashier panel", { timeout: webTestTimeoutMs }, ()
     await page.getByRole("button", { name: "Start payment" }).click();
     expect(await page.getByRole("alert").textContent()).toContain("Type an amount in JPY");
     expect(await page.getByLabel("Amount (JPY)", { exact: true }).getAttribute("aria-invalid")).toBe("true");
+  });
+
+  test("amounts typed as ¥1,200, 1 200 or full-width digits start 1200; too large says the maximum; a second start while one is open is refused in words with the code in small print", async () => {
+    const amountField = page.getByLabel("Amount (JPY)", { exact: true });
+    await amountField.fill("99999999999999");
+    await page.getByRole("button", { name: "Start payment" }).click();
+    expect(await page.locator("#amount-error").textContent()).toContain("the most is JPY 1000000000000");
+    for (const typed of ["¥1,200", "1 200", "１２００"]) {
+      await amountField.fill(typed);
+      await page.getByRole("button", { name: "Start payment" }).click();
+      await eventually(() => page.locator("#current-state").textContent()).toContain("Waiting for the shopper");
+      expect(await page.locator("#current-amount").textContent()).toBe("JPY 1200");
+      if (typed === "¥1,200") {
+        // One customer at a time: the open 1200 blocks a new start, said in words, the code in small print.
+        await amountField.fill("300");
+        await page.getByRole("button", { name: "Start payment" }).click();
+        await eventually(() => page.locator("#amount-error").textContent()).toContain("Another payment is still open");
+        expect(await page.locator("#amount-error small.code").textContent()).toBe("PAYMENT_IN_PROGRESS");
+      }
+      await page.getByRole("button", { name: "Cancel payment" }).click();
+      await eventually(() => page.locator("#current-state").textContent()).toContain("Cancelled");
+    }
   });
 
   test("the cashier refunds part of an approved payment and prints an X report", async () => {
@@ -119,5 +141,18 @@ describe.skipIf(!hasChromium)("cashier panel", { timeout: webTestTimeoutMs }, ()
     await page.getByRole("button", { name: "Print Z report (close the day)" }).click();
     await eventually(() => page.locator("#report caption").textContent()).toMatch(/^Z report · period \d+ \(closed\)/);
     expect(await page.locator("#report table").innerText()).toMatch(/JPY\s+code\s+2 · JPY 2400\s+1 · JPY 900\s+1 · JPY 500\s+JPY 1000/);
+  });
+
+  test("after a reload the panel lists the day's payments from the journal: the refund and the void stay reachable", async () => {
+    await page.reload();
+    await page.locator("html[data-live]").waitFor({ state: "attached" });
+    await eventually(() => page.locator("#recent-rows").innerText()).toContain("Voided");
+    const rows = await page.locator("#recent-rows").innerText();
+    expect(rows).toContain("refunded JPY 500");
+    expect(rows).toContain("JPY 900");
+    // The refunded (still approved) payment keeps its Refund and Void buttons.
+    const refunded = page.getByRole("row").filter({ hasText: "refunded JPY 500" });
+    expect(await refunded.getByRole("button", { name: /^Refund/ }).count()).toBe(1);
+    await saveScreenshot(page, "cashier"); // README: the panel with a day's history after a reload
   });
 });

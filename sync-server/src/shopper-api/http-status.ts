@@ -59,6 +59,7 @@ const STATUS_BY_CODE: Record<ErrorCode, number> = {
   PRINTER_OFFLINE: 503,
   DEVICE_OFFLINE: 503,
   STORAGE_FULL: 503,
+  PAYMENT_IN_PROGRESS: 409,
 };
 
 export function httpStatusFor(code: ErrorCode): number {

@@ -18,12 +18,37 @@ let countdown;
 for (const node of document.querySelectorAll(".currency")) node.textContent = currency;
 
 // --- money ---------------------------------------------------------------------------------
-/** "12.34" -> 1234 (EUR), "1200" -> 1200 (JPY); undefined when not a valid amount for the currency. */
-function parseAmount(text) {
-  const match = /^(\d{1,13})(?:\.(\d+))?$/.exec(text.trim().replace(/,/g, ""));
-  if (match === null || (match[2] ?? "").length > fractionDigits) return undefined;
+/** The most a payment can be, in minor units (contract AMOUNT_MINOR_MAX, given by the page). */
+const amountMinorMax = Number(document.documentElement.dataset.amountMax || "1000000000000");
+
+/**
+ * What a cashier types, as the amount's text in ASCII: full-width digits and signs (a Japanese keyboard's
+ * "１２００"), a currency sign or code ("¥1,200", "JPY 1200") and group separators (",", spaces) dropped.
+ */
+function normalizeAmount(text) {
+  return text
+    .replace(/[\uFF10-\uFF19]/g, (digit) => String.fromCharCode(digit.charCodeAt(0) - 0xff10 + 0x30))
+    .replace(/[\uFF0E\u3002]/g, ".")
+    .replace(/[\s\u3000,\uFF0C'_]/g, "")
+    .replace(/^(?:[¥￥$€£]|[A-Za-z]{3})/, "");
+}
+
+/**
+ * "12.34" -> 1234 (EUR), "¥1,200" / "1 200" / "１２００" -> 1200 (JPY). Answers { minor } or { error }:
+ * the words to show (a too large amount says the maximum).
+ */
+function readAmount(text) {
+  const match = /^(\d{1,16})(?:\.(\d+))?$/.exec(normalizeAmount(text));
+  const example = fractionDigits === 0 ? "1200" : "12.34";
+  if (match === null || (match[2] ?? "").length > fractionDigits) return { error: `Type an amount in ${currency}, like ${example}.` };
   const minor = Number(match[1]) * 10 ** fractionDigits + Number((match[2] ?? "").padEnd(fractionDigits, "0") || "0");
-  return minor > 0 && Number.isSafeInteger(minor) ? minor : undefined;
+  if (minor <= 0) return { error: "The amount must be more than zero." };
+  if (!Number.isSafeInteger(minor) || minor > amountMinorMax) return { error: `Too large: the most is ${money({ minor: amountMinorMax, currency })}.` };
+  return { minor };
+}
+
+function parseAmount(text) {
+  return readAmount(text).minor;
 }
 
 function money(amount) {
@@ -57,9 +82,26 @@ async function call(method, path, body) {
   }
 }
 
+/** Words for error codes in the page's language (contract ERROR_WORDS, served as /assets/error-words.json). */
+let errorWords = {};
+fetch("/assets/error-words.json").then((response) => response.json()).then((words) => (errorWords = words)).catch(() => {});
+const LOCAL_WORDS = { NETWORK: { en: "The register's agent does not answer", ja: "レジのエージェントが応答しません" } };
+
+/** Words for a code a person reads (never the code itself: that goes in small print, see say()). */
+function wordsFor(code) {
+  const words = errorWords[code] ?? LOCAL_WORDS[code];
+  return words === undefined ? (language === "ja" ? "エラーが発生しました" : "Something went wrong") : words[language] ?? words.en;
+}
+
 function refusal(result) {
   if (result.status === 404 && result.code === "NOT_FOUND") return "this agent does not offer that yet";
-  return `${result.code}${result.message ? `: ${result.message}` : ""}`;
+  return wordsFor(result.code);
+}
+
+/** Sets an element's text, with the code after it in small print for support calls. */
+function say(element, text, code) {
+  element.textContent = text;
+  if (code !== undefined) element.append(" ", Object.assign(document.createElement("small"), { className: "code", textContent: code }));
 }
 
 // --- current payment -----------------------------------------------------------------------
@@ -70,7 +112,7 @@ const STATE_TEXT = {
 
 function remember(payment) {
   const known = payments.get(payment.paymentId);
-  payments.set(payment.paymentId, { payment, startedAt: known?.startedAt ?? Date.now() });
+  payments.set(payment.paymentId, { payment, startedAt: known?.startedAt ?? payment.createdAt ?? Date.now() });
   while (payments.size > recentMax) payments.delete(payments.keys().next().value);
 }
 
@@ -86,13 +128,14 @@ function renderCurrent() {
   $("current-code-row").hidden = payment.state !== "issued" || payment.code === undefined;
   $("current-code").textContent = payment.code === undefined ? "" : groupCode(payment.code);
   const details = [];
-  if (payment.reason) details.push(`Reason: ${payment.reason}`);
-  if (payment.state === "awaiting-card" && payment.cardError) details.push(`Bad swipe (${payment.cardError}): swipe again`);
+  if (payment.state === "declined" && !payment.reason) details.push("Declined by the shopper on the phone");
+  if (payment.reason) details.push(`Reason: ${wordsFor(payment.reason)}`);
+  if (payment.state === "awaiting-card" && payment.cardError) details.push(`Bad swipe: ${wordsFor(payment.cardError)}`);
   if (payment.cardLast4) details.push(`Card ****${payment.cardLast4}`);
   if (payment.reference) details.push(`Reference ${payment.reference}`);
   if (payment.state === "approved") details.push(payment.receiptPrinted ? "Receipt printed" : receiptWaiting());
   details.push(`Payment ${payment.paymentId}`);
-  $("current-detail").textContent = details.join(" · ");
+  say($("current-detail"), details.join(" · "), payment.reason ?? (payment.state === "awaiting-card" ? payment.cardError : undefined));
   $("cancel").hidden = FINAL.includes(payment.state);
   if (previous !== payment.state) {
     $("current-announce").textContent = `${STATE_TEXT[payment.state] ?? payment.state}${payment.state === "issued" && payment.code ? `: code ${groupCode(payment.code)}` : ""}`;
@@ -160,21 +203,22 @@ function update(payment) {
 }
 
 // --- actions -------------------------------------------------------------------------------
-function showAmountError(message) {
-  $("amount-error").textContent = message ?? "";
+function showAmountError(message, code) {
+  say($("amount-error"), message ?? "", code);
   $("amount-error").hidden = message === undefined;
   $("amount").setAttribute("aria-invalid", String(message !== undefined));
 }
 
 async function startPayment(event) {
   event.preventDefault();
-  const amountMinor = parseAmount($("amount").value);
-  if (amountMinor === undefined) return showAmountError(`Type an amount in ${currency}, like ${fractionDigits === 0 ? "1200" : "12.34"}.`);
+  const typed = readAmount($("amount").value);
+  if (typed.error !== undefined) return showAmountError(typed.error);
+  const amountMinor = typed.minor;
   showAmountError(undefined);
   // "Pay by card" submits with tender card: the register then waits for a swipe.
   const card = event.submitter?.value === "card";
   const result = await call("POST", "/v1/payments", card ? { amountMinor, tender: "card" } : { amountMinor });
-  if (!result.ok) return showAmountError(`The register refused: ${refusal(result)}`);
+  if (!result.ok) return showAmountError(`The register refused: ${refusal(result)}`, result.code);
   // Started, with a word about devices that let the shopper down now (no receipt until the printer is ready).
   const warnings = result.value.warnings ?? [];
   $("start-warning").replaceChildren(...warnings.map((fault) => faultLine(fault, "span")));
@@ -189,7 +233,7 @@ async function cancelPayment() {
   if (currentId === undefined) return;
   const result = await call("POST", `/v1/payments/${encodeURIComponent(currentId)}/cancel`, {});
   if (result.ok) update(result.value.payment);
-  else $("current-detail").textContent = `Cancel refused: ${refusal(result)}`;
+  else say($("current-detail"), `Cancel refused: ${refusal(result)}`, result.code);
 }
 
 function openRefund(payment) {
@@ -205,7 +249,7 @@ async function refund(event) {
   const amountMinor = parseAmount($("refund-amount").value);
   if (refundId === undefined || amountMinor === undefined) return ($("refund-result").textContent = "Type a refund amount.");
   const result = await call("POST", `/v1/payments/${encodeURIComponent(refundId)}/refunds`, { amountMinor });
-  if (!result.ok) return ($("refund-result").textContent = `Refund refused: ${refusal(result)}`);
+  if (!result.ok) return say($("refund-result"), `Refund refused: ${refusal(result)}`, result.code);
   const state = result.value.refund?.state === "done" ? "done" : "sent to the server";
   $("refund-result").textContent = `Refund of ${money({ minor: amountMinor, currency })} ${state} (payment ${refundId})`;
   $("refund-form").hidden = true;
@@ -215,7 +259,8 @@ async function refund(event) {
 async function voidPayment(payment) {
   if (!confirm(`Void the whole payment of ${money(payment.amount)}?`)) return;
   const result = await call("POST", `/v1/payments/${encodeURIComponent(payment.paymentId)}/void`, {});
-  $("refund-result").textContent = result.ok ? `Void of ${payment.paymentId}: ${STATE_TEXT[result.value.payment.state] ?? result.value.payment.state}` : `Void refused: ${refusal(result)}`;
+  if (result.ok) $("refund-result").textContent = `Void of ${payment.paymentId}: ${STATE_TEXT[result.value.payment.state] ?? result.value.payment.state}`;
+  else say($("refund-result"), `Void refused: ${refusal(result)}`, result.code);
   if (result.ok) update(result.value.payment);
 }
 
@@ -223,7 +268,7 @@ async function printReport(kind) {
   if (kind === "z" && !confirm("Print the Z report and close this register's day?")) return;
   const result = await call("POST", `/v1/reports/${kind}`, {});
   const box = $("report");
-  if (!result.ok) return (box.textContent = `${kind.toUpperCase()} report refused: ${refusal(result)}`);
+  if (!result.ok) return say(box, `${kind.toUpperCase()} report refused: ${refusal(result)}`, result.code);
   box.replaceChildren(reportTable(result.value.report, result.value.printed === true));
 }
 
@@ -265,6 +310,18 @@ function showHealth(view) {
 }
 
 /** Re-reads the payments still in progress: after the event stream (re)opens, and now and then, so a missed event heals. */
+/** After a (re)load: the register's recent payments from its journal, so refunds and voids stay reachable. */
+async function loadHistory() {
+  const result = await call("GET", `/v1/payments?limit=${recentMax}`);
+  if (!result.ok) return;
+  const newestFirst = result.value.payments;
+  for (const payment of [...newestFirst].reverse()) remember(payment);
+  const open = newestFirst.find((payment) => !FINAL.includes(payment.state));
+  if (currentId === undefined && (open ?? newestFirst[0]) !== undefined) currentId = (open ?? newestFirst[0]).paymentId;
+  renderCurrent();
+  renderRecent();
+}
+
 async function refreshOpenPayments() {
   for (const { payment } of [...payments.values()]) {
     if (FINAL.includes(payment.state) && payment.paymentId !== currentId) continue;
@@ -290,6 +347,7 @@ $("refund-form").addEventListener("submit", refund);
 $("refund-cancel").addEventListener("click", () => ($("refund-form").hidden = true));
 for (const button of document.querySelectorAll("[data-report]")) button.addEventListener("click", () => printReport(button.dataset.report));
 connect();
+loadHistory();
 refreshHealth();
 setInterval(refreshHealth, 5000);
 setInterval(refreshOpenPayments, 3000);

@@ -30,6 +30,7 @@ export function statusForCode(code: ErrorCode): number {
     case "VOID_NOT_ALLOWED":
     case "REFUND_EXCEEDS_ORIGINAL":
     case "PERIOD_CLOSED":
+    case "PAYMENT_IN_PROGRESS":
       return 409;
     case "SERVER_TIMEOUT":
       return 504;

@@ -1,6 +1,8 @@
 /**
  * The cashier API for the POS application (contracts.md, "Cashier API"): node:http on loopback.
- *   POST /v1/payments                     -> 201 { payment }
+ *   POST /v1/payments                     -> 201 { payment }; 409 PAYMENT_IN_PROGRESS while another is open
+ *                                            (body `replace: true`: that one is cancelled first)
+ *   GET  /v1/payments?state=&from=&to=&limit=&before= -> { payments, next? }  (journal, newest first, paged)
  *   GET  /v1/payments/:paymentId          -> { payment }
  *   POST /v1/payments/:paymentId/cancel   -> { payment }
  *   POST /v1/payments/:paymentId/void     -> { payment }            (answered when the server replies)
@@ -19,8 +21,8 @@ import type { Logger } from "pino";
 import { z } from "zod";
 import { AMOUNT_MINOR_MAX, CURRENCY_CODES, ClientIdSchema, ReceiptLineSchema, receiptLinesAddUp } from "@codepay/contract";
 import type { CurrencyCode } from "@codepay/contract";
-import { receiptLinesMax } from "../core/limits.js";
-import { toPaymentView } from "../core/payment.js";
+import { paymentsPageDefault, paymentsPageMax, receiptLinesMax } from "../core/limits.js";
+import { AGENT_PAYMENT_STATES, toPaymentView } from "../core/payment.js";
 import type { CommandResult, PaymentRuntime } from "../shell/payment-runtime.js";
 import { HttpError, readJson, sendError, sendJson } from "./http-json.js";
 import { EventStream } from "./event-stream.js";
@@ -55,12 +57,38 @@ const CreatePaymentBodySchema = z.strictObject({
   lines: z.array(ReceiptLineSchema).max(receiptLinesMax).optional(),
   /** "card": the payment waits for a swipe on the card reader. */
   tender: z.enum(["code", "card"]).optional(),
+  /** true: cancel the payment still open on this register first (else PAYMENT_IN_PROGRESS). */
+  replace: z.boolean().optional(),
 }).refine((body) => receiptLinesAddUp(body.amountMinor, body.lines), { message: "the receipt lines' amounts must add up to amountMinor", path: ["lines"] });
 
 const RefundBodySchema = z.strictObject({
   refundId: ClientIdSchema.optional(),
   amountMinor: z.number().int().positive().max(AMOUNT_MINOR_MAX),
 });
+
+/** GET /v1/payments?state=&from=&to=&limit=&before= (from/to: epoch ms or an ISO date; before: a page's `next`). */
+const TimeParamSchema = z.union([z.string().regex(/^\d{1,15}$/).transform(Number), z.iso.datetime({ offset: true }).transform((t) => Date.parse(t)), z.iso.date().transform((t) => Date.parse(t))]);
+const ListQuerySchema = z.strictObject({
+  state: z.enum(AGENT_PAYMENT_STATES).optional(),
+  from: TimeParamSchema.optional(),
+  to: TimeParamSchema.optional(),
+  limit: z.string().regex(/^\d{1,3}$/).transform(Number).pipe(z.number().int().min(1).max(paymentsPageMax)).optional(),
+  before: z.string().max(200).optional(),
+});
+
+function encodeCursor(payment: { createdAt: number; paymentId: string }): string {
+  return Buffer.from(JSON.stringify([payment.createdAt, payment.paymentId])).toString("base64url");
+}
+
+function decodeCursor(text: string): { created: number; paymentId: string } {
+  try {
+    const [created, paymentId] = JSON.parse(Buffer.from(text, "base64url").toString("utf8")) as unknown[];
+    if (typeof created === "number" && typeof paymentId === "string") return { created, paymentId };
+  } catch {
+    // falls through to the error
+  }
+  throw new HttpError(400, "BAD_REQUEST", "before: not a cursor from a previous page");
+}
 
 /** A Z retried with the same requestId is the same Z (the server stores it); without one, each call is new. */
 const ReportBodySchema = z.strictObject({ requestId: ClientIdSchema.optional() });
@@ -114,6 +142,7 @@ export class CashierApi {
     if (method === "GET" && resource === "events" && parts.length === 2) return this.#events.open(request, response);
     if (resource === "payments") {
       if (method === "POST" && parts.length === 2) return this.#create(request, response);
+      if (method === "GET" && parts.length === 2) return this.#list(url.searchParams, response);
       if (method === "GET" && parts.length === 3 && paymentId) return this.#get(paymentId, response);
       if (method === "POST" && parts.length === 4 && paymentId && action === "cancel") return this.#reply(response, 200, this.options.runtime.cancelPayment(paymentId));
       if (method === "POST" && parts.length === 4 && paymentId && action === "void") return this.#reply(response, 200, await this.options.runtime.voidPayment(paymentId));
@@ -135,6 +164,7 @@ export class CashierApi {
       amount: { minor: body.amountMinor, currency: body.currency ?? this.options.currency },
       lines: body.lines ?? [],
       tender: body.tender,
+      replace: body.replace,
     });
     if (!result.ok) return sendError(response, result.refusal.code, result.refusal.message);
     const warnings = this.options.paymentWarnings?.(body.tender ?? "code") ?? [];
@@ -155,6 +185,17 @@ export class CashierApi {
     if (!result.ok) return sendError(response, result.refusal.code, result.refusal.message);
     const { v: _version, type: _type, inReplyTo, ...report } = result.report;
     sendJson(response, 200, { report: { ...report, requestId: inReplyTo }, printed: result.printed });
+  }
+
+  /** The register's payments from the journal, newest first; `next` is the cursor of the following page. */
+  #list(params: URLSearchParams, response: ServerResponse): void {
+    const query = parseBody(ListQuerySchema, Object.fromEntries(params));
+    const before = query.before === undefined ? undefined : decodeCursor(query.before);
+    const limit = query.limit ?? paymentsPageDefault;
+    const page = this.options.runtime.listPayments({ state: query.state, fromMs: query.from, toMs: query.to, before, limit: limit + 1 });
+    const shown = page.slice(0, limit);
+    const last = shown.at(-1);
+    sendJson(response, 200, { payments: shown.map(toPaymentView), ...(page.length > limit && last ? { next: encodeCursor(last) } : {}) });
   }
 
   #get(paymentId: string, response: ServerResponse): void {

@@ -1,9 +1,11 @@
 /**
  * The cashier panel: a page for stores without a POS application, served by the cashier API
- * (127.0.0.1 only) at GET / with its assets under /assets/. It uses the cashier API like any POS.
+ * (127.0.0.1 only) at GET / with its assets under /assets/ (error-words.json: the contract's ERROR_WORDS,
+ * so the page shows words and keeps codes in small print). It uses the cashier API like any POS.
  */
 import { readFile } from "node:fs/promises";
 import type { ServerResponse } from "node:http";
+import { AMOUNT_MINOR_MAX, ERROR_WORDS } from "@codepay/contract";
 
 /** terminal-agent/public/cashier/: the same depth from src/cashier-panel/ (vitest) and dist/cashier-panel/ (built). */
 const PUBLIC_DIRECTORY = new URL("../../public/cashier/", import.meta.url);
@@ -28,10 +30,16 @@ export interface CashierPanelOptions {
 
 /** Sends the file for `path` and returns true, or returns false when `path` is not one of the panel's. */
 export async function serveCashierPanel(path: string, response: ServerResponse, options: CashierPanelOptions): Promise<boolean> {
+  if (path === "/assets/error-words.json") {
+    const words = Buffer.from(JSON.stringify(ERROR_WORDS));
+    response.writeHead(200, { ...SECURITY_HEADERS, "content-type": "application/json; charset=utf-8", "content-length": words.length });
+    response.end(words);
+    return true;
+  }
   if (!Object.hasOwn(FILES, path)) return false;
   const entry = FILES[path]!;
   let body = await readFile(new URL(entry.file, PUBLIC_DIRECTORY));
-  if (entry.file === "index.html") body = Buffer.from(body.toString("utf8").replaceAll("{{currency}}", options.currency));
+  if (entry.file === "index.html") body = Buffer.from(body.toString("utf8").replaceAll("{{currency}}", options.currency).replaceAll("{{amountMax}}", String(AMOUNT_MINOR_MAX)));
   response.writeHead(200, { ...SECURITY_HEADERS, "content-type": entry.type, "content-length": body.length });
   response.end(body);
   return true;

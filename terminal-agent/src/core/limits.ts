@@ -80,3 +80,7 @@ export const cardSwipeBytesMax = 512;
 export const cardholderNamesHeldMax = 64;
 /** Host-side marquee of a text longer than the display: one column per step. */
 export const displayScrollStepMs = 400;
+
+/** Cashier API GET /v1/payments: payments per page (default and most). */
+export const paymentsPageDefault = 20;
+export const paymentsPageMax = 100;

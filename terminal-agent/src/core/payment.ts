@@ -76,6 +76,8 @@ export interface PaymentView {
   /** Refunds that went through, summed. */
   refundedMinor: number;
   refunds: { refundId: string; amountMinor: number; state: Refund["state"]; reason?: string; reference?: string }[];
+  /** When the register made it (epoch ms): the panel's history shows it after a reload. */
+  createdAt: number;
 }
 
 export function toPaymentView(payment: Payment): PaymentView {
@@ -99,5 +101,6 @@ export function toPaymentView(payment: Payment): PaymentView {
       ...(r.reason !== undefined ? { reason: r.reason } : {}),
       ...(r.reference !== undefined ? { reference: r.reference } : {}),
     })),
+    createdAt: payment.createdAt,
   };
 }

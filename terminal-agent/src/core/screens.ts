@@ -6,6 +6,7 @@
  * every displayScrollStepMs, computed from `now` so the function stays pure.
  */
 import { formatMoney, groupCode } from "@codepay/contract";
+import type { ErrorCode } from "@codepay/contract";
 import { displayColumns, displayScrollStepMs, finalScreenHoldMs } from "./limits.js";
 import { isFinalAgentState } from "./payment.js";
 import type { AgentPaymentState, Payment } from "./payment.js";
@@ -45,6 +46,8 @@ interface Messages {
   readonly receiptDelayed: string;
   readonly unavailable: readonly [string, string];
   readonly final: Record<Exclude<AgentPaymentState, "awaiting-card" | "requested" | "issued">, string>;
+  /** Line 2 of a declined or failed payment: words for its reason (never the code); `other` for the rest. */
+  readonly reasons: Partial<Record<ErrorCode, string>> & { readonly other: string; readonly byShopper: string };
 }
 
 const MESSAGES: Record<ScreenLanguage, Messages> = {
@@ -61,6 +64,20 @@ const MESSAGES: Record<ScreenLanguage, Messages> = {
     receiptDelayed: "RECEIPT DELAYED",
     unavailable: ["MOBILE PAY", "UNAVAILABLE"],
     final: { approved: "APPROVED", declined: "DECLINED", expired: "CODE EXPIRED", cancelled: "CANCELLED", failed: "PAYMENT FAILED", voided: "VOIDED" },
+    reasons: {
+      other: "PLEASE ASK CASHIER",
+      byShopper: "DECLINED ON PHONE",
+      INSUFFICIENT_FUNDS: "NOT ENOUGH BALANCE",
+      NO_ACCOUNT: "NO ACCOUNT",
+      PIN_WRONG: "WRONG PIN",
+      PIN_REQUIRED: "PIN NEEDED",
+      CARD_UNKNOWN: "CARD NOT REGISTERED",
+      CARD_EXPIRED: "CARD EXPIRED",
+      CODE_EXPIRED: "CODE EXPIRED",
+      SANDBOX_FORCED: "TEST MODE",
+      SERVER_UNAVAILABLE: "NO CONNECTION",
+      REGISTER_DISABLED: "REGISTER CLOSED",
+    },
   },
   ja: {
     welcome: "ｲﾗｯｼｬｲﾏｾ",
@@ -75,6 +92,20 @@ const MESSAGES: Record<ScreenLanguage, Messages> = {
     receiptDelayed: "ﾚｼｰﾄ ｵﾏﾁｸﾀﾞｻｲ",
     unavailable: ["ﾓﾊﾞｲﾙｹｯｻｲ", "ｹﾞﾝｻﾞｲ ﾘﾖｳﾃﾞｷﾏｾﾝ"],
     final: { approved: "ｼｮｳﾆﾝ ｱﾘｶﾞﾄｳｺﾞｻﾞｲﾏｽ", declined: "ｼｮｳﾆﾝ ﾃﾞｷﾏｾﾝ", expired: "ｺｰﾄﾞ ﾉ ｷｹﾞﾝｷﾞﾚ", cancelled: "ﾄﾘｹｼ", failed: "ｴﾗｰ", voided: "ﾄﾘｹｼ ｽﾞﾐ" },
+    reasons: {
+      other: "ｶｶﾘｲﾝﾆ ｵﾀｽﾞﾈｸﾀﾞｻｲ",
+      byShopper: "ｹｲﾀｲﾃﾞ ｷｬﾝｾﾙｻﾚﾏｼﾀ",
+      INSUFFICIENT_FUNDS: "ｻﾞﾝﾀﾞｶ ﾌｿｸ",
+      NO_ACCOUNT: "ｺｳｻﾞｶﾞ ｱﾘﾏｾﾝ",
+      PIN_WRONG: "ｱﾝｼｮｳﾊﾞﾝｺﾞｳ ﾁｶﾞｲ",
+      PIN_REQUIRED: "ｱﾝｼｮｳﾊﾞﾝｺﾞｳ ｦ ﾆｭｳﾘｮｸ",
+      CARD_UNKNOWN: "ﾐﾄｳﾛｸﾉ ｶｰﾄﾞ",
+      CARD_EXPIRED: "ｶｰﾄﾞ ﾉ ｷｹﾞﾝｷﾞﾚ",
+      CODE_EXPIRED: "ｺｰﾄﾞ ﾉ ｷｹﾞﾝｷﾞﾚ",
+      SANDBOX_FORCED: "ﾃｽﾄﾓｰﾄﾞ",
+      SERVER_UNAVAILABLE: "ﾂｳｼﾝ ｴﾗｰ",
+      REGISTER_DISABLED: "ｺﾉ ﾚｼﾞﾊ ﾃｲｼﾁｭｳ",
+    },
   },
 };
 
@@ -114,11 +145,17 @@ export function renderPayment(payment: Payment, now: number, messages: Messages 
       return lines(width, messages.final[payment.state], amount);
     case "declined":
     case "failed":
-      return lines(width, messages.final[payment.state], payment.reason ?? "");
+      return lines(width, messages.final[payment.state], reasonWords(messages, payment));
     case "expired":
     case "cancelled":
       return lines(width, messages.final[payment.state], "");
   }
+}
+
+/** Words for why a payment was declined or failed: a decline without a reason is the shopper's own. */
+function reasonWords(messages: Messages, payment: Payment): string {
+  if (payment.reason === undefined) return payment.state === "declined" ? messages.reasons.byShopper : messages.reasons.other;
+  return messages.reasons[payment.reason] ?? messages.reasons.other;
 }
 
 /**

@@ -150,13 +150,42 @@ export class Journal {
     return rows.map(fromRow);
   }
 
-  /** The most recently changed payment: what the display should show after a restart. */
+  /**
+   * The payment a shopper could still pay, if any (one customer at a time): waiting for a card, sent or
+   * issued, not being cancelled, its code not past its expiry at `now` (epoch ms). The newest if several.
+   */
+  openPayment(now: number): Payment | undefined {
+    const row = this.#db
+      .prepare(
+        `SELECT * FROM payments WHERE state IN ('awaiting-card', 'requested', 'issued') AND cancel_requested = 0
+           AND (expires_at IS NULL OR expires_at > ?) ORDER BY created DESC LIMIT 1`,
+      )
+      .get(now) as PaymentRow | undefined;
+    return row ? fromRow(row) : undefined;
+  }
+
   /** The card payment a swipe belongs to: the most recent one still waiting for a card. */
   awaitingCardPayment(): Payment | undefined {
     const row = this.#db.prepare(`SELECT * FROM payments WHERE state = 'awaiting-card' ORDER BY created DESC LIMIT 1`).get() as PaymentRow | undefined;
     return row ? fromRow(row) : undefined;
   }
 
+  /**
+   * The register's payments, newest first, for the cashier's history: optionally one state, created in
+   * [fromMs, toMs), and before a cursor (created, paymentId) from the previous page. At most `limit`.
+   */
+  listPayments(query: { state?: string | undefined; fromMs?: number | undefined; toMs?: number | undefined; before?: { created: number; paymentId: string } | undefined; limit: number }): Payment[] {
+    const where: string[] = [];
+    const values: (string | number)[] = [];
+    if (query.state !== undefined) (where.push("state = ?"), values.push(query.state));
+    if (query.fromMs !== undefined) (where.push("created >= ?"), values.push(query.fromMs));
+    if (query.toMs !== undefined) (where.push("created < ?"), values.push(query.toMs));
+    if (query.before !== undefined) (where.push("(created < ? OR (created = ? AND payment_id < ?))"), values.push(query.before.created, query.before.created, query.before.paymentId));
+    const sql = `SELECT * FROM payments ${where.length > 0 ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY created DESC, payment_id DESC LIMIT ?`;
+    return (this.#db.prepare(sql).all(...values, query.limit) as PaymentRow[]).map(fromRow);
+  }
+
+  /** The most recently changed payment: what the display should show after a restart. */
   latestPayment(): Payment | undefined {
     const row = this.#db.prepare(`SELECT * FROM payments ORDER BY updated DESC LIMIT 1`).get() as PaymentRow | undefined;
     return row ? fromRow(row) : undefined;

@@ -90,12 +90,33 @@ export class PaymentRuntime extends EventEmitter<RuntimeEvents> {
     return this.options.journal.getPayment(paymentId);
   }
 
-  /** A new payment from the POS. Refused while the line is down, unless it repeats one already made. */
-  async createPayment(input: { paymentId?: string | undefined; amount: Money; lines: readonly ReceiptLine[]; tender?: "code" | "card" | undefined }): Promise<CommandResult> {
+  /** The register's payments from the journal, newest first (the cashier's history; survives a reload). */
+  listPayments(query: Parameters<Journal["listPayments"]>[0]): Payment[] {
+    return this.options.journal.listPayments(query);
+  }
+
+  /**
+   * A new payment from the POS. Refused while the line is down, unless it repeats one already made.
+   * One customer at a time: while another payment is open (journal.openPayment) it is refused with
+   * PAYMENT_IN_PROGRESS naming the open one, unless `replace` is set: then the open one's cancel is
+   * journaled first, and only then is the new payment made.
+   */
+  async createPayment(input: { paymentId?: string | undefined; amount: Money; lines: readonly ReceiptLine[]; tender?: "code" | "card" | undefined; replace?: boolean | undefined }): Promise<CommandResult> {
     const paymentId = input.paymentId ?? newClientId();
     const existing = this.getPayment(paymentId);
     if (existing === undefined && !this.options.link.isUp) {
       return { ok: false, refusal: { code: "SERVER_UNAVAILABLE", message: "the line to the Code Pay server is down; take another payment method" } };
+    }
+    if (existing === undefined) {
+      const open = this.options.journal.openPayment(this.options.clock.now());
+      if (open !== undefined && input.replace !== true) {
+        const code = open.code !== undefined ? `, code ${open.code}` : "";
+        return { ok: false, refusal: { code: "PAYMENT_IN_PROGRESS", message: `payment ${open.paymentId} (${open.amount.minor} ${open.amount.currency}${code}) is still open: cancel it, or send replace: true` } };
+      }
+      if (open !== undefined) {
+        const cancelled = this.cancelPayment(open.paymentId); // journaled before anything of the new payment
+        if (!cancelled.ok) return cancelled;
+      }
     }
     const result = this.dispatch(paymentId, { type: "CreateRequested", paymentId, amount: input.amount, lines: input.lines, requestId: newClientId(), tender: input.tender });
     if (!result.ok) return result;
@@ -243,6 +264,23 @@ export class PaymentRuntime extends EventEmitter<RuntimeEvents> {
       // Queued with the receipt; idempotent, so a kick already done is not repeated.
       this.options.printer?.kickDrawer(payment.paymentId).catch(() => undefined);
     }
+  }
+
+  /**
+   * At start, before the link is up: a code payment still `requested` (no code yet) was made by a process
+   * that died before the cashier saw its code, and the cashier API may have answered it as failed (the
+   * connection dropped). It must never become payable: its cancel is journaled now and goes out as soon
+   * as the server knows the payment (the code is never shown). Card payments are left alone: their
+   * swipe is with the server, settled in one step. Returns the payments cancelled.
+   */
+  cancelUnissuedCodePayments(): string[] {
+    const cancelled: string[] = [];
+    for (const payment of this.options.journal.inFlightPayments()) {
+      if (payment.state !== "requested" || payment.tender === "card" || payment.cancelRequested) continue;
+      if (this.cancelPayment(payment.paymentId).ok) cancelled.push(payment.paymentId);
+    }
+    if (cancelled.length > 0) this.options.logger.warn({ paymentIds: cancelled }, "payments without a code at restart cancelled: the cashier may have been told they failed");
+    return cancelled;
   }
 
   /** After a restart: ask where each issued payment stands (requested ones are covered by their outbox entry). */
