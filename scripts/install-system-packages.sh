@@ -10,9 +10,10 @@
 #   mosquitto, mosquitto-clients
 #                    a broker and MQTT clients nobody here wrote: isolation tests, external-broker deployment
 #   openssl          `codepay-server admin tls ...` makes the CA and certificates for MQTT over TLS (and its tests)
+#   nats-server      the clustered broker (MQTT on JetStream): the cluster register line, its failover test and bench
 set -euo pipefail
 
-packages=(socat postgresql chromium fonts-ipafont-gothic mosquitto mosquitto-clients openssl)
+packages=(socat postgresql chromium fonts-ipafont-gothic mosquitto mosquitto-clients openssl nats-server)
 
 missing=()
 for pkg in "${packages[@]}"; do

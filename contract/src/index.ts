@@ -8,3 +8,5 @@ export * from "./shopper-api.js";
 export * from "./pairing.js";
 export * from "./card-number.js";
 export * from "./json-duplicate-keys.js";
+export * from "./short-reference.js";
+export * from "./wallet.js";

@@ -1,6 +1,10 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { startControlApi, startDevices, type ControlApi, type SimDevices } from "../src/index.js";
 
+/** A response body as the test reads it: the assertions below check its shape. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+const json = async (response: Response): Promise<any> => response.json();
+
 describe("control API over real HTTP", () => {
   let devices: SimDevices;
   let api: ControlApi;
@@ -29,7 +33,7 @@ describe("control API over real HTTP", () => {
       ...Buffer.from("TOTAL JPY 1200\n"), 0x1d, 0x28, 0x6b, 0x06, 0x00, 0x31, 0x50, 0x30, ...Buffer.from("p-1"),
       0x1d, 0x28, 0x6b, 0x03, 0x00, 0x31, 0x51, 0x30, 0x1d, 0x56, 0x41, 0x00, 0x1b, 0x70, 0x00, 0x19, 0xfa,
     ]));
-    const body = await (await fetch(`${api.url}/api/printer`)).json();
+    const body = await json(await fetch(`${api.url}/api/printer`));
     expect(body.receipts).toEqual([{
       text: "STORE\nTOTAL JPY 1200",
       lines: [
@@ -50,7 +54,7 @@ describe("control API over real HTTP", () => {
     expect(text).not.toContain("5555555555554444");
     expect(JSON.parse(text)).toMatchObject({ swipe: { card: "mastercard", maskedPan: "555555******4444" } });
     expect(Buffer.concat(sent).toString("ascii")).toContain(";5555555555554444=");
-    const defaulted = await (await fetch(`${api.url}/api/card-reader/swipe`, { method: "POST" })).json();
+    const defaulted = await json(await fetch(`${api.url}/api/card-reader/swipe`, { method: "POST" }));
     expect(defaulted.swipe.card).toBe("visa");
   });
 
@@ -58,7 +62,7 @@ describe("control API over real HTTP", () => {
     await start();
     const bad = await fetch(`${api.url}/api/card-reader/swipe`, { method: "POST", body: JSON.stringify({ card: "amex" }) });
     expect(bad.status).toBe(400);
-    expect((await bad.json()).error.code).toBe("BAD_REQUEST");
+    expect((await json(bad)).error.code).toBe("BAD_REQUEST");
     const notJson = await fetch(`${api.url}/api/card-reader/swipe`, { method: "POST", body: "{" });
     expect(notJson.status).toBe(400);
     const missing = await fetch(`${api.url}/api/nothing`);
@@ -68,7 +72,7 @@ describe("control API over real HTTP", () => {
   it("POST /api/printer/faults changes what DLE EOT reports; GET /api/health answers", async () => {
     await start();
     const response = await fetch(`${api.url}/api/printer/faults`, { method: "POST", body: JSON.stringify({ paperEnd: true }) });
-    expect((await response.json()).faults.paperEnd).toBe(true);
+    expect((await json(response)).faults.paperEnd).toBe(true);
     const sent: number[] = [];
     devices.printer.onTransmit((bytes) => sent.push(...bytes));
     devices.printer.receive(Buffer.from([0x10, 0x04, 0x04]));

@@ -30,5 +30,5 @@ export { pairRegister, setRegisterEnabled, type PairRegisterOutput } from "./adm
 export { setUserPin, addCarrier, rotateCarrier } from "./admin/security-commands.js";
 export { createTlsCa, issueRegisterCert, issueServerCert, type TlsFiles } from "./admin/tls-commands.js";
 export type { ServerTlsOptions } from "./server.js";
-export { writeBrokerFiles, syncBrokerFilesAfterChange, type BrokerFilesInput, type BrokerFilesOutput } from "./admin/broker-commands.js";
-export type { ServerBrokerOptions } from "./server.js";
+export { writeBrokerFiles, writeClusterBrokerFiles, syncBrokerFilesAfterChange, type BrokerFilesInput, type BrokerFilesOutput, type ClusterFilesInput, type ClusterFilesOutput } from "./admin/broker-commands.js";
+export type { ServerBrokerOptions, ServerClusterOptions } from "./server.js";

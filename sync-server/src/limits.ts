@@ -83,6 +83,8 @@ export const limits = {
   mqttListenBacklog: 4_096,
   /** PostgreSQL connections one server process (or admin command) opens at most. */
   postgresPoolConnectionsMax: 10,
+  /** Audit chains the PostgreSQL batch runners of all instances claim at most, one per instance (chain 1 stays shared). */
+  auditLanesMax: 256,
   /** A pairing code works this long after `admin register pair`. */
   pairingCodeTtlMs: 10 * 60_000,
   /** How often the server recounts enabled registers and open codes to size new codes (also on every register connect). */
@@ -97,6 +99,13 @@ export const limits = {
   brokerReloadCommandTimeoutMs: 15_000,
   /** Server instances (service accounts) the broker files name at most. */
   brokerServiceAccountsMax: 64,
+  /**
+   * nats-server cluster (issue 22): a QoS 1 result a register has not acknowledged is sent again
+   * after this long (`mqtt.ack_wait`), also to the node it resumed its session on after losing one.
+   */
+  clusterMqttAckWaitMs: 10_000,
+  /** Replicas of the cluster's MQTT streams (sessions, messages, retained): 3 survives the loss of any one node. */
+  clusterStreamReplicas: 3,
   /** `admin verify` reads the ledger in keyset pages of this many rows (memory: one page, not the ledger). */
   ledgerVerifyPageRows: 1_000,
 } as const;

@@ -6,7 +6,7 @@ import { randomInt } from "node:crypto";
 import type { AddressInfo } from "node:net";
 import { systemClock, type Clock } from "./clock.js";
 import { join } from "node:path";
-import { checkpointInBackground, databasePath, dialectOf, openDatabase, type Db } from "./db/database.js";
+import { checkpointInBackground, databasePath, dialectOf, openDatabase, postgresUrlOf, type Db } from "./db/database.js";
 import { createBrokerHooks, type LoginAdmissionStats } from "./broker/broker-hooks.js";
 import type { AdmissionPolicy } from "./broker/login-admission.js";
 import { openRegisterKey, registerKeyPath } from "./auth/register-key.js";
@@ -17,11 +17,13 @@ import { CodeLengthSizer } from "./settlement/code-length-sizer.js";
 import { DEFAULT_LOGIN_THROTTLE, LoginThrottle, type LoginThrottlePolicy } from "./broker/login-throttle.js";
 import { AedesRegisterLine } from "./broker/aedes-register-line.js";
 import { ExternalRegisterLine } from "./broker/external-register-line.js";
+import { NatsRegisterLine } from "./broker/nats-register-line.js";
 import type { RegisterLine } from "./broker/register-line.js";
 import { startMqttBroker } from "./broker/mqtt-broker.js";
 import type { PacketRefusal } from "./broker/packet-size-guard.js";
 import { RequestRouter } from "./broker/request-router.js";
 import { createBatchEngine } from "./engine/batch-engine.js";
+import { createPostgresEngine } from "./engine/postgres-batch-engine.js";
 import { ServerMetrics, registerObservabilityRoutes } from "./observability/metrics.js";
 import { startSystemdWatchdog } from "@codepay/systemd-watchdog";
 import { buildGatewayApp } from "./carrier-gateway/app.js";
@@ -95,6 +97,22 @@ export interface ServerBrokerOptions {
   readonly registerUrl?: string;
 }
 
+/** A nats-server cluster shared by several instances (docs/deploy/broker-cluster.md). */
+export interface ServerClusterOptions {
+  /** nats://host:4222 of the nodes (request queue group). */
+  readonly natsUrls: readonly string[];
+  /** mqtts://host:8883 of the nodes (results; registers connect there too). */
+  readonly mqttUrls: readonly string[];
+  /** This instance's name: the CN of its certificate (codepay-server-N). */
+  readonly name: string;
+  /** Queue group, the same on every instance. */
+  readonly group: string;
+  /** PEM files: the CA, this instance's certificate and key (`admin tls issue-register --register codepay-server-N`). */
+  readonly ca: string;
+  readonly cert: string;
+  readonly key: string;
+}
+
 export interface ServerOptions {
   readonly dataDir: string;
   readonly host?: string;
@@ -131,6 +149,8 @@ export interface ServerOptions {
   readonly mqttLoginAdmission?: AdmissionPolicy;
   /** Connect to this broker instead of embedding one (several instances; README "Scale-out"). */
   readonly broker?: ServerBrokerOptions;
+  /** The registers' line on a nats-server cluster instead of aedes or mosquitto. */
+  readonly cluster?: ServerClusterOptions;
   /** The external broker's passwd and acl, rewritten (and the broker reloaded) at start and after every pairing. */
   readonly brokerFiles?: BrokerFilesOptions;
   /**
@@ -206,6 +226,29 @@ function startExternalLine(options: ServerBrokerOptions, logger: Logger): Starte
     line,
     start: () => line.start(),
     mqttUrl: () => options.registerUrl ?? options.url,
+    mqttTlsUrl: () => undefined,
+    connectedRegisters: () => line.registersSeenOnline,
+    brokerUp: () => line.connected,
+    stopAccepting: () => line.stopAccepting(),
+    close: () => line.stop(),
+  };
+}
+
+function startClusterLine(options: ServerClusterOptions, logger: Logger): StartedLine {
+  const line = new NatsRegisterLine(
+    {
+      natsUrls: options.natsUrls,
+      mqttUrls: options.mqttUrls,
+      name: options.name,
+      group: options.group,
+      tls: { ca: readPem("cluster CA", options.ca), cert: readPem("cluster certificate", options.cert), key: readPem("cluster key", options.key) },
+    },
+    logger.child({ part: "line" }),
+  );
+  return {
+    line,
+    start: () => line.start(),
+    mqttUrl: () => options.mqttUrls[0]!,
     mqttTlsUrl: () => undefined,
     connectedRegisters: () => line.registersSeenOnline,
     brokerUp: () => line.connected,
@@ -310,7 +353,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const brokerFiles = options.brokerFiles === undefined ? undefined : new BrokerFilesSync(db, options.brokerFiles);
   if (brokerFiles !== undefined) await syncBrokerFilesAtStart(brokerFiles, logger);
 
-  if (options.broker !== undefined && tls !== undefined) throw new Error("TLS on the dedicated line is the external broker's job when one is configured");
+  if ((options.broker !== undefined || options.cluster !== undefined) && tls !== undefined) throw new Error("TLS on the dedicated line is the external broker's job when one is configured");
+  if (options.broker !== undefined && options.cluster !== undefined) throw new Error("one register line: an external broker or a cluster, not both");
   // The register key before any register can log in: refused at start if the database has keyed rows but this instance has no key.
   const registerKey = await openRegisterKey(db, options.dataDir).catch(async (error: unknown) => {
     await db.destroy();
@@ -320,9 +364,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     logger.error({ registers: registerKey.rowsWithOtherKeys, keyId: registerKey.key.id }, "register passwords hashed with another register key: those registers cannot log in here (SECURITY.md: every instance needs the same register-key file)");
   }
   const broker =
-    options.broker === undefined
-      ? await startEmbeddedLine(db, logger, { host, port: options.ports?.mqtt ?? 1883, tls, loginThrottle, registerKey: registerKey.key, loginAdmission: options.mqttLoginAdmission })
-      : startExternalLine(options.broker, logger);
+    options.cluster !== undefined
+      ? startClusterLine(options.cluster, logger)
+      : options.broker === undefined
+        ? await startEmbeddedLine(db, logger, { host, port: options.ports?.mqtt ?? 1883, tls, loginThrottle, registerKey: registerKey.key, loginAdmission: options.mqttLoginAdmission })
+        : startExternalLine(options.broker, logger);
   const line = broker.line;
   const metrics = new ServerMetrics({
     db,
@@ -333,8 +379,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     codeRandomDigits: () => (options.codeDigitsFixed === true ? codeRandomDigits : codeLength.randomDigits),
   });
   const delivery = new ResultDelivery(db, clock, logger.child({ part: "results" }), (to, message) => line.publishToRegister(to, message));
-  // The hot path on SQLite runs in batches (engine/batch-engine.ts); PostgreSQL keeps its Kysely transactions.
-  const engine = createBatchEngine(db, logger.child({ part: "engine" }));
+  // The hot path runs in batches: engine/batch-engine.ts on SQLite, engine/postgres-batch-engine.ts on PostgreSQL.
+  const postgres = createPostgresEngine(postgresUrlOf(db), logger.child({ part: "engine" }), limits.engineBatchRequestsMax);
+  const engine = createBatchEngine(db, logger.child({ part: "engine" })) ?? postgres?.engine;
   const settlement: SettlementContext = {
     db,
     ...(engine !== undefined ? { engine } : {}),
@@ -417,11 +464,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   await gatewayApp.listen({ host, port: options.ports?.gateway ?? 8081 });
   const gatewayUrl = httpUrl(host, gatewayApp.server.address(), https !== undefined);
 
-  // The sweep expires due payments and resends unacknowledged results; one run at a time.
+  // The sweep expires due payments and resends unacknowledged results; one run at a time, and on
+  // PostgreSQL on one elected instance (postgres-session.ts: the others try again at each tick).
   let sweeping: Promise<void> | undefined;
   const sweepTimer = setInterval(() => {
     if (sweeping !== undefined) return;
     sweeping = (async () => {
+      if (postgres !== undefined && !(await postgres.session.isSweeper())) return;
       await sweepExpiredPayments(settlement);
       await delivery.resendDue();
       await sharedNonces?.prune(clock());
@@ -432,7 +481,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       });
   }, options.sweepIntervalMs ?? limits.expirySweepIntervalMs);
 
-  logger.info({ mqtt: broker.mqttUrl(), mqttTls: broker.mqttTlsUrl(), externalBroker: options.broker !== undefined, clientCertRequired: tls?.requireClientCert, shopperApi: shopperApiUrl, gateway: gatewayUrl, gatewayHop, httpRateLimits: rateLimits !== undefined, dataDir: options.dataDir, database: dialectOf(db) }, "code pay server listening");
+  logger.info({ mqtt: broker.mqttUrl(), mqttTls: broker.mqttTlsUrl(), externalBroker: options.broker !== undefined, cluster: options.cluster !== undefined, clientCertRequired: tls?.requireClientCert, shopperApi: shopperApiUrl, gateway: gatewayUrl, gatewayHop, httpRateLimits: rateLimits !== undefined, dataDir: options.dataDir, database: dialectOf(db) }, "code pay server listening");
 
   let stopping: Promise<void> | undefined;
   const stopOnce = async (): Promise<void> => {
@@ -446,6 +495,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     await router.drain();
     await sweeping;
     await engine?.drain();
+    await postgres?.engine?.close();
+    await postgres?.session.close();
     await delivery.drain();
     await broker.close();
     await db.destroy();

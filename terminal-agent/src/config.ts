@@ -58,12 +58,25 @@ const CardReaderSchema = z.strictObject({
 export const AgentConfigSchema = z.strictObject({
   server: z.strictObject({
     url: z.string().regex(/^(mqtts?|wss?|tcp):\/\/.+/, "expected an mqtt:// or mqtts:// url"),
+    /**
+     * More nodes of the same broker cluster (docs/deploy/broker-cluster.md), same scheme as `url`: when
+     * the node in use is gone the link moves to the next one and resumes its session there.
+     */
+    failoverUrls: z.array(z.string().regex(/^(mqtts?|tcp):\/\/[^/:]+(:\d{1,5})?\/?$/, "expected mqtt://host:port or mqtts://host:port")).max(16).optional(),
     /** PEM files for mqtts:// (relative to the config file): the server's CA, and this register's certificate and key (`admin tls issue-register`). */
     tls: z
       .strictObject({ ca: z.string().min(1).optional(), cert: z.string().min(1).optional(), key: z.string().min(1).optional() })
       .refine((tls) => (tls.cert === undefined) === (tls.key === undefined), "cert and key go together")
       .optional(),
-  }),
+    /**
+     * "certificate": the register proves who it is with its client certificate alone and sends no user
+     * name or password in CONNECT (a nats-server cluster maps the certificate to the user and refuses a
+     * password it does not hold: docs/deploy/broker-cluster.md). Default "password".
+     */
+    authentication: z.enum(["password", "certificate"]).default("password"),
+  })
+    .refine((server) => server.authentication === "password" || (server.tls?.cert !== undefined && /^mqtts:\/\//.test(server.url)), { message: "certificate authentication needs an mqtts:// url and server.tls.cert/key", path: ["authentication"] })
+    .refine((server) => (server.failoverUrls ?? []).every((url) => url.split("://")[0] === server.url.split("://")[0]), { message: "every failover url uses the scheme of server.url (one TLS setting for all nodes)", path: ["failoverUrls"] }),
   register: z.strictObject({
     storeId: z.string().regex(ID_SLUG_PATTERN, "expected a slug (a-z 0-9 -)"),
     registerId: z.string().regex(ID_SLUG_PATTERN, "expected a slug (a-z 0-9 -)"),

@@ -98,7 +98,7 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
 
   let runtime: PaymentRuntime | undefined;
   const link = new MqttLink(
-    { url: config.server.url, storeId: config.register.storeId, registerId: config.register.registerId, password: config.register.password, ...linkTls(config), logger: logger.child({ part: "link" }), now: () => clock.now() },
+    { url: config.server.url, ...(config.server.failoverUrls !== undefined ? { failoverUrls: config.server.failoverUrls } : {}), storeId: config.register.storeId, registerId: config.register.registerId, password: config.register.password, authentication: config.server.authentication, ...linkTls(config), logger: logger.child({ part: "link" }), now: () => clock.now() },
     (message) => runtime?.handleServerMessage(message),
   );
   const faults = (): DeviceFault[] =>

@@ -6,13 +6,18 @@
 import net from "node:net";
 import { Aedes, type AuthenticateError } from "aedes";
 import { afterEach, describe, expect, it } from "vitest";
-import { ReconnectBackoff, backoffWindowMs, fullJitterDelayMs, type BackoffBounds } from "../src/core/reconnect-backoff.js";
-import { mqttConnectionStableMs, mqttReconnectDelayMsMax, mqttReconnectDelayMsMin } from "../src/core/limits.js";
+import { ReconnectBackoff, backoffWindowMs, connectFailureOf, fullJitterDelayMs, type BackoffBounds } from "../src/core/reconnect-backoff.js";
+import { mqttConnectionStableMs, mqttReconnectDelayMsMax, mqttReconnectDelayMsMin, mqttReconnectUnreachableDelayMsMax } from "../src/core/limits.js";
 import { MqttLink } from "../src/link/mqtt-link.js";
 import { captureLogger } from "./helpers/capture-logger.js";
 import { waitFor } from "./helpers/mock-serial.js";
 
-const BOUNDS: BackoffBounds = { delayMsMin: mqttReconnectDelayMsMin, delayMsMax: mqttReconnectDelayMsMax, stableAfterMs: mqttConnectionStableMs };
+const BOUNDS: BackoffBounds = {
+  delayMsMin: mqttReconnectDelayMsMin,
+  delayMsMax: mqttReconnectDelayMsMax,
+  unreachableDelayMsMax: mqttReconnectUnreachableDelayMsMax,
+  stableAfterMs: mqttConnectionStableMs,
+};
 
 /** A scripted random source: the given values in turn, then the last one again. */
 function scripted(...values: number[]): () => number {
@@ -49,6 +54,18 @@ describe("reconnect backoff (pure: injected random source and clock)", () => {
     backoff.connected(20_000);
     expect(backoff.nextDelayMs(20_000 + mqttConnectionStableMs)).toBe(250); // stable: back to the 500 ms window
     expect(backoff.attempt).toBe(1);
+  });
+
+  it("caps the window at 4 s while nothing listens (ECONNREFUSED), and widens to 30 s again once the server answers", () => {
+    expect(connectFailureOf("ECONNREFUSED")).toBe("unreachable");
+    for (const code of ["ECONNRESET", "ETIMEDOUT", "EHOSTUNREACH", undefined]) expect(connectFailureOf(code)).toBe("other");
+    expect([0, 1, 2, 3, 4, 10].map((attempt) => backoffWindowMs(attempt, BOUNDS, "unreachable"))).toEqual([500, 1_000, 2_000, 4_000, 4_000, 4_000]);
+    const backoff = new ReconnectBackoff(BOUNDS, () => 0.999_999);
+    // A server restarting for a minute: 12 refused connects, none waits 4 s or more.
+    const whileDown = Array.from({ length: 12 }, () => backoff.nextDelayMs(0, "unreachable"));
+    expect(Math.max(...whileDown)).toBe(3_999);
+    // It listens again but refuses the login (CONNACK 3): the window the attempts earned, up to 30 s.
+    expect(backoff.nextDelayMs(0, "other")).toBe(29_999);
   });
 
   it("spreads 20,000 registers that lost the server at once over the window instead of one instant", () => {
@@ -111,4 +128,25 @@ describe("the link reconnects by that schedule (real mqtt.js, aedes over TCP)", 
     expect(attempts).toHaveLength(4);
     expect(attempts[3]! - attempts[2]!).toBeGreaterThanOrEqual(795);
   });
+
+  it("while nothing listens on the port it knocks again within 4 s each time, however long it has tried", async () => {
+    // A port that was just free: connects to it are refused (ECONNREFUSED) by the kernel.
+    const probe = net.createServer();
+    await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
+    const { port } = probe.address() as net.AddressInfo;
+    await new Promise<void>((resolve) => probe.close(() => resolve()));
+    const { logger, text } = captureLogger();
+    // Every draw at the top of its window: 500, 1000, 2000, then 4000 (not 8000, 16000...).
+    link = new MqttLink({ url: `mqtt://127.0.0.1:${port}`, storeId: "s", registerId: "reg-down", password: "pw", logger, now: () => Date.now(), random: () => 0.999 }, () => undefined);
+    link.start();
+    const scheduled = (): { msg: string; delayMs: number; failure: string }[] =>
+      text()
+        .split("\n")
+        .filter((line) => line.includes("mqtt reconnect scheduled"))
+        .map((line) => JSON.parse(line) as { msg: string; delayMs: number; failure: string });
+    await waitFor(() => scheduled().length >= 5 || undefined, "five refused connects", 15_000);
+    const delays = scheduled().map((line) => line.delayMs);
+    expect(delays.slice(0, 5)).toEqual([499, 999, 1_998, 3_996, 3_996]);
+    expect(scheduled().every((line) => line.failure === "unreachable")).toBe(true);
+  }, 20_000);
 });

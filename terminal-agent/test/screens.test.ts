@@ -35,7 +35,7 @@ describe("screens", () => {
     expect(screen("482913705123")).toEqual(["JPY 1200        1:59", "CODE 4829 1370 5123 "]);
     expect(screen("4829137051", 119_000, undefined, "ja")[1]).toBe("ｺｰﾄﾞ 482 913 7051   ");
     // An amount too long to share line 1: no countdown at all rather than a cut one.
-    const big = { minor: 123_456_789_012, currency: "EUR" };
+    const big = { minor: 123_456_789_012, currency: "EUR" } as const;
     const [line1, line2] = screen("4829137051", 119_000, big);
     expect(line1).toMatch(/^TOTAL +EUR /);
     expect(line1).not.toMatch(/\d:\d\d$/);

@@ -16,7 +16,7 @@ import { connect as connectTcp, type Socket } from "node:net";
 import { connect as connectTls } from "node:tls";
 import { generate } from "mqtt-packet";
 // The agent's own schedule, from its light subpath (the package root would load the whole agent into every worker).
-import { MQTT_RECONNECT_BOUNDS, ReconnectBackoff } from "@codepay/terminal-agent/reconnect-backoff";
+import { connectFailureOf, MQTT_RECONNECT_BOUNDS, ReconnectBackoff, type ConnectFailure } from "@codepay/terminal-agent/reconnect-backoff";
 import { registerCertificateMaker } from "./bench-certificates.js";
 
 export interface WorkerJob {
@@ -64,6 +64,8 @@ class IdleRegister {
   everOnline = false;
   readonly #backoff = new ReconnectBackoff(MQTT_RECONNECT_BOUNDS, Math.random);
   #timer: NodeJS.Timeout | undefined;
+  /** Why the current attempt failed (the agent's link tells a refused connect from the rest the same way). */
+  #failure: ConnectFailure = "other";
 
   constructor(
     private readonly fleet: Fleet,
@@ -95,7 +97,8 @@ class IdleRegister {
         socket.destroy();
       }
     });
-    socket.on("error", (error) => {
+    socket.on("error", (error: NodeJS.ErrnoException) => {
+      this.#failure = connectFailureOf(error.code);
       this.fleet.counts.firstError ??= error.message;
       if (!answered) this.fleet.counts.connectFailures += 1;
       answered = true;
@@ -134,7 +137,9 @@ class IdleRegister {
     }
     this.socket = undefined;
     if (this.fleet.stopped) return;
-    this.#timer = setTimeout(() => this.open(), this.#backoff.nextDelayMs(Date.now()));
+    const failure = this.#failure;
+    this.#failure = "other";
+    this.#timer = setTimeout(() => this.open(), this.#backoff.nextDelayMs(Date.now(), failure));
   }
 
   stop(): void {

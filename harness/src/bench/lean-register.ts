@@ -16,6 +16,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { connect, type Socket } from "node:net";
+import { connect as connectTls } from "node:tls";
 import { generate } from "mqtt-packet";
 import { PROTOCOL_VERSION, QOS, downTopic, upTopic } from "@codepay/contract";
 import { leanRegisterFrameBytesMax, leanRegisterKeepaliveS, leanRegisterReplyTimeoutMs } from "../limits.js";
@@ -28,6 +29,8 @@ export interface LeanRegisterOptions {
   readonly storeId: string;
   readonly registerId: string;
   readonly password: string;
+  /** MQTT over TLS with this register's client certificate, which is then its only credential (a nats-server cluster). */
+  readonly tls?: { readonly ca: string; readonly cert: string; readonly key: string };
 }
 
 /** The issued code, as the register shows it. */
@@ -89,7 +92,9 @@ export class LeanRegister implements SweepMember {
 
   /** Connects, logs in and subscribes; resolves once the SUBACK grants QoS 1. */
   connect(): Promise<void> {
-    const socket = connect({ host: this.#options.host, port: this.#options.port, noDelay: true });
+    const tls = this.#options.tls;
+    const socket = tls === undefined ? connect({ host: this.#options.host, port: this.#options.port, noDelay: true }) : connectTls({ host: this.#options.host, port: this.#options.port, ca: tls.ca, cert: tls.cert, key: tls.key });
+    if (tls !== undefined) socket.setNoDelay(true);
     this.#socket = socket;
     const reader = new MqttFrameReader(leanRegisterFrameBytesMax);
     return new Promise<void>((resolve, reject) => {
@@ -124,7 +129,8 @@ export class LeanRegister implements SweepMember {
       socket.on("close", () => fail(new Error(`${this.#options.registerId}: connection closed`)));
       socket.write(generate({
         cmd: "connect", protocolId: "MQTT", protocolVersion: 4, clean: true, keepalive: leanRegisterKeepaliveS,
-        clientId: this.#options.registerId, username: this.#options.registerId, password: Buffer.from(this.#options.password),
+        clientId: this.#options.registerId,
+        ...(tls === undefined ? { username: this.#options.registerId, password: Buffer.from(this.#options.password) } : {}),
       }));
     });
   }

@@ -28,11 +28,14 @@ import { CURRENCY, drive, type Listening, type Seeded } from "./payments-drive.j
 import { printReport } from "./payments-report.js";
 import { measureFloor } from "./physical-floor.js";
 import { positiveOption } from "./positive-option.js";
-import { measurePostgresCommit, processCpuMs, startScaleOutCluster, startScaleOutDatabase } from "./scale-out-cluster.js";
+import { PostgresLockSampler } from "./postgres-lock-sampler.js";
+import { measurePostgresCommit, processCpuMs, startScaleOutCluster, startScaleOutDatabase, type ScaleOutBroker } from "./scale-out-cluster.js";
 
 const repositoryRoot = resolve(fileURLToPath(new URL("../../../", import.meta.url)));
 const serverBin = join(repositoryRoot, "sync-server/bin/codepay-server.js");
 const STORE_ID = "bench-store";
+/** pg_stat_activity sampled this often during a scale-out run (lock-wait share). */
+const LOCK_SAMPLE_INTERVAL_MS = 50;
 
 const USAGE = {
   command: "npm run bench --",
@@ -49,6 +52,7 @@ const USAGE = {
     "rate-per-s": { type: "string", value: "N", description: "payment starts per second over all registers; unset: as fast as the server answers" },
     stores: { type: "string", default: "1", value: "N", description: "stores the registers are spread over (each store's account is one row every approval updates)" },
     instances: { type: "string", value: "N", description: "scale-out: N server processes on PostgreSQL + mosquitto; unset: one process on SQLite + embedded aedes" },
+    broker: { type: "string", default: "mosquitto", value: "mosquitto|cluster", description: "with --instances: one mosquitto, or a 3-node nats-server cluster (registers spread over the nodes, TLS certificates)" },
     pin: { type: "boolean", default: false, description: "one process: the server on CPU 0, this load generator on the others (taskset)" },
     floor: { type: "boolean", default: false, description: "then run the lean reference server (../shared/floor/run.sh) with as many registers for as long, and print the ratios" },
     generator: { type: "string", default: "lean", value: "lean|sim", description: "load generator: the bench's lean register and phone, or the full simulators (mqtt.js, node:http, zod) to see what they cost" },
@@ -59,7 +63,8 @@ const USAGE = {
     "arrived inside it. CPU is user + system time of the processes (from /proc and process.cpuUsage).",
     "payments_per_s                     results pushed to registers per second, inside the window",
     "server_cpu_ms_per_payment          the server process's CPU per payment (broker and SQLite run inside it);",
-    "                                   with --instances: servers + mosquitto + PostgreSQL",
+    "                                   with --instances: servers + broker + PostgreSQL (--broker cluster: the broker is",
+    "                                   every node's CPU summed: cpu_ms_per_payment_broker, broker_processes)",
     "statements_per_payment             SQL statements the server sent (BEGIN/COMMIT included: codepay_sql_statements_total;",
     "                                   with --instances: summed over the instances)",
     "write_transactions_per_payment     committed transactions that changed something, autocommits included",
@@ -84,6 +89,7 @@ interface BenchOptions {
   readonly pin: boolean;
   readonly floor: boolean;
   readonly generator: "lean" | "sim";
+  readonly broker: ScaleOutBroker;
 }
 
 /** The options, or undefined when --help was printed. */
@@ -94,6 +100,9 @@ function parseOptions(argv: string[]): BenchOptions | undefined {
   if (!Number.isFinite(warmupS) || warmupS < 0) throw new Error("--warmup-s must be a number of seconds, 0 or more");
   const generator = values.generator;
   if (generator !== "lean" && generator !== "sim") throw new Error(`--generator must be lean or sim, not ${generator}`);
+  const broker = values.broker;
+  if (broker !== "mosquitto" && broker !== "cluster") throw new Error(`--broker must be mosquitto or cluster, not ${broker}`);
+  if (broker === "cluster" && values.instances === undefined) throw new Error("--broker cluster is a scale-out deployment: give --instances N too");
   return {
     registers: Math.floor(positiveOption("registers", values.registers)),
     phones: Math.floor(positiveOption("phones", values.phones)),
@@ -106,6 +115,7 @@ function parseOptions(argv: string[]): BenchOptions | undefined {
     pin: values.pin,
     floor: values.floor,
     generator,
+    broker,
   };
 }
 
@@ -186,19 +196,29 @@ async function mainScaleOut(options: BenchOptions, instances: number, dataDir: s
   const pg = await startScaleOutDatabase();
   try {
     const seeded = await seed(dataDir, options);
-    const cluster = await startScaleOutCluster(dataDir, pg, instances);
+    const cluster = await startScaleOutCluster(dataDir, pg, instances, options.broker);
+    const locks = await PostgresLockSampler.start(pg.url, LOCK_SAMPLE_INTERVAL_MS);
     try {
-      const listening = { mqtt: cluster.mqtt, gateway: cluster.gateways[0]!, gateways: cluster.gateways, shopperApis: cluster.shopperApis };
-      const figures = await drive(listening, seeded, options, { cpuMs: () => cluster.cpuMs(), postgresActivity: () => pg.activity() });
+      const listening = {
+        mqtt: cluster.mqtt,
+        ...(cluster.mqttUrls !== undefined ? { mqttUrls: cluster.mqttUrls } : {}),
+        ...(cluster.registerTls !== undefined ? { registerTls: cluster.registerTls.bind(cluster) } : {}),
+        gateway: cluster.gateways[0]!,
+        gateways: cluster.gateways,
+        shopperApis: cluster.shopperApis,
+      };
+      const figures = await drive(listening, seeded, options, { cpuMs: () => cluster.cpuMs(), postgresActivity: () => pg.activity(), postgresLockSamples: () => locks.read() });
+      await locks.stop();
       const loadAfter1m = loadavg()[0] ?? 0;
       await cluster.stopInstances();
       const floor = await measureFloor();
       const postgresCommit = await measurePostgresCommit(dataDir, pg.url);
       const ledger = verifyLedger(dataDir);
       const leanFloor = await leanFloorAfter(options);
-      printReport({ ...options, ledger, loadBefore1m, loadAfter1m, postgresCommit, ...(leanFloor ? { leanFloor } : {}) }, figures, floor);
+      printReport({ ...options, brokerProcesses: cluster.brokerProcesses, ledger, loadBefore1m, loadAfter1m, postgresCommit, ...(leanFloor ? { leanFloor } : {}) }, figures, floor);
       return ledger.ok && figures.completed > 0 ? 0 : 1;
     } finally {
+      await locks.stop();
       await cluster.stop();
     }
   } finally {

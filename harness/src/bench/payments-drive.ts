@@ -7,6 +7,7 @@
  * payments completed inside that same window: the server's and this process's CPU, the server's SQL
  * statements, write transactions and WAL fsyncs. Latencies count payments that started and ended in it.
  */
+import { lockWaitFigures, type LockSamples } from "./postgres-lock-sampler.js";
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { FullSimulatorPhone, FullSimulatorRegister, type BenchPhone, type BenchRegister } from "./full-simulator-load.js";
 import { LatencySamples } from "./latency-stats.js";
@@ -33,6 +34,9 @@ export interface Seeded {
 
 export interface Listening {
   mqtt: string;
+  /** A broker cluster: register i connects to mqttUrls[i % N] (mqtts://) with registerTls's certificate. */
+  mqttUrls?: readonly string[];
+  registerTls?: (registerId: string) => { ca: string; cert: string; key: string };
   gateway: string;
   /** The shopper API (serves GET /metrics). */
   shopperApi?: string;
@@ -71,13 +75,20 @@ export interface RunFigures {
   sqliteFsyncsPerPayment: number | undefined;
   /** Scale-out: PostgreSQL transactions (every one, the sweeps' reads included) and WAL bytes per payment. */
   postgresPerPayment: { commits: number; walBytes: number } | undefined;
+  /** Scale-out: the share of sampled active PostgreSQL backends waiting on a lock, over the window. */
+  postgresLockWaits: ReturnType<typeof lockWaitFigures> | undefined;
   measuredS: number;
 }
 
-function newRegister(generator: DriveOptions["generator"], mqttUrl: string, seeded: Seeded["registers"][number]): BenchRegister {
-  if (generator === "sim") return new FullSimulatorRegister({ mqttUrl, ...seeded });
+function newRegister(generator: DriveOptions["generator"], listening: Listening, index: number, seeded: Seeded["registers"][number]): BenchRegister {
+  const mqttUrl = listening.mqttUrls?.[index % listening.mqttUrls.length] ?? listening.mqtt;
+  if (generator === "sim") {
+    if (listening.registerTls !== undefined) throw new Error("--generator sim does not speak to a broker cluster (certificates); use the lean generator");
+    return new FullSimulatorRegister({ mqttUrl, ...seeded });
+  }
   const broker = new URL(mqttUrl);
-  return new LeanRegister({ host: broker.hostname, port: Number(broker.port || 1883), ...seeded });
+  const tls = listening.registerTls?.(seeded.registerId);
+  return new LeanRegister({ host: broker.hostname, port: Number(broker.port || 1883), ...seeded, ...(tls !== undefined ? { tls } : {}) });
 }
 
 function newPhone(generator: DriveOptions["generator"], options: { gatewayUrl: string; subscriberCredential: string }): BenchPhone {
@@ -103,6 +114,8 @@ export interface ServerProbe {
   cpuMs(): CpuMs;
   /** Scale-out: PostgreSQL's committed transactions (all, reads included) and WAL bytes so far. */
   postgresActivity?(): Promise<{ commits: number; walBytes: number }>;
+  /** Scale-out: lock-wait samples of PostgreSQL's active backends so far (postgres-lock-sampler.ts). */
+  postgresLockSamples?(): LockSamples;
 }
 
 /** Everything counted at one edge of the window. */
@@ -113,10 +126,11 @@ interface WindowEdge {
   readonly serverCpu: CpuMs;
   readonly scrape: ServerScrape | undefined;
   readonly postgres: { commits: number; walBytes: number } | undefined;
+  readonly locks: LockSamples | undefined;
 }
 
 export async function drive(listening: Listening, seeded: Seeded, options: DriveOptions, server: ServerProbe): Promise<RunFigures> {
-  const registers = seeded.registers.map((r) => newRegister(options.generator, listening.mqtt, r));
+  const registers = seeded.registers.map((r, index) => newRegister(options.generator, listening, index, r));
   await Promise.all(registers.map((register) => register.connect()));
   const phones = seeded.credentials.map((credential, index) =>
     newPhone(options.generator, { gatewayUrl: listening.gateways?.[index % listening.gateways.length] ?? listening.gateway, subscriberCredential: credential }),
@@ -131,7 +145,7 @@ export async function drive(listening: Listening, seeded: Seeded, options: Drive
 
   const edge = async (): Promise<WindowEdge> => {
     // The synchronous readings first, at one instant; the scrape (a few ms later) only feeds counters.
-    const taken = { atMs: performance.now(), payments: counts.completedAll, generatorCpu: process.cpuUsage(), serverCpu: server.cpuMs() };
+    const taken = { atMs: performance.now(), payments: counts.completedAll, generatorCpu: process.cpuUsage(), serverCpu: server.cpuMs(), locks: server.postgresLockSamples?.() };
     const apis = listening.shopperApis ?? (listening.shopperApi === undefined ? [] : [listening.shopperApi]);
     const [scrapes, postgres] = await Promise.all([Promise.all(apis.map((api) => scrapeServer(api))), server.postgresActivity?.()]);
     return { ...taken, scrape: combinedScrape(scrapes), postgres };
@@ -224,6 +238,7 @@ function windowFigures(
     postgresPerPayment: start.postgres === undefined || end.postgres === undefined
       ? undefined
       : { commits: per(end.postgres.commits - start.postgres.commits), walBytes: per(end.postgres.walBytes - start.postgres.walBytes) },
+    postgresLockWaits: start.locks === undefined || end.locks === undefined ? undefined : lockWaitFigures(start.locks, end.locks),
     measuredS: (end.atMs - start.atMs) / 1000,
   };
 }

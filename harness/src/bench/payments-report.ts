@@ -15,6 +15,9 @@ export interface ReportContext {
   readonly durationS: number;
   readonly ratePerS: number | undefined;
   readonly instances: number | undefined;
+  /** Scale-out: mosquitto, or a nats-server cluster of `brokerProcesses` nodes. */
+  readonly broker?: "mosquitto" | "cluster";
+  readonly brokerProcesses?: number;
   readonly pin: boolean;
   readonly generator: "lean" | "sim";
   readonly json: boolean;
@@ -81,7 +84,9 @@ export function reportFigures(context: ReportContext, figures: RunFigures, floor
     ledger_ok: context.ledger.ok,
     deployment: context.instances === undefined
       ? `1 process, SQLite + embedded aedes${context.pin ? "; server pinned to CPU 0, load generator to the others" : ""}`
-      : `${context.instances} instances, PostgreSQL + mosquitto`,
+      : `${context.instances} instances, PostgreSQL + ${context.broker === "cluster" ? `a ${context.brokerProcesses ?? "?"}-node nats-server cluster` : "mosquitto"}`,
+    broker: context.instances === undefined ? "embedded aedes" : (context.broker ?? "mosquitto"),
+    broker_processes: context.instances === undefined ? 0 : (context.brokerProcesses ?? 1),
     pinned: context.pin,
     load_generator: context.generator,
     instances: context.instances ?? 1,
@@ -97,6 +102,10 @@ export function reportFigures(context: ReportContext, figures: RunFigures, floor
     cpu_ms_per_payment_load_generator: round(figures.generatorCpuMsPerPayment),
     postgres_transactions_per_payment: orNull(figures.postgresPerPayment?.commits, 1),
     postgres_wal_bytes_per_payment: figures.postgresPerPayment === undefined ? null : Math.round(figures.postgresPerPayment.walBytes),
+    postgres_lock_wait_share: figures.postgresLockWaits === undefined ? null : round(figures.postgresLockWaits.share, 4),
+    postgres_active_backends_sampled: figures.postgresLockWaits?.active ?? null,
+    postgres_lock_samples: figures.postgresLockWaits?.samples ?? null,
+    postgres_most_waited_in: figures.postgresLockWaits?.mostWaitedIn ?? null,
     sqlite_fsyncs_per_payment: orNull(figures.sqliteFsyncsPerPayment),
   };
 }
@@ -111,8 +120,8 @@ export function printReport(context: ReportContext, figures: RunFigures, floor: 
   const v = (key: string): string => (r[key] === null || r[key] === undefined ? "-" : String(r[key]));
   const rows: [string, string][] = [
     ["completed payments / s (results inside the window)", v("payments_per_s")],
-    [context.instances === undefined ? "server CPU ms per payment (broker, SQLite inside)" : "server side CPU ms per payment (servers + mosquitto + PostgreSQL)", v("server_cpu_ms_per_payment")],
-    ...(context.instances === undefined ? [] : [["  servers / mosquitto / PostgreSQL", `${v("cpu_ms_per_payment_servers")} / ${v("cpu_ms_per_payment_broker")} / ${v("cpu_ms_per_payment_database")}`] as [string, string]]),
+    [context.instances === undefined ? "server CPU ms per payment (broker, SQLite inside)" : "server side CPU ms per payment (servers + broker + PostgreSQL)", v("server_cpu_ms_per_payment")],
+    ...(context.instances === undefined ? [] : [[`  servers / ${context.broker === "cluster" ? `broker (${v("broker_processes")} nodes summed)` : "mosquitto"} / PostgreSQL`, `${v("cpu_ms_per_payment_servers")} / ${v("cpu_ms_per_payment_broker")} / ${v("cpu_ms_per_payment_database")}`] as [string, string]]),
     ["SQL statements / write transactions per payment", `${v("statements_per_payment")} / ${v("write_transactions_per_payment")}`],
     [`load generator (${context.generator}) CPU ms per payment (user + system)`, `${v("load_generator_cpu_ms_per_payment")} (${v("load_generator_user_ms_per_payment")} + ${v("load_generator_system_ms_per_payment")})`],
     ...leanFloorRows(context, v),
@@ -127,6 +136,9 @@ export function printReport(context: ReportContext, figures: RunFigures, floor: 
     ["floor: one SQLite FULL commit p50 / p99", `${v("commit_ms")} / ${v("commit_p99_ms")} ms`],
     ...(context.postgresCommit === undefined ? [] : [["floor: one PostgreSQL commit (fsync on) p50 / p99", `${v("postgres_commit_p50_ms")} / ${v("postgres_commit_p99_ms")} ms`] as [string, string]]),
     ...(figures.postgresPerPayment === undefined ? [] : [["PostgreSQL per payment: transactions (all) / WAL bytes", `${v("postgres_transactions_per_payment")} / ${v("postgres_wal_bytes_per_payment")}`] as [string, string]]),
+    ...(figures.postgresLockWaits === undefined
+      ? []
+      : [["PostgreSQL active backends waiting on a lock (sampled) / most waited in", `${v("postgres_lock_wait_share")} of ${v("postgres_active_backends_sampled")} in ${v("postgres_lock_samples")} samples / ${v("postgres_most_waited_in")}`] as [string, string]]),
     ["registers / stores / phones / measured", `${context.registers} / ${context.stores} / ${context.phones} / ${v("measured_s")} s`],
     ["completed / failed", `${figures.completed} / ${figures.failed}${figures.firstError ? ` (first: ${figures.firstError})` : ""}`],
     ["ledger", context.ledger.detail],

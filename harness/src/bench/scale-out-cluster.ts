@@ -13,6 +13,13 @@ import { startMosquitto, type MosquittoProcess } from "../cluster/mosquitto-proc
 import { freeLoopbackPort } from "../cluster/loopback-port.js";
 import { startServerInstance, type ServerInstance } from "../cluster/server-instance.js";
 import { startThrowawayPostgres, type ThrowawayPostgres } from "../cluster/throwaway-postgres.js";
+import { startClusterDeployment } from "../cluster/cluster-deployment.js";
+import { registerCertificateMaker } from "./bench-certificates.js";
+
+/** `--broker`: Debian's mosquitto (one process), or a 3-node nats-server cluster (issue 22). */
+export type ScaleOutBroker = "mosquitto" | "cluster";
+/** Nodes of the bench's broker cluster: the smallest that survives the loss of one (JetStream R3). */
+export const BENCH_CLUSTER_NODES = 3;
 
 /** CPU time (user + system) used so far, ms, by role. */
 export interface CpuMs {
@@ -56,6 +63,11 @@ export interface ScaleOutCluster {
   /** CPU used so far by the server processes, mosquitto and PostgreSQL (Linux /proc). */
   cpuMs(): CpuMs;
   readonly mqtt: string;
+  /** Cluster: every node's MQTT url, and each register's certificate (its only credential there). */
+  readonly mqttUrls?: readonly string[];
+  registerTls?(registerId: string): { ca: string; cert: string; key: string };
+  /** Broker processes whose CPU `broker` sums (1 for mosquitto, the nodes of a cluster). */
+  readonly brokerProcesses: number;
   readonly gateways: readonly string[];
   /** Each instance's shopper API (GET /metrics, /health). */
   readonly shopperApis: readonly string[];
@@ -72,7 +84,59 @@ export async function startScaleOutDatabase(): Promise<ThrowawayPostgres> {
   return pg;
 }
 
-export async function startScaleOutCluster(dataDir: string, pg: ThrowawayPostgres, instances: number): Promise<ScaleOutCluster> {
+export async function startScaleOutCluster(dataDir: string, pg: ThrowawayPostgres, instances: number, broker: ScaleOutBroker = "mosquitto"): Promise<ScaleOutCluster> {
+  return broker === "cluster" ? startBrokerClusterDeployment(dataDir, pg, instances) : startMosquittoDeployment(dataDir, pg, instances);
+}
+
+const sumCpuMs = (pids: readonly (number | undefined)[]): number => pids.reduce<number>((total, pid) => total + processCpuMs(pid), 0);
+
+function serverNodeArgs(): string[] {
+  // CODEPAY_BENCH_SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the server processes.
+  return (process.env["CODEPAY_BENCH_SERVER_NODE_ARGS"] ?? "").split(" ").filter((arg) => arg !== "");
+}
+
+/** 3 nats-server nodes (admin broker files --broker nats, certificates from admin tls) and N instances on the cluster line. */
+async function startBrokerClusterDeployment(dataDir: string, pg: ThrowawayPostgres, instances: number): Promise<ScaleOutCluster> {
+  const deployment = await startClusterDeployment({ dataDir, dir: dataDir, nodes: BENCH_CLUSTER_NODES, instances });
+  const { cluster } = deployment;
+  let servers: ServerInstance[] = [];
+  try {
+    servers = await Promise.all(
+      deployment.services.map((service) =>
+        startServerInstance({ dataDir, databaseUrl: pg.url, brokerUsername: service.name, cluster: { natsUrls: cluster.natsUrls, mqttUrls: cluster.mqttUrls, ...service.certificate }, nodeArgs: serverNodeArgs(), httpRateLimits: false }),
+      ),
+    );
+  } catch (error) {
+    await Promise.all(servers.map((server) => server.kill("SIGKILL")));
+    await deployment.stop();
+    throw error;
+  }
+  // Register certificates signed in-process (bench-certificates.ts): one openssl run each would dominate the set-up.
+  const maker = registerCertificateMaker(join(dataDir, "tls"));
+  const ca = readFileSync(join(dataDir, "tls", "ca.crt"), "utf8");
+  return {
+    cpuMs: () => ({
+      servers: sumCpuMs(servers.map((server) => server.child.pid)),
+      broker: sumCpuMs(cluster.nodes.map((node) => node.pid)),
+      database: pg.postmasterPid === undefined ? 0 : sumCpuMs(postgresPids(pg.postmasterPid)),
+    }),
+    mqtt: cluster.mqttUrls[0]!,
+    mqttUrls: cluster.mqttUrls,
+    registerTls: (registerId) => ({ ca, cert: maker.certificateFor(registerId), key: maker.keyPem }),
+    brokerProcesses: cluster.nodes.length,
+    gateways: servers.map((server) => server.gateway),
+    shopperApis: servers.map((server) => server.shopperApi),
+    async stopInstances() {
+      await Promise.all(servers.map((server) => server.kill("SIGTERM")));
+    },
+    async stop() {
+      await Promise.all(servers.map((server) => server.kill("SIGKILL")));
+      await deployment.stop();
+    },
+  };
+}
+
+async function startMosquittoDeployment(dataDir: string, pg: ThrowawayPostgres, instances: number): Promise<ScaleOutCluster> {
   const port = await freeLoopbackPort();
   const files = await writeBrokerFiles({ dataDir, out: join(dataDir, "broker"), instances, port, host: "127.0.0.1" });
   let broker: MosquittoProcess | undefined;
@@ -80,8 +144,7 @@ export async function startScaleOutCluster(dataDir: string, pg: ThrowawayPostgre
   try {
     broker = await startMosquitto(files.configFile, port, dataDir);
     const brokerUrl = broker.url;
-    // CODEPAY_BENCH_SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the server processes.
-    const nodeArgs = (process.env["CODEPAY_BENCH_SERVER_NODE_ARGS"] ?? "").split(" ").filter((arg) => arg !== "");
+    const nodeArgs = serverNodeArgs();
     servers = await Promise.all(
       files.services.map((service) =>
         startServerInstance({ dataDir, databaseUrl: pg.url, brokerUrl, brokerUsername: service.username, brokerPasswordFile: service.passwordFile, nodeArgs, httpRateLimits: false }),
@@ -93,14 +156,14 @@ export async function startScaleOutCluster(dataDir: string, pg: ThrowawayPostgre
     throw error;
   }
   const running = broker;
-  const sum = (pids: readonly (number | undefined)[]): number => pids.reduce<number>((total, pid) => total + processCpuMs(pid), 0);
   return {
     cpuMs: () => ({
-      servers: sum(servers.map((server) => server.child.pid)),
-      broker: sum([running.child.pid]),
-      database: pg.postmasterPid === undefined ? 0 : sum(postgresPids(pg.postmasterPid)),
+      servers: sumCpuMs(servers.map((server) => server.child.pid)),
+      broker: sumCpuMs([running.child.pid]),
+      database: pg.postmasterPid === undefined ? 0 : sumCpuMs(postgresPids(pg.postmasterPid)),
     }),
     mqtt: running.url,
+    brokerProcesses: 1,
     gateways: servers.map((server) => server.gateway),
     shopperApis: servers.map((server) => server.shopperApi),
     async stopInstances() {

@@ -6,7 +6,7 @@
  * agent's schedule (backoff with full jitter) and pay again as soon as they are back, while the
  * idle registers are still logging in.
  */
-import { MQTT_RECONNECT_BOUNDS, ReconnectBackoff } from "@codepay/terminal-agent/reconnect-backoff";
+import { connectFailureOf, MQTT_RECONNECT_BOUNDS, ReconnectBackoff } from "@codepay/terminal-agent/reconnect-backoff";
 import { SimPhone } from "@codepay/hardware-sim";
 import { SimRegister } from "../register/sim-register.js";
 import { LatencySamples } from "./latency-stats.js";
@@ -117,9 +117,9 @@ async function connectWithBackoff(mqttUrl: string, payer: PayerCredentials): Pro
     try {
       await register.connect();
       return register;
-    } catch {
+    } catch (error) {
       await register.stop().catch(() => undefined);
-      await sleep(backoff.nextDelayMs(Date.now()));
+      await sleep(backoff.nextDelayMs(Date.now(), connectFailureOf((error as NodeJS.ErrnoException).code)));
     }
   }
 }

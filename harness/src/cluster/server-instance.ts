@@ -13,9 +13,12 @@ export const serverBin = join(repositoryRoot, "sync-server/bin/codepay-server.js
 export interface ServerInstanceOptions {
   readonly dataDir: string;
   readonly databaseUrl: string;
-  readonly brokerUrl: string;
+  /** mosquitto: its url and the service account's password file (or `cluster` instead). */
+  readonly brokerUrl?: string;
   readonly brokerUsername: string;
-  readonly brokerPasswordFile: string;
+  readonly brokerPasswordFile?: string;
+  /** A nats-server cluster: the nodes and this instance's certificate (CN = brokerUsername). */
+  readonly cluster?: { readonly natsUrls: readonly string[]; readonly mqttUrls: readonly string[]; readonly caFile: string; readonly certFile: string; readonly keyFile: string };
   readonly logLevel?: string;
   /** Extra node arguments (profiling). */
   readonly nodeArgs?: readonly string[];
@@ -37,6 +40,22 @@ export interface ServerInstance {
   kill(signal: NodeJS.Signals): Promise<NodeJS.Signals | number | null>;
 }
 
+function brokerArgs(options: ServerInstanceOptions): string[] {
+  const cluster = options.cluster;
+  if (cluster !== undefined) {
+    return [
+      "--broker-cluster-nats", cluster.natsUrls.join(","),
+      "--broker-cluster-mqtt", cluster.mqttUrls.join(","),
+      "--broker-username", options.brokerUsername,
+      "--broker-ca", cluster.caFile,
+      "--broker-cert", cluster.certFile,
+      "--broker-key", cluster.keyFile,
+    ];
+  }
+  if (options.brokerUrl === undefined || options.brokerPasswordFile === undefined) throw new Error("a server instance needs brokerUrl and brokerPasswordFile, or cluster");
+  return ["--broker-url", options.brokerUrl, "--broker-username", options.brokerUsername, "--broker-password-file", options.brokerPasswordFile];
+}
+
 export async function startServerInstance(options: ServerInstanceOptions): Promise<ServerInstance> {
   const child = spawn(
     process.execPath,
@@ -47,9 +66,7 @@ export async function startServerInstance(options: ServerInstanceOptions): Promi
       "--data-dir", options.dataDir,
       "--http-port", "0",
       "--gateway-port", "0",
-      "--broker-url", options.brokerUrl,
-      "--broker-username", options.brokerUsername,
-      "--broker-password-file", options.brokerPasswordFile,
+      ...brokerArgs(options),
       ...(options.httpRateLimits === false ? ["--no-http-rate-limits"] : []),
       ...(options.serveArgs ?? []),
     ],

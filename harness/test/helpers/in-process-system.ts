@@ -35,7 +35,7 @@ export interface InProcessSystem {
   /** GET the cashier API path, or POST `body` (JSON) to it. */
   cashier(path: string, body?: unknown): Promise<CashierReply>;
   /** POST /v1/payments; resolves with the paymentId and the code read off the decoded pole display. */
-  startPayment(amountMinor: number, waitMs?: number): Promise<{ paymentId: string; code: string }>;
+  startPayment(amountMinor: number, waitMs?: number, lines?: readonly { text: string; amountMinor?: number }[]): Promise<{ paymentId: string; code: string }>;
   payment(paymentId: string): Promise<CashierPaymentView>;
   stop(): Promise<void>;
 }
@@ -101,8 +101,8 @@ export async function startInProcessSystem(options: InProcessSystemOptions): Pro
     devices,
     agent,
     cashier,
-    async startPayment(amountMinor, waitMs) {
-      const created = await cashier("/v1/payments", { amountMinor });
+    async startPayment(amountMinor, waitMs, lines) {
+      const created = await cashier("/v1/payments", { amountMinor, ...(lines !== undefined ? { lines } : {}) });
       if (created.status !== 201) throw new Error(`payment not created: HTTP ${created.status} ${JSON.stringify(created.body)}`);
       const paymentId = created.body.payment!.paymentId;
       const code = await pollUntil("the code on the pole display", () => codeOnDisplay(devices.display.snapshot().lines[1] ?? ""), waitMs);

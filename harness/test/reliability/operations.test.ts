@@ -23,7 +23,7 @@ beforeAll(async () => {
   server = await startServer({ dataDir, ports: { mqtt: 0, shopperApi: 0, gateway: 0 }, logger: silentLogger() });
   agent = await startAgent(
     {
-      server: { url: server.mqttUrl },
+      server: { url: server.mqttUrl, authentication: "password" },
       register: { storeId: "ops-store", registerId: "ops-reg", password },
       currency: "JPY",
       language: "en",
@@ -31,6 +31,7 @@ beforeAll(async () => {
       journalPath: join(dir, "journal.sqlite"),
       cashierApi: { host: "127.0.0.1", port: 0 },
       devices: {},
+      receipt: { greetByName: false },
     },
     { logger: createLogger("silent") },
   );

@@ -11,7 +11,7 @@ import { createServer, connect, type AddressInfo, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Writable } from "node:stream";
-import { pino } from "pino";
+import { pino, type Logger } from "pino";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { demoSeed, enrollCard, startServer, type RunningServer } from "@codepay/sync-server";
 import { parseConfig, startAgent, type RunningAgent } from "@codepay/terminal-agent";
@@ -31,7 +31,7 @@ async function filesUnder(dir: string): Promise<string[]> {
   return entries.filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name));
 }
 
-function capture(): { logger: pino.Logger; text: () => Buffer } {
+function capture(): { logger: Logger; text: () => Buffer } {
   const chunks: Buffer[] = [];
   const sink = new Writable({
     write(chunk: Buffer, _encoding, done) {

@@ -28,7 +28,7 @@ describe.skipIf(!hasClients)("a register cannot reach another register's topics 
   let dataDir: string;
   let server: RunningServer;
   let port: string;
-  let passwordA: string;
+  let passwordA = "";
   let passwordB: string;
   let registerB: MqttClient;
   const seenByB: string[] = [];

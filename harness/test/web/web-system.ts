@@ -24,9 +24,11 @@ export interface WebSystem {
   readonly agent: RunningAgent;
   readonly seed: DemoSeedOutput;
   /** POST /v1/payments on the cashier API; resolves with the paymentId and the code read off the pole display. */
-  startPayment(amountMinor: number): Promise<{ paymentId: string; code: string }>;
+  startPayment(amountMinor: number, lines?: readonly { text: string; amountMinor?: number }[]): Promise<{ paymentId: string; code: string }>;
   payment(paymentId: string): Promise<PaymentView>;
   cancel(paymentId: string): Promise<void>;
+  /** POST /v1/payments/:id/refunds on the cashier API; resolves once the server has answered the refund. */
+  refund(paymentId: string, amountMinor: number): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -38,11 +40,15 @@ export async function startWebSystem(): Promise<WebSystem> {
   });
   return {
     server: system.server, devices: system.devices, control, agent: system.agent, seed: system.seed,
-    startPayment: (amountMinor) => system.startPayment(amountMinor, systemWaitMs),
+    startPayment: (amountMinor, lines) => system.startPayment(amountMinor, systemWaitMs, lines),
     payment: (paymentId) => system.payment(paymentId),
     async cancel(paymentId) {
       await system.cashier(`/v1/payments/${paymentId}/cancel`, {});
       await pollUntil("the cancelled payment", async () => ((await system.payment(paymentId)).state === "cancelled" ? true : undefined), systemWaitMs);
+    },
+    async refund(paymentId, amountMinor) {
+      const refunded = await system.cashier(`/v1/payments/${paymentId}/refunds`, { amountMinor });
+      if (refunded.status !== 201) throw new Error(`refund not made: HTTP ${refunded.status} ${JSON.stringify(refunded.body)}`);
     },
     async stop() {
       await system.agent.stop();

@@ -11,7 +11,7 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync } from "no
 import { join, resolve } from "node:path";
 import { renderBrokerConfig, serviceUsername, SERVICE_USERNAME_PREFIX, type BrokerTlsListener } from "../broker/mosquitto-files.js";
 import { writeFileAtomically } from "../broker/atomic-file.js";
-import { reloadBroker, rewriteBrokerAccessFiles, servicePasswordFile, syncBrokerFiles, type BrokerAccessFiles, type BrokerFilesOptions, type BrokerReload } from "../broker/broker-files-sync.js";
+import { NATS_AUTHORIZATION_FILE, reloadBroker, rewriteBrokerAccessFiles, rewriteClusterAuthorization, servicePasswordFile, syncBrokerFiles, type BrokerAccessFiles, type BrokerFilesOptions, type BrokerReload } from "../broker/broker-files-sync.js";
 import { limits } from "../limits.js";
 import { AdminError } from "./admin-error.js";
 import { withDatabase } from "./admin-commands.js";
@@ -101,4 +101,39 @@ export async function writeBrokerFiles(input: BrokerFilesInput): Promise<BrokerF
  */
 export async function syncBrokerFilesAfterChange(dataDir: string, options: BrokerFilesOptions): Promise<BrokerAccessFiles> {
   return withDatabase(dataDir, (db) => syncBrokerFiles(db, options));
+}
+
+export interface ClusterFilesInput {
+  readonly dataDir: string;
+  readonly out: string;
+  /** Server instances: one user each (codepay-server-1..N, the CN of its certificate). */
+  readonly instances: number;
+  /** Reload every node once the file is written (`nats-server --signal reload`, or SIGHUP to its pid). */
+  readonly reload?: BrokerReload;
+}
+
+export interface ClusterFilesOutput {
+  /** The authorization every node's config includes. */
+  readonly authorizationFile: string;
+  readonly registers: number;
+  readonly services: readonly string[];
+  readonly reloaded: boolean;
+}
+
+/**
+ * `admin broker files --broker nats`: the cluster's users and permissions from the registers table
+ * (broker/nats-cluster-files.ts). Every enabled register is a user named by its certificate; a
+ * disabled one drops out, and the nodes disconnect it when they reload.
+ */
+export async function writeClusterBrokerFiles(input: ClusterFilesInput): Promise<ClusterFilesOutput> {
+  if (!Number.isInteger(input.instances) || input.instances < 1 || input.instances > BROKER_INSTANCES_MAX) {
+    throw new AdminError("BAD_REQUEST", `--instances must be an integer 1-${BROKER_INSTANCES_MAX}`);
+  }
+  const out = resolve(input.out);
+  mkdirSync(out, { recursive: true, mode: 0o700 });
+  const services = Array.from({ length: input.instances }, (_, index) => serviceUsername(index + 1));
+  const authorizationFile = join(out, NATS_AUTHORIZATION_FILE);
+  const registers = await withDatabase(input.dataDir, (db) => rewriteClusterAuthorization(db, authorizationFile, services));
+  if (input.reload !== undefined) await reloadBroker(input.reload);
+  return { authorizationFile, registers, services, reloaded: input.reload !== undefined };
 }

@@ -19,10 +19,11 @@ import { readFileSync, readdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { sql } from "kysely";
 import { mosquittoPasswordHash } from "../auth/mosquitto-password.js";
-import { dialectOf, inTransaction, type Db } from "../db/database.js";
+import { dialectOf, inTransaction, type Db, type Tx } from "../db/database.js";
 import { listEnabledBrokerAccounts } from "../db/repositories/registers.js";
 import { limits } from "../limits.js";
 import { writeFileAtomically } from "./atomic-file.js";
+import { renderNatsAuthorization } from "./nats-cluster-files.js";
 import { renderAclFile, renderPasswordFile, SERVICE_USERNAME_PREFIX, type BrokerRegisterAccount, type BrokerServiceAccount } from "./mosquitto-files.js";
 
 /** How the broker learns of new files: SIGHUP to the pid in its pid_file, or a command (`systemctl reload mosquitto`). */
@@ -84,6 +85,13 @@ async function serviceAccounts(dir: string, usernames: readonly string[]): Promi
   return accounts;
 }
 
+/** Serializes rewrites across processes until the transaction ends (see the header). */
+async function lockBrokerFiles(db: Db, tx: Tx): Promise<void> {
+  if (dialectOf(db) === "postgres") await sql`select pg_advisory_xact_lock(${BROKER_FILES_LOCK_KEY})`.execute(tx);
+  // SQLite: a write statement (even one matching no row) takes the database's write lock until commit.
+  else await sql`update registers set disabled = disabled where 0 = 1`.execute(tx);
+}
+
 /**
  * Regenerates `<dir>/passwd` and `<dir>/acl` from the enabled registers. `serviceUsernames`: the
  * service accounts to name (default: every password file in `<dir>/service/`).
@@ -95,9 +103,7 @@ export async function rewriteBrokerAccessFiles(db: Db, dir: string, serviceUsern
   const passwordFile = join(out, "passwd");
   const aclFile = join(out, "acl");
   return inTransaction(db, async (tx) => {
-    if (dialectOf(db) === "postgres") await sql`select pg_advisory_xact_lock(${BROKER_FILES_LOCK_KEY})`.execute(tx);
-    // SQLite: a write statement (even one matching no row) takes the database's write lock until commit.
-    else await sql`update registers set disabled = disabled where 0 = 1`.execute(tx);
+    await lockBrokerFiles(db, tx);
     const registers: BrokerRegisterAccount[] = [];
     const registersWithoutBrokerPassword: string[] = [];
     for (const account of await listEnabledBrokerAccounts(tx)) {
@@ -108,6 +114,22 @@ export async function rewriteBrokerAccessFiles(db: Db, dir: string, serviceUsern
     writeFileAtomically(aclFile, renderAclFile(registers, services), BROKER_ACCESS_FILE_MODE);
     writeFileAtomically(passwordFile, renderPasswordFile(registers, services), BROKER_ACCESS_FILE_MODE);
     return { passwordFile, aclFile, registers: registers.length, registersWithoutBrokerPassword, services: usernames };
+  });
+}
+
+/** The file every cluster node includes (`admin broker files --broker nats`). */
+export const NATS_AUTHORIZATION_FILE = "nats-authorization.conf";
+
+/**
+ * The cluster's users from the enabled registers (certificates, so no password hash is needed), under
+ * the same lock as the mosquitto files; returns how many registers it names.
+ */
+export async function rewriteClusterAuthorization(db: Db, file: string, services: readonly string[]): Promise<number> {
+  return inTransaction(db, async (tx) => {
+    await lockBrokerFiles(db, tx);
+    const registers = (await listEnabledBrokerAccounts(tx)).map((account) => ({ registerId: account.registerId, storeId: account.storeId }));
+    writeFileAtomically(file, renderNatsAuthorization(registers, services), BROKER_ACCESS_FILE_MODE);
+    return registers.length;
   });
 }
 

@@ -1,6 +1,6 @@
 /**
- * Reads each register request off the line, dispatches it to its handler (a short switch on
- * `type`, like aedes's lib/handlers/index.js) and publishes the reply. Requests from one register
+ * Reads each register request off the line, dispatches it to its settlement operation (a short
+ * switch on `type`) and publishes the reply. Requests from one register
  * run one at a time in arrival order (a cancel never overtakes its create); registers run in parallel.
  * A broken request gets an `error` reply and changes nothing; nothing here may crash the server.
  */
@@ -8,37 +8,31 @@ import { RegisterRequestSchema, parseMessage, type RegisterRequest, type ServerM
 import { limits } from "../limits.js";
 import type { Logger } from "../logger.js";
 import type { SettlementContext } from "../settlement/context.js";
-import { requestError, type RegisterAddress } from "../settlement/register-requests.js";
-import { handlePaymentCancel } from "./handlers/payment-cancel.js";
-import { handlePaymentCreate } from "./handlers/payment-create.js";
-import { handlePaymentStatus } from "./handlers/payment-status.js";
-import { handleResultAck } from "./handlers/result-ack.js";
-import { handlePaymentCard } from "./handlers/payment-card.js";
-import { handlePaymentVoid } from "./handlers/payment-void.js";
-import { handleRefundCreate } from "./handlers/refund-create.js";
-import { handleReportRequest } from "./handlers/report-request.js";
+import { acknowledgeResult, cancelPayment, createPayment, paymentStatus, requestError, type RegisterAddress } from "../settlement/register-requests.js";
+import { cardPayment, refundPayment, reportRequest, voidPayment } from "../settlement/register-ledger-requests.js";
 import type { RegisterLine } from "./register-line.js";
 import { findRegisterOp, type RegisterRow } from "../db/repositories/registers.js";
 import { readSettlement } from "../settlement/idempotent-transaction.js";
 
-function dispatch(context: SettlementContext, from: RegisterAddress, request: RegisterRequest): Promise<ServerMessage | undefined> {
+async function dispatch(context: SettlementContext, from: RegisterAddress, request: RegisterRequest): Promise<ServerMessage | undefined> {
   switch (request.type) {
-    case "payment.create":
-      return handlePaymentCreate(context, from, request);
-    case "payment.cancel":
-      return handlePaymentCancel(context, from, request);
-    case "payment.status":
-      return handlePaymentStatus(context, from, request);
-    case "result.ack":
-      return handleResultAck(context, from, request);
-    case "payment.card":
-      return handlePaymentCard(context, from, request);
-    case "payment.void":
-      return handlePaymentVoid(context, from, request);
-    case "refund.create":
-      return handleRefundCreate(context, from, request);
-    case "report.request":
-      return handleReportRequest(context, from, request);
+    case "payment.create": // -> payment.issued (or error)
+      return createPayment(context, from, request);
+    case "payment.cancel": // -> payment.state: cancelled, or the final state it already had
+      return cancelPayment(context, from, request);
+    case "payment.status": // -> payment.state
+      return paymentStatus(context, from, request);
+    case "result.ack": // no reply; the result stops being resent
+      await acknowledgeResult(context, from, request);
+      return undefined;
+    case "payment.card": // -> payment.state: approved, or declined with the reason
+      return cardPayment(context, from, request);
+    case "payment.void": // -> payment.state voided (or error: VOID_NOT_ALLOWED, PERIOD_CLOSED, ...)
+      return voidPayment(context, from, request);
+    case "refund.create": // -> refund.result (or error: REFUND_EXCEEDS_ORIGINAL, ...)
+      return refundPayment(context, from, request);
+    case "report.request": // -> report (a Z closes the register's period)
+      return reportRequest(context, from, request);
   }
 }
 

@@ -73,22 +73,29 @@ export function groupCommitStatsOf(db: Db): GroupCommitStats | undefined {
   return groupCommitDrivers.get(db)?.stats;
 }
 
+/** BIGINT arrives as a string by default; every BIGINT here (money <= 1e12, epoch ms, counts) is a safe integer. */
+export const postgresTypes = {
+  getTypeParser: ((oid: number, format?: "text" | "binary") =>
+    oid === PG_INT8_OID ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+};
+
+const postgresUrls = new WeakMap<Db, string>();
+
+/** The PostgreSQL URL a database was opened with (the batch runner opens its own connections); undefined on SQLite. */
+export function postgresUrlOf(db: Db): string | undefined {
+  return postgresUrls.get(db);
+}
+
 function openPostgres(url: string): Db {
   if (!/^postgres(ql)?:\/\//.test(url)) throw new Error("DATABASE_URL must start with postgres:// or postgresql://");
-  const pool = new pg.Pool({
-    connectionString: url,
-    max: limits.postgresPoolConnectionsMax,
-    // BIGINT arrives as a string by default; every BIGINT here (money <= 1e12, epoch ms, counts) is a safe integer.
-    types: {
-      getTypeParser: ((oid: number, format?: "text" | "binary") =>
-        oid === PG_INT8_OID ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
-    },
-  });
+  const pool = new pg.Pool({ connectionString: url, max: limits.postgresPoolConnectionsMax, types: postgresTypes });
   // An idle connection that dies (server restart, network) emits "error" on the pool; without a
   // listener Node would crash. The pool drops that connection and the next query opens a new one.
   pool.on("error", () => undefined);
   // Every statement counted (codepay_sql_statements_total), as the SQLite driver counts its own.
-  return new Kysely<DatabaseSchema>({ dialect: new PostgresDialect({ pool: new CountingPostgresPool(pool) }) });
+  const db = new Kysely<DatabaseSchema>({ dialect: new PostgresDialect({ pool: new CountingPostgresPool(pool) }) });
+  postgresUrls.set(db, url);
+  return db;
 }
 
 /**

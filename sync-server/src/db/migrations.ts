@@ -2,12 +2,16 @@ import { Migrator, type Kysely, type Migration, type MigrationProvider } from "k
 import * as initial from "./migrations/0001-initial.js";
 import * as settlementCore from "./migrations/0002-settlement-core.js";
 import * as scaleOut from "./migrations/0003-scale-out.js";
+import * as walletHistory from "./migrations/0004-wallet-history.js";
+import * as auditChains from "./migrations/0005-audit-chains.js";
 
 /** Migrations live in code (not read from a folder) so the built CLI and the tests run the same list. */
 const MIGRATIONS: Record<string, Migration> = {
   "0001-initial": initial,
   "0002-settlement-core": settlementCore,
   "0003-scale-out": scaleOut,
+  "0004-wallet-history": walletHistory,
+  "0005-audit-chains": auditChains,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

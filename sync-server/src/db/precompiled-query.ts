@@ -9,7 +9,7 @@
  * inlined into the SQL, or a parameter that is not a marker, is a bug caught at once rather than a
  * stale value reused. The same builder code runs on SQLite and PostgreSQL.
  */
-import { DummyDriver, Kysely, SqliteAdapter, SqliteIntrospector, SqliteQueryCompiler, type Compilable, type CompiledQuery, type QueryResult } from "kysely";
+import { DummyDriver, Kysely, PostgresAdapter, PostgresIntrospector, PostgresQueryCompiler, SqliteAdapter, SqliteIntrospector, SqliteQueryCompiler, type Compilable, type CompiledQuery, type QueryResult } from "kysely";
 import { dialectOf, type Dialect, type Queryable } from "./database.js";
 import type { DatabaseSchema } from "./schema.js";
 
@@ -27,6 +27,8 @@ export interface PrecompiledQuery<Params, Row> {
   (db: Queryable, params: Params): Promise<QueryResult<Row>>;
   /** The SQLite SQL and, for each `?` in order, the name of the value that fills it (the batched engine runs it itself). */
   readonly sqlite: () => Compiled<Params>;
+  /** The PostgreSQL SQL and, for each `$n` in order, the name of its value (the PostgreSQL batch runner, engine/postgres-batch-engine.ts). */
+  readonly postgres: () => Compiled<Params>;
   /** Phantom: the row type, for the engine's typed results. */
   readonly row?: Row;
 }
@@ -38,6 +40,16 @@ const sqliteCompiler = new Kysely<DatabaseSchema>({
     createDriver: () => new DummyDriver(),
     createIntrospector: (db) => new SqliteIntrospector(db),
     createQueryCompiler: () => new SqliteQueryCompiler(),
+  },
+});
+
+/** The same for PostgreSQL: the batch runner sends the SQL as a named prepared statement through its own `pg` client. */
+const postgresCompiler = new Kysely<DatabaseSchema>({
+  dialect: {
+    createAdapter: () => new PostgresAdapter(),
+    createDriver: () => new DummyDriver(),
+    createIntrospector: (db) => new PostgresIntrospector(db),
+    createQueryCompiler: () => new PostgresQueryCompiler(),
   },
 });
 
@@ -71,13 +83,13 @@ export function precompiledQuery<Params, Row>(build: (db: Queryable, param: Para
     // The same query node and id each time: no plugin is installed that keys anything on them.
     return db.executeQuery<Row>({ ...compiled.query, parameters } as CompiledQuery<Row>);
   };
-  const sqlite = (): Compiled<Params> => {
-    let compiled = byDialect.get("sqlite");
+  const compiledFor = (dialect: Dialect, compiler: Kysely<DatabaseSchema>): Compiled<Params> => {
+    let compiled = byDialect.get(dialect);
     if (compiled === undefined) {
-      compiled = compileWithMarkers(sqliteCompiler, build);
-      byDialect.set("sqlite", compiled);
+      compiled = compileWithMarkers(compiler, build);
+      byDialect.set(dialect, compiled);
     }
     return compiled;
   };
-  return Object.assign(run, { sqlite });
+  return Object.assign(run, { sqlite: () => compiledFor("sqlite", sqliteCompiler), postgres: () => compiledFor("postgres", postgresCompiler) });
 }

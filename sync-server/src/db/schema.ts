@@ -114,6 +114,8 @@ export interface ReversalsTable {
 }
 
 export interface AuditLogTable {
+  /** The chain the entry belongs to (audit_head.id); seq counts within it. */
+  chain: Generated<number>;
   seq: number;
   transfer_id: string;
   entry_json: string;

@@ -23,12 +23,28 @@ export interface StatementEffect {
   readonly cacheKey?: string;
   /** A write that changes what the read cached under this key returned. */
   readonly invalidates?: string;
+  /**
+   * A balance credit nobody reads back before COMMIT: a runner may sum a batch's credits per account and
+   * apply them once, before COMMIT (engine/postgres-batch-engine.ts: one UPDATE per store per batch, not
+   * one per approval), answering `changes: 1` now and failing the batch if an account is missing.
+   * The others run the statement as it is.
+   */
+  readonly credits?: BalanceDelta;
+  /** A guarded debit of this account: a runner holding a deferred credit for it applies that first. */
+  readonly debits?: string;
+}
+
+export interface BalanceDelta {
+  readonly accountId: string;
+  readonly amountMinor: number;
 }
 
 export interface StatementOptions<Params, Row> {
   readonly locking?: PrecompiledQuery<Params, Row>;
   readonly cacheKey?: string;
   readonly invalidates?: string;
+  readonly credits?: BalanceDelta;
+  readonly debits?: string;
 }
 /* eslint-enable @typescript-eslint/no-explicit-any */
 

@@ -43,8 +43,10 @@ export interface LedgerSnapshot {
   }[];
   readonly payments: readonly { paymentId: string; state: string; amountMinor: number; reversedMinor: number; reference: string | null }[];
   readonly reversals: readonly { transferId: string; paymentId: string; kind: string; amountMinor: number }[];
-  readonly audit: readonly { seq: number; transferId: string; entryJson: string; prevHash: string; hash: string }[];
-  readonly auditHead: { readonly seq: number; readonly hash: string };
+  /** Every chain's entries, chain by chain, each in seq order. */
+  readonly audit: readonly { chain: number; seq: number; transferId: string; entryJson: string; prevHash: string; hash: string }[];
+  /** One head per chain (audit_head.id is the chain). */
+  readonly auditHeads: readonly { readonly chain: number; readonly seq: number; readonly hash: string }[];
 }
 
 type Account = LedgerSnapshot["accounts"][number];
@@ -68,8 +70,8 @@ export function checkLedger(snapshot: LedgerSnapshot): Violation[] {
     ...records.unrecordedReversals,
     ...checkReversalTotals(snapshot.payments, reversed),
   ];
-  const chain = newAuditChain();
-  const audit = [...records.audit, ...checkAuditChain(chain, snapshot.audit, new Set(transfersById.keys())), ...checkAuditHead(chain, snapshot.auditHead)];
+  const chains = newAuditChains();
+  const audit = [...records.audit, ...checkAuditChains(chains, snapshot.audit, new Set(transfersById.keys())), ...checkAuditHeads(chains, snapshot.auditHeads)];
   return [...balances, ...settlements, ...reversals, ...audit];
 }
 
@@ -197,25 +199,38 @@ export function checkTransferRecords(
   return { unrecordedReversals, audit: violations };
 }
 
-/** Where a walk of the audit chain stands between batches. */
+/** Where a walk of one audit chain stands between pages. */
 export interface AuditChainWalk {
   previousHash: string;
   expectedSeq: number;
   entries: number;
 }
 
-export function newAuditChain(): AuditChainWalk {
-  return { previousHash: GENESIS_HASH, expectedSeq: 1, entries: 0 };
+/** Every chain's walk, by chain number. */
+export type AuditChainsWalk = Map<number, AuditChainWalk>;
+
+export function newAuditChains(): AuditChainsWalk {
+  return new Map();
 }
 
-/** The next entries of the chain, in seq order; `transferIds` says which of the transfers they name exist. Advances `walk`. */
-export function checkAuditChain(walk: AuditChainWalk, rows: Iterable<AuditEntry>, transferIds: ReadonlySet<string>): Violation[] {
+/**
+ * The next entries, chain by chain and each chain in seq order (pages may split a chain anywhere);
+ * `transferIds` says which of the transfers they name exist. Each chain starts at seq 1 after the
+ * genesis hash and links entry to entry. Advances `walks`.
+ */
+export function checkAuditChains(walks: AuditChainsWalk, rows: Iterable<AuditEntry>, transferIds: ReadonlySet<string>): Violation[] {
   const violations: Violation[] = [];
   for (const row of rows) {
-    if (!transferIds.has(row.transferId)) violations.push({ code: "AUDIT_MISSING", message: `audit entry ${row.seq} names transfer ${row.transferId}, which does not exist` });
-    if (row.seq !== walk.expectedSeq) violations.push({ code: "AUDIT_CHAIN_BROKEN", message: `audit entry ${row.seq} where ${walk.expectedSeq} was expected` });
-    if (row.prevHash !== walk.previousHash) violations.push({ code: "AUDIT_CHAIN_BROKEN", message: `audit entry ${row.seq} does not link to the entry before it` });
-    if (chainHash(row.prevHash, row.entryJson) !== row.hash) violations.push({ code: "AUDIT_CHAIN_BROKEN", message: `audit entry ${row.seq} hash does not recompute` });
+    let walk = walks.get(row.chain);
+    if (walk === undefined) {
+      walk = { previousHash: GENESIS_HASH, expectedSeq: 1, entries: 0 };
+      walks.set(row.chain, walk);
+    }
+    const name = `audit entry ${row.chain}/${row.seq}`;
+    if (!transferIds.has(row.transferId)) violations.push({ code: "AUDIT_MISSING", message: `${name} names transfer ${row.transferId}, which does not exist` });
+    if (row.seq !== walk.expectedSeq) violations.push({ code: "AUDIT_CHAIN_BROKEN", message: `${name} where ${walk.expectedSeq} was expected` });
+    if (row.prevHash !== walk.previousHash) violations.push({ code: "AUDIT_CHAIN_BROKEN", message: `${name} does not link to the entry before it` });
+    if (chainHash(row.prevHash, row.entryJson) !== row.hash) violations.push({ code: "AUDIT_CHAIN_BROKEN", message: `${name} hash does not recompute` });
     walk.previousHash = row.hash;
     walk.expectedSeq = row.seq + 1;
     walk.entries += 1;
@@ -223,8 +238,19 @@ export function checkAuditChain(walk: AuditChainWalk, rows: Iterable<AuditEntry>
   return violations;
 }
 
-/** After the whole chain: the head must point at its last entry. */
-export function checkAuditHead(walk: AuditChainWalk, head: LedgerSnapshot["auditHead"]): Violation[] {
-  if (head.seq === walk.entries && head.hash === walk.previousHash) return [];
-  return [{ code: "AUDIT_HEAD_MISMATCH", message: `audit head is at ${head.seq}, the chain has ${walk.entries} entries` }];
+/** After every chain: each head points at its chain's last entry, and every chain with entries has a head. */
+export function checkAuditHeads(walks: AuditChainsWalk, heads: LedgerSnapshot["auditHeads"]): Violation[] {
+  const violations: Violation[] = [];
+  const headed = new Set<number>();
+  for (const head of heads) {
+    headed.add(head.chain);
+    const walk = walks.get(head.chain) ?? { previousHash: GENESIS_HASH, expectedSeq: 1, entries: 0 };
+    if (head.seq !== walk.entries || head.hash !== walk.previousHash) {
+      violations.push({ code: "AUDIT_HEAD_MISMATCH", message: `audit head of chain ${head.chain} is at ${head.seq}, the chain has ${walk.entries} entries` });
+    }
+  }
+  for (const [chain, walk] of walks) {
+    if (!headed.has(chain)) violations.push({ code: "AUDIT_HEAD_MISMATCH", message: `audit chain ${chain} has ${walk.entries} entries and no head` });
+  }
+  return violations;
 }

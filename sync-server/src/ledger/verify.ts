@@ -7,11 +7,11 @@
  *   2. accounts: each balance against its sum; per-currency totals
  *   3. reversals: each linked to the settling transfer it reverses; reversed totals
  *   4. payments: each against its settling transfers and its reversed total
- *   5. audit log, in seq order: the chain recomputes and every entry names a transfer; the head
+ *   5. audit log, chain by chain in seq order: each chain recomputes and every entry names a transfer; each head
  */
 import type { Queryable } from "../db/database.js";
 import { listAccounts, listTransfers } from "../db/repositories/accounts.js";
-import { listAuditRows, readAuditHead } from "../db/repositories/audit.js";
+import { listAuditRows, readAuditHeads } from "../db/repositories/audit.js";
 import {
   accountPages,
   auditPages,
@@ -33,14 +33,14 @@ import {
   addTransferSums,
   auditByTransfer,
   checkAccounts,
-  checkAuditChain,
-  checkAuditHead,
+  checkAuditChains,
+  checkAuditHeads,
   checkCurrencyTotals,
   checkReversalLinks,
   checkReversalTotals,
   checkSettlements,
   checkTransferRecords,
-  newAuditChain,
+  newAuditChains,
   type LedgerSnapshot,
   type Violation,
 } from "./invariants.js";
@@ -58,15 +58,15 @@ export interface VerifyOptions {
 
 /** The whole ledger in memory, for the property tests and the simulation; `admin verify` streams instead. */
 export async function loadLedgerSnapshot(db: Queryable): Promise<LedgerSnapshot> {
-  const [accounts, transfers, payments, reversals, audit, auditHead] = await Promise.all([
+  const [accounts, transfers, payments, reversals, audit, auditHeads] = await Promise.all([
     listAccounts(db),
     listTransfers(db),
     listAllPayments(db),
     listReversals(db),
     listAuditRows(db),
-    readAuditHead(db),
+    readAuditHeads(db),
   ]);
-  return { accounts, transfers, payments, reversals, audit, auditHead };
+  return { accounts, transfers, payments, reversals, audit, auditHeads };
 }
 
 export async function verifyLedger(db: Queryable, options: VerifyOptions = {}): Promise<VerifyReport> {
@@ -111,12 +111,12 @@ export async function verifyLedger(db: Queryable, options: VerifyOptions = {}): 
     found.totals.push(...checkReversalTotals(payments, reversed));
   }
 
-  const walk = newAuditChain();
+  const walks = newAuditChains();
   for await (const rows of auditPages(db, pageRows)) {
-    found.chain.push(...checkAuditChain(walk, rows, await transferIdsAmong(db, rows.map((row) => row.transferId))));
+    found.chain.push(...checkAuditChains(walks, rows, await transferIdsAmong(db, rows.map((row) => row.transferId))));
   }
-  checked.auditEntries = walk.entries;
-  found.chain.push(...checkAuditHead(walk, await readAuditHead(db)));
+  checked.auditEntries = [...walks.values()].reduce((total, walk) => total + walk.entries, 0);
+  found.chain.push(...checkAuditHeads(walks, await readAuditHeads(db)));
 
   const violations = [...found.balances, ...found.settlements, ...found.reversals, ...found.unrecorded, ...found.totals, ...found.audit, ...found.chain];
   return { ok: violations.length === 0, violations, checked };

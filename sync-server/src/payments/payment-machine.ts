@@ -6,6 +6,11 @@
  *                              --decline--> declined
  *   pending|claimed --expire (now >= expiresAt)--> expired
  *   pending|claimed --cancel--> cancelled
+ *   approved --refund (part of what is left)--> approved      (reverse)
+ *   approved --void (all that is left, same register period)--> voided
+ *   (card swipe) --card-approve--> approved, --card-decline--> declined   (startCardPayment)
+ *
+ * Every state a payment row holds is decided here; the repositories only write what this returns.
  */
 import type { ErrorCode, PaymentState } from "@codepay/contract";
 
@@ -95,4 +100,57 @@ export function transition(payment: PaymentSnapshot, event: PaymentEvent): Trans
     case "cancel":
       return moveTo(payment, { state: "cancelled", reason: "PAYMENT_CANCELLED" }, [{ type: "push-result" }]);
   }
+}
+
+/** An approved payment as a refund or a void sees it. */
+export interface SettledPayment {
+  readonly state: PaymentState;
+  readonly amountMinor: number;
+  /** What refunds and voids gave back so far. */
+  readonly reversedMinor: number;
+  /** The payment belongs to its register's open period (no Z report closed it): voids need that. */
+  readonly inOpenPeriod: boolean;
+}
+
+export type ReversalEvent = { readonly type: "void" } | { readonly type: "refund"; readonly amountMinor: number };
+
+export type ReversalResult =
+  | {
+      readonly ok: true;
+      readonly state: "approved" | "voided";
+      /** The amount to give back: the refund's, or all that is left for a void. */
+      readonly amountMinor: number;
+      readonly reversedMinor: number;
+      /** Post the reversing transfer store -> shopper. */
+      readonly effects: readonly [{ readonly type: "post-reversal" }];
+    }
+  | { readonly ok: false; readonly code: ErrorCode; readonly message: string };
+
+/** A refund or a void: never more than what is left, a void only while its period is open. */
+export function reverse(payment: SettledPayment, event: ReversalEvent): ReversalResult {
+  const what = event.type === "void" ? "voided" : "refunded";
+  if (payment.state === "voided") return { ok: false, code: "REFUND_EXCEEDS_ORIGINAL", message: "the payment is voided: nothing is left to reverse" };
+  if (payment.state !== "approved") return { ok: false, code: "VOID_NOT_ALLOWED", message: `only an approved payment can be ${what} (it is ${payment.state})` };
+  const remaining = payment.amountMinor - payment.reversedMinor;
+  if (event.type === "void") {
+    if (!payment.inOpenPeriod) return { ok: false, code: "PERIOD_CLOSED", message: "the payment belongs to a period closed by a Z report" };
+    if (remaining === 0) return { ok: false, code: "REFUND_EXCEEDS_ORIGINAL", message: "the payment is refunded in full: nothing is left to void" };
+    return { ok: true, state: "voided", amountMinor: remaining, reversedMinor: payment.amountMinor, effects: [{ type: "post-reversal" }] };
+  }
+  if (event.amountMinor > remaining) {
+    return { ok: false, code: "REFUND_EXCEEDS_ORIGINAL", message: `refund of ${event.amountMinor} exceeds what is left of the payment (${remaining} of ${payment.amountMinor})` };
+  }
+  return { ok: true, state: "approved", amountMinor: event.amountMinor, reversedMinor: payment.reversedMinor + event.amountMinor, effects: [{ type: "post-reversal" }] };
+}
+
+export type CardEvent = { readonly type: "card-approve" } | { readonly type: "card-decline"; readonly reason: ErrorCode };
+
+export type CardStart =
+  | { readonly state: "approved"; readonly effects: readonly PaymentEffect[] }
+  | { readonly state: "declined"; readonly reason: ErrorCode; readonly effects: readonly PaymentEffect[] };
+
+/** A swiped card's payment is final at once: approved (settle now) or declined with the reason. */
+export function startCardPayment(event: CardEvent): CardStart {
+  if (event.type === "card-approve") return { state: "approved", effects: [{ type: "settle" }] };
+  return { state: "declined", reason: event.reason, effects: [] };
 }

@@ -5,9 +5,8 @@
 import { findPayment } from "../db/repositories/payments.js";
 import { findStore } from "../db/repositories/stores.js";
 import { isCurrencyCode, PROTOCOL_VERSION, type CardPayment, type RefundRequest, type ReportRequest, type ServerMessage, type VoidPayment } from "@codepay/contract";
-import { cardPaymentRow, settleCardPayment } from "./card-payments.js";
+import { settleCardPayment } from "./card-payments.js";
 import { sandboxOutcome } from "./sandbox.js";
-import { insertFinalPayment } from "../db/repositories/payments.js";
 import type { SettlementContext } from "./context.js";
 import { paymentStateMessage } from "./payment-messages.js";
 import { findOwnPayment, idempotentReply, requestError, type RegisterAddress } from "./register-requests.js";
@@ -25,8 +24,7 @@ export function cardPayment(context: SettlementContext, register: RegisterAddres
     if (store.currency !== request.amount.currency) return requestError("CURRENCY_MISMATCH", `store takes ${store.currency}, not ${request.amount.currency}`, request.requestId);
     if ((await findPayment(tx, request.paymentId)) !== undefined) return requestError("PAYMENT_EXISTS", `paymentId ${request.paymentId} is already used`, request.requestId);
     const now = context.clock();
-    if (forced === "decline") await insertFinalPayment(tx, cardPaymentRow(register.storeId, register.registerId, request, now, request.paymentId, { state: "declined", reason: "SANDBOX_FORCED" }));
-    else await settleCardPayment(tx, register.storeId, register.registerId, request, now);
+    await settleCardPayment(tx, register.storeId, register.registerId, request, now, forced === "decline" ? "SANDBOX_FORCED" : undefined);
     const payment = await findPayment(tx, request.paymentId);
     if (payment === undefined) throw new Error(`card payment ${request.paymentId} not stored`);
     context.logger.info({ paymentId: payment.paymentId, state: payment.state, reason: payment.reason, last4: payment.cardLast4 }, "card payment");

@@ -1,6 +1,7 @@
 /**
  * Voids and refunds: reversing transfers (store -> the shopper who paid), linked to the payment's
- * settling transfer. Their total never exceeds the payment: checked here, guarded again by the
+ * settling transfer. The payment machine (`reverse`) decides whether one is allowed, how much it gives
+ * back and the payment's next state; this shell posts it. Their total never exceeds the payment: guarded again by the
  * conditional UPDATE of payments.reversed_minor, and backed by a CHECK constraint. A refund id is
  * one refund (UNIQUE(payment_id, refund_id)); a void reverses what is left and is allowed only while
  * the payment's register period is open.
@@ -11,6 +12,7 @@ import { addReversed, type PaymentRow } from "../db/repositories/payments.js";
 import { openPeriod } from "../db/repositories/periods.js";
 import { findReversal, insertReversal, VOID_REFUND_ID, type ReversalRow } from "../db/repositories/reversals.js";
 import { newId } from "../ids.js";
+import { reverse, type ReversalEvent } from "../payments/payment-machine.js";
 import { reversalPosting } from "../ledger/postings.js";
 import type { ErrorCode } from "@codepay/contract";
 
@@ -42,35 +44,33 @@ export async function reversePayment(tx: Tx, payment: PaymentRow, request: Rever
     }
     return { ok: true, reversal: previous, reversedTotalMinor: payment.reversedMinor, replayed: true };
   }
-  if (payment.state === "voided") return refuse("REFUND_EXCEEDS_ORIGINAL", "the payment is voided: nothing is left to reverse");
-  if (payment.state !== "approved" || payment.reference === null) return refuse("VOID_NOT_ALLOWED", `only an approved payment can be ${request.kind === "void" ? "voided" : "refunded"} (it is ${payment.state})`);
-  const remaining = payment.amountMinor - payment.reversedMinor;
-  const period = await openPeriod(tx, payment.registerId, request.now);
-  let amountMinor: number;
-  if (request.kind === "void") {
-    if (payment.periodNumber !== period.number) return refuse("PERIOD_CLOSED", `payment ${payment.paymentId} belongs to period ${payment.periodNumber ?? "?"}, closed by a Z report`);
-    if (remaining === 0) return refuse("REFUND_EXCEEDS_ORIGINAL", "the payment is refunded in full: nothing is left to void");
-    amountMinor = remaining;
-  } else {
-    amountMinor = request.amountMinor ?? 0;
-    if (amountMinor > remaining) return refuse("REFUND_EXCEEDS_ORIGINAL", `refund of ${amountMinor} exceeds what is left of the payment (${remaining} of ${payment.amountMinor})`);
+  if (payment.state === "approved" && payment.reference === null) throw new Error(`approved payment ${payment.paymentId} has no settling transfer`);
+  // The register's open period (made on first use): only an approved payment can be reversed, so only then.
+  const period = payment.state === "approved" ? await openPeriod(tx, payment.registerId, request.now) : undefined;
+  const event: ReversalEvent = request.kind === "void" ? { type: "void" } : { type: "refund", amountMinor: request.amountMinor ?? 0 };
+  const decided = reverse({ ...payment, inOpenPeriod: period !== undefined && payment.periodNumber === period.number }, event);
+  if (!decided.ok) {
+    const message = decided.code === "PERIOD_CLOSED" ? `payment ${payment.paymentId} belongs to period ${payment.periodNumber ?? "?"}, closed by a Z report` : decided.message;
+    return refuse(decided.code, message);
   }
-  const original = await findTransfer(tx, payment.reference);
+  if (period === undefined) throw new Error(`payment ${payment.paymentId}: reversed while ${payment.state}`);
+  const { amountMinor } = decided;
+  const original = await findTransfer(tx, payment.reference ?? "");
   if (original === undefined || original.paymentId !== payment.paymentId) throw new Error(`payment ${payment.paymentId} has no settling transfer ${payment.reference}`);
   const store = await findAccountById(tx, original.creditAccountId);
   const shopper = await findAccountById(tx, original.debitAccountId);
   if (store === undefined || shopper === undefined) throw new Error(`accounts of transfer ${original.id} vanished`);
-  const decided = reversalPosting(store, shopper, amountMinor, payment.currency);
-  if (!decided.ok) return refuse(decided.code, decided.message);
+  const posting = reversalPosting(store, shopper, amountMinor, payment.currency);
+  if (!posting.ok) return refuse(posting.code, posting.message);
   // The guarded UPDATE first: if it refuses, nothing has moved yet.
-  if (!(await addReversed(tx, payment.paymentId, amountMinor, request.now, request.kind === "void"))) {
+  if (!(await addReversed(tx, payment.paymentId, amountMinor, request.now, decided.state))) {
     return refuse("REFUND_EXCEEDS_ORIGINAL", "the reversals of this payment would exceed it");
   }
   const transferId = newId();
   const posted = await postTransfer(
     tx,
     { id: transferId, debitAccountId: store.id, creditAccountId: shopper.id, amountMinor, currency: payment.currency, kind: request.kind, paymentId: null, reversesTransferId: original.id, createdAt: request.now },
-    { debitMayGoNegative: decided.posting.debitMayGoNegative },
+    { debitMayGoNegative: posting.posting.debitMayGoNegative },
   );
   if (posted === "insufficient-funds") throw new Error(`store account ${store.id} cannot cover a ${request.kind} it was paid for`);
   const reversal: ReversalRow = {
@@ -86,5 +86,5 @@ export async function reversePayment(tx: Tx, payment: PaymentRow, request: Rever
     createdAt: request.now,
   };
   await insertReversal(tx, reversal);
-  return { ok: true, reversal, reversedTotalMinor: payment.reversedMinor + amountMinor, replayed: false };
+  return { ok: true, reversal, reversedTotalMinor: decided.reversedMinor, replayed: false };
 }

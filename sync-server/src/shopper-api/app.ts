@@ -6,7 +6,9 @@ import { lightRequestLogging } from "../http-security/request-logging.js";
 import Fastify, { type FastifyReply, type FastifyRequest } from "fastify";
 import { limits } from "../limits.js";
 import type { Logger } from "../logger.js";
-import { CODE_RANDOM_DIGITS_MAX, PHONE_ASSERTION_HEADER, errorBody, type ErrorCode } from "@codepay/contract";
+import { CODE_RANDOM_DIGITS_MAX, PHONE_ASSERTION_HEADER, SHOPPER_API_PREFIX, WALLET_PATH, WALLET_PAYMENTS_PATH, errorBody, type ErrorCode } from "@codepay/contract";
+import type { PhoneRow } from "../db/repositories/users.js";
+import { readWallet, readWalletHistory, readWalletReceipt } from "./wallet-reads.js";
 import { newCodeRandomDigits, type SettlementContext } from "../settlement/context.js";
 import { httpStatusFor } from "./http-status.js";
 import { httpsServer, type HttpsMaterial } from "../http-security/https-server.js";
@@ -15,7 +17,7 @@ import { frameworkErrorOptions } from "../http-security/framework-errors.js";
 import { securityHeaders } from "../http-security/security-headers.js";
 import { registerShopperPage } from "../shopper-page/shopper-page.js";
 import type { PhoneAuthenticator } from "./phone-authentication.js";
-import { INTERNAL_FAILURE_MESSAGE, SHOPPER_OPERATION_ROUTES, type ShopperOperationName, type ShopperOperations } from "./shopper-operations.js";
+import { INTERNAL_FAILURE_MESSAGE, SHOPPER_OPERATION_ROUTES, type ShopperOperationName, type ShopperOperations, type ShopperReply } from "./shopper-operations.js";
 import { sendShopperReply } from "./shopper-reply.js";
 
 export interface ShopperAppDeps {
@@ -46,20 +48,28 @@ export function buildShopperApp(deps: ShopperAppDeps) {
   app.removeContentTypeParser("application/json");
   app.addContentTypeParser("application/json", { parseAs: "string" }, refusingDuplicateKeys(fastifyJson));
 
-  /** Authenticates the phone by its carrier assertion, then runs the operation (per-phone limit, body, settlement). */
-  function phoneRoute(operation: ShopperOperationName) {
+  /** Authenticates the phone by its carrier assertion, then answers for it. */
+  function phoneRoute(answer: (phone: PhoneRow, request: FastifyRequest) => Promise<ShopperReply>) {
     return async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> => {
       const auth = await deps.phones.authenticate(request.headers[PHONE_ASSERTION_HEADER]);
       if (!auth.ok) {
         request.log.warn({ code: auth.code, reason: auth.message }, "shopper request refused");
         return sendError(reply, auth.code, auth.message);
       }
-      const paymentId = (request.params as { paymentId?: unknown }).paymentId;
-      return sendShopperReply(reply, await deps.operations.run(auth.phone, { operation, paymentId }, request.body, request.log));
+      return sendShopperReply(reply, await answer(auth.phone, request));
     };
   }
 
-  for (const route of SHOPPER_OPERATION_ROUTES) app.post(route.path, phoneRoute(route.operation));
+  /** The operation (per-phone limit, body, settlement). */
+  const operationRoute = (operation: ShopperOperationName) =>
+    phoneRoute((phone, request) => deps.operations.run(phone, { operation, paymentId: (request.params as { paymentId?: unknown }).paymentId }, request.body, request.log));
+
+  for (const route of SHOPPER_OPERATION_ROUTES) app.post(route.path, operationRoute(route.operation));
+  // The wallet (contract/src/wallet.ts): reads of the phone's own user, straight from the database.
+  const db = deps.settlement.db;
+  app.get(`${SHOPPER_API_PREFIX}${WALLET_PATH}`, phoneRoute((phone) => readWallet(db, phone)));
+  app.get(`${SHOPPER_API_PREFIX}${WALLET_PAYMENTS_PATH}`, phoneRoute((phone, request) => readWalletHistory(db, phone, request.query)));
+  app.get(`${SHOPPER_API_PREFIX}${WALLET_PAYMENTS_PATH}/:paymentId`, phoneRoute((phone, request) => readWalletReceipt(db, phone, (request.params as { paymentId?: unknown }).paymentId)));
 
   registerShopperPage(app, {
     codeLength: () => newCodeRandomDigits(deps.settlement) + 1,

@@ -22,6 +22,9 @@ const ASSET_TYPES: Readonly<Record<string, string>> = {
   "code-entry.js": "text/javascript; charset=utf-8",
   "payment-code.js": "text/javascript; charset=utf-8",
   "messages.js": "text/javascript; charset=utf-8",
+  "wallet-format.js": "text/javascript; charset=utf-8",
+  "wallet-view.js": "text/javascript; charset=utf-8",
+  "short-reference.js": "text/javascript; charset=utf-8",
   "shopper.css": "text/css; charset=utf-8",
 };
 
@@ -56,6 +59,7 @@ export interface ShopperPageOptions {
  */
 const BUILT_ASSETS: Readonly<Record<string, () => URL>> = {
   "payment-code.js": () => pathToFileURL(createRequire(import.meta.url).resolve("@codepay/contract/payment-code.js")),
+  "short-reference.js": () => pathToFileURL(createRequire(import.meta.url).resolve("@codepay/contract/short-reference.js")),
 };
 
 const fileCache = new Map<string, Promise<string>>();

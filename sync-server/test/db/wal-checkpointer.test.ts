@@ -46,7 +46,9 @@ async function until(condition: () => boolean, what: string): Promise<void> {
 describe("background WAL checkpoints", () => {
   it("copy the WAL into the database file from a worker while the writer never checkpoints", async () => {
     const { file, sqlite } = walFile();
-    cleanups.push(() => sqlite.close());
+    cleanups.push(() => {
+      sqlite.close();
+    });
     sqlite.pragma("wal_autocheckpoint = 0");
     const sizeBefore = statSync(file).size;
     const stats: CheckpointStats = { checkpoints: 0, checkpointFrames: 0 };

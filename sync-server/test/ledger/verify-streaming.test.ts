@@ -93,30 +93,53 @@ for (const dialect of dialectsUnderTest()) {
       expect(queries).toBeGreaterThan(8 / 2);
     });
 
-    it("an audit entry rewritten with a valid hash of its own: the next entry, on the next page, no longer links", async () => {
-      // Pages of 2 hold entries [1,2] [3,4] [5,6]...: entry 4 closes a page, entry 5 opens the next.
-      const row = await db.selectFrom("audit_log").selectAll().where("seq", "=", 4).executeTakeFirstOrThrow();
+    /** The chain the payments went to: chain 1 on SQLite (one writer), this server's own chain on PostgreSQL (the batch runner's lane). */
+    async function longestChain(): Promise<number> {
+      const rows = await db.selectFrom("audit_log").select(["chain", (eb) => eb.fn.countAll<number>().as("entries")]).groupBy("chain").execute();
+      const longest = rows.sort((a, b) => Number(b.entries) - Number(a.entries))[0]!;
+      expect(Number(longest.entries)).toBeGreaterThanOrEqual(5);
+      return Number(longest.chain);
+    }
+
+    it("an audit entry rewritten with a valid hash of its own: the next entry no longer links, at every page size", async () => {
+      const chain = await longestChain();
+      const entry = db.selectFrom("audit_log").selectAll().where("chain", "=", chain).where("seq", "=", 4);
+      const row = await entry.executeTakeFirstOrThrow();
       const forged = row.entry_json.replace(/"amountMinor",\d+/, '"amountMinor",1');
       expect(forged).not.toBe(row.entry_json);
-      await db.updateTable("audit_log").set({ entry_json: forged, hash: chainHash(row.prev_hash, forged) }).where("seq", "=", 4).execute();
+      await db.updateTable("audit_log").set({ entry_json: forged, hash: chainHash(row.prev_hash, forged) }).where("chain", "=", chain).where("seq", "=", 4).execute();
       try {
         expect(await verdictEverywhere()).toEqual(new Set(["AUDIT_ENTRY_MISMATCH", "AUDIT_CHAIN_BROKEN"]));
         const paged = await verifyLedger(db, { pageRows: 2 });
-        expect(paged.violations).toContainEqual({ code: "AUDIT_CHAIN_BROKEN", message: "audit entry 5 does not link to the entry before it" });
+        expect(paged.violations).toContainEqual({ code: "AUDIT_CHAIN_BROKEN", message: `audit entry ${chain}/5 does not link to the entry before it` });
       } finally {
-        await db.updateTable("audit_log").set({ entry_json: row.entry_json, hash: row.hash }).where("seq", "=", 4).execute();
+        await db.updateTable("audit_log").set({ entry_json: row.entry_json, hash: row.hash }).where("chain", "=", chain).where("seq", "=", 4).execute();
       }
       expect(await verdictEverywhere()).toEqual(new Set());
     });
 
-    it("an audit entry deleted at the start of a page: the gap, the orphaned transfer and the head", async () => {
-      const row = await db.selectFrom("audit_log").selectAll().where("seq", "=", 5).executeTakeFirstOrThrow();
-      await db.deleteFrom("audit_log").where("seq", "=", 5).execute();
+    it("an audit entry deleted: the gap, the orphaned transfer and the head, at every page size", async () => {
+      const chain = await longestChain();
+      const row = await db.selectFrom("audit_log").selectAll().where("chain", "=", chain).where("seq", "=", 4).executeTakeFirstOrThrow();
+      await db.deleteFrom("audit_log").where("chain", "=", chain).where("seq", "=", 4).execute();
       try {
         expect(await verdictEverywhere()).toEqual(new Set(["AUDIT_MISSING", "AUDIT_CHAIN_BROKEN", "AUDIT_HEAD_MISMATCH"]));
-        expect((await verifyLedger(db, { pageRows: 2 })).violations).toContainEqual({ code: "AUDIT_CHAIN_BROKEN", message: "audit entry 6 where 5 was expected" });
+        expect((await verifyLedger(db, { pageRows: 2 })).violations).toContainEqual({ code: "AUDIT_CHAIN_BROKEN", message: `audit entry ${chain}/5 where 4 was expected` });
       } finally {
         await db.insertInto("audit_log").values(row).execute();
+      }
+      expect(await verdictEverywhere()).toEqual(new Set());
+    });
+
+    it("the last entry of a chain deleted: the head still names it", async () => {
+      const chain = await longestChain();
+      const last = await db.selectFrom("audit_log").selectAll().where("chain", "=", chain).orderBy("seq", "desc").executeTakeFirstOrThrow();
+      await db.deleteFrom("audit_log").where("chain", "=", chain).where("seq", "=", last.seq).execute();
+      try {
+        expect(await verdictEverywhere()).toEqual(new Set(["AUDIT_MISSING", "AUDIT_HEAD_MISMATCH"]));
+        expect((await verifyLedger(db)).violations).toContainEqual({ code: "AUDIT_HEAD_MISMATCH", message: `audit head of chain ${chain} is at ${last.seq}, the chain has ${last.seq - 1} entries` });
+      } finally {
+        await db.insertInto("audit_log").values(last).execute();
       }
       expect(await verdictEverywhere()).toEqual(new Set());
     });

@@ -6,6 +6,13 @@
  * them over the whole window, and a register the server refused (CONNACK 3 "server unavailable")
  * widens its own window.
  *
+ * Two kinds of failure widen differently. A connect refused by the server's host (ECONNREFUSED:
+ * nothing listens on the port, e.g. while the server restarts) costs the server nothing, so its window
+ * stops at `unreachableDelayMsMax` (a few seconds): the registers are back within that of the server
+ * listening again instead of drawing from windows of up to 30 s that grew while it was down (the tail
+ * that kept issue 23's average at 715 logins/s). Everything else the server might feel (a refused
+ * CONNACK, a connect timeout, a dropped connection) widens up to `delayMsMax`.
+ *
  * Pure: the random source and the time come in. A connection counts as good again (the schedule
  * starts over) only once it stayed up `stableAfterMs`, so a server that accepts and drops at once
  * does not reset everyone to the shortest window.
@@ -16,27 +23,43 @@ export interface BackoffBounds {
   readonly delayMsMin: number;
   /** The widest window, ms. */
   readonly delayMsMax: number;
+  /** The widest window after a connect refused because nothing listened (ECONNREFUSED), ms. */
+  readonly unreachableDelayMsMax: number;
   /** A connection up this long resets the schedule. */
   readonly stableAfterMs: number;
 }
 
-import { mqttConnectionStableMs, mqttReconnectDelayMsMax, mqttReconnectDelayMsMin } from "./limits.js";
+import { mqttConnectionStableMs, mqttReconnectDelayMsMax, mqttReconnectDelayMsMin, mqttReconnectUnreachableDelayMsMax } from "./limits.js";
+
+/** Why the last attempt or connection ended: "unreachable" only for a connect that nothing listened to. */
+export type ConnectFailure = "unreachable" | "other";
+
+/** ECONNREFUSED: the host answered that nothing listens on the port. */
+export function connectFailureOf(errorCode: string | undefined): ConnectFailure {
+  return errorCode === "ECONNREFUSED" ? "unreachable" : "other";
+}
 
 /** Doublings past which the window is at its bound anyway (keeps 2^n finite). */
 const DOUBLINGS_MAX = 30;
 
 /** The window of retry `attempt` (0 = the first), ms. */
-export function backoffWindowMs(attempt: number, bounds: BackoffBounds): number {
-  return Math.min(bounds.delayMsMax, bounds.delayMsMin * 2 ** Math.min(attempt, DOUBLINGS_MAX));
+export function backoffWindowMs(attempt: number, bounds: BackoffBounds, failure: ConnectFailure = "other"): number {
+  const max = failure === "unreachable" ? Math.min(bounds.unreachableDelayMsMax, bounds.delayMsMax) : bounds.delayMsMax;
+  return Math.min(max, bounds.delayMsMin * 2 ** Math.min(attempt, DOUBLINGS_MAX));
 }
 
 /** A delay drawn uniformly from retry `attempt`'s window; `random` returns [0, 1) like Math.random. */
-export function fullJitterDelayMs(attempt: number, bounds: BackoffBounds, random: () => number): number {
-  return Math.floor(random() * backoffWindowMs(attempt, bounds));
+export function fullJitterDelayMs(attempt: number, bounds: BackoffBounds, random: () => number, failure: ConnectFailure = "other"): number {
+  return Math.floor(random() * backoffWindowMs(attempt, bounds, failure));
 }
 
 /** The MQTT link's bounds (limits.ts). */
-export const MQTT_RECONNECT_BOUNDS: BackoffBounds = { delayMsMin: mqttReconnectDelayMsMin, delayMsMax: mqttReconnectDelayMsMax, stableAfterMs: mqttConnectionStableMs };
+export const MQTT_RECONNECT_BOUNDS: BackoffBounds = {
+  delayMsMin: mqttReconnectDelayMsMin,
+  delayMsMax: mqttReconnectDelayMsMax,
+  unreachableDelayMsMax: mqttReconnectUnreachableDelayMsMax,
+  stableAfterMs: mqttConnectionStableMs,
+};
 
 export class ReconnectBackoff {
   #attempt = 0;
@@ -57,11 +80,11 @@ export class ReconnectBackoff {
     this.#upSinceMs = nowMs;
   }
 
-  /** The connection closed, or an attempt failed: how long to wait before the next attempt. */
-  nextDelayMs(nowMs: number): number {
+  /** The connection closed, or an attempt failed (`failure`: why): how long to wait before the next attempt. */
+  nextDelayMs(nowMs: number, failure: ConnectFailure = "other"): number {
     if (this.#upSinceMs !== undefined && nowMs - this.#upSinceMs >= this.bounds.stableAfterMs) this.#attempt = 0;
     this.#upSinceMs = undefined;
-    const delayMs = fullJitterDelayMs(this.#attempt, this.bounds, this.random);
+    const delayMs = fullJitterDelayMs(this.#attempt, this.bounds, this.random, failure);
     this.#attempt += 1;
     return delayMs;
   }

@@ -13,13 +13,17 @@ import type { Logger } from "pino";
 import { PROTOCOL_VERSION, QOS, ServerMessageSchema, downTopic, parseMessage, statusTopic, upTopic } from "@codepay/contract";
 import type { Presence, RegisterRequest, ServerMessage } from "@codepay/contract";
 import { mqttConnectTimeoutMs, mqttKeepaliveS } from "../core/limits.js";
-import { MQTT_RECONNECT_BOUNDS, ReconnectBackoff } from "../core/reconnect-backoff.js";
+import { connectFailureOf, MQTT_RECONNECT_BOUNDS, ReconnectBackoff, type ConnectFailure } from "../core/reconnect-backoff.js";
 
 export interface LinkOptions {
   readonly url: string;
+  /** More nodes of the same cluster: each reconnect goes to the next address (url first), session resumed there. */
+  readonly failoverUrls?: readonly string[];
   readonly storeId: string;
   readonly registerId: string;
   readonly password: string;
+  /** "certificate": no user name or password in CONNECT; the client certificate is the identity. */
+  readonly authentication?: "password" | "certificate";
   /** PEM contents for mqtts://: the server's CA, and this register's certificate and key. */
   readonly tls?: { readonly ca?: Buffer; readonly cert?: Buffer; readonly key?: Buffer };
   readonly logger: Logger;
@@ -43,6 +47,8 @@ export class MqttLink extends EventEmitter<LinkEvents> {
   #up = false;
   readonly #backoff: ReconnectBackoff;
   #reconnectTimer: NodeJS.Timeout | undefined;
+  /** Why the current attempt failed, from its 'error' event (none: "other"). */
+  #failure: ConnectFailure = "other";
   readonly #upTopic: string;
   readonly #downTopic: string;
   readonly #statusTopic: string;
@@ -72,9 +78,9 @@ export class MqttLink extends EventEmitter<LinkEvents> {
   start(): void {
     const { registerId, password, logger } = this.options;
     const client = mqtt.connect(this.options.url, {
+      ...clusterServers(this.options.url, this.options.failoverUrls),
       clientId: registerId,
-      username: registerId,
-      password,
+      ...(this.options.authentication === "certificate" ? {} : { username: registerId, password }),
       clean: false,
       keepalive: mqttKeepaliveS,
       protocolVersion: 4, // aedes speaks MQTT 3.1.1
@@ -100,7 +106,10 @@ export class MqttLink extends EventEmitter<LinkEvents> {
     };
     client.on("connect", () => this.#connected(client));
     client.on("close", () => this.#closed(client));
-    client.on("error", (error) => logger.warn({ err: error.message }, "mqtt error"));
+    client.on("error", (error) => {
+      this.#failure = connectFailureOf((error as NodeJS.ErrnoException).code);
+      logger.warn({ err: error.message }, "mqtt error");
+    });
   }
 
   /** Publishes a request (already in the outbox). Resolves at the broker's PUBACK. */
@@ -146,8 +155,10 @@ export class MqttLink extends EventEmitter<LinkEvents> {
     this.#setUp(false);
     // Stopped, or a retry already waiting (a failed attempt can close twice): nothing to schedule.
     if (this.#client !== client || this.#reconnectTimer !== undefined) return;
-    const delayMs = this.#backoff.nextDelayMs(this.options.now());
-    this.options.logger.debug({ delayMs, attempt: this.#backoff.attempt }, "mqtt reconnect scheduled");
+    const failure = this.#failure;
+    this.#failure = "other";
+    const delayMs = this.#backoff.nextDelayMs(this.options.now(), failure);
+    this.options.logger.debug({ delayMs, attempt: this.#backoff.attempt, failure }, "mqtt reconnect scheduled");
     this.#reconnectTimer = setTimeout(() => {
       this.#reconnectTimer = undefined;
       if (this.#client !== client) return;
@@ -179,6 +190,22 @@ export class MqttLink extends EventEmitter<LinkEvents> {
   #presence(state: Presence["state"]): Presence {
     return { v: PROTOCOL_VERSION, type: "presence", state, at: this.options.now() };
   }
+}
+
+/**
+ * mqtt.js's `servers`: every connection attempt takes the next address (round robin), so after a
+ * lost node the reconnect goes to another; clean: false and the same client id resume the session
+ * the cluster keeps in its replicated streams, with the QoS 1 messages not yet acknowledged.
+ */
+function clusterServers(url: string, failoverUrls: readonly string[] | undefined): { servers?: { host: string; port: number; protocol: "mqtt" | "mqtts" }[] } {
+  if (failoverUrls === undefined || failoverUrls.length === 0) return {};
+  return {
+    servers: [url, ...failoverUrls].map((address) => {
+      const parsed = new URL(address);
+      const secure = parsed.protocol === "mqtts:";
+      return { host: parsed.hostname, port: Number(parsed.port || (secure ? 8883 : 1883)), protocol: secure ? "mqtts" : "mqtt" };
+    }),
+  };
 }
 
 function tlsOptions(tls: LinkOptions["tls"]): { ca?: Buffer; cert?: Buffer; key?: Buffer; rejectUnauthorized?: boolean } {

@@ -157,12 +157,13 @@ const addBalance = precompiledQuery<BalanceChange, never>((db, param) =>
 
 function* debit(transfer: TransferRow, mayGoNegative: boolean): Operation<boolean> {
   const query = mayGoNegative ? subtractBalance : subtractBalanceCovered;
-  const debited = yield* statement(query, { accountId: transfer.debitAccountId, amountMinor: transfer.amountMinor });
+  const debited = yield* statement(query, { accountId: transfer.debitAccountId, amountMinor: transfer.amountMinor }, { debits: transfer.debitAccountId });
   return debited.changes === 1;
 }
 
 function* credit(transfer: TransferRow): Operation<void> {
-  const credited = yield* statement(addBalance, { accountId: transfer.creditAccountId, amountMinor: transfer.amountMinor });
+  const change = { accountId: transfer.creditAccountId, amountMinor: transfer.amountMinor };
+  const credited = yield* statement(addBalance, change, { credits: change });
   if (credited.changes !== 1) throw new Error(`credit account ${transfer.creditAccountId} not found`);
 }
 

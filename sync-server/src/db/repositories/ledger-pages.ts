@@ -49,14 +49,15 @@ export async function reversalsPage(db: Queryable, afterTransferId: string | und
   return (await query.execute()).map(toReversalRow);
 }
 
-export async function auditPage(db: Queryable, afterSeq: number | undefined, limit: number): Promise<AuditRow[]> {
-  let query = db.selectFrom("audit_log").selectAll().orderBy("seq").limit(limit);
-  if (afterSeq !== undefined) query = query.where("seq", ">", afterSeq);
+/** Audit entries chain by chain, each in seq order (the primary key's order), after `after`. */
+export async function auditPage(db: Queryable, after: { chain: number; seq: number } | undefined, limit: number): Promise<AuditRow[]> {
+  let query = db.selectFrom("audit_log").selectAll().orderBy("chain").orderBy("seq").limit(limit);
+  if (after !== undefined) query = query.where((eb) => eb.or([eb("chain", ">", after.chain), eb.and([eb("chain", "=", after.chain), eb("seq", ">", after.seq)])]));
   return (await query.execute()).map(toAuditRow);
 }
 
-function toAuditRow(row: { seq: number; transfer_id: string; entry_json: string; prev_hash: string; hash: string }): AuditRow {
-  return { seq: Number(row.seq), transferId: row.transfer_id, entryJson: row.entry_json, prevHash: row.prev_hash, hash: row.hash };
+function toAuditRow(row: { chain: number; seq: number; transfer_id: string; entry_json: string; prev_hash: string; hash: string }): AuditRow {
+  return { chain: Number(row.chain), seq: Number(row.seq), transferId: row.transfer_id, entryJson: row.entry_json, prevHash: row.prev_hash, hash: row.hash };
 }
 
 /** Transfers by id (primary key). */
@@ -74,7 +75,7 @@ export async function transfersOfPayments(db: Queryable, paymentIds: readonly st
 /** Audit entries of these transfers, in seq order (audit_log.transfer_id is unique). */
 export async function auditRowsOfTransfers(db: Queryable, transferIds: readonly string[]): Promise<AuditRow[]> {
   if (transferIds.length === 0) return [];
-  return (await db.selectFrom("audit_log").selectAll().where("transfer_id", "in", transferIds).orderBy("seq").execute()).map(toAuditRow);
+  return (await db.selectFrom("audit_log").selectAll().where("transfer_id", "in", transferIds).orderBy("chain").orderBy("seq").execute()).map(toAuditRow);
 }
 
 /** Which of these transfers have a reversal record (reversals.transfer_id is the primary key). */
@@ -102,4 +103,5 @@ export const transferPages = (db: Queryable, pageRows: number) => keysetPages<Tr
 export const accountPages = (db: Queryable, pageRows: number) => keysetPages<AccountRow, string>((after, limit) => accountsPage(db, after, limit), (a) => a.id, pageRows);
 export const reversalPages = (db: Queryable, pageRows: number) => keysetPages<ReversalRow, string>((after, limit) => reversalsPage(db, after, limit), (r) => r.transferId, pageRows);
 export const paymentPages = (db: Queryable, pageRows: number) => keysetPages<PaymentRow, string>((after, limit) => paymentsPage(db, after, limit), (p) => p.paymentId, pageRows);
-export const auditPages = (db: Queryable, pageRows: number) => keysetPages<AuditRow, number>((after, limit) => auditPage(db, after, limit), (row) => row.seq, pageRows);
+export const auditPages = (db: Queryable, pageRows: number) =>
+  keysetPages<AuditRow, { chain: number; seq: number }>((after, limit) => auditPage(db, after, limit), (row) => ({ chain: row.chain, seq: row.seq }), pageRows);

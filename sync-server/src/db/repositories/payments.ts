@@ -300,16 +300,17 @@ export async function insertFinalPayment(db: Queryable, payment: NewPaymentRow):
 }
 
 /**
- * Adds a reversal to the payment's running total, guarded in SQL: the row only changes while the
- * total stays within the amount (and a CHECK backs that up). False means it would exceed it.
+ * Adds a reversal to the payment's running total and writes the state the payment machine decided
+ * (payments/payment-machine.ts `reverse`), guarded in SQL: the row only changes while it is approved
+ * and the total stays within the amount (and a CHECK backs that up). False means it would exceed it.
  */
-export async function addReversed(db: Queryable, paymentId: string, amountMinor: number, now: number, voided: boolean): Promise<boolean> {
+export async function addReversed(db: Queryable, paymentId: string, amountMinor: number, now: number, nextState: "approved" | "voided"): Promise<boolean> {
   const result = await db
     .updateTable("payments")
     .set((eb) => ({
       reversed_minor: eb("reversed_minor", "+", amountMinor),
       updated_at: now,
-      ...(voided ? { state: "voided" as const } : {}),
+      state: nextState,
     }))
     .where("payment_id", "=", paymentId)
     .where((eb) => eb(eb("reversed_minor", "+", amountMinor), "<=", eb.ref("amount_minor")))

@@ -1,0 +1,130 @@
+/**
+ * A throwaway nats-server cluster on loopback (Debian's nats-server 2.9): N nodes, each run from the
+ * node config and the authorization file the server's own renderers write (the ones
+ * docs/deploy/broker-cluster.md shows), with TLS certificates from `admin tls`. Nodes can be
+ * SIGKILLed and started again on the same JetStream directory.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { findTool } from "@codepay/hardware-sim";
+import { renderNatsNodeConfig, type ClusterNode } from "@codepay/sync-server/parts";
+import { freeLoopbackPort, waitForLoopbackPort } from "./loopback-port.js";
+
+export interface NatsNode {
+  readonly node: ClusterNode;
+  readonly natsUrl: string;
+  readonly mqttUrl: string;
+  readonly configFile: string;
+  readonly child: ChildProcess;
+  /** What the node wrote to stderr since it last started. */
+  log(): string;
+  /** Process id of the node now (changes on restart). */
+  readonly pid: number | undefined;
+  running(): boolean;
+  kill(signal: NodeJS.Signals): Promise<void>;
+  /** Starts it again on the same config and store directory. */
+  restart(): Promise<void>;
+}
+
+export interface NatsCluster {
+  readonly nodes: readonly NatsNode[];
+  readonly natsUrls: readonly string[];
+  readonly mqttUrls: readonly string[];
+  /** SIGHUP to every running node: they re-read the authorization file. */
+  reload(): void;
+  stop(): Promise<void>;
+}
+
+export interface NatsClusterOptions {
+  readonly dir: string;
+  readonly nodes: number;
+  /** The file `admin broker files --broker nats` wrote. */
+  readonly authorizationFile: string;
+  /** PEM files: CA, the nodes' certificate and key (`admin tls issue-server --host 127.0.0.1`). */
+  readonly caFile: string;
+  readonly certFile: string;
+  readonly keyFile: string;
+}
+
+async function healthy(node: ClusterNode): Promise<boolean> {
+  try {
+    const response = await fetch(`http://${node.host}:${node.monitorPort}/healthz`);
+    return response.ok;
+  } catch {
+    return false;
+  }
+}
+
+function startNode(binary: string, configFile: string): { child: ChildProcess; log: () => string; exited: Promise<void> } {
+  const child = spawn(binary, ["-c", configFile], { stdio: ["ignore", "ignore", "pipe"] });
+  let log = "";
+  child.stderr!.on("data", (chunk: Buffer) => {
+    log = (log + chunk.toString("utf8")).slice(-100_000);
+  });
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  return { child, log: () => log, exited };
+}
+
+export async function startNatsCluster(options: NatsClusterOptions): Promise<NatsCluster> {
+  const binary = findTool("nats-server");
+  if (binary === undefined) throw new Error("nats-server not installed (scripts/install-system-packages.sh)");
+  const nodes: ClusterNode[] = [];
+  for (let index = 0; index < options.nodes; index += 1) {
+    nodes.push({ name: `codepay-node-${index + 1}`, host: "127.0.0.1", clientPort: await freeLoopbackPort(), routePort: await freeLoopbackPort(), mqttPort: await freeLoopbackPort(), monitorPort: await freeLoopbackPort() });
+  }
+  const running: NatsNode[] = nodes.map((node) => {
+    const storeDir = join(options.dir, node.name, "jetstream");
+    mkdirSync(storeDir, { recursive: true });
+    const configFile = join(options.dir, node.name, "nats.conf");
+    writeFileSync(configFile, renderNatsNodeConfig(node, nodes, { storeDir, configFile, authorizationFile: options.authorizationFile, caFile: options.caFile, certFile: options.certFile, keyFile: options.keyFile }));
+    let started = startNode(binary, configFile);
+    const natsNode: NatsNode = {
+      node,
+      natsUrl: `nats://${node.host}:${node.clientPort}`,
+      mqttUrl: `mqtts://${node.host}:${node.mqttPort}`,
+      configFile,
+      get child() {
+        return started.child;
+      },
+      log: () => started.log(),
+      get pid() {
+        return started.child.pid;
+      },
+      running: () => started.child.exitCode === null && started.child.signalCode === null,
+      async kill(signal) {
+        if (natsNode.running()) started.child.kill(signal);
+        await started.exited;
+      },
+      async restart() {
+        if (natsNode.running()) throw new Error(`${node.name} is still running`);
+        started = startNode(binary, configFile);
+        await waitForLoopbackPort(node.mqttPort);
+      },
+    };
+    return natsNode;
+  });
+  try {
+    await Promise.all(running.map((natsNode) => waitForLoopbackPort(natsNode.node.mqttPort).catch((error: unknown) => Promise.reject(new Error(`${natsNode.node.name}: ${(error as Error).message}: ${natsNode.log().slice(-2_000)}`)))));
+    // JetStream has a meta leader and every node is current with it (MQTT needs JetStream).
+    for (let attempt = 0; attempt < 300; attempt += 1) {
+      if ((await Promise.all(nodes.map(healthy))).every(Boolean)) break;
+      if (attempt === 299) throw new Error(`the cluster never became healthy: ${running.map((n) => n.log().slice(-1_000)).join("\n")}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  } catch (error) {
+    await Promise.all(running.map((natsNode) => natsNode.kill("SIGKILL")));
+    throw error;
+  }
+  return {
+    nodes: running,
+    natsUrls: running.map((natsNode) => natsNode.natsUrl),
+    mqttUrls: running.map((natsNode) => natsNode.mqttUrl),
+    reload() {
+      for (const natsNode of running) if (natsNode.running()) natsNode.child.kill("SIGHUP");
+    },
+    async stop() {
+      await Promise.all(running.map((natsNode) => natsNode.kill("SIGTERM")));
+    },
+  };
+}

@@ -1,0 +1,277 @@
+/**
+ * The batched engine on PostgreSQL (issue 15): the operations of operation.ts, submitted in one
+ * event-loop turn (and while the previous batch commits), run together in ONE transaction on one
+ * connection of this instance's own, every statement a named prepared statement. One batch at a time
+ * per instance: the next one gathers while this one commits (group commit across requests).
+ *
+ * Rows are locked only where the batch changes them: a payment or guess counter read for change is
+ * read `FOR UPDATE` (the operation's locking twin), in request order; the rows every batch would share
+ * are taken last, in a fixed order (postgres-batch-writes.ts: store balances by account id, then this
+ * instance's own audit chain, which no other instance appends to), and held only until COMMIT.
+ *
+ * Failures as on SQLite (batch-engine.ts): the batch first runs without savepoints; if a request
+ * throws (PostgreSQL then refuses the rest of the transaction), it rolls back and runs again with each
+ * request under its own SAVEPOINT, so the failing one rolls back alone. A request that needs a PIN's
+ * scrypt leaves the batch, and runs again in a later one with the answer. Reads (registers, phones)
+ * join the next batch: no cache, so another instance's or an operator's change is seen at once.
+ */
+import { verifyPassword } from "../auth/password-hash.js";
+import type { Compiled } from "../db/precompiled-query.js";
+import type { Logger } from "../logger.js";
+import { countSqlWriteTransactions } from "../observability/sql-statements.js";
+import type { Effect, Operation, OperationRunner, StatementEffect, StatementResult } from "./operation.js";
+import { PostgresBatchWrites } from "./postgres-batch-writes.js";
+import { PostgresConnection } from "./postgres-connection.js";
+import { PostgresSession } from "./postgres-session.js";
+
+export interface PostgresBatchEngineOptions {
+  readonly url: string;
+  readonly session: PostgresSession;
+  /** Requests run in one transaction at most (limits.engineBatchRequestsMax). */
+  readonly batchRequestsMax: number;
+  readonly logger: Logger;
+}
+
+export interface PostgresEngineTotals {
+  batches: number;
+  requests: number;
+  retriedBatches: number;
+}
+
+interface Job {
+  readonly attempt: () => Operation<unknown>;
+  readonly resolve: (value: unknown) => void;
+  readonly reject: (error: unknown) => void;
+  /** PIN checks answered between batches, by `${hash}\0${pin}`; only this request's. */
+  readonly pins: Map<string, boolean>;
+}
+
+type Outcome =
+  | { readonly kind: "done"; readonly value: unknown }
+  | { readonly kind: "failed"; readonly error: unknown }
+  | { readonly kind: "needs-pin"; readonly pin: string; readonly pinHash: string; readonly wrote: boolean };
+
+class NeedsPin {
+  constructor(
+    readonly pin: string,
+    readonly pinHash: string,
+  ) {}
+}
+
+const pinKey = (pinHash: string, pin: string) => `${pinHash}\u0000${pin}`;
+
+export class PostgresBatchEngine implements OperationRunner {
+  readonly totals: PostgresEngineTotals = { batches: 0, requests: 0, retriedBatches: 0 };
+  readonly #queue: Job[] = [];
+  #scheduled = false;
+  #flight: Promise<void> | undefined;
+  #connection: PostgresConnection | undefined;
+  readonly #writes = new PostgresBatchWrites();
+  #optimisticPass = false;
+  #requestWrote = false;
+  #batchWrote = false;
+
+  constructor(private readonly options: PostgresBatchEngineOptions) {}
+
+  run<T>(attempt: () => Operation<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.#queue.push({ attempt, resolve: resolve as (value: unknown) => void, reject, pins: new Map() });
+      this.#schedule();
+    });
+  }
+
+  /** Reads join the next batch: nothing is cached across instances. */
+  read<T>(attempt: () => Operation<T>): Promise<T> {
+    return this.run(attempt);
+  }
+
+  async drain(): Promise<void> {
+    while (this.#queue.length > 0 || this.#flight !== undefined || this.#scheduled) {
+      await (this.#flight ?? new Promise<void>((resolve) => setImmediate(resolve)));
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.drain();
+    await this.#connection?.close();
+    this.#connection = undefined;
+  }
+
+  #schedule(): void {
+    if (this.#scheduled || this.#flight !== undefined) return;
+    this.#scheduled = true;
+    setImmediate(() => {
+      this.#scheduled = false;
+      const jobs = this.#queue.splice(0, this.options.batchRequestsMax);
+      if (jobs.length === 0) return;
+      this.#flight = this.#flush(jobs).finally(() => {
+        this.#flight = undefined;
+        if (this.#queue.length > 0) this.#schedule();
+      });
+    });
+  }
+
+  async #flush(jobs: readonly Job[]): Promise<void> {
+    let outcomes: readonly Outcome[];
+    try {
+      outcomes = await this.#execute(jobs);
+    } catch (error) {
+      // BEGIN or COMMIT failed, or the connection did: nothing in the batch is acknowledged.
+      this.options.logger.error({ err: error, requests: jobs.length }, "a batch failed; nothing in it was acknowledged");
+      await this.#connection?.close();
+      this.#connection = undefined;
+      this.#writes.rolledBack(true);
+      for (const job of jobs) job.reject(error);
+      return;
+    }
+    jobs.forEach((job, index) => {
+      const outcome = outcomes[index]!;
+      if (outcome.kind === "done") job.resolve(outcome.value);
+      else if (outcome.kind === "failed") job.reject(outcome.error);
+      else this.#verifyPinThenRequeue(job, outcome.pin, outcome.pinHash);
+    });
+  }
+
+  #verifyPinThenRequeue(job: Job, pin: string, pinHash: string): void {
+    verifyPassword(pin, pinHash).then(
+      (matches) => {
+        job.pins.set(pinKey(pinHash, pin), matches);
+        this.#queue.push(job);
+        this.#schedule();
+      },
+      (error: unknown) => job.reject(error),
+    );
+  }
+
+  async #execute(jobs: readonly Job[]): Promise<Outcome[]> {
+    if (this.#connection === undefined || this.#connection.broken) {
+      await this.#connection?.close();
+      this.#connection = await PostgresConnection.open(this.options.url);
+    }
+    let outcomes = await this.#transaction(this.#connection, jobs, false);
+    if (outcomes === undefined) {
+      this.totals.retriedBatches += 1;
+      outcomes = (await this.#transaction(this.#connection, jobs, true))!;
+    }
+    this.totals.batches += 1;
+    this.totals.requests += jobs.length;
+    return outcomes;
+  }
+
+  /** Undefined: a request threw without savepoints, and the transaction was rolled back. */
+  async #transaction(connection: PostgresConnection, jobs: readonly Job[], savepoints: boolean): Promise<Outcome[] | undefined> {
+    await connection.control("begin");
+    this.#optimisticPass = !savepoints;
+    this.#batchWrote = false;
+    this.#writes.discard();
+    const outcomes: Outcome[] = [];
+    try {
+      for (const job of jobs) {
+        if (savepoints) await connection.control("savepoint request");
+        let outcome = await this.#runJob(connection, job);
+        if (savepoints && outcome.kind === "done") outcome = await this.#flushWrites(connection, outcome);
+        const undo = outcome.kind === "failed" || (outcome.kind === "needs-pin" && outcome.wrote);
+        if (undo && !savepoints) return await this.#rollBack(connection);
+        if (savepoints) {
+          if (undo) {
+            this.#writes.discard();
+            await connection.control("rollback to savepoint request");
+          }
+          await connection.control("release savepoint request");
+        }
+        outcomes.push(outcome);
+      }
+      if (!savepoints && (await this.#flushWrites(connection, { kind: "done", value: undefined })).kind === "failed") return await this.#rollBack(connection);
+      await connection.control("commit");
+      this.#writes.committed();
+      if (this.#batchWrote) countSqlWriteTransactions();
+      return outcomes;
+    } catch (error) {
+      await connection.control("rollback").catch(() => undefined);
+      this.#writes.discard();
+      this.#writes.rolledBack(true);
+      throw error;
+    }
+  }
+
+  async #rollBack(connection: PostgresConnection): Promise<undefined> {
+    this.#writes.discard();
+    await connection.control("rollback");
+    this.#writes.rolledBack();
+    return undefined;
+  }
+
+  async #flushWrites(connection: PostgresConnection, outcome: Outcome): Promise<Outcome> {
+    if (this.#writes.empty) return outcome;
+    try {
+      await this.#writes.flush(connection, () => this.options.session.lane());
+      return outcome;
+    } catch (error) {
+      return { kind: "failed", error };
+    }
+  }
+
+  async #runJob(connection: PostgresConnection, job: Job): Promise<Outcome> {
+    this.#requestWrote = false;
+    const operation = job.attempt();
+    try {
+      let step = operation.next();
+      while (step.done !== true) step = operation.next(await this.#answer(connection, job, step.value));
+      return { kind: "done", value: step.value };
+    } catch (error) {
+      if (error instanceof NeedsPin) return { kind: "needs-pin", pin: error.pin, pinHash: error.pinHash, wrote: this.#requestWrote };
+      return { kind: "failed", error };
+    }
+  }
+
+  async #answer(connection: PostgresConnection, job: Job, effect: Effect): Promise<unknown> {
+    switch (effect.kind) {
+      case "statement":
+        return this.#statement(connection, effect);
+      case "optimistic":
+        return this.#optimisticPass;
+      case "append":
+        this.#noteWrite();
+        this.#writes.append(effect);
+        return undefined;
+      case "audit":
+        this.#noteWrite();
+        this.#writes.audit(effect.transfer, effect.now);
+        return undefined;
+      case "verify-pin":
+        break;
+    }
+    const known = job.pins.get(pinKey(effect.pinHash, effect.pin));
+    if (known === undefined) throw new NeedsPin(effect.pin, effect.pinHash);
+    return known;
+  }
+
+  async #statement(connection: PostgresConnection, effect: StatementEffect): Promise<StatementResult<unknown>> {
+    if (effect.credits !== undefined) {
+      this.#noteWrite();
+      this.#writes.credit(effect.credits);
+      return { rows: [], changes: 1 };
+    }
+    if (effect.debits !== undefined) await this.#writes.settleCreditOf(connection, effect.debits);
+    const compiled = (effect.locking ?? effect.query).postgres() as Compiled<unknown>;
+    const result = await connection.run(compiled, effect.params as Record<string, unknown>);
+    if (!/^\s*select\b/i.test(compiled.query.sql)) this.#noteWrite();
+    return result;
+  }
+
+  #noteWrite(): void {
+    this.#requestWrote = true;
+    this.#batchWrote = true;
+  }
+}
+
+/**
+ * `serve` on PostgreSQL: the session (audit chain, sweeper election) always; the batch runner unless
+ * CODEPAY_ENGINE=interactive (each request its own Kysely transaction, for A/B runs). Undefined on SQLite.
+ */
+export function createPostgresEngine(url: string | undefined, logger: Logger, batchRequestsMax: number): { readonly session: PostgresSession; readonly engine: PostgresBatchEngine | undefined } | undefined {
+  if (url === undefined) return undefined;
+  const session = new PostgresSession(url, logger.child({ part: "postgres-session" }));
+  const engine = process.env["CODEPAY_ENGINE"] === "interactive" ? undefined : new PostgresBatchEngine({ url, session, batchRequestsMax, logger });
+  return { session, engine };
+}

@@ -1,0 +1,138 @@
+/**
+ * The PostgreSQL batch runner (engine/postgres-batch-engine.ts) on a real PostgreSQL, two runners
+ * standing for two server instances on one database: each appends to its own audit chain, stores are
+ * credited once per batch, requests touching the same stores in opposite orders never deadlock, the
+ * shopper's balance guard holds, a failing request rolls back alone, and `admin verify` passes over
+ * both chains. The sweeper election (postgres-session.ts): one session at a time, the next one after
+ * the first session ends.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import pino from "pino";
+import { openDatabase, type Db } from "../../src/db/database.js";
+import { ensureAccount, findAccountById, postTransferOp, type AccountRow, type TransferRow } from "../../src/db/repositories/accounts.js";
+import { PostgresBatchEngine } from "../../src/engine/postgres-batch-engine.js";
+import { PostgresSession } from "../../src/engine/postgres-session.js";
+import { verifyLedger } from "../../src/ledger/verify.js";
+import { newId } from "../../src/ids.js";
+import { createPostgresDatabase, dialectsUnderTest, stopPostgres } from "../helpers/postgres.js";
+import { makeTempDir } from "../helpers/temp-dir.js";
+
+afterAll(stopPostgres);
+
+const logger = pino({ level: "silent" });
+const STORES = 6;
+
+describe.runIf(dialectsUnderTest().includes("postgres"))("PostgreSQL batch runner, two instances on one database", () => {
+  let url: string;
+  let db: Db;
+  const dataDir = makeTempDir();
+  let system: AccountRow;
+  let shopper: AccountRow;
+  let stores: AccountRow[];
+  const sessions: PostgresSession[] = [];
+  const engines: PostgresBatchEngine[] = [];
+
+  beforeAll(async () => {
+    url = await createPostgresDatabase();
+    db = await openDatabase(dataDir.path, url);
+    system = await ensureAccount(db, "system", "funding", "JPY", 1);
+    shopper = await ensureAccount(db, "user", "shopper-1", "JPY", 1);
+    stores = [];
+    for (let index = 0; index < STORES; index += 1) stores.push(await ensureAccount(db, "store", `store-${index}`, "JPY", 1));
+    for (let instance = 0; instance < 2; instance += 1) {
+      const session = new PostgresSession(url, logger);
+      sessions.push(session);
+      engines.push(new PostgresBatchEngine({ url, session, batchRequestsMax: 128, logger }));
+    }
+  });
+  afterAll(async () => {
+    for (const engine of engines) await engine.close();
+    for (const session of sessions) await session.close();
+    await db?.destroy();
+    dataDir.remove();
+  });
+
+  const transfer = (debit: AccountRow, credit: AccountRow, amountMinor: number): TransferRow => ({
+    id: newId(),
+    debitAccountId: debit.id,
+    creditAccountId: credit.id,
+    amountMinor,
+    currency: "JPY",
+    kind: debit.kind === "system" ? "topup" : "payment",
+    paymentId: null,
+    createdAt: Date.now(),
+  });
+  const post = (engine: PostgresBatchEngine, row: TransferRow, debitMayGoNegative = false) => engine.run(() => postTransferOp(row, { debitMayGoNegative }));
+
+  it("each instance appends its batches to a chain of its own; stores credited per batch; verify passes over every chain", async () => {
+    expect(await post(engines[0]!, transfer(system, shopper, 1_000_000), true)).toBe("posted");
+    // Both instances at once, the stores in opposite orders: rows shared by the batches are locked in id order, so no deadlock.
+    const forward = Array.from({ length: 60 }, (_, index) => post(engines[0]!, transfer(shopper, stores[index % STORES]!, 100)));
+    const backward = Array.from({ length: 60 }, (_, index) => post(engines[1]!, transfer(shopper, stores[STORES - 1 - (index % STORES)]!, 100)));
+    expect(new Set(await Promise.all([...forward, ...backward]))).toEqual(new Set(["posted"]));
+
+    for (const store of stores) expect((await findAccountById(db, store.id))?.balanceMinor).toBe(2_000);
+    expect((await findAccountById(db, shopper.id))?.balanceMinor).toBe(1_000_000 - 12_000);
+    const chains = await db.selectFrom("audit_log").select(["chain", (eb) => eb.fn.countAll<number>().as("entries")]).groupBy("chain").orderBy("chain").execute();
+    const lanes = await Promise.all(sessions.map((session) => session.lane()));
+    expect(new Set(lanes).size).toBe(2);
+    expect(lanes.every((lane) => lane > 1)).toBe(true);
+    expect(chains.map((row) => Number(row.chain)).sort()).toEqual([...lanes].sort());
+    expect(chains.reduce((total, row) => total + Number(row.entries), 0)).toBe(121);
+    // Fewer batches than requests: the requests of one turn share a transaction.
+    expect(engines[0]!.totals.batches + engines[1]!.totals.batches).toBeLessThan(121);
+    expect(await verifyLedger(db)).toMatchObject({ ok: true, checked: { transfers: 121, auditEntries: 121 } });
+  });
+
+  it("the shopper's balance guard: a payment beyond the balance is refused, the rest of its batch commits", async () => {
+    const before = (await findAccountById(db, shopper.id))!.balanceMinor;
+    const results = await Promise.all([
+      post(engines[0]!, transfer(shopper, stores[0]!, 500)),
+      post(engines[0]!, transfer(shopper, stores[1]!, before + 1)),
+      post(engines[0]!, transfer(shopper, stores[2]!, 700)),
+    ]);
+    expect(results).toEqual(["posted", "insufficient-funds", "posted"]);
+    expect((await findAccountById(db, shopper.id))?.balanceMinor).toBe(before - 1_200);
+    // The database refuses a user balance below zero whoever asks (trigger), not only the guarded UPDATE.
+    await expect(db.updateTable("accounts").set({ balance_minor: -1 }).where("id", "=", shopper.id).execute()).rejects.toThrow(/below zero/);
+    expect((await verifyLedger(db)).ok).toBe(true);
+  });
+
+  it("a request that fails rolls back alone (savepoints on the second pass); the others in its batch commit", async () => {
+    const missing: AccountRow = { ...stores[0]!, id: "no-such-account" };
+    const before = (await findAccountById(db, stores[3]!.id))!.balanceMinor;
+    const results = await Promise.allSettled([post(engines[1]!, transfer(shopper, stores[3]!, 300)), post(engines[1]!, transfer(shopper, missing, 300)), post(engines[1]!, transfer(shopper, stores[3]!, 400))]);
+    expect(results.map((result) => result.status)).toEqual(["fulfilled", "rejected", "fulfilled"]);
+    expect((await findAccountById(db, stores[3]!.id))?.balanceMinor).toBe(before + 700);
+    expect(engines[1]!.totals.retriedBatches).toBeGreaterThan(0);
+    expect((await verifyLedger(db)).ok).toBe(true);
+  });
+
+  it("an instance that goes away leaves its chain to the next: same lane, the chain carried on from its head", async () => {
+    const lane = await sessions[0]!.lane();
+    await engines[0]!.close();
+    await sessions[0]!.close();
+    const next = new PostgresSession(url, logger);
+    sessions[0] = next;
+    engines[0] = new PostgresBatchEngine({ url, session: next, batchRequestsMax: 128, logger });
+    expect(await post(engines[0], transfer(shopper, stores[4]!, 100))).toBe("posted");
+    expect(await next.lane()).toBe(lane);
+    expect((await verifyLedger(db)).ok).toBe(true);
+  });
+
+  it("sweeps run on one elected session at a time; when it ends, the next one to ask takes over", async () => {
+    const first = new PostgresSession(url, logger);
+    const second = new PostgresSession(url, logger);
+    try {
+      // The runners' sessions above never asked: the first to ask here wins.
+      expect(await first.isSweeper()).toBe(true);
+      expect(await second.isSweeper()).toBe(false);
+      expect(await first.isSweeper()).toBe(true);
+      await first.close();
+      expect(await second.isSweeper()).toBe(true);
+    } finally {
+      await first.close();
+      await second.close();
+    }
+  });
+});
