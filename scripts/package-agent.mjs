@@ -114,7 +114,9 @@ function stageRuntime(nodeVersion) {
   const lockText = readFileSync(path.join(root, "package-lock.json"), "utf8");
   const lock = JSON.parse(lockText);
   const dependencies = runtimeDependencies(lock);
-  const key = createHash("sha256").update(JSON.stringify({ RUNTIME_RECIPE, nodeVersion, dependencies, lockText })).digest("hex").slice(0, 16);
+  // Keyed by the third-party entries only: a workspace's own manifest changing (an export added) needs no new runtime.
+  const thirdParty = Object.entries(lock.packages).filter(([where]) => where.includes("node_modules/") && !lock.packages[where].link);
+  const key = createHash("sha256").update(JSON.stringify({ RUNTIME_RECIPE, nodeVersion, dependencies, thirdParty })).digest("hex").slice(0, 16);
   const dir = path.join(cacheDir(), `runtime-${key}`);
   if (existsSync(path.join(dir, "ready"))) return dir;
   const node = nodeRuntime(nodeVersion);
