@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * npm run test:agent:node24 [-- vitest filters]
- * The agent's unit tests (terminal-agent, and the contract and systemd-watchdog packages it runs on)
+ * The agent's unit tests (terminal-agent, and the contract package it runs on; systemd-watchdog has none)
  * on the Node 24 runtime the codepay-agent Debian package carries: vitest itself runs on that node
  * binary, with better-sqlite3 compiled for it (the cached runtime of `package:agent --stage-only`).
  */
