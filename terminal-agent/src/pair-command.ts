@@ -3,10 +3,11 @@
  * Redeems a one-time pairing code (`codepay-server admin register pair`) at POST /api/v1/pairings and
  * writes the agent's config file (mode 0600: it holds the register password and the card key).
  * An existing config keeps its devices, cashier API, journal path and language: pairing again only
- * replaces what the server gives. Never prints the password or the card key.
+ * replaces what the server gives, and keeps the file's owner (a technician pairs as root the config the
+ * codepay-agent package made for its `codepay` user). Never prints the password or the card key.
  * Exit codes: 0 paired, 1 refused or unreachable, 2 bad usage.
  */
-import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { PAIRING_PATH, PairingRequestSchema, PairingResponseSchema } from "@codepay/contract";
 import { parseConfig } from "./config.js";
@@ -26,6 +27,13 @@ function previousConfig(file: string): Record<string, unknown> {
   } catch {
     return {};
   }
+}
+
+/** Root rewriting another user's config gives the new file to that user, so the agent can still read it. */
+function keepOwner(file: string, temporary: string): void {
+  if (!existsSync(file) || process.getuid?.() !== 0) return;
+  const { uid, gid } = statSync(file);
+  chownSync(temporary, uid, gid);
 }
 
 export async function pairAgent(options: PairOptions): Promise<number> {
@@ -66,6 +74,7 @@ export async function pairAgent(options: PairOptions): Promise<number> {
   const temporary = `${file}.pairing-${process.pid}`;
   writeFileSync(temporary, `${JSON.stringify({ ...previous, ...config }, null, 2)}\n`, { mode: 0o600 });
   chmodSync(temporary, 0o600);
+  keepOwner(file, temporary);
   renameSync(temporary, file);
   options.out(`paired register ${answer.registerId} of ${answer.storeName} (${answer.storeId}); config written to ${file}`);
   return 0;

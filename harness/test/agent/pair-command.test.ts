@@ -1,5 +1,5 @@
 /** `codepay-agent pair`: redeems a pairing code at the real server and writes a 0600 config the agent runs with. */
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { chownSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -49,6 +49,18 @@ describe("codepay-agent pair", () => {
     const repaired = loadConfig(configPath).config;
     expect(repaired.cashierApi.port).toBe(7171);
     expect(repaired.register.password).not.toBe(config.register.password);
+  });
+
+  it.skipIf(process.getuid?.() !== 0)("run as root, pairing keeps the owner of an existing config (the package's codepay user must still read it)", async () => {
+    const configPath = path.join(dir, "owned", "agent.json");
+    mkdirSync(path.dirname(configPath));
+    writeFileSync(configPath, JSON.stringify({ journalPath: "/var/lib/codepay-agent/journal.sqlite" }), { mode: 0o600 });
+    chownSync(configPath, 4321, 4322);
+    const { pairingCode } = await pairRegister({ dataDir: path.join(dir, "server"), storeId: "demo-store", registerId: "reg-owned", name: "Owned" });
+    expect(await pairAgent({ code: pairingCode, server: server.shopperApiUrl, configPath, out: () => undefined })).toBe(0);
+    const after = statSync(configPath);
+    expect([after.uid, after.gid, after.mode & 0o777]).toEqual([4321, 4322, 0o600]);
+    expect(JSON.parse(readFileSync(configPath, "utf8"))).toMatchObject({ journalPath: "/var/lib/codepay-agent/journal.sqlite", register: { registerId: "reg-owned" } });
   });
 
   it("exits 1 on a used or unknown code and 2 on bad usage, writing nothing", async () => {

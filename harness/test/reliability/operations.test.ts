@@ -99,10 +99,10 @@ describe("operations", () => {
     expect(lines[0]).toBe(`--pid=${process.pid} WATCHDOG=1`);
   });
 
-  it("the systemd units restart always, arm the watchdog and disable io_uring", () => {
-    for (const unit of ["codepay-server.service", "codepay-agent.service"]) {
+  it("the systemd units restart (the server always, the agent on failure: an unpaired register is skipped, not restarted), arm the watchdog and disable io_uring", () => {
+    for (const [unit, restart] of [["codepay-server.service", "always"], ["codepay-agent.service", "on-failure"]] as const) {
       const text = readFileSync(join(import.meta.dirname, "../../../docs/deploy", unit), "utf8");
-      expect(text).toMatch(/^Restart=always$/m);
+      expect(text).toMatch(new RegExp(`^Restart=${restart}$`, "m"));
       expect(text).toMatch(/^WatchdogSec=\d+$/m);
       expect(text).toMatch(/^NotifyAccess=all$/m);
       expect(text).toMatch(/^Environment=UV_USE_IO_URING=0$/m);
