@@ -35,7 +35,7 @@ describe.skipIf(!runs)("the agent's journal on a full disk", () => {
     server = await startServer({ dataDir, ports: { mqtt: 0, shopperApi: 0, gateway: 0 }, logger: silentLogger(), httpRateLimits: "off" });
     agent = await startAgent(
       {
-        server: { url: server.mqttUrl },
+        server: { url: server.mqttUrl, authentication: "password" },
         register: { storeId: "journal-store", registerId: "journal-reg", password },
         currency: "JPY",
         language: "en",

@@ -177,7 +177,7 @@ describe("issue 18: the edges a foreign tester found", () => {
       const token = "operator-token-0123456789abcdef";
       const guarded = await startServer({ dataDir: join(tokenDir, "data"), ports: { mqtt: 0, shopperApi: 0, gateway: 0, operator: 0 }, operator: { token }, logger: silentLogger() });
       try {
-        for (const headers of [{}, { authorization: "Bearer operator-token-0123456789abcdeX" }, { authorization: `Basic ${token}` }, { authorization: "Bearer" }]) {
+        for (const headers of [{}, { authorization: "Bearer operator-token-0123456789abcdeX" }, { authorization: `Basic ${token}` }, { authorization: "Bearer" }] as Record<string, string>[]) {
           for (const path of ["/metrics", "/health"]) {
             const reply = await rawHttp(guarded.operatorUrl, `GET ${path} HTTP/1.1`, headers);
             expect(reply.status, `${path} ${JSON.stringify(headers)}`).toBe(401);

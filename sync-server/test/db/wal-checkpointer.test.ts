@@ -88,7 +88,9 @@ describe("background WAL checkpoints", () => {
 
   it("cut a WAL that a long reader let grow past its bound back to zero bytes once every frame is copied (issue 24)", async () => {
     const { file, sqlite } = walFile();
-    cleanups.push(() => sqlite.close());
+    cleanups.push(() => {
+      sqlite.close();
+    });
     sqlite.pragma("wal_autocheckpoint = 0");
     const walBytesMax = 1024 * 1024;
     const stats: CheckpointStats = { checkpoints: 0, checkpointFrames: 0, walTruncations: 0 };
