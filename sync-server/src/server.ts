@@ -331,11 +331,8 @@ function warnAboutWideFiles(dataDir: string, logger: Logger): void {
   for (const { path, mode, privateMode } of widerThanPrivate(files)) logger.warn({ path, mode }, `${path} is accessible to group or others (mode ${mode}); it holds secrets: chmod ${privateMode} it`);
 }
 
-export async function startServer(options: ServerOptions): Promise<RunningServer> {
-  const host = options.host ?? "127.0.0.1";
-  const clock = options.clock ?? systemClock;
-  const logger = options.logger ?? createLogger();
-  const codeRandomDigits = options.codeRandomDigits ?? CODE_RANDOM_DIGITS_DEFAULT;
+/** The PEM files of the MQTT/TLS listener and of HTTPS, read once at start (a bad path stops the start). */
+function readTlsMaterial(options: ServerOptions): { tls: EmbeddedTls | undefined; https: { cert: Buffer; key: Buffer; ca?: Buffer } | undefined } {
   const tlsOptions = options.tls;
   if (tlsOptions?.requireClientCert === true && tlsOptions.ca === undefined) throw new Error("TLS: requiring client certificates needs a client CA (--tls-ca)");
   const tls =
@@ -357,9 +354,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
           key: readPem("key", options.https.key),
           ...(options.https.ca !== undefined ? { ca: readPem("CA", options.https.ca) } : {}),
         };
-  const loginThrottle = options.mqttLoginThrottle === "off" ? undefined : { throttle: new LoginThrottle(options.mqttLoginThrottle ?? DEFAULT_LOGIN_THROTTLE), clock };
-  const rateLimits = options.httpRateLimits === "off" ? undefined : (options.httpRateLimits ?? DEFAULT_HTTP_RATE_LIMITS);
-  const gatewayHop = options.gatewayHop ?? "in-process";
+  return { tls, https };
+}
+
+/** The database, its background checkpoints and (SQLite) the watch on the disk under it. */
+async function openStore(options: ServerOptions, logger: Logger): Promise<{ db: Db; storage: StorageMonitor | undefined }> {
   const db = await openDatabase(options.dataDir, options.databaseUrl, {
     onAvailabilityChange: (up, error) => {
       if (up) logger.warn("the database answers again: requests resume");
@@ -373,47 +372,135 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       ? undefined
       : new StorageMonitor(sqliteDriver, { dataDir: options.dataDir, intervalMs: limits.storageCheckIntervalMs, freeBytesWarnMin: options.storageFreeBytesWarnMin ?? limits.storageFreeBytesWarnMin, logger: logger.child({ part: "storage" }) });
   await storage?.start();
-  await ensureCarrier(db, options.dataDir, DEFAULT_CARRIER_ID, clock());
-  warnAboutWideFiles(options.dataDir, logger);
-  // SECURITY.md "Guessing, measured": new codes get the shortest length that keeps a guessing phone
-  // at or below the target for the registers (and open codes) the server has; logged at start.
-  const codeLength = new CodeLengthSizer({ db, policy: options.guessPolicy ?? DEFAULT_GUESS_POLICY, minDigits: codeRandomDigits, target: limits.guessSuccessPerWindowMax, logger: logger.child({ part: "codes" }) });
-  if (options.codeDigitsFixed !== true) await codeLength.start(limits.codeLengthRecountIntervalMs);
-  const carrierKey = currentCarrierKeys(db, options.dataDir, clock);
-  const brokerFiles = options.brokerFiles === undefined ? undefined : new BrokerFilesSync(db, options.brokerFiles);
-  if (brokerFiles !== undefined) await syncBrokerFilesAtStart(brokerFiles, logger);
+  return { db, storage };
+}
 
-  if ((options.broker !== undefined || options.cluster !== undefined) && tls !== undefined) throw new Error("TLS on the dedicated line is the external broker's job when one is configured");
+/** The registers' line: the embedded aedes broker, an external mosquitto, or a nats-server cluster. */
+async function startRegisterLine(db: Db, options: ServerOptions, logger: Logger, embedded: Omit<EmbeddedLineOptions, "port">): Promise<StartedLine> {
+  if ((options.broker !== undefined || options.cluster !== undefined) && embedded.tls !== undefined) throw new Error("TLS on the dedicated line is the external broker's job when one is configured");
   if (options.broker !== undefined && options.cluster !== undefined) throw new Error("one register line: an external broker or a cluster, not both");
-  // The register key before any register can log in: refused at start if the database has keyed rows but this instance has no key.
-  const registerKey = await openRegisterKey(db, options.dataDir).catch(async (error: unknown) => {
-    await db.destroy();
-    throw error;
+  if (options.cluster !== undefined) return startClusterLine(options.cluster, logger);
+  if (options.broker !== undefined) return startExternalLine(options.broker, logger);
+  return startEmbeddedLine(db, logger, { ...embedded, port: options.ports?.mqtt ?? 1883 });
+}
+
+/** The sweep expires due payments and resends unacknowledged results; one run at a time, and on
+ * PostgreSQL on one elected instance (postgres-session.ts: the others try again at each tick). */
+function startSweeps(settlement: SettlementContext, delivery: ResultDelivery, sharedNonces: SharedNonceStore | undefined, isSweeper: (() => Promise<boolean>) | undefined, intervalMs: number): { stop(): Promise<void> } {
+  const { clock, logger } = settlement;
+  let sweeping: Promise<void> | undefined;
+  const timer = setInterval(() => {
+    if (sweeping !== undefined) return;
+    sweeping = (async () => {
+      if (isSweeper !== undefined && !(await isSweeper())) return;
+      await sweepExpiredPayments(settlement);
+      await delivery.resendDue();
+      await sharedNonces?.prune(clock());
+    })()
+      // The database down or the disk full is logged once where it is seen (availability, storage monitor), not every sweep.
+      .catch((error: unknown) => (databaseFaultOf(error) !== undefined ? logger.debug({ reason: String(error) }, "expiry sweep skipped: database fault") : logger.error({ err: error }, "expiry sweep failed")))
+      .finally(() => {
+        sweeping = undefined;
+      });
+  }, intervalMs);
+  return {
+    stop: async () => {
+      clearInterval(timer);
+      await sweeping;
+    },
+  };
+}
+
+/** What the three HTTP listeners need from the rest of the server. */
+interface HttpListenersDeps {
+  readonly db: Db;
+  readonly engine: SettlementContext["engine"];
+  readonly settlement: SettlementContext;
+  readonly metrics: ServerMetrics;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly host: string;
+  readonly ports: ServerOptions["ports"];
+  readonly operator: ServerOptions["operator"];
+  readonly https: { cert: Buffer; key: Buffer; ca?: Buffer } | undefined;
+  readonly rateLimits: HttpRateLimits | undefined;
+  readonly gatewayHop: GatewayHop;
+  readonly dataDir: string;
+  readonly registerKey: RegisterKey;
+  readonly mqttUrl: () => string;
+  readonly brokerFiles: BrokerFilesSync | undefined;
+  readonly carrierKey: (carrierId: string) => Promise<CarrierKey>;
+}
+
+/**
+ * The shopper API (with pairing), the carrier gateway in front of it, and the operator listener
+ * (/metrics, /health), each listening when this returns.
+ */
+async function startHttpListeners(deps: HttpListenersDeps) {
+  const { db, engine, settlement, metrics, clock, logger, host, ports, operator, https, rateLimits, gatewayHop, dataDir, registerKey, mqttUrl, brokerFiles, carrierKey } = deps;
+  // Several instances share PostgreSQL, so they share its nonce table; SQLite means one process.
+  const sharedNonces = dialectOf(db) === "postgres" ? new SharedNonceStore(db) : undefined;
+  const phones = new PhoneAuthenticator(db, clock, sharedNonces ?? new NonceCache(limits.assertionNoncesMax));
+  // One per-phone limit for both ways in: the gateway's in-process hop and the shopper API's port.
+  const shopperOperations = new ShopperOperations({
+    settlement,
+    ...(rateLimits !== undefined ? { perPhoneLimit: new HttpRateLimit(rateLimits.perPhone, clock, "per phone") } : {}),
   });
-  if (registerKey.rowsWithOtherKeys > 0) {
-    logger.error({ registers: registerKey.rowsWithOtherKeys, keyId: registerKey.key.id }, "register passwords hashed with another register key: those registers cannot log in here (SECURITY.md: every instance needs the same register-key file)");
-  }
-  const broker =
-    options.cluster !== undefined
-      ? startClusterLine(options.cluster, logger)
-      : options.broker === undefined
-        ? await startEmbeddedLine(db, logger, { host, port: options.ports?.mqtt ?? 1883, tls, loginThrottle, registerKey: registerKey.key, loginAdmission: options.mqttLoginAdmission })
-        : startExternalLine(options.broker, logger);
-  const line = broker.line;
-  const metrics = new ServerMetrics({
+  const shopperApp = buildShopperApp({
+    settlement,
+    operations: shopperOperations,
+    phones,
+    logger: logger.child({ part: "shopper-api" }),
+    ...(https !== undefined ? { https } : {}),
+  });
+  timeShopperRequests(shopperApp, metrics);
+  registerPairingRoute(shopperApp, {
     db,
-    connectedRegisters: broker.connectedRegisters,
-    ...(broker.loginAdmission !== undefined ? { loginAdmission: broker.loginAdmission } : {}),
-    ...(broker.packetsRefused !== undefined ? { mqttPacketsRefused: broker.packetsRefused } : {}),
-    brokerUp: broker.brokerUp,
-    codeRandomDigits: () => (options.codeDigitsFixed === true ? codeRandomDigits : codeLength.randomDigits),
-    ...(storage !== undefined ? { storage: { report: () => storage.report(), current: () => storage.current() } } : {}),
+    clock,
+    logger: logger.child({ part: "pairing" }),
+    dataDir: dataDir,
+    registerKey: registerKey,
+    mqttUrl,
+    ...(brokerFiles !== undefined ? { afterRegisterChange: () => brokerFiles.sync() } : {}),
+    ...(rateLimits !== undefined ? { perAddressLimit: new HttpRateLimit(rateLimits.pairingPerAddress, clock, "pairing per address") } : {}),
   });
-  const delivery = new ResultDelivery(db, clock, logger.child({ part: "results" }), (to, message) => line.publishToRegister(to, message));
-  // The hot path runs in batches: engine/batch-engine.ts on SQLite, engine/postgres-batch-engine.ts on PostgreSQL.
-  const postgres = createPostgresEngine(postgresUrlOf(db), logger.child({ part: "engine" }), { batchRequestsMax: limits.engineBatchRequestsMax, cachedReadsMax: limits.engineCachedReadsMax });
-  const engine = createBatchEngine(db, logger.child({ part: "engine" })) ?? postgres?.engine;
-  const settlement: SettlementContext = {
+  await shopperApp.listen({ host, port: ports?.shopperApi ?? 8080 });
+  const shopperApiUrl = httpUrl(host, shopperApp.server.address(), https !== undefined);
+
+  const upstream = createUpstream(https?.ca !== undefined ? { ca: https.ca } : {});
+  const gatewayApp = buildGatewayApp({
+    db,
+    ...(engine !== undefined ? { engine } : {}),
+    clock,
+    logger: logger.child({ part: "gateway" }),
+    shopperApiUrl,
+    carrierKey,
+    upstream,
+    ...(rateLimits !== undefined ? { perAddressLimit: new HttpRateLimit(rateLimits.gatewayPerAddress, clock, "gateway per address") } : {}),
+    ...(https !== undefined ? { https } : {}),
+    // README "Configuration": the shopper API is in this process, so the gateway hands phone requests to it directly.
+    ...(gatewayHop === "in-process" ? { shopperOperations } : {}),
+  });
+  await gatewayApp.listen({ host, port: ports?.gateway ?? 8081 });
+  const gatewayUrl = httpUrl(host, gatewayApp.server.address(), https !== undefined);
+
+  const operatorHost = operator?.host ?? "127.0.0.1";
+  const operatorApp = buildOperatorApp({
+    logger: logger.child({ part: "operator" }),
+    ...(operator?.token !== undefined ? { token: operator.token } : {}),
+    ...(https !== undefined ? { https } : {}),
+  });
+  registerObservabilityRoutes(operatorApp, metrics);
+  await operatorApp.listen({ host: operatorHost, port: ports?.operator ?? 0 });
+  const operatorUrl = httpUrl(operatorHost, operatorApp.server.address(), https !== undefined);
+
+  return { sharedNonces, shopperApp, gatewayApp, operatorApp, upstream, shopperApiUrl, gatewayUrl, operatorUrl };
+}
+
+/** The settlement context every request runs in (shared by the register line, the shopper API and the gateway). */
+function settlementContextOf(options: ServerOptions, parts: { db: Db; engine: SettlementContext["engine"]; clock: Clock; logger: Logger; codeRandomDigits: number; codeLength: CodeLengthSizer; delivery: ResultDelivery; line: RegisterLine }): SettlementContext {
+  const { db, engine, clock, logger, codeRandomDigits, codeLength, delivery, line } = parts;
+  return {
     db,
     ...(engine !== undefined ? { engine } : {}),
     clock,
@@ -431,6 +518,53 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     pinThresholdMinor: options.pinThresholdMinor,
     sandbox: options.sandbox ?? false,
   };
+}
+
+export async function startServer(options: ServerOptions): Promise<RunningServer> {
+  const host = options.host ?? "127.0.0.1";
+  const clock = options.clock ?? systemClock;
+  const logger = options.logger ?? createLogger();
+  const codeRandomDigits = options.codeRandomDigits ?? CODE_RANDOM_DIGITS_DEFAULT;
+  const { tls, https } = readTlsMaterial(options);
+  const loginThrottle = options.mqttLoginThrottle === "off" ? undefined : { throttle: new LoginThrottle(options.mqttLoginThrottle ?? DEFAULT_LOGIN_THROTTLE), clock };
+  const rateLimits = options.httpRateLimits === "off" ? undefined : (options.httpRateLimits ?? DEFAULT_HTTP_RATE_LIMITS);
+  const gatewayHop = options.gatewayHop ?? "in-process";
+  const { db, storage } = await openStore(options, logger);
+  await ensureCarrier(db, options.dataDir, DEFAULT_CARRIER_ID, clock());
+  warnAboutWideFiles(options.dataDir, logger);
+  // SECURITY.md "Guessing, measured": new codes get the shortest length that keeps a guessing phone
+  // at or below the target for the registers (and open codes) the server has; logged at start.
+  const codeLength = new CodeLengthSizer({ db, policy: options.guessPolicy ?? DEFAULT_GUESS_POLICY, minDigits: codeRandomDigits, target: limits.guessSuccessPerWindowMax, logger: logger.child({ part: "codes" }) });
+  if (options.codeDigitsFixed !== true) await codeLength.start(limits.codeLengthRecountIntervalMs);
+  const carrierKey = currentCarrierKeys(db, options.dataDir, clock);
+  const brokerFiles = options.brokerFiles === undefined ? undefined : new BrokerFilesSync(db, options.brokerFiles);
+  if (brokerFiles !== undefined) await syncBrokerFilesAtStart(brokerFiles, logger);
+
+  // The register key before any register can log in: refused at start if the database has keyed rows but this instance has no key.
+  const registerKey = await openRegisterKey(db, options.dataDir).catch(async (error: unknown) => {
+    await db.destroy();
+    throw error;
+  });
+  if (registerKey.rowsWithOtherKeys > 0) {
+    logger.error({ registers: registerKey.rowsWithOtherKeys, keyId: registerKey.key.id }, "register passwords hashed with another register key: those registers cannot log in here (SECURITY.md: every instance needs the same register-key file)");
+  }
+  const broker = await startRegisterLine(db, options, logger, { host, tls, loginThrottle, registerKey: registerKey.key, loginAdmission: options.mqttLoginAdmission });
+  const line = broker.line;
+  const metrics = new ServerMetrics({
+    db,
+    connectedRegisters: broker.connectedRegisters,
+    ...(broker.loginAdmission !== undefined ? { loginAdmission: broker.loginAdmission } : {}),
+    ...(broker.packetsRefused !== undefined ? { mqttPacketsRefused: broker.packetsRefused } : {}),
+    brokerUp: broker.brokerUp,
+    codeRandomDigits: () => (options.codeDigitsFixed === true ? codeRandomDigits : codeLength.randomDigits),
+    ...(storage !== undefined ? { storage: { report: () => storage.report(), current: () => storage.current() } } : {}),
+  });
+  const delivery = new ResultDelivery(db, clock, logger.child({ part: "results" }), (to, message) => line.publishToRegister(to, message));
+  // The hot path runs in batches: engine/batch-engine.ts on SQLite, engine/postgres-batch-engine.ts on PostgreSQL.
+  const postgres = createPostgresEngine(postgresUrlOf(db), logger.child({ part: "engine" }), { batchRequestsMax: limits.engineBatchRequestsMax, cachedReadsMax: limits.engineCachedReadsMax });
+  const engine = createBatchEngine(db, logger.child({ part: "engine" })) ?? postgres?.engine;
+  const settlement = settlementContextOf(options, { db, engine, clock, logger, codeRandomDigits, codeLength, delivery, line });
+
   if (settlement.sandbox) logger.warn("SANDBOX MODE: magic amounts force declines, timeouts and errors");
   const router = new RequestRouter(settlement, metrics.instrumentLine(line));
   router.start();
@@ -447,83 +581,32 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     throw error;
   }
 
-  // Several instances share PostgreSQL, so they share its nonce table; SQLite means one process.
-  const sharedNonces = dialectOf(db) === "postgres" ? new SharedNonceStore(db) : undefined;
-  const phones = new PhoneAuthenticator(db, clock, sharedNonces ?? new NonceCache(limits.assertionNoncesMax));
-  // One per-phone limit for both ways in: the gateway's in-process hop and the shopper API's port.
-  const shopperOperations = new ShopperOperations({
-    settlement,
-    ...(rateLimits !== undefined ? { perPhoneLimit: new HttpRateLimit(rateLimits.perPhone, clock, "per phone") } : {}),
-  });
-  const shopperApp = buildShopperApp({
-    settlement,
-    operations: shopperOperations,
-    phones,
-    logger: logger.child({ part: "shopper-api" }),
-    ...(https !== undefined ? { https } : {}),
-  });
-    timeShopperRequests(shopperApp, metrics);
-    // systemd WatchdogSec: pings only while the broker is up (docs/deploy/codepay-server.service).
-    // Not while the database is down or its disk full (issue 24): a restart cures neither, and the process
-    // refuses cleanly and resumes by itself; a restart loop would only add a start-up failure to the outage.
-    const watchdog = startSystemdWatchdog(async () => (await metrics.health()).mqtt.broker === "up");
-  registerPairingRoute(shopperApp, {
+  const http = await startHttpListeners({
     db,
+    engine,
+    settlement,
+    metrics,
     clock,
-    logger: logger.child({ part: "pairing" }),
+    logger,
+    host,
+    ports: options.ports,
+    operator: options.operator,
+    https,
+    rateLimits,
+    gatewayHop,
     dataDir: options.dataDir,
     registerKey: registerKey.key,
     mqttUrl: broker.mqttUrl,
-    ...(brokerFiles !== undefined ? { afterRegisterChange: () => brokerFiles.sync() } : {}),
-    ...(rateLimits !== undefined ? { perAddressLimit: new HttpRateLimit(rateLimits.pairingPerAddress, clock, "pairing per address") } : {}),
-  });
-  await shopperApp.listen({ host, port: options.ports?.shopperApi ?? 8080 });
-  const shopperApiUrl = httpUrl(host, shopperApp.server.address(), https !== undefined);
-
-  const upstream = createUpstream(https?.ca !== undefined ? { ca: https.ca } : {});
-  const gatewayApp = buildGatewayApp({
-    db,
-    ...(engine !== undefined ? { engine } : {}),
-    clock,
-    logger: logger.child({ part: "gateway" }),
-    shopperApiUrl,
+    brokerFiles,
     carrierKey,
-    upstream,
-    ...(rateLimits !== undefined ? { perAddressLimit: new HttpRateLimit(rateLimits.gatewayPerAddress, clock, "gateway per address") } : {}),
-    ...(https !== undefined ? { https } : {}),
-    // README "Configuration": the shopper API is in this process, so the gateway hands phone requests to it directly.
-    ...(gatewayHop === "in-process" ? { shopperOperations } : {}),
   });
-  await gatewayApp.listen({ host, port: options.ports?.gateway ?? 8081 });
-  const gatewayUrl = httpUrl(host, gatewayApp.server.address(), https !== undefined);
+  const { sharedNonces, shopperApp, gatewayApp, operatorApp, upstream, shopperApiUrl, gatewayUrl, operatorUrl } = http;
+  // systemd WatchdogSec: pings only while the broker is up (docs/deploy/codepay-server.service).
+  // Not while the database is down or its disk full (issue 24): a restart cures neither, and the process
+  // refuses cleanly and resumes by itself; a restart loop would only add a start-up failure to the outage.
+  const watchdog = startSystemdWatchdog(async () => (await metrics.health()).mqtt.broker === "up");
 
-  const operatorHost = options.operator?.host ?? "127.0.0.1";
-  const operatorApp = buildOperatorApp({
-    logger: logger.child({ part: "operator" }),
-    ...(options.operator?.token !== undefined ? { token: options.operator.token } : {}),
-    ...(https !== undefined ? { https } : {}),
-  });
-  registerObservabilityRoutes(operatorApp, metrics);
-  await operatorApp.listen({ host: operatorHost, port: options.ports?.operator ?? 0 });
-  const operatorUrl = httpUrl(operatorHost, operatorApp.server.address(), https !== undefined);
-
-  // The sweep expires due payments and resends unacknowledged results; one run at a time, and on
-  // PostgreSQL on one elected instance (postgres-session.ts: the others try again at each tick).
-  let sweeping: Promise<void> | undefined;
-  const sweepTimer = setInterval(() => {
-    if (sweeping !== undefined) return;
-    sweeping = (async () => {
-      if (postgres !== undefined && !(await postgres.session.isSweeper())) return;
-      await sweepExpiredPayments(settlement);
-      await delivery.resendDue();
-      await sharedNonces?.prune(clock());
-    })()
-      // The database down or the disk full is logged once where it is seen (availability, storage monitor), not every sweep.
-      .catch((error: unknown) => (databaseFaultOf(error) !== undefined ? logger.debug({ reason: String(error) }, "expiry sweep skipped: database fault") : logger.error({ err: error }, "expiry sweep failed")))
-      .finally(() => {
-        sweeping = undefined;
-      });
-  }, options.sweepIntervalMs ?? limits.expirySweepIntervalMs);
+  const sweeps = startSweeps(settlement, delivery, sharedNonces, postgres === undefined ? undefined : () => postgres.session.isSweeper(), options.sweepIntervalMs ?? limits.expirySweepIntervalMs);
 
   logger.info({ mqtt: broker.mqttUrl(), mqttTls: broker.mqttTlsUrl(), externalBroker: options.broker !== undefined, cluster: options.cluster !== undefined, clientCertRequired: tls?.requireClientCert, shopperApi: shopperApiUrl, gateway: gatewayUrl, operator: operatorUrl, operatorToken: options.operator?.token !== undefined, gatewayHop, httpRateLimits: rateLimits !== undefined, dataDir: options.dataDir, database: dialectOf(db) }, "code pay server listening");
 
@@ -531,7 +614,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const stopOnce = async (): Promise<void> => {
     watchdog.stop();
     storage?.stop();
-    clearInterval(sweepTimer);
+    await sweeps.stop();
     codeLength.stop();
     await gatewayApp.close();
     await operatorApp.close();
@@ -539,7 +622,6 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     await shopperApp.close();
     await broker.stopAccepting();
     await router.drain();
-    await sweeping;
     await engine?.drain();
     await postgres?.engine?.close();
     await postgres?.session.close();
