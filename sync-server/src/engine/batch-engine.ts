@@ -28,6 +28,7 @@ import { countSqlStatements, countSqlWriteTransactions } from "../observability/
 import type { Effect, Operation, OperationRunner, StatementEffect, StatementResult } from "./operation.js";
 import { ReferenceCache } from "./reference-cache.js";
 import { DeferredWrites, type StatementRunner } from "./deferred-writes.js";
+import { NeedsPin, pinKey, type Job, type Outcome } from "./batch-job.js";
 
 /** What the engine needs from the SQLite driver (group-commit-sqlite-driver.ts). */
 export interface EngineConnection {
@@ -65,29 +66,6 @@ export interface EngineTotals {
   retriedBatches: number;
 }
 
-interface Job {
-  readonly attempt: () => Operation<unknown>;
-  readonly resolve: (value: unknown) => void;
-  readonly reject: (error: unknown) => void;
-  /** PIN checks answered between batches, by `${hash}\0${pin}`; only this request's. */
-  readonly pins: Map<string, boolean>;
-}
-
-type Outcome =
-  | { readonly kind: "done"; readonly value: unknown }
-  | { readonly kind: "failed"; readonly error: unknown }
-  /** `wrote`: what it wrote before must roll back (its savepoint), the rest of the batch stays. */
-  | { readonly kind: "needs-pin"; readonly pin: string; readonly pinHash: string; readonly wrote: boolean };
-
-/** A request left the batch for asynchronous work before writing anything. */
-class NeedsPin {
-  constructor(
-    readonly pin: string,
-    readonly pinHash: string,
-  ) {}
-}
-
-const pinKey = (pinHash: string, pin: string) => `${pinHash}\u0000${pin}`;
 
 export class BatchEngine implements OperationRunner {
   readonly totals: EngineTotals = { batches: 0, requests: 0, statements: 0, writeTransactions: 0, retriedBatches: 0 };

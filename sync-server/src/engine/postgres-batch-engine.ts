@@ -29,6 +29,7 @@ import { PostgresBatchWrites } from "./postgres-batch-writes.js";
 import { PostgresConnection } from "./postgres-connection.js";
 import { ReferenceCache } from "./reference-cache.js";
 import { PostgresSession } from "./postgres-session.js";
+import { NeedsPin, pinKey, type Job, type Outcome } from "./batch-job.js";
 
 export interface PostgresBatchEngineOptions {
   readonly url: string;
@@ -46,27 +47,6 @@ export interface PostgresEngineTotals {
   retriedBatches: number;
 }
 
-interface Job {
-  readonly attempt: () => Operation<unknown>;
-  readonly resolve: (value: unknown) => void;
-  readonly reject: (error: unknown) => void;
-  /** PIN checks answered between batches, by `${hash}\0${pin}`; only this request's. */
-  readonly pins: Map<string, boolean>;
-}
-
-type Outcome =
-  | { readonly kind: "done"; readonly value: unknown }
-  | { readonly kind: "failed"; readonly error: unknown }
-  | { readonly kind: "needs-pin"; readonly pin: string; readonly pinHash: string; readonly wrote: boolean };
-
-class NeedsPin {
-  constructor(
-    readonly pin: string,
-    readonly pinHash: string,
-  ) {}
-}
-
-const pinKey = (pinHash: string, pin: string) => `${pinHash}\u0000${pin}`;
 
 export class PostgresBatchEngine implements OperationRunner {
   readonly totals: PostgresEngineTotals = { batches: 0, requests: 0, retriedBatches: 0 };
