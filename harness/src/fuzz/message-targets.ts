@@ -256,7 +256,7 @@ export async function agentMessageTarget(): Promise<FuzzTarget> {
   const prng = new Prng(11);
   async function newPayment(): Promise<void> {
     const paymentId = id(prng);
-    const result = await runtime.createPayment({ paymentId, amount: { minor: 1200, currency: "JPY" }, lines: [] });
+    const result = await runtime.createPayment({ paymentId, amount: { minor: 1200, currency: "JPY" }, lines: [], replace: true }); // one open payment per register: each fixture replaces the last
     if (!result.ok) throw new Error(`fixture payment refused: ${result.refusal.code}`);
     paymentIds.unshift(paymentId);
     requestIds.unshift(result.payment.createRequestId);

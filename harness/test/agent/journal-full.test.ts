@@ -18,7 +18,7 @@ import { mountSmallTmpfs, rootOrSkip, type SmallTmpfs } from "../helpers/small-t
 const runs = rootOrSkip("the full-disk test of the agent's journal");
 
 async function create(agent: RunningAgent, amountMinor: number): Promise<{ status: number; body: { payment?: { paymentId: string }; error?: { code: string; message: string } } }> {
-  const response = await fetch(`${agent.cashierApiUrl}/v1/payments`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ amountMinor }) });
+  const response = await fetch(`${agent.cashierApiUrl}/v1/payments`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ amountMinor, replace: true }) });
   return { status: response.status, body: (await response.json()) as never };
 }
 

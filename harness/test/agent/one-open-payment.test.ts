@@ -84,6 +84,8 @@ describe("one open payment per register (cashier API)", () => {
     // Settled: the register is free again without replace.
     expect((await api("POST", "/v1/payments", { amountMinor: 500, paymentId: "open-500" })).status).toBe(201);
     expect((await api("POST", "/v1/payments/open-500/cancel")).status).toBe(200);
+    // The cancel is journaled and sent; "cancelled" is the server's answer, which may come a moment later.
+    await pollUntil("500 cancelled", async () => (await api("GET", "/v1/payments/open-500")).json.payment.state === "cancelled" || undefined);
     expect((await api("POST", "/v1/payments", { amountMinor: 600, paymentId: "open-600" })).status).toBe(201);
   });
 

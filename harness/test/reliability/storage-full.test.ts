@@ -71,6 +71,10 @@ describe.skipIf(!runs)("the server's SQLite database on a full disk", () => {
     expect((await health(server)).body.storage.state).toBe("ok");
     const first = await register.createPayment("fulldisk-0", AMOUNT);
     const pending = await register.createPayment("fulldisk-pending", AMOUNT);
+    // Codes the phones will claim once the disk is full, made while there is room (each create writes
+    // several WAL pages: 150 of them do not fit in the few MiB left below the warning threshold).
+    const open = [];
+    for (let n = 0; n < 150; n += 1) open.push(await register.createPayment(`fulldisk-open-${n}`, AMOUNT));
 
     // Below the warning threshold: "low", still 200, a metric, one warning in the log.
     disk.fill("filler-low", WARN_BELOW_BYTES / 2);
@@ -82,8 +86,6 @@ describe.skipIf(!runs)("the server's SQLite database on a full disk", () => {
     // Full: phones claim open codes, registers create payments, until the disk refuses each. A
     // refusal is STORAGE_FULL, never INTERNAL (a write that fits in WAL space already on disk still
     // goes through: that is why both loop).
-    const open = [];
-    for (let n = 0; n < 150; n += 1) open.push(await register.createPayment(`fulldisk-open-${n}`, AMOUNT));
     disk.fill("filler-full");
     let refusedClaim: { code: string; requestId: string; status: number; retryAfter: string | null; body: { error?: { code: string } } } | undefined;
     const claimedWhileFull: string[] = [];
