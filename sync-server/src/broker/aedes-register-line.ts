@@ -9,6 +9,8 @@ import type { RegisterAddress } from "../settlement/register-requests.js";
 export class AedesRegisterLine implements RegisterLine {
   private readonly requestListeners: RequestListener[] = [];
   private readonly onlineListeners: OnlineListener[] = [];
+  /** Connections already announced online (one aedes Client per connection). */
+  private readonly announced = new WeakSet<Client>();
 
   constructor(
     private readonly aedes: Aedes,
@@ -17,15 +19,20 @@ export class AedesRegisterLine implements RegisterLine {
   ) {}
 
   async start(): Promise<void> {
+    // Online once per connection, when the register can receive what is resent to it: at clientReady
+    // when its session brought the down subscription back, else at its SUBSCRIBE to it (the agent
+    // subscribes on every connect, so announcing at both read the outbox twice per login).
     this.aedes.on("clientReady", (client) => {
       const identity = this.hooks.identityOf(client);
-      if (identity !== undefined) this.emitOnline(identity);
+      if (identity === undefined) return;
+      const subscribed = (client as unknown as { subscriptions?: Record<string, unknown> }).subscriptions ?? {};
+      if (downTopic(identity.storeId, identity.registerId) in subscribed) this.announce(client, identity);
     });
     this.aedes.on("subscribe", (subscriptions, client) => {
       const identity = this.hooks.identityOf(client);
       if (identity === undefined) return;
       const down = downTopic(identity.storeId, identity.registerId);
-      if (subscriptions.some((subscription) => subscription.topic === down)) this.emitOnline(identity);
+      if (subscriptions.some((subscription) => subscription.topic === down)) this.announce(client, identity);
     });
     this.aedes.on("clientDisconnect", (client) => {
       const identity = this.hooks.identityOf(client);
@@ -87,7 +94,9 @@ export class AedesRegisterLine implements RegisterLine {
     done();
   }
 
-  private emitOnline(identity: RegisterAddress): void {
+  private announce(client: Client, identity: RegisterAddress): void {
+    if (this.announced.has(client)) return;
+    this.announced.add(client);
     for (const listener of this.onlineListeners) listener(identity);
   }
 }

@@ -53,7 +53,9 @@ export function insertOutboxRow(db: Queryable, row: OutboxRow, now: number): Pro
   return runOn(db, insertOutboxRowOp(row, now));
 }
 
-function toOutboxRow(row: { result_id: string; store_id: string; register_id: string; payment_id: string; message_json: string }): OutboxRow {
+type OutboxTableRow = { result_id: string; store_id: string; register_id: string; payment_id: string; message_json: string };
+
+function toOutboxRow(row: OutboxTableRow): OutboxRow {
   return { resultId: row.result_id, storeId: row.store_id, registerId: row.register_id, paymentId: row.payment_id, messageJson: row.message_json };
 }
 
@@ -62,16 +64,13 @@ export async function findOutboxRow(db: Queryable, resultId: string): Promise<Ou
   return row && toOutboxRow(row);
 }
 
+const selectUnackedForRegister = precompiledQuery<{ registerId: string; limit: number }, OutboxTableRow>((db, param) =>
+  db.selectFrom("outbox").selectAll().where("register_id", "=", param("registerId")).where("acked_at", "is", null).orderBy("created_at").limit(param("limit")),
+);
+
+/** Read at every register login (a range scan of the partial index of migration 0007). */
 export async function listUnackedForRegister(db: Queryable, registerId: string, limit: number): Promise<OutboxRow[]> {
-  const rows = await db
-    .selectFrom("outbox")
-    .selectAll()
-    .where("register_id", "=", registerId)
-    .where("acked_at", "is", null)
-    .orderBy("created_at")
-    .limit(limit)
-    .execute();
-  return rows.map(toOutboxRow);
+  return (await selectUnackedForRegister(db, { registerId, limit })).rows.map(toOutboxRow);
 }
 
 /** Unacknowledged results last sent (or created) before `sentBefore`; NULL: rows written before sent_at was stamped at insert. */
