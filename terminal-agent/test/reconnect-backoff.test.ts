@@ -56,7 +56,7 @@ describe("reconnect backoff (pure: injected random source and clock)", () => {
     expect(backoff.attempt).toBe(1);
   });
 
-  it("caps the window at 4 s while nothing listens (ECONNREFUSED), and widens to 30 s again once the server answers", () => {
+  it("caps the window at 4 s while nothing listens (ECONNREFUSED); once the server answers, only its own refusals widen the window", () => {
     expect(connectFailureOf("ECONNREFUSED")).toBe("unreachable");
     for (const code of ["ECONNRESET", "ETIMEDOUT", "EHOSTUNREACH", undefined]) expect(connectFailureOf(code)).toBe("other");
     expect([0, 1, 2, 3, 4, 10].map((attempt) => backoffWindowMs(attempt, BOUNDS, "unreachable"))).toEqual([500, 1_000, 2_000, 4_000, 4_000, 4_000]);
@@ -64,8 +64,13 @@ describe("reconnect backoff (pure: injected random source and clock)", () => {
     // A server restarting for a minute: 12 refused connects, none waits 4 s or more.
     const whileDown = Array.from({ length: 12 }, () => backoff.nextDelayMs(0, "unreachable"));
     expect(Math.max(...whileDown)).toBe(3_999);
-    // It listens again but refuses the login (CONNACK 3): the window the attempts earned, up to 30 s.
-    expect(backoff.nextDelayMs(0, "other")).toBe(29_999);
+    // It listens again but refuses the login (CONNACK 3): the window starts at 500 ms, since the refused
+    // connects cost the server nothing, and doubles with each refusal the server itself sends.
+    expect([0, 1, 2, 3].map(() => backoff.nextDelayMs(0, "other"))).toEqual([499, 999, 1_999, 3_999]);
+    // It goes down again: still at most 4 s between knocks; and the next refusal continues where the refusals left off.
+    expect(backoff.nextDelayMs(0, "unreachable")).toBe(3_999);
+    expect(backoff.nextDelayMs(0, "other")).toBe(7_999);
+    expect(backoff.attempt).toBe(18);
   });
 
   it("spreads 20,000 registers that lost the server at once over the window instead of one instant", () => {

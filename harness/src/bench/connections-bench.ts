@@ -211,7 +211,7 @@ interface WorkerHandle {
 function startWorker(job: WorkerJob): WorkerHandle {
   const child = fork(workerFile, ["--worker"], { stdio: ["ignore", "inherit", "inherit", "ipc"] });
   let ready = (): void => undefined;
-  const handle: WorkerHandle = { child, ready: new Promise<void>((resolve) => (ready = resolve)), counts: { online: 0, onlineSinceMark: 0, acceptedSinceMark: 0, refusedBusy: 0, refusedOther: 0, connectFailures: 0, dropped: 0, allConnectedOnce: false, acceptedPerSecond: {} } };
+  const handle: WorkerHandle = { child, ready: new Promise<void>((resolve) => (ready = resolve)), counts: { online: 0, onlineSinceMark: 0, acceptedSinceMark: 0, refusedBusy: 0, refusedOther: 0, connectFailures: 0, connectFailuresByCode: {}, dropped: 0, allConnectedOnce: false, acceptedPerSecond: {} } };
   child.on("message", (message) => {
     handle.counts = message as WorkerCounts;
     ready();
@@ -403,9 +403,11 @@ async function restartStorm(context: StormContext): Promise<Record<string, unkno
     listening_to_all_online_s: round((allOnlineAtMs - listeningAtMs) / 1000, 1),
     logins_per_s: Math.round(accepted / Math.max(0.001, (last - first) / 1000)),
     logins_per_s_peak: peakPerSecond(workers),
+    logins_each_second: perSecondSince(workers, listeningAtMs),
     server_cpu_ms_per_login: round(stormCpuMs / Math.max(1, accepted), 3),
     refused_busy_seen_by_registers: total(workers, "refusedBusy"),
     connect_failures: total(workers, "connectFailures"),
+    connect_failures_by_code: byCode(workers),
     admission,
     server_rss_mb: mb(procStatusKb(pid, "VmRSS")),
     server_rss_peak_mb: mb(procStatusKb(pid, "VmHWM")),
@@ -424,6 +426,22 @@ function peakPerSecond(workers: readonly WorkerHandle[]): number {
   const perSecond = new Map<string, number>();
   for (const worker of workers) for (const [second, count] of Object.entries(worker.counts.acceptedPerSecond)) perSecond.set(second, (perSecond.get(second) ?? 0) + count);
   return Math.max(0, ...perSecond.values());
+}
+
+/** Connect failures by socket error code, over all workers. */
+function byCode(workers: readonly WorkerHandle[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const worker of workers) for (const [code, count] of Object.entries(worker.counts.connectFailuresByCode)) counts[code] = (counts[code] ?? 0) + count;
+  return counts;
+}
+
+/** Logins accepted in each wall-clock second from the one `fromMs` falls in, over all workers: the storm's shape. */
+function perSecondSince(workers: readonly WorkerHandle[], fromMs: number): number[] {
+  const perSecond = new Map<number, number>();
+  for (const worker of workers) for (const [second, count] of Object.entries(worker.counts.acceptedPerSecond)) perSecond.set(Number(second), (perSecond.get(Number(second)) ?? 0) + count);
+  const first = Math.floor(fromMs / 1000);
+  const last = Math.max(first, ...perSecond.keys());
+  return Array.from({ length: last - first + 1 }, (_, offset) => perSecond.get(first + offset) ?? 0);
 }
 
 /** SIGKILL: no shutdown, no goodbye to the registers; resolves when the process is gone. */

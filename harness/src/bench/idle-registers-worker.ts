@@ -46,6 +46,8 @@ export interface WorkerCounts {
   refusedOther: number;
   /** Connects that failed before a CONNACK (refused TCP connect, reset, TLS error). */
   connectFailures: number;
+  /** The same by socket error code (ECONNREFUSED while the server is down; ECONNRESET, ETIMEDOUT...). */
+  connectFailuresByCode: Record<string, number>;
   /** Connections that closed while online. */
   dropped: number;
   /** Every register has been online at least once (the initial connect is over). */
@@ -100,7 +102,11 @@ class IdleRegister {
     socket.on("error", (error: NodeJS.ErrnoException) => {
       this.#failure = connectFailureOf(error.code);
       this.fleet.counts.firstError ??= error.message;
-      if (!answered) this.fleet.counts.connectFailures += 1;
+      if (!answered) {
+        this.fleet.counts.connectFailures += 1;
+        const code = error.code ?? "other";
+        this.fleet.counts.connectFailuresByCode[code] = (this.fleet.counts.connectFailuresByCode[code] ?? 0) + 1;
+      }
       answered = true;
     });
     socket.on("close", () => this.#closed(socket));
@@ -149,7 +155,7 @@ class IdleRegister {
 }
 
 class Fleet {
-  readonly counts: WorkerCounts = { online: 0, onlineSinceMark: 0, acceptedSinceMark: 0, refusedBusy: 0, refusedOther: 0, connectFailures: 0, dropped: 0, allConnectedOnce: false, acceptedPerSecond: {} };
+  readonly counts: WorkerCounts = { online: 0, onlineSinceMark: 0, acceptedSinceMark: 0, refusedBusy: 0, refusedOther: 0, connectFailures: 0, connectFailuresByCode: {}, dropped: 0, allConnectedOnce: false, acceptedPerSecond: {} };
   marked = false;
   stopped = false;
   readonly registers: IdleRegister[] = [];
@@ -184,6 +190,7 @@ export async function runWorker(job: WorkerJob): Promise<void> {
       delete fleet.counts.lastAcceptedSinceMarkMs;
       fleet.counts.refusedBusy = 0;
       fleet.counts.connectFailures = 0;
+      fleet.counts.connectFailuresByCode = {};
       for (const register of fleet.registers) register.onlineSinceMark = false;
       report();
     } else if (message === "stop") {

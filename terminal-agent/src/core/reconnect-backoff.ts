@@ -11,7 +11,11 @@
  * stops at `unreachableDelayMsMax` (a few seconds): the registers are back within that of the server
  * listening again instead of drawing from windows of up to 30 s that grew while it was down (the tail
  * that kept issue 23's average at 715 logins/s). Everything else the server might feel (a refused
- * CONNACK, a connect timeout, a dropped connection) widens up to `delayMsMax`.
+ * CONNACK, a connect timeout, a dropped connection) widens up to `delayMsMax`, and only those widen
+ * it: their window doubles with each of them since the last good connection, not with the refused
+ * connects before them. Otherwise a register that knocked five times while the server restarted
+ * drew its first retry after the server's first "busy" (or a reset while its accept queue was full)
+ * from a 16 s window, and those few thousand registers were the storm's tail (issue 23).
  *
  * Pure: the random source and the time come in. A connection counts as good again (the schedule
  * starts over) only once it stayed up `stableAfterMs`, so a server that accepts and drops at once
@@ -63,6 +67,8 @@ export const MQTT_RECONNECT_BOUNDS: BackoffBounds = {
 
 export class ReconnectBackoff {
   #attempt = 0;
+  /** The failures since the last good connection that were not "unreachable": what widens the window past its cap. */
+  #felt = 0;
   #upSinceMs: number | undefined;
 
   constructor(
@@ -82,10 +88,11 @@ export class ReconnectBackoff {
 
   /** The connection closed, or an attempt failed (`failure`: why): how long to wait before the next attempt. */
   nextDelayMs(nowMs: number, failure: ConnectFailure = "other"): number {
-    if (this.#upSinceMs !== undefined && nowMs - this.#upSinceMs >= this.bounds.stableAfterMs) this.#attempt = 0;
+    if (this.#upSinceMs !== undefined && nowMs - this.#upSinceMs >= this.bounds.stableAfterMs) this.#attempt = this.#felt = 0;
     this.#upSinceMs = undefined;
-    const delayMs = fullJitterDelayMs(this.#attempt, this.bounds, this.random, failure);
+    const delayMs = fullJitterDelayMs(failure === "unreachable" ? this.#attempt : this.#felt, this.bounds, this.random, failure);
     this.#attempt += 1;
+    if (failure !== "unreachable") this.#felt += 1;
     return delayMs;
   }
 }
