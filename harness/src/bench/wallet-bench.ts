@@ -81,7 +81,7 @@ async function seed(db: Db, sizes: Sizes): Promise<void> {
     const indexes = Array.from({ length: Math.min(rowsPerInsert, sizes.payments - start) }, (_, offset) => start + offset);
     await db.transaction().execute(async (tx) => {
       await tx.insertInto("payments").values(indexes.map((index) => ({
-        payment_id: `bench-pay-${index}`, store_id: "bench-store", register_id: "bench-reg", amount_minor: 500, currency: "JPY", code: String(index % 10_000_000).padStart(7, "0"),
+        payment_id: `bench-pay-${index}`, register_payment_id: `bench-pay-${index}`, store_id: "bench-store", register_id: "bench-reg", amount_minor: 500, currency: "JPY", code: String(index % 10_000_000).padStart(7, "0"),
         open_code: null, state: index % 10 === 9 ? ("declined" as const) : ("approved" as const), reason: null, expires_at: T0 + index * 1000 + 60_000,
         claimed_by_phone: phoneOf(payerOf(index, sizes.users)), reference: index % 10 === 9 ? null : `bench-transfer-${index}`, lines_json: LINES,
         created_at: T0 + index * 1000, updated_at: T0 + index * 1000 + 500,

@@ -269,7 +269,7 @@ describe("issue 18: the edges a foreign tester found", () => {
   });
 });
 
-describe("7. a JSON body naming a key twice, or receipt lines that do not add up, are refused", () => {
+describe("7. a JSON body naming a key twice, receipt lines that do not add up, another register's payment id", () => {
   let dir: string;
   let server: RunningServer;
   let seed: DemoSeedOutput;
@@ -320,6 +320,31 @@ describe("7. a JSON body naming a key twice, or receipt lines that do not add up
       expect((await listPayments({ dataDir: dir })).payments.filter((payment) => payment.paymentId === "lines-payment-0001")).toHaveLength(0);
     } finally {
       await register.endAsync();
+    }
+  });
+
+  test("another register's payment id: the create is issued all the same, so the answer says nothing about other registers", async () => {
+    const other = await enrollRegister({ dataDir: dir, storeId: seed.storeId, registerId: "edge-reg-other", name: "Other" });
+    const login = (registerId: string, password: string) => mqtt.connectAsync(server.mqttUrl, { clientId: registerId, username: registerId, password, protocolVersion: 4, clean: false, reconnectPeriod: 0 });
+    const [mine, theirs] = [await login(seed.registerId, seed.password), await login(other.registerId, other.password)];
+    try {
+      const create = async (client: mqtt.MqttClient, registerId: string, requestId: string) => {
+        await client.subscribeAsync(downTopic(seed.storeId, registerId), { qos: 1 });
+        const reply = new Promise<{ type: string; paymentId?: string; error?: { code: string } }>((resolve) =>
+          client.on("message", (_topic, payload) => {
+            const message = JSON.parse(payload.toString()) as { inReplyTo?: string; type: string };
+            if (message.inReplyTo === requestId) resolve(message);
+          }),
+        );
+        const body = { v: PROTOCOL_VERSION, type: "payment.create", requestId, paymentId: "foreign-payment-0001", amount: { minor: 100, currency: "JPY" } };
+        await client.publishAsync(upTopic(seed.storeId, registerId), JSON.stringify(body), { qos: 1 });
+        return reply;
+      };
+      expect(await create(theirs, other.registerId, "foreign-create-0001")).toMatchObject({ type: "payment.issued", paymentId: "foreign-payment-0001" });
+      expect(await create(mine, seed.registerId, "foreign-create-0002")).toMatchObject({ type: "payment.issued", paymentId: "foreign-payment-0001" });
+    } finally {
+      await mine.endAsync();
+      await theirs.endAsync();
     }
   });
 

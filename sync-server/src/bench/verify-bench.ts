@@ -30,7 +30,7 @@ async function seed(db: Db, payments: number): Promise<void> {
       for (let i = start; i < Math.min(payments, start + SEED_BATCH); i += 1) {
         const paymentId = `bench-pay-${String(i).padStart(8, "0")}`;
         await insertFinalPayment(tx, {
-          paymentId, storeId: "demo-store", registerId: "demo-reg-1", amountMinor: 1, currency: "JPY", code: "0", state: "approved",
+          paymentId, registerPaymentId: paymentId, storeId: "demo-store", registerId: "demo-reg-1", amountMinor: 1, currency: "JPY", code: "0", state: "approved",
           reason: null, expiresAt: 0, claimedByPhone: null, reference: null, linesJson: null, createdAt: i, updatedAt: i, tender: "card",
         });
         const posted = await postTransfer(tx, {

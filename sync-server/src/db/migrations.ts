@@ -6,6 +6,7 @@ import * as walletHistory from "./migrations/0004-wallet-history.js";
 import * as auditChains from "./migrations/0005-audit-chains.js";
 import * as referenceVersion from "./migrations/0006-reference-version.js";
 import * as outboxUnackedIndex from "./migrations/0007-outbox-unacked-index.js";
+import * as registerPaymentIds from "./migrations/0008-register-payment-ids.js";
 
 /** Migrations live in code (not read from a folder) so the built CLI and the tests run the same list. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -16,6 +17,7 @@ const MIGRATIONS: Record<string, Migration> = {
   "0005-audit-chains": auditChains,
   "0006-reference-version": referenceVersion,
   "0007-outbox-unacked-index": outboxUnackedIndex,
+  "0008-register-payment-ids": registerPaymentIds,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

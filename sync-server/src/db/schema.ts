@@ -75,7 +75,10 @@ export interface TransfersTable {
 }
 
 export interface PaymentsTable {
+  /** The payment's name everywhere but on the register line (phones, ledger, outbox, operators). */
   payment_id: string;
+  /** The register's own name for it (its client-made id): unique per register (migration 0008). */
+  register_payment_id: string;
   store_id: string;
   register_id: string;
   amount_minor: number;

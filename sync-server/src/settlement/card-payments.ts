@@ -34,9 +34,10 @@ async function check(tx: Tx, storeId: string, request: CardPayment, now: number)
   return { ok: true, shopper, store, debitMayGoNegative: decided.posting.debitMayGoNegative };
 }
 
-function cardPaymentRow(storeId: string, registerId: string, request: CardPayment, now: number, decision: CardDecision): NewPaymentRow {
+function cardPaymentRow(storeId: string, registerId: string, paymentId: string, request: CardPayment, now: number, decision: CardDecision): NewPaymentRow {
   return {
-    paymentId: request.paymentId,
+    paymentId,
+    registerPaymentId: request.paymentId,
     storeId,
     registerId,
     amountMinor: request.amount.minor,
@@ -57,27 +58,27 @@ function cardPaymentRow(storeId: string, registerId: string, request: CardPaymen
 }
 
 /**
- * Settles (or declines) the card payment; the payment row exists afterwards either way. The payment
+ * Settles (or declines) the card payment under the server's name `paymentId` (payment-names.ts); the payment row exists afterwards either way. The payment
  * machine (`startCardPayment`) decides the state; `forcedDecline` is the sandbox's.
  */
-export async function settleCardPayment(tx: Tx, storeId: string, registerId: string, request: CardPayment, now: number, forcedDecline?: ErrorCode): Promise<CardDecision> {
+export async function settleCardPayment(tx: Tx, storeId: string, registerId: string, paymentId: string, request: CardPayment, now: number, forcedDecline?: ErrorCode): Promise<CardDecision> {
   const checked: CardCheck = forcedDecline !== undefined ? { ok: false, reason: forcedDecline } : await check(tx, storeId, request, now);
   const started = startCardPayment(checked.ok ? { type: "card-approve" } : { type: "card-decline", reason: checked.reason });
   if (started.state === "declined") {
     const declined: CardDecision = { state: "declined", reason: started.reason };
-    await insertFinalPayment(tx, cardPaymentRow(storeId, registerId, request, now, declined));
+    await insertFinalPayment(tx, cardPaymentRow(storeId, registerId, paymentId, request, now, declined));
     return declined;
   }
   if (!checked.ok) throw new Error(`card payment ${request.paymentId}: approved without a check`);
   const period = await openPeriod(tx, registerId, now);
   const approved: CardDecision = { state: "approved", reference: newId(), periodNumber: period.number };
   // The payment row first: the transfer references it.
-  await insertFinalPayment(tx, cardPaymentRow(storeId, registerId, request, now, approved));
+  await insertFinalPayment(tx, cardPaymentRow(storeId, registerId, paymentId, request, now, approved));
   for (const effect of started.effects) {
     if (effect.type !== "settle") continue;
     const posted = await postTransfer(
       tx,
-      { id: approved.reference, debitAccountId: checked.shopper.id, creditAccountId: checked.store.id, amountMinor: request.amount.minor, currency: request.amount.currency, kind: "payment", paymentId: request.paymentId, createdAt: now },
+      { id: approved.reference, debitAccountId: checked.shopper.id, creditAccountId: checked.store.id, amountMinor: request.amount.minor, currency: request.amount.currency, kind: "payment", paymentId, createdAt: now },
       { debitMayGoNegative: checked.debitMayGoNegative },
     );
     // The guard in SQL saw a balance the snapshot did not: only possible under a race; roll back.

@@ -96,7 +96,7 @@ export function* rotateStoreCodes(context: SettlementContext, storeId: string, n
       rotated += 1;
       notices.push({
         to: { storeId: payment.storeId, registerId: payment.registerId },
-        message: { v: PROTOCOL_VERSION, type: "payment.issued", inReplyTo: newId(), paymentId: payment.paymentId, code, amount: moneyOf(payment), expiresAt: payment.expiresAt, storeName: store?.name ?? storeId },
+        message: { v: PROTOCOL_VERSION, type: "payment.issued", inReplyTo: newId(), paymentId: payment.registerPaymentId, code, amount: moneyOf(payment), expiresAt: payment.expiresAt, storeName: store?.name ?? storeId },
       });
       break;
     }

@@ -12,7 +12,7 @@ function asErrorCode(value: string | null): ErrorCode | undefined {
   return value !== null && (ERROR_CODES as readonly string[]).includes(value) ? (value as ErrorCode) : undefined;
 }
 
-/** `payment.state` for a payment: a reply (inReplyTo) or a pushed result (resultId). */
+/** `payment.state` for a payment, to its register (so in the register's id for it): a reply (inReplyTo) or a pushed result (resultId). */
 export function paymentStateMessage(payment: PaymentRow, ids: { inReplyTo?: string; resultId?: string }): PaymentStateMessage {
   const reason = asErrorCode(payment.reason);
   return {
@@ -20,7 +20,7 @@ export function paymentStateMessage(payment: PaymentRow, ids: { inReplyTo?: stri
     type: "payment.state",
     ...(ids.inReplyTo !== undefined ? { inReplyTo: ids.inReplyTo } : {}),
     ...(ids.resultId !== undefined ? { resultId: ids.resultId } : {}),
-    paymentId: payment.paymentId,
+    paymentId: payment.registerPaymentId,
     state: payment.state,
     amount: moneyOf(payment),
     ...(reason !== undefined ? { reason } : {}),

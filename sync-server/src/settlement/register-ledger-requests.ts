@@ -9,6 +9,7 @@ import { settleCardPayment } from "./card-payments.js";
 import { sandboxOutcome } from "./sandbox.js";
 import type { SettlementContext } from "./context.js";
 import { paymentStateMessage } from "./payment-messages.js";
+import { serverPaymentId } from "./payment-names.js";
 import { findOwnPayment, idempotentReply, requestError, type RegisterAddress } from "./register-requests.js";
 import { buildReport } from "./reports.js";
 import { reversePayment } from "./reversals.js";
@@ -22,10 +23,11 @@ export function cardPayment(context: SettlementContext, register: RegisterAddres
     const store = await findStore(tx, register.storeId);
     if (store === undefined) return requestError("UNKNOWN_REGISTER", `store ${register.storeId} is not enrolled`, request.requestId);
     if (store.currency !== request.amount.currency) return requestError("CURRENCY_MISMATCH", `store takes ${store.currency}, not ${request.amount.currency}`, request.requestId);
-    if ((await findPayment(tx, request.paymentId)) !== undefined) return requestError("PAYMENT_EXISTS", `paymentId ${request.paymentId} is already used`, request.requestId);
+    if ((await findOwnPayment(tx, register, request.paymentId)) !== undefined) return requestError("PAYMENT_EXISTS", `paymentId ${request.paymentId} is already used on this register`, request.requestId);
     const now = context.clock();
-    await settleCardPayment(tx, register.storeId, register.registerId, request, now, forced === "decline" ? "SANDBOX_FORCED" : undefined);
-    const payment = await findPayment(tx, request.paymentId);
+    const paymentId = await serverPaymentId(tx, request.paymentId);
+    await settleCardPayment(tx, register.storeId, register.registerId, paymentId, request, now, forced === "decline" ? "SANDBOX_FORCED" : undefined);
+    const payment = await findPayment(tx, paymentId);
     if (payment === undefined) throw new Error(`card payment ${request.paymentId} not stored`);
     context.logger.info({ paymentId: payment.paymentId, state: payment.state, reason: payment.reason, last4: payment.cardLast4 }, "card payment");
     return paymentStateMessage(payment, { inReplyTo: request.requestId });
@@ -39,7 +41,7 @@ export function voidPayment(context: SettlementContext, register: RegisterAddres
     if (payment.state === "voided") return paymentStateMessage(payment, { inReplyTo: request.requestId }); // voiding twice: where it stands
     const outcome = await reversePayment(tx, payment, { kind: "void", now: context.clock() });
     if (!outcome.ok) return requestError(outcome.code, outcome.message, request.requestId);
-    const voided = await findPayment(tx, request.paymentId);
+    const voided = await findPayment(tx, payment.paymentId);
     if (voided === undefined) throw new Error("voided payment vanished");
     return paymentStateMessage(voided, { inReplyTo: request.requestId });
   });
@@ -59,7 +61,7 @@ export function refundPayment(context: SettlementContext, register: RegisterAddr
       type: "refund.result",
       inReplyTo: request.requestId,
       refundId: reversal.refundId,
-      paymentId: reversal.paymentId,
+      paymentId: payment.registerPaymentId,
       amount: { minor: reversal.amountMinor, currency: reversal.currency },
       reversedTotalMinor: outcome.reversedTotalMinor,
       reference: reversal.transferId,

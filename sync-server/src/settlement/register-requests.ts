@@ -5,7 +5,7 @@
  */
 import type { Tx } from "../db/database.js";
 import { markOutboxAckedOp, type OutboxRow } from "../db/repositories/outbox.js";
-import { findPayment, findPaymentOp, insertOpenPaymentOp, type PaymentRow } from "../db/repositories/payments.js";
+import { findRegisterPayment, findRegisterPaymentOp, insertOpenPaymentOp, type PaymentRow } from "../db/repositories/payments.js";
 import { findStoreOp } from "../db/repositories/stores.js";
 import type { Operation } from "../engine/operation.js";
 import { codeCandidates } from "../payments/code-allocator.js";
@@ -24,6 +24,7 @@ import { newCodeRandomDigits, type SettlementContext } from "./context.js";
 import type { RegisterAddress } from "./register-address.js";
 import { idempotentOp, requestHash, runIdempotent, runSettlement, type AfterCommit } from "./idempotent-transaction.js";
 import { paymentStateMessage } from "./payment-messages.js";
+import { serverPaymentIdOp } from "./payment-names.js";
 
 export type { RegisterAddress } from "./register-address.js";
 
@@ -70,14 +71,13 @@ function idempotentRegisterReply(
   });
 }
 
-export async function findOwnPayment(tx: Tx, register: RegisterAddress, paymentId: string): Promise<PaymentRow | undefined> {
-  const payment = await findPayment(tx, paymentId);
-  return payment?.registerId === register.registerId ? payment : undefined;
+/** The register's payment by the register's own id for it; another register's payments are not there to find. */
+export function findOwnPayment(tx: Tx, register: RegisterAddress, registerPaymentId: string): Promise<PaymentRow | undefined> {
+  return findRegisterPayment(tx, register.registerId, registerPaymentId);
 }
 
-function* findOwnPaymentOp(register: RegisterAddress, paymentId: string): Operation<PaymentRow | undefined> {
-  const payment = yield* findPaymentOp(paymentId);
-  return payment?.registerId === register.registerId ? payment : undefined;
+function findOwnPaymentOp(register: RegisterAddress, registerPaymentId: string): Operation<PaymentRow | undefined> {
+  return findRegisterPaymentOp(register.registerId, registerPaymentId);
 }
 
 export function createPayment(context: SettlementContext, register: RegisterAddress, request: CreatePayment): Promise<ServerMessage> {
@@ -93,9 +93,12 @@ function* createPaymentOp(context: SettlementContext, register: RegisterAddress,
   const now = context.clock();
   const expiresAt = now + context.codeTtlMs;
   const allocator = { randomDigits: newCodeRandomDigits(context), allocationAttemptsMax: context.allocationAttemptsMax, randomDigit: context.randomDigit };
+  // The server's name for the payment is the register's until another register's payment turns out to hold it (payment-names.ts).
+  let paymentId = request.paymentId;
   for (const code of codeCandidates(allocator)) {
     const inserted = yield* insertOpenPaymentOp({
-      paymentId: request.paymentId,
+      paymentId,
+      registerPaymentId: request.paymentId,
       storeId: register.storeId,
       registerId: register.registerId,
       amountMinor: request.amount.minor,
@@ -113,10 +116,13 @@ function* createPaymentOp(context: SettlementContext, register: RegisterAddress,
     if (inserted) {
       return { v: PROTOCOL_VERSION, type: "payment.issued", inReplyTo: request.requestId, paymentId: request.paymentId, code, amount: request.amount, expiresAt, storeName: store.name };
     }
-    // Not inserted: the code is open elsewhere (draw another) or the payment id is taken, checked only now.
-    if ((yield* findPaymentOp(request.paymentId)) !== undefined) {
-      return requestError("PAYMENT_EXISTS", `paymentId ${request.paymentId} is already used`, request.requestId);
+    // Not inserted, and told apart only now: this register already used the id; another payment holds
+    // it as its server name (this one takes a fresh name, and the register is told nothing of it); or
+    // the code is open elsewhere (draw another).
+    if ((yield* findOwnPaymentOp(register, request.paymentId)) !== undefined) {
+      return requestError("PAYMENT_EXISTS", `paymentId ${request.paymentId} is already used on this register`, request.requestId);
     }
+    if (paymentId === request.paymentId) paymentId = yield* serverPaymentIdOp(request.paymentId);
   }
   context.logger.error({ registerId: register.registerId, attempts: context.allocationAttemptsMax }, "no free payment code: the code space is crowded");
   return requestError("CODE_ALLOCATION_FAILED", "no free payment code, try again", request.requestId);

@@ -17,6 +17,7 @@ afterAll(stopPostgres);
 function openPayment(paymentId: string, code: string): NewPaymentRow {
   return {
     paymentId,
+    registerPaymentId: paymentId,
     storeId: "sq-store",
     registerId: "sq-reg",
     amountMinor: 1_200,

@@ -41,7 +41,7 @@ async function addRegisters(count: number): Promise<void> {
 async function openCodes(count: number): Promise<void> {
   for (let i = 0; i < count; i += 1) {
     const inserted = await insertOpenPayment(db, {
-      paymentId: `open-${i}`, storeId: "demo-store", registerId: "demo-reg-1", amountMinor: 100, currency: "JPY",
+      paymentId: `open-${i}`, registerPaymentId: `open-${i}`, storeId: "demo-store", registerId: "demo-reg-1", amountMinor: 100, currency: "JPY",
       code: withCheckDigit(String(100_000 + i)), state: "pending", reason: null, expiresAt: Number.MAX_SAFE_INTEGER,
       claimedByPhone: null, reference: null, linesJson: null, createdAt: 0, updatedAt: 0,
     });

@@ -28,13 +28,16 @@ const updateSent = precompiledQuery<{ now: number; resultId: string }, never>((d
   db.updateTable("outbox").set({ sent_at: param("now") }).where("result_id", "=", param("resultId")),
 );
 
-const updateAcked = precompiledQuery<{ now: number; resultId: string; registerId: string; paymentId: string }, never>((db, param) =>
+/** The register acknowledges in its own words: its id for the payment, resolved to the payment's in the same statement. */
+const updateAcked = precompiledQuery<{ now: number; resultId: string; registerId: string; registerPaymentId: string }, never>((db, param) =>
   db
     .updateTable("outbox")
     .set({ acked_at: param("now") })
     .where("result_id", "=", param("resultId"))
     .where("register_id", "=", param("registerId"))
-    .where("payment_id", "=", param("paymentId"))
+    .where("payment_id", "=", (eb) =>
+      eb.selectFrom("payments").select("payments.payment_id").where("payments.register_id", "=", param("registerId")).where("payments.register_payment_id", "=", param("registerPaymentId")),
+    )
     .where("acked_at", "is", null),
 );
 
@@ -91,10 +94,10 @@ export async function markOutboxSent(db: Queryable, resultId: string, now: numbe
 }
 
 /** Only the register the result was meant for can acknowledge it. */
-export function* markOutboxAckedOp(resultId: string, registerId: string, paymentId: string, now: number): Operation<boolean> {
-  return (yield* statement(updateAcked, { now, resultId, registerId, paymentId })).changes === 1;
+export function* markOutboxAckedOp(resultId: string, registerId: string, registerPaymentId: string, now: number): Operation<boolean> {
+  return (yield* statement(updateAcked, { now, resultId, registerId, registerPaymentId })).changes === 1;
 }
 
-export function markOutboxAcked(db: Queryable, resultId: string, registerId: string, paymentId: string, now: number): Promise<boolean> {
-  return runOn(db, markOutboxAckedOp(resultId, registerId, paymentId, now));
+export function markOutboxAcked(db: Queryable, resultId: string, registerId: string, registerPaymentId: string, now: number): Promise<boolean> {
+  return runOn(db, markOutboxAckedOp(resultId, registerId, registerPaymentId, now));
 }

@@ -7,7 +7,10 @@ import { runOn } from "../../engine/run-on-kysely.js";
 import type { PaymentsTable } from "../schema.js";
 
 export interface PaymentRow {
+  /** The payment's name for phones, the ledger, the outbox and operators. */
   readonly paymentId: string;
+  /** The register's name for it: what the register line says and is told (unique per register). */
+  readonly registerPaymentId: string;
   readonly storeId: string;
   readonly registerId: string;
   readonly amountMinor: number;
@@ -33,6 +36,7 @@ export type NewPaymentRow = Omit<PaymentRow, "periodNumber" | "reversedMinor" | 
 export function toPaymentRow(row: Selectable<PaymentsTable>): PaymentRow {
   return {
     paymentId: row.payment_id,
+    registerPaymentId: row.register_payment_id,
     storeId: row.store_id,
     registerId: row.register_id,
     amountMinor: Number(row.amount_minor),
@@ -76,6 +80,36 @@ export function* findPaymentOp(paymentId: string): Operation<PaymentRow | undefi
 
 export function findPayment(db: Queryable, paymentId: string): Promise<PaymentRow | undefined> {
   return runOn(db, findPaymentOp(paymentId));
+}
+
+/** A register's payment by the register's own id for it (UNIQUE(register_id, register_payment_id)); locked as findPaymentOp. */
+const selectRegisterPayment = precompiledQuery<{ registerId: string; registerPaymentId: string }, Selectable<PaymentsTable>>((db, param) =>
+  db.selectFrom("payments").selectAll().where("register_id", "=", param("registerId")).where("register_payment_id", "=", param("registerPaymentId")),
+);
+const selectRegisterPaymentForUpdate = precompiledQuery<{ registerId: string; registerPaymentId: string }, Selectable<PaymentsTable>>((db, param) =>
+  db.selectFrom("payments").selectAll().where("register_id", "=", param("registerId")).where("register_payment_id", "=", param("registerPaymentId")).forUpdate(),
+);
+
+export function* findRegisterPaymentOp(registerId: string, registerPaymentId: string): Operation<PaymentRow | undefined> {
+  const [row] = (yield* statement(selectRegisterPayment, { registerId, registerPaymentId }, { locking: selectRegisterPaymentForUpdate })).rows;
+  return row && toPaymentRow(row);
+}
+
+export function findRegisterPayment(db: Queryable, registerId: string, registerPaymentId: string): Promise<PaymentRow | undefined> {
+  return runOn(db, findRegisterPaymentOp(registerId, registerPaymentId));
+}
+
+const selectPaymentIdTaken = precompiledQuery<{ paymentId: string }, { payment_id: string }>((db, param) =>
+  db.selectFrom("payments").select("payment_id").where("payment_id", "=", param("paymentId")),
+);
+
+/** Whether any payment (of any register) holds this payment id. */
+export function* paymentIdTakenOp(paymentId: string): Operation<boolean> {
+  return (yield* statement(selectPaymentIdTaken, { paymentId })).rows.length > 0;
+}
+
+export function paymentIdTaken(db: Queryable, paymentId: string): Promise<boolean> {
+  return runOn(db, paymentIdTakenOp(paymentId));
 }
 
 const selectOpenByCode = precompiledQuery<{ code: string }, Selectable<PaymentsTable>>((db, param) =>
@@ -161,8 +195,9 @@ export function findRecentlyClosedPaymentByCode(db: Queryable, code: string, clo
 }
 
 /**
- * Inserts an open payment unless its code is already open or its payment id is taken. Returns false
- * on either collision (the caller tells them apart with findPayment, only then): `ON CONFLICT DO
+ * Inserts an open payment unless its code is already open, its payment id is taken, or its register
+ * already has a payment of that register id. Returns false on any collision (the caller tells them
+ * apart, only then): `ON CONFLICT DO
  * NOTHING` (no target: any unique constraint) lets the caller draw another code without aborting the
  * transaction (PostgreSQL would abort it on a raised unique violation), and spares a read of the
  * payment id before every insert.
@@ -181,6 +216,7 @@ const insertOpen = precompiledQuery<NewPaymentRow, { payment_id: string }>((db, 
     .insertInto("payments")
     .values({
       payment_id: param("paymentId"),
+      register_payment_id: param("registerPaymentId"),
       store_id: param("storeId"),
       register_id: param("registerId"),
       amount_minor: param("amountMinor"),
@@ -278,6 +314,7 @@ export async function insertFinalPayment(db: Queryable, payment: NewPaymentRow):
     .insertInto("payments")
     .values({
       payment_id: payment.paymentId,
+      register_payment_id: payment.registerPaymentId,
       store_id: payment.storeId,
       register_id: payment.registerId,
       amount_minor: payment.amountMinor,
