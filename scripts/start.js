@@ -142,6 +142,7 @@ async function main() {
     currency: "JPY",
     language: "en",
     storeName: "Demo Store",
+    registerName: seed.registerName,
     journalPath: join(dataDir, `agent-${seed.registerId}.sqlite`),
     cashierApi: { host: "127.0.0.1", port: Number(port(7070)) },
     devices: {

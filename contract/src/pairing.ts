@@ -19,6 +19,8 @@ export const PairingResponseSchema = z.object({
   storeId: z.string(),
   storeName: z.string(),
   registerId: z.string(),
+  /** The register's name, as the shopper's phone shows it; absent from servers before issue 17. */
+  registerName: z.string().optional(),
   password: z.string(),
   currency: z.string(),
   mqttUrl: z.string(),

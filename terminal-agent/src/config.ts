@@ -86,6 +86,8 @@ export const AgentConfigSchema = z.strictObject({
   /** Shopper-facing text on the display and receipts: en, or ja (Katakana on the display; receipts as `devices.printer.japanese`). */
   language: z.enum(["en", "ja"]).default("en"),
   storeName: z.string().min(1).max(40),
+  /** The register's name as the shopper's phone shows it ("Register 1"); receipts print it, else the register id. */
+  registerName: z.string().min(1).max(40).optional(),
   /**
    * The deployment's card key (hex, from pairing or the operator): a swipe is sent as
    * HMAC-SHA256(cardKey, PAN), never the PAN. Without it, swipes are refused (CARD_KEY_MISSING).

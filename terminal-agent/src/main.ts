@@ -113,7 +113,7 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
     const devicesMissing = { printer: now.some((each) => each.device === "printer"), cardReader: now.some((each) => each.device === "cardReader") };
     display.show(renderScreen({ storeName: config.storeName, linkUp: link.isUp, payment: runtime?.currentPayment, language: config.language, columns: display.geometry.columns, devicesMissing }, clock.now()));
   };
-  runtime = new PaymentRuntime({ journal, link, clock, logger: logger.child({ part: "payments" }), printer, storeName: config.storeName, registerId: config.register.registerId, language: config.language, onScreenChange: refreshDisplay });
+  runtime = new PaymentRuntime({ journal, link, clock, logger: logger.child({ part: "payments" }), printer, storeName: config.storeName, registerId: config.register.registerId, registerName: config.registerName, language: config.language, onScreenChange: refreshDisplay });
   const payments = runtime;
   payments.cancelUnissuedCodePayments(); // issue 17, item 2: a create the cashier may have seen fail never becomes payable
   // A receipt queued before a restart completes later: the journal learns it here too.

@@ -67,6 +67,7 @@ export async function pairAgent(options: PairOptions): Promise<number> {
     register: { storeId: answer.storeId, registerId: answer.registerId, password: answer.password },
     currency: answer.currency,
     storeName: answer.storeName.slice(0, 40),
+    ...(answer.registerName !== undefined && answer.registerName.length > 0 ? { registerName: answer.registerName.slice(0, 40) } : {}),
     cardKey: answer.cardKey,
   });
   mkdirSync(path.dirname(file), { recursive: true });

@@ -36,6 +36,12 @@ describe("receipt", () => {
     expect(bytes.includes(Buffer.from("1d5600", "hex"))).toBe(true); // GS V 0: full cut
   });
 
+  it("prints the register's name, as the shopper's phone shows it, instead of its id when the config has it (issue 17)", () => {
+    const named = buildReceipt({ ...receipt, registerName: "Register 1" }).toString("latin1");
+    expect(named).toContain("REGISTER Register 1");
+    expect(named).not.toContain("demo-reg-1");
+  });
+
   it("writes the receipt then the well-formed drawer kick, never the library's malformed one", async () => {
     const serial = mockSerial();
     serial.createPort("/dev/ttyPRINTER");

@@ -117,6 +117,12 @@ describe("report printing", () => {
     totals: [{ currency: "EUR", tender: "card", payments: { count: 3, minor: 12_345 }, voids: { count: 1, minor: 345 }, refunds: { count: 0, minor: 0 }, netMinor: 12_000 }],
   };
 
+  it("prints the register's name instead of its id when the config has it", () => {
+    const text = buildReportReceipt(report, "Shop", 42, "Front till").toString("latin1");
+    expect(text).toContain("REGISTER Front till");
+    expect(text).not.toContain("REGISTER reg-1");
+  });
+
   it("builds ESC/POS text with the period, per-tender counts and amounts, and a cut", () => {
     const text = buildReportReceipt(report, "Shop").toString("latin1");
     for (const expected of ["Shop", "Z REPORT", "REGISTER reg-1", "PERIOD 7", "2030-01-01 18:30 UTC", "EUR CARD", "PAYMENTS 3", "123.45", "VOIDS 1", "-3.45", "NET", "120.00", "PERIOD CLOSED"]) {

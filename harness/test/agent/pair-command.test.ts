@@ -31,7 +31,7 @@ describe("codepay-agent pair", () => {
     expect(await pairAgent({ code: pairingCode.toLowerCase(), server: server.shopperApiUrl, configPath, out: (line) => out.push(line) })).toBe(0);
     expect(statSync(configPath).mode & 0o777).toBe(0o600);
     const { config } = loadConfig(configPath);
-    expect(config).toMatchObject({ server: { url: server.mqttUrl }, register: { storeId: "demo-store", registerId: "reg-paired" }, currency: "JPY", storeName: "Demo Store" });
+    expect(config).toMatchObject({ server: { url: server.mqttUrl }, register: { storeId: "demo-store", registerId: "reg-paired" }, currency: "JPY", storeName: "Demo Store", registerName: "Paired" });
     expect(config.cardKey).toMatch(/^[0-9a-f]{64}$/);
     expect(out.join("\n")).not.toContain(config.register.password);
     expect(out.join("\n")).not.toContain(config.cardKey);

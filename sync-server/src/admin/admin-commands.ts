@@ -103,6 +103,8 @@ export interface EnrollRegisterOutput {
     readonly register: { readonly storeId: string; readonly registerId: string; readonly password: string };
     readonly currency: CurrencyCode;
     readonly storeName: string;
+    /** The name the shopper's phone shows (issue 17): the receipt prints it too. */
+    readonly registerName: string;
   };
 }
 
@@ -136,6 +138,7 @@ export async function enrollRegister(input: EnrollRegisterInput): Promise<Enroll
           register: { storeId: input.storeId, registerId: input.registerId, password },
           currency,
           storeName: store.name,
+          registerName: input.name,
         },
       };
     }));

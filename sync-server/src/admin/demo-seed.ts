@@ -16,6 +16,8 @@ export const DEMO = {
 export interface DemoSeedOutput {
   readonly storeId: string;
   readonly registerId: string;
+  /** What the shopper's phone shows and the receipt prints. */
+  readonly registerName: string;
   readonly password: string;
   readonly userId: string;
   readonly phoneId: string;
@@ -41,6 +43,7 @@ export async function demoSeed(input: { readonly dataDir: string; readonly mqttU
   return {
     storeId: DEMO.storeId,
     registerId: DEMO.registerId,
+    registerName: DEMO.registerName,
     password: register.password,
     userId: DEMO.userId,
     phoneId: DEMO.phoneId,

@@ -71,6 +71,7 @@ export function registerPairingRoute(app: ShopperApp, deps: PairingDeps): void {
         storeId: store.id,
         storeName: store.name,
         registerId: register.id,
+        registerName: register.name,
         password,
         currency: store.currency,
         mqttUrl: deps.mqttUrl(),

@@ -37,7 +37,7 @@ for (const dialect of dialectsUnderTest()) {
       const first = await redeem(paired.pairingCode);
       expect(first.status).toBe(200);
       const answer = PairingResponseSchema.parse(first.body);
-      expect(answer).toMatchObject({ storeId: t.demo.storeId, storeName: "Demo Store", registerId: "paired-reg", currency: "JPY", mqttUrl: t.server.mqttUrl });
+      expect(answer).toMatchObject({ storeId: t.demo.storeId, storeName: "Demo Store", registerId: "paired-reg", registerName: "Paired", currency: "JPY", mqttUrl: t.server.mqttUrl });
       expect(answer.cardKey).toBe(readFileSync(cardKeyPath(t.dataDir)).toString("hex"));
       const again = await redeem(paired.pairingCode);
       expect([again.status, (again.body["error"] as { code: string }).code]).toEqual([404, "PAIRING_CODE_INVALID"]);

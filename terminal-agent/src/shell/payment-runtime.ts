@@ -34,6 +34,8 @@ export interface PaymentRuntimeOptions {
   readonly printer?: ReceiptPrinter | undefined;
   readonly storeName: string;
   readonly registerId: string;
+  /** The register's name (config `registerName`): receipts print it instead of the id. */
+  readonly registerName?: string | undefined;
   /** Receipt language: "ja" prints half-width Katakana (ESC t 1). Default "en". */
   readonly language?: "en" | "ja" | undefined;
   /** Most publishes followed until their PUBACK (default limits.sendsTrackedMax; tests make it small). */
@@ -387,7 +389,7 @@ export class PaymentRuntime extends EventEmitter<RuntimeEvents> {
       logger.warn({ requestId: report.inReplyTo }, "the printer driver has no raw print path; report not printed");
       return;
     }
-    const printing = printer.printRaw(buildReportReceipt(report, this.options.storeName), `${REPORT_JOB_PREFIX}${report.inReplyTo}`).then(
+    const printing = printer.printRaw(buildReportReceipt(report, this.options.storeName, undefined, this.options.registerName), `${REPORT_JOB_PREFIX}${report.inReplyTo}`).then(
       () => {
         journal.markReportPrinted(report.inReplyTo);
         logger.info({ kind: report.kind, periodNumber: report.periodNumber }, "report printed");
@@ -421,6 +423,7 @@ export class PaymentRuntime extends EventEmitter<RuntimeEvents> {
     const receipt = {
       storeName: this.options.storeName,
       registerId: this.options.registerId,
+      ...(this.options.registerName !== undefined ? { registerName: this.options.registerName } : {}),
       paymentId: payment.paymentId,
       amount: payment.amount,
       lines: payment.lines,

@@ -15,6 +15,8 @@ export { encodeKatakana } from "./japanese-text.js";
 export interface ReceiptData {
   readonly storeName: string;
   readonly registerId: string;
+  /** The register's name as the shopper's phone showed it; printed instead of the id when known. */
+  readonly registerName?: string | undefined;
   readonly paymentId: string;
   readonly amount: Money;
   readonly lines: readonly ReceiptLine[];
@@ -88,7 +90,7 @@ export function buildReceipt(data: ReceiptData, options: ReceiptOptions = {}): B
   if (labels.title !== undefined) println(labels.title);
   printer.bold(false);
   printer.println(formatDate(data.printedAt));
-  println(`${labels.register} ${data.registerId}`);
+  println(`${labels.register} ${data.registerName ?? data.registerId}`);
   printer.alignLeft();
   printer.drawLine();
   for (const line of data.lines) {

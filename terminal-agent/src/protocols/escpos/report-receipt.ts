@@ -18,14 +18,15 @@ const noInterface = {
   },
 };
 
-export function buildReportReceipt(report: Report, storeName: string, width = 42): Buffer {
+/** `registerName`: the name the shoppers' phones show, printed instead of the register id when known. */
+export function buildReportReceipt(report: Report, storeName: string, width = 42, registerName?: string): Buffer {
   const printer = new ThermalPrinter({ type: PrinterTypes.EPSON, interface: noInterface as unknown as string, width });
   printer.alignCenter();
   printer.bold(true);
   printer.println(storeName);
   printer.println(report.kind === "z" ? "Z REPORT" : "X REPORT");
   printer.bold(false);
-  printer.println(`REGISTER ${report.registerId}`);
+  printer.println(`REGISTER ${registerName ?? report.registerId}`);
   printer.println(`PERIOD ${report.periodNumber}`);
   printer.alignLeft();
   printer.drawLine();
