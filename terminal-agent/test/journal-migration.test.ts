@@ -60,14 +60,14 @@ function userVersion(file: string): number {
   return version;
 }
 
-describe("journal schema 2 -> 3 on a real v2 file", () => {
+describe("journal schema 2 -> 3 -> 4 on a real v2 file", () => {
   it("adds the card columns and keeps every payment, outbox entry and report as it was", () => {
     const file = v2JournalFile();
     expect(columns(file)).not.toContain("tender");
     const journal = Journal.open(file);
-    expect(SCHEMA_VERSION).toBe(3);
-    expect(userVersion(file)).toBe(3);
-    expect(columns(file)).toEqual(expect.arrayContaining(["tender", "card_last4", "card_error"]));
+    expect(SCHEMA_VERSION).toBe(4);
+    expect(userVersion(file)).toBe(4);
+    expect(columns(file)).toEqual(expect.arrayContaining(["tender", "card_last4", "card_error", "code_renewed"]));
 
     expect(journal.getPayment("pay-v2-approved")).toEqual({
       paymentId: "pay-v2-approved", state: "approved", amount: { minor: 1200, currency: "JPY" }, lines: [{ text: "Coffee", amountMinor: 1200 }],
@@ -101,13 +101,25 @@ describe("journal schema 2 -> 3 on a real v2 file", () => {
     journal.close();
   });
 
+  it("after the migration a renewed code (NEW CODE on the display) is journaled and read back; v2 payments have none", () => {
+    const file = v2JournalFile();
+    const journal = Journal.open(file);
+    expect(journal.getPayment("pay-v2-issued")).not.toHaveProperty("codeRenewed");
+    const issued = journal.getPayment("pay-v2-issued") as Payment;
+    journal.write({ ...issued, code: "7654321", codeRenewed: true, updatedAt: 9 }, [], 9);
+    journal.close();
+    const reopened = Journal.open(file);
+    expect(reopened.getPayment("pay-v2-issued")).toMatchObject({ code: "7654321", codeRenewed: true });
+    reopened.close();
+  });
+
   it("opening the migrated file again changes nothing (no second ALTER, same rows)", () => {
     const file = v2JournalFile();
     Journal.open(file).close();
     const before = columns(file);
     const journal = Journal.open(file);
     expect(columns(file)).toEqual(before);
-    expect(userVersion(file)).toBe(3);
+    expect(userVersion(file)).toBe(4);
     expect(journal.getPayment("pay-v2-approved")?.state).toBe("approved");
     journal.close();
   });

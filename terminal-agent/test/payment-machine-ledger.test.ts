@@ -25,7 +25,7 @@ describe("payment machine: settlement core", () => {
   it("shows a rotated code (a fresh payment.issued for an issued payment), ignores a plain duplicate", () => {
     const issued = { v: PROTOCOL_VERSION, type: "payment.issued", inReplyTo: "req-00000002", paymentId: base.paymentId, code: "7654321", amount: base.amount, expiresAt: 100_000, storeName: "S" } as const;
     const rotated = transition(base, { type: "IssuedReceived", message: issued, requestId: "req-00000003" }, 5);
-    expect(rotated.state).toMatchObject({ state: "issued", code: "7654321" });
+    expect(rotated.state).toMatchObject({ state: "issued", code: "7654321", codeRenewed: true });
     expect(types(rotated.effects)).toEqual(["JournalWrite", "ShowScreen", "Notify"]);
     expect(transition(rotated.state, { type: "IssuedReceived", message: issued, requestId: "req-00000004" }, 6).effects).toEqual([]);
     const otherAmount = transition(base, { type: "IssuedReceived", message: { ...issued, amount: { minor: 999, currency: "JPY" } }, requestId: "req-00000005" }, 7);

@@ -23,6 +23,15 @@ describe("screens", () => {
     expect(renderScreen({ storeName: "Demo Store", linkUp: true, payment: issued }, now)).toEqual(["TOTAL       JPY 1200", "CODE 482 9137   1:59"]);
   });
 
+  it("after the server renewed the code, line 1 says NEW CODE (English and Katakana) until the payment ends; line 2 keeps the code", () => {
+    const renewed = { ...issued, code: "7654321", codeRenewed: true };
+    expect(renderScreen({ storeName: "Demo Store", linkUp: true, payment: renewed }, now)).toEqual(["NEW CODE    JPY 1200", "CODE 765 4321   1:59"]);
+    const [line1, line2] = renderScreen({ storeName: "Demo Store", linkUp: true, payment: renewed, language: "ja" }, now);
+    expect(line1.startsWith("ｱﾀﾗｼｲ ｺｰﾄﾞ")).toBe(true);
+    expect(line1.length).toBe(20);
+    expect(line2).toContain("765 4321");
+  });
+
   it("long codes (a chain's server issues 8-12 digits) stay whole on a 2x20 display, with a whole countdown or none", () => {
     const screen = (code: string, expiresInMs = 119_000, amount = issued.amount, language?: "ja") =>
       renderScreen({ storeName: "S", linkUp: true, payment: { ...issued, code, amount, expiresAt: now + expiresInMs }, language }, now);

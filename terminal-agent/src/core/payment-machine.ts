@@ -222,7 +222,7 @@ function onIssued(state: Payment | undefined, message: PaymentIssued, requestId:
   if (state === undefined) return unchanged(state, { type: "Notify", level: "warn", message: `payment.issued for unknown payment ${message.paymentId}` });
   if (state.state === "issued" && message.code !== state.code && message.amount.minor === state.amount.minor && message.amount.currency === state.amount.currency) {
     // The server rotated the code (wrong guesses against the store): show the fresh one.
-    const payment: Payment = { ...state, code: message.code, expiresAt: message.expiresAt, updatedAt: now };
+    const payment: Payment = { ...state, code: message.code, expiresAt: message.expiresAt, codeRenewed: true, updatedAt: now };
     return unchanged(payment, { type: "JournalWrite", payment, outbox: [] }, { type: "ShowScreen", payment }, { type: "Notify", level: "info", message: "code rotated by the server", payment });
   }
   if (state.state !== "requested") return unchanged(state); // duplicate or late reply

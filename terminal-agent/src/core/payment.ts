@@ -56,6 +56,8 @@ export interface Payment {
   readonly cardLast4?: string | undefined;
   /** Card tender: the error code of the last bad swipe while awaiting a card (shown on the display). */
   readonly cardError?: string | undefined;
+  /** The server renewed the code after wrong guesses against the store: the display says NEW CODE while it is open. */
+  readonly codeRenewed?: boolean | undefined;
   readonly createdAt: number;
   readonly updatedAt: number;
 }

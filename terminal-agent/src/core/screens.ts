@@ -36,6 +36,8 @@ interface Messages {
   readonly welcome: string;
   readonly payWithCodePay: string;
   readonly total: string;
+  /** Line 1 instead of `total` once the server renewed the code: a shopper who read the old one reads again. */
+  readonly newCode: string;
   readonly pleaseWait: string;
   readonly code: string;
   readonly swipeCard: string;
@@ -55,6 +57,7 @@ const MESSAGES: Record<ScreenLanguage, Messages> = {
     welcome: "WELCOME",
     payWithCodePay: "PAY WITH CODE PAY",
     total: "TOTAL",
+    newCode: "NEW CODE",
     pleaseWait: "PLEASE WAIT",
     code: "CODE",
     swipeCard: "PLEASE SWIPE CARD",
@@ -83,6 +86,7 @@ const MESSAGES: Record<ScreenLanguage, Messages> = {
     welcome: "ｲﾗｯｼｬｲﾏｾ",
     payWithCodePay: "CODE PAYﾃﾞ ｵｼﾊﾗｲ",
     total: "ｺﾞｳｹｲ",
+    newCode: "ｱﾀﾗｼｲ ｺｰﾄﾞ",
     pleaseWait: "ｵﾏﾁｸﾀﾞｻｲ",
     code: "ｺｰﾄﾞ",
     swipeCard: "ｶｰﾄﾞｦ ｽﾗｲﾄﾞ ｼﾃｸﾀﾞｻｲ",
@@ -133,7 +137,7 @@ export function renderPayment(payment: Payment, now: number, messages: Messages 
     case "requested":
       return lines(width, leftRight(messages.total, amount, width), messages.pleaseWait);
     case "issued":
-      return issuedScreen(messages, amount, `${messages.code} ${groupCode(payment.code ?? "")}`, countdown(payment.expiresAt ?? now, now), width);
+      return issuedScreen(payment.codeRenewed === true ? messages.newCode : messages.total, amount, `${messages.code} ${groupCode(payment.code ?? "")}`, countdown(payment.expiresAt ?? now, now), width);
     case "approved":
       // The receipt waits in the print queue until the printer is back: the shopper is told not to wait for it now.
       if (missing.printer === true && !payment.receiptPrinted) {
@@ -165,10 +169,11 @@ function reasonWords(messages: Messages, payment: Payment): string {
  * beside the amount in place of the TOTAL label; if that does not fit either, it is left out rather
  * than cut to a wrong time.
  */
-function issuedScreen(messages: Messages, amount: string, codeText: string, clock: string, width: number): ScreenLines {
-  if (codeText.length + 1 + clock.length <= width) return lines(width, leftRight(messages.total, amount, width), leftRight(codeText, clock, width));
+/** `label`: TOTAL, or NEW CODE once the server renewed the code (kept when the line has room). */
+function issuedScreen(label: string, amount: string, codeText: string, clock: string, width: number): ScreenLines {
+  if (codeText.length + 1 + clock.length <= width) return lines(width, leftRight(label, amount, width), leftRight(codeText, clock, width));
   if (amount.length + 1 + clock.length <= width) return lines(width, leftRight(amount, clock, width), codeText);
-  return lines(width, leftRight(messages.total, amount, width), codeText);
+  return lines(width, leftRight(label, amount, width), codeText);
 }
 
 /** Text that fits stays put; longer text scrolls left one column per displayScrollStepMs, wrapping with a gap. */

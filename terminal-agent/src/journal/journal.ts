@@ -12,7 +12,7 @@ import { JournalPrintQueue } from "./print-jobs.js";
 import type { CurrencyCode, ErrorCode, RegisterRequest, Report } from "@codepay/contract";
 import { journalEntriesMax } from "../core/limits.js";
 import type { AgentPaymentState, Payment, ReceiptLine, Refund } from "../core/payment.js";
-import { MIGRATE_V1_TO_V2_SQL, MIGRATE_V2_TO_V3_SQL, SCHEMA_SQL, SCHEMA_VERSION } from "./schema.js";
+import { MIGRATE_V1_TO_V2_SQL, MIGRATE_V2_TO_V3_SQL, MIGRATE_V3_TO_V4_SQL, SCHEMA_SQL, SCHEMA_VERSION } from "./schema.js";
 
 export interface OutboxEntry {
   readonly requestId: string;
@@ -43,6 +43,7 @@ interface PaymentRow {
   tender: string | null;
   card_last4: string | null;
   card_error: string | null;
+  code_renewed: number;
   created: number;
   updated: number;
 }
@@ -91,6 +92,7 @@ export class Journal {
       db.transaction(() => {
         if (version === 1) db.exec(MIGRATE_V1_TO_V2_SQL);
         if (version === 1 || version === 2) db.exec(MIGRATE_V2_TO_V3_SQL);
+        if (version >= 1 && version <= 3) db.exec(MIGRATE_V3_TO_V4_SQL);
         db.exec(SCHEMA_SQL);
         db.pragma(`user_version = ${SCHEMA_VERSION}`);
       })();
@@ -114,12 +116,12 @@ export class Journal {
   /** Stores the payment and queues the requests, in one transaction. */
   write(payment: Payment, outbox: readonly { request: RegisterRequest; topic: string }[], now: number): void {
     const upsert = this.#db.prepare(`
-      INSERT INTO payments (payment_id, state, amount_minor, currency, lines, create_request_id, code, expires_at, reason, reference, receipt_printed, cancel_requested, void_request_id, refunds, tender, card_last4, card_error, created, updated)
-      VALUES (@payment_id, @state, @amount_minor, @currency, @lines, @create_request_id, @code, @expires_at, @reason, @reference, @receipt_printed, @cancel_requested, @void_request_id, @refunds, @tender, @card_last4, @card_error, @created, @updated)
+      INSERT INTO payments (payment_id, state, amount_minor, currency, lines, create_request_id, code, expires_at, reason, reference, receipt_printed, cancel_requested, void_request_id, refunds, tender, card_last4, card_error, code_renewed, created, updated)
+      VALUES (@payment_id, @state, @amount_minor, @currency, @lines, @create_request_id, @code, @expires_at, @reason, @reference, @receipt_printed, @cancel_requested, @void_request_id, @refunds, @tender, @card_last4, @card_error, @code_renewed, @created, @updated)
       ON CONFLICT (payment_id) DO UPDATE SET state = excluded.state, code = excluded.code, expires_at = excluded.expires_at,
         reason = excluded.reason, reference = excluded.reference, receipt_printed = excluded.receipt_printed,
         cancel_requested = excluded.cancel_requested, void_request_id = excluded.void_request_id, refunds = excluded.refunds,
-        tender = excluded.tender, card_last4 = excluded.card_last4, card_error = excluded.card_error, updated = excluded.updated`);
+        tender = excluded.tender, card_last4 = excluded.card_last4, card_error = excluded.card_error, code_renewed = excluded.code_renewed, updated = excluded.updated`);
     const queue = this.#db.prepare(
       `INSERT INTO outbox (request_id, payment_id, type, topic, payload, created) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (request_id) DO NOTHING`,
     );
@@ -281,6 +283,7 @@ function toRow(payment: Payment): PaymentRow {
     tender: payment.tender ?? null,
     card_last4: payment.cardLast4 ?? null,
     card_error: payment.cardError ?? null,
+    code_renewed: payment.codeRenewed === true ? 1 : 0,
     created: payment.createdAt,
     updated: payment.updatedAt,
   };
@@ -304,6 +307,7 @@ function fromRow(row: PaymentRow): Payment {
     ...(row.tender === "card" || row.tender === "code" ? { tender: row.tender } : {}),
     ...(row.card_last4 !== null ? { cardLast4: row.card_last4 } : {}),
     ...(row.card_error !== null ? { cardError: row.card_error } : {}),
+    ...(row.code_renewed === 1 ? { codeRenewed: true } : {}),
     createdAt: row.created,
     updatedAt: row.updated,
   };

@@ -2,7 +2,7 @@
  * The journal's tables, every table of the agent's one SQLite file: payments, outbox, reports and the
  * printer's durable queue (print_jobs). Money as INTEGER minor units; times as epoch milliseconds.
  */
-export const SCHEMA_VERSION = 3;
+export const SCHEMA_VERSION = 4;
 
 export const SCHEMA_SQL = `
 CREATE TABLE IF NOT EXISTS payments (
@@ -23,6 +23,7 @@ CREATE TABLE IF NOT EXISTS payments (
   tender            TEXT,
   card_last4        TEXT,
   card_error        TEXT,
+  code_renewed      INTEGER NOT NULL DEFAULT 0,
   created           INTEGER NOT NULL,
   updated           INTEGER NOT NULL
 );
@@ -87,4 +88,9 @@ export const MIGRATE_V2_TO_V3_SQL = `
 ALTER TABLE payments ADD COLUMN tender TEXT;
 ALTER TABLE payments ADD COLUMN card_last4 TEXT;
 ALTER TABLE payments ADD COLUMN card_error TEXT;
+`;
+
+/** Version 3 -> 4: the server renewed the payment's code (the display says NEW CODE; issue 17). */
+export const MIGRATE_V3_TO_V4_SQL = `
+ALTER TABLE payments ADD COLUMN code_renewed INTEGER NOT NULL DEFAULT 0;
 `;
