@@ -32,6 +32,12 @@ describe("screens", () => {
     expect(line2).toContain("765 4321");
   });
 
+  it("a refund just confirmed shows REFUNDED and the amount back for the final-screen hold, then the idle screen", () => {
+    const refunded = { ...issued, state: "approved" as const, updatedAt: now, refunds: [{ refundId: "r-1", amountMinor: 300, state: "done" as const, requestId: "q-1", doneAt: now }] };
+    expect(renderScreen({ storeName: "Demo Store", linkUp: true, payment: refunded }, now + 1_000)).toEqual(["REFUNDED            ", "JPY 300             "]);
+    expect(renderScreen({ storeName: "Demo Store", linkUp: true, payment: refunded }, now + 60_000)[1]).toBe("PAY WITH CODE PAY   ");
+  });
+
   it("long codes (a chain's server issues 8-12 digits) stay whole on a 2x20 display, with a whole countdown or none", () => {
     const screen = (code: string, expiresInMs = 119_000, amount = issued.amount, language?: "ja") =>
       renderScreen({ storeName: "S", linkUp: true, payment: { ...issued, code, amount, expiresAt: now + expiresInMs }, language }, now);

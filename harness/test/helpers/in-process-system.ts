@@ -19,6 +19,9 @@ export interface CashierPaymentView {
   code?: string;
   reason?: string;
   receiptPrinted: boolean;
+  refundedMinor?: number;
+  refunds?: { refundId: string; amountMinor: number; state: string; note?: string }[];
+  voidNote?: string;
 }
 
 export interface CashierReply {

@@ -116,9 +116,12 @@ describe.skipIf(!hasChromium)("cashier panel", { timeout: webTestTimeoutMs }, ()
     await row.getByRole("button", { name: /^Refund/ }).click();
     expect(await page.getByLabel("Refund amount (JPY)", { exact: true }).inputValue()).toBe("1500");
     await page.getByLabel("Refund amount (JPY)", { exact: true }).fill("500");
+    await page.getByLabel(/^Reason/).fill("damaged box");
     await page.getByRole("button", { name: "Refund", exact: true }).click();
     await eventually(() => page.locator("#refund-result").textContent()).toMatch(/^Refund of JPY 500 (done|sent to the server)/);
     await eventually(() => page.getByRole("row").filter({ hasText: paymentId }).innerText()).toContain("refunded JPY 500");
+    // The reason went with the refund: the agent keeps it for the slip.
+    expect((await system.payment(paymentId)).refunds).toMatchObject([{ amountMinor: 500, note: "damaged box" }]);
 
     await page.getByRole("button", { name: "Print X report" }).click();
     await eventually(() => page.locator("#report caption").textContent()).toMatch(/^X report · period \d+/);
@@ -127,7 +130,8 @@ describe.skipIf(!hasChromium)("cashier panel", { timeout: webTestTimeoutMs }, ()
   });
 
   test("the cashier voids an approved payment, then prints the Z report that closes the period", async () => {
-    page.on("dialog", (dialog) => void dialog.accept());
+    // The void's dialog asks for the slip's reason.
+    page.on("dialog", (dialog) => void dialog.accept(dialog.type() === "prompt" ? "wrong item" : undefined));
     const { code } = await startFromPanel("900");
     const phone = new SimPhone({ gatewayUrl: system.server.gatewayUrl, subscriberCredential: system.seed.subscriberCredential });
     const claim = await phone.claim(code);
@@ -137,6 +141,7 @@ describe.skipIf(!hasChromium)("cashier panel", { timeout: webTestTimeoutMs }, ()
     await eventually(() => row.innerText()).toContain("Approved");
     await row.getByRole("button", { name: /^Void/ }).click();
     await eventually(() => row.innerText()).toContain("Voided");
+    expect(await system.payment(claim.value.paymentId)).toMatchObject({ state: "voided", voidNote: "wrong item" });
 
     await page.getByRole("button", { name: "Print Z report (close the day)" }).click();
     await eventually(() => page.locator("#report caption").textContent()).toMatch(/^Z report · period \d+ \(closed\)/);

@@ -240,6 +240,7 @@ function openRefund(payment) {
   refundId = payment.paymentId;
   $("refund-payment").textContent = `${money(payment.amount)} · ${payment.paymentId}`;
   $("refund-amount").value = (payment.amount.minor / 10 ** fractionDigits).toFixed(fractionDigits);
+  $("refund-reason").value = "";
   $("refund-form").hidden = false;
   $("refund-amount").focus();
 }
@@ -248,7 +249,8 @@ async function refund(event) {
   event.preventDefault();
   const amountMinor = parseAmount($("refund-amount").value);
   if (refundId === undefined || amountMinor === undefined) return ($("refund-result").textContent = "Type a refund amount.");
-  const result = await call("POST", `/v1/payments/${encodeURIComponent(refundId)}/refunds`, { amountMinor });
+  const reason = $("refund-reason").value.trim();
+  const result = await call("POST", `/v1/payments/${encodeURIComponent(refundId)}/refunds`, { amountMinor, ...(reason !== "" ? { reason } : {}) });
   if (!result.ok) return say($("refund-result"), `Refund refused: ${refusal(result)}`, result.code);
   const state = result.value.refund?.state === "done" ? "done" : "sent to the server";
   $("refund-result").textContent = `Refund of ${money({ minor: amountMinor, currency })} ${state} (payment ${refundId})`;
@@ -257,8 +259,11 @@ async function refund(event) {
 }
 
 async function voidPayment(payment) {
-  if (!confirm(`Void the whole payment of ${money(payment.amount)}?`)) return;
-  const result = await call("POST", `/v1/payments/${encodeURIComponent(payment.paymentId)}/void`, {});
+  // The answer is the reason printed on the void slip (empty: none); Cancel keeps the payment.
+  const answer = prompt(`Void the whole payment of ${money(payment.amount)}? Reason for the slip (optional):`, "");
+  if (answer === null) return;
+  const reason = answer.trim().slice(0, 60);
+  const result = await call("POST", `/v1/payments/${encodeURIComponent(payment.paymentId)}/void`, reason !== "" ? { reason } : {});
   if (result.ok) $("refund-result").textContent = `Void of ${payment.paymentId}: ${STATE_TEXT[result.value.payment.state] ?? result.value.payment.state}`;
   else say($("refund-result"), `Void refused: ${refusal(result)}`, result.code);
   if (result.ok) update(result.value.payment);

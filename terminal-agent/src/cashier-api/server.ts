@@ -5,8 +5,8 @@
  *   GET  /v1/payments?state=&from=&to=&limit=&before= -> { payments, next? }  (journal, newest first, paged)
  *   GET  /v1/payments/:paymentId          -> { payment }
  *   POST /v1/payments/:paymentId/cancel   -> { payment }
- *   POST /v1/payments/:paymentId/void     -> { payment }            (answered when the server replies)
- *   POST /v1/payments/:paymentId/refunds  { refundId?, amountMinor } -> 201 { payment, refund }
+ *   POST /v1/payments/:paymentId/void     { reason? } -> { payment }  (answered when the server replies; a slip is printed)
+ *   POST /v1/payments/:paymentId/refunds  { refundId?, amountMinor, reason? } -> 201 { payment, refund }  (a slip is printed)
  *   POST /v1/reports/x | /v1/reports/z    { requestId? } -> { report, printed } (printed on the receipt printer)
  *   GET  /v1/events                       -> server-sent events `payment`
  *   GET  /v1/health                       -> { mqtt, devices, faults, outboxDepth }
@@ -61,10 +61,16 @@ const CreatePaymentBodySchema = z.strictObject({
   replace: z.boolean().optional(),
 }).refine((body) => receiptLinesAddUp(body.amountMinor, body.lines), { message: "the receipt lines' amounts must add up to amountMinor", path: ["lines"] });
 
+/** The cashier's reason for a refund or void: printed on its slip, kept in the journal, never sent to the server. */
+const ReasonSchema = z.string().trim().min(1).max(60);
+
 const RefundBodySchema = z.strictObject({
   refundId: ClientIdSchema.optional(),
   amountMinor: z.number().int().positive().max(AMOUNT_MINOR_MAX),
+  reason: ReasonSchema.optional(),
 });
+
+const VoidBodySchema = z.strictObject({ reason: ReasonSchema.optional() });
 
 /** GET /v1/payments?state=&from=&to=&limit=&before= (from/to: epoch ms or an ISO date; before: a page's `next`). */
 const TimeParamSchema = z.union([z.string().regex(/^\d{1,15}$/).transform(Number), z.iso.datetime({ offset: true }).transform((t) => Date.parse(t)), z.iso.date().transform((t) => Date.parse(t))]);
@@ -145,7 +151,10 @@ export class CashierApi {
       if (method === "GET" && parts.length === 2) return this.#list(url.searchParams, response);
       if (method === "GET" && parts.length === 3 && paymentId) return this.#get(paymentId, response);
       if (method === "POST" && parts.length === 4 && paymentId && action === "cancel") return this.#reply(response, 200, this.options.runtime.cancelPayment(paymentId));
-      if (method === "POST" && parts.length === 4 && paymentId && action === "void") return this.#reply(response, 200, await this.options.runtime.voidPayment(paymentId));
+      if (method === "POST" && parts.length === 4 && paymentId && action === "void") {
+        const body = parseBody(VoidBodySchema, await readJson(request));
+        return this.#reply(response, 200, await this.options.runtime.voidPayment(paymentId, body.reason));
+      }
       if (method === "POST" && parts.length === 4 && paymentId && action === "refunds") return this.#refund(paymentId, request, response);
     }
     if (resource === "reports" && method === "POST" && parts.length === 3 && (paymentId === "x" || paymentId === "z")) return this.#report(paymentId, request, response);
@@ -173,7 +182,7 @@ export class CashierApi {
 
   async #refund(paymentId: string, request: IncomingMessage, response: ServerResponse): Promise<void> {
     const body = parseBody(RefundBodySchema, await readJson(request));
-    const result = await this.options.runtime.refundPayment(paymentId, { refundId: body.refundId, amountMinor: body.amountMinor });
+    const result = await this.options.runtime.refundPayment(paymentId, { refundId: body.refundId, amountMinor: body.amountMinor, note: body.reason });
     if (!result.ok) return sendError(response, result.refusal.code, result.refusal.message);
     const view = toPaymentView(result.payment);
     sendJson(response, 201, { payment: view, refund: view.refunds.find((r) => r.refundId === result.refundId) });

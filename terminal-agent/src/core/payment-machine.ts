@@ -35,9 +35,9 @@ export type PaymentEvent =
   /** The server answered one of this payment's requests with `error`. */
   | { readonly type: "RequestRefused"; readonly requestType: RegisterRequest["type"]; readonly code: ErrorCode; readonly message: string; readonly requestId?: string }
   /** The cashier voids an approved payment (before the register's period closes). */
-  | { readonly type: "VoidRequested"; readonly requestId: string }
+  | { readonly type: "VoidRequested"; readonly requestId: string; readonly note?: string | undefined }
   /** The cashier refunds part or all of an approved payment. */
-  | { readonly type: "RefundRequested"; readonly refundId: string; readonly amountMinor: number; readonly requestId: string }
+  | { readonly type: "RefundRequested"; readonly refundId: string; readonly amountMinor: number; readonly requestId: string; readonly note?: string | undefined }
   | { readonly type: "RefundResultReceived"; readonly message: RefundResult }
   | { readonly type: "ReceiptPrinted" };
 
@@ -77,7 +77,7 @@ export function transition(state: Payment | undefined, event: PaymentEvent, now:
     case "ReceiptPrinted":
       return onReceiptPrinted(state, now);
     case "VoidRequested":
-      return onVoid(state, event.requestId, now);
+      return onVoid(state, event.requestId, now, event.note);
     case "RefundRequested":
       return onRefund(state, event, now);
     case "RefundResultReceived":
@@ -319,15 +319,18 @@ function onReceiptPrinted(state: Payment | undefined, now: number): Transition {
 
 function onVoided(state: Payment, now: number, ackEffects: readonly Effect[]): Transition {
   const payment: Payment = { ...state, state: "voided", voidRequestId: undefined, updatedAt: now };
-  return unchanged(payment, { type: "JournalWrite", payment, outbox: [] }, ...ackEffects, { type: "Notify", level: "info", message: "payment voided", payment });
+  // What was left after refunds went back: that is what the slip says the void moved.
+  const refunded = state.refunds.filter((r) => r.state === "done").reduce((sum, r) => sum + r.amountMinor, 0);
+  const slip: Effect = { type: "PrintSlip", slip: { kind: "void", paymentId: state.paymentId, original: state.amount, amountMinor: state.amount.minor - refunded, ...(state.voidNote !== undefined ? { note: state.voidNote } : {}) } };
+  return unchanged(payment, { type: "JournalWrite", payment, outbox: [] }, ...ackEffects, slip, { type: "ShowScreen", payment }, { type: "Notify", level: "info", message: "payment voided", payment });
 }
 
-function onVoid(state: Payment | undefined, requestId: string, now: number): Transition {
+function onVoid(state: Payment | undefined, requestId: string, now: number, note?: string): Transition {
   if (state === undefined) return refused(state, "PAYMENT_NOT_FOUND", "no such payment");
   if (state.state === "voided") return unchanged(state); // idempotent
   if (state.state !== "approved") return refused(state, "VOID_NOT_ALLOWED", `only an approved payment can be voided (it is ${state.state})`);
   if (state.voidRequestId !== undefined) return unchanged(state); // already on its way
-  const payment: Payment = { ...state, voidRequestId: requestId, updatedAt: now };
+  const payment: Payment = { ...state, voidRequestId: requestId, ...(note !== undefined ? { voidNote: note } : {}), updatedAt: now };
   const request: RegisterRequest = { v: PROTOCOL_VERSION, type: "payment.void", requestId, paymentId: state.paymentId };
   return unchanged(payment, { type: "JournalWrite", payment, outbox: [request] }, { type: "Publish", request }, { type: "Notify", level: "info", message: "void sent", payment });
 }
@@ -341,7 +344,7 @@ function onRefund(state: Payment | undefined, event: Extract<PaymentEvent, { typ
     return unchanged(state);
   }
   if (state.state !== "approved") return refused(state, "VOID_NOT_ALLOWED", `only an approved payment can be refunded (it is ${state.state})`);
-  const refund: Refund = { refundId: event.refundId, amountMinor: event.amountMinor, state: "requested", requestId: event.requestId };
+  const refund: Refund = { refundId: event.refundId, amountMinor: event.amountMinor, state: "requested", requestId: event.requestId, ...(event.note !== undefined ? { note: event.note } : {}) };
   const payment: Payment = { ...state, refunds: [...state.refunds, refund], updatedAt: now };
   const request: RegisterRequest = {
     v: PROTOCOL_VERSION,
@@ -356,7 +359,14 @@ function onRefund(state: Payment | undefined, event: Extract<PaymentEvent, { typ
 
 function onRefundResult(state: Payment | undefined, message: RefundResult, now: number): Transition {
   if (state === undefined) return unchanged(state, { type: "Notify", level: "warn", message: `refund.result for unknown payment ${message.paymentId}` });
-  const refunds = state.refunds.map((r): Refund => (r.refundId === message.refundId ? { ...r, state: "done", reason: undefined, reference: message.reference } : r));
+  const before = state.refunds.find((r) => r.refundId === message.refundId);
+  // A repeated result (a resend, a retried refund id) changes nothing and prints no second slip.
+  if (before?.state === "done") return unchanged(state);
+  const refunds = state.refunds.map((r): Refund => (r.refundId === message.refundId ? { ...r, state: "done", reason: undefined, reference: message.reference, doneAt: now } : r));
   const payment: Payment = { ...state, refunds, updatedAt: now };
-  return unchanged(payment, { type: "JournalWrite", payment, outbox: [] }, { type: "Notify", level: "info", message: "refund done", payment });
+  const slip: Effect = {
+    type: "PrintSlip",
+    slip: { kind: "refund", paymentId: state.paymentId, original: state.amount, amountMinor: message.amount.minor, refundId: message.refundId, reference: message.reference, ...(before?.note !== undefined ? { note: before.note } : {}) },
+  };
+  return unchanged(payment, { type: "JournalWrite", payment, outbox: [] }, slip, { type: "ShowScreen", payment }, { type: "Notify", level: "info", message: "refund done", payment });
 }

@@ -30,6 +30,10 @@ export interface Refund {
   readonly requestId: string;
   readonly reason?: ErrorCode | undefined;
   readonly reference?: string | undefined;
+  /** The cashier's words for why (printed on the slip); never sent to the server. */
+  readonly note?: string | undefined;
+  /** Epoch ms the server confirmed it (the display shows the refund for a few seconds). */
+  readonly doneAt?: number | undefined;
 }
 
 export interface Payment {
@@ -49,6 +53,8 @@ export interface Payment {
   readonly cancelRequested: boolean;
   /** requestId of the `payment.void` in flight (until the server answers). */
   readonly voidRequestId?: string | undefined;
+  /** The cashier's words for why the payment was voided (printed on the void slip); never sent to the server. */
+  readonly voidNote?: string | undefined;
   readonly refunds: readonly Refund[];
   /** How the shopper pays; absent means "code". */
   readonly tender?: "code" | "card" | undefined;
@@ -77,7 +83,10 @@ export interface PaymentView {
   cardError?: string;
   /** Refunds that went through, summed. */
   refundedMinor: number;
-  refunds: { refundId: string; amountMinor: number; state: Refund["state"]; reason?: string; reference?: string }[];
+  /** `reason`: the server's error code of a refused refund; `note`: the cashier's reason, printed on the slip. */
+  refunds: { refundId: string; amountMinor: number; state: Refund["state"]; reason?: string; reference?: string; note?: string }[];
+  /** The cashier's reason for the void, printed on the void slip. */
+  voidNote?: string;
   /** When the register made it (epoch ms): the panel's history shows it after a reload. */
   createdAt: number;
 }
@@ -102,7 +111,9 @@ export function toPaymentView(payment: Payment): PaymentView {
       state: r.state,
       ...(r.reason !== undefined ? { reason: r.reason } : {}),
       ...(r.reference !== undefined ? { reference: r.reference } : {}),
+      ...(r.note !== undefined ? { note: r.note } : {}),
     })),
+    ...(payment.voidNote !== undefined ? { voidNote: payment.voidNote } : {}),
     createdAt: payment.createdAt,
   };
 }

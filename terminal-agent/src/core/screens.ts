@@ -47,6 +47,8 @@ interface Messages {
   readonly readerOffline: string;
   readonly receiptDelayed: string;
   readonly unavailable: readonly [string, string];
+  /** Line 1 for a few seconds after a refund went through (line 2: the amount back). */
+  readonly refunded: string;
   readonly final: Record<Exclude<AgentPaymentState, "awaiting-card" | "requested" | "issued">, string>;
   /** Line 2 of a declined or failed payment: words for its reason (never the code); `other` for the rest. */
   readonly reasons: Partial<Record<ErrorCode, string>> & { readonly other: string; readonly byShopper: string };
@@ -65,6 +67,7 @@ const MESSAGES: Record<ScreenLanguage, Messages> = {
     swipeAgain: "PLEASE SWIPE AGAIN",
     readerOffline: "CARD READER OFFLINE",
     receiptDelayed: "RECEIPT DELAYED",
+    refunded: "REFUNDED",
     unavailable: ["MOBILE PAY", "UNAVAILABLE"],
     final: { approved: "APPROVED", declined: "DECLINED", expired: "CODE EXPIRED", cancelled: "CANCELLED", failed: "PAYMENT FAILED", voided: "VOIDED" },
     reasons: {
@@ -94,6 +97,7 @@ const MESSAGES: Record<ScreenLanguage, Messages> = {
     swipeAgain: "ﾓｳｲﾁﾄﾞ ｽﾗｲﾄﾞ ｼﾃｸﾀﾞｻｲ",
     readerOffline: "ｶｰﾄﾞﾘｰﾀﾞｰ ｼﾖｳﾌｶ",
     receiptDelayed: "ﾚｼｰﾄ ｵﾏﾁｸﾀﾞｻｲ",
+    refunded: "ﾍﾝｷﾝ ｼﾏｼﾀ",
     unavailable: ["ﾓﾊﾞｲﾙｹｯｻｲ", "ｹﾞﾝｻﾞｲ ﾘﾖｳﾃﾞｷﾏｾﾝ"],
     final: { approved: "ｼｮｳﾆﾝ ｱﾘｶﾞﾄｳｺﾞｻﾞｲﾏｽ", declined: "ｼｮｳﾆﾝ ﾃﾞｷﾏｾﾝ", expired: "ｺｰﾄﾞ ﾉ ｷｹﾞﾝｷﾞﾚ", cancelled: "ﾄﾘｹｼ", failed: "ｴﾗｰ", voided: "ﾄﾘｹｼ ｽﾞﾐ" },
     reasons: {
@@ -138,13 +142,17 @@ export function renderPayment(payment: Payment, now: number, messages: Messages 
       return lines(width, leftRight(messages.total, amount, width), messages.pleaseWait);
     case "issued":
       return issuedScreen(payment.codeRenewed === true ? messages.newCode : messages.total, amount, `${messages.code} ${groupCode(payment.code ?? "")}`, countdown(payment.expiresAt ?? now, now), width);
-    case "approved":
+    case "approved": {
+      // A refund the server just confirmed: the shopper sees what went back.
+      const refund = latestRefundShown(payment, now);
+      if (refund !== undefined) return lines(width, messages.refunded, formatMoney({ minor: refund.amountMinor, currency: payment.amount.currency }));
       // The receipt waits in the print queue until the printer is back: the shopper is told not to wait for it now.
       if (missing.printer === true && !payment.receiptPrinted) {
         const approved = messages.final.approved;
         return lines(width, approved.length + 1 + amount.length <= width ? leftRight(approved, amount, width) : approved, messages.receiptDelayed);
       }
       return lines(width, messages.final[payment.state], amount);
+    }
     case "voided":
       return lines(width, messages.final[payment.state], amount);
     case "declined":
@@ -154,6 +162,15 @@ export function renderPayment(payment: Payment, now: number, messages: Messages 
     case "cancelled":
       return lines(width, messages.final[payment.state], "");
   }
+}
+
+/** The refund confirmed most recently, if within the final-screen hold. */
+function latestRefundShown(payment: Payment, now: number): Payment["refunds"][number] | undefined {
+  let latest: Payment["refunds"][number] | undefined;
+  for (const refund of payment.refunds) {
+    if (refund.state === "done" && refund.doneAt !== undefined && now - refund.doneAt < finalScreenHoldMs && (latest?.doneAt ?? -Infinity) < refund.doneAt) latest = refund;
+  }
+  return latest;
 }
 
 /** Words for why a payment was declined or failed: a decline without a reason is the shopper's own. */

@@ -44,6 +44,7 @@ interface PaymentRow {
   card_last4: string | null;
   card_error: string | null;
   code_renewed: number;
+  void_note: string | null;
   created: number;
   updated: number;
 }
@@ -116,12 +117,12 @@ export class Journal {
   /** Stores the payment and queues the requests, in one transaction. */
   write(payment: Payment, outbox: readonly { request: RegisterRequest; topic: string }[], now: number): void {
     const upsert = this.#db.prepare(`
-      INSERT INTO payments (payment_id, state, amount_minor, currency, lines, create_request_id, code, expires_at, reason, reference, receipt_printed, cancel_requested, void_request_id, refunds, tender, card_last4, card_error, code_renewed, created, updated)
-      VALUES (@payment_id, @state, @amount_minor, @currency, @lines, @create_request_id, @code, @expires_at, @reason, @reference, @receipt_printed, @cancel_requested, @void_request_id, @refunds, @tender, @card_last4, @card_error, @code_renewed, @created, @updated)
+      INSERT INTO payments (payment_id, state, amount_minor, currency, lines, create_request_id, code, expires_at, reason, reference, receipt_printed, cancel_requested, void_request_id, refunds, tender, card_last4, card_error, code_renewed, void_note, created, updated)
+      VALUES (@payment_id, @state, @amount_minor, @currency, @lines, @create_request_id, @code, @expires_at, @reason, @reference, @receipt_printed, @cancel_requested, @void_request_id, @refunds, @tender, @card_last4, @card_error, @code_renewed, @void_note, @created, @updated)
       ON CONFLICT (payment_id) DO UPDATE SET state = excluded.state, code = excluded.code, expires_at = excluded.expires_at,
         reason = excluded.reason, reference = excluded.reference, receipt_printed = excluded.receipt_printed,
         cancel_requested = excluded.cancel_requested, void_request_id = excluded.void_request_id, refunds = excluded.refunds,
-        tender = excluded.tender, card_last4 = excluded.card_last4, card_error = excluded.card_error, code_renewed = excluded.code_renewed, updated = excluded.updated`);
+        tender = excluded.tender, card_last4 = excluded.card_last4, card_error = excluded.card_error, code_renewed = excluded.code_renewed, void_note = excluded.void_note, updated = excluded.updated`);
     const queue = this.#db.prepare(
       `INSERT INTO outbox (request_id, payment_id, type, topic, payload, created) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (request_id) DO NOTHING`,
     );
@@ -284,6 +285,7 @@ function toRow(payment: Payment): PaymentRow {
     card_last4: payment.cardLast4 ?? null,
     card_error: payment.cardError ?? null,
     code_renewed: payment.codeRenewed === true ? 1 : 0,
+    void_note: payment.voidNote ?? null,
     created: payment.createdAt,
     updated: payment.updatedAt,
   };
@@ -308,6 +310,7 @@ function fromRow(row: PaymentRow): Payment {
     ...(row.card_last4 !== null ? { cardLast4: row.card_last4 } : {}),
     ...(row.card_error !== null ? { cardError: row.card_error } : {}),
     ...(row.code_renewed === 1 ? { codeRenewed: true } : {}),
+    ...(row.void_note !== null ? { voidNote: row.void_note } : {}),
     createdAt: row.created,
     updatedAt: row.updated,
   };

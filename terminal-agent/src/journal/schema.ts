@@ -24,6 +24,7 @@ CREATE TABLE IF NOT EXISTS payments (
   card_last4        TEXT,
   card_error        TEXT,
   code_renewed      INTEGER NOT NULL DEFAULT 0,
+  void_note         TEXT,
   created           INTEGER NOT NULL,
   updated           INTEGER NOT NULL
 );
@@ -90,7 +91,8 @@ ALTER TABLE payments ADD COLUMN card_last4 TEXT;
 ALTER TABLE payments ADD COLUMN card_error TEXT;
 `;
 
-/** Version 3 -> 4: the server renewed the payment's code (the display says NEW CODE; issue 17). */
+/** Version 3 -> 4 (issue 17): the server renewed the payment's code (the display says NEW CODE); the cashier's reason for a void (its slip). */
 export const MIGRATE_V3_TO_V4_SQL = `
 ALTER TABLE payments ADD COLUMN code_renewed INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE payments ADD COLUMN void_note TEXT;
 `;

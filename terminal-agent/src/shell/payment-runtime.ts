@@ -10,6 +10,8 @@ import type { ErrorCode, Money, RegisterRequest, Report, ReportRequest, ServerMe
 import type { Effect } from "../core/effects.js";
 import { ackTimeoutMs, cardholderNamesHeldMax, outboxResendBatchMax, publishAckWaitMs, sendsTrackedMax, serverReplyWaitMs } from "../core/limits.js";
 import { buildReportReceipt, canPrintRaw } from "../protocols/escpos/report-receipt.js";
+import { buildReversalSlip } from "../protocols/escpos/reversal-slip.js";
+import type { ReversalSlip } from "../core/effects.js";
 import { transition } from "../core/payment-machine.js";
 import type { PaymentEvent, Refusal } from "../core/payment-machine.js";
 import { isFinalAgentState, toPaymentView } from "../core/payment.js";
@@ -51,6 +53,8 @@ export interface RuntimeEvents {
 export type CommandResult = { ok: true; payment: Payment } | { ok: false; refusal: Refusal };
 /** Print job id of a report: this prefix and the report's requestId (a payment's job id is its paymentId). */
 export const REPORT_JOB_PREFIX = "report-";
+/** Print job id of a refund or void slip: this prefix, then `refund-<refundId>` or `void-<paymentId>`. */
+const SLIP_JOB_PREFIX = "slip:";
 
 export type ReportResult = { ok: true; report: Report; printed: boolean } | { ok: false; refusal: Refusal };
 
@@ -156,12 +160,12 @@ export class PaymentRuntime extends EventEmitter<RuntimeEvents> {
   }
 
   /** Voids an approved payment; resolves when the server answers (or SERVER_TIMEOUT). */
-  async voidPayment(paymentId: string): Promise<CommandResult> {
+  async voidPayment(paymentId: string, note?: string): Promise<CommandResult> {
     const payment = this.getPayment(paymentId);
     if (payment?.state === "approved" && payment.voidRequestId === undefined && !this.options.link.isUp) return lineDown();
     const requestId = newClientId();
     const reply = this.#expectReply(requestId);
-    const result = this.dispatch(paymentId, { type: "VoidRequested", requestId });
+    const result = this.dispatch(paymentId, { type: "VoidRequested", requestId, ...(note !== undefined ? { note } : {}) });
     if (!result.ok || result.payment.state === "voided") return this.#settle(requestId, result);
     // A void already on its way: wait for that one.
     const awaited = result.payment.voidRequestId === requestId ? reply : this.#expectReply(result.payment.voidRequestId ?? requestId);
@@ -171,13 +175,13 @@ export class PaymentRuntime extends EventEmitter<RuntimeEvents> {
   }
 
   /** Refunds part of an approved payment; the refund id makes a retry the same refund. */
-  async refundPayment(paymentId: string, input: { refundId?: string | undefined; amountMinor: number }): Promise<CommandResult & { refundId?: string }> {
+  async refundPayment(paymentId: string, input: { refundId?: string | undefined; amountMinor: number; note?: string | undefined }): Promise<CommandResult & { refundId?: string }> {
     const refundId = input.refundId ?? newClientId();
     const known = this.getPayment(paymentId)?.refunds.find((r) => r.refundId === refundId);
     if (known === undefined && !this.options.link.isUp) return lineDown();
     const requestId = newClientId();
     const reply = this.#expectReply(requestId);
-    const result = this.dispatch(paymentId, { type: "RefundRequested", refundId, amountMinor: input.amountMinor, requestId });
+    const result = this.dispatch(paymentId, { type: "RefundRequested", refundId, amountMinor: input.amountMinor, requestId, ...(input.note !== undefined ? { note: input.note } : {}) });
     if (!result.ok) return this.#settle(requestId, result);
     const refund = result.payment.refunds.find((r) => r.refundId === refundId);
     if (refund === undefined || refund.state !== "requested") return { ...this.#settle(requestId, result), refundId };
@@ -337,6 +341,9 @@ export class PaymentRuntime extends EventEmitter<RuntimeEvents> {
       case "PrintReceipt":
         this.#print(effect.payment);
         return;
+      case "PrintSlip":
+        this.#printSlip(effect.slip);
+        return;
       case "KickDrawer":
         printer?.kickDrawer(effect.paymentId).catch((error: unknown) => logger.warn({ paymentId: effect.paymentId, err: (error as Error).message }, "drawer kick failed"));
         return;
@@ -377,6 +384,21 @@ export class PaymentRuntime extends EventEmitter<RuntimeEvents> {
     if (answer?.type === "error") return { ok: false, refusal: { code: answer.error.code as ErrorCode, message: answer.error.message } };
     if (answer === undefined) return timedOut();
     return { ok: true, payment: after };
+  }
+
+  /** A refund's or void's slip, through the driver's queue under its own job id (a repeat is not queued twice). */
+  #printSlip(slip: ReversalSlip): void {
+    const { printer, logger, clock } = this.options;
+    if (!printer || !canPrintRaw(printer)) {
+      logger.info({ paymentId: slip.paymentId, kind: slip.kind }, "no printer with a raw print path; slip not printed");
+      return;
+    }
+    const bytes = buildReversalSlip({ ...slip, storeName: this.options.storeName, register: this.options.registerName ?? this.options.registerId, printedAt: clock.now() });
+    const jobId = `${SLIP_JOB_PREFIX}${slip.kind === "void" ? `void-${slip.paymentId}` : `refund-${slip.refundId ?? slip.paymentId}`}`;
+    printer.printRaw(bytes, jobId).then(
+      () => logger.info({ paymentId: slip.paymentId, kind: slip.kind }, "slip printed"),
+      (error: unknown) => logger.warn({ paymentId: slip.paymentId, kind: slip.kind, err: (error as Error).message }, "slip not printed"),
+    );
   }
 
   #printReport(report: Report): void {
