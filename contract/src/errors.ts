@@ -65,6 +65,7 @@ export const ERROR_CODES = [
   "OPERATOR_UNAUTHORIZED", // operator listener: missing or wrong bearer token, or no signed-in operator
   // The cashier's day (issue 17):
   "PAYMENT_IN_PROGRESS", // cashier API: another payment is still open on this register (cancel it, or send replace: true)
+  "NO_RECEIPT", // cashier API: a copy was asked of a payment that has no receipt (it is not approved)
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -142,4 +143,5 @@ export const ERROR_WORDS: Readonly<Record<ErrorCode, ErrorWords>> = {
   STORAGE_FULL: { en: "Storage is full: no new payments for now; take another payment method and call support", ja: "保存領域がいっぱいです。新しい決済はできません。別のお支払い方法をご利用のうえ、サポートに連絡してください" },
   OPERATOR_UNAUTHORIZED: { en: "Sign in first", ja: "サインインしてください" },
   PAYMENT_IN_PROGRESS: { en: "Another payment is still open: cancel it first", ja: "別の決済が進行中です。先に取り消してください" },
+  NO_RECEIPT: { en: "This payment has no receipt to print again", ja: "この決済には再発行できるレシートがありません" },
 };

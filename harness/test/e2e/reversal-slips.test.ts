@@ -26,6 +26,13 @@ describe("refund and void slips through the whole system", () => {
     expect(await phone.approve(paymentId)).toMatchObject({ ok: true });
     await pollUntil("the receipt counted printed", async () => ((await system.payment(paymentId)).receiptPrinted ? true : undefined));
 
+    // A copy of the receipt on request: its own print job, marked REPRINT (issue 17, item 5).
+    expect((await system.cashier(`/v1/payments/${paymentId}/reprint`, {})).status).toBe(202);
+    const copy = await pollUntil("the receipt copy", () => system.devices.printer.snapshot().receipts.find((r) => r.text.includes("*** REPRINT ***") && r.text.includes(paymentId) && r.cut));
+    expect(copy.text).toMatch(/TOTAL +JPY 1200/);
+    expect(copy.drawerKicks).toBe(0);
+    expect((await system.cashier("/v1/payments/no-such-payment-1/reprint", {})).status).toBe(404);
+
     const refund = await system.cashier(`/v1/payments/${paymentId}/refunds`, { refundId: "slip-refund-0001", amountMinor: 300, reason: "damaged box" });
     expect(refund.status).toBe(201);
     expect(refund.body.payment).toMatchObject({ refundedMinor: 300, refunds: [{ refundId: "slip-refund-0001", state: "done", note: "damaged box" }] });

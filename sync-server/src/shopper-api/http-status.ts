@@ -60,6 +60,7 @@ const STATUS_BY_CODE: Record<ErrorCode, number> = {
   DEVICE_OFFLINE: 503,
   STORAGE_FULL: 503,
   PAYMENT_IN_PROGRESS: 409,
+  NO_RECEIPT: 409,
 };
 
 export function httpStatusFor(code: ErrorCode): number {

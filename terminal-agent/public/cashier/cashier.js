@@ -189,6 +189,12 @@ function renderRecent() {
       voidButton.addEventListener("click", () => voidPayment(payment));
       actions.append(refund, " ", voidButton);
     }
+    if (payment.state === "approved" || payment.state === "voided") {
+      const copy = Object.assign(document.createElement("button"), { type: "button", textContent: "Reprint" });
+      copy.setAttribute("aria-label", `Reprint the receipt of ${money(payment.amount)} payment ${payment.paymentId}`);
+      copy.addEventListener("click", () => reprint(payment));
+      actions.append(" ", copy);
+    }
     row.append(actions);
     return row;
   });
@@ -256,6 +262,12 @@ async function refund(event) {
   $("refund-result").textContent = `Refund of ${money({ minor: amountMinor, currency })} ${state} (payment ${refundId})`;
   $("refund-form").hidden = true;
   if (result.value.payment !== undefined) update(result.value.payment);
+}
+
+async function reprint(payment) {
+  const result = await call("POST", `/v1/payments/${encodeURIComponent(payment.paymentId)}/reprint`, {});
+  if (result.ok) $("refund-result").textContent = `Receipt copy of ${payment.paymentId} sent to the printer (marked REPRINT)`;
+  else say($("refund-result"), `Reprint refused: ${refusal(result)}`, result.code);
 }
 
 async function voidPayment(payment) {

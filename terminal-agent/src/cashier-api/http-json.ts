@@ -31,6 +31,7 @@ export function statusForCode(code: ErrorCode): number {
     case "REFUND_EXCEEDS_ORIGINAL":
     case "PERIOD_CLOSED":
     case "PAYMENT_IN_PROGRESS":
+    case "NO_RECEIPT":
       return 409;
     case "SERVER_TIMEOUT":
       return 504;

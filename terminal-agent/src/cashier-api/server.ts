@@ -6,6 +6,7 @@
  *   GET  /v1/payments/:paymentId          -> { payment }
  *   POST /v1/payments/:paymentId/cancel   -> { payment }
  *   POST /v1/payments/:paymentId/void     { reason? } -> { payment }  (answered when the server replies; a slip is printed)
+ *   POST /v1/payments/:paymentId/reprint  -> 202 { payment }  (a copy of the receipt marked REPRINT is queued; 409 NO_RECEIPT)
  *   POST /v1/payments/:paymentId/refunds  { refundId?, amountMinor, reason? } -> 201 { payment, refund }  (a slip is printed)
  *   POST /v1/reports/x | /v1/reports/z    { requestId? } -> { report, printed } (printed on the receipt printer)
  *   GET  /v1/events                       -> server-sent events `payment`
@@ -156,6 +157,7 @@ export class CashierApi {
         return this.#reply(response, 200, await this.options.runtime.voidPayment(paymentId, body.reason));
       }
       if (method === "POST" && parts.length === 4 && paymentId && action === "refunds") return this.#refund(paymentId, request, response);
+      if (method === "POST" && parts.length === 4 && paymentId && action === "reprint") return this.#reply(response, 202, this.options.runtime.reprintReceipt(paymentId));
     }
     if (resource === "reports" && method === "POST" && parts.length === 3 && (paymentId === "x" || paymentId === "z")) return this.#report(paymentId, request, response);
     throw new HttpError(404, "NOT_FOUND", `no route ${method} ${url.pathname}`);

@@ -123,6 +123,14 @@ export class EscPosReceiptPrinter extends PosDevice<never> implements ReceiptPri
   }
 
   /**
+   * A copy the cashier asked for (issue 17): the same receipt under `*** REPRINT ***`, as its own job
+   * (`jobId`), so it never stands for the original and the original's job is left as it is.
+   */
+  printCopy(receipt: ReceiptData, jobId: string): Promise<void> {
+    return this.#enqueue(jobId, { ...receipt, reprint: true });
+  }
+
+  /**
    * Prints bytes built elsewhere (an X/Z report) through the same durable queue as receipts: resolves
    * once the printer reports them printed; idempotent on jobId. A faulted attempt is printed again in
    * full (after a reset, feed and cut) under a `*** REPRINT ***` line; the bytes themselves are not
@@ -236,7 +244,7 @@ export class EscPosReceiptPrinter extends PosDevice<never> implements ReceiptPri
     const reprint = attempt.attempt > 1;
     const receipt = isRawPrintContent(content)
       ? Buffer.concat([reprint ? RAW_REPRINT_HEADER : Buffer.alloc(0), Buffer.from(content.rawBase64, "base64")])
-      : this.#encode({ ...content, reprint });
+      : this.#encode({ ...content, reprint: reprint || content.reprint === true });
     const bytes = this.#statusBack
       ? Buffer.concat([reprint ? REPRINT_PREFIX : Buffer.alloc(0), receipt, ENABLE_AUTOMATIC_STATUS_BACK, TRANSMIT_PAPER_STATUS])
       : Buffer.concat([reprint ? REPRINT_PREFIX : Buffer.alloc(0), receipt]);

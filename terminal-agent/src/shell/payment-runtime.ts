@@ -9,9 +9,10 @@ import { PROTOCOL_VERSION } from "@codepay/contract";
 import type { ErrorCode, Money, RegisterRequest, Report, ReportRequest, ServerMessage } from "@codepay/contract";
 import type { Effect } from "../core/effects.js";
 import { ackTimeoutMs, cardholderNamesHeldMax, outboxResendBatchMax, publishAckWaitMs, sendsTrackedMax, serverReplyWaitMs } from "../core/limits.js";
-import { buildReportReceipt, canPrintRaw } from "../protocols/escpos/report-receipt.js";
+import { buildReportReceipt, canPrintCopy, canPrintRaw } from "../protocols/escpos/report-receipt.js";
 import { buildReversalSlip } from "../protocols/escpos/reversal-slip.js";
 import type { ReversalSlip } from "../core/effects.js";
+import type { ReceiptData } from "../protocols/escpos/receipt.js";
 import { transition } from "../core/payment-machine.js";
 import type { PaymentEvent, Refusal } from "../core/payment-machine.js";
 import { isFinalAgentState, toPaymentView } from "../core/payment.js";
@@ -55,6 +56,8 @@ export type CommandResult = { ok: true; payment: Payment } | { ok: false; refusa
 export const REPORT_JOB_PREFIX = "report-";
 /** Print job id of a refund or void slip: this prefix, then `refund-<refundId>` or `void-<paymentId>`. */
 const SLIP_JOB_PREFIX = "slip:";
+/** Print job id of a receipt copy the cashier asked for: this prefix, the paymentId, `:` and the time. */
+const REPRINT_JOB_PREFIX = "copy:";
 
 export type ReportResult = { ok: true; report: Report; printed: boolean } | { ok: false; refusal: Refusal };
 
@@ -434,6 +437,41 @@ export class PaymentRuntime extends EventEmitter<RuntimeEvents> {
     void send.finally(() => {
       if (this.#sends.get(request.requestId) === send) this.#sends.delete(request.requestId);
     });
+  }
+
+  /**
+   * A copy of an approved (or since voided) payment's receipt, marked REPRINT, queued as its own print
+   * job: the cashier's answer to "can I have my receipt again". Resolves once queued, not printed.
+   */
+  reprintReceipt(paymentId: string): CommandResult {
+    const { printer, logger, clock } = this.options;
+    const payment = this.getPayment(paymentId);
+    if (payment === undefined) return { ok: false, refusal: { code: "PAYMENT_NOT_FOUND", message: `no payment ${paymentId} on this register` } };
+    if (payment.state !== "approved" && payment.state !== "voided") {
+      return { ok: false, refusal: { code: "NO_RECEIPT", message: `only an approved payment has a receipt (it is ${payment.state})` } };
+    }
+    if (!printer || !canPrintCopy(printer)) return { ok: false, refusal: { code: "DEVICE_OFFLINE", message: "no receipt printer is configured on this register" } };
+    const jobId = `${REPRINT_JOB_PREFIX}${paymentId}:${clock.now()}`;
+    printer.printCopy(this.#receiptData(payment), jobId).then(
+      () => logger.info({ paymentId }, "receipt copy printed"),
+      (error: unknown) => logger.warn({ paymentId, err: (error as Error).message }, "receipt copy not printed"),
+    );
+    return { ok: true, payment };
+  }
+
+  #receiptData(payment: Payment): ReceiptData {
+    return {
+      storeName: this.options.storeName,
+      registerId: this.options.registerId,
+      ...(this.options.registerName !== undefined ? { registerName: this.options.registerName } : {}),
+      paymentId: payment.paymentId,
+      amount: payment.amount,
+      lines: payment.lines,
+      reference: payment.reference,
+      ...(payment.cardLast4 !== undefined ? { cardLast4: payment.cardLast4 } : {}),
+      ...(this.options.language === "ja" ? { language: "ja" as const } : {}),
+      printedAt: this.options.clock.now(),
+    };
   }
 
   #print(payment: Payment): void {

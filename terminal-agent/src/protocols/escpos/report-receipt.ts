@@ -63,3 +63,12 @@ export interface RawBytesPrinter {
 export function canPrintRaw(printer: object | undefined): printer is RawBytesPrinter {
   return printer !== undefined && typeof (printer as Partial<RawBytesPrinter>).printRaw === "function";
 }
+
+/** A printer that can print a receipt's copy under `*** REPRINT ***` (the ESC/POS driver's `printCopy`). */
+export interface CopyPrinter {
+  printCopy(receipt: import("./receipt.js").ReceiptData, jobId: string): Promise<void>;
+}
+
+export function canPrintCopy(printer: object | undefined): printer is CopyPrinter {
+  return printer !== undefined && typeof (printer as Partial<CopyPrinter>).printCopy === "function";
+}
