@@ -35,7 +35,7 @@ describe("codepay-server admin", () => {
     const dataDir = tempDataDir();
     const first = json(await cli("admin", "demo-seed", "--json", "--data-dir", dataDir));
     expect(first).toMatchObject({ storeId: "demo-store", registerId: "demo-reg-1", userId: "demo-user", phoneId: "+810000000001" });
-    expect(Object.keys(first).sort()).toEqual(["password", "phoneId", "registerId", "storeId", "subscriberCredential", "userId"]);
+    expect(Object.keys(first).sort()).toEqual(["password", "phoneId", "registerId", "registerName", "storeId", "subscriberCredential", "userId"]);
     const second = json(await cli("admin", "demo-seed", "--json", "--data-dir", dataDir));
     expect({ ...second, password: "", subscriberCredential: "" }).toEqual({ ...first, password: "", subscriberCredential: "" });
     expect(second["password"]).not.toEqual(first["password"]);
