@@ -459,6 +459,7 @@ export class PaymentRuntime extends EventEmitter<RuntimeEvents> {
     return { ok: true, payment };
   }
 
+  /** What a payment's receipt says (the original's and its copies'). */
   #receiptData(payment: Payment): ReceiptData {
     return {
       storeName: this.options.storeName,
@@ -475,23 +476,15 @@ export class PaymentRuntime extends EventEmitter<RuntimeEvents> {
   }
 
   #print(payment: Payment): void {
-    const { printer, logger, clock } = this.options;
+    const { printer, logger } = this.options;
     if (!printer) {
       logger.info({ paymentId: payment.paymentId }, "no receipt printer configured");
       return;
     }
+    // The original only: a copy never greets the cardholder (the name is not kept).
     const receipt = {
-      storeName: this.options.storeName,
-      registerId: this.options.registerId,
-      ...(this.options.registerName !== undefined ? { registerName: this.options.registerName } : {}),
-      paymentId: payment.paymentId,
-      amount: payment.amount,
-      lines: payment.lines,
-      reference: payment.reference,
-      ...(payment.cardLast4 !== undefined ? { cardLast4: payment.cardLast4 } : {}),
+      ...this.#receiptData(payment),
       ...(this.#cardholderNames.has(payment.paymentId) ? { cardholderName: this.#cardholderNames.get(payment.paymentId) } : {}),
-      ...(this.options.language === "ja" ? { language: "ja" as const } : {}),
-      printedAt: clock.now(),
     };
     this.#cardholderNames.delete(payment.paymentId);
     printer.print(receipt).then(

@@ -108,10 +108,6 @@ export function* paymentIdTakenOp(paymentId: string): Operation<boolean> {
   return (yield* statement(selectPaymentIdTaken, { paymentId })).rows.length > 0;
 }
 
-export function paymentIdTaken(db: Queryable, paymentId: string): Promise<boolean> {
-  return runOn(db, paymentIdTakenOp(paymentId));
-}
-
 const selectOpenByCode = precompiledQuery<{ code: string }, Selectable<PaymentsTable>>((db, param) =>
   db.selectFrom("payments").selectAll().where("open_code", "=", param("code")),
 );

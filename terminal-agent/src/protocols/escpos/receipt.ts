@@ -33,7 +33,7 @@ export interface ReceiptData {
   readonly language?: "en" | "ja" | undefined;
   /** Card payments in a store that greets by name (config `receipt.greetByName`): "Jane Doe", from track 1. */
   readonly cardholderName?: string | undefined;
-  /** Set by the printer driver for any attempt after the first: the receipt says REPRINT. */
+  /** Set by the printer driver for any attempt after the first, and on a copy the cashier asked for: the receipt says REPRINT. */
   readonly reprint?: boolean | undefined;
 }
 
@@ -45,6 +45,11 @@ const noInterface = {
     throw new Error("the receipt builder does not print; write getBuffer() to the transport");
   },
 };
+
+/** A node-thermal-printer that only fills a buffer (X/Z reports, slips): the driver writes getBuffer(). */
+export function bufferPrinter(width: number): ThermalPrinter {
+  return new ThermalPrinter({ type: PrinterTypes.EPSON, interface: noInterface as unknown as string, width });
+}
 
 const LF = Buffer.from([0x0a]);
 

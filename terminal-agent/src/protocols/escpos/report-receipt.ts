@@ -4,23 +4,13 @@
  * report. Layout: store name, "X REPORT"/"Z REPORT", register, period, opened/closed; per currency
  * and tender: payments, voids, refunds (count and amount), net; a cut.
  */
-import { ThermalPrinter, PrinterTypes } from "node-thermal-printer";
 import { formatMinor } from "@codepay/contract";
 import type { CurrencyCode, Report } from "@codepay/contract";
-import { formatDate } from "./receipt.js";
-
-/** Never used for I/O: the builder only fills a buffer (see receipt.ts). */
-const noInterface = {
-  getPrinterName: () => "codepay-buffer",
-  isPrinterConnected: async () => false,
-  execute: async () => {
-    throw new Error("the report builder does not print; write getBuffer() to the transport");
-  },
-};
+import { bufferPrinter, formatDate, type ReceiptData } from "./receipt.js";
 
 /** `registerName`: the name the shoppers' phones show, printed instead of the register id when known. */
 export function buildReportReceipt(report: Report, storeName: string, width = 42, registerName?: string): Buffer {
-  const printer = new ThermalPrinter({ type: PrinterTypes.EPSON, interface: noInterface as unknown as string, width });
+  const printer = bufferPrinter(width);
   printer.alignCenter();
   printer.bold(true);
   printer.println(storeName);
@@ -66,7 +56,7 @@ export function canPrintRaw(printer: object | undefined): printer is RawBytesPri
 
 /** A printer that can print a receipt's copy under `*** REPRINT ***` (the ESC/POS driver's `printCopy`). */
 export interface CopyPrinter {
-  printCopy(receipt: import("./receipt.js").ReceiptData, jobId: string): Promise<void>;
+  printCopy(receipt: ReceiptData, jobId: string): Promise<void>;
 }
 
 export function canPrintCopy(printer: object | undefined): printer is CopyPrinter {

@@ -6,19 +6,10 @@
  * reference, a signature line, a cut. The reason is the cashier's own text: characters outside
  * printable ASCII print as "?" (the slip uses the printer's default code page).
  */
-import { ThermalPrinter, PrinterTypes } from "node-thermal-printer";
 import { formatMinor } from "@codepay/contract";
 import type { CurrencyCode } from "@codepay/contract";
 import type { ReversalSlip } from "../../core/effects.js";
-import { formatDate } from "./receipt.js";
-
-const noInterface = {
-  getPrinterName: () => "codepay-buffer",
-  isPrinterConnected: async () => false,
-  execute: async () => {
-    throw new Error("the slip builder does not print; write getBuffer() to the transport");
-  },
-};
+import { bufferPrinter, formatDate } from "./receipt.js";
 
 export interface ReversalSlipData extends ReversalSlip {
   readonly storeName: string;
@@ -33,7 +24,7 @@ export function slipText(text: string): string {
 }
 
 export function buildReversalSlip(slip: ReversalSlipData, width = 42): Buffer {
-  const printer = new ThermalPrinter({ type: PrinterTypes.EPSON, interface: noInterface as unknown as string, width });
+  const printer = bufferPrinter(width);
   const amount = (minor: number) => formatMinor(minor, slip.original.currency as CurrencyCode);
   printer.alignCenter();
   printer.bold(true);
