@@ -64,7 +64,7 @@ export const ERROR_CODES = [
   // Operator listener (issues 18 and 20): /metrics, /health and the operator console.
   "OPERATOR_UNAUTHORIZED", // operator listener: missing or wrong bearer token, or no signed-in operator
   // The cashier's day (issue 17):
-  "PAYMENT_IN_PROGRESS", // cashier API: another payment is still open on this register (cancel it, or send replace: true)
+  "PAYMENT_IN_PROGRESS", // cashier API and payment.create: another payment is still open on this register (cancel it, or send replace: true)
   "NO_RECEIPT", // cashier API: a copy was asked of a payment that has no receipt (it is not approved)
 ] as const;
 

@@ -48,13 +48,22 @@ const requestBase = {
   requestId: ClientIdSchema,
 };
 
-/** Register asks for a payment: the server answers `payment.issued` with a one-time code. */
+/** How many earlier payments one `payment.create` may name in `replaces`. */
+export const CREATE_REPLACES_MAX = 8;
+
+/**
+ * Register asks for a payment: the server answers `payment.issued` with a one-time code. A register has
+ * one open payment at a time: while another is open the server answers `PAYMENT_IN_PROGRESS`, unless
+ * the create names it in `replaces` (payments the register has already asked to cancel): those are
+ * cancelled in the same transaction, before the new code is issued.
+ */
 export const CreatePaymentSchema = z.object({
   ...requestBase,
   type: z.literal("payment.create"),
   paymentId: ClientIdSchema,
   amount: MoneySchema,
   lines: z.array(ReceiptLineSchema).max(100).optional(),
+  replaces: z.array(ClientIdSchema).max(CREATE_REPLACES_MAX).optional(),
 }).refine((create) => receiptLinesAddUp(create.amount.minor, create.lines), LINES_ADD_UP);
 
 /** Register cancels a payment that is not settled yet: the server answers `payment.state`. */

@@ -8,6 +8,8 @@
  * exactly one original receipt on its simulated printer (reprints say REPRINT) or, for at most one
  * payment per kill -9 of its agent, only a REPRINT (the agent counts an attempt before its bytes go
  * out); no receipt for a payment the server did not approve; SIGTERM stops every process with exit code 0.
+ * And a payment the cashier API never answered (its agent was killed mid-create, issue 17 item 2) is
+ * never approved, though a phone tries any code the restarted agent lets out.
  */
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -50,6 +52,10 @@ interface Register {
   readonly cashierUrl: string;
   controlUrl: string;
   readonly paymentIds: string[];
+  /** Creates the cashier API never answered (the POS saw a failure): none of them may ever be approved. */
+  readonly givenUp: string[];
+  /** The load makes no new payment here meanwhile (its replace: true would cancel what a fault is testing). */
+  paused: boolean;
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((done) => setTimeout(done, ms));
@@ -81,7 +87,7 @@ export async function runFaults(options: FaultRunOptions): Promise<FaultRunResul
   const prng = new Prng(options.seed);
   const dir = mkdtempSync(join(tmpdir(), `codepay-faults-${options.seed}-`));
   const dataDir = join(dir, "data");
-  const figures: Record<string, number> = { payments: 0, approvedByPhone: 0, serverKills: 0, serverRestarts: 0, agentKills: 0, cuts: 0, freezes: 0 };
+  const figures: Record<string, number> = { payments: 0, approvedByPhone: 0, serverKills: 0, serverRestarts: 0, agentKills: 0, midCreateKills: 0, midCreateJournaled: 0, midCreateCodeTried: 0, cuts: 0, freezes: 0 };
   const violations: string[] = [];
   const registerCount = options.registers ?? 2;
 
@@ -131,18 +137,23 @@ export async function runFaults(options: FaultRunOptions): Promise<FaultRunResul
       );
       const agent = new ManagedProcess(`agent-${i}`, [agentBin, "run", "--config", configPath], "ready", join(dir, `agent-${i}.log`));
       await agent.start();
-      registers.push({ registerId, proxy, devices, agent, cashierUrl: `http://127.0.0.1:${cashierPort}`, controlUrl: String(ready["control"]), paymentIds: [] });
+      registers.push({ registerId, proxy, devices, agent, cashierUrl: `http://127.0.0.1:${cashierPort}`, controlUrl: String(ready["control"]), paymentIds: [], givenUp: [], paused: false });
     }
 
     // Load: each register takes one payment after another; a phone pays most of them.
     const load = registers.map(async (register, index) => {
       let n = 0;
       while (!stopLoad) {
+        if (register.paused) {
+          await sleep(50);
+          continue;
+        }
         n += 1;
         const paymentId = `f${options.seed}r${index}p${String(n).padStart(4, "0")}`;
         const amountMinor = 100 * (1 + prng.int(40));
         const created = await http(`${register.cashierUrl}/v1/payments`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ amountMinor, paymentId, replace: true }) }); // a POS moving on to the next customer
         if (created?.status !== 201) {
+          if (created === undefined) register.givenUp.push(paymentId); // no answer: the POS takes it as failed
           await sleep(200);
           continue;
         }
@@ -169,7 +180,8 @@ export async function runFaults(options: FaultRunOptions): Promise<FaultRunResul
     while (Date.now() < faultsUntil) {
       await sleep(300 + prng.int(1_500));
       const register = prng.pick(registers);
-      const fault = prng.weighted({ killServer: 2, restartServer: 1, killAgent: 3, cut: 2, freeze: 2 });
+      // The first fault of every run is the kill mid-create (issue 17 item 2), so each run covers it.
+      const fault = figures["midCreateKills"] === 0 ? "killAgentMidCreate" : prng.weighted({ killServer: 2, restartServer: 1, killAgent: 3, killAgentMidCreate: 2, cut: 2, freeze: 2 });
       log(`fault: ${fault}${fault === "killServer" || fault === "restartServer" ? "" : ` ${register.registerId}`}`);
       switch (fault) {
         case "killServer":
@@ -188,6 +200,9 @@ export async function runFaults(options: FaultRunOptions): Promise<FaultRunResul
           await register.agent.kill9();
           await sleep(200 + prng.int(1_500));
           await register.agent.start();
+          break;
+        case "killAgentMidCreate":
+          await killAgentMidCreate(register, options.seed, figures, prng, phones);
           break;
         case "cut":
           figures["cuts"]! += 1;
@@ -240,6 +255,51 @@ export async function runFaults(options: FaultRunOptions): Promise<FaultRunResul
   return { seed: options.seed, dir, violations, figures };
 }
 
+/**
+ * Issue 17, item 2: the agent is killed just after journaling a create, before the cashier API answers
+ * (its line is frozen, so the answer waits for a PUBACK that does not come): the POS sees a failure and
+ * the cashier takes cash. After the restart the payment must never pay: a phone tries any code the
+ * agent's view lets out; checkOutcome then holds the server to no approval.
+ */
+async function killAgentMidCreate(register: Register, seed: number, figures: Record<string, number>, prng: Prng, phones: readonly SimPhone[]): Promise<void> {
+  figures["midCreateKills"]! += 1;
+  register.paused = true;
+  try {
+    await killAndTryToPay(register, seed, figures, prng, phones);
+  } finally {
+    register.paused = false;
+  }
+}
+
+async function killAndTryToPay(register: Register, seed: number, figures: Record<string, number>, prng: Prng, phones: readonly SimPhone[]): Promise<void> {
+  const paymentId = `f${seed}x${register.registerId.slice(-1)}n${String(figures["midCreateKills"]).padStart(4, "0")}`;
+  register.proxy.freeze();
+  const answer = http(`${register.cashierUrl}/v1/payments`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ amountMinor: 100 * (1 + prng.int(40)), paymentId, replace: true }) });
+  await sleep(50 + prng.int(250));
+  await register.agent.kill9();
+  const answered = await answer;
+  if (answered === undefined) register.givenUp.push(paymentId);
+  else if (answered.status === 201) register.paymentIds.push(paymentId);
+  register.proxy.heal();
+  await sleep(200 + prng.int(800));
+  await register.agent.start();
+  if (answered !== undefined) return;
+  for (let attempt = 0; attempt < 50; attempt += 1) {
+    const view = await paymentAt(register, paymentId);
+    if (view !== undefined && attempt === 0) figures["midCreateJournaled"]! += 1;
+    if (view?.code !== undefined) {
+      figures["midCreateCodeTried"]! += 1;
+      const phone = phones[0]!; // the shopper whose balance covers anything
+      const claimed = await phone.claim(view.code);
+      const approved = claimed.ok ? await phone.approve(claimed.value.paymentId) : undefined;
+      if (approved?.ok === true) figures["midCreatePaid"] = (figures["midCreatePaid"] ?? 0) + 1;
+      return;
+    }
+    if (view === undefined || FINAL.has(view.state)) return;
+    await sleep(100);
+  }
+}
+
 interface ServerPayment {
   paymentId: string;
   registerId: string;
@@ -265,6 +325,10 @@ async function checkOutcome(dataDir: string, registers: readonly Register[], ser
   figures["approved"] = approved.length;
   figures["serverPayments"] = payments.length;
   const approvedIds = new Set(approved.map((payment) => payment.paymentId));
+  for (const register of registers) {
+    for (const paymentId of register.givenUp) if (approvedIds.has(paymentId)) violations.push(`${register.registerId}: ${paymentId} was approved, though the cashier API never answered its create`);
+  }
+  figures["givenUp"] = registers.reduce((sum, register) => sum + register.givenUp.length, 0);
 
   let receipts = 0;
   let reprints = 0;

@@ -70,9 +70,13 @@ export class SimRegister {
     await client.subscribeAsync(downTopic(this.options.storeId, this.options.registerId), { qos: QOS });
   }
 
-  /** payment.create -> the issued code (or throws with the server's error). A retry passes the first attempt's requestId, as the agent's outbox does. */
-  async createPayment(paymentId: string, amount: Money, requestId: string = randomUUID()): Promise<PaymentIssued> {
-    const reply = await this.request({ v: PROTOCOL_VERSION, type: "payment.create", requestId, paymentId, amount });
+  /**
+   * payment.create -> the issued code (or throws with the server's error). A retry passes the first
+   * attempt's requestId, as the agent's outbox does. `replaces`: this register's open payments the server
+   * cancels first (a register holds one open payment at a time).
+   */
+  async createPayment(paymentId: string, amount: Money, requestId: string = randomUUID(), replaces?: readonly string[]): Promise<PaymentIssued> {
+    const reply = await this.request({ v: PROTOCOL_VERSION, type: "payment.create", requestId, paymentId, amount, ...(replaces !== undefined ? { replaces: [...replaces] } : {}) });
     if (reply.type === "payment.issued") return reply;
     throw new Error(reply.type === "error" ? `${reply.error.code}: ${reply.error.message}` : `unexpected ${reply.type}`);
   }

@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, expect, it } from "vitest";
-import { demoSeed, silentLogger, startServer, verify, type RunningServer } from "@codepay/sync-server";
+import { demoSeed, listPayments, silentLogger, startServer, verify, type RunningServer } from "@codepay/sync-server";
 import { upTopic } from "@codepay/contract";
 import { parseConfig, startAgent, type RunningAgent } from "@codepay/terminal-agent";
 import { Journal, PaymentRuntime } from "@codepay/terminal-agent/parts";
@@ -62,15 +62,17 @@ it("a code payment still without a code at restart is cancelled before its code 
   const view = async () => ((await (await fetch(new URL("/v1/payments/given-up-1", cashier))).json()) as { payment: { state: string; code?: string } }).payment;
   const final = await pollUntil("given-up-1 cancelled", async () => ((await view()).state === "cancelled" ? await view() : undefined));
   expect(text()).toContain("payments without a code at restart cancelled");
-  // Its code (the server did issue one) does not pay: a phone's claim is refused.
-  if (final.code !== undefined) {
-    const claim = await fetch(new URL("/api/v1/claims", server.gatewayUrl), {
-      method: "POST",
-      headers: { authorization: `Bearer ${seed.subscriberCredential}`, "content-type": "application/json" },
-      body: JSON.stringify({ requestId: "claim-given-up", code: final.code }),
-    });
-    expect(claim.status).not.toBe(200);
-  }
+  // The agent never lets its code out, not even on the cashier API.
+  expect(final.code).toBeUndefined();
+  // The code the server did issue (read from its database) does not pay: a phone's claim is refused.
+  const issued = (await listPayments({ dataDir, limit: 10 })).payments.find((p) => p.paymentId === "given-up-1");
+  expect(issued?.state).toBe("cancelled");
+  const claim = await fetch(new URL("/api/v1/claims", server.gatewayUrl), {
+    method: "POST",
+    headers: { authorization: `Bearer ${seed.subscriberCredential}`, "content-type": "application/json" },
+    body: JSON.stringify({ requestId: "claim-given-up", code: issued!.code }),
+  });
+  expect(claim.status).not.toBe(200);
   // The register is free for the next customer.
   const next = await fetch(new URL("/v1/payments", cashier), { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ amountMinor: 800 }) });
   expect(next.status).toBe(201);

@@ -26,6 +26,8 @@ const runs = rootOrSkip("the full-disk test of the server's SQLite database");
 const STORE = "full-store";
 const AMOUNT = { minor: 500, currency: "JPY" } as const;
 const WARN_BELOW_BYTES = 6 * 1024 * 1024;
+/** Codes open when the disk fills, one per register of the store (a register holds one open payment at a time). */
+const OPEN_CODES = 150;
 
 async function health(server: RunningServer): Promise<{ status: number; body: { status: string; storage: { state: string; freeBytes: number } } }> {
   const response = await fetch(`${server.operatorUrl}/health`);
@@ -42,6 +44,8 @@ describe.skipIf(!runs)("the server's SQLite database on a full disk", () => {
   let disk: SmallTmpfs;
   let server: RunningServer;
   let register: SimRegister;
+  /** One open payment per register: the codes claimed once the disk is full are held by as many registers. */
+  const lanes: SimRegister[] = [];
   let phone: SimPhone;
   let credential: string;
   const log = captureLogger();
@@ -51,17 +55,25 @@ describe.skipIf(!runs)("the server's SQLite database on a full disk", () => {
     const dataDir = join(disk.path, "data");
     await createStore({ dataDir, id: STORE, name: "Full Store", currency: "JPY" });
     const enrolled = await enrollRegister({ dataDir, storeId: STORE, registerId: "full-reg", name: "Full" });
+    const laneLogins = [];
+    for (let n = 0; n <= OPEN_CODES; n += 1) laneLogins.push(await enrollRegister({ dataDir, storeId: STORE, registerId: `full-lane-${n}`, name: `Lane ${n}` }));
     const user = await enrollUser({ dataDir, userId: "full-user", name: "Shopper", phoneId: "+817000000099" });
     await topUp({ dataDir, userId: "full-user", amountMinor: 10_000_000, currency: "JPY", requestId: "full-topup" });
     server = await startServer({ dataDir, ports: { mqtt: 0, shopperApi: 0, gateway: 0 }, logger: log.logger, httpRateLimits: "off", storageFreeBytesWarnMin: WARN_BELOW_BYTES });
     register = new SimRegister({ mqttUrl: server.mqttUrl, storeId: STORE, registerId: enrolled.registerId, password: enrolled.password, replyTimeoutMs: 20_000 });
     await register.connect();
+    for (const login of laneLogins) {
+      const lane = new SimRegister({ mqttUrl: server.mqttUrl, storeId: STORE, registerId: login.registerId, password: login.password, replyTimeoutMs: 20_000 });
+      await lane.connect();
+      lanes.push(lane);
+    }
     credential = user.subscriberCredential;
     phone = new SimPhone({ gatewayUrl: server.gatewayUrl, subscriberCredential: credential });
   }, 60_000);
 
   afterAll(async () => {
     await register?.stop();
+    for (const lane of lanes) await lane.stop();
     await server?.stop();
     disk?.unmount();
   });
@@ -70,11 +82,11 @@ describe.skipIf(!runs)("the server's SQLite database on a full disk", () => {
     // Plenty of room: ok.
     expect((await health(server)).body.storage.state).toBe("ok");
     const first = await register.createPayment("fulldisk-0", AMOUNT);
-    const pending = await register.createPayment("fulldisk-pending", AMOUNT);
+    const pending = await lanes[OPEN_CODES]!.createPayment("fulldisk-pending", AMOUNT);
     // Codes the phones will claim once the disk is full, made while there is room (each create writes
     // several WAL pages: 150 of them do not fit in the few MiB left below the warning threshold).
     const open = [];
-    for (let n = 0; n < 150; n += 1) open.push(await register.createPayment(`fulldisk-open-${n}`, AMOUNT));
+    for (let n = 0; n < OPEN_CODES; n += 1) open.push(await lanes[n]!.createPayment(`fulldisk-open-${n}`, AMOUNT));
 
     // Below the warning threshold: "low", still 200, a metric, one warning in the log.
     disk.fill("filler-low", WARN_BELOW_BYTES / 2);
@@ -106,15 +118,17 @@ describe.skipIf(!runs)("the server's SQLite database on a full disk", () => {
     expect(refusedClaim).toMatchObject({ status: 503, body: { error: { code: "STORAGE_FULL" } } });
     expect(Number(refusedClaim!.retryAfter)).toBeGreaterThan(0);
     const created: string[] = [];
-    let refused: { paymentId: string; requestId: string; message: string } | undefined;
+    let refused: { paymentId: string; requestId: string; replaces: string[]; message: string } | undefined;
+    let previous = first.paymentId; // each create takes the register from the one before (replaces)
     for (let n = 1; n <= 2_000 && refused === undefined; n += 1) {
       const paymentId = `fulldisk-${n}`;
       const requestId = randomUUID();
       try {
-        await register.createPayment(paymentId, AMOUNT, requestId);
+        await register.createPayment(paymentId, AMOUNT, requestId, [previous]);
         created.push(paymentId);
+        previous = paymentId;
       } catch (error) {
-        refused = { paymentId, requestId, message: (error as Error).message };
+        refused = { paymentId, requestId, replaces: [previous], message: (error as Error).message };
       }
     }
     expect(refused?.message).toMatch(/^STORAGE_FULL: /);
@@ -130,7 +144,7 @@ describe.skipIf(!runs)("the server's SQLite database on a full disk", () => {
     rmSync(join(disk.path, "filler-full"));
     rmSync(join(disk.path, "filler-low"));
     const checkpointsBefore = await metric(server, "codepay_sqlite_background_checkpoints");
-    const retried = await register.createPayment(refused!.paymentId, AMOUNT, refused!.requestId);
+    const retried = await register.createPayment(refused!.paymentId, AMOUNT, refused!.requestId, refused!.replaces);
     expect(retried.paymentId).toBe(refused!.paymentId);
     await pollUntil("health ok again", async () => ((await health(server)).status === 200 ? true : undefined), 15_000);
     expect((await health(server)).body.storage.state).toBe("ok");
@@ -142,12 +156,13 @@ describe.skipIf(!runs)("the server's SQLite database on a full disk", () => {
       body: JSON.stringify({ requestId: refusedClaim!.requestId, code: refusedClaim!.code }),
     });
     expect(refusedRetried.status).toBe(200);
-    const result = register.waitForResult("fulldisk-pending");
+    const result = lanes[OPEN_CODES]!.waitForResult("fulldisk-pending");
     expect((await phone.approve("fulldisk-pending")).ok).toBe(true);
     expect((await result).state).toBe("approved");
 
     // Background checkpoints run again (they had stopped if a checkpoint hit the full disk).
-    for (let n = 0; n < 20; n += 1) await register.createPayment(`fulldisk-after-${n}`, AMOUNT);
+    previous = refused!.paymentId;
+    for (let n = 0; n < 20; n += 1) previous = (await register.createPayment(`fulldisk-after-${n}`, AMOUNT, randomUUID(), [previous])).paymentId;
     await pollUntil("a background checkpoint after the disk was freed", async () => ((await metric(server, "codepay_sqlite_background_checkpoints")) > checkpointsBefore ? true : undefined), 15_000);
     const stopped = (log.text().match(/background WAL checkpoints stopped/g) ?? []).length;
     expect(await metric(server, "codepay_sqlite_checkpoint_restarts")).toBe(stopped);

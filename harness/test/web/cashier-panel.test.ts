@@ -122,6 +122,8 @@ describe.skipIf(!hasChromium)("cashier panel", { timeout: webTestTimeoutMs }, ()
     await eventually(() => page.getByRole("row").filter({ hasText: paymentId }).innerText()).toContain("refunded JPY 500");
     // The reason went with the refund: the agent keeps it for the slip.
     expect((await system.payment(paymentId)).refunds).toMatchObject([{ amountMinor: 500, note: "damaged box" }]);
+    // The refund slip comes out of the register's printer with the reason on it.
+    await eventually(() => system.devices.printer.snapshot().receipts.find((r) => /^\s*REFUND\s*$/m.test(r.text) && r.text.includes(paymentId) && r.cut)?.text ?? "").toContain("damaged box");
 
     await page.getByRole("button", { name: "Print X report" }).click();
     await eventually(() => page.locator("#report caption").textContent()).toMatch(/^X report · period \d+/);
@@ -142,6 +144,7 @@ describe.skipIf(!hasChromium)("cashier panel", { timeout: webTestTimeoutMs }, ()
     await row.getByRole("button", { name: /^Void/ }).click();
     await eventually(() => row.innerText()).toContain("Voided");
     expect(await system.payment(claim.value.paymentId)).toMatchObject({ state: "voided", voidNote: "wrong item" });
+    await eventually(() => system.devices.printer.snapshot().receipts.find((r) => /^\s*VOID\s*$/m.test(r.text) && r.text.includes(claim.value.paymentId) && r.cut)?.text ?? "").toContain("wrong item");
 
     await page.getByRole("button", { name: "Print Z report (close the day)" }).click();
     await eventually(() => page.locator("#report caption").textContent()).toMatch(/^Z report · period \d+ \(closed\)/);

@@ -7,6 +7,7 @@ import * as auditChains from "./migrations/0005-audit-chains.js";
 import * as referenceVersion from "./migrations/0006-reference-version.js";
 import * as outboxUnackedIndex from "./migrations/0007-outbox-unacked-index.js";
 import * as registerPaymentIds from "./migrations/0008-register-payment-ids.js";
+import * as oneOpenPaymentPerRegister from "./migrations/0009-one-open-payment-per-register.js";
 
 /** Migrations live in code (not read from a folder) so the built CLI and the tests run the same list. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -18,6 +19,7 @@ const MIGRATIONS: Record<string, Migration> = {
   "0006-reference-version": referenceVersion,
   "0007-outbox-unacked-index": outboxUnackedIndex,
   "0008-register-payment-ids": registerPaymentIds,
+  "0009-one-open-payment-per-register": oneOpenPaymentPerRegister,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

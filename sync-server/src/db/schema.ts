@@ -86,6 +86,8 @@ export interface PaymentsTable {
   code: string;
   /** The code while the payment is open, NULL once final: the UNIQUE constraint makes codes unique among open payments. */
   open_code: string | null;
+  /** The register's id while the payment is open, NULL once final: UNIQUE, so a register has one open payment (migration 0009). */
+  open_register: string | null;
   state: PaymentState;
   reason: string | null;
   expires_at: number;

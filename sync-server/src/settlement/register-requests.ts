@@ -5,10 +5,11 @@
  */
 import type { Tx } from "../db/database.js";
 import { markOutboxAckedOp, type OutboxRow } from "../db/repositories/outbox.js";
-import { findRegisterPayment, findRegisterPaymentOp, insertOpenPaymentOp, type PaymentRow } from "../db/repositories/payments.js";
+import { findOpenPaymentOfRegisterOp, findRegisterPayment, findRegisterPaymentOp, insertOpenPaymentOp, type PaymentRow } from "../db/repositories/payments.js";
 import { findStoreOp } from "../db/repositories/stores.js";
 import type { Operation } from "../engine/operation.js";
 import { codeCandidates } from "../payments/code-allocator.js";
+import { isOpen } from "../payments/payment-machine.js";
 import {
   PROTOCOL_VERSION,
   type CancelPayment,
@@ -81,16 +82,22 @@ function findOwnPaymentOp(register: RegisterAddress, registerPaymentId: string):
 }
 
 export function createPayment(context: SettlementContext, register: RegisterAddress, request: CreatePayment): Promise<ServerMessage> {
-  return idempotentRegisterReply(context, register, request, () => createPaymentOp(context, register, request));
+  return idempotentRegisterReply(context, register, request, (after) => createPaymentOp(context, register, request, after));
 }
 
-function* createPaymentOp(context: SettlementContext, register: RegisterAddress, request: CreatePayment): Operation<ServerMessage> {
+function* createPaymentOp(context: SettlementContext, register: RegisterAddress, request: CreatePayment, after: AfterCommit): Operation<ServerMessage> {
   const store = yield* findStoreOp(register.storeId);
   if (store === undefined) return requestError("UNKNOWN_REGISTER", `store ${register.storeId} is not enrolled`, request.requestId);
   if (store.currency !== request.amount.currency) {
     return requestError("CURRENCY_MISMATCH", `store takes ${store.currency}, not ${request.amount.currency}`, request.requestId);
   }
   const now = context.clock();
+  // One open payment per register: the ones the register has already asked to cancel make way first.
+  for (const replaced of request.replaces ?? []) {
+    if (replaced === request.paymentId) continue;
+    const payment = yield* findOwnPaymentOp(register, replaced);
+    if (payment !== undefined && isOpen(payment.state)) yield* applyPaymentEventOp(payment, { type: "cancel", now }, after.pushed);
+  }
   const expiresAt = now + context.codeTtlMs;
   const allocator = { randomDigits: newCodeRandomDigits(context), allocationAttemptsMax: context.allocationAttemptsMax, randomDigit: context.randomDigit };
   // The server's name for the payment is the register's until another register's payment turns out to hold it (payment-names.ts).
@@ -116,12 +123,17 @@ function* createPaymentOp(context: SettlementContext, register: RegisterAddress,
     if (inserted) {
       return { v: PROTOCOL_VERSION, type: "payment.issued", inReplyTo: request.requestId, paymentId: request.paymentId, code, amount: request.amount, expiresAt, storeName: store.name };
     }
-    // Not inserted, and told apart only now: this register already used the id; another payment holds
-    // it as its server name (this one takes a fresh name, and the register is told nothing of it); or
-    // the code is open elsewhere (draw another).
+    // Not inserted, and told apart only now: this register already used the id; another of its payments
+    // is still open (UNIQUE(open_register)); another payment holds the id as its server name (this one
+    // takes a fresh name, and the register is told nothing of it); or the code is open elsewhere (draw another).
     if ((yield* findOwnPaymentOp(register, request.paymentId)) !== undefined) {
       return requestError("PAYMENT_EXISTS", `paymentId ${request.paymentId} is already used on this register`, request.requestId);
     }
+    const open = yield* findOpenPaymentOfRegisterOp(register.registerId);
+    if (open !== undefined && isOpen((yield* expireIfDueOp(open, now, after.pushed)).state)) {
+      return requestError("PAYMENT_IN_PROGRESS", `payment ${open.registerPaymentId} is still open on this register: cancel it, or name it in replaces`, request.requestId);
+    }
+    if (open !== undefined) continue; // its time was up: it is expired now, and the next try can take its place
     if (paymentId === request.paymentId) paymentId = yield* serverPaymentIdOp(request.paymentId);
   }
   context.logger.error({ registerId: register.registerId, attempts: context.allocationAttemptsMax }, "no free payment code: the code space is crowded");

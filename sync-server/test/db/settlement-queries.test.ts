@@ -14,12 +14,12 @@ import { makeTempDir } from "../helpers/temp-dir.js";
 
 afterAll(stopPostgres);
 
-function openPayment(paymentId: string, code: string): NewPaymentRow {
+function openPayment(paymentId: string, code: string, registerId = paymentId === "sq-p1" ? "sq-reg" : "sq-reg-2"): NewPaymentRow {
   return {
     paymentId,
     registerPaymentId: paymentId,
     storeId: "sq-store",
-    registerId: "sq-reg",
+    registerId,
     amountMinor: 1_200,
     currency: "JPY",
     code,
@@ -36,7 +36,13 @@ function openPayment(paymentId: string, code: string): NewPaymentRow {
 
 async function seed(db: Db): Promise<void> {
   await db.insertInto("stores").values({ id: "sq-store", name: "Corner Shop", currency: "JPY", created_at: 1 }).execute();
-  await db.insertInto("registers").values({ id: "sq-reg", store_id: "sq-store", name: "Till 2", password_hash: "x", broker_password_hash: null, created_at: 1 }).execute();
+  await db
+    .insertInto("registers")
+    .values([
+      { id: "sq-reg", store_id: "sq-store", name: "Till 2", password_hash: "x", broker_password_hash: null, created_at: 1 },
+      { id: "sq-reg-2", store_id: "sq-store", name: "Till 3", password_hash: "x", broker_password_hash: null, created_at: 1 },
+    ])
+    .execute();
   await db.insertInto("users").values({ id: "sq-user", name: "Shopper", created_at: 1, pin_hash: null }).execute();
   await db
     .insertInto("accounts")
@@ -99,13 +105,25 @@ for (const dialect of dialectsUnderTest()) {
     });
 
     it("writes the period with the state, guarded by the state it was read in", async () => {
-      const next = { state: "approved" as const, reason: null, claimedByPhone: null, reference: "t-1", updatedAt: 2, code: "5555550", periodNumber: 3 };
+      const next = { state: "approved" as const, reason: null, claimedByPhone: null, reference: "t-1", updatedAt: 2, code: "5555550", registerId: "sq-reg-2", periodNumber: 3 };
       expect(await inTransaction(db, (tx) => updatePaymentState(tx, "sq-p2", "pending", next))).toBe(true);
       const approved = await findPayment(db, "sq-p2");
       expect(approved).toMatchObject({ state: "approved", reference: "t-1", periodNumber: 3, updatedAt: 2 });
       expect(await findClaimablePaymentByCode(db, "5555550")).toBeUndefined();
       expect(await updatePaymentState(db, "sq-p2", "pending", { ...next, periodNumber: 4 })).toBe(false);
       expect((await findPayment(db, "sq-p2"))?.periodNumber).toBe(3);
+    });
+
+    it("holds a register to one open payment (UNIQUE open_register) until the open one is final", async () => {
+      // sq-p1 is still open on sq-reg: a second open payment there is refused, on another register it is not.
+      expect(await insertOpenPayment(db, openPayment("sq-p3", "3333330", "sq-reg"))).toBe(false);
+      expect(await findPayment(db, "sq-p3")).toBeUndefined();
+      expect(await insertOpenPayment(db, openPayment("sq-p3", "3333330", "sq-reg-2"))).toBe(true); // sq-p2 there is approved
+      const claimed = { state: "claimed" as const, reason: null, claimedByPhone: null, reference: null, updatedAt: 3, code: "1234567", registerId: "sq-reg", periodNumber: null };
+      expect(await updatePaymentState(db, "sq-p1", "pending", claimed)).toBe(true); // still open: still holds the register
+      expect(await insertOpenPayment(db, openPayment("sq-p4", "4444440", "sq-reg"))).toBe(false);
+      expect(await updatePaymentState(db, "sq-p1", "claimed", { ...claimed, state: "cancelled", reason: "PAYMENT_CANCELLED", updatedAt: 4 })).toBe(true);
+      expect(await insertOpenPayment(db, openPayment("sq-p4", "4444440", "sq-reg"))).toBe(true);
     });
   });
 }

@@ -2,7 +2,7 @@
  * The whole server on loopback: a register over MQTT (aedes, mqtt.js), a phone over HTTP through
  * the carrier gateway, SQLite on disk. Time moves only when the test says so.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { balances, listPayments } from "../../src/index.js";
 import { hasValidCheckDigit, type PaymentIssued, type ServerMessage } from "@codepay/contract";
 import { errorCodeOf, PhoneClient } from "../helpers/phone-client.js";
@@ -45,6 +45,9 @@ describe(`settlement end to end (${dialect})`, () => {
     register = await RegisterClient.connect(t.server.mqttUrl, t.demo.storeId, t.demo.registerId, t.demo.password);
     phone = new PhoneClient(t.server.gatewayUrl, t.demo.subscriberCredential);
   });
+
+  // One open payment per register: what a test leaves open is cancelled before the next one.
+  afterEach(() => register.cancelOpenPayments());
 
   afterAll(async () => {
     expect(register.unparsable).toEqual([]);

@@ -10,6 +10,8 @@ export class RegisterClient {
   /** Payloads that did not parse as a ServerMessage: a test fails if any appear. */
   readonly unparsable: string[] = [];
   private waiters: Waiter[] = [];
+  /** Every payment id this client asked to create, for cancelOpenPayments. */
+  private readonly created = new Set<string>();
 
   private constructor(
     readonly client: MqttClient,
@@ -59,6 +61,7 @@ export class RegisterClient {
   /** Publishes a request and waits for the reply naming its requestId. */
   async request(body: Record<string, unknown>): Promise<ServerMessage> {
     const requestId = typeof body["requestId"] === "string" ? body["requestId"] : randomUUID();
+    if (body["type"] === "payment.create" && typeof body["paymentId"] === "string") this.created.add(body["paymentId"]);
     const reply = this.nextNew((message) => "inReplyTo" in message && message.inReplyTo === requestId);
     await this.sendRaw(JSON.stringify({ v: 1, ...body, requestId }));
     return reply;
@@ -67,6 +70,15 @@ export class RegisterClient {
   /** The pushed (unasked) result for a payment in a given state. */
   pushedResult(paymentId: string, state: string): Promise<ServerMessage> {
     return this.next((m) => m.type === "payment.state" && m.paymentId === paymentId && m.state === state && m.resultId !== undefined && m.inReplyTo === undefined);
+  }
+
+  /**
+   * Cancels every payment this client created (a final one just answers its state): the server allows
+   * one open payment per register, so a test that leaves one open would block the next test's create.
+   */
+  async cancelOpenPayments(): Promise<void> {
+    for (const paymentId of this.created) await this.request({ type: "payment.cancel", paymentId });
+    this.created.clear();
   }
 
   async close(): Promise<void> {

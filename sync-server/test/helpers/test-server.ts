@@ -1,6 +1,7 @@
 /** A seeded server on loopback port 0, real SQLite in a temp dir, a clock the test moves by hand. */
 import { createStore, demoSeed, enrollRegister, enrollUser, silentLogger, startServer, topUp, type DemoSeedOutput, type RunningServer } from "../../src/index.js";
 import { makeTempDir } from "./temp-dir.js";
+import { RegisterClient } from "./register-client.js";
 import { createPostgresDatabase, type TestDialect } from "./postgres.js";
 
 export const START_TIME_MS = Date.UTC(2030, 0, 1, 9, 0, 0);
@@ -73,6 +74,12 @@ export async function enrollSecondRegister(dataDir: string): Promise<{ storeId: 
   await createStore({ dataDir, id: "other-store", name: "Other Store", currency: "JPY" });
   const enrolled = await enrollRegister({ dataDir, storeId: "other-store", registerId: "other-reg", name: "Other Register" });
   return { storeId: enrolled.storeId, registerId: enrolled.registerId, password: enrolled.password };
+}
+
+/** Another register of the demo store, connected: a register holds one open payment, so a test that needs several open in one store uses several registers. */
+export async function connectDemoStoreRegister(t: TestServer, registerId: string): Promise<RegisterClient> {
+  const enrolled = await enrollRegister({ dataDir: t.dataDir, storeId: t.demo.storeId, registerId, name: registerId });
+  return RegisterClient.connect(t.server.mqttUrl, enrolled.storeId, enrolled.registerId, enrolled.password);
 }
 
 /** A user with little money. */

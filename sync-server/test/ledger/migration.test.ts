@@ -1,9 +1,16 @@
-/** A database made before the settlement core (migration 0001 only) upgrades in place and verifies. */
+/** Databases made by earlier versions upgrade in place: before the settlement core (0001 only), and before one open payment per register (up to 0008). */
 import BetterSqlite3 from "better-sqlite3";
 import { Kysely, Migrator, SqliteDialect } from "kysely";
 import { afterEach, describe, expect, it } from "vitest";
 import { databasePath, openDatabase } from "../../src/db/database.js";
 import * as initial from "../../src/db/migrations/0001-initial.js";
+import * as settlementCore from "../../src/db/migrations/0002-settlement-core.js";
+import * as scaleOut from "../../src/db/migrations/0003-scale-out.js";
+import * as walletHistory from "../../src/db/migrations/0004-wallet-history.js";
+import * as auditChains from "../../src/db/migrations/0005-audit-chains.js";
+import * as referenceVersion from "../../src/db/migrations/0006-reference-version.js";
+import * as outboxUnackedIndex from "../../src/db/migrations/0007-outbox-unacked-index.js";
+import * as registerPaymentIds from "../../src/db/migrations/0008-register-payment-ids.js";
 import { verifyLedger } from "../../src/ledger/verify.js";
 import { makeTempDir } from "../helpers/temp-dir.js";
 
@@ -37,6 +44,51 @@ describe("migration 0002 on an existing database", () => {
       const ddl = (await db.selectFrom("sqlite_master" as never).select("sql" as never).where("name" as never, "=", "payments" as never).executeTakeFirstOrThrow()) as { sql: string };
       expect(ddl.sql).toContain("'voided'");
       await expect(db.updateTable("transfers").set({ amount_minor: 1 }).execute()).rejects.toThrow(/append-only/);
+    } finally {
+      await db.destroy();
+    }
+  });
+});
+
+describe("migration 0009 on an existing database", () => {
+  it("marks only each register's newest open payment as holding it; older open ones stay payable until they end", async () => {
+    const dir = makeTempDir("codepay-migrate-0009-");
+    dirs.push(dir);
+    const sqlite = new BetterSqlite3(databasePath(dir.path));
+    sqlite.pragma("foreign_keys = ON");
+    const old = new Kysely<unknown>({ dialect: new SqliteDialect({ database: sqlite }) });
+    const upTo0008 = { "0001-initial": initial, "0002-settlement-core": settlementCore, "0003-scale-out": scaleOut, "0004-wallet-history": walletHistory, "0005-audit-chains": auditChains, "0006-reference-version": referenceVersion, "0007-outbox-unacked-index": outboxUnackedIndex, "0008-register-payment-ids": registerPaymentIds };
+    expect((await new Migrator({ db: old, provider: { getMigrations: async () => upTo0008 } }).migrateToLatest()).error).toBeUndefined();
+    const any = old as Kysely<Record<string, Record<string, unknown>>>;
+    await any.insertInto("stores").values({ id: "s", name: "S", currency: "JPY", created_at: 1 }).execute();
+    await any.insertInto("registers").values([
+      { id: "r1", store_id: "s", name: "R1", password_hash: "x", broker_password_hash: null, created_at: 1 },
+      { id: "r2", store_id: "s", name: "R2", password_hash: "x", broker_password_hash: null, created_at: 1 },
+    ]).execute();
+    const payment = (id: string, registerId: string, code: string, state: string, createdAt: number) => ({
+      payment_id: id, register_payment_id: id, store_id: "s", register_id: registerId, amount_minor: 100, currency: "JPY", code,
+      open_code: state === "pending" || state === "claimed" ? code : null, state, reason: null, expires_at: 10_000, claimed_by_phone: null,
+      reference: null, lines_json: null, created_at: createdAt, updated_at: createdAt,
+    });
+    await any.insertInto("payments").values([
+      payment("old-open", "r1", "1111111", "pending", 1),
+      payment("new-open", "r1", "2222222", "pending", 2),
+      payment("done", "r1", "3333333", "cancelled", 3),
+      payment("other-open", "r2", "4444444", "pending", 1),
+    ]).execute();
+    await old.destroy();
+
+    const db = await openDatabase(dir.path);
+    try {
+      const rows = await db.selectFrom("payments").select(["payment_id", "open_register"]).orderBy("payment_id").execute();
+      expect(rows).toEqual([
+        { payment_id: "done", open_register: null },
+        { payment_id: "new-open", open_register: "r1" },
+        { payment_id: "old-open", open_register: null },
+        { payment_id: "other-open", open_register: "r2" },
+      ]);
+      // The database now refuses a second mark on a register.
+      await expect(db.updateTable("payments").set({ open_register: "r1" }).where("payment_id", "=", "old-open").execute()).rejects.toThrow(/UNIQUE/);
     } finally {
       await db.destroy();
     }

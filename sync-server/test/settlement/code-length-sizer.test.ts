@@ -38,15 +38,19 @@ async function addRegisters(count: number): Promise<void> {
   await db.insertInto("registers").values(rows).execute();
 }
 
+/** One open code on each of `count` registers (a register holds one open payment at a time), all but demo-reg-1 disabled since. */
 async function openCodes(count: number): Promise<void> {
+  await addRegisters(count - 1);
+  const registerIds = ["demo-reg-1", ...Array.from({ length: count - 1 }, (_, i) => `lane-${i + 2}`)];
   for (let i = 0; i < count; i += 1) {
     const inserted = await insertOpenPayment(db, {
-      paymentId: `open-${i}`, registerPaymentId: `open-${i}`, storeId: "demo-store", registerId: "demo-reg-1", amountMinor: 100, currency: "JPY",
+      paymentId: `open-${i}`, registerPaymentId: `open-${i}`, storeId: "demo-store", registerId: registerIds[i]!, amountMinor: 100, currency: "JPY",
       code: withCheckDigit(String(100_000 + i)), state: "pending", reason: null, expiresAt: Number.MAX_SAFE_INTEGER,
       claimedByPhone: null, reference: null, linesJson: null, createdAt: 0, updatedAt: 0,
     });
     expect(inserted).toBe(true);
   }
+  await db.updateTable("registers").set({ disabled: 1 }).where("id", "!=", "demo-reg-1").execute();
 }
 
 beforeEach(async () => {
@@ -90,8 +94,8 @@ describe("code length sizer (real SQLite)", () => {
     expect(lines.map((line) => line.codeDigits)).toEqual([7, 8, 6]);
   });
 
-  it("sizes for the open codes when a register holds more than one", async () => {
-    await openCodes(11); // one register, eleven open codes
+  it("sizes for the open codes when they outnumber the enabled registers", async () => {
+    await openCodes(11); // one enabled register, eleven open codes (ten on registers disabled since)
     const choice = await newSizer().recount();
     expect(choice).toMatchObject({ randomDigits: 7, openCodes: 11 });
     expect(lines[0]).toMatchObject({ registers: 1, openCodes: 11 });

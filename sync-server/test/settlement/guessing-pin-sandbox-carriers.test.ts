@@ -16,7 +16,7 @@ import { issuePayment, newPaymentId } from "../helpers/pay.js";
 import { errorCodeOf, PhoneClient } from "../helpers/phone-client.js";
 import { dialectsUnderTest, stopPostgres } from "../helpers/postgres.js";
 import { newRequestId, RegisterClient } from "../helpers/register-client.js";
-import { startTestServer, type TestServer, type TestServerOptions } from "../helpers/test-server.js";
+import { connectDemoStoreRegister, startTestServer, type TestServer, type TestServerOptions } from "../helpers/test-server.js";
 
 const POLICY: GuessPolicy = { freeFailures: 2, delayMsBase: 1_000, delayMsMax: 8_000, lockoutFailures: 5, lockoutMs: 600_000, windowMs: 3_600_000, rotateAfterStoreFailures: 2 };
 
@@ -101,11 +101,13 @@ for (const dialect of dialectsUnderTest()) {
     });
 
     it("wrong guesses against a store rotate its pending codes (the register hears payment.issued again), then lock the store", async () => {
+      // Three registers of the store, each with its one open payment.
+      const [lane2, lane3] = [await connectDemoStoreRegister(r.t, "rotate-lane-2"), await connectDemoStoreRegister(r.t, "rotate-lane-3")];
       const claimed = await issuePayment(r.register, 20);
-      const pending = await issuePayment(r.register, 30);
+      const pending = await issuePayment(lane2, 30);
       expect((await r.phone.claim(claimed.code)).status).toBe(200);
       const intruder = await newPhone(r.t);
-      const rotated = r.register.nextNew((m) => m.type === "payment.issued" && m.paymentId === pending.paymentId);
+      const rotated = lane2.nextNew((m) => m.type === "payment.issued" && m.paymentId === pending.paymentId);
       expect(errorCodeOf(await intruder.claim(claimed.code))).toBe("PAYMENT_CLAIMED");
       expect(errorCodeOf(await intruder.claim(claimed.code))).toBe("PAYMENT_CLAIMED"); // second failure against the store: rotate
       const fresh = (await rotated) as PaymentIssued;
@@ -116,12 +118,14 @@ for (const dialect of dialectsUnderTest()) {
       // Third failure against the store: it is blocked for a while; claims of its codes get STORE_LOCKED.
       const other = await newPhone(r.t);
       expect(errorCodeOf(await other.claim(claimed.code))).toBe("PAYMENT_CLAIMED");
-      const third = await issuePayment(r.register, 40);
+      const third = await issuePayment(lane3, 40);
       const storeLocked = await (await newPhone(r.t)).claim(third.code);
       expect([storeLocked.status, errorCodeOf(storeLocked), storeLocked.retryAfter]).toEqual([429, "STORE_LOCKED", "1"]);
       r.t.advance(1_000);
       expect((await r.phone.claim(third.code)).status).toBe(200);
-      for (const p of [claimed, pending, third]) await r.register.request({ type: "payment.cancel", paymentId: p.paymentId });
+      for (const [register, p] of [[r.register, claimed], [lane2, pending], [lane3, third]] as const) await register.request({ type: "payment.cancel", paymentId: p.paymentId });
+      await lane2.close();
+      await lane3.close();
     });
   });
 

@@ -30,7 +30,7 @@ import { openDatabase } from "../../src/db/database.js";
 import { issuePayment } from "../helpers/pay.js";
 import { errorCodeOf, PhoneClient } from "../helpers/phone-client.js";
 import { RegisterClient } from "../helpers/register-client.js";
-import { startTestServer, type TestServer } from "../helpers/test-server.js";
+import { connectDemoStoreRegister, startTestServer, type TestServer } from "../helpers/test-server.js";
 
 const HOUR_MS = 3_600_000;
 const TARGET = 1 / 10_000;
@@ -127,11 +127,38 @@ interface Attack {
   storeLockedHits: number;
 }
 
+/** `count` registers of the demo store, each holding one open payment (a register holds one at a time). */
+class Lanes {
+  readonly #holder = new Map<string, RegisterClient>();
+  private constructor(readonly registers: RegisterClient[]) {}
+
+  static async open(t: TestServer, count: number): Promise<Lanes> {
+    const registers: RegisterClient[] = [];
+    for (let i = 0; i < count; i += 1) registers.push(await connectDemoStoreRegister(t, `guess-lane-${i}`));
+    const lanes = new Lanes(registers);
+    for (const register of registers) lanes.#holder.set((await issuePayment(register, 1_000)).paymentId, register);
+    return lanes;
+  }
+
+  /** A hit: its register cancels it and issues a fresh payment, so as many codes stay open. */
+  async replace(paymentId: string): Promise<void> {
+    const register = this.#holder.get(paymentId);
+    if (register === undefined) throw new Error(`no lane holds ${paymentId}`);
+    this.#holder.delete(paymentId);
+    await register.request({ type: "payment.cancel", paymentId });
+    this.#holder.set((await issuePayment(register, 1_000)).paymentId, register);
+  }
+
+  async close(): Promise<void> {
+    for (const register of this.registers) await register.close();
+  }
+}
+
 /**
  * Every guesser guesses whenever the server lets it, in simulated time, for one hour; a hit is
  * cancelled at once and the register issues a fresh payment, so `openCodes` stay open throughout.
  */
-async function attackForAnHour(t: TestServer, register: RegisterClient, guessers: Guesser[], openCodes: number, space: number): Promise<Attack> {
+async function attackForAnHour(t: TestServer, lanes: Lanes, guessers: Guesser[], openCodes: number, space: number): Promise<Attack> {
   const startMs = t.now();
   const attack: Attack = { guesses: 0, hits: 0, expectedHits: 0, refusals: 0, namedStore: 0, storeLockedHits: 0 };
   for (;;) {
@@ -151,8 +178,7 @@ async function attackForAnHour(t: TestServer, register: RegisterClient, guessers
       if (reply.status === 200) {
         guesser.hits += 1;
         attack.hits += 1;
-        await register.request({ type: "payment.cancel", paymentId: String(reply.body["paymentId"]) });
-        await issuePayment(register, 1_000);
+        await lanes.replace(String(reply.body["paymentId"]));
       } else if (errorCodeOf(reply) === "STORE_LOCKED") {
         // The store is locked after wrong guesses that named it, but the answer told the attacker
         // that this code is open: counted as a hit.
@@ -174,21 +200,20 @@ describe("guessing rate over a simulated hour (default guess policy)", () => {
 
   describe("one phone, 6-digit codes, 20 open payments", () => {
     let t: TestServer;
-    let register: RegisterClient;
+    let lanes: Lanes;
     const random = seeded(6);
     beforeAll(async () => {
       t = await startTestServer({ codeTtlMs: 3 * HOUR_MS, sweepIntervalMs: HOUR_MS, extra: { guessPolicy: POLICY, codeRandomDigits: 6, codeDigitsFixed: true, randomDigit: () => Math.floor(random() * 10) } });
-      register = await RegisterClient.connect(t.server.mqttUrl, t.demo.storeId, t.demo.registerId, t.demo.password);
-      for (let i = 0; i < 20; i += 1) await issuePayment(register, 1_000);
+      lanes = await Lanes.open(t, 20);
     });
     afterAll(async () => {
-      await register.close();
+      await lanes.close();
       await t.stop();
     });
 
     it("the server evaluates exactly the guesses the policy allows: 10 per lockout window", async () => {
       const [guesser] = await enrollGuessers(t, 1, 6, seeded(61));
-      const attack = await attackForAnHour(t, register, [guesser!], 20, codeSpace(6));
+      const attack = await attackForAnHour(t, lanes, [guesser!], 20, codeSpace(6));
       const modelTimesMs = fastestGuessTimesMs(POLICY, HOUR_MS);
       expect(guesser!.guessTimesMs).toEqual(modelTimesMs);
       guessesPerWindow = guessesInBusiestInterval(guesser!.guessTimesMs, POLICY.lockoutMs);
@@ -228,21 +253,20 @@ describe("guessing rate over a simulated hour (default guess policy)", () => {
 
   describe("15 phones against one store, 3-digit codes (space 1,000), 50 open payments", () => {
     let t: TestServer;
-    let register: RegisterClient;
+    let lanes: Lanes;
     const random = seeded(3);
     beforeAll(async () => {
       t = await startTestServer({ codeTtlMs: 3 * HOUR_MS, sweepIntervalMs: HOUR_MS, extra: { guessPolicy: POLICY, codeRandomDigits: 3, codeDigitsFixed: true, randomDigit: () => Math.floor(random() * 10) } });
-      register = await RegisterClient.connect(t.server.mqttUrl, t.demo.storeId, t.demo.registerId, t.demo.password);
-      for (let i = 0; i < 50; i += 1) await issuePayment(register, 1_000);
+      lanes = await Lanes.open(t, 50);
     });
     afterAll(async () => {
-      await register.close();
+      await lanes.close();
       await t.stop();
     });
 
     it("the measured hit rate per guess agrees with the analytic one (open / space)", async () => {
       const guessers = await enrollGuessers(t, 15, 3, seeded(31));
-      const attack = await attackForAnHour(t, register, guessers, 50, codeSpace(3));
+      const attack = await attackForAnHour(t, lanes, guessers, 50, codeSpace(3));
       const measured = attack.hits / attack.guesses;
       const analytic = attack.expectedHits / attack.guesses;
       // Binomial: the hits are a sum of independent trials; 4 standard deviations (the run is seeded).

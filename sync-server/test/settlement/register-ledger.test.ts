@@ -2,7 +2,7 @@
  * Card payments, voids, refunds and X/Z reports over the real dedicated line, on SQLite and on
  * PostgreSQL. Every refusal path has its test; `admin verify` passes after each describe block.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { balances, enrollCard, verify } from "../../src/index.js";
 import { cardToken, loadOrCreateCardKey } from "../../src/parts.js";
 import type { Report, ServerMessage } from "@codepay/contract";
@@ -29,6 +29,9 @@ for (const dialect of dialectsUnderTest()) {
       phone = new PhoneClient(t.server.gatewayUrl, t.demo.subscriberCredential);
       await enrollCard({ dataDir: t.dataDir, userId: "demo-user", pan: VISA });
     });
+
+    // One open payment per register: what a test leaves open is cancelled before the next one.
+    afterEach(() => register.cancelOpenPayments());
 
     afterAll(async () => {
       const report = await verify({ dataDir: t.dataDir });

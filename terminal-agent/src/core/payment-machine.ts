@@ -22,7 +22,8 @@ import { isFinalAgentState } from "./payment.js";
 import type { AgentPaymentState, Payment, ReceiptLine, Refund } from "./payment.js";
 
 export type PaymentEvent =
-  | { readonly type: "CreateRequested"; readonly paymentId: string; readonly amount: Money; readonly lines: readonly ReceiptLine[]; readonly requestId: string; readonly tender?: "code" | "card" | undefined }
+  /** `replaces`: earlier payments of this register it has asked to cancel (or whose time is up) but not seen end; the server cancels them before issuing this one. */
+  | { readonly type: "CreateRequested"; readonly paymentId: string; readonly amount: Money; readonly lines: readonly ReceiptLine[]; readonly requestId: string; readonly tender?: "code" | "card" | undefined; readonly replaces?: readonly string[] | undefined }
   /** A good swipe for a payment awaiting a card: never the PAN, only the keyed hash and the last 4. */
   | { readonly type: "CardSwiped"; readonly card: { readonly token: string; readonly last4: string; readonly expiry: string }; readonly requestId: string }
   /** A bad swipe (stable error code) while awaiting a card. */
@@ -109,6 +110,7 @@ function onCreate(state: Payment | undefined, event: Extract<PaymentEvent, { typ
     paymentId: event.paymentId,
     amount: event.amount,
     ...(event.lines.length > 0 ? { lines: event.lines.map((l) => ({ ...l })) } : {}),
+    ...(event.replaces !== undefined && event.replaces.length > 0 ? { replaces: [...event.replaces] } : {}),
   };
   return {
     state: payment,

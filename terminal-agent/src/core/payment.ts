@@ -96,7 +96,9 @@ export function toPaymentView(payment: Payment): PaymentView {
     paymentId: payment.paymentId,
     state: payment.state,
     amount: { minor: payment.amount.minor, currency: payment.amount.currency },
-    ...(payment.code !== undefined ? { code: payment.code } : {}),
+    // A code whose cancel is asked for is never let out again (not on the display, not here): after a
+    // restart the server may issue it for a moment before the held cancel lands.
+    ...(payment.code !== undefined && !payment.cancelRequested ? { code: payment.code } : {}),
     ...(payment.expiresAt !== undefined ? { expiresAt: payment.expiresAt } : {}),
     ...(payment.reason !== undefined ? { reason: payment.reason } : {}),
     ...(payment.reference !== undefined ? { reference: payment.reference } : {}),

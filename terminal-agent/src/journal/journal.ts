@@ -167,6 +167,21 @@ export class Journal {
     return row ? fromRow(row) : undefined;
   }
 
+  /**
+   * Payments not yet seen to end that no longer hold the register: their cancel was asked for, or their
+   * time is up. A new payment.create names them (`replaces`), so the server, which allows one open
+   * payment per register, ends them first instead of refusing the new one. Newest first, at most `limit`.
+   */
+  paymentsToReplace(now: number, limit: number): string[] {
+    const rows = this.#db
+      .prepare(
+        `SELECT payment_id FROM payments WHERE state IN ('requested', 'issued')
+           AND (cancel_requested = 1 OR (expires_at IS NOT NULL AND expires_at <= ?)) ORDER BY created DESC, rowid DESC LIMIT ?`,
+      )
+      .all(now, limit) as { payment_id: string }[];
+    return rows.map((row) => row.payment_id);
+  }
+
   /** The card payment a swipe belongs to: the most recent one still waiting for a card. */
   awaitingCardPayment(): Payment | undefined {
     const row = this.#db.prepare(`SELECT * FROM payments WHERE state = 'awaiting-card' ORDER BY created DESC LIMIT 1`).get() as PaymentRow | undefined;

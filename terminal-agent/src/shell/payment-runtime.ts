@@ -5,7 +5,7 @@
  */
 import { EventEmitter } from "node:events";
 import type { Logger } from "pino";
-import { PROTOCOL_VERSION } from "@codepay/contract";
+import { CREATE_REPLACES_MAX, PROTOCOL_VERSION } from "@codepay/contract";
 import type { ErrorCode, Money, RegisterRequest, Report, ReportRequest, ServerMessage } from "@codepay/contract";
 import type { Effect } from "../core/effects.js";
 import { ackTimeoutMs, cardholderNamesHeldMax, outboxResendBatchMax, publishAckWaitMs, sendsTrackedMax, serverReplyWaitMs } from "../core/limits.js";
@@ -127,7 +127,8 @@ export class PaymentRuntime extends EventEmitter<RuntimeEvents> {
         if (!cancelled.ok) return cancelled;
       }
     }
-    const result = this.dispatch(paymentId, { type: "CreateRequested", paymentId, amount: input.amount, lines: input.lines, requestId: newClientId(), tender: input.tender });
+    const replaces = existing === undefined ? this.options.journal.paymentsToReplace(this.options.clock.now(), CREATE_REPLACES_MAX) : [];
+    const result = this.dispatch(paymentId, { type: "CreateRequested", paymentId, amount: input.amount, lines: input.lines, requestId: newClientId(), tender: input.tender, replaces });
     if (!result.ok) return result;
     if (result.payment.state === "awaiting-card") return result; // nothing sent until the swipe
     // "201 once journaled and sent": wait briefly for the broker's PUBACK; the outbox retries anyway.
@@ -338,6 +339,9 @@ export class PaymentRuntime extends EventEmitter<RuntimeEvents> {
         if (this.options.link.isUp) this.options.link.publish(effect.ack).catch((error: unknown) => logger.warn({ err: (error as Error).message }, "result.ack not sent; the server will resend the result"));
         return;
       case "ShowScreen":
+        // One customer at a time: news of an older payment (a late cancel or failure of one the
+        // cashier moved past) never covers the code of a newer one still open.
+        if (this.#coversOpenNewer(effect.payment)) return;
         this.currentPayment = effect.payment;
         this.options.onScreenChange();
         return;
@@ -357,6 +361,11 @@ export class PaymentRuntime extends EventEmitter<RuntimeEvents> {
         return;
       }
     }
+  }
+
+  #coversOpenNewer(payment: Payment): boolean {
+    const current = this.currentPayment;
+    return current !== undefined && current.paymentId !== payment.paymentId && current.createdAt > payment.createdAt && !isFinalAgentState(current.state);
   }
 
   /** Resolves with the server's reply to requestId, or undefined after serverReplyWaitMs. */

@@ -124,6 +124,19 @@ export function findOpenPaymentByCode(db: Queryable, code: string): Promise<Paym
   return runOn(db, findOpenPaymentByCodeOp(code));
 }
 
+const selectOpenOfRegister = precompiledQuery<{ registerId: string }, Selectable<PaymentsTable>>((db, param) =>
+  db.selectFrom("payments").selectAll().where("open_register", "=", param("registerId")),
+);
+const selectOpenOfRegisterForUpdate = precompiledQuery<{ registerId: string }, Selectable<PaymentsTable>>((db, param) =>
+  db.selectFrom("payments").selectAll().where("open_register", "=", param("registerId")).forUpdate(),
+);
+
+/** The register's one open payment (pending or claimed), by UNIQUE(open_register); locked as findPaymentOp. */
+export function* findOpenPaymentOfRegisterOp(registerId: string): Operation<PaymentRow | undefined> {
+  const [row] = (yield* statement(selectOpenOfRegister, { registerId }, { locking: selectOpenOfRegisterForUpdate })).rows;
+  return row && toPaymentRow(row);
+}
+
 /** An open payment with the names a shopper sees before approving it. */
 export interface ClaimablePayment {
   readonly payment: PaymentRow;
@@ -219,6 +232,7 @@ const insertOpen = precompiledQuery<NewPaymentRow, { payment_id: string }>((db, 
       currency: param("currency"),
       code: param("code"),
       open_code: param("code"),
+      open_register: param("registerId"),
       state: param("state"),
       reason: param("reason"),
       expires_at: param("expiresAt"),
@@ -237,7 +251,7 @@ const insertOpen = precompiledQuery<NewPaymentRow, { payment_id: string }>((db, 
  * never both move the same payment. Returns false if someone else moved it first. The period is
  * written in the same statement (the one it settled in, else the one it had).
  */
-type NextPaymentState = { state: PaymentState; reason: string | null; claimedByPhone: string | null; reference: string | null; updatedAt: number; code: string; periodNumber: number | null };
+type NextPaymentState = { state: PaymentState; reason: string | null; claimedByPhone: string | null; reference: string | null; updatedAt: number; code: string; registerId: string; periodNumber: number | null };
 
 export function updatePaymentState(db: Queryable, paymentId: string, expectedState: PaymentState, next: NextPaymentState): Promise<boolean> {
   return runOn(db, updatePaymentStateOp(paymentId, expectedState, next));
@@ -251,6 +265,7 @@ export function* updatePaymentStateOp(paymentId: string, expectedState: PaymentS
     reference: next.reference,
     updatedAt: next.updatedAt,
     openCode: isOpen(next.state) ? next.code : null,
+    openRegister: isOpen(next.state) ? next.registerId : null,
     periodNumber: next.periodNumber,
     paymentId,
     expectedState,
@@ -266,6 +281,7 @@ const updateState = precompiledQuery<
     reference: string | null;
     updatedAt: number;
     openCode: string | null;
+    openRegister: string | null;
     periodNumber: number | null;
     paymentId: string;
     expectedState: PaymentState;
@@ -281,6 +297,7 @@ const updateState = precompiledQuery<
       reference: param("reference"),
       updated_at: param("updatedAt"),
       open_code: param("openCode"),
+      open_register: param("openRegister"),
       period_number: param("periodNumber"),
     })
     .where("payment_id", "=", param("paymentId"))
