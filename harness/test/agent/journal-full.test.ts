@@ -12,7 +12,10 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { ERROR_WORDS } from "@codepay/contract";
 import { createLogger, startAgent, type RunningAgent } from "@codepay/terminal-agent";
-import { createStore, enrollRegister, silentLogger, startServer, type RunningServer } from "@codepay/sync-server";
+import BetterSqlite3 from "better-sqlite3";
+import { createStore, enrollRegister, enrollUser, silentLogger, startServer, topUp, type RunningServer } from "@codepay/sync-server";
+import { SimPhone } from "@codepay/hardware-sim";
+import { pollUntil } from "../helpers/poll-until.js";
 import { mountSmallTmpfs, rootOrSkip, type SmallTmpfs } from "../helpers/small-tmpfs.js";
 
 const runs = rootOrSkip("the full-disk test of the agent's journal");
@@ -27,11 +30,25 @@ describe.skipIf(!runs)("the agent's journal on a full disk", () => {
   let agent: RunningAgent;
   let server: RunningServer;
   const dataDir = mkdtempSync(join(tmpdir(), "codepay-journal-full-"));
+  let shopper: string;
+
+  /** Whether the server's outbox holds the payment's pushed result as acknowledged (read beside the running server). */
+  function resultAcked(paymentId: string): boolean {
+    const db = new BetterSqlite3(join(dataDir, "codepay.sqlite"), { readonly: true });
+    try {
+      const rows = db.prepare("SELECT acked_at FROM outbox WHERE payment_id = ?").all(paymentId) as { acked_at: number | null }[];
+      return rows.length > 0 && rows.every((row) => row.acked_at !== null);
+    } finally {
+      db.close();
+    }
+  }
 
   beforeAll(async () => {
     disk = mountSmallTmpfs(16);
     await createStore({ dataDir, id: "journal-store", name: "Journal Store", currency: "JPY" });
     const { password } = await enrollRegister({ dataDir, storeId: "journal-store", registerId: "journal-reg", name: "Journal" });
+    shopper = (await enrollUser({ dataDir, userId: "journal-user", name: "Shopper", phoneId: "+817000000077" })).subscriberCredential;
+    await topUp({ dataDir, userId: "journal-user", amountMinor: 100_000, currency: "JPY", requestId: "journal-topup" });
     server = await startServer({ dataDir, ports: { mqtt: 0, shopperApi: 0, gateway: 0 }, logger: silentLogger(), httpRateLimits: "off" });
     agent = await startAgent(
       {
@@ -86,4 +103,39 @@ describe.skipIf(!runs)("the agent's journal on a full disk", () => {
     for (const paymentId of accepted) expect((await fetch(`${agent.cashierApiUrl}/v1/payments/${paymentId}`)).status).toBe(200);
     process.stderr.write(`agent journal full: ${accepted.length - 1} payments accepted after the disk was filled, then STORAGE_FULL\n`);
   }, 60_000);
+
+  test("an approval pushed while the journal cannot be written is not acknowledged: the server resends it, and once space is freed it is kept, acknowledged and shown", async () => {
+    const created = await create(agent, 4_000);
+    expect(created.status).toBe(201);
+    const paymentId = created.body.payment!.paymentId;
+    const code = await pollUntil("the code", async () => (await paymentView(agent, paymentId))?.code);
+
+    // Fill the disk, then write to the journal (X reports) until it refuses: from here its writes fail.
+    disk.fill("filler-result");
+    let full = false;
+    for (let n = 0; n < 500 && !full; n += 1) {
+      const report = await fetch(`${agent.cashierApiUrl}/v1/reports/x`, { method: "POST", headers: { "content-type": "application/json" }, body: "{}" });
+      full = report.status === 503 && ((await report.json()) as { error?: { code: string } }).error?.code === "STORAGE_FULL";
+    }
+    expect(full).toBe(true);
+
+    const phone = new SimPhone({ gatewayUrl: server.gatewayUrl, subscriberCredential: shopper });
+    const claim = await phone.claim(code);
+    if (!claim.ok) throw new Error(`claim refused: ${claim.code}`);
+    expect((await phone.approve(claim.value.paymentId)).ok).toBe(true);
+    // The agent got the result (and the server resends it every few seconds) but could not keep it: no result.ack.
+    await new Promise((resolve) => setTimeout(resolve, 6_000));
+    expect(resultAcked(paymentId)).toBe(false);
+    expect((await paymentView(agent, paymentId))?.state).not.toBe("approved");
+    expect((await fetch(`${agent.cashierApiUrl}/v1/health`)).status).toBe(200); // still running
+
+    rmSync(join(disk.path, "filler-result"));
+    await pollUntil("the approval kept", async () => ((await paymentView(agent, paymentId))?.state === "approved" ? true : undefined), 20_000);
+    await pollUntil("the result acknowledged", () => (resultAcked(paymentId) ? true : undefined), 20_000);
+  }, 60_000);
 });
+
+async function paymentView(agent: RunningAgent, paymentId: string): Promise<{ state: string; code?: string } | undefined> {
+  const response = await fetch(`${agent.cashierApiUrl}/v1/payments/${paymentId}`);
+  return response.status === 200 ? ((await response.json()) as { payment: { state: string; code?: string } }).payment : undefined;
+}

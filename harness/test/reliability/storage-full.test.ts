@@ -3,9 +3,12 @@
  * under payments. Before: a free-space warning (/health `storage: "low"`, still 200, a metric, a log
  * line). Full: creates and claims are refused with the specific, retryable STORAGE_FULL (an MQTT
  * `error` reply; HTTP 503 with Retry-After), never INTERNAL; /health answers 503 `storage: "full"`;
- * codepay_storage_full_errors_total counts. Space freed: the same requests, retried with the same
- * ids, go through exactly once, /health is 200 again, background checkpoints run again, and the
- * ledger verifies.
+ * codepay_storage_full_errors_total counts; the background checkpoint worker, whose WAL frames the
+ * database file has no room for, stops (checkpoints go back into COMMIT). Space freed: the same
+ * requests, retried with the same ids, go through exactly once, /health is 200 again, the checkpoint
+ * worker is started again by the writes that follow (codepay_sqlite_checkpoint_restarts), and the
+ * ledger verifies. A register holds one open payment, so the codes open when the disk fills belong to
+ * as many registers, and each create of the full-disk register replaces the one before.
  *
  * Needs root (mount): a loud skip without it, a failure under CODEPAY_REQUIRE_SYSTEM_TOOLS=1.
  */
@@ -28,6 +31,8 @@ const AMOUNT = { minor: 500, currency: "JPY" } as const;
 const WARN_BELOW_BYTES = 6 * 1024 * 1024;
 /** Codes open when the disk fills, one per register of the store (a register holds one open payment at a time). */
 const OPEN_CODES = 150;
+/** Claims made while the disk still has 1 MiB free, before it is filled to the last byte. */
+const ROOM_CLAIMS = 10;
 
 async function health(server: RunningServer): Promise<{ status: number; body: { status: string; storage: { state: string; freeBytes: number } } }> {
   const response = await fetch(`${server.operatorUrl}/health`);
@@ -98,10 +103,13 @@ describe.skipIf(!runs)("the server's SQLite database on a full disk", () => {
     // Full: phones claim open codes, registers create payments, until the disk refuses each. A
     // refusal is STORAGE_FULL, never INTERNAL (a write that fits in WAL space already on disk still
     // goes through: that is why both loop).
-    disk.fill("filler-full");
+    // A little room first (1 MiB), so the first claims go through into the WAL: frames that the
+    // database file will have no room for when the background checkpoint copies them. Then none at all.
+    disk.fill("filler-full", 1024 * 1024);
     let refusedClaim: { code: string; requestId: string; status: number; retryAfter: string | null; body: { error?: { code: string } } } | undefined;
     const claimedWhileFull: string[] = [];
-    for (const issued of open) {
+    for (const [index, issued] of open.entries()) {
+      if (index === ROOM_CLAIMS) disk.fill("filler-rest");
       const requestId = randomUUID();
       const response = await fetch(`${server.gatewayUrl}${SHOPPER_API_PREFIX}/claims`, {
         method: "POST",
@@ -132,6 +140,9 @@ describe.skipIf(!runs)("the server's SQLite database on a full disk", () => {
       }
     }
     expect(refused?.message).toMatch(/^STORAGE_FULL: /);
+    // The claims that went through left frames in the WAL that the database file has no room for: the
+    // background checkpoint fails on its next round, and checkpoints go back into COMMIT.
+    await pollUntil("the background checkpoint worker stopped by the full disk", async () => (log.text().includes("background WAL checkpoints stopped") ? true : undefined), 15_000);
     const full = await health(server);
     expect(full.status).toBe(503);
     expect(full.body.status).toBe("degraded");
@@ -142,6 +153,7 @@ describe.skipIf(!runs)("the server's SQLite database on a full disk", () => {
 
     // Space freed: the refused create, retried with its requestId, goes through once; the claim too.
     rmSync(join(disk.path, "filler-full"));
+    rmSync(join(disk.path, "filler-rest"), { force: true });
     rmSync(join(disk.path, "filler-low"));
     const checkpointsBefore = await metric(server, "codepay_sqlite_background_checkpoints");
     const retried = await register.createPayment(refused!.paymentId, AMOUNT, refused!.requestId, refused!.replaces);
@@ -160,11 +172,20 @@ describe.skipIf(!runs)("the server's SQLite database on a full disk", () => {
     expect((await phone.approve("fulldisk-pending")).ok).toBe(true);
     expect((await result).state).toBe("approved");
 
-    // Background checkpoints run again (they had stopped if a checkpoint hit the full disk).
+    // Background checkpoints run again: the first write that succeeds a second (limits) after they
+    // stopped starts them, so the register keeps taking payments until one has copied frames.
     previous = refused!.paymentId;
-    for (let n = 0; n < 20; n += 1) previous = (await register.createPayment(`fulldisk-after-${n}`, AMOUNT, randomUUID(), [previous])).paymentId;
-    await pollUntil("a background checkpoint after the disk was freed", async () => ((await metric(server, "codepay_sqlite_background_checkpoints")) > checkpointsBefore ? true : undefined), 15_000);
+    let after = 0;
+    await pollUntil(
+      "a background checkpoint after the disk was freed",
+      async () => {
+        previous = (await register.createPayment(`fulldisk-after-${after++}`, AMOUNT, randomUUID(), [previous])).paymentId;
+        return (await metric(server, "codepay_sqlite_background_checkpoints")) > checkpointsBefore ? true : undefined;
+      },
+      15_000,
+    );
     const stopped = (log.text().match(/background WAL checkpoints stopped/g) ?? []).length;
+    expect(stopped).toBeGreaterThan(0);
     expect(await metric(server, "codepay_sqlite_checkpoint_restarts")).toBe(stopped);
 
     // Nothing lost, nothing doubled: every create answered issued is there once, the refused one once.
