@@ -6,7 +6,7 @@ import { randomInt } from "node:crypto";
 import type { AddressInfo } from "node:net";
 import { systemClock, type Clock } from "./clock.js";
 import { join } from "node:path";
-import { checkpointInBackground, databasePath, dialectOf, groupCommitDriverOf, openDatabase, postgresUrlOf, type Db } from "./db/database.js";
+import { checkpointInBackground, databaseAvailabilityOf, databasePath, dialectOf, groupCommitDriverOf, openDatabase, postgresUrlOf, type Db } from "./db/database.js";
 import { StorageMonitor } from "./db/storage-monitor.js";
 import { databaseFaultOf } from "./db/database-faults.js";
 import { createBrokerHooks, type LoginAdmissionStats } from "./broker/broker-hooks.js";
@@ -561,7 +561,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   });
   const delivery = new ResultDelivery(db, clock, logger.child({ part: "results" }), (to, message) => line.publishToRegister(to, message));
   // The hot path runs in batches: engine/batch-engine.ts on SQLite, engine/postgres-batch-engine.ts on PostgreSQL.
-  const postgres = createPostgresEngine(postgresUrlOf(db), logger.child({ part: "engine" }), { batchRequestsMax: limits.engineBatchRequestsMax, cachedReadsMax: limits.engineCachedReadsMax });
+  const postgres = createPostgresEngine(postgresUrlOf(db), logger.child({ part: "engine" }), { batchRequestsMax: limits.engineBatchRequestsMax, cachedReadsMax: limits.engineCachedReadsMax }, databaseAvailabilityOf(db));
   const engine = createBatchEngine(db, logger.child({ part: "engine" })) ?? postgres?.engine;
   const settlement = settlementContextOf(options, { db, engine, clock, logger, codeRandomDigits, codeLength, delivery, line });
 

@@ -27,6 +27,8 @@ import { countSqlWriteTransactions } from "../observability/sql-statements.js";
 import type { Effect, Operation, OperationRunner, StatementEffect, StatementResult } from "./operation.js";
 import { PostgresBatchWrites } from "./postgres-batch-writes.js";
 import { PostgresConnection } from "./postgres-connection.js";
+import type { DatabaseAvailability } from "../db/database-availability.js";
+import { DatabaseUnavailableError } from "../db/database-faults.js";
 import { ReferenceCache } from "./reference-cache.js";
 import { PostgresSession } from "./postgres-session.js";
 import { NeedsPin, pinKey, type Job, type Outcome } from "./batch-job.js";
@@ -34,6 +36,12 @@ import { NeedsPin, pinKey, type Job, type Outcome } from "./batch-job.js";
 export interface PostgresBatchEngineOptions {
   readonly url: string;
   readonly session: PostgresSession;
+  /**
+   * The process's view of whether PostgreSQL answers (db/database-availability.ts), shared with the
+   * Kysely pool: while it is down a batch is refused at once (SERVER_UNAVAILABLE) without a connect
+   * attempt, and a batch whose connection fails marks it down.
+   */
+  readonly availability?: DatabaseAvailability | undefined;
   /** Requests run in one transaction at most (limits.engineBatchRequestsMax). */
   readonly batchRequestsMax: number;
   /** Reference reads kept in memory at most (limits.engineCachedReadsMax). */
@@ -107,10 +115,12 @@ export class PostgresBatchEngine implements OperationRunner {
   async #flush(jobs: readonly Job[]): Promise<void> {
     let outcomes: readonly Outcome[];
     try {
+      this.options.availability?.assertUp();
       outcomes = await this.#execute(jobs);
     } catch (error) {
       // BEGIN or COMMIT failed, or the connection did: nothing in the batch is acknowledged.
-      this.options.logger.error({ err: error, requests: jobs.length }, "a batch failed; nothing in it was acknowledged");
+      this.options.availability?.noteError(error);
+      if (!(error instanceof DatabaseUnavailableError)) this.options.logger.error({ err: error, requests: jobs.length }, "a batch failed; nothing in it was acknowledged");
       await this.#connection?.close();
       this.#connection = undefined;
       this.#writes.rolledBack(true);
@@ -140,7 +150,7 @@ export class PostgresBatchEngine implements OperationRunner {
   async #execute(jobs: readonly Job[]): Promise<Outcome[]> {
     if (this.#connection === undefined || this.#connection.broken) {
       await this.#connection?.close();
-      this.#connection = await PostgresConnection.open(this.options.url);
+      this.#connection = await PostgresConnection.open(this.options.url, (error) => this.options.availability?.noteError(error));
     }
     let outcomes = await this.#transaction(this.#connection, jobs, false);
     if (outcomes === undefined) {
@@ -281,9 +291,14 @@ export class PostgresBatchEngine implements OperationRunner {
  * `serve` on PostgreSQL: the session (audit chain, sweeper election) always; the batch runner unless
  * CODEPAY_ENGINE=interactive (each request its own Kysely transaction, for A/B runs). Undefined on SQLite.
  */
-export function createPostgresEngine(url: string | undefined, logger: Logger, limits: { readonly batchRequestsMax: number; readonly cachedReadsMax: number }): { readonly session: PostgresSession; readonly engine: PostgresBatchEngine | undefined } | undefined {
+export function createPostgresEngine(
+  url: string | undefined,
+  logger: Logger,
+  limits: { readonly batchRequestsMax: number; readonly cachedReadsMax: number },
+  availability?: DatabaseAvailability,
+): { readonly session: PostgresSession; readonly engine: PostgresBatchEngine | undefined } | undefined {
   if (url === undefined) return undefined;
-  const session = new PostgresSession(url, logger.child({ part: "postgres-session" }));
-  const engine = process.env["CODEPAY_ENGINE"] === "interactive" ? undefined : new PostgresBatchEngine({ url, session, ...limits, logger });
+  const session = new PostgresSession(url, logger.child({ part: "postgres-session" }), availability);
+  const engine = process.env["CODEPAY_ENGINE"] === "interactive" ? undefined : new PostgresBatchEngine({ url, session, ...limits, logger, availability });
   return { session, engine };
 }

@@ -25,21 +25,24 @@ export class PostgresConnection {
   readonly #client: pg.Client;
   #broken: Error | undefined;
 
-  private constructor(client: pg.Client) {
+  private constructor(client: pg.Client, onError: ((error: Error) => void) | undefined) {
     this.#client = client;
-    // A dead connection emits "error"; the next statement fails, the owner opens another.
+    // A dead connection emits "error"; the next statement fails, the owner opens another. The
+    // database's availability gate hears of it too (db/database-availability.ts).
     client.on("error", (error: Error) => {
       this.#broken = error;
+      onError?.(error);
     });
     client.on("end", () => {
       this.#broken ??= new Error("PostgreSQL connection ended");
     });
   }
 
-  static async open(url: string): Promise<PostgresConnection> {
+  /** `onError`: told of an error the connection emits after it is open (the database went away). */
+  static async open(url: string, onError?: (error: Error) => void): Promise<PostgresConnection> {
     const client = new pg.Client({ connectionString: url, types: postgresTypes });
     await client.connect();
-    return new PostgresConnection(client);
+    return new PostgresConnection(client, onError);
   }
 
   get broken(): boolean {

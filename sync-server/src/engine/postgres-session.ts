@@ -10,6 +10,7 @@ import { SHARED_AUDIT_CHAIN } from "../db/repositories/audit.js";
 import { limits } from "../limits.js";
 import type { Logger } from "../logger.js";
 import { PostgresConnection } from "./postgres-connection.js";
+import type { DatabaseAvailability } from "../db/database-availability.js";
 
 /** pg_try_advisory_lock(int4, int4) namespace for Code Pay's session locks ("CP15"). */
 const LOCK_NAMESPACE = 0x43503135;
@@ -24,6 +25,8 @@ export class PostgresSession {
   constructor(
     private readonly url: string,
     private readonly logger: Logger,
+    /** Told when the session's connection dies (the database went away), as the Kysely pool tells it. */
+    private readonly availability?: DatabaseAvailability,
   ) {}
 
   /**
@@ -64,7 +67,7 @@ export class PostgresSession {
     // A lost session lost its locks with it: claim again.
     this.#lane = undefined;
     this.#sweeper = false;
-    this.#connection = await PostgresConnection.open(this.url);
+    this.#connection = await PostgresConnection.open(this.url, (error) => this.availability?.noteError(error));
     return this.#connection;
   }
 

@@ -4,11 +4,15 @@
  * credited once per batch, requests touching the same stores in opposite orders never deadlock, the
  * shopper's balance guard holds, a failing request rolls back alone, and `admin verify` passes over
  * both chains. The sweeper election (postgres-session.ts): one session at a time, the next one after
- * the first session ends.
+ * the first session ends. And the runner reports a dropped connection to the availability gate, which
+ * then refuses its batches at once until the database answers again (issue 24).
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import pino from "pino";
+import { sql } from "kysely";
 import { openDatabase, type Db } from "../../src/db/database.js";
+import { DatabaseAvailability } from "../../src/db/database-availability.js";
+import { DatabaseUnavailableError } from "../../src/db/database-faults.js";
 import { ensureAccount, findAccountById, postTransferOp, type AccountRow, type TransferRow } from "../../src/db/repositories/accounts.js";
 import { findRegisterOp } from "../../src/db/repositories/registers.js";
 import { PostgresBatchEngine } from "../../src/engine/postgres-batch-engine.js";
@@ -149,5 +153,49 @@ describe.runIf(dialectsUnderTest().includes("postgres"))("PostgreSQL batch runne
       await first.close();
       await second.close();
     }
+  });
+});
+
+describe.runIf(dialectsUnderTest().includes("postgres"))("PostgreSQL batch runner and the availability gate (issue 24)", () => {
+  let url: string;
+  let db: Db;
+  const dataDir = makeTempDir();
+  let availability: DatabaseAvailability;
+  let session: PostgresSession;
+  let engine: PostgresBatchEngine;
+
+  beforeAll(async () => {
+    url = await createPostgresDatabase();
+    db = await openDatabase(dataDir.path, url);
+    availability = new DatabaseAvailability({ delayMsMin: 50, delayMsMax: 200, probe: async () => void (await sql`select 1`.execute(db)) });
+    session = new PostgresSession(url, logger, availability);
+    engine = new PostgresBatchEngine({ url, session, batchRequestsMax: 128, cachedReadsMax: 1_000, logger, availability });
+  });
+  afterAll(async () => {
+    availability?.close();
+    await engine?.close();
+    await session?.close();
+    await db?.destroy();
+    dataDir.remove();
+  });
+
+  it("a runner connection the database drops marks it down: batches are refused at once until a probe answers, then they run again", async () => {
+    const read = () => engine.run(() => findRegisterOp("no-such-register"));
+    expect(await read()).toBeUndefined(); // the runner's connection is open
+    // The database ends every other session of this database (as a restart does to them).
+    await sql`select pg_terminate_backend(pid) from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()`.execute(db);
+    for (let polls = 0; availability.up; polls += 1) {
+      expect(polls).toBeLessThan(500);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    // Down: refused without a connect attempt, as the Kysely pool refuses.
+    await expect(read()).rejects.toBeInstanceOf(DatabaseUnavailableError);
+    // The probe finds the database answering; the next batch opens a fresh connection.
+    for (let polls = 0; !availability.up; polls += 1) {
+      expect(polls).toBeLessThan(500);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    expect(await read()).toBeUndefined();
+    expect(availability.outages).toBe(1);
   });
 });
