@@ -273,12 +273,25 @@ export type RefundResult = z.infer<typeof RefundResultSchema>;
 export type Report = z.infer<typeof ReportSchema>;
 export type ServerMessage = z.infer<typeof ServerMessageSchema>;
 
-/** Presence on `.../status`, retained. The register publishes online; its last will publishes offline. */
+/** A register's device as its agent reports it (fleet health): its line, and for the printer its own status. */
+export const DEVICE_HEALTH_STATES = ["online", "offline", "paper-near-end", "paper-end", "cover-open"] as const;
+export type DeviceHealthState = (typeof DEVICE_HEALTH_STATES)[number];
+export const FLEET_DEVICES = ["display", "printer", "cardReader"] as const;
+export type FleetDevice = (typeof FLEET_DEVICES)[number];
+const DeviceHealthSchema = z.enum(DEVICE_HEALTH_STATES);
+
+/**
+ * Presence on `.../status`, retained. The register publishes online (with its agent's version and its
+ * configured devices' states, again whenever one changes); its last will, or its goodbye, publishes
+ * offline. Small on purpose: the server keeps the latest per register (fleet health).
+ */
 export const PresenceSchema = z.object({
   v: z.literal(PROTOCOL_VERSION),
   type: z.literal("presence"),
   state: z.enum(["online", "offline"]),
   at: z.number().int().optional(),
+  agentVersion: z.string().regex(/^[0-9A-Za-z.+_-]{1,32}$/).optional(),
+  devices: z.object({ display: DeviceHealthSchema.optional(), printer: DeviceHealthSchema.optional(), cardReader: DeviceHealthSchema.optional() }).strict().optional(),
 });
 export type Presence = z.infer<typeof PresenceSchema>;
 

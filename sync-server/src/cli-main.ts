@@ -33,6 +33,7 @@ const USAGE = `usage:
   codepay-server admin register enroll --store ID --id ID --name NAME [--mqtt-url URL] [BROKER-FILES]
   codepay-server admin register pair --store ID --id ID --name NAME [--ttl-s 600]   (one-time pairing code)
   codepay-server admin register disable|enable --id ID [BROKER-FILES]
+  codepay-server admin registers [--store ID]   (fleet health: online/offline, last seen, agent version, devices)
       BROKER-FILES: --broker-files DIR [--broker-reload-pid-file F | --broker-reload-command CMD]
       (env CODEPAY_BROKER_FILES, ...): rewrite an external mosquitto's passwd and acl and reload it
   codepay-server admin user enroll --id ID --name NAME --phone +E164 [--carrier demo-carrier]

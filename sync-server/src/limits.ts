@@ -10,6 +10,10 @@ export const limits = {
   resultResendIntervalMs: 5_000,
   /** Results resent per sweep, so a long offline register cannot stall the loop. */
   resultResendBatchMax: 100,
+  /** Fleet health: presence updates are written together at most this often (fleet/presence-recorder.ts). */
+  presenceFlushIntervalMs: 1_000,
+  /** Registers whose presence is held between two writes, at most. */
+  presencePendingMax: 100_000,
   /** Payments expired per sweep. */
   expiryBatchMax: 200,
   /** After a code closes, a claim of it names the final state (CODE_EXPIRED, ...) for this long. */

@@ -21,6 +21,8 @@ import { AedesRegisterLine } from "./broker/aedes-register-line.js";
 import { ExternalRegisterLine } from "./broker/external-register-line.js";
 import { NatsRegisterLine } from "./broker/nats-register-line.js";
 import type { RegisterLine } from "./broker/register-line.js";
+import { markEveryRegisterOffline } from "./db/repositories/register-presence.js";
+import { PresenceRecorder } from "./fleet/presence-recorder.js";
 import { startMqttBroker } from "./broker/mqtt-broker.js";
 import type { PacketRefusal } from "./broker/packet-size-guard.js";
 import { RequestRouter } from "./broker/request-router.js";
@@ -569,6 +571,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const router = new RequestRouter(settlement, metrics.instrumentLine(line));
   router.start();
   line.onRegisterOnline((register) => delivery.resendToRegister(register.registerId));
+  // Fleet health: the embedded broker starts with no connection, so nobody is online until it says so.
+  if (options.broker === undefined && options.cluster === undefined) await markEveryRegisterOffline(db, clock());
+  const presence = new PresenceRecorder(db, clock, logger.child({ part: "fleet" }), limits.presenceFlushIntervalMs, limits.presencePendingMax);
+  line.onPresence((register, report) => presence.note(register, report));
   // A register enrolled since the last count (by `admin`, another process) is counted before it can open a code.
   if (options.codeDigitsFixed !== true) line.onRegisterOnline(() => codeLength.recountSoon(limits.codeLengthOnlineRecountGapMs));
   try {
@@ -627,6 +633,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     await postgres?.session.close();
     await delivery.drain();
     await broker.close();
+    await presence.stop();
     await db.destroy();
     logger.info("code pay server stopped");
   };

@@ -10,8 +10,8 @@ import { systemClock } from "./clock.js";
 import type { Clock } from "./clock.js";
 import { displayRefreshIntervalMs, outboxRetryIntervalMs } from "./core/limits.js";
 import { renderScreen } from "./core/screens.js";
-import { deviceFaults, paymentStartWarnings } from "./core/device-faults.js";
-import type { DeviceFault } from "./core/device-faults.js";
+import { deviceFaults, deviceHealth, paymentStartWarnings } from "./core/device-faults.js";
+import type { DeviceFault, DeviceStates } from "./core/device-faults.js";
 import { CashierApi } from "./cashier-api/server.js";
 import type { HealthView } from "./cashier-api/server.js";
 import { SerialCardReader } from "./devices/card-reader.js";
@@ -27,6 +27,9 @@ import { MqttLink } from "./link/mqtt-link.js";
 import { createLogger } from "./logger.js";
 import { PaymentRuntime, REPORT_JOB_PREFIX } from "./shell/payment-runtime.js";
 import { startSystemdWatchdog } from "@codepay/systemd-watchdog";
+
+/** The agent's version (its package.json), reported with its presence (fleet health). */
+const AGENT_VERSION = (JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string }).version;
 
 /** `devices.printer` in /v1/health while the printer reports a fault (its line is up). */
 const PRINTER_FAULT_STATUS: Partial<Record<DeviceFault["code"], string>> = { PRINTER_PAPER_END: "paper-end", PRINTER_COVER_OPEN: "cover-open", PRINTER_OFFLINE: "printer-offline" };
@@ -98,15 +101,15 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
 
   let runtime: PaymentRuntime | undefined;
   const link = new MqttLink(
-    { url: config.server.url, ...(config.server.failoverUrls !== undefined ? { failoverUrls: config.server.failoverUrls } : {}), storeId: config.register.storeId, registerId: config.register.registerId, password: config.register.password, authentication: config.server.authentication, ...linkTls(config), logger: logger.child({ part: "link" }), now: () => clock.now() },
+    { url: config.server.url, ...(config.server.failoverUrls !== undefined ? { failoverUrls: config.server.failoverUrls } : {}), storeId: config.register.storeId, registerId: config.register.registerId, password: config.register.password, authentication: config.server.authentication, ...linkTls(config), logger: logger.child({ part: "link" }), now: () => clock.now(), agentVersion: AGENT_VERSION },
     (message) => runtime?.handleServerMessage(message),
   );
-  const faults = (): DeviceFault[] =>
-    deviceFaults({
-      printer: printer && { line: printer.status, ...printer.printerStatus },
-      cardReader: cardReader && { line: cardReader.status },
-      display: display && { line: display.status },
-    });
+  const deviceStates = (): DeviceStates => ({
+    printer: printer && { line: printer.status, ...printer.printerStatus },
+    cardReader: cardReader && { line: cardReader.status },
+    display: display && { line: display.status },
+  });
+  const faults = (): DeviceFault[] => deviceFaults(deviceStates());
   const refreshDisplay = (): void => {
     if (!display) return;
     const now = faults();
@@ -154,7 +157,11 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
   };
   // Faults reach the cashier at once (the panel's event stream), not at its next health poll.
   const healthChanges = new EventEmitter<{ change: [] }>();
-  const changed = (): void => void healthChanges.emit("change");
+  const changed = (): void => {
+    link.setDevices(deviceHealth(deviceStates())); // fleet health: the server hears of it on the status topic
+    healthChanges.emit("change");
+  };
+  link.setDevices(deviceHealth(deviceStates()));
   display?.on("status", changed);
   printer?.on("status", changed);
   cardReader?.on("status", changed);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { deviceFaults, paymentStartWarnings } from "../src/core/device-faults.js";
+import { deviceFaults, deviceHealth, paymentStartWarnings } from "../src/core/device-faults.js";
 import type { Payment } from "../src/core/payment.js";
 import { renderScreen } from "../src/core/screens.js";
 
@@ -38,5 +38,18 @@ describe("the pole display says when a device the shopper needs is missing", () 
     expect(renderScreen({ storeName: "S", linkUp: true, payment: approved, devicesMissing: { printer: true } }, now)).toEqual(["APPROVED    JPY 1500", "RECEIPT DELAYED     "]);
     expect(renderScreen({ storeName: "S", linkUp: true, payment: { ...approved, receiptPrinted: true }, devicesMissing: { printer: true } }, now)).toEqual(["APPROVED            ", "JPY 1500            "]);
     expect(renderScreen({ storeName: "S", linkUp: true, payment: approved, devicesMissing: { printer: true }, language: "ja" }, now)).toEqual(["ｼｮｳﾆﾝ ｱﾘｶﾞﾄｳｺﾞｻﾞｲﾏｽ ", "ﾚｼｰﾄ ｵﾏﾁｸﾀﾞｻｲ       "]);
+  });
+});
+
+describe("device health for the status topic (fleet health, pure)", () => {
+  it("reports each configured device: its line, and the printer's own status, most urgent first", () => {
+    expect(deviceHealth({})).toEqual({});
+    expect(deviceHealth({ printer: healthyPrinter, cardReader: up, display: up })).toEqual({ printer: "online", cardReader: "online", display: "online" });
+    expect(deviceHealth({ printer: { ...healthyPrinter, paperNearEnd: true } })).toEqual({ printer: "paper-near-end" });
+    expect(deviceHealth({ printer: { ...healthyPrinter, paperNearEnd: true, paperEnd: true, offline: true } })).toEqual({ printer: "paper-end" });
+    expect(deviceHealth({ printer: { ...healthyPrinter, coverOpen: true, offline: true } })).toEqual({ printer: "cover-open" });
+    expect(deviceHealth({ printer: { ...healthyPrinter, offline: true } })).toEqual({ printer: "offline" });
+    // A line that is down says nothing of the printer's last status.
+    expect(deviceHealth({ printer: { ...healthyPrinter, line: "offline", paperEnd: true }, display: { line: "stopped" }, cardReader: { line: "offline" } })).toEqual({ printer: "offline", display: "offline", cardReader: "offline" });
   });
 });

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import type { ServerMessage } from "@codepay/contract";
+import { statusTopic, type Presence, type ServerMessage } from "@codepay/contract";
 import { MqttLink } from "../src/link/mqtt-link.js";
 import { captureLogger } from "./helpers/capture-logger.js";
 import { waitFor } from "./helpers/mock-serial.js";
@@ -74,5 +74,27 @@ describe("MQTT link", () => {
     expect(text()).toContain("payload is not JSON");
     expect(text()).toContain("code:");
     expect(link.isUp).toBe(true);
+  });
+
+  it("reports its presence with its version and devices, again only when a device changes; goodbye without them", async () => {
+    server = await startStandInServer();
+    const heard: Presence[] = [];
+    server.broker.subscribe(statusTopic("demo-store", "reg-status"), (packet, done) => {
+      heard.push(JSON.parse(packet.payload.toString()) as Presence);
+      done();
+    }, () => undefined);
+    const { logger } = captureLogger();
+    link = new MqttLink({ url: server.url, storeId: "demo-store", registerId: "reg-status", password: "pw", logger, now: () => 7, agentVersion: "1.2.3" }, () => undefined);
+    link.setDevices({ printer: "online" }); // before the connection: sent with the first presence
+    link.start();
+    await waitFor(() => heard.length === 1 || undefined, "online presence");
+    expect(heard[0]).toEqual({ v: 1, type: "presence", state: "online", at: 7, agentVersion: "1.2.3", devices: { printer: "online" } });
+    link.setDevices({ printer: "online" }); // unchanged: nothing sent
+    link.setDevices({ printer: "paper-near-end" });
+    await waitFor(() => heard.length === 2 || undefined, "presence after a device change");
+    expect(heard[1]).toMatchObject({ state: "online", devices: { printer: "paper-near-end" } });
+    await link.stop();
+    await waitFor(() => heard.length === 3 || undefined, "goodbye");
+    expect(heard[2]).toEqual({ v: 1, type: "presence", state: "offline", at: 7 });
   });
 });

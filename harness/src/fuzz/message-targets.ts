@@ -120,6 +120,7 @@ export async function startServerFixture(): Promise<ServerFixture> {
   const line: RegisterLine = {
     onRequest: (listener) => void requestListeners.push(listener),
     onRegisterOnline: () => undefined,
+    onPresence: () => undefined,
     publishToRegister: (_to, message) => {
       replies.push(message);
       return Promise.resolve();

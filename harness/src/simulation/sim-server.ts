@@ -42,6 +42,9 @@ class SimRegisterLine implements RegisterLine {
     this.onlineListeners.push(listener);
   }
 
+  /** The simulated agents publish no presence. */
+  onPresence(): void {}
+
   publishToRegister(to: RegisterAddress, message: ServerMessage): Promise<void> {
     this.network.send(SERVER_NODE, to.registerId, JSON.stringify(message), this.now());
     return Promise.resolve();

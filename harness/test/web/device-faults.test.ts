@@ -4,11 +4,13 @@
  * the printer or the card reader; the cashier panel, the cashier API's health and the pole display
  * say so, a payment started meanwhile comes with a warning, an approved payment's receipt is shown
  * as waiting (not "Printing the receipt…" forever), and a drawer kick missed while the printer was
- * unplugged opens the drawer once after replug.
+ * unplugged opens the drawer once after replug. The server hears the printer's state too (fleet
+ * health, issue 20: `admin registers`).
  */
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { SimPhone, requireToolOrSkip } from "@codepay/hardware-sim";
+import { listRegisters } from "@codepay/sync-server";
 import { eventually, launchChromium, saveScreenshot, startWebSystem, systemWaitMs, webTestTimeoutMs, type WebSystem } from "./web-system.js";
 
 const hasChromium = requireToolOrSkip("chromium", "browser tests");
@@ -54,6 +56,8 @@ describe.skipIf(!hasChromium)("device faults on the cashier panel, health and po
     if (claim.ok) expect((await phone.approve(claim.value.paymentId)).ok).toBe(true);
   }
 
+  const fleetRow = async () => (await listRegisters({ dataDir: system.server.dataDir })).registers.find((row) => row.registerId === system.seed.registerId);
+
   test("paper end: health, banner and a warning at payment start; the approved payment's receipt waits, then prints after the refill", async () => {
     await dashboard.getByLabel("Paper end").check();
     await eventually(async () => (await health()).devices.printer).toBe("paper-end");
@@ -63,6 +67,9 @@ describe.skipIf(!hasChromium)("device faults on the cashier panel, health and po
     expect(await banner().locator("small").innerText()).toBe("PRINTER_PAPER_END"); // the code in small print
     expect(await panel.locator("#health").innerText()).toContain("printer out of paper");
     expect(await panel.locator("#health").innerText()).not.toContain("printer online");
+    // Fleet health (issue 20): the server heard it on the register's status topic.
+    await eventually(async () => (await fleetRow())?.devices.printer).toBe("paper-end");
+    expect(await fleetRow()).toMatchObject({ presence: "online", agentVersion: expect.stringMatching(/^\d+\.\d+\.\d+/) });
 
     // A payment still starts (the receipt waits in the durable queue), with a word for the cashier.
     await panel.getByLabel("Amount (JPY)", { exact: true }).fill("800");
@@ -83,6 +90,7 @@ describe.skipIf(!hasChromium)("device faults on the cashier panel, health and po
     await eventually(() => banner().isHidden()).toBe(true);
     expect((await health()).devices.printer).toBe("online");
     expect((await health()).faults).toEqual([]);
+    await eventually(async () => (await fleetRow())?.devices.printer).toBe("online");
   });
 
   test("cover open shows on the banner and in health, and clears when it is closed", async () => {

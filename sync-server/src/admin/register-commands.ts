@@ -6,6 +6,7 @@ import { inTransaction } from "../db/database.js";
 import { insertPairing } from "../db/repositories/pairings.js";
 import { findRegister, insertRegister, setRegisterDisabled } from "../db/repositories/registers.js";
 import { findStore } from "../db/repositories/stores.js";
+import { listRegisterHealth, type RegisterHealthRow } from "../db/repositories/register-presence.js";
 import { limits } from "../limits.js";
 import { ID_SLUG_PATTERN } from "@codepay/contract";
 import { newPairingCode, pairingCodeSha256 } from "../pairing/pairing-codes.js";
@@ -59,4 +60,13 @@ export async function setRegisterEnabled(input: { dataDir: string; registerId: s
       }),
     ),
   );
+}
+
+/**
+ * Fleet health (issue 20): every register with what the server last heard of it (online or offline,
+ * when, agent version, devices). Read from the database, so any instance of a scale-out deployment
+ * answers, and it survives an instance restart.
+ */
+export async function listRegisters(input: { dataDir: string; storeId?: string }): Promise<{ registers: RegisterHealthRow[] }> {
+  return { registers: await withDatabase(input.dataDir, (db) => listRegisterHealth(db, input.storeId)) };
 }

@@ -1,14 +1,15 @@
 import type { Aedes, AedesPublishPacket, Client } from "aedes";
-import { ALL_UP_TOPICS, QOS, downTopic, parseRegisterTopic, type ServerMessage } from "@codepay/contract";
+import { ALL_STATUS_TOPICS, ALL_UP_TOPICS, PresenceSchema, QOS, downTopic, parseMessage, parseRegisterTopic, type ServerMessage } from "@codepay/contract";
 import type { Logger } from "../logger.js";
 import type { BrokerHooks } from "./broker-hooks.js";
-import type { OnlineListener, RegisterLine, RequestListener } from "./register-line.js";
+import type { OnlineListener, PresenceListener, RegisterLine, RequestListener } from "./register-line.js";
 import type { RegisterAddress } from "../settlement/register-requests.js";
 
 /** The register line over the embedded aedes broker: in-process subscribe and publish, no extra hop. */
 export class AedesRegisterLine implements RegisterLine {
   private readonly requestListeners: RequestListener[] = [];
   private readonly onlineListeners: OnlineListener[] = [];
+  private readonly presenceListeners: PresenceListener[] = [];
   /** Connections already announced online (one aedes Client per connection). */
   private readonly announced = new WeakSet<Client>();
 
@@ -41,6 +42,26 @@ export class AedesRegisterLine implements RegisterLine {
     await new Promise<void>((resolve) => {
       this.aedes.subscribe(ALL_UP_TOPICS, (packet, done) => this.deliver(packet, done), resolve);
     });
+    // Presence, wills included (the ACL lets a register publish only its own status topic).
+    await new Promise<void>((resolve) => {
+      this.aedes.subscribe(ALL_STATUS_TOPICS, (packet, done) => this.deliverPresence(packet, done), resolve);
+    });
+  }
+
+  onPresence(listener: PresenceListener): void {
+    this.presenceListeners.push(listener);
+  }
+
+  private deliverPresence(packet: AedesPublishPacket, done: () => void): void {
+    done();
+    const topic = parseRegisterTopic(packet.topic);
+    if (topic === undefined || topic.leaf !== "status") return;
+    const presence = parseMessage(PresenceSchema, Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload));
+    if (!presence.ok) {
+      this.logger.warn({ registerId: topic.registerId, reason: presence.message }, "malformed presence ignored");
+      return;
+    }
+    for (const listener of this.presenceListeners) listener({ storeId: topic.storeId, registerId: topic.registerId }, presence.value);
   }
 
   onRequest(listener: RequestListener): void {

@@ -14,7 +14,7 @@
 import mqtt, { type IClientOptions, type MqttClient } from "mqtt";
 import { ALL_STATUS_TOPICS, ALL_UP_TOPICS, PresenceSchema, QOS, downTopic, parseMessage, parseRegisterTopic, type ServerMessage } from "@codepay/contract";
 import type { Logger } from "../logger.js";
-import type { OnlineListener, RegisterLine, RequestListener } from "./register-line.js";
+import type { OnlineListener, RegisterLine, RequestListener, PresenceListener } from "./register-line.js";
 import type { RegisterAddress } from "../settlement/register-requests.js";
 
 export interface ExternalBrokerOptions {
@@ -44,6 +44,7 @@ const CONNACK_REFUSALS_FATAL = new Set([1, 2, 4, 5]);
 export class ExternalRegisterLine implements RegisterLine {
   private readonly requestListeners: RequestListener[] = [];
   private readonly onlineListeners: OnlineListener[] = [];
+  private readonly presenceListeners: PresenceListener[] = [];
   private client: MqttClient | undefined;
   private readonly filters: string[];
   private accepting = true;
@@ -119,6 +120,10 @@ export class ExternalRegisterLine implements RegisterLine {
     this.onlineListeners.push(listener);
   }
 
+  onPresence(listener: PresenceListener): void {
+    this.presenceListeners.push(listener);
+  }
+
   async publishToRegister(to: RegisterAddress, message: ServerMessage): Promise<void> {
     const client = this.client;
     if (client === undefined) throw new Error("register line not started");
@@ -158,6 +163,7 @@ export class ExternalRegisterLine implements RegisterLine {
       this.logger.warn({ registerId: from.registerId, reason: presence.message }, "malformed presence ignored");
       return;
     }
+    for (const listener of this.presenceListeners) listener(from, presence.value);
     if (presence.value.state === "online") {
       this.online.add(from.registerId);
       for (const listener of this.onlineListeners) listener(from);

@@ -16,7 +16,7 @@ import { connect, type NatsConnection, type Subscription } from "nats";
 import { ALL_STATUS_TOPICS, ALL_UP_TOPICS, PresenceSchema, QOS, downTopic, parseMessage, parseRegisterTopic, type ServerMessage } from "@codepay/contract";
 import type { Logger } from "../logger.js";
 import { mqttTopic, natsSubject } from "./nats-cluster-files.js";
-import type { OnlineListener, RegisterLine, RequestListener } from "./register-line.js";
+import type { OnlineListener, RegisterLine, RequestListener, PresenceListener } from "./register-line.js";
 import type { RegisterAddress } from "../settlement/register-requests.js";
 
 export interface ClusterBrokerOptions {
@@ -44,6 +44,7 @@ function mqttServers(urls: readonly string[]): NonNullable<IClientOptions["serve
 export class NatsRegisterLine implements RegisterLine {
   private readonly requestListeners: RequestListener[] = [];
   private readonly onlineListeners: OnlineListener[] = [];
+  private readonly presenceListeners: PresenceListener[] = [];
   private nats: NatsConnection | undefined;
   private mqtt: MqttClient | undefined;
   private subscriptions: Subscription[] = [];
@@ -139,6 +140,10 @@ export class NatsRegisterLine implements RegisterLine {
     this.onlineListeners.push(listener);
   }
 
+  onPresence(listener: PresenceListener): void {
+    this.presenceListeners.push(listener);
+  }
+
   async publishToRegister(to: RegisterAddress, message: ServerMessage): Promise<void> {
     const client = this.mqtt;
     if (client === undefined) throw new Error("register line not started");
@@ -180,6 +185,7 @@ export class NatsRegisterLine implements RegisterLine {
       this.logger.warn({ registerId: from.registerId, reason: presence.message }, "malformed presence ignored");
       return;
     }
+    for (const listener of this.presenceListeners) listener(from, presence.value);
     if (presence.value.state === "online") {
       this.online.add(from.registerId);
       for (const listener of this.onlineListeners) listener(from);

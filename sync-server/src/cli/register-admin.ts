@@ -1,6 +1,6 @@
-/** `admin register enroll|pair|disable|enable`. */
+/** `admin register enroll|pair|disable|enable`, `admin registers` (fleet health). */
 import { enrollRegister } from "../admin/admin-commands.js";
-import { pairRegister, setRegisterEnabled } from "../admin/register-commands.js";
+import { listRegisters, pairRegister, setRegisterEnabled } from "../admin/register-commands.js";
 import type { AdminCommands } from "./admin-command.js";
 import { BROKER_FILES, brokerFilesOptions, syncBrokerAfterChange } from "./broker-options.js";
 import { dataDir, keyValues, MUTATING, parse, positiveInt, print, requestIdOf, required, text, type CliIo } from "./cli-args.js";
@@ -34,6 +34,21 @@ export const REGISTER_COMMANDS: AdminCommands = {
       ...requestIdOf(values),
     });
     print(io, values["json"] === true, result, () => `pairing code for ${result.registerId}: ${result.pairingCode} (once, until ${new Date(result.expiresAt).toISOString()})\non the register: codepay-agent pair ${result.pairingCode} --server http://<server>:8080 --config agent.json`);
+    return 0;
+  },
+  "registers": async (rest, io) => {
+    const { values } = parse(rest, { store: { type: "string" } });
+    const storeId = text(values, "store");
+    const result = await listRegisters({ dataDir: dataDir(values, io), ...(storeId !== undefined ? { storeId } : {}) });
+    print(io, values["json"] === true, result, () =>
+      result.registers
+        .map((r) => {
+          const seen = r.lastSeenAt === null ? "never heard" : `since ${new Date(r.lastSeenAt).toISOString()}`;
+          const devices = Object.entries(r.devices).map(([device, state]) => `${device} ${state}`).join(", ");
+          return `${r.storeId}/${r.registerId} ${r.disabled ? "disabled" : r.presence} ${seen}${r.agentVersion !== null ? ` agent ${r.agentVersion}` : ""}${devices !== "" ? ` (${devices})` : ""}`;
+        })
+        .join("\n") || "no registers",
+    );
     return 0;
   },
   "register disable": (args, io) => setEnabled(args, io, false),

@@ -8,6 +8,7 @@ import * as referenceVersion from "./migrations/0006-reference-version.js";
 import * as outboxUnackedIndex from "./migrations/0007-outbox-unacked-index.js";
 import * as registerPaymentIds from "./migrations/0008-register-payment-ids.js";
 import * as oneOpenPaymentPerRegister from "./migrations/0009-one-open-payment-per-register.js";
+import * as registerPresence from "./migrations/0010-register-presence.js";
 
 /** Migrations live in code (not read from a folder) so the built CLI and the tests run the same list. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -20,6 +21,7 @@ const MIGRATIONS: Record<string, Migration> = {
   "0007-outbox-unacked-index": outboxUnackedIndex,
   "0008-register-payment-ids": registerPaymentIds,
   "0009-one-open-payment-per-register": oneOpenPaymentPerRegister,
+  "0010-register-presence": registerPresence,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

@@ -28,6 +28,17 @@ export interface RegistersTable {
   created_at: number;
 }
 
+/** Fleet health: the latest presence heard of each register (migration 0010). */
+export interface RegisterPresenceTable {
+  register_id: string;
+  state: "online" | "offline";
+  /** Epoch ms when the server heard it. */
+  last_seen_at: number;
+  agent_version: string | null;
+  /** The reported devices' states, `{"printer":"paper-end",...}`; NULL when none were reported. */
+  devices_json: string | null;
+}
+
 export interface UsersTable {
   id: string;
   name: string;
@@ -209,6 +220,7 @@ export interface ReferenceVersionTable {
 export interface DatabaseSchema {
   stores: StoresTable;
   registers: RegistersTable;
+  register_presence: RegisterPresenceTable;
   users: UsersTable;
   carriers: CarriersTable;
   phones: PhonesTable;

@@ -3,6 +3,8 @@
  * on the operator listener (operator/operator-app.ts; issue 18: never on a public listener) as
  * `GET /metrics` and `GET /health`.
  *   codepay_payments{state}                    payments by outcome, read from the database at scrape
+ *   codepay_registers{presence}                enabled registers online / offline / unknown (fleet health, at scrape)
+ *   codepay_register_devices{device,state}     devices of online registers by reported state (fleet health, at scrape)
  *   codepay_register_requests_total{type,outcome}  register requests answered (outcome: the reply type or error code)
  *   codepay_register_request_seconds{type}     arrival on the line -> reply published
  *   codepay_shopper_request_seconds{route,status}  phone requests through the shopper API
@@ -36,7 +38,8 @@ import client from "prom-client";
 import type { RegisterLine } from "../broker/register-line.js";
 import { databaseAvailabilityOf, groupCommitStatsOf, observeWalSyncs, type Db } from "../db/database.js";
 import type { StorageReport, StorageState } from "../db/storage-monitor.js";
-import { RegisterRequestSchema, type ServerMessage } from "@codepay/contract";
+import { DEVICE_HEALTH_STATES, FLEET_DEVICES, RegisterRequestSchema, type ServerMessage } from "@codepay/contract";
+import { listRegisterHealth } from "../db/repositories/register-presence.js";
 import { sqlStatementsTotal, sqlWriteTransactionsTotal } from "./sql-statements.js";
 import type { LoginAdmissionStats } from "../broker/broker-hooks.js";
 import { PACKET_REFUSALS, type PacketRefusal } from "../broker/packet-size-guard.js";
@@ -168,6 +171,21 @@ export class ServerMetrics {
       const rows = await db.selectFrom("payments").select(["state", db.fn.countAll<number>().as("count")]).groupBy("state").execute().catch(() => []);
       for (const row of rows) this.set({ state: row.state }, Number(row.count));
     } });
+    // Fleet health (issue 20): bounded labels, every value of them set (0 included) so a dashboard sees them go to 0.
+    const fleet = async () => listRegisterHealth(db).catch(() => undefined);
+    new client.Gauge({ name: "codepay_registers", help: "Enabled registers by what the server last heard of them (online, offline, unknown: never)", labelNames: ["presence"], registers, async collect() {
+      this.reset();
+      const rows = await fleet();
+      if (rows === undefined) return;
+      for (const presence of ["online", "offline", "unknown"] as const) this.set({ presence }, rows.filter((row) => !row.disabled && row.presence === presence).length);
+    } });
+    new client.Gauge({ name: "codepay_register_devices", help: "Devices of registers online, by device and reported state", labelNames: ["device", "state"], registers, async collect() {
+      this.reset();
+      const rows = await fleet();
+      if (rows === undefined) return;
+      const online = rows.filter((row) => !row.disabled && row.presence === "online");
+      for (const device of FLEET_DEVICES) for (const state of DEVICE_HEALTH_STATES) this.set({ device, state }, online.filter((row) => row.devices[device] === state).length);
+    } });
   }
 
   async outboxDepth(): Promise<number | null> {
@@ -199,6 +217,7 @@ export class ServerMetrics {
           listener(from, payload);
         }),
       onRegisterOnline: (listener) => line.onRegisterOnline(listener),
+      onPresence: (listener) => line.onPresence(listener),
       publishToRegister: (to, message) => {
         this.#answered(message);
         return line.publishToRegister(to, message);

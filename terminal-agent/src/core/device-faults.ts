@@ -5,7 +5,7 @@
  * contract's words (English and Japanese) so no person sees a bare code.
  */
 import { ERROR_WORDS } from "@codepay/contract";
-import type { ErrorCode, ErrorWords } from "@codepay/contract";
+import type { DeviceHealthState, ErrorCode, ErrorWords, FleetDevice } from "@codepay/contract";
 
 export type FaultDevice = "printer" | "cardReader" | "display";
 
@@ -19,7 +19,7 @@ export interface DeviceFault {
 export type LineStatus = "online" | "offline" | "stopped";
 
 export interface DeviceStates {
-  readonly printer?: { readonly line: LineStatus; readonly paperEnd: boolean; readonly coverOpen: boolean; readonly offline: boolean } | undefined;
+  readonly printer?: { readonly line: LineStatus; readonly paperEnd: boolean; readonly coverOpen: boolean; readonly offline: boolean; readonly paperNearEnd?: boolean } | undefined;
   readonly cardReader?: { readonly line: LineStatus } | undefined;
   readonly display?: { readonly line: LineStatus } | undefined;
 }
@@ -52,4 +52,22 @@ export function deviceFaults(states: DeviceStates): DeviceFault[] {
  */
 export function paymentStartWarnings(faults: readonly DeviceFault[], tender: "code" | "card"): DeviceFault[] {
   return faults.filter((each) => each.device === "printer" || (tender === "card" ? each.device === "cardReader" : each.device === "display"));
+}
+
+/**
+ * What the register reports of each configured device on its status topic (fleet health, issue 20):
+ * its line, and for a printer on line its own status, the most urgent first. Unconfigured devices are
+ * left out.
+ */
+export function deviceHealth(states: DeviceStates): Partial<Record<FleetDevice, DeviceHealthState>> {
+  const health: Partial<Record<FleetDevice, DeviceHealthState>> = {};
+  const line = (status: LineStatus): DeviceHealthState => (status === "online" ? "online" : "offline");
+  if (states.display !== undefined) health.display = line(states.display.line);
+  if (states.printer !== undefined) {
+    const printer = states.printer;
+    health.printer =
+      printer.line !== "online" ? "offline" : printer.paperEnd ? "paper-end" : printer.coverOpen ? "cover-open" : printer.offline ? "offline" : printer.paperNearEnd === true ? "paper-near-end" : "online";
+  }
+  if (states.cardReader !== undefined) health.cardReader = line(states.cardReader.line);
+  return health;
 }

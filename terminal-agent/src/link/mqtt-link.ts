@@ -28,6 +28,8 @@ export interface LinkOptions {
   readonly tls?: { readonly ca?: Buffer; readonly cert?: Buffer; readonly key?: Buffer };
   readonly logger: Logger;
   readonly now: () => number;
+  /** Reported with the online presence (fleet health). */
+  readonly agentVersion?: string | undefined;
   readonly reconnectDelayMsMin?: number;
   readonly reconnectDelayMsMax?: number;
   /** [0, 1) for the reconnect jitter; default Math.random. */
@@ -52,6 +54,8 @@ export class MqttLink extends EventEmitter<LinkEvents> {
   readonly #upTopic: string;
   readonly #downTopic: string;
   readonly #statusTopic: string;
+  /** The configured devices' states, reported with the online presence and again whenever they change. */
+  #devices: Presence["devices"];
 
   constructor(
     private readonly options: LinkOptions,
@@ -117,6 +121,17 @@ export class MqttLink extends EventEmitter<LinkEvents> {
     const client = this.#client;
     if (!client) throw new Error("link not started");
     await client.publishAsync(this.#upTopic, JSON.stringify(request), { qos: QOS });
+  }
+
+  /**
+   * The devices' states changed: the retained online presence says so (at once while connected, else
+   * at the next connect). Unchanged states publish nothing.
+   */
+  setDevices(devices: NonNullable<Presence["devices"]>): void {
+    if (JSON.stringify(devices) === JSON.stringify(this.#devices)) return;
+    this.#devices = { ...devices };
+    const client = this.#client;
+    if (client?.connected === true) client.publish(this.#statusTopic, JSON.stringify(this.#presence("online")), { qos: QOS, retain: true });
   }
 
   /** Says goodbye (retained offline presence, so the will is not needed) and closes. */
@@ -188,7 +203,15 @@ export class MqttLink extends EventEmitter<LinkEvents> {
   }
 
   #presence(state: Presence["state"]): Presence {
-    return { v: PROTOCOL_VERSION, type: "presence", state, at: this.options.now() };
+    const online = state === "online";
+    return {
+      v: PROTOCOL_VERSION,
+      type: "presence",
+      state,
+      at: this.options.now(),
+      ...(online && this.options.agentVersion !== undefined ? { agentVersion: this.options.agentVersion } : {}),
+      ...(online && this.#devices !== undefined ? { devices: this.#devices } : {}),
+    };
   }
 }
 
