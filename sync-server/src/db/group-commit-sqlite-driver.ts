@@ -353,6 +353,10 @@ export class GroupCommitSqliteDriver implements Driver {
   startGrouping(): void {
     if (this.#sqlite.pragma("journal_mode", { simple: true }) !== "wal") throw new Error("group commit needs journal_mode=WAL");
     this.#sqlite.pragma("synchronous = NORMAL");
+    // Statement journals (the undo a multi-row INSERT or an UPDATE keeps in case it fails half-way)
+    // in memory: SQLite spills one past 64 KiB to a temporary file, and the batch's multi-row INSERTs
+    // did, a write per batch the disk never needed (the transaction is rolled back whole anyway).
+    this.#sqlite.pragma("temp_store = MEMORY");
     this.#grouping = true;
   }
 
