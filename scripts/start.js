@@ -78,10 +78,20 @@ function startChild(name, args, readyEvent) {
   });
 }
 
+const DEMO_OPERATOR = "demo-admin";
+
 function runJson(args) {
   const result = spawnSync(process.execPath, args, { cwd: root, encoding: "utf8" });
   if (result.status !== 0) throw new Error(`${args.slice(1).join(" ")} failed:\n${result.stderr || result.stdout}`);
   return JSON.parse(result.stdout);
+}
+
+/** The demo's console administrator: made on the first start, a new password (printed) on every start after. */
+function demoOperator() {
+  const base = [bins.server, "admin"];
+  const renewed = spawnSync(process.execPath, [...base, "operator", "password", "--username", DEMO_OPERATOR, "--json", "--data-dir", dataDir], { cwd: root, encoding: "utf8" });
+  if (renewed.status === 0) return JSON.parse(renewed.stdout);
+  return runJson([...base, "operator", "create", "--username", DEMO_OPERATOR, "--role", "admin", "--json", "--data-dir", dataDir]);
 }
 
 function hasSocat() {
@@ -120,6 +130,7 @@ async function main() {
 
   log("Code Pay: starting server, simulated devices and register agent");
   const seed = runJson([bins.server, "admin", "demo-seed", "--json", "--data-dir", dataDir]);
+  const operator = demoOperator();
 
   const server = await startChild(
     "server",
@@ -182,6 +193,7 @@ async function main() {
   log(`  shopper page          ${server.gateway}/pay#phone=${seed.subscriberCredential}   (as the demo phone)`);
   log(`  technician dashboard  ${sim.control}/`);
   log(`  cashier panel         ${agent.cashierApi}/`);
+  log(`  operator console      ${server.operator}/console   (user ${operator.username}, password ${operator.password}; new each start)`);
   log("");
 
   if (process.env.CODEPAY_DEMO_PAYMENT !== "0") {

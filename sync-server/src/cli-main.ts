@@ -10,6 +10,7 @@ import { BROKER_COMMANDS } from "./cli/broker-admin.js";
 import { UsageError, type CliIo } from "./cli/cli-args.js";
 import { LEDGER_COMMANDS } from "./cli/ledger-admin.js";
 import { REGISTER_COMMANDS } from "./cli/register-admin.js";
+import { OPERATOR_COMMANDS } from "./cli/operator-admin.js";
 import { SECURITY_COMMANDS } from "./cli/security-admin.js";
 import { serve } from "./cli/serve-command.js";
 
@@ -36,6 +37,9 @@ const USAGE = `usage:
   codepay-server admin registers [--store ID]   (fleet health: online/offline, last seen, agent version, devices)
       BROKER-FILES: --broker-files DIR [--broker-reload-pid-file F | --broker-reload-command CMD]
       (env CODEPAY_BROKER_FILES, ...): rewrite an external mosquitto's passwd and acl and reload it
+  codepay-server admin operator create --username U --role admin|store [--store ID]   (console account; prints its password once)
+  codepay-server admin operator password|disable|enable --username U
+  codepay-server admin operators
   codepay-server admin user enroll --id ID --name NAME --phone +E164 [--carrier demo-carrier]
   codepay-server admin topup --user ID --amount MAJOR --currency CUR --request-id ID
   codepay-server admin balances
@@ -59,7 +63,7 @@ something takes --request-id ID (required for topup): the same id again returns 
 DATABASE_URL=postgres://... selects PostgreSQL instead of DIR/codepay.sqlite (serve and admin alike).`;
 
 const ADMIN_COMMANDS: ReadonlyMap<string, AdminCommand> = new Map(
-  Object.entries({ ...LEDGER_COMMANDS, ...REGISTER_COMMANDS, ...SECURITY_COMMANDS, ...BROKER_COMMANDS }),
+  Object.entries({ ...LEDGER_COMMANDS, ...REGISTER_COMMANDS, ...OPERATOR_COMMANDS, ...SECURITY_COMMANDS, ...BROKER_COMMANDS }),
 );
 
 /** `admin WORD ...` or `admin WORD WORD ...`: the longest command the words name. */

@@ -28,6 +28,7 @@ export { AdminError } from "./admin/admin-error.js";
 export { createLogger, silentLogger, type Logger } from "./logger.js";
 export type { Clock } from "./clock.js";
 export { listRegisters, pairRegister, setRegisterEnabled, type PairRegisterOutput } from "./admin/register-commands.js";
+export { createOperator, operatorListing, resetOperatorPassword, setOperatorEnabled, type OperatorOutput } from "./admin/operator-commands.js";
 export type { RegisterHealthRow } from "./db/repositories/register-presence.js";
 export { setUserPin, addCarrier, rotateCarrier } from "./admin/security-commands.js";
 export { createTlsCa, issueRegisterCert, issueServerCert, type TlsFiles } from "./admin/tls-commands.js";

@@ -136,4 +136,18 @@ export const limits = {
   clusterStreamReplicas: 3,
   /** `admin verify` reads the ledger in keyset pages of this many rows (memory: one page, not the ledger). */
   ledgerVerifyPageRows: 1_000,
+  /** Operator console (issue 20): a session ends after this long without a request ... */
+  consoleSessionIdleMs: 30 * 60_000,
+  /** ... and this long after sign-in, whatever happens. */
+  consoleSessionMaxMs: 12 * 60 * 60_000,
+  /** Wrong passwords in a row before an operator account is locked ... */
+  consoleSignInFailuresMax: 5,
+  /** ... for this long (counted on the account, so every instance refuses it). */
+  consoleSignInLockMs: 15 * 60_000,
+  /** Rows per page of the console's payment search. */
+  consolePageRows: 25,
+  /** The registers page reloads itself this often (health is batched once a second server-side). */
+  consoleRefreshS: 5,
+  /** Characters of a refund reason, at most. */
+  consoleReasonCharsMax: 200,
 } as const;

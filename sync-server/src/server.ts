@@ -30,6 +30,8 @@ import { createBatchEngine } from "./engine/batch-engine.js";
 import { createPostgresEngine } from "./engine/postgres-batch-engine.js";
 import { ServerMetrics, registerObservabilityRoutes, timeShopperRequests } from "./observability/metrics.js";
 import { buildOperatorApp } from "./operator/operator-app.js";
+import { registerConsoleRoutes } from "./operator/console-routes.js";
+import { verify, verifyReadOnly } from "./admin/admin-commands.js";
 import { startSystemdWatchdog } from "@codepay/systemd-watchdog";
 import { buildGatewayApp } from "./carrier-gateway/app.js";
 import { carrierKeyPath, DEFAULT_CARRIER_ID, ensureCarrier, type CarrierKey } from "./carrier-gateway/carrier-keys.js";
@@ -493,6 +495,14 @@ async function startHttpListeners(deps: HttpListenersDeps) {
     ...(https !== undefined ? { https } : {}),
   });
   registerObservabilityRoutes(operatorApp, metrics);
+  registerConsoleRoutes(operatorApp, {
+    db,
+    clock,
+    logger: logger.child({ part: "console" }),
+    https: https !== undefined,
+    // SQLite: the ledger check reads on a connection of its own; PostgreSQL: one pooled connection.
+    verifyLedger: dialectOf(db) === "postgres" ? () => verifyReadOnly(db) : () => verify({ dataDir }),
+  });
   await operatorApp.listen({ host: operatorHost, port: ports?.operator ?? 0 });
   const operatorUrl = httpUrl(operatorHost, operatorApp.server.address(), https !== undefined);
 

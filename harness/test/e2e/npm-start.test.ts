@@ -104,6 +104,17 @@ describe.skipIf(!hasSocat)("npm start runs the whole system", () => {
     for (const total of Object.values(after.totals)) expect(total).toBe(0);
   });
 
+  test("the operator console's printed account signs in", async () => {
+    const printed = /operator console\s+(\S+)\/console\s+\(user (\S+), password (\S+);/.exec(output);
+    expect(printed).not.toBeNull();
+    const [, base, username, password] = printed!;
+    const signIn = await fetch(`${base}/console/sign-in`, { method: "POST", redirect: "manual", headers: { "content-type": "application/x-www-form-urlencoded" }, body: new URLSearchParams({ username: username!, password: password! }).toString() });
+    expect(signIn.status).toBe(303);
+    const cookie = (signIn.headers.get("set-cookie") ?? "").split(";")[0]!;
+    const registers = await fetch(`${base}/console/registers`, { headers: { cookie } });
+    expect(await registers.text()).toContain('data-register="demo-reg-1"');
+  });
+
   test("the register's cashier API and the phone's gateway are where the ready line says", async () => {
     const health = (await (await fetch(`${ready.cashierApi}/v1/health`)).json()) as { mqtt: string };
     expect(health.mqtt).toBe("up");

@@ -281,10 +281,15 @@ export async function accountBalance(input: { dataDir: string; kind: "user" | "s
 
 /** Checks every ledger invariant in one consistent snapshot, read in keyset pages (`admin verify`). */
 export async function verify(input: { readonly dataDir: string; readonly pageRows?: number }): Promise<VerifyReport> {
-  return withDatabase(input.dataDir, (db) => {
-    // Read only: on SQLite a deferred transaction, one WAL snapshot that never blocks `serve`'s writes.
-    const readOnly = db.transaction().setAccessMode("read only");
-    const transaction = dialectOf(db) === "postgres" ? readOnly.setIsolationLevel("repeatable read") : readOnly;
-    return transaction.execute((tx) => verifyLedger(tx, input.pageRows !== undefined ? { pageRows: input.pageRows } : {}));
-  });
+  return withDatabase(input.dataDir, (db) => verifyReadOnly(db, input.pageRows));
+}
+
+/**
+ * `admin verify` on an open database: read only; on SQLite a deferred transaction, one WAL snapshot
+ * that never blocks `serve`'s writes (on a connection of its own: `serve`'s would hold its payments up).
+ */
+export function verifyReadOnly(db: Db, pageRows?: number): Promise<VerifyReport> {
+  const readOnly = db.transaction().setAccessMode("read only");
+  const transaction = dialectOf(db) === "postgres" ? readOnly.setIsolationLevel("repeatable read") : readOnly;
+  return transaction.execute((tx) => verifyLedger(tx, pageRows !== undefined ? { pageRows } : {}));
 }

@@ -9,6 +9,7 @@ import * as outboxUnackedIndex from "./migrations/0007-outbox-unacked-index.js";
 import * as registerPaymentIds from "./migrations/0008-register-payment-ids.js";
 import * as oneOpenPaymentPerRegister from "./migrations/0009-one-open-payment-per-register.js";
 import * as registerPresence from "./migrations/0010-register-presence.js";
+import * as operatorConsole from "./migrations/0011-operator-console.js";
 
 /** Migrations live in code (not read from a folder) so the built CLI and the tests run the same list. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -22,6 +23,7 @@ const MIGRATIONS: Record<string, Migration> = {
   "0008-register-payment-ids": registerPaymentIds,
   "0009-one-open-payment-per-register": oneOpenPaymentPerRegister,
   "0010-register-presence": registerPresence,
+  "0011-operator-console": operatorConsole,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

@@ -113,6 +113,8 @@ export interface PaymentsTable {
   period_number: number | null;
   /** Voids and refunds so far; a CHECK keeps it within amount_minor. */
   reversed_minor: Generated<number>;
+  /** When a phone claimed it (migration 0011); NULL before, and for card payments. */
+  claimed_at: number | null;
 }
 
 export interface ReversalsTable {
@@ -217,7 +219,48 @@ export interface ReferenceVersionTable {
   version: number;
 }
 
+export type OperatorRole = "admin" | "store";
+
+/** Operator console accounts (migration 0011). */
+export interface OperatorsTable {
+  id: string;
+  username: string;
+  /** scrypt (auth/password-hash.ts). */
+  password_hash: string;
+  role: OperatorRole;
+  /** The one store a "store" operator sees; NULL for "admin". */
+  store_id: string | null;
+  disabled: Generated<number>;
+  failed_sign_ins: Generated<number>;
+  /** Epoch ms; sign-ins are refused until then. */
+  locked_until: Generated<number>;
+  created_at: number;
+}
+
+export interface OperatorSessionsTable {
+  /** SHA-256 (hex) of the cookie's random token: the token itself is never stored. */
+  token_sha256: string;
+  operator_id: string;
+  csrf_token: string;
+  created_at: number;
+  last_seen_at: number;
+  /** Absolute end; the idle end is last_seen_at + limits.consoleSessionIdleMs. */
+  expires_at: number;
+}
+
+export interface OperatorAuditTable {
+  id: string;
+  operator_id: string;
+  action: string;
+  target: string | null;
+  detail_json: string;
+  at: number;
+}
+
 export interface DatabaseSchema {
+  operators: OperatorsTable;
+  operator_sessions: OperatorSessionsTable;
+  operator_audit: OperatorAuditTable;
   stores: StoresTable;
   registers: RegistersTable;
   register_presence: RegisterPresenceTable;

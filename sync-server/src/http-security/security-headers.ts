@@ -23,11 +23,18 @@ export function securityHeaderValues(options: { readonly https: boolean }): Read
   };
 }
 
+/**
+ * Headers a route may set for itself: a page's Content-Security-Policy, and the operator console's
+ * Referrer-Policy (same-origin: under no-referrer a browser sends `Origin: null` with a form's POST,
+ * and the console checks that Origin).
+ */
+const ROUTE_MAY_SET: ReadonlySet<string> = new Set(["content-security-policy", "referrer-policy"]);
+
 /** An onSend hook: `app.addHook("onSend", securityHeaders({ https }))`. */
 export function securityHeaders(options: { readonly https: boolean }): (request: unknown, reply: HeaderReply, payload: unknown) => Promise<unknown> {
   const values = Object.entries(securityHeaderValues(options));
   return async (_request, reply, payload) => {
-    for (const [name, value] of values) if (name !== "content-security-policy" || !reply.hasHeader(name)) reply.header(name, value);
+    for (const [name, value] of values) if (!ROUTE_MAY_SET.has(name) || !reply.hasHeader(name)) reply.header(name, value);
     return payload;
   };
 }

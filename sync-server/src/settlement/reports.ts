@@ -4,9 +4,9 @@
  * first use). A repeated Z requestId gets the stored report (the register idempotency layer), so a
  * retried Z never closes a second period.
  */
-import type { Tx } from "../db/database.js";
+import type { Queryable, Tx } from "../db/database.js";
 import { closePeriod, openPeriod } from "../db/repositories/periods.js";
-import { isCurrencyCode, PROTOCOL_VERSION, TENDERS, type Report, type Tender } from "@codepay/contract";
+import { isCurrencyCode, PROTOCOL_VERSION, ReportSchema, TENDERS, type Report, type Tender } from "@codepay/contract";
 
 type Totals = Report["totals"][number];
 
@@ -21,7 +21,8 @@ function key(tender: string, currency: string): string {
   return `${currency}/${tender}`;
 }
 
-async function periodTotals(tx: Tx, registerId: string, periodNumber: number): Promise<Report["totals"]> {
+/** A period's figures as its X or Z report gives them (read only: the operator console reads open periods with it). */
+export async function periodTotals(tx: Queryable, registerId: string, periodNumber: number): Promise<Report["totals"]> {
   const payments = await tx
     .selectFrom("payments")
     .select(["tender", "currency", (eb) => eb.fn.countAll<number>().as("count"), (eb) => eb.fn.sum<number>("amount_minor").as("minor")])
@@ -78,3 +79,26 @@ export async function buildReport(tx: Tx, register: { storeId: string; registerI
   return report;
 }
 
+export interface PeriodFigures {
+  readonly number: number;
+  readonly openedAt: number;
+  /** Null: the open period, its X figures as of now; else its Z report as it was printed. */
+  readonly closedAt: number | null;
+  readonly totals: Report["totals"];
+}
+
+/**
+ * A register's periods, newest first (at most `limit`): the open one's running (X) figures, read
+ * without opening a period, and each closed one's Z report as stored when it closed.
+ */
+export async function registerPeriodFigures(db: Queryable, registerId: string, limit: number): Promise<PeriodFigures[]> {
+  const periods = await db.selectFrom("periods").selectAll().where("register_id", "=", registerId).orderBy("number", "desc").limit(limit).execute();
+  const figures: PeriodFigures[] = [];
+  for (const period of periods) {
+    const number = Number(period.number);
+    const stored = period.report_json === null ? undefined : ReportSchema.safeParse(JSON.parse(period.report_json));
+    const totals = stored?.success === true ? stored.data.totals : await periodTotals(db, registerId, number);
+    figures.push({ number, openedAt: Number(period.opened_at), closedAt: period.closed_at === null ? null : Number(period.closed_at), totals });
+  }
+  return figures;
+}

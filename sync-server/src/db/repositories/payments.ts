@@ -28,10 +28,12 @@ export interface PaymentRow {
   readonly cardLast4: string | null;
   readonly periodNumber: number | null;
   readonly reversedMinor: number;
+  /** When a phone claimed it; null before the claim, for card payments and for payments older than migration 0011. */
+  readonly claimedAt: number | null;
 }
 
 /** A new payment row carries no period or reversals yet. */
-export type NewPaymentRow = Omit<PaymentRow, "periodNumber" | "reversedMinor" | "tender" | "cardLast4"> & Partial<Pick<PaymentRow, "tender" | "cardLast4" | "periodNumber">>;
+export type NewPaymentRow = Omit<PaymentRow, "periodNumber" | "reversedMinor" | "tender" | "cardLast4" | "claimedAt"> & Partial<Pick<PaymentRow, "tender" | "cardLast4" | "periodNumber">>;
 
 export function toPaymentRow(row: Selectable<PaymentsTable>): PaymentRow {
   return {
@@ -54,6 +56,7 @@ export function toPaymentRow(row: Selectable<PaymentsTable>): PaymentRow {
     cardLast4: row.card_last4,
     periodNumber: row.period_number === null ? null : Number(row.period_number),
     reversedMinor: Number(row.reversed_minor),
+    claimedAt: row.claimed_at === null || row.claimed_at === undefined ? null : Number(row.claimed_at),
   };
 }
 
@@ -267,6 +270,7 @@ export function* updatePaymentStateOp(paymentId: string, expectedState: PaymentS
     openCode: isOpen(next.state) ? next.code : null,
     openRegister: isOpen(next.state) ? next.registerId : null,
     periodNumber: next.periodNumber,
+    claimedAt: next.state === "claimed" && expectedState === "pending" ? next.updatedAt : null,
     paymentId,
     expectedState,
   });
@@ -283,6 +287,7 @@ const updateState = precompiledQuery<
     openCode: string | null;
     openRegister: string | null;
     periodNumber: number | null;
+    claimedAt: number | null;
     paymentId: string;
     expectedState: PaymentState;
   },
@@ -299,6 +304,8 @@ const updateState = precompiledQuery<
       open_code: param("openCode"),
       open_register: param("openRegister"),
       period_number: param("periodNumber"),
+      // Set once, by the claim (the payment's timeline in the operator console).
+      claimed_at: (eb) => eb.fn.coalesce("claimed_at", eb.val(param("claimedAt"))),
     })
     .where("payment_id", "=", param("paymentId"))
     .where("state", "=", param("expectedState")),
