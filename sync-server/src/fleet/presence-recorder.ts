@@ -38,6 +38,11 @@ export class PresenceRecorder {
     this.#pending.delete(register.registerId);
     if (this.#pending.size >= this.pendingMax) this.#pending.delete(this.#pending.keys().next().value!);
     this.#pending.set(register.registerId, update);
+    this.#schedule();
+  }
+
+  #schedule(): void {
+    if (this.#stopped) return;
     this.#timer ??= setTimeout(() => {
       this.#timer = undefined;
       void this.flush();
@@ -55,6 +60,8 @@ export class PresenceRecorder {
       .catch((error: unknown) => {
         this.logger.warn({ err: error, registers: updates.length }, "register presence not written; kept for the next round");
         for (const update of updates) if (!this.#pending.has(update.registerId)) this.#pending.set(update.registerId, update);
+        // Tried again next round by itself: a register that said nothing since must not wait for another's report.
+        this.#schedule();
       })
       .finally(() => {
         this.#flushing = undefined;
@@ -65,7 +72,7 @@ export class PresenceRecorder {
   async stop(): Promise<void> {
     clearTimeout(this.#timer);
     this.#timer = undefined;
+    this.#stopped = true; // the last flush below is the last: nothing is scheduled after it
     await this.flush().catch(() => undefined);
-    this.#stopped = true;
   }
 }

@@ -15,7 +15,7 @@ export function maySeeStore(operator: OperatorIdentity, storeId: string): boolea
   return operator.role === "admin" || operator.storeId === storeId;
 }
 
-/** The ledger check covers every store's accounts: administrators only. */
+/** The ledger check covers every store's accounts, the audit every operator: administrators only. */
 export function maySeeLedger(operator: OperatorIdentity): boolean {
   return operator.role === "admin";
 }

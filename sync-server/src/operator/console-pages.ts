@@ -88,6 +88,13 @@ const WORDS = {
     adminsOnly: "Only administrators see this page.",
     forbidden: "This change was refused: reload the page and try again.",
     figures: "X and Z figures",
+    audit: "Audit",
+    who: "Operator",
+    when: "When",
+    action: "Action",
+    target: "Payment",
+    detail: "Detail",
+    actions: { "sign-in": "signed in", "sign-out": "signed out", refund: "refund" } as Record<string, string>,
     noPeriods: "No payments settled on this register yet.",
     openPeriod: "Period {n}, open since {t}: running (X) figures",
     closedPeriod: "Period {n}, {from} to {to}: Z report",
@@ -166,6 +173,13 @@ const WORDS = {
     adminsOnly: "このページは管理者のみが見られます。",
     forbidden: "この変更は受け付けられませんでした。ページを再読み込みしてやり直してください。",
     figures: "X・Z 集計",
+    audit: "操作記録",
+    who: "担当者",
+    when: "日時",
+    action: "操作",
+    target: "支払い",
+    detail: "内容",
+    actions: { "sign-in": "サインイン", "sign-out": "サインアウト", refund: "返金" } as Record<string, string>,
     noPeriods: "このレジではまだ決済がありません。",
     openPeriod: "期間 {n}（{t} から、締め前）：途中集計（X）",
     closedPeriod: "期間 {n}（{from} ～ {to}）：締め集計（Z）",
@@ -219,7 +233,7 @@ export interface LayoutOptions {
   readonly operator?: OperatorIdentity;
   readonly csrf?: string;
   readonly refreshS?: number;
-  readonly current?: "registers" | "payments" | "ledger";
+  readonly current?: "registers" | "payments" | "ledger" | "audit";
 }
 
 export function layout(options: LayoutOptions, body: string): string {
@@ -227,10 +241,10 @@ export function layout(options: LayoutOptions, body: string): string {
   const refresh = options.refreshS === undefined ? "" : `<meta http-equiv="refresh" content="${options.refreshS}">`;
   let nav = "";
   if (options.operator !== undefined) {
-    const link = (key: "registers" | "payments" | "ledger", href: string) =>
+    const link = (key: "registers" | "payments" | "ledger" | "audit", href: string) =>
       `<a href="${href}"${options.current === key ? ' aria-current="page"' : ""}>${escapeHtml(w[key])}</a>`;
     const role = options.operator.role === "admin" ? w.admin : `${w.storeOperator} · ${options.operator.storeId ?? ""}`;
-    nav = `<header><nav aria-label="${escapeHtml(w.title)}">${link("registers", `${CONSOLE_PREFIX}/registers`)} ${link("payments", `${CONSOLE_PREFIX}/payments`)}${options.operator.role === "admin" ? ` ${link("ledger", `${CONSOLE_PREFIX}/ledger`)}` : ""}</nav>
+    nav = `<header><nav aria-label="${escapeHtml(w.title)}">${link("registers", `${CONSOLE_PREFIX}/registers`)} ${link("payments", `${CONSOLE_PREFIX}/payments`)}${options.operator.role === "admin" ? ` ${link("ledger", `${CONSOLE_PREFIX}/ledger`)} ${link("audit", `${CONSOLE_PREFIX}/audit`)}` : ""}</nav>
 <form method="post" action="${CONSOLE_PREFIX}/sign-out" class="sign-out"><span>${escapeHtml(w.signedInAs)} <strong>${escapeHtml(options.operator.username)}</strong> (${escapeHtml(role)})</span>
 <input type="hidden" name="csrf" value="${escapeHtml(options.csrf ?? "")}"><button type="submit">${escapeHtml(w.signOut)}</button></form></header>`;
   }
@@ -390,6 +404,33 @@ export function registerFiguresPage(options: LayoutOptions, figures: readonly Pe
     return `<section data-period="${period.number}" data-kind="${period.closedAt === null ? "x" : "z"}"><h2>${escapeHtml(heading)}</h2><table><thead><tr><th scope="col">${escapeHtml(w.tender)}</th><th scope="col">${escapeHtml(w.payments)}</th><th scope="col">${escapeHtml(w.voids)}</th><th scope="col">${escapeHtml(w.refunded)}</th><th scope="col">${escapeHtml(w.net)}</th></tr></thead><tbody>${rows}</tbody></table></section>`;
   });
   return layout(options, sections.join("\n"));
+}
+
+export interface AuditLine {
+  readonly username: string;
+  readonly action: string;
+  readonly target: string | null;
+  readonly detail: Readonly<Record<string, unknown>>;
+  readonly at: number;
+}
+
+export function auditPage(options: LayoutOptions, entries: readonly AuditLine[]): string {
+  const w = consoleWords(options.lang);
+  const detail = (entry: AuditLine) => {
+    const d = entry.detail;
+    if (entry.action === "refund" && typeof d["amountMinor"] === "number" && typeof d["currency"] === "string") return `${money(d["amountMinor"], d["currency"])} · ${String(d["reason"] ?? "")}`;
+    return typeof d["address"] === "string" ? d["address"] : "";
+  };
+  const rows = entries
+    .map(
+      (entry) => `<tr><td>${escapeHtml(formatTime(entry.at))}</td><th scope="row">${escapeHtml(entry.username)}</th><td>${escapeHtml(w.actions[entry.action] ?? entry.action)}</td>
+<td>${entry.target === null ? "" : `<a href="${CONSOLE_PREFIX}/payments/${encodeURIComponent(entry.target)}">${escapeHtml(entry.target)}</a>`}</td><td>${escapeHtml(detail(entry))}</td></tr>`,
+    )
+    .join("\n");
+  return layout(
+    options,
+    `<table><caption>${escapeHtml(w.audit)}</caption><thead><tr><th scope="col">${escapeHtml(w.when)}</th><th scope="col">${escapeHtml(w.who)}</th><th scope="col">${escapeHtml(w.action)}</th><th scope="col">${escapeHtml(w.target)}</th><th scope="col">${escapeHtml(w.detail)}</th></tr></thead><tbody>${rows}</tbody></table>`,
+  );
 }
 
 export function messagePage(options: LayoutOptions, text: string): string {

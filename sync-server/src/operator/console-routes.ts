@@ -22,6 +22,7 @@ import {
   findOperatorByUsername,
   findSession,
   insertSession,
+  listOperatorAudit,
   recordSignInFailure,
   touchSession,
   type OperatorIdentity,
@@ -42,6 +43,7 @@ import { findRegister } from "../db/repositories/registers.js";
 import { pickPageLanguage, type PageLanguage } from "../shopper-page/page-language.js";
 import { maySeeLedger, maySeeStore, storeScope } from "./console-access.js";
 import {
+  auditPage,
   CONSOLE_PREFIX,
   CONSOLE_STYLESHEET,
   CONSOLE_STYLESHEET_PATH,
@@ -82,6 +84,8 @@ const DAY_MS = 86_400_000;
 const ADDRESSES_TRACKED_MAX = 10_000;
 /** Periods on a register's figures page: the open one and the last Z reports. */
 const PERIODS_SHOWN = 10;
+/** The newest operator actions on the audit page. */
+const AUDIT_ROWS_SHOWN = 200;
 
 type Form = Readonly<Record<string, string>>;
 
@@ -339,6 +343,15 @@ export function registerConsoleRoutes(app: OperatorApp, deps: ConsoleDeps): void
     }
     request.log.info({ operator: signed.operator.username, paymentId, refundId, amountMinor: outcome.amountMinor, replayed: outcome.replayed }, "console refund");
     return redirect(reply, `${CONSOLE_PREFIX}/payments/${encodeURIComponent(paymentId)}?done=refund${lang === "ja" ? "&lang=ja" : ""}`);
+  });
+
+  app.get(`${CONSOLE_PREFIX}/audit`, async (request, reply) => {
+    const signed = await signedIn(request, reply);
+    if (signed === undefined) return reply;
+    const words = consoleWords(languageOf(request));
+    const layout = layoutFor(request, signed, words.audit, "audit");
+    if (!maySeeLedger(signed.operator)) return sendPage(reply, 403, messagePage(layout, words.adminsOnly));
+    return sendPage(reply, 200, auditPage(layout, await listOperatorAudit(deps.db, AUDIT_ROWS_SHOWN)));
   });
 
   app.get(`${CONSOLE_PREFIX}/ledger`, async (request, reply) => {

@@ -253,6 +253,7 @@ for (const dialect of dialectsUnderTest()) {
       expect(refund.status).toBe(404);
       expect((await withDatabase(t.dataDir, (db) => findPayment(db, paid.paymentId)))?.reversedMinor).toBe(200);
       expect((await browser.get("/console/ledger")).status).toBe(403);
+      expect((await browser.get("/console/audit")).status).toBe(403);
     });
 
     it("shows an administrator the ledger check, and signing out ends the session", async () => {
@@ -261,6 +262,10 @@ for (const dialect of dialectsUnderTest()) {
       const ledger = await browser.get("/console/ledger");
       expect(ledger.status).toBe(200);
       expect(ledger.html).toContain("The ledger checks out");
+      const auditPage = await browser.get("/console/audit");
+      expect(auditPage.status).toBe(200);
+      expect(auditPage.html).toMatch(new RegExp(`<th scope="row">${storeOperator.username}</th><td>refund</td>\\s*<td><a href="/console/payments/${paid.paymentId}">`));
+      expect(auditPage.html).toContain("JPY 200 · damaged box");
       const cookie = browser.cookie;
       const out = await browser.post("/console/sign-out", { csrf: await browser.csrf() });
       expect(out.status).toBe(303);
