@@ -134,6 +134,10 @@ describe.skipIf(!hasTools)("three server instances on one PostgreSQL and one mos
     try {
       await Promise.all(registers.map((register, index) => worker(register, index)));
       await killed;
+    } catch (error) {
+      // What the instances logged as errors explains a refusal the register saw (seen once under a full CI run: INTERNAL on a create).
+      const errors = instances.flatMap((instance) => instance.log().split("\n").filter((line) => line.includes('"level":50')).map((line) => `${instance.name}: ${line.slice(0, 2_000)}`));
+      throw new Error(`${error instanceof Error ? error.message : String(error)}\ninstance errors:\n${errors.join("\n") || "(none)"}`, { cause: error });
     } finally {
       await Promise.all(registers.map((register) => register.stop()));
     }
