@@ -95,6 +95,8 @@ export const limits = {
   mqttListenBacklog: 4_096,
   /** PostgreSQL connections one server process (or admin command) opens at most. */
   postgresPoolConnectionsMax: 10,
+  /** A request PostgreSQL aborted to break a deadlock runs again at most this many times (then INTERNAL). */
+  postgresConflictRetriesMax: 3,
   /**
    * PostgreSQL gone (restart, failover, kill): requests are refused at once with SERVER_UNAVAILABLE
    * while the server probes it with `SELECT 1`, first after this long, then doubling

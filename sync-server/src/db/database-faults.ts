@@ -78,3 +78,14 @@ export function databaseRefusalFor(error: unknown): DatabaseRefusal | undefined 
   }
   return undefined;
 }
+
+/**
+ * PostgreSQL gave up on this transaction to break a deadlock (40P01) or a serialization conflict
+ * (40001): nothing of it stayed, and running it again will most likely go through. Two instances'
+ * batches can deadlock when they carry the same resent requests in opposite orders (their unique-key
+ * inserts wait on each other); the batch runner runs such a request again instead of answering INTERNAL.
+ */
+export function isTransientConflict(error: unknown): boolean {
+  const code = codeOf(error);
+  return code === "40P01" || code === "40001";
+}

@@ -11,6 +11,8 @@ export interface Job {
   readonly reject: (error: unknown) => void;
   /** PIN checks answered between batches, by `${hash}\0${pin}`; only this request's. */
   readonly pins: Map<string, boolean>;
+  /** Times the request was run again after PostgreSQL chose it as a deadlock's victim (postgres-batch-engine.ts). */
+  conflictRetries?: number;
 }
 
 export type Outcome =

@@ -28,7 +28,8 @@ import type { Effect, Operation, OperationRunner, StatementEffect, StatementResu
 import { PostgresBatchWrites } from "./postgres-batch-writes.js";
 import { PostgresConnection } from "./postgres-connection.js";
 import type { DatabaseAvailability } from "../db/database-availability.js";
-import { DatabaseUnavailableError } from "../db/database-faults.js";
+import { DatabaseUnavailableError, isTransientConflict } from "../db/database-faults.js";
+import { limits } from "../limits.js";
 import { ReferenceCache } from "./reference-cache.js";
 import { PostgresSession } from "./postgres-session.js";
 import { NeedsPin, pinKey, type Job, type Outcome } from "./batch-job.js";
@@ -53,11 +54,13 @@ export interface PostgresEngineTotals {
   batches: number;
   requests: number;
   retriedBatches: number;
+  /** Requests run again after losing a deadlock (40P01) or serialization conflict (40001). */
+  conflictRetries: number;
 }
 
 
 export class PostgresBatchEngine implements OperationRunner {
-  readonly totals: PostgresEngineTotals = { batches: 0, requests: 0, retriedBatches: 0 };
+  readonly totals: PostgresEngineTotals = { batches: 0, requests: 0, retriedBatches: 0, conflictRetries: 0 };
   readonly #queue: Job[] = [];
   #scheduled = false;
   #flight: Promise<void> | undefined;
@@ -120,20 +123,34 @@ export class PostgresBatchEngine implements OperationRunner {
     } catch (error) {
       // BEGIN or COMMIT failed, or the connection did: nothing in the batch is acknowledged.
       this.options.availability?.noteError(error);
-      if (!(error instanceof DatabaseUnavailableError)) this.options.logger.error({ err: error, requests: jobs.length }, "a batch failed; nothing in it was acknowledged");
+      if (!(error instanceof DatabaseUnavailableError) && !isTransientConflict(error)) this.options.logger.error({ err: error, requests: jobs.length }, "a batch failed; nothing in it was acknowledged");
       await this.#connection?.close();
       this.#connection = undefined;
       this.#writes.rolledBack(true);
       this.#dropCache();
-      for (const job of jobs) job.reject(error);
+      for (const job of jobs) this.#failOrRunAgain(job, error);
       return;
     }
     jobs.forEach((job, index) => {
       const outcome = outcomes[index]!;
       if (outcome.kind === "done") job.resolve(outcome.value);
-      else if (outcome.kind === "failed") job.reject(outcome.error);
+      else if (outcome.kind === "failed") this.#failOrRunAgain(job, outcome.error);
       else this.#verifyPinThenRequeue(job, outcome.pin, outcome.pinHash);
     });
+  }
+
+  /** A deadlock's victim (nothing of it stayed) goes into the next batch, a few times at most; anything else fails. */
+  #failOrRunAgain(job: Job, error: unknown): void {
+    const retries = job.conflictRetries ?? 0;
+    if (!isTransientConflict(error) || retries >= limits.postgresConflictRetriesMax) {
+      job.reject(error);
+      return;
+    }
+    job.conflictRetries = retries + 1;
+    this.totals.conflictRetries += 1;
+    this.options.logger.warn({ code: (error as { code?: string }).code, retry: job.conflictRetries }, "a request lost a deadlock or serialization conflict; it runs again in the next batch");
+    this.#queue.push(job);
+    this.#schedule();
   }
 
   #verifyPinThenRequeue(job: Job, pin: string, pinHash: string): void {

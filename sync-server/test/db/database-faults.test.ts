@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { DatabaseAvailability } from "../../src/db/database-availability.js";
-import { DatabaseUnavailableError, databaseFaultOf, databaseRefusalFor } from "../../src/db/database-faults.js";
+import { DatabaseUnavailableError, databaseFaultOf, databaseRefusalFor, isTransientConflict } from "../../src/db/database-faults.js";
 
 function withCode(message: string, code: string): Error {
   return Object.assign(new Error(message), { code });
@@ -51,6 +51,16 @@ describe("database faults", () => {
       undefined,
     ];
     for (const error of bugs) expect(databaseRefusalFor(error)).toBeUndefined();
+  });
+});
+
+describe("transient conflicts", () => {
+  it("a deadlock's victim (40P01) and a serialization failure (40001) run again; nothing else does", () => {
+    expect(isTransientConflict(Object.assign(new Error("deadlock detected"), { code: "40P01" }))).toBe(true);
+    expect(isTransientConflict(Object.assign(new Error("could not serialize access"), { code: "40001" }))).toBe(true);
+    for (const code of ["23505", "57P01", "08006", "SQLITE_BUSY", undefined]) expect(isTransientConflict(Object.assign(new Error("x"), { code }))).toBe(false);
+    expect(isTransientConflict("40P01")).toBe(false);
+    expect(isTransientConflict(null)).toBe(false);
   });
 });
 

@@ -199,3 +199,63 @@ describe.runIf(dialectsUnderTest().includes("postgres"))("PostgreSQL batch runne
     expect(availability.outages).toBe(1);
   });
 });
+
+describe.runIf(dialectsUnderTest().includes("postgres"))("PostgreSQL batch runner and a lost deadlock", () => {
+  let url: string;
+  let db: Db;
+  const dataDir = makeTempDir();
+  let session: PostgresSession;
+  let engine: PostgresBatchEngine;
+  let funding: AccountRow;
+  let shopper: AccountRow;
+
+  beforeAll(async () => {
+    url = await createPostgresDatabase();
+    db = await openDatabase(dataDir.path, url);
+    funding = await ensureAccount(db, "system", "funding", "JPY", 1);
+    shopper = await ensureAccount(db, "user", "shopper-1", "JPY", 1);
+    session = new PostgresSession(url, logger);
+    engine = new PostgresBatchEngine({ url, session, batchRequestsMax: 128, cachedReadsMax: 1_000, logger });
+    // PostgreSQL's own error for a deadlock's victim, raised by a trigger for as many updates of an
+    // account as the sequence allows (nextval is not rolled back with the transaction it ran in).
+    await sql`create sequence deadlocks_left start 1`.execute(db);
+    await sql.raw(`create function lose_deadlock() returns trigger language plpgsql as $$
+      begin
+        if nextval('deadlocks_left') <= (select coalesce(max(n), 0) from deadlock_budget) then
+          raise exception 'deadlock detected (test)' using errcode = 'deadlock_detected';
+        end if;
+        return new;
+      end $$`).execute(db);
+    await sql`create table deadlock_budget (n bigint)`.execute(db);
+    await sql`create trigger lose_deadlock before update on accounts for each row execute function lose_deadlock()`.execute(db);
+  });
+  afterAll(async () => {
+    await engine?.close();
+    await session?.close();
+    await db?.destroy();
+    dataDir.remove();
+  });
+
+  const topUp = () =>
+    engine.run(() => postTransferOp({ id: newId(), debitAccountId: funding.id, creditAccountId: shopper.id, amountMinor: 100, currency: "JPY", kind: "topup", paymentId: null, createdAt: Date.now() }, { debitMayGoNegative: true }));
+
+  it("a request PostgreSQL aborts to break a deadlock runs again in the next batch, once, and posts once", async () => {
+    // The first two account updates lose: the batch's optimistic pass, then its pass with savepoints.
+    const before = Number((await sql<{ v: string }>`select last_value as v from deadlocks_left`.execute(db)).rows[0]!.v);
+    await sql`insert into deadlock_budget values (${before + 2})`.execute(db);
+    expect(await topUp()).toBe("posted");
+    expect(engine.totals.conflictRetries).toBe(1);
+    expect((await findAccountById(db, shopper.id))?.balanceMinor).toBe(100);
+    expect(Number((await sql<{ n: string }>`select count(*) as n from transfers`.execute(db)).rows[0]!.n)).toBe(1);
+  });
+
+  it("past the retry bound the request fails with PostgreSQL's error, and nothing of it stays", async () => {
+    const before = Number((await sql<{ v: string }>`select last_value as v from deadlocks_left`.execute(db)).rows[0]!.v);
+    await sql`update deadlock_budget set n = ${before + 1_000}`.execute(db);
+    await expect(topUp()).rejects.toMatchObject({ code: "40P01" });
+    expect(engine.totals.conflictRetries).toBe(1 + 3);
+    expect((await findAccountById(db, shopper.id))?.balanceMinor).toBe(100);
+    await sql`update deadlock_budget set n = 0`.execute(db);
+    expect(await topUp()).toBe("posted");
+  });
+});
