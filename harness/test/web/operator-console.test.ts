@@ -92,6 +92,7 @@ describe.skipIf(!hasChromium)("operator console in chromium", { timeout: webTest
     // The page reloads itself every few seconds; the server records the agent's goodbye within one.
     await eventually(async () => row.getAttribute("data-presence")).toBe("offline");
     expect(await row.locator("td.presence").innerText()).toBe("offline");
+    expect(await row.locator("td.stale").innerText()).toContain("last reported: pole display: ok"); // devices as last heard, marked so
     await saveScreenshot(page, "console-registers");
   });
 });

@@ -56,6 +56,7 @@ const WORDS = {
     unknown: "never heard",
     disabled: "disabled",
     liveNote: "This page refreshes every few seconds.",
+    lastReported: "last reported:",
     timeline: "Timeline",
     refund: "Refund",
     refundAmount: "Amount to refund",
@@ -141,6 +142,7 @@ const WORDS = {
     unknown: "未受信",
     disabled: "無効",
     liveNote: "このページは数秒ごとに更新されます。",
+    lastReported: "最終報告:",
     timeline: "経過",
     refund: "返金",
     refundAmount: "返金額",
@@ -277,7 +279,7 @@ export function registersPage(options: LayoutOptions, rows: readonly RegisterHea
   const body = rows
     .map(
       (row) => `<tr data-register="${escapeHtml(row.registerId)}" data-presence="${row.presence}"><td>${escapeHtml(row.storeId)}</td><th scope="row"><a href="${CONSOLE_PREFIX}/registers/${encodeURIComponent(row.registerId)}">${escapeHtml(row.name)}</a> <small>${escapeHtml(row.registerId)}</small></th>
-<td class="presence ${row.presence}">${escapeHtml(presence(row))}</td><td>${row.lastSeenAt === null ? "" : escapeHtml(formatTime(row.lastSeenAt))}</td><td>${escapeHtml(row.agentVersion ?? "")}</td><td>${devices(row)}</td></tr>`,
+<td class="presence ${row.presence}">${escapeHtml(presence(row))}</td><td>${row.lastSeenAt === null ? "" : escapeHtml(formatTime(row.lastSeenAt))}</td><td>${escapeHtml(row.agentVersion ?? "")}</td><td${row.presence === "online" ? "" : ' class="stale"'}>${row.presence !== "online" && Object.keys(row.devices).length > 0 ? `${escapeHtml(w.lastReported)} ` : ""}${devices(row)}</td></tr>`,
     )
     .join("\n");
   return layout(
@@ -466,7 +468,7 @@ button:focus-visible, a:focus-visible, input:focus-visible, select:focus-visible
 .error { color: #a4000f; font-weight: bold; }
 .error small, th small { font-weight: normal; color: #555; }
 .notice { color: #0a6b2d; font-weight: bold; }
-.hint { color: #555; }
+.hint, td.stale { color: #555; }
 dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: .25rem 1rem; }
 dl.facts dt { font-weight: bold; }
 dl.facts dd { margin: 0; }
