@@ -142,7 +142,8 @@ export function registerConsoleRoutes(app: OperatorApp, deps: ConsoleDeps): void
   const signInByAddress = new RateLimiter(deps.signInLimit ?? { burst: 10, perMinute: 10 }, ADDRESSES_TRACKED_MAX);
   const addressBlockedUntil = new Map<string, number>();
   // Compared against when the account does not exist, so a wrong username costs the same time as a wrong password.
-  const decoyHash = hashPassword(newToken());
+  // Made at the first sign-in for an unknown account, not at start-up (a scrypt every server start would pay for nothing).
+  let decoyHash: Promise<string> | undefined;
 
   app.addContentTypeParser("application/x-www-form-urlencoded", { parseAs: "string", bodyLimit: FORM_BYTES_MAX }, (_request, body, done) => {
     done(null, Object.fromEntries(new URLSearchParams(body as string)));
@@ -175,6 +176,17 @@ export function registerConsoleRoutes(app: OperatorApp, deps: ConsoleDeps): void
       return undefined;
     }
     return signed;
+  }
+
+  /** The layout of an administrators-only page, or undefined once the sign-in redirect or the 403 page is sent. */
+  async function administratorPage(request: FastifyRequest, reply: FastifyReply, page: "ledger" | "audit"): Promise<LayoutOptions | undefined> {
+    const signed = await signedIn(request, reply);
+    if (signed === undefined) return undefined;
+    const words = consoleWords(languageOf(request));
+    const layout = layoutFor(request, signed, words[page], page);
+    if (maySeeLedger(signed.operator)) return layout;
+    sendPage(reply, 403, messagePage(layout, words.adminsOnly));
+    return undefined;
   }
 
   function layoutFor(request: FastifyRequest, signed: Signed, title: string, current?: LayoutOptions["current"]): LayoutOptions {
@@ -214,7 +226,7 @@ export function registerConsoleRoutes(app: OperatorApp, deps: ConsoleDeps): void
       return sendPage(reply, 429, signInPage(lang, { username, problem: "locked" }));
     }
     if (verdict.kind === "no-account" || operator === undefined) {
-      await verifyPassword(password.slice(0, PASSWORD_CHARS_MAX), await decoyHash);
+      await verifyPassword(password.slice(0, PASSWORD_CHARS_MAX), await (decoyHash ??= hashPassword(newToken())));
       failedFromAddress();
       request.log.warn({ operator: username.slice(0, 64) }, "console sign-in refused: no such account");
       return sendPage(reply, 401, signInPage(lang, { username, problem: "wrong" }));
@@ -346,23 +358,17 @@ export function registerConsoleRoutes(app: OperatorApp, deps: ConsoleDeps): void
   });
 
   app.get(`${CONSOLE_PREFIX}/audit`, async (request, reply) => {
-    const signed = await signedIn(request, reply);
-    if (signed === undefined) return reply;
-    const words = consoleWords(languageOf(request));
-    const layout = layoutFor(request, signed, words.audit, "audit");
-    if (!maySeeLedger(signed.operator)) return sendPage(reply, 403, messagePage(layout, words.adminsOnly));
-    return sendPage(reply, 200, auditPage(layout, await listOperatorAudit(deps.db, AUDIT_ROWS_SHOWN)));
+    const admin = await administratorPage(request, reply, "audit");
+    if (admin === undefined) return reply;
+    return sendPage(reply, 200, auditPage(admin, await listOperatorAudit(deps.db, AUDIT_ROWS_SHOWN)));
   });
 
   app.get(`${CONSOLE_PREFIX}/ledger`, async (request, reply) => {
-    const signed = await signedIn(request, reply);
-    if (signed === undefined) return reply;
-    const words = consoleWords(languageOf(request));
-    const layout = layoutFor(request, signed, words.ledger, "ledger");
-    if (!maySeeLedger(signed.operator)) return sendPage(reply, 403, messagePage(layout, words.adminsOnly));
+    const admin = await administratorPage(request, reply, "ledger");
+    if (admin === undefined) return reply;
     const report = await deps.verifyLedger();
     const lines = report.violations.map((violation) => `${violation.code}: ${violation.message}`);
-    return sendPage(reply, 200, ledgerPage(layout, { ok: report.ok, lines }));
+    return sendPage(reply, 200, ledgerPage(admin, { ok: report.ok, lines }));
   });
 }
 
