@@ -93,6 +93,13 @@ export const limits = {
   registerScryptChecksInFlightMax: 2,
   /** TCP accept queue of the MQTT listeners (Linux caps it at net.core.somaxconn, 4096 here). */
   mqttListenBacklog: 4_096,
+  /**
+   * How long a TLS session ticket of the MQTT listener may be resumed (its ticket_lifetime): 7 days, the
+   * most TLS 1.3 allows (RFC 8446 §4.6.1). A register connected longer than that pays a full handshake
+   * at the next restart; a shorter lifetime would make more of them pay it for no gain, since a resumed
+   * session still needs the register's password and keeps forward secrecy (psk_dhe_ke).
+   */
+  mqttTlsSessionLifetimeS: 7 * 24 * 3600,
   /** PostgreSQL connections one server process (or admin command) opens at most. */
   postgresPoolConnectionsMax: 10,
   /** A request PostgreSQL aborted to break a deadlock runs again at most this many times (then INTERNAL). */

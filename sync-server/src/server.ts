@@ -12,6 +12,7 @@ import { databaseFaultOf } from "./db/database-faults.js";
 import { createBrokerHooks, type LoginAdmissionStats } from "./broker/broker-hooks.js";
 import type { AdmissionPolicy } from "./broker/login-admission.js";
 import { openRegisterKey, registerKeyPath } from "./auth/register-key.js";
+import { loadTicketKeys, tlsTicketSecretPath } from "./broker/tls-session-tickets.js";
 import { cardKeyPath } from "./cards/card-key.js";
 import { widerThanPrivate } from "./private-files.js";
 import type { RegisterKey } from "./auth/register-password.js";
@@ -23,7 +24,7 @@ import { NatsRegisterLine } from "./broker/nats-register-line.js";
 import type { RegisterLine } from "./broker/register-line.js";
 import { markEveryRegisterOffline } from "./db/repositories/register-presence.js";
 import { PresenceRecorder } from "./fleet/presence-recorder.js";
-import { startMqttBroker } from "./broker/mqtt-broker.js";
+import { startMqttBroker, type TlsHandshakeCounts } from "./broker/mqtt-broker.js";
 import type { PacketRefusal } from "./broker/packet-size-guard.js";
 import { RequestRouter } from "./broker/request-router.js";
 import { createBatchEngine } from "./engine/batch-engine.js";
@@ -196,6 +197,8 @@ interface StartedLine {
   readonly loginAdmission?: () => LoginAdmissionStats;
   /** The embedded broker's connections closed for an oversize packet header; undefined with an external broker (mosquitto's max_packet_size). */
   readonly packetsRefused?: () => Readonly<Record<PacketRefusal, number>>;
+  /** The embedded broker's TLS handshakes, full and resumed; undefined with an external broker. */
+  readonly tlsHandshakes?: () => TlsHandshakeCounts;
   readonly brokerUp: () => boolean;
   /** No new requests from here on (the replies to those taken may still go out until close). */
   stopAccepting(): Promise<void>;
@@ -231,6 +234,7 @@ async function startEmbeddedLine(db: Db, logger: Logger, options: EmbeddedLineOp
     connectedRegisters: () => broker.aedes.connectedClients,
     loginAdmission: () => hooks.loginAdmission(),
     packetsRefused: () => broker.packetsRefused(),
+    tlsHandshakes: () => broker.tlsHandshakes(),
     brokerUp: () => !broker.aedes.closed,
     // Closing aedes drops the registers: a reply not yet sent is resent from the outbox or asked again.
     stopAccepting: () => broker.close(),
@@ -331,7 +335,7 @@ async function syncBrokerFilesAtStart(brokerFiles: BrokerFilesSync, logger: Logg
 /** SECURITY.md "Files": the data directory and what it holds are the server user's alone; say so when they are not. */
 function warnAboutWideFiles(dataDir: string, logger: Logger): void {
   const database = databasePath(dataDir);
-  const files = [dataDir, database, `${database}-wal`, `${database}-shm`, registerKeyPath(dataDir), cardKeyPath(dataDir), join(dataDir, "carrier-keys")];
+  const files = [dataDir, database, `${database}-wal`, `${database}-shm`, registerKeyPath(dataDir), tlsTicketSecretPath(dataDir), cardKeyPath(dataDir), join(dataDir, "carrier-keys")];
   for (const { path, mode, privateMode } of widerThanPrivate(files)) logger.warn({ path, mode }, `${path} is accessible to group or others (mode ${mode}); it holds secrets: chmod ${privateMode} it`);
 }
 
@@ -350,6 +354,7 @@ function readTlsMaterial(options: ServerOptions): { tls: EmbeddedTls | undefined
           requireClientCert: tlsOptions.requireClientCert === true,
           only: tlsOptions.only === true,
         };
+  const ticketKeys = tls === undefined ? undefined : loadTicketKeys(options.dataDir, tls);
   const https =
     options.https === undefined
       ? undefined
@@ -358,7 +363,7 @@ function readTlsMaterial(options: ServerOptions): { tls: EmbeddedTls | undefined
           key: readPem("key", options.https.key),
           ...(options.https.ca !== undefined ? { ca: readPem("CA", options.https.ca) } : {}),
         };
-  return { tls, https };
+  return { tls: tls === undefined || ticketKeys === undefined ? undefined : { ...tls, ticketKeys }, https };
 }
 
 /** The database, its background checkpoints and (SQLite) the watch on the disk under it. */
@@ -567,6 +572,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     connectedRegisters: broker.connectedRegisters,
     ...(broker.loginAdmission !== undefined ? { loginAdmission: broker.loginAdmission } : {}),
     ...(broker.packetsRefused !== undefined ? { mqttPacketsRefused: broker.packetsRefused } : {}),
+    ...(broker.tlsHandshakes !== undefined && tls !== undefined ? { mqttTlsHandshakes: broker.tlsHandshakes } : {}),
     brokerUp: broker.brokerUp,
     codeRandomDigits: () => (options.codeDigitsFixed === true ? codeRandomDigits : codeLength.randomDigits),
     ...(storage !== undefined ? { storage: { report: () => storage.report(), current: () => storage.current() } } : {}),

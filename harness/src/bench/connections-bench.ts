@@ -249,6 +249,7 @@ async function admissionCounts(operatorPort: number): Promise<Record<string, num
     const match = new RegExp(`^${metric} (\\d+)$`, "m").exec(text);
     if (match !== null) counts[name] = Number(match[1]);
   }
+  for (const match of text.matchAll(/^codepay_mqtt_tls_handshakes_total\{session="([a-z]+)"\} (\d+)$/gm)) counts[`tls_handshakes_${match[1]!}`] = Number(match[2]);
   return counts;
 }
 
@@ -418,6 +419,7 @@ async function restartStorm(context: StormContext): Promise<Record<string, unkno
     approve_to_result_max_ms: round(storm.percentile(100), 1),
     payments_after_restart: approveToResult(payers?.figures.payments ?? [], listeningAtMs, Number.POSITIVE_INFINITY).count,
     payments_failed: payers?.figures.failed ?? 0,
+    payments_first_error: payers?.figures.firstError ?? null,
   };
 }
 

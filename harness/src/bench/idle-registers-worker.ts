@@ -13,7 +13,7 @@
  */
 import { readFileSync } from "node:fs";
 import { connect as connectTcp, type Socket } from "node:net";
-import { connect as connectTls, createSecureContext, type SecureContext } from "node:tls";
+import { connect as connectTls, createSecureContext, TLSSocket, type SecureContext } from "node:tls";
 import { generate } from "mqtt-packet";
 // The agent's own schedule, from its light subpath (the package root would load the whole agent into every worker).
 import { connectFailureOf, MQTT_RECONNECT_BOUNDS, ReconnectBackoff, type ConnectFailure } from "@codepay/terminal-agent/reconnect-backoff";
@@ -83,12 +83,17 @@ class IdleRegister {
    * would then measure the load generator, not the server.
    */
   #secureContext: SecureContext | undefined;
+  /** The last TLS session the server gave this register: the next connect resumes it, as the agent does. */
+  #tlsSession: Buffer | undefined;
 
   open(): void {
     const { port } = this.fleet.job;
     if (this.tls !== undefined) this.#secureContext ??= createSecureContext(this.tls);
     const socket =
-      this.#secureContext === undefined ? connectTcp({ host: "127.0.0.1", port, noDelay: true }) : connectTls({ host: "127.0.0.1", port, secureContext: this.#secureContext, servername: "localhost" });
+      this.#secureContext === undefined
+        ? connectTcp({ host: "127.0.0.1", port, noDelay: true })
+        : connectTls({ host: "127.0.0.1", port, secureContext: this.#secureContext, servername: "localhost", ...(this.#tlsSession !== undefined ? { session: this.#tlsSession } : {}) });
+    if (socket instanceof TLSSocket) socket.on("session", (session: Buffer) => (this.#tlsSession = session));
     this.socket = socket;
     const sendConnect = (): void => {
       socket.setNoDelay(true);

@@ -7,6 +7,9 @@ import { TLS_SERVER_POLICY } from "../tls-policy.js";
 import type { BrokerHooks } from "./broker-hooks.js";
 import { guardSocket, type PacketRefusal } from "./packet-size-guard.js";
 
+/** OpenSSL's session id context of the MQTT/TLS listener: a resumed session must carry this one. */
+const TLS_SESSION_ID_CONTEXT = "codepay-mqtt-tls";
+
 /** PEM contents (not paths) for the TLS listener. */
 export interface MqttTlsListener {
   readonly port: number;
@@ -18,6 +21,14 @@ export interface MqttTlsListener {
   readonly requireClientCert?: boolean;
   /** No plain-TCP listener at all: registers reach the broker only over TLS. */
   readonly only?: boolean;
+  /** Session ticket keys (tls-session-tickets.ts): tickets issued before a restart resume after it. */
+  readonly ticketKeys?: Buffer;
+}
+
+/** TLS handshakes of the MQTT listener: full, or a session resumed from a ticket. */
+export interface TlsHandshakeCounts {
+  readonly full: number;
+  readonly resumed: number;
 }
 
 export interface MqttBroker {
@@ -28,6 +39,8 @@ export interface MqttBroker {
   readonly tlsUrl?: string;
   /** Connections closed because a packet's header announced more than its bound, by reason. */
   packetsRefused(): Readonly<Record<PacketRefusal, number>>;
+  /** Handshakes completed on the TLS listener (zeros without one). */
+  tlsHandshakes(): TlsHandshakeCounts;
   close(): Promise<void>;
 }
 
@@ -63,6 +76,7 @@ export async function startMqttBroker(options: { host: string; port: number; hoo
   const servers: Server[] = plain ? [server] : [];
   const port = plain ? await listen(server, options.port, options.host) : undefined;
   let tlsUrl: string | undefined;
+  const handshakes = { full: 0, resumed: 0 };
   if (options.tls !== undefined) {
     const tls = options.tls;
     const tlsServer = createTlsServer(
@@ -70,11 +84,20 @@ export async function startMqttBroker(options: { host: string; port: number; hoo
         cert: tls.cert,
         key: tls.key,
         ...(tls.ca !== undefined ? { ca: tls.ca, requestCert: true, rejectUnauthorized: tls.requireClientCert === true } : {}),
+        ...(tls.ticketKeys !== undefined ? { ticketKeys: tls.ticketKeys } : {}),
+        sessionTimeout: limits.mqttTlsSessionLifetimeS,
+        // Node's default is a hash of process.argv: any changed flag at a restart would refuse every
+        // ticket. The ticket keys already belong to this listener alone (tls-session-tickets.ts).
+        sessionIdContext: TLS_SESSION_ID_CONTEXT,
         ...TLS_SERVER_POLICY,
       },
       handle,
     );
     tlsServer.on("tlsClientError", (error) => options.hooks.onTlsClientError?.(error));
+    tlsServer.on("secureConnection", (socket) => {
+      if (socket.isSessionReused()) handshakes.resumed += 1;
+      else handshakes.full += 1;
+    });
     servers.push(tlsServer);
     tlsUrl = `mqtts://${options.host}:${await listen(tlsServer, tls.port, options.host)}`;
   }
@@ -83,6 +106,7 @@ export async function startMqttBroker(options: { host: string; port: number; hoo
     url: port !== undefined ? `mqtt://${options.host}:${port}` : (tlsUrl ?? ""),
     ...(tlsUrl !== undefined ? { tlsUrl } : {}),
     packetsRefused: () => ({ ...refused }),
+    tlsHandshakes: () => ({ ...handshakes }),
     async close() {
       // Stop accepting first, then close the clients (server.close waits for open sockets).
       const serversClosed = Promise.all(servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));

@@ -43,6 +43,7 @@ import { listRegisterHealth } from "../db/repositories/register-presence.js";
 import { sqlStatementsTotal, sqlWriteTransactionsTotal } from "./sql-statements.js";
 import type { LoginAdmissionStats } from "../broker/broker-hooks.js";
 import { PACKET_REFUSALS, type PacketRefusal } from "../broker/packet-size-guard.js";
+import type { TlsHandshakeCounts } from "../broker/mqtt-broker.js";
 
 export interface ObservabilitySource {
   readonly db: Db;
@@ -51,6 +52,8 @@ export interface ObservabilitySource {
   readonly loginAdmission?: () => LoginAdmissionStats;
   /** The embedded broker's connections closed for an oversize packet header (broker/packet-size-guard.ts). */
   readonly mqttPacketsRefused?: () => Readonly<Record<PacketRefusal, number>>;
+  /** The embedded broker's TLS listener: handshakes completed, full and resumed from a session ticket. */
+  readonly mqttTlsHandshakes?: () => TlsHandshakeCounts;
   readonly brokerUp: () => boolean;
   /** Random digits of a code issued now (settlement/code-length-sizer.ts). */
   readonly codeRandomDigits?: () => number;
@@ -129,6 +132,15 @@ export class ServerMetrics {
         this.reset();
         const counts = packetsRefused();
         for (const reason of PACKET_REFUSALS) this.inc({ reason }, counts[reason]);
+      } });
+    }
+    const tlsHandshakes = source.mqttTlsHandshakes;
+    if (tlsHandshakes !== undefined) {
+      new client.Counter({ name: "codepay_mqtt_tls_handshakes_total", help: "TLS handshakes completed on the MQTT/TLS listener, by session: full, or resumed from a session ticket", labelNames: ["session"], registers, collect() {
+        this.reset();
+        const counts = tlsHandshakes();
+        this.inc({ session: "full" }, counts.full);
+        this.inc({ session: "resumed" }, counts.resumed);
       } });
     }
     const codeRandomDigits = source.codeRandomDigits;

@@ -7,6 +7,7 @@
  */
 import { EventEmitter } from "node:events";
 import type { Socket } from "node:net";
+import { TLSSocket } from "node:tls";
 import mqtt from "mqtt";
 import type { IPublishPacket, MqttClient } from "mqtt";
 import type { Logger } from "pino";
@@ -153,6 +154,7 @@ export class MqttLink extends EventEmitter<LinkEvents> {
   #connected(client: MqttClient): void {
     // Nagle's algorithm costs ~88 ms per request/reply round trip on loopback (DESIGN-NOTES, MQTT).
     (client.stream as Socket | undefined)?.setNoDelay?.(true);
+    if (client.stream instanceof TLSSocket) keepTlsSession(client, client.stream);
     this.#backoff.connected(this.options.now());
     client.publish(this.#statusTopic, JSON.stringify(this.#presence("online")), { qos: QOS, retain: true });
     client.subscribe(this.#downTopic, { qos: QOS }, (error) => {
@@ -229,6 +231,21 @@ function clusterServers(url: string, failoverUrls: readonly string[] | undefined
       return { host: parsed.hostname, port: Number(parsed.port || (secure ? 8883 : 1883)), protocol: secure ? "mqtts" : "mqtt" };
     }),
   };
+}
+
+/**
+ * The next connect resumes this TLS session (mqtt.js hands its options to tls.connect at every
+ * connect): after a server restart every register reconnects at once, and a resumed handshake costs
+ * the server and the register about half of a full one with certificates (issue 23; the server keeps
+ * its ticket key across restarts). A ticket the server no longer honours only means a full handshake.
+ * By CONNACK the first tickets have arrived (the server sends them before it reads CONNECT); later
+ * ones come as 'session' events.
+ */
+function keepTlsSession(client: MqttClient, socket: TLSSocket): void {
+  const options = client.options as { session?: Buffer };
+  const current = socket.getSession();
+  if (current !== undefined) options.session = current;
+  socket.on("session", (session: Buffer) => (options.session = session));
 }
 
 function tlsOptions(tls: LinkOptions["tls"]): { ca?: Buffer; cert?: Buffer; key?: Buffer; rejectUnauthorized?: boolean } {
