@@ -58,7 +58,11 @@ describe("reconnect backoff (pure: injected random source and clock)", () => {
 
   it("caps the window at 4 s while nothing listens (ECONNREFUSED); once the server answers, only its own refusals widen the window", () => {
     expect(connectFailureOf("ECONNREFUSED")).toBe("unreachable");
+    expect(connectFailureOf("ECONNREFUSED", true)).toBe("unreachable");
     for (const code of ["ECONNRESET", "ETIMEDOUT", "EHOSTUNREACH", undefined]) expect(connectFailureOf(code)).toBe("other");
+    // Reset before the CONNACK: the kernel's answer while the accept queue is full; the server never read the login.
+    expect(connectFailureOf("ECONNRESET", true)).toBe("unreachable");
+    for (const code of ["ETIMEDOUT", "EHOSTUNREACH", "EPIPE", undefined]) expect(connectFailureOf(code, true)).toBe("other");
     expect([0, 1, 2, 3, 4, 10].map((attempt) => backoffWindowMs(attempt, BOUNDS, "unreachable"))).toEqual([500, 1_000, 2_000, 4_000, 4_000, 4_000]);
     const backoff = new ReconnectBackoff(BOUNDS, () => 0.999_999);
     // A server restarting for a minute: 12 refused connects, none waits 4 s or more.
@@ -133,6 +137,28 @@ describe("the link reconnects by that schedule (real mqtt.js, aedes over TCP)", 
     expect(attempts).toHaveLength(4);
     expect(attempts[3]! - attempts[2]!).toBeGreaterThanOrEqual(795);
   });
+
+  it("a connection reset before its CONNACK (what a full accept queue answers) counts like a refused connect", async () => {
+    const resetter = net.createServer((socket) => socket.resetAndDestroy());
+    await new Promise<void>((resolve) => resetter.listen(0, "127.0.0.1", resolve));
+    const { port } = resetter.address() as net.AddressInfo;
+    const { logger, text } = captureLogger();
+    link = new MqttLink({ url: `mqtt://127.0.0.1:${port}`, storeId: "s", registerId: "reg-reset", password: "pw", logger, now: () => Date.now(), random: () => 0.999 }, () => undefined);
+    try {
+      link.start();
+      const scheduled = (): { delayMs: number; failure: string }[] =>
+        text()
+          .split("\n")
+          .filter((line) => line.includes("mqtt reconnect scheduled"))
+          .map((line) => JSON.parse(line) as { delayMs: number; failure: string });
+      await waitFor(() => scheduled().length >= 4 || undefined, "four reset connects", 15_000);
+      expect(scheduled().slice(0, 4)).toEqual([499, 999, 1_998, 3_996].map((delayMs) => expect.objectContaining({ delayMs, failure: "unreachable" })));
+    } finally {
+      await link.stop();
+      link = undefined;
+      await new Promise<void>((resolve) => resetter.close(() => resolve()));
+    }
+  }, 20_000);
 
   it("while nothing listens on the port it knocks again within 4 s each time, however long it has tried", async () => {
     // A port that was just free: connects to it are refused (ECONNREFUSED) by the kernel.

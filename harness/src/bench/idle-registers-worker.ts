@@ -115,7 +115,7 @@ class IdleRegister {
       }
     });
     socket.on("error", (error: NodeJS.ErrnoException) => {
-      this.#failure = connectFailureOf(error.code);
+      this.#failure = connectFailureOf(error.code, !answered);
       this.fleet.counts.firstError ??= error.message;
       if (!answered) {
         this.fleet.counts.connectFailures += 1;

@@ -119,7 +119,7 @@ async function connectWithBackoff(mqttUrl: string, payer: PayerCredentials): Pro
       return register;
     } catch (error) {
       await register.stop().catch(() => undefined);
-      await sleep(backoff.nextDelayMs(Date.now(), connectFailureOf((error as NodeJS.ErrnoException).code)));
+      await sleep(backoff.nextDelayMs(Date.now(), connectFailureOf((error as NodeJS.ErrnoException).code, true)));
     }
   }
 }

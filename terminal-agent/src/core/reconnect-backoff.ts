@@ -7,7 +7,8 @@
  * widens its own window.
  *
  * Two kinds of failure widen differently. A connect refused by the server's host (ECONNREFUSED:
- * nothing listens on the port, e.g. while the server restarts) costs the server nothing, so its window
+ * nothing listens on the port, e.g. while the server restarts; or reset before CONNACK, a full
+ * accept queue) costs the server nothing, so its window
  * stops at `unreachableDelayMsMax` (a few seconds): the registers are back within that of the server
  * listening again instead of drawing from windows of up to 30 s that grew while it was down (the tail
  * that kept issue 23's average at 715 logins/s). Everything else the server might feel (a refused
@@ -35,12 +36,20 @@ export interface BackoffBounds {
 
 import { mqttConnectionStableMs, mqttReconnectDelayMsMax, mqttReconnectDelayMsMin, mqttReconnectUnreachableDelayMsMax } from "./limits.js";
 
-/** Why the last attempt or connection ended: "unreachable" only for a connect that nothing listened to. */
+/** Why the last attempt or connection ended: "unreachable" only for a connect the server never took. */
 export type ConnectFailure = "unreachable" | "other";
 
-/** ECONNREFUSED: the host answered that nothing listens on the port. */
-export function connectFailureOf(errorCode: string | undefined): ConnectFailure {
-  return errorCode === "ECONNREFUSED" ? "unreachable" : "other";
+/**
+ * ECONNREFUSED: the host answered that nothing listens on the port. ECONNRESET before the server's
+ * CONNACK: the host's kernel reset the connection before the server read the login, which is what a
+ * full accept queue does during a reconnect storm (SYN cookies with no room left); the server never
+ * saw this register, so like a refused connect it must not widen the window past a few seconds
+ * (in issue 23's storms those resets, about 750 of 19,900 registers, were the last seconds' tail).
+ * A reset after CONNACK is a server that dropped a login it had taken, and widens as before.
+ */
+export function connectFailureOf(errorCode: string | undefined, beforeConnack = false): ConnectFailure {
+  if (errorCode === "ECONNREFUSED") return "unreachable";
+  return errorCode === "ECONNRESET" && beforeConnack ? "unreachable" : "other";
 }
 
 /** Doublings past which the window is at its bound anyway (keeps 2^n finite). */

@@ -112,7 +112,8 @@ export class MqttLink extends EventEmitter<LinkEvents> {
     client.on("connect", () => this.#connected(client));
     client.on("close", () => this.#closed(client));
     client.on("error", (error) => {
-      this.#failure = connectFailureOf((error as NodeJS.ErrnoException).code);
+      // mqtt.js sets `connected` at CONNACK and clears it at close, which comes after this error.
+      this.#failure = connectFailureOf((error as NodeJS.ErrnoException).code, !client.connected);
       logger.warn({ err: error.message }, "mqtt error");
     });
   }
