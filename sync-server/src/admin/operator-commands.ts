@@ -7,7 +7,7 @@ import { randomInt } from "node:crypto";
 import { ID_SLUG_PATTERN } from "@codepay/contract";
 import { hashPassword } from "../auth/password-hash.js";
 import { inTransaction } from "../db/database.js";
-import { findOperatorByUsername, insertOperator, listOperators, setOperatorDisabled, type OperatorRow } from "../db/repositories/operators.js";
+import { findOperatorByUsername, insertOperator, listOperators, replaceOperatorPassword, setOperatorDisabled, type OperatorRow } from "../db/repositories/operators.js";
 import { findStore } from "../db/repositories/stores.js";
 import type { OperatorRole } from "../db/schema.js";
 import { newId } from "../ids.js";
@@ -76,8 +76,7 @@ export async function resetOperatorPassword(input: { dataDir: string; username: 
     inTransaction(db, async (tx) => {
       const operator = await findOperatorByUsername(tx, input.username);
       if (operator === undefined) throw new AdminError("NOT_FOUND", `no operator ${input.username}`);
-      await tx.updateTable("operators").set({ password_hash: passwordHash, failed_sign_ins: 0, locked_until: 0 }).where("id", "=", operator.id).execute();
-      await tx.deleteFrom("operator_sessions").where("operator_id", "=", operator.id).execute();
+      await replaceOperatorPassword(tx, operator.id, passwordHash);
       return { username: operator.username, role: operator.role, storeId: operator.storeId, password };
     }),
   );

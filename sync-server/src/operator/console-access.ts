@@ -16,6 +16,6 @@ export function maySeeStore(operator: OperatorIdentity, storeId: string): boolea
 }
 
 /** The ledger check covers every store's accounts, the audit every operator: administrators only. */
-export function maySeeLedger(operator: OperatorIdentity): boolean {
+export function isAdministrator(operator: OperatorIdentity): boolean {
   return operator.role === "admin";
 }

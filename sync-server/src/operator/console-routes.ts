@@ -41,7 +41,7 @@ import { reversePayment } from "../settlement/reversals.js";
 import { registerPeriodFigures } from "../settlement/reports.js";
 import { findRegister } from "../db/repositories/registers.js";
 import { pickPageLanguage, type PageLanguage } from "../shopper-page/page-language.js";
-import { maySeeLedger, maySeeStore, storeScope } from "./console-access.js";
+import { isAdministrator, maySeeStore, storeScope } from "./console-access.js";
 import {
   auditPage,
   CONSOLE_PREFIX,
@@ -120,6 +120,18 @@ function queryField(request: FastifyRequest, name: string): string | undefined {
   return value === undefined || value === "" ? undefined : value;
 }
 
+const SEARCH_FIELDS = ["store", "register", "state", "from", "to", "min", "max"] as const satisfies readonly (keyof SearchFields)[];
+
+/** The payments search as the query string gave it: each field trimmed, empty ones left out. */
+function searchFieldsOf(request: FastifyRequest): SearchFields {
+  const fields: { -readonly [K in keyof SearchFields]?: string } = {};
+  for (const name of SEARCH_FIELDS) {
+    const value = queryField(request, name);
+    if (value !== undefined) fields[name] = value;
+  }
+  return fields;
+}
+
 /** "YYYY-MM-DD" as UTC midnight, or undefined for anything else (including impossible dates). */
 export function utcDayStart(text: string): number | undefined {
   if (!DATE_PATTERN.test(text)) return undefined;
@@ -184,7 +196,7 @@ export function registerConsoleRoutes(app: OperatorApp, deps: ConsoleDeps): void
     if (signed === undefined) return undefined;
     const words = consoleWords(languageOf(request));
     const layout = layoutFor(request, signed, words[page], page);
-    if (maySeeLedger(signed.operator)) return layout;
+    if (isAdministrator(signed.operator)) return layout;
     sendPage(reply, 403, messagePage(layout, words.adminsOnly));
     return undefined;
   }
@@ -281,15 +293,7 @@ export function registerConsoleRoutes(app: OperatorApp, deps: ConsoleDeps): void
     const signed = await signedIn(request, reply);
     if (signed === undefined) return reply;
     const words = consoleWords(languageOf(request));
-    const fields: SearchFields = {
-      ...(queryField(request, "store") !== undefined ? { store: queryField(request, "store") } : {}),
-      ...(queryField(request, "register") !== undefined ? { register: queryField(request, "register") } : {}),
-      ...(queryField(request, "state") !== undefined ? { state: queryField(request, "state") } : {}),
-      ...(queryField(request, "from") !== undefined ? { from: queryField(request, "from") } : {}),
-      ...(queryField(request, "to") !== undefined ? { to: queryField(request, "to") } : {}),
-      ...(queryField(request, "min") !== undefined ? { min: queryField(request, "min") } : {}),
-      ...(queryField(request, "max") !== undefined ? { max: queryField(request, "max") } : {}),
-    };
+    const fields = searchFieldsOf(request);
     const storeId = storeScope(signed.operator, fields.store);
     const stores = await listStoreChoices(deps.db, signed.operator.role === "store" ? storeId : undefined);
     const layout = layoutFor(request, signed, words.payments, "payments");

@@ -1,7 +1,7 @@
 /** The console's pure parts: session cookie and CSRF checks, who sees what, the search form, escaping. */
 import { describe, expect, it } from "vitest";
 import { clearedSessionCookie, csrfMatches, newToken, originAllowed, sessionCookie, sessionIsLive, sessionTokenOf, signInVerdict, tokenSha256 } from "../../src/operator/console-session.js";
-import { maySeeLedger, maySeeStore, storeScope } from "../../src/operator/console-access.js";
+import { isAdministrator, maySeeStore, storeScope } from "../../src/operator/console-access.js";
 import { buildSearch, pageKeyOf, utcDayStart } from "../../src/operator/console-routes.js";
 import { escapeHtml, paymentsPage, signInPage } from "../../src/operator/console-pages.js";
 import type { OperatorIdentity } from "../../src/db/repositories/operators.js";
@@ -63,8 +63,8 @@ describe("console access", () => {
     expect(storeScope(clerk, undefined)).toBe("store-a");
     expect(maySeeStore(clerk, "store-b")).toBe(false);
     expect(maySeeStore(admin, "store-b")).toBe(true);
-    expect(maySeeLedger(clerk)).toBe(false);
-    expect(maySeeLedger(admin)).toBe(true);
+    expect(isAdministrator(clerk)).toBe(false);
+    expect(isAdministrator(admin)).toBe(true);
   });
 });
 

@@ -71,6 +71,12 @@ export async function setOperatorDisabled(db: Queryable, username: string, disab
   return Number(result.numUpdatedRows) === 1;
 }
 
+/** A new password: the failure count and any lock cleared, and every session of the account ended. */
+export async function replaceOperatorPassword(db: Queryable, operatorId: string, passwordHash: string): Promise<void> {
+  await db.updateTable("operators").set({ password_hash: passwordHash, failed_sign_ins: 0, locked_until: 0 }).where("id", "=", operatorId).execute();
+  await db.deleteFrom("operator_sessions").where("operator_id", "=", operatorId).execute();
+}
+
 /** A wrong password: one more failure, and the lock once there are `failuresMax` in a row. */
 export async function recordSignInFailure(db: Queryable, operatorId: string, failuresMax: number, lockedUntil: number): Promise<void> {
   await db
