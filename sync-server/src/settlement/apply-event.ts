@@ -29,7 +29,7 @@ type Settlement = Pick<PaymentRow, "reference" | "periodNumber">;
 function* persist(before: PaymentRow, after: PaymentSnapshot, settlement: Settlement, now: number): Operation<PaymentRow> {
   const next: PaymentRow = { ...before, state: after.state, reason: after.reason, claimedByPhone: after.claimedByPhone, reference: settlement.reference, periodNumber: settlement.periodNumber, updatedAt: now };
   if (next.state === before.state && next.claimedByPhone === before.claimedByPhone) return before;
-  const written = yield* updatePaymentStateOp(before.paymentId, before.state, { ...next, code: before.code });
+  const written = yield* updatePaymentStateOp(before.paymentId, { state: before.state, claimedByPhone: before.claimedByPhone }, { ...next, code: before.code });
   // Every writer runs in a transaction on the row it just read; a lost race here is a bug.
   if (!written) throw new Error(`payment ${before.paymentId} changed under a transaction`);
   return next;

@@ -106,11 +106,11 @@ for (const dialect of dialectsUnderTest()) {
 
     it("writes the period with the state, guarded by the state it was read in", async () => {
       const next = { state: "approved" as const, reason: null, claimedByPhone: null, reference: "t-1", updatedAt: 2, code: "5555550", registerId: "sq-reg-2", periodNumber: 3 };
-      expect(await inTransaction(db, (tx) => updatePaymentState(tx, "sq-p2", "pending", next))).toBe(true);
+      expect(await inTransaction(db, (tx) => updatePaymentState(tx, "sq-p2", { state: "pending", claimedByPhone: null }, next))).toBe(true);
       const approved = await findPayment(db, "sq-p2");
       expect(approved).toMatchObject({ state: "approved", reference: "t-1", periodNumber: 3, updatedAt: 2 });
       expect(await findClaimablePaymentByCode(db, "5555550")).toBeUndefined();
-      expect(await updatePaymentState(db, "sq-p2", "pending", { ...next, periodNumber: 4 })).toBe(false);
+      expect(await updatePaymentState(db, "sq-p2", { state: "pending", claimedByPhone: null }, { ...next, periodNumber: 4 })).toBe(false);
       expect((await findPayment(db, "sq-p2"))?.periodNumber).toBe(3);
     });
 
@@ -120,9 +120,9 @@ for (const dialect of dialectsUnderTest()) {
       expect(await findPayment(db, "sq-p3")).toBeUndefined();
       expect(await insertOpenPayment(db, openPayment("sq-p3", "3333330", "sq-reg-2"))).toBe(true); // sq-p2 there is approved
       const claimed = { state: "claimed" as const, reason: null, claimedByPhone: null, reference: null, updatedAt: 3, code: "1234567", registerId: "sq-reg", periodNumber: null };
-      expect(await updatePaymentState(db, "sq-p1", "pending", claimed)).toBe(true); // still open: still holds the register
+      expect(await updatePaymentState(db, "sq-p1", { state: "pending", claimedByPhone: null }, claimed)).toBe(true); // still open: still holds the register
       expect(await insertOpenPayment(db, openPayment("sq-p4", "4444440", "sq-reg"))).toBe(false);
-      expect(await updatePaymentState(db, "sq-p1", "claimed", { ...claimed, state: "cancelled", reason: "PAYMENT_CANCELLED", updatedAt: 4 })).toBe(true);
+      expect(await updatePaymentState(db, "sq-p1", { state: "claimed", claimedByPhone: null }, { ...claimed, state: "cancelled", reason: "PAYMENT_CANCELLED", updatedAt: 4 })).toBe(true);
       expect(await insertOpenPayment(db, openPayment("sq-p4", "4444440", "sq-reg"))).toBe(true);
     });
   });

@@ -250,18 +250,32 @@ const insertOpen = precompiledQuery<NewPaymentRow, { payment_id: string }>((db, 
 );
 
 /**
- * Writes a new state, guarded by the state it was read in (optimistic check), so two writers can
- * never both move the same payment. Returns false if someone else moved it first. The period is
- * written in the same statement (the one it settled in, else the one it had).
+ * Writes a new state, guarded by the state (and claiming phone) it was read in (optimistic check), so
+ * two writers can never both move the same payment. Returns false if someone else moved it first. The
+ * period is written in the same statement (the one it settled in, else the one it had).
+ *
+ * The statement names an indexed column only when its value changes: SQLite rewrites the index entry
+ * of every indexed column an UPDATE sets, even to the value it had (issue 14: a claim and an approval
+ * each dirtied the pages of four payment indexes). So the claiming phone is set only when it changes
+ * (the guard says what it was), and open_code/open_register only when the payment opens or closes
+ * (while it stays open they hold its code and register, while it stays final NULL). Four variants.
  */
 type NextPaymentState = { state: PaymentState; reason: string | null; claimedByPhone: string | null; reference: string | null; updatedAt: number; code: string; registerId: string; periodNumber: number | null };
 
-export function updatePaymentState(db: Queryable, paymentId: string, expectedState: PaymentState, next: NextPaymentState): Promise<boolean> {
-  return runOn(db, updatePaymentStateOp(paymentId, expectedState, next));
+/** What the writer read: the row is written only if it still says this. */
+export interface PaymentExpectation {
+  readonly state: PaymentState;
+  readonly claimedByPhone: string | null;
 }
 
-export function* updatePaymentStateOp(paymentId: string, expectedState: PaymentState, next: NextPaymentState): Operation<boolean> {
-  const result = yield* statement(updateState, {
+export function updatePaymentState(db: Queryable, paymentId: string, expected: PaymentExpectation, next: NextPaymentState): Promise<boolean> {
+  return runOn(db, updatePaymentStateOp(paymentId, expected, next));
+}
+
+export function* updatePaymentStateOp(paymentId: string, expected: PaymentExpectation, next: NextPaymentState): Operation<boolean> {
+  const phoneChanges = next.claimedByPhone !== expected.claimedByPhone;
+  const opensOrCloses = isOpen(next.state) !== isOpen(expected.state);
+  const result = yield* statement(updateStateVariants[(phoneChanges ? 1 : 0) + (opensOrCloses ? 2 : 0)]!, {
     state: next.state,
     reason: next.reason,
     claimedByPhone: next.claimedByPhone,
@@ -270,46 +284,52 @@ export function* updatePaymentStateOp(paymentId: string, expectedState: PaymentS
     openCode: isOpen(next.state) ? next.code : null,
     openRegister: isOpen(next.state) ? next.registerId : null,
     periodNumber: next.periodNumber,
-    claimedAt: next.state === "claimed" && expectedState === "pending" ? next.updatedAt : null,
+    claimedAt: next.state === "claimed" && expected.state === "pending" ? next.updatedAt : null,
     paymentId,
-    expectedState,
+    expectedState: expected.state,
+    expectedPhone: expected.claimedByPhone,
   });
   return result.changes === 1;
 }
 
-const updateState = precompiledQuery<
-  {
-    state: PaymentState;
-    reason: string | null;
-    claimedByPhone: string | null;
-    reference: string | null;
-    updatedAt: number;
-    openCode: string | null;
-    openRegister: string | null;
-    periodNumber: number | null;
-    claimedAt: number | null;
-    paymentId: string;
-    expectedState: PaymentState;
-  },
-  never
->((db, param) =>
-  db
-    .updateTable("payments")
-    .set({
-      state: param("state"),
-      reason: param("reason"),
-      claimed_by_phone: param("claimedByPhone"),
-      reference: param("reference"),
-      updated_at: param("updatedAt"),
-      open_code: param("openCode"),
-      open_register: param("openRegister"),
-      period_number: param("periodNumber"),
-      // Set once, by the claim (the payment's timeline in the operator console).
-      claimed_at: (eb) => eb.fn.coalesce("claimed_at", eb.val(param("claimedAt"))),
-    })
-    .where("payment_id", "=", param("paymentId"))
-    .where("state", "=", param("expectedState")),
-);
+interface UpdateStateParams {
+  state: PaymentState;
+  reason: string | null;
+  claimedByPhone: string | null;
+  reference: string | null;
+  updatedAt: number;
+  openCode: string | null;
+  openRegister: string | null;
+  periodNumber: number | null;
+  claimedAt: number | null;
+  paymentId: string;
+  expectedState: PaymentState;
+  expectedPhone: string | null;
+}
+
+function updateStateVariant(setsPhone: boolean, setsOpenColumns: boolean) {
+  return precompiledQuery<UpdateStateParams, never>((db, param) =>
+    db
+      .updateTable("payments")
+      .set((eb) => ({
+        state: param("state"),
+        reason: param("reason"),
+        reference: param("reference"),
+        updated_at: param("updatedAt"),
+        period_number: param("periodNumber"),
+        // Set once, by the claim (the payment's timeline in the operator console).
+        claimed_at: eb.fn.coalesce("claimed_at", eb.val(param("claimedAt"))),
+        ...(setsPhone ? { claimed_by_phone: param("claimedByPhone") } : {}),
+        ...(setsOpenColumns ? { open_code: param("openCode"), open_register: param("openRegister") } : {}),
+      }))
+      .where("payment_id", "=", param("paymentId"))
+      .where("state", "=", param("expectedState"))
+      .where("claimed_by_phone", "is not distinct from", param("expectedPhone")),
+  );
+}
+
+/** Indexed by (sets the phone ? 1 : 0) + (sets open_code/open_register ? 2 : 0). */
+const updateStateVariants = [updateStateVariant(false, false), updateStateVariant(true, false), updateStateVariant(false, true), updateStateVariant(true, true)] as const;
 
 export async function listOpenPaymentsExpiredBy(db: Queryable, now: number, limit: number): Promise<PaymentRow[]> {
   const rows = await db
