@@ -10,3 +10,4 @@ export * from "./card-number.js";
 export * from "./json-duplicate-keys.js";
 export * from "./short-reference.js";
 export * from "./wallet.js";
+export * from "./time-ordered-id.js";

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { ClientIdSchema } from "@codepay/contract";
-import { newId, timeOrderedUuid } from "../src/ids.js";
+import { ClientIdSchema, timeOrderedUuid } from "@codepay/contract";
+import { newId } from "../src/ids.js";
 
 describe("server-made ids", () => {
   it("are version-7 UUIDs whose first 48 bits are the time in milliseconds", () => {

@@ -15,10 +15,16 @@ import {
   type ClaimResponse,
   type DeclineResponse,
   type ErrorCode,
+  timeOrderedUuid,
 } from "@codepay/contract";
 import type { SimErrorCode } from "../errors.js";
 import { phoneRequestTimeoutMs } from "../limits.js";
 import { postJson, type HttpReply } from "./http-post.js";
+
+/** A request id as the shopper page makes them: time-ordered (the server keeps it as an idempotency key). */
+function requestIdNow(): string {
+  return timeOrderedUuid(randomUUID(), Date.now());
+}
 
 export type PhoneResult<T> =
   | { readonly ok: true; readonly value: T }
@@ -45,15 +51,15 @@ export class SimPhone {
 
   /** POST /api/v1/claims { requestId, code }: code may be typed with spaces ("482 9137"). */
   claim(code: string): Promise<PhoneResult<ClaimResponse>> {
-    return this.post("/claims", { requestId: randomUUID(), code: code.replace(/[\s-]/g, "") }, ClaimResponseSchema);
+    return this.post("/claims", { requestId: requestIdNow(), code: code.replace(/[\s-]/g, "") }, ClaimResponseSchema);
   }
 
   approve(paymentId: string): Promise<PhoneResult<ApproveResponse>> {
-    return this.post(`/payments/${encodeURIComponent(paymentId)}/approve`, { requestId: randomUUID() }, ApproveResponseSchema);
+    return this.post(`/payments/${encodeURIComponent(paymentId)}/approve`, { requestId: requestIdNow() }, ApproveResponseSchema);
   }
 
   decline(paymentId: string): Promise<PhoneResult<DeclineResponse>> {
-    return this.post(`/payments/${encodeURIComponent(paymentId)}/decline`, { requestId: randomUUID() }, DeclineResponseSchema);
+    return this.post(`/payments/${encodeURIComponent(paymentId)}/decline`, { requestId: requestIdNow() }, DeclineResponseSchema);
   }
 
   private async post<T>(path: string, body: unknown, schema: z.ZodType<T>): Promise<PhoneResult<T>> {

@@ -14,7 +14,7 @@
  * (register-mqtt-frames.ts); the PUBACK and the result.ack leave in one write. Timeouts are one sweep
  * for the whole bench (timeout-sweep.ts), not a timer per request or per register.
  */
-import { randomUUID } from "node:crypto";
+import { newRequestId } from "./request-ids.js";
 import { connect, type Socket } from "node:net";
 import { connect as connectTls } from "node:tls";
 import { generate } from "mqtt-packet";
@@ -137,7 +137,7 @@ export class LeanRegister implements SweepMember {
 
   /** payment.create -> the issued code; rejects with the server's error code and message. */
   create(paymentId: string, amountMinor: number, currency: string): Promise<LeanIssued> {
-    const requestId = randomUUID();
+    const requestId = newRequestId();
     const payload = `{"v":${PROTOCOL_VERSION},"type":"payment.create","requestId":"${requestId}","paymentId":"${paymentId}","amount":{"minor":${amountMinor},"currency":"${currency}"}}`;
     return new Promise<LeanIssued>((resolve, reject) => {
       if (this.#closedError !== undefined) return reject(this.#closedError);
@@ -192,7 +192,7 @@ export class LeanRegister implements SweepMember {
     }
     if (message.type === "payment.state" && isClientId(message.resultId) && isClientId(message.paymentId)) {
       // [MQTT-4.3.2] PUBACK for the push, then result.ack: one write carries both.
-      const ack = this.#publish(`{"v":${PROTOCOL_VERSION},"type":"result.ack","requestId":"${randomUUID()}","paymentId":"${message.paymentId}","resultId":"${message.resultId}"}`);
+      const ack = this.#publish(`{"v":${PROTOCOL_VERSION},"type":"result.ack","requestId":"${newRequestId()}","paymentId":"${message.paymentId}","resultId":"${message.resultId}"}`);
       this.#write(puback === undefined ? ack : Buffer.concat([puback, ack]));
       this.#settleResult(message.paymentId, { state: String(message.state), paymentId: message.paymentId });
       return;

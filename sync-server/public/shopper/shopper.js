@@ -119,13 +119,23 @@ function onKeypad(event) {
   else if (button.dataset.key === "clear") setDigits("");
 }
 
+/**
+ * A request id the server keeps as this request's idempotency key: a UUID version 7 (the time in
+ * milliseconds first, as contract's timeOrderedUuid makes them), so the server's records arrive in
+ * order and append to its index instead of landing on a random page each.
+ */
+function newRequestId() {
+  const time = Date.now().toString(16).padStart(12, "0").slice(-12);
+  return `${time.slice(0, 8)}-${time.slice(8, 12)}-7${crypto.randomUUID().slice(15)}`;
+}
+
 async function onCodeSubmit(event) {
   event.preventDefault();
   if (state.busy || !codeFeedback(state.digits, codeLengths).submittable) return;
   setBusy(true);
   // The balance is read beside the claim, so the confirm step can show it (and warn) at once.
   const wallet = get("/wallet");
-  const result = await post("/claims", { requestId: crypto.randomUUID(), code: state.digits });
+  const result = await post("/claims", { requestId: newRequestId(), code: state.digits });
   setBusy(false);
   if (result.ok) return showConfirm(result.value, wallet);
   if (result.code === "CODE_CHECK_DIGIT") return showError("code-error", t("typoCode"));
@@ -184,7 +194,7 @@ async function onApprove(event) {
   if (pinShown && pin === "") return pinAsked(t("pinNeeded"));
   setBusy(true);
   // A fresh requestId per attempt: a retry after PIN_REQUIRED is a new request, not a replay.
-  const body = pinShown ? { requestId: crypto.randomUUID(), pin } : { requestId: crypto.randomUUID() };
+  const body = pinShown ? { requestId: newRequestId(), pin } : { requestId: newRequestId() };
   const result = await post(`/payments/${encodeURIComponent(state.claim.paymentId)}/approve`, body);
   setBusy(false);
   if (result.ok) return showPaid(state.claim, result.value);
@@ -203,7 +213,7 @@ function pinAsked(message) {
 async function onDecline() {
   if (state.busy || state.claim === undefined) return;
   setBusy(true);
-  const result = await post(`/payments/${encodeURIComponent(state.claim.paymentId)}/decline`, { requestId: crypto.randomUUID() });
+  const result = await post(`/payments/${encodeURIComponent(state.claim.paymentId)}/decline`, { requestId: newRequestId() });
   setBusy(false);
   if (result.ok) return showResult("declined", t("declinedByYou"), t("declinedByYouDetail"), state.claim.amount);
   showOutcome(result.code, result.retryAfterS);

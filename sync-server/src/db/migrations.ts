@@ -10,6 +10,7 @@ import * as registerPaymentIds from "./migrations/0008-register-payment-ids.js";
 import * as oneOpenPaymentPerRegister from "./migrations/0009-one-open-payment-per-register.js";
 import * as registerPresence from "./migrations/0010-register-presence.js";
 import * as operatorConsole from "./migrations/0011-operator-console.js";
+import * as idempotencyKeyOrder from "./migrations/0012-idempotency-key-order.js";
 
 /** Migrations live in code (not read from a folder) so the built CLI and the tests run the same list. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -24,6 +25,7 @@ const MIGRATIONS: Record<string, Migration> = {
   "0009-one-open-payment-per-register": oneOpenPaymentPerRegister,
   "0010-register-presence": registerPresence,
   "0011-operator-console": operatorConsole,
+  "0012-idempotency-key-order": idempotencyKeyOrder,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

@@ -1,6 +1,6 @@
-/** Databases made by earlier versions upgrade in place: before the settlement core (0001 only), and before one open payment per register (up to 0008). */
+/** Databases made by earlier versions upgrade in place: before the settlement core (0001 only), before one open payment per register (up to 0008), and before the idempotency key was reordered (up to 0011). */
 import BetterSqlite3 from "better-sqlite3";
-import { Kysely, Migrator, SqliteDialect } from "kysely";
+import { Kysely, Migrator, SqliteDialect, sql } from "kysely";
 import { afterEach, describe, expect, it } from "vitest";
 import { databasePath, openDatabase } from "../../src/db/database.js";
 import * as initial from "../../src/db/migrations/0001-initial.js";
@@ -11,6 +11,10 @@ import * as auditChains from "../../src/db/migrations/0005-audit-chains.js";
 import * as referenceVersion from "../../src/db/migrations/0006-reference-version.js";
 import * as outboxUnackedIndex from "../../src/db/migrations/0007-outbox-unacked-index.js";
 import * as registerPaymentIds from "../../src/db/migrations/0008-register-payment-ids.js";
+import * as oneOpenPaymentPerRegister from "../../src/db/migrations/0009-one-open-payment-per-register.js";
+import * as registerPresence from "../../src/db/migrations/0010-register-presence.js";
+import * as operatorConsole from "../../src/db/migrations/0011-operator-console.js";
+import { findIdempotencyRecord } from "../../src/db/repositories/idempotency.js";
 import { verifyLedger } from "../../src/ledger/verify.js";
 import { makeTempDir } from "../helpers/temp-dir.js";
 
@@ -89,6 +93,38 @@ describe("migration 0009 on an existing database", () => {
       ]);
       // The database now refuses a second mark on a register.
       await expect(db.updateTable("payments").set({ open_register: "r1" }).where("payment_id", "=", "old-open").execute()).rejects.toThrow(/UNIQUE/);
+    } finally {
+      await db.destroy();
+    }
+  });
+});
+
+describe("migration 0012 on an existing database", () => {
+  it("keys idempotency records by (request_id, scope), keeping every record findable and every key unique", async () => {
+    const dir = makeTempDir("codepay-migrate-0012-");
+    dirs.push(dir);
+    const sqlite = new BetterSqlite3(databasePath(dir.path));
+    sqlite.pragma("foreign_keys = ON");
+    const old = new Kysely<unknown>({ dialect: new SqliteDialect({ database: sqlite }) });
+    const upTo0011 = {
+      "0001-initial": initial, "0002-settlement-core": settlementCore, "0003-scale-out": scaleOut, "0004-wallet-history": walletHistory, "0005-audit-chains": auditChains,
+      "0006-reference-version": referenceVersion, "0007-outbox-unacked-index": outboxUnackedIndex, "0008-register-payment-ids": registerPaymentIds,
+      "0009-one-open-payment-per-register": oneOpenPaymentPerRegister, "0010-register-presence": registerPresence, "0011-operator-console": operatorConsole,
+    };
+    expect((await new Migrator({ db: old, provider: { getMigrations: async () => upTo0011 } }).migrateToLatest()).error).toBeUndefined();
+    sqlite.exec(`
+      insert into idempotency values ('register:r1', '0f1e2d3c-4b5a-4697-a8b9-cadbecfd0e1f', 'h1', '{"reply":1}', 1);
+      insert into idempotency values ('phone:p1:claim', '0f1e2d3c-4b5a-4697-a8b9-cadbecfd0e1f', 'h2', '{"reply":2}', 2);
+    `);
+    await old.destroy();
+
+    const db = await openDatabase(dir.path);
+    try {
+      expect(await findIdempotencyRecord(db, "register:r1", "0f1e2d3c-4b5a-4697-a8b9-cadbecfd0e1f")).toEqual({ requestHash: "h1", responseJson: '{"reply":1}' });
+      expect(await findIdempotencyRecord(db, "phone:p1:claim", "0f1e2d3c-4b5a-4697-a8b9-cadbecfd0e1f")).toEqual({ requestHash: "h2", responseJson: '{"reply":2}' });
+      const key = await sql<{ name: string }>`select name from pragma_table_info('idempotency') where pk > 0 order by pk`.execute(db);
+      expect(key.rows.map((column) => column.name)).toEqual(["request_id", "scope"]);
+      await expect(db.insertInto("idempotency").values({ scope: "register:r1", request_id: "0f1e2d3c-4b5a-4697-a8b9-cadbecfd0e1f", request_hash: "h3", response_json: "{}", created_at: 3 }).execute()).rejects.toThrow(/UNIQUE/);
     } finally {
       await db.destroy();
     }
