@@ -13,6 +13,7 @@ import { FullSimulatorPhone, FullSimulatorRegister, type BenchPhone, type BenchR
 import { LatencySamples } from "./latency-stats.js";
 import { LeanPhone } from "./lean-phone.js";
 import { LeanRegister } from "./lean-register.js";
+import { newRequestId } from "./request-ids.js";
 import type { CpuMs } from "./scale-out-cluster.js";
 import { LOOP_TICK_MS, bucketQuantileMs, combinedScrape, pastTick, perPayment, scrapeServer, type LoopDelay, type ServerScrape } from "./server-scrape.js";
 
@@ -141,7 +142,6 @@ export async function drive(listening: Listening, seeded: Seeded, options: Drive
   const measureFromMs = startedMs + options.warmupS * 1000;
   const endMs = measureFromMs + options.durationS * 1000;
   const pacer = new StartPacer(options.ratePerS);
-  let sequence = 0;
 
   const edge = async (): Promise<WindowEdge> => {
     // The synchronous readings first, at one instant; the scrape (a few ms later) only feeds counters.
@@ -164,7 +164,8 @@ export async function drive(listening: Listening, seeded: Seeded, options: Drive
     const phone = phones[index % phones.length]!;
     while (performance.now() < endMs) {
       await pacer.wait();
-      const paymentId = `bench-${index}-${(sequence += 1)}`;
+      // Named as the agent names a payment the POS did not name: a time-ordered id (terminal-agent/src/ids.ts).
+      const paymentId = newRequestId();
       const t0 = performance.now();
       try {
         const issued = await register.create(paymentId, AMOUNT_MINOR, CURRENCY);

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { timeOrderedUuid } from "@codepay/contract";
 
-/** A request id as the agent and the shopper page make them: time-ordered (the server keeps it as an idempotency key). */
+/** An id as the agent makes request and payment ids, and the shopper page request ids: time-ordered (the server keeps them as keys). */
 export function newRequestId(): string {
   return timeOrderedUuid(randomUUID(), Date.now());
 }
