@@ -9,16 +9,25 @@
  *   3. the audit entries: appended to this instance's own chain (postgres-session.ts), one INSERT and
  *      one head move for the batch; the head is kept in memory between batches and moved with
  *      compare-and-set (`where seq = previous`), so a head someone else moved fails the batch.
+ * None of them reads another's result, so they go as one pipeline (postgres-connection.ts): one write
+ * and one round trip for all, their row counts checked when every reply is in, before COMMIT.
  */
 import type { Compiled } from "../db/precompiled-query.js";
 import { chainAfter, insertAuditEntry, moveAuditHead, type AuditHead } from "../db/repositories/audit.js";
 import type { AuditedTransfer } from "../ledger/audit-chain.js";
 import { ReplayDetected } from "./deferred-writes.js";
-import type { AppendEffect, BalanceDelta } from "./operation.js";
+import type { AppendEffect, BalanceDelta, StatementResult } from "./operation.js";
 import type { PostgresConnection } from "./postgres-connection.js";
 
 /** Rows per multi-row INSERT at most (a bound on the prepared variants and on bound parameters). */
 const ROWS_PER_INSERT_MAX = 64;
+
+/** A statement of the pipeline, and what its result must say (checked once every reply is in). */
+interface Planned {
+  readonly text: string;
+  readonly values: readonly unknown[];
+  readonly check: (result: StatementResult<unknown>) => void;
+}
 
 interface Group {
   readonly compiled: Compiled<unknown>;
@@ -89,36 +98,63 @@ export class PostgresBatchWrites {
     if (headInDoubt) this.#head = undefined;
   }
 
+  /**
+   * Everything deferred, as one pipeline (postgres-connection.ts): the statements do not read each
+   * other's results, so they go in one round trip; their row counts are checked once all are back,
+   * before the caller's COMMIT (a mismatch throws, and the caller rolls the transaction back).
+   */
   async flush(connection: PostgresConnection, lane: () => Promise<number>): Promise<void> {
     try {
-      for (const group of this.#groups.values()) await this.#insert(connection, group);
-      if (this.#credits.size > 0) await this.#applyCredits(connection, [...this.#credits].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
-      if (this.#audits.length > 0) await this.#extendChain(connection, await lane());
+      const planned: Planned[] = [];
+      for (const group of this.#groups.values()) this.#planInsert(planned, group);
+      if (this.#credits.size > 0) this.#planCredits(planned, [...this.#credits].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+      const moved = this.#audits.length > 0 ? await this.#planChain(connection, planned, await lane()) : undefined;
+      const results = await connection.pipeline(planned);
+      planned.forEach((statement, index) => statement.check(results[index]!));
+      if (moved !== undefined) this.#moved = moved;
     } finally {
       this.discard();
     }
   }
 
-  async #insert(connection: PostgresConnection, group: Group): Promise<void> {
+  #planInsert(planned: Planned[], group: Group): void {
     for (let start = 0; start < group.rows.length; start += ROWS_PER_INSERT_MAX) {
       const rows = group.rows.slice(start, start + ROWS_PER_INSERT_MAX);
-      const { changes } = await connection.query(this.#multiRowSql(group.compiled, rows.length), rows.flat());
-      if (changes !== rows.length) {
-        if (group.allOrReplay) throw new ReplayDetected();
-        throw new Error(`a deferred insert wrote ${changes} of ${rows.length} rows: ${group.compiled.query.sql}`);
-      }
+      planned.push({
+        text: this.#multiRowSql(group.compiled, rows.length),
+        values: rows.flat(),
+        check: ({ changes }) => {
+          if (changes === rows.length) return;
+          if (group.allOrReplay) throw new ReplayDetected();
+          throw new Error(`a deferred insert wrote ${changes} of ${rows.length} rows: ${group.compiled.query.sql}`);
+        },
+      });
     }
   }
 
   /** `accounts` sorted by id: locked in that order, then credited by one UPDATE. */
-  async #applyCredits(connection: PostgresConnection, accounts: readonly (readonly [string, number])[]): Promise<void> {
+  #planCredits(planned: Planned[], accounts: readonly (readonly [string, number])[]): void {
     const ids = accounts.map(([id]) => id);
-    await connection.query(LOCK_ACCOUNTS, [ids]);
-    const { changes } = await connection.query(CREDIT_ACCOUNTS, [ids, accounts.map(([, amount]) => amount)]);
-    if (changes !== accounts.length) throw new Error(`credited ${changes} of ${accounts.length} accounts: a credit account is missing`);
+    planned.push({ text: LOCK_ACCOUNTS, values: [ids], check: () => undefined });
+    planned.push({
+      text: CREDIT_ACCOUNTS,
+      values: [ids, accounts.map(([, amount]) => amount)],
+      check: ({ changes }) => {
+        if (changes !== accounts.length) throw new Error(`credited ${changes} of ${accounts.length} accounts: a credit account is missing`);
+      },
+    });
   }
 
-  async #extendChain(connection: PostgresConnection, lane: number): Promise<void> {
+  /** A credit applied at once, on its own (a debit of the same account follows). */
+  async #applyCredits(connection: PostgresConnection, accounts: readonly (readonly [string, number])[]): Promise<void> {
+    const planned: Planned[] = [];
+    this.#planCredits(planned, accounts);
+    const results = await connection.pipeline(planned);
+    planned.forEach((statement, index) => statement.check(results[index]!));
+  }
+
+  /** The audit entries and the head move; the head as it will stand once they are in. */
+  async #planChain(connection: PostgresConnection, planned: Planned[], lane: number): Promise<AuditHead & { readonly lane: number }> {
     let previous = this.#moved ?? this.#head;
     if (previous === undefined || previous.lane !== lane) {
       // FOR UPDATE: the first batch after a start (or a doubt) waits for anyone still appending to this chain.
@@ -130,13 +166,19 @@ export class PostgresBatchWrites {
     const chained = chainAfter(previous, this.#audits, lane);
     this.#audits.length = 0;
     const insert = insertAuditEntry.postgres() as Compiled<unknown>;
-    await this.#insert(connection, { compiled: insert, allOrReplay: false, rows: chained.rows.map((row) => insert.names.map((name) => (row as Record<string, unknown>)[name as string])) });
-    const moved = await connection.run(moveAuditHead.postgres() as Compiled<unknown>, { seq: chained.head.seq, hash: chained.head.hash, id: lane, previousSeq: previous.seq });
-    if (moved.changes !== 1) {
-      this.#head = undefined;
-      throw new Error(`the audit head of chain ${lane} moved under this instance`);
-    }
-    this.#moved = { lane, ...chained.head };
+    this.#planInsert(planned, { compiled: insert, allOrReplay: false, rows: chained.rows.map((row) => insert.names.map((name) => (row as Record<string, unknown>)[name as string])) });
+    const move = moveAuditHead.postgres() as Compiled<unknown>;
+    const params: Record<string, unknown> = { seq: chained.head.seq, hash: chained.head.hash, id: lane, previousSeq: previous.seq };
+    planned.push({
+      text: move.query.sql,
+      values: move.names.map((name) => params[name as string]),
+      check: ({ changes }) => {
+        if (changes === 1) return;
+        this.#head = undefined;
+        throw new Error(`the audit head of chain ${lane} moved under this instance`);
+      },
+    });
+    return { lane, ...chained.head };
   }
 
   /** `insert into t (a, b) values ($1, $2) [on conflict ...]` with one values group per row, numbered on. */

@@ -40,7 +40,9 @@ export class PostgresConnection {
 
   /** `onError`: told of an error the connection emits after it is open (the database went away). */
   static async open(url: string, onError?: (error: Error) => void): Promise<PostgresConnection> {
-    const client = new pg.Client({ connectionString: url, types: postgresTypes });
+    // Pipeline mode: a statement is written as soon as it is queued, so statements queued together
+    // (pipeline() below) travel before the first reply is read. One at a time, nothing changes.
+    const client = new pg.Client({ connectionString: url, types: postgresTypes, pipeline: true });
     await client.connect();
     return new PostgresConnection(client, onError);
   }
@@ -59,6 +61,29 @@ export class PostgresConnection {
     countSqlStatements();
     const result = await this.#client.query({ name: nameOf(text), text, values: values as unknown[] });
     return { rows: result.rows, changes: result.command === "SELECT" ? 0 : (result.rowCount ?? 0) };
+  }
+
+  /**
+   * Statements that do not read each other's results, sent together (one round trip instead of one
+   * each; PostgreSQL runs them in order, in the open transaction). Resolves with their results in
+   * order, or rejects with the first failure: once one fails, PostgreSQL refuses the rest of the
+   * transaction (25P02), and those refusals say nothing new.
+   */
+  async pipeline(statements: readonly { readonly text: string; readonly values: readonly unknown[] }[]): Promise<StatementResult<unknown>[]> {
+    // Corked, every statement's messages leave in one write (pg corks each statement's own messages;
+    // corks nest). `connection.stream` is pg's socket: absent, the statements still go pipelined.
+    const socket = (this.#client as unknown as { connection?: { stream?: { cork?: () => void; uncork?: () => void } } }).connection?.stream;
+    socket?.cork?.();
+    let pending: Promise<StatementResult<unknown>>[];
+    try {
+      pending = statements.map((statement) => this.query(statement.text, statement.values));
+    } finally {
+      socket?.uncork?.();
+    }
+    const settled = await Promise.allSettled(pending);
+    const failed = settled.find((outcome): outcome is PromiseRejectedResult => outcome.status === "rejected");
+    if (failed !== undefined) throw failed.reason;
+    return settled.map((outcome) => (outcome as PromiseFulfilledResult<StatementResult<unknown>>).value);
   }
 
   /** Transaction control (BEGIN, COMMIT, SAVEPOINT ...): the simple protocol, no parameters. */
