@@ -11,6 +11,7 @@ import * as oneOpenPaymentPerRegister from "./migrations/0009-one-open-payment-p
 import * as registerPresence from "./migrations/0010-register-presence.js";
 import * as operatorConsole from "./migrations/0011-operator-console.js";
 import * as idempotencyKeyOrder from "./migrations/0012-idempotency-key-order.js";
+import * as auditHashNotIndexed from "./migrations/0013-audit-hash-not-indexed.js";
 
 /** Migrations live in code (not read from a folder) so the built CLI and the tests run the same list. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -26,6 +27,7 @@ const MIGRATIONS: Record<string, Migration> = {
   "0010-register-presence": registerPresence,
   "0011-operator-console": operatorConsole,
   "0012-idempotency-key-order": idempotencyKeyOrder,
+  "0013-audit-hash-not-indexed": auditHashNotIndexed,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

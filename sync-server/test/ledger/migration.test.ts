@@ -130,3 +130,35 @@ describe("migration 0012 on an existing database", () => {
     }
   });
 });
+
+describe("migration 0013 on an existing database", () => {
+  it("keeps every audit entry as it was, drops only the hash's unique index, and the log stays append-only", async () => {
+    const dir = makeTempDir("codepay-migrate-0013-");
+    dirs.push(dir);
+    const sqlite = new BetterSqlite3(databasePath(dir.path));
+    sqlite.pragma("foreign_keys = ON");
+    const old = new Kysely<unknown>({ dialect: new SqliteDialect({ database: sqlite }) });
+    expect((await new Migrator({ db: old, provider: { getMigrations: async () => ({ "0001-initial": initial }) } }).migrateToLatest()).error).toBeUndefined();
+    sqlite.exec(`
+      insert into stores values ('s', 'S', 'JPY', 1);
+      insert into users values ('u', 'U', 1);
+      insert into accounts values ('a-sys', 'system', 'issuance', 'JPY', -500, 1), ('a-u', 'user', 'u', 'JPY', 500, 1);
+      insert into transfers values ('t-1', 'a-sys', 'a-u', 300, 'JPY', 'topup', null, 10), ('t-2', 'a-sys', 'a-u', 200, 'JPY', 'topup', null, 20);
+    `);
+    await old.destroy();
+
+    const db = await openDatabase(dir.path);
+    try {
+      expect(await verifyLedger(db)).toMatchObject({ ok: true, checked: { transfers: 2, auditEntries: 2 } });
+      const entries = await db.selectFrom("audit_log").select(["chain", "seq", "transfer_id", "prev_hash", "hash"]).orderBy("seq").execute();
+      expect(entries.map((entry) => [entry.chain, Number(entry.seq), entry.transfer_id])).toEqual([[1, 1, "t-1"], [1, 2, "t-2"]]);
+      expect(entries[1]!.prev_hash).toBe(entries[0]!.hash);
+      const indexes = await sql<{ name: string; columns: string }>`select il.name, (select group_concat(name) from pragma_index_info(il.name)) as columns from pragma_index_list('audit_log') il`.execute(db);
+      expect(indexes.rows.map((index) => index.columns).sort()).toEqual(["chain,seq", "transfer_id"]);
+      await expect(db.updateTable("audit_log").set({ hash: "x" }).execute()).rejects.toThrow(/append-only/);
+      await expect(db.deleteFrom("audit_log").execute()).rejects.toThrow(/append-only/);
+    } finally {
+      await db.destroy();
+    }
+  });
+});
