@@ -1,9 +1,9 @@
 /**
  * A shopper's phone: claims a code and approves or declines over real HTTP through the carrier
  * gateway, with its subscriber credential as a bearer token. Every request gets a fresh
- * client-made requestId; every answer is checked against the protocol's zod schemas.
+ * client-made requestId (time-ordered, as the shopper page makes them); every answer is checked
+ * against the protocol's zod schemas.
  */
-import { randomUUID } from "node:crypto";
 import { z } from "zod";
 import {
   ApproveResponseSchema,
@@ -15,16 +15,11 @@ import {
   type ClaimResponse,
   type DeclineResponse,
   type ErrorCode,
-  timeOrderedUuid,
+  newTimeOrderedId,
 } from "@codepay/contract";
 import type { SimErrorCode } from "../errors.js";
 import { phoneRequestTimeoutMs } from "../limits.js";
 import { postJson, type HttpReply } from "./http-post.js";
-
-/** A request id as the shopper page makes them: time-ordered (the server keeps it as an idempotency key). */
-function requestIdNow(): string {
-  return timeOrderedUuid(randomUUID(), Date.now());
-}
 
 export type PhoneResult<T> =
   | { readonly ok: true; readonly value: T }
@@ -51,15 +46,15 @@ export class SimPhone {
 
   /** POST /api/v1/claims { requestId, code }: code may be typed with spaces ("482 9137"). */
   claim(code: string): Promise<PhoneResult<ClaimResponse>> {
-    return this.post("/claims", { requestId: requestIdNow(), code: code.replace(/[\s-]/g, "") }, ClaimResponseSchema);
+    return this.post("/claims", { requestId: newTimeOrderedId(), code: code.replace(/[\s-]/g, "") }, ClaimResponseSchema);
   }
 
   approve(paymentId: string): Promise<PhoneResult<ApproveResponse>> {
-    return this.post(`/payments/${encodeURIComponent(paymentId)}/approve`, { requestId: requestIdNow() }, ApproveResponseSchema);
+    return this.post(`/payments/${encodeURIComponent(paymentId)}/approve`, { requestId: newTimeOrderedId() }, ApproveResponseSchema);
   }
 
   decline(paymentId: string): Promise<PhoneResult<DeclineResponse>> {
-    return this.post(`/payments/${encodeURIComponent(paymentId)}/decline`, { requestId: requestIdNow() }, DeclineResponseSchema);
+    return this.post(`/payments/${encodeURIComponent(paymentId)}/decline`, { requestId: newTimeOrderedId() }, DeclineResponseSchema);
   }
 
   private async post<T>(path: string, body: unknown, schema: z.ZodType<T>): Promise<PhoneResult<T>> {

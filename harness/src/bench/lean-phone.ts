@@ -7,9 +7,8 @@
  * generator), checks by hand the reply fields the bench relies on instead of parsing the whole reply
  * with zod, and times requests out with the bench's one sweep instead of a timer each.
  */
-import { newRequestId } from "./request-ids.js";
 import { connect, type Socket } from "node:net";
-import { SHOPPER_API_PREFIX } from "@codepay/contract";
+import { SHOPPER_API_PREFIX, newTimeOrderedId } from "@codepay/contract";
 import { leanPhoneRequestTimeoutMs, leanPhoneResponseHeadBytesMax } from "../limits.js";
 import { HttpResponseReader, type HttpResponse } from "./http-response-reader.js";
 import { benchSweep, type SweepMember } from "./timeout-sweep.js";
@@ -118,7 +117,7 @@ export class LeanPhone implements SweepMember {
 
   /** POST /api/v1/claims: the payment's store and amount, or the server's error. */
   async claim(code: string): Promise<LeanClaim> {
-    const reply = await this.#post(`${SHOPPER_API_PREFIX}/claims`, `{"requestId":"${newRequestId()}","code":"${code}"}`);
+    const reply = await this.#post(`${SHOPPER_API_PREFIX}/claims`, `{"requestId":"${newTimeOrderedId()}","code":"${code}"}`);
     const { paymentId, storeName, amount } = reply;
     if (typeof paymentId !== "string" || typeof storeName !== "string" || typeof amount?.minor !== "number" || typeof amount.currency !== "string") {
       throw new Error("claim: the reply lacks paymentId, storeName or amount");
@@ -128,7 +127,7 @@ export class LeanPhone implements SweepMember {
 
   /** POST /api/v1/payments/:paymentId/approve. */
   async approve(paymentId: string): Promise<LeanApproval> {
-    const reply = await this.#post(`${SHOPPER_API_PREFIX}/payments/${encodeURIComponent(paymentId)}/approve`, `{"requestId":"${newRequestId()}"}`);
+    const reply = await this.#post(`${SHOPPER_API_PREFIX}/payments/${encodeURIComponent(paymentId)}/approve`, `{"requestId":"${newTimeOrderedId()}"}`);
     if (reply.paymentId !== paymentId || typeof reply.state !== "string") throw new Error("approve: the reply lacks paymentId or state");
     return { paymentId, state: reply.state };
   }

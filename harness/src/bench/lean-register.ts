@@ -14,11 +14,10 @@
  * (register-mqtt-frames.ts); the PUBACK and the result.ack leave in one write. Timeouts are one sweep
  * for the whole bench (timeout-sweep.ts), not a timer per request or per register.
  */
-import { newRequestId } from "./request-ids.js";
 import { connect, type Socket } from "node:net";
 import { connect as connectTls } from "node:tls";
 import { generate } from "mqtt-packet";
-import { PROTOCOL_VERSION, QOS, downTopic, upTopic } from "@codepay/contract";
+import { PROTOCOL_VERSION, QOS, downTopic, newTimeOrderedId, upTopic } from "@codepay/contract";
 import { leanRegisterFrameBytesMax, leanRegisterKeepaliveS, leanRegisterReplyTimeoutMs } from "../limits.js";
 import { benchSweep, type SweepMember } from "./timeout-sweep.js";
 import { MqttFrameReader, PACKET_TYPE, decodePublish, encodePuback, encodePublishQos1, type MqttFrame } from "./register-mqtt-frames.js";
@@ -137,7 +136,7 @@ export class LeanRegister implements SweepMember {
 
   /** payment.create -> the issued code; rejects with the server's error code and message. */
   create(paymentId: string, amountMinor: number, currency: string): Promise<LeanIssued> {
-    const requestId = newRequestId();
+    const requestId = newTimeOrderedId();
     const payload = `{"v":${PROTOCOL_VERSION},"type":"payment.create","requestId":"${requestId}","paymentId":"${paymentId}","amount":{"minor":${amountMinor},"currency":"${currency}"}}`;
     return new Promise<LeanIssued>((resolve, reject) => {
       if (this.#closedError !== undefined) return reject(this.#closedError);
@@ -192,7 +191,7 @@ export class LeanRegister implements SweepMember {
     }
     if (message.type === "payment.state" && isClientId(message.resultId) && isClientId(message.paymentId)) {
       // [MQTT-4.3.2] PUBACK for the push, then result.ack: one write carries both.
-      const ack = this.#publish(`{"v":${PROTOCOL_VERSION},"type":"result.ack","requestId":"${newRequestId()}","paymentId":"${message.paymentId}","resultId":"${message.resultId}"}`);
+      const ack = this.#publish(`{"v":${PROTOCOL_VERSION},"type":"result.ack","requestId":"${newTimeOrderedId()}","paymentId":"${message.paymentId}","resultId":"${message.resultId}"}`);
       this.#write(puback === undefined ? ack : Buffer.concat([puback, ack]));
       this.#settleResult(message.paymentId, { state: String(message.state), paymentId: message.paymentId });
       return;

@@ -9,11 +9,11 @@
  */
 import { lockWaitFigures, type LockSamples } from "./postgres-lock-sampler.js";
 import { monitorEventLoopDelay } from "node:perf_hooks";
+import { newTimeOrderedId } from "@codepay/contract";
 import { FullSimulatorPhone, FullSimulatorRegister, type BenchPhone, type BenchRegister } from "./full-simulator-load.js";
 import { LatencySamples } from "./latency-stats.js";
 import { LeanPhone } from "./lean-phone.js";
 import { LeanRegister } from "./lean-register.js";
-import { newRequestId } from "./request-ids.js";
 import type { CpuMs } from "./scale-out-cluster.js";
 import { LOOP_TICK_MS, bucketQuantileMs, combinedScrape, pastTick, perPayment, scrapeServer, type LoopDelay, type ServerScrape } from "./server-scrape.js";
 
@@ -165,7 +165,7 @@ export async function drive(listening: Listening, seeded: Seeded, options: Drive
     while (performance.now() < endMs) {
       await pacer.wait();
       // Named as the agent names a payment the POS did not name: a time-ordered id (terminal-agent/src/ids.ts).
-      const paymentId = newRequestId();
+      const paymentId = newTimeOrderedId();
       const t0 = performance.now();
       try {
         const issued = await register.create(paymentId, AMOUNT_MINOR, CURRENCY);
