@@ -29,6 +29,12 @@ interface Planned {
   readonly check: (result: StatementResult<unknown>) => void;
 }
 
+/** Sends the statements as one pipeline, then checks each result (the first failed check throws). */
+async function sendPlanned(connection: PostgresConnection, planned: readonly Planned[]): Promise<void> {
+  const results = await connection.pipeline(planned);
+  planned.forEach((statement, index) => statement.check(results[index]!));
+}
+
 interface Group {
   readonly compiled: Compiled<unknown>;
   readonly allOrReplay: boolean;
@@ -109,8 +115,7 @@ export class PostgresBatchWrites {
       for (const group of this.#groups.values()) this.#planInsert(planned, group);
       if (this.#credits.size > 0) this.#planCredits(planned, [...this.#credits].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
       const moved = this.#audits.length > 0 ? await this.#planChain(connection, planned, await lane()) : undefined;
-      const results = await connection.pipeline(planned);
-      planned.forEach((statement, index) => statement.check(results[index]!));
+      await sendPlanned(connection, planned);
       if (moved !== undefined) this.#moved = moved;
     } finally {
       this.discard();
@@ -149,8 +154,7 @@ export class PostgresBatchWrites {
   async #applyCredits(connection: PostgresConnection, accounts: readonly (readonly [string, number])[]): Promise<void> {
     const planned: Planned[] = [];
     this.#planCredits(planned, accounts);
-    const results = await connection.pipeline(planned);
-    planned.forEach((statement, index) => statement.check(results[index]!));
+    await sendPlanned(connection, planned);
   }
 
   /** The audit entries and the head move; the head as it will stand once they are in. */

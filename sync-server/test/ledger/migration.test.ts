@@ -1,6 +1,6 @@
 /** Databases made by earlier versions upgrade in place: before the settlement core (0001 only), before one open payment per register (up to 0008), and before the idempotency key was reordered (up to 0011). */
 import BetterSqlite3 from "better-sqlite3";
-import { Kysely, Migrator, SqliteDialect, sql } from "kysely";
+import { Kysely, Migrator, SqliteDialect, sql, type Migration } from "kysely";
 import { afterEach, describe, expect, it } from "vitest";
 import { databasePath, openDatabase } from "../../src/db/database.js";
 import * as initial from "../../src/db/migrations/0001-initial.js";
@@ -21,24 +21,49 @@ import { makeTempDir } from "../helpers/temp-dir.js";
 const dirs: { remove: () => void }[] = [];
 afterEach(() => dirs.splice(0).forEach((d) => d.remove()));
 
+/** The migrations earlier releases shipped, in order. */
+const EARLIER_MIGRATIONS: readonly (readonly [string, Migration])[] = [
+  ["0001-initial", initial],
+  ["0002-settlement-core", settlementCore],
+  ["0003-scale-out", scaleOut],
+  ["0004-wallet-history", walletHistory],
+  ["0005-audit-chains", auditChains],
+  ["0006-reference-version", referenceVersion],
+  ["0007-outbox-unacked-index", outboxUnackedIndex],
+  ["0008-register-payment-ids", registerPaymentIds],
+  ["0009-one-open-payment-per-register", oneOpenPaymentPerRegister],
+  ["0010-register-presence", registerPresence],
+  ["0011-operator-console", operatorConsole],
+];
+
+/** A database as the release whose last migration was `last` left it, open on its own connection (foreign keys on). */
+async function databaseAsOf(last: string): Promise<{ path: string; sqlite: BetterSqlite3.Database; old: Kysely<unknown> }> {
+  const dir = makeTempDir(`codepay-migrate-${last.slice(0, 4)}-`);
+  dirs.push(dir);
+  const sqlite = new BetterSqlite3(databasePath(dir.path));
+  sqlite.pragma("foreign_keys = ON");
+  const old = new Kysely<unknown>({ dialect: new SqliteDialect({ database: sqlite }) });
+  const upTo = EARLIER_MIGRATIONS.slice(0, EARLIER_MIGRATIONS.findIndex(([name]) => name === last) + 1);
+  if (upTo.at(-1)?.[0] !== last) throw new Error(`no earlier migration ${last}`);
+  expect((await new Migrator({ db: old, provider: { getMigrations: async () => Object.fromEntries(upTo) } }).migrateToLatest()).error).toBeUndefined();
+  return { path: dir.path, sqlite, old };
+}
+
+/** A shopper topped up twice, in a database of the first release (no audit chain yet). */
+const TWO_TOP_UPS = `
+  insert into stores values ('s', 'S', 'JPY', 1);
+  insert into users values ('u', 'U', 1);
+  insert into accounts values ('a-sys', 'system', 'issuance', 'JPY', -500, 1), ('a-u', 'user', 'u', 'JPY', 500, 1);
+  insert into transfers values ('t-1', 'a-sys', 'a-u', 300, 'JPY', 'topup', null, 10), ('t-2', 'a-sys', 'a-u', 200, 'JPY', 'topup', null, 20);
+`;
+
 describe("migration 0002 on an existing database", () => {
   it("keeps the rows, widens the constraints, backfills the audit chain", async () => {
-    const dir = makeTempDir("codepay-migrate-");
-    dirs.push(dir);
-    const sqlite = new BetterSqlite3(databasePath(dir.path));
-    sqlite.pragma("foreign_keys = ON");
-    const old = new Kysely<unknown>({ dialect: new SqliteDialect({ database: sqlite }) });
-    const migrated = await new Migrator({ db: old, provider: { getMigrations: async () => ({ "0001-initial": initial }) } }).migrateToLatest();
-    expect(migrated.error).toBeUndefined();
-    sqlite.exec(`
-      insert into stores values ('s', 'S', 'JPY', 1);
-      insert into users values ('u', 'U', 1);
-      insert into accounts values ('a-sys', 'system', 'issuance', 'JPY', -500, 1), ('a-u', 'user', 'u', 'JPY', 500, 1);
-      insert into transfers values ('t-1', 'a-sys', 'a-u', 300, 'JPY', 'topup', null, 10), ('t-2', 'a-sys', 'a-u', 200, 'JPY', 'topup', null, 20);
-    `);
+    const { path, sqlite, old } = await databaseAsOf("0001-initial");
+    sqlite.exec(TWO_TOP_UPS);
     await old.destroy();
 
-    const db = await openDatabase(dir.path);
+    const db = await openDatabase(path);
     try {
       const report = await verifyLedger(db);
       expect(report).toMatchObject({ ok: true, checked: { transfers: 2, auditEntries: 2, accounts: 2 } });
@@ -56,13 +81,7 @@ describe("migration 0002 on an existing database", () => {
 
 describe("migration 0009 on an existing database", () => {
   it("marks only each register's newest open payment as holding it; older open ones stay payable until they end", async () => {
-    const dir = makeTempDir("codepay-migrate-0009-");
-    dirs.push(dir);
-    const sqlite = new BetterSqlite3(databasePath(dir.path));
-    sqlite.pragma("foreign_keys = ON");
-    const old = new Kysely<unknown>({ dialect: new SqliteDialect({ database: sqlite }) });
-    const upTo0008 = { "0001-initial": initial, "0002-settlement-core": settlementCore, "0003-scale-out": scaleOut, "0004-wallet-history": walletHistory, "0005-audit-chains": auditChains, "0006-reference-version": referenceVersion, "0007-outbox-unacked-index": outboxUnackedIndex, "0008-register-payment-ids": registerPaymentIds };
-    expect((await new Migrator({ db: old, provider: { getMigrations: async () => upTo0008 } }).migrateToLatest()).error).toBeUndefined();
+    const { path, old } = await databaseAsOf("0008-register-payment-ids");
     const any = old as Kysely<Record<string, Record<string, unknown>>>;
     await any.insertInto("stores").values({ id: "s", name: "S", currency: "JPY", created_at: 1 }).execute();
     await any.insertInto("registers").values([
@@ -82,7 +101,7 @@ describe("migration 0009 on an existing database", () => {
     ]).execute();
     await old.destroy();
 
-    const db = await openDatabase(dir.path);
+    const db = await openDatabase(path);
     try {
       const rows = await db.selectFrom("payments").select(["payment_id", "open_register"]).orderBy("payment_id").execute();
       expect(rows).toEqual([
@@ -101,24 +120,14 @@ describe("migration 0009 on an existing database", () => {
 
 describe("migration 0012 on an existing database", () => {
   it("keys idempotency records by (request_id, scope), keeping every record findable and every key unique", async () => {
-    const dir = makeTempDir("codepay-migrate-0012-");
-    dirs.push(dir);
-    const sqlite = new BetterSqlite3(databasePath(dir.path));
-    sqlite.pragma("foreign_keys = ON");
-    const old = new Kysely<unknown>({ dialect: new SqliteDialect({ database: sqlite }) });
-    const upTo0011 = {
-      "0001-initial": initial, "0002-settlement-core": settlementCore, "0003-scale-out": scaleOut, "0004-wallet-history": walletHistory, "0005-audit-chains": auditChains,
-      "0006-reference-version": referenceVersion, "0007-outbox-unacked-index": outboxUnackedIndex, "0008-register-payment-ids": registerPaymentIds,
-      "0009-one-open-payment-per-register": oneOpenPaymentPerRegister, "0010-register-presence": registerPresence, "0011-operator-console": operatorConsole,
-    };
-    expect((await new Migrator({ db: old, provider: { getMigrations: async () => upTo0011 } }).migrateToLatest()).error).toBeUndefined();
+    const { path, sqlite, old } = await databaseAsOf("0011-operator-console");
     sqlite.exec(`
       insert into idempotency values ('register:r1', '0f1e2d3c-4b5a-4697-a8b9-cadbecfd0e1f', 'h1', '{"reply":1}', 1);
       insert into idempotency values ('phone:p1:claim', '0f1e2d3c-4b5a-4697-a8b9-cadbecfd0e1f', 'h2', '{"reply":2}', 2);
     `);
     await old.destroy();
 
-    const db = await openDatabase(dir.path);
+    const db = await openDatabase(path);
     try {
       expect(await findIdempotencyRecord(db, "register:r1", "0f1e2d3c-4b5a-4697-a8b9-cadbecfd0e1f")).toEqual({ requestHash: "h1", responseJson: '{"reply":1}' });
       expect(await findIdempotencyRecord(db, "phone:p1:claim", "0f1e2d3c-4b5a-4697-a8b9-cadbecfd0e1f")).toEqual({ requestHash: "h2", responseJson: '{"reply":2}' });
@@ -133,21 +142,11 @@ describe("migration 0012 on an existing database", () => {
 
 describe("migration 0013 on an existing database", () => {
   it("keeps every audit entry as it was, drops only the hash's unique index, and the log stays append-only", async () => {
-    const dir = makeTempDir("codepay-migrate-0013-");
-    dirs.push(dir);
-    const sqlite = new BetterSqlite3(databasePath(dir.path));
-    sqlite.pragma("foreign_keys = ON");
-    const old = new Kysely<unknown>({ dialect: new SqliteDialect({ database: sqlite }) });
-    expect((await new Migrator({ db: old, provider: { getMigrations: async () => ({ "0001-initial": initial }) } }).migrateToLatest()).error).toBeUndefined();
-    sqlite.exec(`
-      insert into stores values ('s', 'S', 'JPY', 1);
-      insert into users values ('u', 'U', 1);
-      insert into accounts values ('a-sys', 'system', 'issuance', 'JPY', -500, 1), ('a-u', 'user', 'u', 'JPY', 500, 1);
-      insert into transfers values ('t-1', 'a-sys', 'a-u', 300, 'JPY', 'topup', null, 10), ('t-2', 'a-sys', 'a-u', 200, 'JPY', 'topup', null, 20);
-    `);
+    const { path, sqlite, old } = await databaseAsOf("0001-initial");
+    sqlite.exec(TWO_TOP_UPS);
     await old.destroy();
 
-    const db = await openDatabase(dir.path);
+    const db = await openDatabase(path);
     try {
       expect(await verifyLedger(db)).toMatchObject({ ok: true, checked: { transfers: 2, auditEntries: 2 } });
       const entries = await db.selectFrom("audit_log").select(["chain", "seq", "transfer_id", "prev_hash", "hash"]).orderBy("seq").execute();
