@@ -311,6 +311,11 @@ export class BatchEngine implements OperationRunner {
     switch (effect.kind) {
       case "statement":
         return this.#runStatement(effect);
+      case "statements":
+        return effect.statements.map((each) => this.#runStatement(each));
+      case "later":
+        this.#runStatement({ kind: "statement", query: effect.query, params: effect.params });
+        return undefined;
       case "optimistic":
         return this.#optimisticPass;
       case "append":

@@ -77,12 +77,33 @@ export interface AuditEffect {
   readonly alone: () => Operation<unknown>;
 }
 
+/**
+ * Statements that do not read each other's results, answered together with their results in order:
+ * the PostgreSQL runner sends them as one pipeline (one write, one round trip); the others run them
+ * one after the other. Made by `together`. None of them may be a deferred credit or a guarded debit.
+ */
+export interface StatementsEffect {
+  readonly kind: "statements";
+  readonly statements: readonly StatementEffect[];
+}
+
+/**
+ * A write nobody reads back (the register's acknowledgement of a result): a runner may send it with
+ * the batch's deferred writes just before COMMIT (PostgreSQL: in their pipeline, no round trip of its
+ * own); the others run it at once. Answered with nothing.
+ */
+export interface LaterEffect {
+  readonly kind: "later";
+  readonly query: PrecompiledQuery<any, unknown>;
+  readonly params: object;
+}
+
 /** May the operation work first and record its idempotency key after (true only in the engine's first, savepoint-free pass)? */
 export interface OptimisticEffect {
   readonly kind: "optimistic";
 }
 
-export type Effect = StatementEffect | VerifyPinEffect | AppendEffect | AuditEffect | OptimisticEffect;
+export type Effect = StatementEffect | StatementsEffect | VerifyPinEffect | AppendEffect | LaterEffect | AuditEffect | OptimisticEffect;
 
 /** What a statement gives back on either driver: its rows, and how many rows it changed. */
 export interface StatementResult<Row> {
@@ -113,6 +134,34 @@ export function* statement<Params extends object, Row>(query: PrecompiledQuery<P
 export function* append<Params extends object>(query: PrecompiledQuery<Params, unknown>, params: Params, allOrReplay = false): Operation<void> {
   const effect: AppendEffect = allOrReplay ? { kind: "append", query, params, allOrReplay } : { kind: "append", query, params };
   yield effect;
+}
+
+/** A write nobody reads back, which may wait for the batch's deferred writes (LaterEffect). */
+export function* later<Params extends object>(query: PrecompiledQuery<Params, unknown>, params: Params): Operation<void> {
+  yield { kind: "later", query, params } satisfies LaterEffect;
+}
+
+/**
+ * Two operations side by side: whenever both wait on a statement, the two statements go together
+ * (one StatementsEffect: on PostgreSQL, one round trip instead of two); any other effect goes alone,
+ * the first operation's before the second's. For reads that do not depend on each other, e.g. the
+ * phone's guess counters and the payment it names. Both always run to their end.
+ */
+export function* together<A, B>(first: Operation<A>, second: Operation<B>): Operation<[A, B]> {
+  let a = first.next();
+  let b = second.next();
+  while (a.done !== true || b.done !== true) {
+    if (a.done !== true && b.done !== true && a.value.kind === "statement" && b.value.kind === "statement") {
+      const [answerA, answerB] = (yield { kind: "statements", statements: [a.value, b.value] } satisfies StatementsEffect) as [unknown, unknown];
+      a = first.next(answerA);
+      b = second.next(answerB);
+    } else if (a.done !== true) {
+      a = first.next(yield a.value);
+    } else if (b.done !== true) {
+      b = second.next(yield b.value);
+    }
+  }
+  return [a.value, b.value];
 }
 
 export function* audit(transfer: AuditedTransfer, now: number, alone: () => Operation<unknown>): Operation<void> {

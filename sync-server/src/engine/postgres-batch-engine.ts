@@ -18,7 +18,9 @@
  * are answered from memory (reference-cache.ts) and dropped whenever `reference_version` moved, which
  * a trigger does in any transaction that changes such a row, on any instance or in an admin command;
  * each batch reads the version with its BEGIN, so a change committed before the batch began is seen.
- * A read with a locking twin (a guess counter read for change) always goes to the database, locked.
+ * A read with a locking twin (a guess counter read for change) goes to the database, locked, unless
+ * what is cached for it is "no row": a locking read that finds nothing locks nothing, so that answer
+ * is kept like any other reference read (nearly every phone has no guess counters).
  */
 import { verifyPassword } from "../auth/password-hash.js";
 import type { Compiled } from "../db/precompiled-query.js";
@@ -254,6 +256,12 @@ export class PostgresBatchEngine implements OperationRunner {
     switch (effect.kind) {
       case "statement":
         return this.#statement(connection, effect);
+      case "statements":
+        return this.#statements(connection, effect.statements);
+      case "later":
+        this.#noteWrite();
+        this.#writes.later(effect);
+        return undefined;
       case "optimistic":
         return this.#optimisticPass;
       case "append":
@@ -279,16 +287,46 @@ export class PostgresBatchEngine implements OperationRunner {
       return { rows: [], changes: 1 };
     }
     if (effect.debits !== undefined) await this.#writes.settleCreditOf(connection, effect.debits);
-    const cacheable = effect.cacheKey !== undefined && effect.locking === undefined;
-    if (cacheable) {
-      const cached = this.cache.get(effect.cacheKey!);
-      if (cached !== undefined) return cached;
-    }
+    const cached = this.#fromCache(effect);
+    if (cached !== undefined) return cached;
+    const compiled = this.#compiledFor(effect);
+    return this.#remember(effect, compiled, await connection.run(compiled, effect.params as Record<string, unknown>));
+  }
+
+  /** Statements that do not read each other's results (StatementsEffect): those not cached go as one pipeline. */
+  async #statements(connection: PostgresConnection, effects: readonly StatementEffect[]): Promise<StatementResult<unknown>[]> {
+    const results: StatementResult<unknown>[] = [];
+    const sent: { readonly index: number; readonly effect: StatementEffect; readonly compiled: Compiled<unknown> }[] = [];
+    effects.forEach((effect, index) => {
+      if (effect.credits !== undefined || effect.debits !== undefined) throw new Error("a balance change cannot go in a pipeline of statements");
+      const cached = this.#fromCache(effect);
+      if (cached !== undefined) results[index] = cached;
+      else sent.push({ index, effect, compiled: this.#compiledFor(effect) });
+    });
+    const answers = await connection.pipeline(sent.map(({ effect, compiled }) => ({ text: compiled.query.sql, values: compiled.names.map((name) => (effect.params as Record<string, unknown>)[name as string]) })));
+    sent.forEach(({ index, effect, compiled }, at) => {
+      results[index] = this.#remember(effect, compiled, answers[at]!);
+    });
+    return results;
+  }
+
+  /** A cached answer; for a locking read only "no row" (there is nothing it would have locked). */
+  #fromCache(effect: StatementEffect): StatementResult<unknown> | undefined {
+    if (effect.cacheKey === undefined) return undefined;
+    const cached = this.cache.get(effect.cacheKey);
+    if (cached !== undefined && effect.locking !== undefined && cached.rows.length > 0) return undefined;
+    return cached;
+  }
+
+  /** The statement to send (the locking twin inside a transaction); a write drops what it changes from the cache. */
+  #compiledFor(effect: StatementEffect): Compiled<unknown> {
     if (effect.invalidates !== undefined) this.cache.invalidate(effect.invalidates);
-    const compiled = (effect.locking ?? effect.query).postgres() as Compiled<unknown>;
-    const result = await connection.run(compiled, effect.params as Record<string, unknown>);
+    return (effect.locking ?? effect.query).postgres() as Compiled<unknown>;
+  }
+
+  #remember(effect: StatementEffect, compiled: Compiled<unknown>, result: StatementResult<unknown>): StatementResult<unknown> {
     if (!/^\s*select\b/i.test(compiled.query.sql)) this.#noteWrite();
-    if (cacheable) this.cache.set(effect.cacheKey!, result);
+    if (effect.cacheKey !== undefined && (effect.locking === undefined || result.rows.length === 0)) this.cache.set(effect.cacheKey, result);
     return result;
   }
 

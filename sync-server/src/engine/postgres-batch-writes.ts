@@ -9,6 +9,7 @@
  *   3. the audit entries: appended to this instance's own chain (postgres-session.ts), one INSERT and
  *      one head move for the batch; the head is kept in memory between batches and moved with
  *      compare-and-set (`where seq = previous`), so a head someone else moved fails the batch.
+ * Writes nobody reads back (a register's acknowledgement, LaterEffect) go after the INSERTs.
  * None of them reads another's result, so they go as one pipeline (postgres-connection.ts): one write
  * and one round trip for all, their row counts checked when every reply is in, before COMMIT.
  */
@@ -16,7 +17,7 @@ import type { Compiled } from "../db/precompiled-query.js";
 import { chainAfter, insertAuditEntry, moveAuditHead, type AuditHead } from "../db/repositories/audit.js";
 import type { AuditedTransfer } from "../ledger/audit-chain.js";
 import { ReplayDetected } from "./deferred-writes.js";
-import type { AppendEffect, BalanceDelta, StatementResult } from "./operation.js";
+import type { AppendEffect, BalanceDelta, LaterEffect, StatementResult } from "./operation.js";
 import type { PostgresConnection } from "./postgres-connection.js";
 
 /** Rows per multi-row INSERT at most (a bound on the prepared variants and on bound parameters). */
@@ -49,6 +50,7 @@ const CREDIT_ACCOUNTS =
 export class PostgresBatchWrites {
   readonly #groups = new Map<Compiled<unknown>, Group>();
   readonly #credits = new Map<string, number>();
+  readonly #later: Planned[] = [];
   readonly #audits: { transfer: AuditedTransfer; now: number }[] = [];
   /** The head of `#lane` as committed; `#moved`: as this transaction moved it, until COMMIT. */
   #head: (AuditHead & { readonly lane: number }) | undefined;
@@ -56,7 +58,7 @@ export class PostgresBatchWrites {
   readonly #multiRow = new Map<string, string>();
 
   get empty(): boolean {
-    return this.#groups.size === 0 && this.#credits.size === 0 && this.#audits.length === 0;
+    return this.#groups.size === 0 && this.#later.length === 0 && this.#credits.size === 0 && this.#audits.length === 0;
   }
 
   append(effect: AppendEffect): void {
@@ -68,6 +70,13 @@ export class PostgresBatchWrites {
     }
     const params = effect.params as Record<string, unknown>;
     group.rows.push(compiled.names.map((name) => params[name as string]));
+  }
+
+  /** A write nobody reads back (LaterEffect): sent after the INSERTs, its row count not checked. */
+  later(effect: LaterEffect): void {
+    const compiled = effect.query.postgres() as Compiled<unknown>;
+    const params = effect.params as Record<string, unknown>;
+    this.#later.push({ text: compiled.query.sql, values: compiled.names.map((name) => params[name as string]), check: () => undefined });
   }
 
   credit(delta: BalanceDelta): void {
@@ -88,6 +97,7 @@ export class PostgresBatchWrites {
 
   discard(): void {
     this.#groups.clear();
+    this.#later.length = 0;
     this.#credits.clear();
     this.#audits.length = 0;
   }
@@ -113,6 +123,7 @@ export class PostgresBatchWrites {
     try {
       const planned: Planned[] = [];
       for (const group of this.#groups.values()) this.#planInsert(planned, group);
+      planned.push(...this.#later);
       if (this.#credits.size > 0) this.#planCredits(planned, [...this.#credits].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
       const moved = this.#audits.length > 0 ? await this.#planChain(connection, planned, await lane()) : undefined;
       await sendPlanned(connection, planned);

@@ -4,7 +4,7 @@
  */
 import { verifyPassword } from "../auth/password-hash.js";
 import { dialectOf, type Queryable } from "../db/database.js";
-import type { Operation, StatementResult } from "./operation.js";
+import type { Operation, StatementEffect, StatementResult } from "./operation.js";
 
 export async function runOn<T>(db: Queryable, operation: Operation<T>): Promise<T> {
   const locking = db.isTransaction && dialectOf(db) === "postgres";
@@ -13,10 +13,12 @@ export async function runOn<T>(db: Queryable, operation: Operation<T>): Promise<
     const effect = step.value;
     let answer: unknown;
     if (effect.kind === "statement") {
-      const query = locking && effect.locking !== undefined ? effect.locking : effect.query;
-      const result = await query(db, effect.params);
-      answer = { rows: result.rows, changes: Number(result.numAffectedRows ?? 0n) } satisfies StatementResult<unknown>;
-    } else if (effect.kind === "append") {
+      answer = await runStatement(db, effect, locking);
+    } else if (effect.kind === "statements") {
+      const results: StatementResult<unknown>[] = [];
+      for (const each of effect.statements) results.push(await runStatement(db, each, locking));
+      answer = results;
+    } else if (effect.kind === "append" || effect.kind === "later") {
       await effect.query(db, effect.params);
     } else if (effect.kind === "audit") {
       await runOn(db, effect.alone());
@@ -28,4 +30,10 @@ export async function runOn<T>(db: Queryable, operation: Operation<T>): Promise<
     step = operation.next(answer);
   }
   return step.value;
+}
+
+async function runStatement(db: Queryable, effect: StatementEffect, locking: boolean): Promise<StatementResult<unknown>> {
+  const query = locking && effect.locking !== undefined ? effect.locking : effect.query;
+  const result = await query(db, effect.params);
+  return { rows: result.rows, changes: Number(result.numAffectedRows ?? 0n) };
 }

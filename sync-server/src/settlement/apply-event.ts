@@ -3,7 +3,7 @@
  * and turns its effects into rows (transfer, outbox) in the caller's transaction.
  */
 import type { Tx } from "../db/database.js";
-import { findShopperAndStoreAccountsOp, postTransferOp } from "../db/repositories/accounts.js";
+import { findShopperAndStoreAccountsOp, postTransferOp, type ShopperAndStoreAccounts } from "../db/repositories/accounts.js";
 import { insertOutboxRowOp, type OutboxRow } from "../db/repositories/outbox.js";
 import { updatePaymentStateOp, type PaymentRow } from "../db/repositories/payments.js";
 import { openPeriodOp } from "../db/repositories/periods.js";
@@ -66,8 +66,8 @@ type SettleOutcome =
   | { readonly ok: false; readonly code: "INSUFFICIENT_FUNDS" | "NO_ACCOUNT" | "CURRENCY_MISMATCH" };
 
 /** `approver` is the phone the request came from, authenticated by the shopper API: not read again here. */
-function* settle(payment: PaymentRow, approver: PhoneRow, now: number): Operation<SettleOutcome> {
-  const { shopper, store } = yield* findShopperAndStoreAccountsOp(approver.userId, payment.storeId, payment.currency);
+function* settle(payment: PaymentRow, approver: PhoneRow, now: number, read: ShopperAndStoreAccounts | undefined): Operation<SettleOutcome> {
+  const { shopper, store } = read ?? (yield* findShopperAndStoreAccountsOp(approver.userId, payment.storeId, payment.currency));
   if (shopper === undefined) return { ok: false, code: "NO_ACCOUNT" };
   if (store === undefined) throw new Error(`store ${payment.storeId} has no ${payment.currency} account`);
   const decided = paymentPosting(shopper, store, payment.amountMinor, payment.currency);
@@ -83,8 +83,13 @@ function* settle(payment: PaymentRow, approver: PhoneRow, now: number): Operatio
   return { ok: true, settlement: { reference: transferId, periodNumber: period.number } };
 }
 
-/** The events a request applies; an approval names the phone row that asked (its user pays). */
-export type AppliedEvent = Exclude<PaymentEvent, { type: "tick" | "approve" }> | (Extract<PaymentEvent, { type: "approve" }> & { readonly approver: PhoneRow });
+/**
+ * The events a request applies; an approval names the phone row that asked (its user pays), and may
+ * bring the two accounts, read with the payment in this transaction (findPaymentToApproveOp).
+ */
+export type AppliedEvent =
+  | Exclude<PaymentEvent, { type: "tick" | "approve" }>
+  | (Extract<PaymentEvent, { type: "approve" }> & { readonly approver: PhoneRow; readonly accounts?: ShopperAndStoreAccounts | undefined });
 
 /**
  * Applies one event: expiry first (persisted even when the event is then refused), then the event.
@@ -104,7 +109,7 @@ export function* applyPaymentEventOp(stored: PaymentRow, event: AppliedEvent, pu
   let refusal: { code: ErrorCode; message: string } | undefined;
   if (decided.effects.some((effect) => effect.type === "settle") && event.type === "approve") {
     assert(event.approver.phoneId === event.phoneId, "the approving phone row must be the event's phone");
-    const settled = yield* settle(payment, event.approver, event.now);
+    const settled = yield* settle(payment, event.approver, event.now, event.accounts);
     if (settled.ok) {
       settlement = settled.settlement;
     } else {

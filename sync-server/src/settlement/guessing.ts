@@ -54,8 +54,9 @@ export function* phoneStanding(context: SettlementContext, phoneId: string): Ope
   return { refusal: refusalIfBlocked(context, stored ?? NO_FAILURES, "PHONE_LOCKED"), hasCounters: stored !== undefined };
 }
 
-export function storeBlocked(context: SettlementContext, storeId: string): Operation<Refusal | undefined> {
-  return blocked(context, storeSubject(storeId), "STORE_LOCKED");
+/** The store's standing from counters read with its payment (findClaimablePaymentByCodeOp). */
+export function storeRefusal(context: SettlementContext, state: GuessState): Refusal | undefined {
+  return refusalIfBlocked(context, state, "STORE_LOCKED");
 }
 
 export function* phoneFailed(context: SettlementContext, phoneId: string): Operation<void> {

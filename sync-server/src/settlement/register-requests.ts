@@ -160,8 +160,7 @@ export function paymentStatus(context: SettlementContext, register: RegisterAddr
   });
 }
 
-/** No reply: the register only stops hearing the result again. */
+/** No reply: the register only stops hearing the result again (an unknown or repeated ack changes nothing). */
 export async function acknowledgeResult(context: SettlementContext, register: RegisterAddress, request: ResultAck): Promise<void> {
-  const acked = await runSettlement(context, () => markOutboxAckedOp(request.resultId, register.registerId, request.paymentId, context.clock()));
-  if (!acked) context.logger.debug({ registerId: register.registerId, resultId: request.resultId }, "ack for an unknown or already acknowledged result");
+  await runSettlement(context, () => markOutboxAckedOp(request.resultId, register.registerId, request.paymentId, context.clock()));
 }

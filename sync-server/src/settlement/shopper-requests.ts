@@ -2,11 +2,11 @@
  * What phones ask through the carrier gateway: claim a code, approve or decline the payment.
  * Results are plain values; the HTTP layer maps refusal codes to statuses.
  */
-import { findClaimablePaymentByCodeOp, findPaymentOp, findRecentlyClosedPaymentByCodeOp, type PaymentRow } from "../db/repositories/payments.js";
+import { findClaimablePaymentByCodeOp, findPaymentOp, findPaymentToApproveOp, findRecentlyClosedPaymentByCodeOp, type PaymentRow } from "../db/repositories/payments.js";
 import { findUserPinHashOp } from "../db/repositories/users.js";
 import type { PhoneRow } from "../db/repositories/users.js";
-import { verifyPin, type Operation } from "../engine/operation.js";
-import { phoneBlocked, phoneFailed, phoneStanding, phoneSucceeded, storeBlocked, storeFailed, type Notice } from "./guessing.js";
+import { together, verifyPin, type Operation } from "../engine/operation.js";
+import { phoneBlocked, phoneFailed, phoneStanding, phoneSucceeded, storeFailed, storeRefusal, type Notice } from "./guessing.js";
 import { sandboxOutcome } from "./sandbox.js";
 import { limits } from "../limits.js";
 import { refusalForFinalState } from "../payments/payment-machine.js";
@@ -59,13 +59,15 @@ function hasIssuableShape(context: SettlementContext, code: string): boolean {
 
 export function claimCode(context: SettlementContext, phone: PhoneRow, request: ClaimRequest): Promise<ShopperResult<ClaimResponse>> {
   return idempotentForPhone(context, phone, "claim", request, function* ({ pushed, notices }) {
-    const standing = yield* phoneStanding(context, phone.phoneId);
-    if (standing.refusal !== undefined) return standing.refusal;
     const code = normalizeTypedCode(request.code);
     // The check digit is checked before any lookup: a typo never costs a guess against open codes.
-    if (!hasIssuableShape(context, code) || !hasValidCheckDigit(code)) return refuse("CODE_CHECK_DIGIT", "the code has a typo (check digit or length)");
+    const wellFormed = hasIssuableShape(context, code) && hasValidCheckDigit(code);
+    // The phone's counters and the payment its code names are read together (one round trip on
+    // PostgreSQL); a blocked phone is refused before anything is decided on what was found.
+    const [standing, claimable] = wellFormed ? yield* together(phoneStanding(context, phone.phoneId), findClaimablePaymentByCodeOp(code)) : [yield* phoneStanding(context, phone.phoneId), undefined];
+    if (standing.refusal !== undefined) return standing.refusal;
+    if (!wellFormed) return refuse("CODE_CHECK_DIGIT", "the code has a typo (check digit or length)");
     const now = context.clock();
-    const claimable = yield* findClaimablePaymentByCodeOp(code);
     if (claimable === undefined) {
       const closed = yield* findRecentlyClosedPaymentByCodeOp(code, now - limits.closedCodeMemoryMs);
       // A phone asking again about its own payment is not guessing.
@@ -76,7 +78,7 @@ export function claimCode(context: SettlementContext, phone: PhoneRow, request: 
       return refuse(refusal.code, refusal.message);
     }
     const { payment, storeName, registerName } = claimable;
-    const storeLocked = yield* storeBlocked(context, payment.storeId);
+    const storeLocked = storeRefusal(context, claimable.storeGuesses);
     if (storeLocked !== undefined) return storeLocked;
     const applied = yield* applyPaymentEventOp(payment, { type: "claim", phoneId: phone.phoneId, now }, pushed);
     if (!applied.ok) {
@@ -135,17 +137,19 @@ function decidable(payment: PaymentRow, phone: PhoneRow, now: number): boolean {
 
 export function approvePayment(context: SettlementContext, phone: PhoneRow, paymentId: string, request: DecisionRequest): Promise<ShopperResult<ApproveResponse>> {
   return idempotentForPhone(context, phone, `approve:${paymentId}`, request, function* ({ pushed, notices }) {
-    const locked = yield* phoneBlocked(context, phone.phoneId);
+    // The phone's counters and the payment with the accounts it would settle between, read
+    // together (one round trip on PostgreSQL).
+    const [locked, found] = yield* together(phoneBlocked(context, phone.phoneId), findPaymentToApproveOp(paymentId, phone.userId));
     if (locked !== undefined) return locked;
-    const payment = yield* findPaymentOp(paymentId);
-    if (payment === undefined) return refuse("PAYMENT_NOT_FOUND", `no payment ${paymentId}`);
+    if (found === undefined) return refuse("PAYMENT_NOT_FOUND", `no payment ${paymentId}`);
+    const { payment, accounts } = found;
     if (decidable(payment, phone, context.clock())) {
       const pinRefusal = yield* checkPin(context, phone, payment, request.pin, notices);
       if (pinRefusal !== undefined) return pinRefusal;
       const forced = yield* sandboxApproval(context, phone, payment, pushed);
       if (forced !== undefined) return forced;
     }
-    const applied = yield* applyPaymentEventOp(payment, { type: "approve", phoneId: phone.phoneId, approver: phone, now: context.clock() }, pushed);
+    const applied = yield* applyPaymentEventOp(payment, { type: "approve", phoneId: phone.phoneId, approver: phone, accounts, now: context.clock() }, pushed);
     if (!applied.ok) return refuse(applied.code, applied.message);
     const reference = applied.payment.reference;
     if (reference === null) throw new Error(`approved payment ${paymentId} has no transfer reference`);

@@ -15,6 +15,9 @@ import { DatabaseAvailability } from "../../src/db/database-availability.js";
 import { DatabaseUnavailableError } from "../../src/db/database-faults.js";
 import { ensureAccount, findAccountById, postTransferOp, type AccountRow, type TransferRow } from "../../src/db/repositories/accounts.js";
 import { findRegisterOp } from "../../src/db/repositories/registers.js";
+import { readStoredGuessStateOp, writeGuessStateOp } from "../../src/db/repositories/guess-limits.js";
+import { together } from "../../src/engine/operation.js";
+import { sqlStatementsTotal } from "../../src/observability/sql-statements.js";
 import { PostgresBatchEngine } from "../../src/engine/postgres-batch-engine.js";
 import { PostgresSession } from "../../src/engine/postgres-session.js";
 import { verifyLedger } from "../../src/ledger/verify.js";
@@ -137,6 +140,29 @@ describe.runIf(dialectsUnderTest().includes("postgres"))("PostgreSQL batch runne
     await db.updateTable("registers").set({ disabled: 1 }).where("id", "=", "cache-reg").execute();
     for (const engine of engines) expect(await readRegister(engine)).toMatchObject({ disabled: true });
     expect(engines[0]!.totals.batches).toBe(batches + 2);
+  });
+
+  it("a guess counter read that found no row is answered from memory; once another instance writes one, it is read again, locked", async () => {
+    const subject = `phone:cache-${newId()}`;
+    const readGuess = (engine: PostgresBatchEngine) => engine.run(() => readStoredGuessStateOp(subject));
+    expect(await readGuess(engines[0]!)).toBeUndefined();
+    const statementsBefore = sqlStatementsTotal();
+    expect(await readGuess(engines[0]!)).toBeUndefined();
+    // Only the batch's own BEGIN, version read and COMMIT: the read itself came from memory.
+    expect(sqlStatementsTotal() - statementsBefore).toBe(3);
+    // The other instance counts a failure; the trigger moves reference_version at its commit.
+    await engines[1]!.run(() => writeGuessStateOp(subject, { failures: 2, windowStartedAt: 5, blockedUntil: 9, rotationFailures: 0 }));
+    expect(await readGuess(engines[0]!)).toEqual({ failures: 2, windowStartedAt: 5, blockedUntil: 9, rotationFailures: 0 });
+    // A row was found: it is not kept, so the next read goes to the database (and locks it) again.
+    const again = sqlStatementsTotal();
+    expect(await readGuess(engines[0]!)).toMatchObject({ failures: 2 });
+    expect(sqlStatementsTotal() - again).toBe(4);
+  });
+
+  it("statements read together (one pipeline) each get their own answer", async () => {
+    const [first, second] = await engines[1]!.run(() => together(findRegisterOp("cache-reg"), readStoredGuessStateOp(`phone:none-${newId()}`)));
+    expect(first).toMatchObject({ id: "cache-reg" });
+    expect(second).toBeUndefined();
   });
 
   it("sweeps run on one elected session at a time; when it ends, the next one to ask takes over", async () => {

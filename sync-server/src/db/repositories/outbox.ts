@@ -1,6 +1,6 @@
 import { precompiledQuery } from "../precompiled-query.js";
 import type { Queryable } from "../database.js";
-import { append, statement, type Operation } from "../../engine/operation.js";
+import { append, later, type Operation } from "../../engine/operation.js";
 import { runOn } from "../../engine/run-on-kysely.js";
 
 
@@ -93,11 +93,11 @@ export async function markOutboxSent(db: Queryable, resultId: string, now: numbe
   await updateSent(db, { now, resultId });
 }
 
-/** Only the register the result was meant for can acknowledge it. */
-export function* markOutboxAckedOp(resultId: string, registerId: string, registerPaymentId: string, now: number): Operation<boolean> {
-  return (yield* statement(updateAcked, { now, resultId, registerId, registerPaymentId })).changes === 1;
-}
-
-export function markOutboxAcked(db: Queryable, resultId: string, registerId: string, registerPaymentId: string, now: number): Promise<boolean> {
-  return runOn(db, markOutboxAckedOp(resultId, registerId, registerPaymentId, now));
+/**
+ * Only the register the result was meant for can acknowledge it. Nothing reads the outcome (an ack
+ * of an unknown or already acknowledged result changes nothing), so the write may wait for the
+ * batch's deferred writes (engine LaterEffect: on PostgreSQL no round trip of its own).
+ */
+export function* markOutboxAckedOp(resultId: string, registerId: string, registerPaymentId: string, now: number): Operation<void> {
+  yield* later(updateAcked, { now, resultId, registerId, registerPaymentId });
 }

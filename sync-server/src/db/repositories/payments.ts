@@ -1,5 +1,7 @@
 import { precompiledQuery } from "../precompiled-query.js";
-import type { Selectable } from "kysely";
+import { sql, type Selectable } from "kysely";
+import { NO_FAILURES, type GuessState } from "../../payments/guess-policy.js";
+import type { AccountRow, ShopperAndStoreAccounts } from "./accounts.js";
 import type { PaymentState, Tender } from "@codepay/contract";
 import type { Queryable } from "../database.js";
 import { statement, type Operation } from "../../engine/operation.js";
@@ -85,6 +87,54 @@ export function findPayment(db: Queryable, paymentId: string): Promise<PaymentRo
   return runOn(db, findPaymentOp(paymentId));
 }
 
+/** A payment a phone is about to approve, with the two accounts settling it would move money between. */
+export interface PaymentToApprove {
+  readonly payment: PaymentRow;
+  readonly accounts: ShopperAndStoreAccounts;
+}
+
+type SettlingAccountColumns = { shopper_account_id: string | null; shopper_balance_minor: number | null; store_account_id: string | null; store_balance_minor: number | null };
+
+/*
+ * findPaymentOp's row with the shopper's and the store's account in the payment's currency, by outer
+ * joins in the same statement (one statement instead of two on every approval). The balances are
+ * read, not locked (`FOR UPDATE OF payments`), as the separate read was: the debit is guarded in SQL.
+ */
+function paymentToApprove(db: Queryable, paymentId: string, userId: string) {
+  return db
+    .selectFrom("payments")
+    .leftJoin("accounts as shopper", (join) =>
+      join.on("shopper.kind", "=", sql.lit("user")).on("shopper.owner_id", "=", userId).onRef("shopper.currency", "=", "payments.currency"),
+    )
+    .leftJoin("accounts as store", (join) =>
+      join.on("store.kind", "=", sql.lit("store")).onRef("store.owner_id", "=", "payments.store_id").onRef("store.currency", "=", "payments.currency"),
+    )
+    .selectAll("payments")
+    .select(["shopper.id as shopper_account_id", "shopper.balance_minor as shopper_balance_minor", "store.id as store_account_id", "store.balance_minor as store_balance_minor"])
+    .where("payments.payment_id", "=", paymentId);
+}
+
+const selectPaymentToApprove = precompiledQuery<{ paymentId: string; userId: string }, Selectable<PaymentsTable> & SettlingAccountColumns>((db, param) =>
+  paymentToApprove(db, param("paymentId"), param("userId")),
+);
+const selectPaymentToApproveForUpdate = precompiledQuery<{ paymentId: string; userId: string }, Selectable<PaymentsTable> & SettlingAccountColumns>((db, param) =>
+  paymentToApprove(db, param("paymentId"), param("userId")).forUpdate(["payments"]),
+);
+
+/** findPaymentOp, with the accounts an approval by `userId` settles between (each undefined if not opened). */
+export function* findPaymentToApproveOp(paymentId: string, userId: string): Operation<PaymentToApprove | undefined> {
+  const [row] = (yield* statement(selectPaymentToApprove, { paymentId, userId }, { locking: selectPaymentToApproveForUpdate })).rows;
+  if (row === undefined) return undefined;
+  const { shopper_account_id, shopper_balance_minor, store_account_id, store_balance_minor, ...stored } = row;
+  const payment = toPaymentRow(stored);
+  const account = (id: string | null, balance: number | null, kind: "user" | "store", ownerId: string): AccountRow | undefined =>
+    id === null ? undefined : { id, kind, ownerId, currency: payment.currency, balanceMinor: Number(balance) };
+  return {
+    payment,
+    accounts: { shopper: account(shopper_account_id, shopper_balance_minor, "user", userId), store: account(store_account_id, store_balance_minor, "store", payment.storeId) },
+  };
+}
+
 /** A register's payment by the register's own id for it (UNIQUE(register_id, register_payment_id)); locked as findPaymentOp. */
 const selectRegisterPayment = precompiledQuery<{ registerId: string; registerPaymentId: string }, Selectable<PaymentsTable>>((db, param) =>
   db.selectFrom("payments").selectAll().where("register_id", "=", param("registerId")).where("register_payment_id", "=", param("registerPaymentId")),
@@ -140,39 +190,54 @@ export function* findOpenPaymentOfRegisterOp(registerId: string): Operation<Paym
   return row && toPaymentRow(row);
 }
 
-/** An open payment with the names a shopper sees before approving it. */
+/** An open payment with the names a shopper sees before approving it, and its store's guess counters. */
 export interface ClaimablePayment {
   readonly payment: PaymentRow;
   readonly storeName: string | null;
   readonly registerName: string | null;
+  /** The store's counters as committed (guessing.ts): checked here, read again locked before a failure is counted. */
+  readonly storeGuesses: GuessState;
 }
 
-type ClaimableColumns = Selectable<PaymentsTable> & { store_name: string | null; register_name: string | null };
+type StoreGuessColumns = { store_failures: number | null; store_window_started_at: number | null; store_blocked_until: number | null; store_rotations_failures: number | null };
+type ClaimableColumns = Selectable<PaymentsTable> & { store_name: string | null; register_name: string | null } & StoreGuessColumns;
 
 /*
  * The names come from scalar subqueries, not joins: one statement instead of three, and on
  * PostgreSQL FOR UPDATE still locks only the payment row (a join would lock the store's row too, and
- * every claim in the store would queue behind it).
+ * every claim in the store would queue behind it). The store's guess counters come by an outer join
+ * in the same statement (a claim checks them before it changes anything), not locked either: `FOR
+ * UPDATE OF payments`.
  */
 function claimableByCode(db: Queryable, code: string) {
   return db
     .selectFrom("payments")
+    .leftJoin("guess_limits", (join) => join.on("guess_limits.subject", "=", sql<string>`'store:' || ${sql.ref("payments.store_id")}`))
     .selectAll("payments")
     .select((eb) => [
       eb.selectFrom("stores").select("stores.name").whereRef("stores.id", "=", "payments.store_id").as("store_name"),
       eb.selectFrom("registers").select("registers.name").whereRef("registers.id", "=", "payments.register_id").as("register_name"),
+      "guess_limits.failures as store_failures",
+      "guess_limits.window_started_at as store_window_started_at",
+      "guess_limits.blocked_until as store_blocked_until",
+      "guess_limits.rotations_failures as store_rotations_failures",
     ])
-    .where("open_code", "=", code);
+    .where("payments.open_code", "=", code);
 }
-const selectClaimable = precompiledQuery<{ code: string }, ClaimableColumns>((db, param) => claimableByCode(db, param("code")));
-const selectClaimableForUpdate = precompiledQuery<{ code: string }, ClaimableColumns>((db, param) => claimableByCode(db, param("code")).forUpdate());
 
-/** findOpenPaymentByCode, with its store's and register's names (null if the row is gone). */
+const selectClaimable = precompiledQuery<{ code: string }, ClaimableColumns>((db, param) => claimableByCode(db, param("code")));
+const selectClaimableForUpdate = precompiledQuery<{ code: string }, ClaimableColumns>((db, param) => claimableByCode(db, param("code")).forUpdate(["payments"]));
+
+/** findOpenPaymentByCode, with its store's and register's names (null if the row is gone) and its store's guess counters. */
 export function* findClaimablePaymentByCodeOp(code: string): Operation<ClaimablePayment | undefined> {
   const [row] = (yield* statement(selectClaimable, { code }, { locking: selectClaimableForUpdate })).rows;
   if (row === undefined) return undefined;
-  const { store_name: storeName, register_name: registerName, ...payment } = row;
-  return { payment: toPaymentRow(payment), storeName, registerName };
+  const { store_name: storeName, register_name: registerName, store_failures, store_window_started_at, store_blocked_until, store_rotations_failures, ...payment } = row;
+  const storeGuesses =
+    store_failures === null
+      ? NO_FAILURES
+      : { failures: Number(store_failures), windowStartedAt: Number(store_window_started_at), blockedUntil: Number(store_blocked_until), rotationFailures: Number(store_rotations_failures) };
+  return { payment: toPaymentRow(payment), storeName, registerName, storeGuesses };
 }
 
 /** Codes open on the whole server (pending or claimed payments): a count over UNIQUE(open_code). */
