@@ -32,9 +32,12 @@ describe.skipIf(!hasChromium)("cashier panel", { timeout: webTestTimeoutMs }, ()
   });
 
   async function startFromPanel(amount: string): Promise<{ paymentId: string; code: string }> {
+    const before = (await page.locator("#current-detail").textContent()) ?? "";
     await page.getByLabel("Amount (JPY)", { exact: true }).fill(amount);
     await page.getByRole("button", { name: "Start payment" }).click();
     await eventually(() => page.locator("#current-state").textContent()).toContain("Waiting for the shopper");
+    // The new payment's id and code, not the last one's: the panel fills its fields one after another.
+    await eventually(async () => ((await page.locator("#current-detail").textContent()) ?? "") !== before && /^\d+$/.test(((await page.locator("#current-code").textContent()) ?? "").replace(/ /g, ""))).toBe(true);
     const shown = (await page.locator("#current-code").textContent()) ?? "";
     const paymentId = ((await page.locator("#current-detail").textContent()) ?? "").match(/Payment (\S+)/)?.[1] ?? "";
     return { paymentId, code: shown.replace(/ /g, "") };
