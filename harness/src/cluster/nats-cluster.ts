@@ -11,6 +11,9 @@ import { findTool } from "@codepay/hardware-sim";
 import { renderNatsNodeConfig, type ClusterNode } from "@codepay/sync-server/parts";
 import { freeLoopbackPort, waitForLoopbackPort } from "./loopback-port.js";
 
+/** How long a starting cluster may take to elect its JetStream meta leader. */
+const CLUSTER_HEALTHY_WAIT_MS = 90_000;
+
 export interface NatsNode {
   readonly node: ClusterNode;
   readonly natsUrl: string;
@@ -106,10 +109,12 @@ export async function startNatsCluster(options: NatsClusterOptions): Promise<Nat
   });
   try {
     await Promise.all(running.map((natsNode) => waitForLoopbackPort(natsNode.node.mqttPort).catch((error: unknown) => Promise.reject(new Error(`${natsNode.node.name}: ${(error as Error).message}: ${natsNode.log().slice(-2_000)}`)))));
-    // JetStream has a meta leader and every node is current with it (MQTT needs JetStream).
-    for (let attempt = 0; attempt < 300; attempt += 1) {
-      if ((await Promise.all(nodes.map(healthy))).every(Boolean)) break;
-      if (attempt === 299) throw new Error(`the cluster never became healthy: ${running.map((n) => n.log().slice(-1_000)).join("\n")}`);
+    // JetStream has a meta leader and every node is current with it (MQTT needs JetStream). On a busy
+    // machine the first meta-leader election can take tens of seconds (seen: over 30 s while other
+    // suites ran), so the wait is a deadline, not a count of tries.
+    const deadline = Date.now() + CLUSTER_HEALTHY_WAIT_MS;
+    while (!(await Promise.all(nodes.map(healthy))).every(Boolean)) {
+      if (Date.now() > deadline) throw new Error(`the cluster never became healthy in ${CLUSTER_HEALTHY_WAIT_MS / 1_000} s: ${running.map((n) => n.log().slice(-1_000)).join("\n")}`);
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
   } catch (error) {
