@@ -27,7 +27,7 @@ const USAGE = `usage:
                        [--broker-url mqtt://HOST:1883 --broker-username codepay-server-N --broker-password-file F
                         [--broker-group codepay] [--broker-ca F] [--register-mqtt-url URL]   (external broker, several instances)
                         [--broker-files DIR [--broker-reload-pid-file F | --broker-reload-command CMD]]]   (rewritten after pairings)
-                       [--broker-cluster-nats nats://N1:4222,... --broker-cluster-mqtt mqtts://N1:8883,...
+                       [--broker-cluster-nats nats://N1:4222,... --broker-cluster-mqtt mqtts://N1:8883,... [--broker-cluster-accounts 1]
                         --broker-username codepay-server-N --broker-ca F --broker-cert F --broker-key F [--broker-group codepay]]
                                                           (nats-server cluster, docs/deploy/broker-cluster.md)
   codepay-server admin store create --id ID --name NAME --currency CUR
@@ -53,7 +53,7 @@ const USAGE = `usage:
   codepay-server admin tls issue-register --ca DIR --register R --out DIR   (CN=R: R.crt, R.key)
   codepay-server admin tls issue-server --ca DIR --host H --out DIR         (server.crt, server.key)
   codepay-server admin broker files --out DIR [--instances 3] [--port 1883] [--host 0.0.0.0]   (mosquitto passwd, acl, conf)
-  codepay-server admin broker files --broker nats --out DIR [--instances 3] [--broker-reload-command CMD]
+  codepay-server admin broker files --broker nats --out DIR [--instances 3] [--accounts 1] [--broker-reload-command CMD]
                                                               (nats-server cluster: nats-authorization.conf)
                                     [--broker-reload-pid-file F | --broker-reload-command CMD]
                                     [--tls-port 8883 [--tls-host 0.0.0.0] --tls-ca ca.crt --tls-cert server.crt --tls-key server.key]   (registers on TLS)

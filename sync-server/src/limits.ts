@@ -143,6 +143,14 @@ export const limits = {
   clusterMqttAckWaitMs: 10_000,
   /** Replicas of the cluster's MQTT streams (sessions, messages, retained): 3 survives the loss of any one node. */
   clusterStreamReplicas: 3,
+  /**
+   * How long an instance waits for the cluster to store a message for a register (JetStream's
+   * acknowledgement, after the replicas have it) before the send counts as failed; the outbox sends it
+   * again. A leader election after a lost node takes a few seconds, so well above that.
+   */
+  clusterDeliverTimeoutMs: 10_000,
+  /** Registers whose account an instance remembers from their messages (a map entry each; cleared when full). */
+  clusterAccountMemoMax: 200_000,
   /** `admin verify` reads the ledger in keyset pages of this many rows (memory: one page, not the ledger). */
   ledgerVerifyPageRows: 1_000,
   /** Operator console (issue 20): a session ends after this long without a request ... */

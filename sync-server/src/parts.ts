@@ -24,7 +24,7 @@ export { DEFAULT_GUESS_POLICY, type GuessPolicy } from "./payments/guess-policy.
 export { BrokerFilesSync, rewriteBrokerAccessFiles, syncBrokerFiles, reloadBroker, type BrokerFilesOptions, type BrokerReload, type BrokerAccessFiles } from "./broker/broker-files-sync.js";
 export { ExternalRegisterLine, SHARE_GROUP_DEFAULT, type ExternalBrokerOptions } from "./broker/external-register-line.js";
 export { NatsRegisterLine, type ClusterBrokerOptions } from "./broker/nats-register-line.js";
-export { renderNatsNodeConfig, renderNatsAuthorization, natsSubject, certificateUser, type ClusterNode, type ClusterNodeFiles } from "./broker/nats-cluster-files.js";
+export { renderNatsNodeConfig, renderNatsAuthorization, natsSubject, certificateUser, registerAccountIndex, registerAccountName, deliverSubject, type ClusterNode, type ClusterNodeFiles } from "./broker/nats-cluster-files.js";
 export { mosquittoPasswordHash, verifyMosquittoPassword } from "./auth/mosquitto-password.js";
 export { SharedNonceStore } from "./shopper-api/shared-nonce-store.js";
 export { hashPassword } from "./auth/password-hash.js";

@@ -119,8 +119,10 @@ export interface ServerBrokerOptions {
 export interface ServerClusterOptions {
   /** nats://host:4222 of the nodes (request queue group). */
   readonly natsUrls: readonly string[];
-  /** mqtts://host:8883 of the nodes (results; registers connect there too). */
+  /** mqtts://host:8883 of the nodes: where registers connect (the first is handed out at pairing and printed); the instance itself does not connect there. */
   readonly mqttUrls: readonly string[];
+  /** How many register accounts the cluster's authorization splits registers over (`admin broker files --broker nats --accounts K`). */
+  readonly accounts: number;
   /** This instance's name: the CN of its certificate (codepay-server-N). */
   readonly name: string;
   /** Queue group, the same on every instance. */
@@ -263,7 +265,7 @@ function startClusterLine(options: ServerClusterOptions, logger: Logger): Starte
   const line = new NatsRegisterLine(
     {
       natsUrls: options.natsUrls,
-      mqttUrls: options.mqttUrls,
+      accounts: options.accounts,
       name: options.name,
       group: options.group,
       tls: { ca: readPem("cluster CA", options.ca), cert: readPem("cluster certificate", options.cert), key: readPem("cluster key", options.key) },

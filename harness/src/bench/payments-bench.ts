@@ -53,6 +53,7 @@ const USAGE = {
     stores: { type: "string", default: "1", value: "N", description: "stores the registers are spread over (each store's account is one row every approval updates)" },
     instances: { type: "string", value: "N", description: "scale-out: N server processes on PostgreSQL + mosquitto; unset: one process on SQLite + embedded aedes" },
     broker: { type: "string", default: "mosquitto", value: "mosquitto|cluster", description: "with --instances: one mosquitto, or a 3-node nats-server cluster (registers spread over the nodes, TLS certificates)" },
+    "broker-accounts": { type: "string", default: "1", value: "K", description: "with --broker cluster: register accounts the registers are split over (each its own JetStream streams)" },
     pin: { type: "boolean", default: false, description: "one process: the server on CPU 0, this load generator on the others (taskset)" },
     floor: { type: "boolean", default: false, description: "then run the lean reference server (../shared/floor/run.sh) with as many registers for as long, and print the ratios" },
     generator: { type: "string", default: "lean", value: "lean|sim", description: "load generator: the bench's lean register and phone, or the full simulators (mqtt.js, node:http, zod) to see what they cost" },
@@ -90,6 +91,8 @@ interface BenchOptions {
   readonly floor: boolean;
   readonly generator: "lean" | "sim";
   readonly broker: ScaleOutBroker;
+  /** --broker cluster: register accounts. */
+  readonly brokerAccounts: number;
 }
 
 /** The options, or undefined when --help was printed. */
@@ -116,6 +119,7 @@ function parseOptions(argv: string[]): BenchOptions | undefined {
     floor: values.floor,
     generator,
     broker,
+    brokerAccounts: Math.floor(positiveOption("broker-accounts", values["broker-accounts"])),
   };
 }
 
@@ -196,7 +200,7 @@ async function mainScaleOut(options: BenchOptions, instances: number, dataDir: s
   const pg = await startScaleOutDatabase();
   try {
     const seeded = await seed(dataDir, options);
-    const cluster = await startScaleOutCluster(dataDir, pg, instances, options.broker);
+    const cluster = await startScaleOutCluster(dataDir, pg, instances, options.broker, options.brokerAccounts);
     const locks = await PostgresLockSampler.start(pg.url, LOCK_SAMPLE_INTERVAL_MS);
     try {
       const listening = {

@@ -14,6 +14,7 @@ import { freeLoopbackPort } from "../cluster/loopback-port.js";
 import { startServerInstance, type ServerInstance } from "../cluster/server-instance.js";
 import { startThrowawayPostgres, type ThrowawayPostgres } from "../cluster/throwaway-postgres.js";
 import { startClusterDeployment } from "../cluster/cluster-deployment.js";
+import { warmUpRegisterAccounts } from "../cluster/warm-up-accounts.js";
 import { registerCertificateMaker } from "./bench-certificates.js";
 
 /** `--broker`: Debian's mosquitto (one process), or a 3-node nats-server cluster (issue 22). */
@@ -86,8 +87,8 @@ export async function startScaleOutDatabase(): Promise<ThrowawayPostgres> {
   return pg;
 }
 
-export async function startScaleOutCluster(dataDir: string, pg: ThrowawayPostgres, instances: number, broker: ScaleOutBroker = "mosquitto"): Promise<ScaleOutCluster> {
-  return broker === "cluster" ? startBrokerClusterDeployment(dataDir, pg, instances) : startMosquittoDeployment(dataDir, pg, instances);
+export async function startScaleOutCluster(dataDir: string, pg: ThrowawayPostgres, instances: number, broker: ScaleOutBroker = "mosquitto", brokerAccounts = 1): Promise<ScaleOutCluster> {
+  return broker === "cluster" ? startBrokerClusterDeployment(dataDir, pg, instances, brokerAccounts) : startMosquittoDeployment(dataDir, pg, instances);
 }
 
 const sumCpuMs = (pids: readonly (number | undefined)[]): number => pids.reduce<number>((total, pid) => total + processCpuMs(pid), 0);
@@ -98,14 +99,14 @@ function serverNodeArgs(): string[] {
 }
 
 /** 3 nats-server nodes (admin broker files --broker nats, certificates from admin tls) and N instances on the cluster line. */
-async function startBrokerClusterDeployment(dataDir: string, pg: ThrowawayPostgres, instances: number): Promise<ScaleOutCluster> {
-  const deployment = await startClusterDeployment({ dataDir, dir: dataDir, nodes: BENCH_CLUSTER_NODES, instances });
+async function startBrokerClusterDeployment(dataDir: string, pg: ThrowawayPostgres, instances: number, accounts: number): Promise<ScaleOutCluster> {
+  const deployment = await startClusterDeployment({ dataDir, dir: dataDir, nodes: BENCH_CLUSTER_NODES, instances, accounts });
   const { cluster } = deployment;
   let servers: ServerInstance[] = [];
   try {
     servers = await Promise.all(
       deployment.services.map((service) =>
-        startServerInstance({ dataDir, databaseUrl: pg.url, brokerUsername: service.name, cluster: { natsUrls: cluster.natsUrls, mqttUrls: cluster.mqttUrls, ...service.certificate }, nodeArgs: serverNodeArgs(), httpRateLimits: false }),
+        startServerInstance({ dataDir, databaseUrl: pg.url, brokerUsername: service.name, cluster: { natsUrls: cluster.natsUrls, mqttUrls: cluster.mqttUrls, accounts: deployment.accounts, ...service.certificate }, nodeArgs: serverNodeArgs(), httpRateLimits: false }),
       ),
     );
   } catch (error) {
@@ -116,6 +117,8 @@ async function startBrokerClusterDeployment(dataDir: string, pg: ThrowawayPostgr
   // Register certificates signed in-process (bench-certificates.ts): one openssl run each would dominate the set-up.
   const maker = registerCertificateMaker(join(dataDir, "tls"));
   const ca = readFileSync(join(dataDir, "tls", "ca.crt"), "utf8");
+  const registerTls = (registerId: string) => ({ ca, cert: maker.certificateFor(registerId), key: maker.keyPem });
+  await warmUpRegisterAccounts({ dataDir, mqttUrl: cluster.mqttUrls[0]!, accounts: deployment.accounts, tls: registerTls });
   return {
     cpuMs: () => ({
       servers: sumCpuMs(servers.map((server) => server.child.pid)),
@@ -125,7 +128,7 @@ async function startBrokerClusterDeployment(dataDir: string, pg: ThrowawayPostgr
     }),
     mqtt: cluster.mqttUrls[0]!,
     mqttUrls: cluster.mqttUrls,
-    registerTls: (registerId) => ({ ca, cert: maker.certificateFor(registerId), key: maker.keyPem }),
+    registerTls,
     brokerProcesses: cluster.nodes.length,
     gateways: servers.map((server) => server.gateway),
     operators: servers.map((server) => server.operator),

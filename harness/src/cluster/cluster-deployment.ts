@@ -17,6 +17,8 @@ export interface ClusterCertificate {
 export interface ClusterDeployment {
   readonly cluster: NatsCluster;
   readonly authorizationFile: string;
+  /** Register accounts the registers are split over (every instance runs with --broker-cluster-accounts this). */
+  readonly accounts: number;
   /** Server instance names (codepay-server-1..N), each with its certificate. */
   readonly services: readonly { readonly name: string; readonly certificate: ClusterCertificate }[];
   /** A certificate for this register (made on first ask). */
@@ -26,7 +28,8 @@ export interface ClusterDeployment {
   stop(): Promise<void>;
 }
 
-export async function startClusterDeployment(options: { dataDir: string; dir: string; nodes: number; instances: number }): Promise<ClusterDeployment> {
+export async function startClusterDeployment(options: { dataDir: string; dir: string; nodes: number; instances: number; accounts?: number }): Promise<ClusterDeployment> {
+  const accounts = options.accounts ?? 1;
   const tlsDir = join(options.dir, "tls");
   createTlsCa({ out: tlsDir });
   const node = issueServerCert({ ca: tlsDir, host: "127.0.0.1", out: tlsDir });
@@ -35,12 +38,13 @@ export async function startClusterDeployment(options: { dataDir: string; dir: st
     return { caFile: files.ca, certFile: files.cert, keyFile: files.key };
   };
   const brokerDir = join(options.dir, "broker");
-  const written = await writeClusterBrokerFiles({ dataDir: options.dataDir, out: brokerDir, instances: options.instances });
+  const written = await writeClusterBrokerFiles({ dataDir: options.dataDir, out: brokerDir, instances: options.instances, accounts });
   const cluster = await startNatsCluster({ dir: options.dir, nodes: options.nodes, authorizationFile: written.authorizationFile, caFile: node.ca, certFile: node.cert, keyFile: node.key });
   const issued = new Map<string, ClusterCertificate>();
   return {
     cluster,
     authorizationFile: written.authorizationFile,
+    accounts,
     services: written.services.map((name) => ({ name, certificate: certificate(name) })),
     registerCertificate(registerId) {
       const known = issued.get(registerId);
@@ -50,7 +54,7 @@ export async function startClusterDeployment(options: { dataDir: string; dir: st
       return made;
     },
     async refreshAuthorization() {
-      await writeClusterBrokerFiles({ dataDir: options.dataDir, out: brokerDir, instances: options.instances });
+      await writeClusterBrokerFiles({ dataDir: options.dataDir, out: brokerDir, instances: options.instances, accounts });
       cluster.reload();
     },
     stop: () => cluster.stop(),

@@ -18,7 +18,7 @@ export interface ServerInstanceOptions {
   readonly brokerUsername: string;
   readonly brokerPasswordFile?: string;
   /** A nats-server cluster: the nodes and this instance's certificate (CN = brokerUsername). */
-  readonly cluster?: { readonly natsUrls: readonly string[]; readonly mqttUrls: readonly string[]; readonly caFile: string; readonly certFile: string; readonly keyFile: string };
+  readonly cluster?: { readonly natsUrls: readonly string[]; readonly mqttUrls: readonly string[]; readonly accounts?: number; readonly caFile: string; readonly certFile: string; readonly keyFile: string };
   readonly logLevel?: string;
   /** Extra node arguments (profiling). */
   readonly nodeArgs?: readonly string[];
@@ -48,6 +48,7 @@ function brokerArgs(options: ServerInstanceOptions): string[] {
     return [
       "--broker-cluster-nats", cluster.natsUrls.join(","),
       "--broker-cluster-mqtt", cluster.mqttUrls.join(","),
+      "--broker-cluster-accounts", String(cluster.accounts ?? 1),
       "--broker-username", options.brokerUsername,
       "--broker-ca", cluster.caFile,
       "--broker-cert", cluster.certFile,

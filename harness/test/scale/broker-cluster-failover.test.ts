@@ -2,7 +2,7 @@
  * The registers' line on a nats-server cluster (issue 22, docs/deploy/broker-cluster.md): three nodes
  * on loopback, two `codepay-server serve` instances on one PostgreSQL sharing the requests through a
  * NATS queue group, and three real agents (no devices) each started on a different node with the
- * other two as failover addresses. Payments run on every register; in the middle of one payment the
+ * other two as failover addresses, the registers split over two register accounts. Payments run on every register; in the middle of one payment the
  * node its register is connected to is SIGKILLed. The register must come back through another node
  * with its session (the result published while it was away reaches it), every payment must end
  * approved exactly once, and `admin verify` must pass.
@@ -18,6 +18,7 @@ import { balances, createStore, enrollRegister, enrollUser, listPayments, silent
 import { parseConfig, startAgent, type RunningAgent } from "@codepay/terminal-agent";
 import { SimPhone, requireToolOrSkip } from "@codepay/hardware-sim";
 import { serverBin, startClusterDeployment, startServerInstance, startThrowawayPostgres, type ClusterDeployment, type ServerInstance, type ThrowawayPostgres } from "../../src/cluster/index.js";
+import { registerAccountIndex } from "@codepay/sync-server/parts";
 import { postgresOrSkip } from "../helpers/postgres-or-skip.js";
 import { pollUntil } from "../helpers/poll-until.js";
 
@@ -28,6 +29,8 @@ const CURRENCY = "JPY";
 const NODES = 3;
 const INSTANCES = 2;
 const REGISTERS = 3;
+/** Registers split over two register accounts (cluster-reg-1 in one, cluster-reg-0 and -2 in the other): results cross from the instances' account into both. */
+const ACCOUNTS = 2;
 const PAYMENTS_PER_REGISTER = 4;
 const AMOUNT_MINOR = 300;
 const TOPUP_MINOR = 100_000;
@@ -70,7 +73,8 @@ describe.skipIf(!hasTools)("the registers' line on a 3-node nats-server cluster,
       await topUp({ dataDir, userId: `cluster-user-${index}`, amountMinor: TOPUP_MINOR, currency: CURRENCY, requestId: `cluster-topup-${index}` });
       credentials.push(user.subscriberCredential);
     }
-    deployment = await startClusterDeployment({ dataDir, dir: dataDir, nodes: NODES, instances: INSTANCES });
+    deployment = await startClusterDeployment({ dataDir, dir: dataDir, nodes: NODES, instances: INSTANCES, accounts: ACCOUNTS });
+    expect(new Set(Array.from({ length: REGISTERS }, (_, index) => registerAccountIndex(`cluster-reg-${index}`, ACCOUNTS))).size).toBe(ACCOUNTS);
     const { cluster } = deployment;
     instances = await Promise.all(
       deployment.services.map((service) =>
@@ -78,7 +82,7 @@ describe.skipIf(!hasTools)("the registers' line on a 3-node nats-server cluster,
           dataDir,
           databaseUrl: pg.url,
           brokerUsername: service.name,
-          cluster: { natsUrls: cluster.natsUrls, mqttUrls: cluster.mqttUrls, ...service.certificate },
+          cluster: { natsUrls: cluster.natsUrls, mqttUrls: cluster.mqttUrls, accounts: deployment.accounts, ...service.certificate },
           httpRateLimits: false,
         }),
       ),

@@ -17,10 +17,12 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import mqtt, { type MqttClient } from "mqtt";
+import { connect as connectNats, headers as natsHeaders } from "nats";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { createStore, createTlsCa, enrollRegister, listPayments, silentLogger, startServer, type RunningServer } from "@codepay/sync-server";
 import { PROTOCOL_VERSION, downTopic, statusTopic, upTopic } from "@codepay/contract";
 import { requireToolOrSkip } from "@codepay/hardware-sim";
+import { deliverSubject, registerAccountIndex } from "@codepay/sync-server/parts";
 import { serverBin, startClusterDeployment, type ClusterCertificate, type ClusterDeployment } from "../../src/cluster/index.js";
 import { pollUntil } from "../helpers/poll-until.js";
 
@@ -76,7 +78,7 @@ describe.skipIf(!hasTools)("a register cannot reach another register's topics on
       dataDir,
       ports: { shopperApi: 0, gateway: 0 },
       logger: silentLogger(),
-      cluster: { natsUrls: cluster.natsUrls, mqttUrls: cluster.mqttUrls, name: service.name, group: "codepay", ca: service.certificate.caFile, cert: service.certificate.certFile, key: service.certificate.keyFile },
+      cluster: { natsUrls: cluster.natsUrls, mqttUrls: cluster.mqttUrls, accounts: deployment.accounts, name: service.name, group: "codepay", ca: service.certificate.caFile, cert: service.certificate.certFile, key: service.certificate.keyFile },
     });
     certA = deployment.registerCertificate(A);
     certB = deployment.registerCertificate(B);
@@ -145,6 +147,10 @@ describe.skipIf(!hasTools)("a register cannot reach another register's topics on
     expect(run.output).not.toMatch(/received SUBACK/);
   });
 
+  test("a server instance's certificate is refused on the MQTT listener: instances reach registers only through their own account's imports", async () => {
+    await expect(connectWith(deployment.services[0]!.certificate, deployment.cluster.mqttUrls[0]!, "instance-as-register", true)).rejects.toThrow(/Not authorized|authori[sz]/i);
+  });
+
   test("a certificate from another CA is refused", async () => {
     const foreignCa = join(dataDir, "foreign-tls");
     createTlsCa({ out: foreignCa });
@@ -200,10 +206,17 @@ describe.skipIf(!hasTools)("a register cannot reach another register's topics on
     intruder.on("message", (topic, payload) => seenByIntruder.push(`${topic} ${payload.toString()}`));
     // nats-server closes the other connection with the same client id (MQTT 3.1.1 §3.1.4-2).
     await pollUntil("B's connection closed by the takeover", () => (bDisconnects > 0 ? true : undefined));
-    // A result for B published now (by a client with the server's certificate) must not reach A through B's session.
+    // A result for B sent now, the way a server instance sends one (its certificate, NATS, into B's
+    // account's stream), must not reach A through B's session.
     const serviceCertificate = deployment.services[0]!.certificate;
-    const publisher = await connectWith(serviceCertificate, deployment.cluster.mqttUrls[2]!, "isolation-test-publisher", true);
-    await publisher.publishAsync(downTopic(STORE, B), "result-for-b", { qos: 1 });
+    const publisher = await connectNats({
+      servers: deployment.cluster.natsUrls[2]!,
+      tls: { ca: readFileSync(serviceCertificate.caFile, "utf8"), cert: readFileSync(serviceCertificate.certFile, "utf8"), key: readFileSync(serviceCertificate.keyFile, "utf8") },
+    });
+    const qos1 = natsHeaders();
+    qos1.set("Nmqtt-Pub", "1"); // as the instances send it (nats-register-line.ts)
+    const stored = await publisher.request(deliverSubject(registerAccountIndex(B, deployment.accounts), STORE, B), "result-for-b", { timeout: 10_000, headers: qos1 });
+    expect(stored.json<{ stream?: string; seq?: number }>()).toMatchObject({ stream: "$MQTT_msgs" });
     await new Promise((resolve) => setTimeout(resolve, 1_000));
     expect(seenByIntruder).toEqual([]);
     await intruder.endAsync();
@@ -214,6 +227,6 @@ describe.skipIf(!hasTools)("a register cannot reach another register's topics on
     await back.subscribeAsync(downTopic(STORE, B), { qos: 1 });
     await pollUntil("B's result delivered after it came back", () => (seenAfter.includes(`${downTopic(STORE, B)} result-for-b`) ? true : undefined), 30_000);
     await back.endAsync();
-    await publisher.endAsync();
+    await publisher.close();
   }, 60_000);
 });

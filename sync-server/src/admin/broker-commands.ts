@@ -11,7 +11,8 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync } from "no
 import { join, resolve } from "node:path";
 import { renderBrokerConfig, serviceUsername, SERVICE_USERNAME_PREFIX, type BrokerTlsListener } from "../broker/mosquitto-files.js";
 import { writeFileAtomically } from "../broker/atomic-file.js";
-import { NATS_AUTHORIZATION_FILE, NATS_INSTANCES_FILE, reloadBroker, rewriteBrokerAccessFiles, rewriteClusterAuthorization, servicePasswordFile, syncBrokerFiles, type BrokerAccessFiles, type BrokerFilesOptions, type BrokerReload } from "../broker/broker-files-sync.js";
+import { REGISTER_ACCOUNTS_MAX } from "../broker/nats-cluster-files.js";
+import { NATS_ACCOUNTS_FILE, NATS_AUTHORIZATION_FILE, NATS_INSTANCES_FILE, reloadBroker, rewriteBrokerAccessFiles, rewriteClusterAuthorization, servicePasswordFile, syncBrokerFiles, type BrokerAccessFiles, type BrokerFilesOptions, type BrokerReload } from "../broker/broker-files-sync.js";
 import { limits } from "../limits.js";
 import { AdminError } from "./admin-error.js";
 import { withDatabase } from "./admin-commands.js";
@@ -108,6 +109,8 @@ export interface ClusterFilesInput {
   readonly out: string;
   /** Server instances: one user each (codepay-server-1..N, the CN of its certificate). */
   readonly instances: number;
+  /** Register accounts the registers are split over (each its own JetStream streams); default 1. */
+  readonly accounts?: number;
   /** Reload every node once the file is written (`nats-server --signal reload`, or SIGHUP to its pid). */
   readonly reload?: BrokerReload;
 }
@@ -116,6 +119,7 @@ export interface ClusterFilesOutput {
   /** The authorization every node's config includes. */
   readonly authorizationFile: string;
   readonly registers: number;
+  readonly accounts: number;
   readonly services: readonly string[];
   readonly reloaded: boolean;
 }
@@ -129,13 +133,18 @@ export async function writeClusterBrokerFiles(input: ClusterFilesInput): Promise
   if (!Number.isInteger(input.instances) || input.instances < 1 || input.instances > BROKER_INSTANCES_MAX) {
     throw new AdminError("BAD_REQUEST", `--instances must be an integer 1-${BROKER_INSTANCES_MAX}`);
   }
+  const accounts = input.accounts ?? 1;
+  if (!Number.isInteger(accounts) || accounts < 1 || accounts > REGISTER_ACCOUNTS_MAX) {
+    throw new AdminError("BAD_REQUEST", `--accounts must be an integer 1-${REGISTER_ACCOUNTS_MAX}`);
+  }
   const out = resolve(input.out);
   mkdirSync(out, { recursive: true, mode: 0o700 });
   const services = Array.from({ length: input.instances }, (_, index) => serviceUsername(index + 1));
   const authorizationFile = join(out, NATS_AUTHORIZATION_FILE);
-  // Later rewrites (serve --broker-files, admin register ... --broker-files) read the instances from here.
+  // Later rewrites (serve --broker-files, admin register ... --broker-files) read the instances and the account count from here.
   writeFileAtomically(join(out, NATS_INSTANCES_FILE), `${services.join("\n")}\n`, 0o644);
-  const registers = await withDatabase(input.dataDir, (db) => rewriteClusterAuthorization(db, authorizationFile, services));
+  writeFileAtomically(join(out, NATS_ACCOUNTS_FILE), `${String(accounts)}\n`, 0o644);
+  const registers = await withDatabase(input.dataDir, (db) => rewriteClusterAuthorization(db, authorizationFile, services, accounts));
   if (input.reload !== undefined) await reloadBroker(input.reload);
-  return { authorizationFile, registers, services, reloaded: input.reload !== undefined };
+  return { authorizationFile, registers, accounts, services, reloaded: input.reload !== undefined };
 }

@@ -23,7 +23,7 @@ import { dialectOf, inTransaction, type Db, type Tx } from "../db/database.js";
 import { listEnabledBrokerAccounts } from "../db/repositories/registers.js";
 import { limits } from "../limits.js";
 import { writeFileAtomically } from "./atomic-file.js";
-import { renderNatsAuthorization } from "./nats-cluster-files.js";
+import { REGISTER_ACCOUNTS_MAX, renderNatsAuthorization } from "./nats-cluster-files.js";
 import { renderAclFile, renderPasswordFile, SERVICE_USERNAME_PREFIX, type BrokerRegisterAccount, type BrokerServiceAccount } from "./mosquitto-files.js";
 
 /** How the broker learns of new files: SIGHUP to the pid in its pid_file, or a command (`systemctl reload mosquitto`). */
@@ -121,6 +121,22 @@ export async function rewriteBrokerAccessFiles(db: Db, dir: string, serviceUsern
 export const NATS_AUTHORIZATION_FILE = "nats-authorization.conf";
 /** Beside it: the server instances' names, one a line, so later rewrites name the same ones. */
 export const NATS_INSTANCES_FILE = "nats-instances";
+/** Beside it: how many register accounts the registers are split over (one integer). */
+export const NATS_ACCOUNTS_FILE = "nats-accounts";
+
+/** The register accounts' count of a cluster directory: 1 when the file is absent (directories made before accounts). */
+function clusterAccounts(dir: string): number {
+  let text: string;
+  try {
+    text = readFileSync(join(resolve(dir), NATS_ACCOUNTS_FILE), "utf8").trim();
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return 1;
+    throw error;
+  }
+  const accounts = /^[1-9]\d{0,2}$/.test(text) ? Number(text) : Number.NaN;
+  if (!(accounts <= REGISTER_ACCOUNTS_MAX)) throw new Error(`broker files ${dir}: ${NATS_ACCOUNTS_FILE} holds no account count (an integer 1-${REGISTER_ACCOUNTS_MAX})`);
+  return accounts;
+}
 
 /** The instances of a cluster directory, or undefined when `dir` is a mosquitto one. */
 function clusterServices(dir: string): string[] | undefined {
@@ -139,11 +155,11 @@ function clusterServices(dir: string): string[] | undefined {
  * The cluster's users from the enabled registers (certificates, so no password hash is needed), under
  * the same lock as the mosquitto files; returns how many registers it names.
  */
-export async function rewriteClusterAuthorization(db: Db, file: string, services: readonly string[]): Promise<number> {
+export async function rewriteClusterAuthorization(db: Db, file: string, services: readonly string[], accounts: number): Promise<number> {
   return inTransaction(db, async (tx) => {
     await lockBrokerFiles(db, tx);
     const registers = (await listEnabledBrokerAccounts(tx)).map((account) => ({ registerId: account.registerId, storeId: account.storeId }));
-    writeFileAtomically(file, renderNatsAuthorization(registers, services), BROKER_ACCESS_FILE_MODE);
+    writeFileAtomically(file, renderNatsAuthorization(registers, services, accounts), BROKER_ACCESS_FILE_MODE);
     return registers.length;
   });
 }
@@ -190,7 +206,7 @@ export async function syncBrokerFiles(db: Db, options: BrokerFilesOptions): Prom
   const files =
     services === undefined
       ? await rewriteBrokerAccessFiles(db, options.dir)
-      : { passwordFile: authorizationFile, aclFile: authorizationFile, registers: await rewriteClusterAuthorization(db, authorizationFile, services), registersWithoutBrokerPassword: [], services };
+      : { passwordFile: authorizationFile, aclFile: authorizationFile, registers: await rewriteClusterAuthorization(db, authorizationFile, services, clusterAccounts(options.dir)), registersWithoutBrokerPassword: [], services };
   if (options.reload !== undefined) await reloadBroker(options.reload);
   return files;
 }

@@ -1,30 +1,36 @@
 /**
  * The register line over a nats-server cluster (docs/deploy/broker-cluster.md). Registers stay MQTT
- * clients of the cluster's MQTT listeners; each server instance holds two connections to it, both
- * authenticated by its client certificate (CN codepay-server-N):
- *   NATS  one queue group subscription per subject family, so the cluster hands every register
- *         request (and presence) to exactly one instance: codepay.v1.*.*.up, codepay.v1.*.*.status
- *   MQTT  results and replies to the register's `.../down` at QoS 1. A NATS publish would reach an
- *         MQTT subscriber at QoS 0 only (nothing kept for a register that is away); an MQTT QoS 1
- *         publish is stored in the replicated JetStream stream before the PUBACK.
- * Both connections list every node and move to the next when theirs is lost. A request taken by an
+ * clients of the cluster's MQTT listeners, partitioned over K register accounts; each server instance
+ * holds one NATS connection, authenticated by its client certificate (CN codepay-server-N), in the
+ * instances' account that imports from every register account (nats-cluster-files.ts):
+ *   in   queue group subscriptions on `*.codepay.v1.*.*.up` and `.status`, so the cluster hands every
+ *        register request (and presence), from whichever account, to exactly one instance; the first
+ *        subject token names the register's account
+ *   out  a request on `a<k>.deliver.<down subject>`: stored in register account k's QoS 1 message
+ *        stream and delivered to the register's session at QoS 1 (also when it is away); the reply is
+ *        JetStream's acknowledgement, once the replicas have it. A plain NATS publish would reach an
+ *        MQTT subscriber at QoS 0 only. The message carries the header nats-server's own MQTT
+ *        publishes carry (`Nmqtt-Pub: 1`, the QoS: `mqttNatsHeader` in server/mqtt.go): on a 3-node
+ *        cluster, messages stored without it were acknowledged but never delivered to a session,
+ *        live or on its return (tried here on 2.9.10; with it, both, at QoS 1).
+ * The connection lists every node and moves to the next when its node is lost. A request taken by an
  * instance that dies before answering is not redelivered by the queue group (core NATS is at most
  * once): the register's outbox sends it again with the same requestId, as with mosquitto.
  */
-import mqtt, { type IClientOptions, type MqttClient } from "mqtt";
-import { connect, type NatsConnection, type Subscription } from "nats";
-import { ALL_STATUS_TOPICS, ALL_UP_TOPICS, PresenceSchema, QOS, downTopic, parseMessage, parseRegisterTopic, type ServerMessage } from "@codepay/contract";
+import { connect, headers, type MsgHdrs, type NatsConnection, type Subscription } from "nats";
+import { ALL_STATUS_TOPICS, ALL_UP_TOPICS, PresenceSchema, parseMessage, parseRegisterTopic, type ServerMessage } from "@codepay/contract";
+import { limits } from "../limits.js";
 import type { Logger } from "../logger.js";
-import { mqttTopic, natsSubject } from "./nats-cluster-files.js";
+import { deliverSubject, mqttTopic, natsSubject, registerAccountIndex, splitAccountSubject } from "./nats-cluster-files.js";
 import type { OnlineListener, RegisterLine, RequestListener, PresenceListener } from "./register-line.js";
 import type { RegisterAddress } from "../settlement/register-requests.js";
 
 export interface ClusterBrokerOptions {
-  /** nats://host:4222 (or tls://) of every node (or a few): the request queue group. */
+  /** nats://host:4222 (or tls://) of every node (or a few). */
   readonly natsUrls: readonly string[];
-  /** mqtts://host:8883 of every node (or a few): results to the registers. */
-  readonly mqttUrls: readonly string[];
-  /** This instance's name, the CN of its certificate (codepay-server-N); also its MQTT client id. */
+  /** How many register accounts the authorization splits registers over (`admin broker files --broker nats --accounts K`). */
+  readonly accounts: number;
+  /** This instance's name, the CN of its certificate (codepay-server-N). */
   readonly name: string;
   /** Queue group; every instance of one deployment uses the same. */
   readonly group: string;
@@ -33,12 +39,20 @@ export interface ClusterBrokerOptions {
   readonly reconnectDelayMs?: number;
 }
 
-function mqttServers(urls: readonly string[]): NonNullable<IClientOptions["servers"]> {
-  return urls.map((url) => {
-    const parsed = new URL(url);
-    if (parsed.protocol !== "mqtts:" && parsed.protocol !== "mqtt:") throw new Error(`cluster MQTT url ${url}: expected mqtts://host:port`);
-    return { host: parsed.hostname, port: Number(parsed.port || (parsed.protocol === "mqtts:" ? 8883 : 1883)), protocol: parsed.protocol === "mqtts:" ? "mqtts" : "mqtt" };
-  });
+/** nats-server's MQTT layer reads a stored message's QoS from this header (server/mqtt.go, mqttNatsHeader). */
+const MQTT_QOS_HEADER = "Nmqtt-Pub";
+
+function qos1Headers(): MsgHdrs {
+  const set = headers();
+  set.set(MQTT_QOS_HEADER, "1");
+  return set;
+}
+
+/** What JetStream answers a stored message with: `{"stream":"$MQTT_msgs","seq":N}`, or an error. */
+interface StoreAck {
+  readonly stream?: string;
+  readonly seq?: number;
+  readonly error?: { readonly description?: string; readonly code?: number };
 }
 
 export class NatsRegisterLine implements RegisterLine {
@@ -46,15 +60,19 @@ export class NatsRegisterLine implements RegisterLine {
   private readonly onlineListeners: OnlineListener[] = [];
   private readonly presenceListeners: PresenceListener[] = [];
   private nats: NatsConnection | undefined;
-  private mqtt: MqttClient | undefined;
   private subscriptions: Subscription[] = [];
   private readonly online = new Set<string>();
+  /** Each register's account as its own messages showed it; it outranks the hash when they differ. */
+  private readonly accountSeen = new Map<string, number>();
+  private readonly warnedMismatch = new Set<string>();
+  private readonly qos1 = qos1Headers();
 
   constructor(
     private readonly options: ClusterBrokerOptions,
     private readonly logger: Logger,
   ) {
-    if (options.natsUrls.length === 0 || options.mqttUrls.length === 0) throw new Error("the cluster line needs at least one NATS and one MQTT url");
+    if (options.natsUrls.length === 0) throw new Error("the cluster line needs at least one NATS url");
+    if (!Number.isInteger(options.accounts) || options.accounts < 1) throw new Error("the cluster line needs the register accounts' count (1 or more)");
   }
 
   get registersSeenOnline(): number {
@@ -62,13 +80,12 @@ export class NatsRegisterLine implements RegisterLine {
   }
 
   get connected(): boolean {
-    return this.mqtt?.connected === true && this.nats !== undefined && !this.nats.isClosed();
+    return this.nats !== undefined && !this.nats.isClosed();
   }
 
-  /** Connects both ways; resolves once results can go out and the queue group is joined. */
+  /** Connects; resolves once the queue groups are joined (results can go out from then on). */
   async start(): Promise<void> {
     const { tls } = this.options;
-    this.mqtt = await this.connectMqtt();
     const nats = await connect({
       servers: [...this.options.natsUrls],
       name: this.options.name,
@@ -81,49 +98,17 @@ export class NatsRegisterLine implements RegisterLine {
     void this.watchStatus(nats);
     for (const filter of [ALL_UP_TOPICS, ALL_STATUS_TOPICS]) {
       this.subscriptions.push(
-        nats.subscribe(natsSubject(filter), {
+        nats.subscribe(`*.${natsSubject(filter)}`, {
           queue: this.options.group,
           callback: (error, message) => {
             if (error !== null) this.logger.error({ err: error.message, filter }, "queue group subscription failed (permissions?)");
-            else this.deliver(mqttTopic(message.subject), Buffer.from(message.data));
+            else this.deliver(message.subject, Buffer.from(message.data));
           },
         }),
       );
     }
     await nats.flush(); // the subscriptions reached the server
-    this.logger.info({ nats: this.options.natsUrls, mqtt: this.options.mqttUrls, group: this.options.group }, "register line up (nats-server cluster)");
-  }
-
-  private async connectMqtt(): Promise<MqttClient> {
-    const { tls } = this.options;
-    // The first url too: mqtt.js wants a protocol up front when given a client certificate.
-    const client = mqtt.connect(this.options.mqttUrls[0]!, {
-      servers: mqttServers(this.options.mqttUrls),
-      clientId: this.options.name,
-      protocolVersion: 4,
-      clean: true,
-      keepalive: 30,
-      reconnectPeriod: this.options.reconnectDelayMs ?? 1_000,
-      connectTimeout: 10_000,
-      ca: tls.ca,
-      cert: tls.cert,
-      key: tls.key,
-      rejectUnauthorized: true,
-    });
-    client.on("connect", () => (client.stream as unknown as { setNoDelay?: (on: boolean) => void }).setNoDelay?.(true));
-    client.on("close", () => this.logger.warn({ name: this.options.name }, "cluster MQTT connection closed; moving to the next node"));
-    client.on("error", (error) => this.logger.warn({ err: error.message }, "cluster MQTT connection error"));
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no cluster MQTT node answered (${this.options.mqttUrls.join(", ")})`)), 30_000);
-      client.once("connect", () => {
-        clearTimeout(timer);
-        resolve();
-      });
-    }).catch((error: unknown) => {
-      client.end(true);
-      throw error;
-    });
-    return client;
+    this.logger.info({ nats: this.options.natsUrls, accounts: this.options.accounts, group: this.options.group }, "register line up (nats-server cluster)");
   }
 
   private async watchStatus(nats: NatsConnection): Promise<void> {
@@ -144,10 +129,19 @@ export class NatsRegisterLine implements RegisterLine {
     this.presenceListeners.push(listener);
   }
 
+  /** Resolves once the register's account has stored the message (its replicas too); throws otherwise, and the outbox sends it again. */
   async publishToRegister(to: RegisterAddress, message: ServerMessage): Promise<void> {
-    const client = this.mqtt;
-    if (client === undefined) throw new Error("register line not started");
-    await client.publishAsync(downTopic(to.storeId, to.registerId), JSON.stringify(message), { qos: QOS });
+    const nats = this.nats;
+    if (nats === undefined) throw new Error("register line not started");
+    const account = this.accountSeen.get(to.registerId) ?? registerAccountIndex(to.registerId, this.options.accounts);
+    const reply = await nats.request(deliverSubject(account, to.storeId, to.registerId), JSON.stringify(message), { timeout: limits.clusterDeliverTimeoutMs, headers: this.qos1 });
+    let ack: StoreAck;
+    try {
+      ack = reply.json<StoreAck>();
+    } catch {
+      throw new Error(`register account ${String(account)} answered a delivery with something that is not JetStream's acknowledgement`);
+    }
+    if (ack.error !== undefined || typeof ack.seq !== "number") throw new Error(`register account ${String(account)} did not store the message: ${ack.error?.description ?? "no sequence number"}`);
   }
 
   /** Leaves the queue groups, so the cluster hands new requests to the other instances. */
@@ -158,23 +152,30 @@ export class NatsRegisterLine implements RegisterLine {
   }
 
   async stop(): Promise<void> {
-    const [nats, client] = [this.nats, this.mqtt];
+    const nats = this.nats;
     this.nats = undefined;
-    this.mqtt = undefined;
     await nats?.drain().catch(() => nats.close());
-    if (client !== undefined) {
-      client.removeAllListeners("close");
-      await client.endAsync().catch(() => client.end(true));
+  }
+
+  private rememberAccount(registerId: string, account: number): void {
+    if (this.accountSeen.get(registerId) === account) return;
+    if (this.accountSeen.size >= limits.clusterAccountMemoMax) this.accountSeen.clear();
+    this.accountSeen.set(registerId, account);
+    if (account !== registerAccountIndex(registerId, this.options.accounts) && !this.warnedMismatch.has(registerId)) {
+      if (this.warnedMismatch.size < limits.clusterAccountMemoMax) this.warnedMismatch.add(registerId);
+      this.logger.warn({ registerId, account, accounts: this.options.accounts }, "a register is in another account than --broker-cluster-accounts says: use the count admin broker files --broker nats wrote (nats-accounts) on every instance");
     }
   }
 
-  private deliver(topicName: string, payload: Buffer): void {
-    const topic = parseRegisterTopic(topicName);
-    if (topic === undefined) {
-      this.logger.warn({ topic: topicName }, "message on an unexpected subject ignored");
+  private deliver(subject: string, payload: Buffer): void {
+    const split = splitAccountSubject(subject);
+    const topic = split === undefined ? undefined : parseRegisterTopic(mqttTopic(split.subject));
+    if (split === undefined || topic === undefined) {
+      this.logger.warn({ subject }, "message on an unexpected subject ignored");
       return;
     }
     const from = { storeId: topic.storeId, registerId: topic.registerId };
+    this.rememberAccount(from.registerId, split.accountIndex);
     if (topic.leaf === "up") {
       for (const listener of this.requestListeners) listener(from, payload);
       return;

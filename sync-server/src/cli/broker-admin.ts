@@ -1,6 +1,7 @@
 /** `admin broker files`: an external mosquitto's password file, ACL and config from the register database. */
 import { resolve } from "node:path";
 import { writeBrokerFiles, writeClusterBrokerFiles } from "../admin/broker-commands.js";
+import { REGISTER_ACCOUNTS_MAX } from "../broker/nats-cluster-files.js";
 import type { AdminCommands } from "./admin-command.js";
 import { BROKER_RELOAD, brokerReload } from "./broker-options.js";
 import { dataDir, parse, port, positiveInt, print, required, text, UsageError } from "./cli-args.js";
@@ -23,6 +24,7 @@ export const BROKER_COMMANDS: AdminCommands = {
     const { values } = parse(rest, {
       out: { type: "string" },
       instances: { type: "string" },
+      accounts: { type: "string" },
       port: { type: "string" },
       host: { type: "string" },
       "tls-port": { type: "string" },
@@ -40,13 +42,14 @@ export const BROKER_COMMANDS: AdminCommands = {
         dataDir: dataDir(values, io),
         out: required(values, "out"),
         instances: positiveInt(text(values, "instances"), "instances", 3, 64),
+        accounts: positiveInt(text(values, "accounts"), "accounts", 1, REGISTER_ACCOUNTS_MAX),
         ...(reloadNodes !== undefined ? { reload: reloadNodes } : {}),
       });
       print(io, values["json"] === true, cluster, () =>
         [
-          `cluster authorization ${cluster.authorizationFile} (${cluster.registers} registers, ${cluster.services.length} server instances; include it from every node's config)`,
+          `cluster authorization ${cluster.authorizationFile} (${cluster.registers} registers in ${cluster.accounts} register account(s), ${cluster.services.length} server instances; include it from every node's config)`,
           cluster.reloaded ? "nodes reloaded" : "reload every node now (nats-server --signal reload)",
-          ...cluster.services.map((service) => `serve --broker-username ${service} (certificate: admin tls issue-register --register ${service})`),
+          ...cluster.services.map((service) => `serve --broker-username ${service} --broker-cluster-accounts ${cluster.accounts} (certificate: admin tls issue-register --register ${service})`),
         ].join("\n"),
       );
       return 0;

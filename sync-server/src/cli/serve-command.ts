@@ -100,6 +100,7 @@ export async function serve(args: string[], io: CliIo): Promise<number> {
     "register-mqtt-url": { type: "string" },
     "broker-cluster-nats": { type: "string" },
     "broker-cluster-mqtt": { type: "string" },
+    "broker-cluster-accounts": { type: "string" },
     "broker-cert": { type: "string" },
     "broker-key": { type: "string" },
     ...BROKER_FILES,

@@ -250,3 +250,47 @@ describe("the pairing route rewrites the broker files before it answers", () => 
     }
   });
 });
+
+describe("a nats-server cluster directory with register accounts", () => {
+  /** The register account (CODEPAY_REGISTERS_k) whose block names this register's certificate. */
+  function accountOf(registerId: string): string | undefined {
+    let account: string | undefined;
+    for (const line of readFileSync(join(brokerDir, "nats-authorization.conf"), "utf8").split("\n")) {
+      const opened = /^ {2}(CODEPAY_[A-Z_0-9]+): \{$/.exec(line);
+      if (opened !== null) account = opened[1];
+      if (line.includes(`user: "CN=${registerId}"`)) return account;
+    }
+    return undefined;
+  }
+
+  it("admin broker files --accounts K keeps K beside the authorization, and a later enrolment's rewrite puts the register in its account", async () => {
+    for (const id of ["reg-a", "reg-b"]) expect((await cli("admin", "register", "enroll", "--store", "shop", "--id", id, "--name", id)).code).toBe(0);
+    const files = await cli("admin", "broker", "files", "--broker", "nats", "--out", brokerDir, "--instances", "2", "--accounts", "3", "--json");
+    expect(files.code).toBe(0);
+    expect(JSON.parse(files.stdout)).toMatchObject({ registers: 2, accounts: 3, services: ["codepay-server-1", "codepay-server-2"] });
+    expect(readFileSync(join(brokerDir, "nats-accounts"), "utf8")).toBe("3\n");
+    const { registerAccountIndex, registerAccountName } = await import("../../src/broker/nats-cluster-files.js");
+    for (const id of ["reg-a", "reg-b"]) expect(accountOf(id)).toBe(registerAccountName(registerAccountIndex(id, 3)));
+
+    expect((await cli("admin", "register", "enroll", "--store", "shop", "--id", "reg-c", "--name", "C", "--broker-files", brokerDir, ...countingReload())).code).toBe(0);
+    expect(reloadCount()).toBe(1);
+    expect(accountOf("reg-c")).toBe(registerAccountName(registerAccountIndex("reg-c", 3)));
+    expect(readFileSync(join(brokerDir, "nats-authorization.conf"), "utf8")).toContain(registerAccountName(2));
+  });
+
+  it("a nats-accounts file that holds no count stops the rewrite with the reason (the authorization is left as it was)", async () => {
+    expect((await cli("admin", "broker", "files", "--broker", "nats", "--out", brokerDir, "--instances", "1")).code).toBe(0);
+    const before = readFileSync(join(brokerDir, "nats-authorization.conf"), "utf8");
+    writeFileSync(join(brokerDir, "nats-accounts"), "many\n");
+    const enrolled = await cli("admin", "register", "enroll", "--store", "shop", "--id", "reg-d", "--name", "D", "--broker-files", brokerDir, ...countingReload());
+    expect(enrolled.stderr).toMatch(/nats-accounts holds no account count/);
+    expect(readFileSync(join(brokerDir, "nats-authorization.conf"), "utf8")).toBe(before);
+    expect(reloadCount()).toBe(0);
+  });
+
+  it("--accounts out of range is refused", async () => {
+    const refused = await cli("admin", "broker", "files", "--broker", "nats", "--out", brokerDir, "--accounts", "0");
+    expect(refused.code).not.toBe(0);
+    expect(existsSync(join(brokerDir, "nats-authorization.conf"))).toBe(false);
+  });
+});
