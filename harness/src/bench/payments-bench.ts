@@ -54,6 +54,7 @@ const USAGE = {
     instances: { type: "string", value: "N", description: "scale-out: N server processes on PostgreSQL + mosquitto; unset: one process on SQLite + embedded aedes" },
     broker: { type: "string", default: "mosquitto", value: "mosquitto|cluster", description: "with --instances: one mosquitto, or a 3-node nats-server cluster (registers spread over the nodes, TLS certificates)" },
     "broker-accounts": { type: "string", default: "1", value: "K", description: "with --broker cluster: register accounts the registers are split over (each its own JetStream streams)" },
+    "broker-nodes": { type: "string", default: "3", value: "N", description: "with --broker cluster: nats-server nodes (streams keep 3 replicas; with more nodes than that, accounts land on different nodes)" },
     pin: { type: "boolean", default: false, description: "one process: the server on CPU 0, this load generator on the others (taskset)" },
     floor: { type: "boolean", default: false, description: "then run the lean reference server (../shared/floor/run.sh) with as many registers for as long, and print the ratios" },
     generator: { type: "string", default: "lean", value: "lean|sim", description: "load generator: the bench's lean register and phone, or the full simulators (mqtt.js, node:http, zod) to see what they cost" },
@@ -91,8 +92,9 @@ interface BenchOptions {
   readonly floor: boolean;
   readonly generator: "lean" | "sim";
   readonly broker: ScaleOutBroker;
-  /** --broker cluster: register accounts. */
+  /** --broker cluster: register accounts and nodes. */
   readonly brokerAccounts: number;
+  readonly brokerNodes: number;
 }
 
 /** The options, or undefined when --help was printed. */
@@ -120,6 +122,7 @@ function parseOptions(argv: string[]): BenchOptions | undefined {
     generator,
     broker,
     brokerAccounts: Math.floor(positiveOption("broker-accounts", values["broker-accounts"])),
+    brokerNodes: Math.floor(positiveOption("broker-nodes", values["broker-nodes"])),
   };
 }
 
@@ -200,7 +203,7 @@ async function mainScaleOut(options: BenchOptions, instances: number, dataDir: s
   const pg = await startScaleOutDatabase();
   try {
     const seeded = await seed(dataDir, options);
-    const cluster = await startScaleOutCluster(dataDir, pg, instances, options.broker, options.brokerAccounts);
+    const cluster = await startScaleOutCluster(dataDir, pg, instances, options.broker, options.brokerAccounts, options.brokerNodes);
     const locks = await PostgresLockSampler.start(pg.url, LOCK_SAMPLE_INTERVAL_MS);
     try {
       const listening = {

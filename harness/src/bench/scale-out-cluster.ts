@@ -87,8 +87,8 @@ export async function startScaleOutDatabase(): Promise<ThrowawayPostgres> {
   return pg;
 }
 
-export async function startScaleOutCluster(dataDir: string, pg: ThrowawayPostgres, instances: number, broker: ScaleOutBroker = "mosquitto", brokerAccounts = 1): Promise<ScaleOutCluster> {
-  return broker === "cluster" ? startBrokerClusterDeployment(dataDir, pg, instances, brokerAccounts) : startMosquittoDeployment(dataDir, pg, instances);
+export async function startScaleOutCluster(dataDir: string, pg: ThrowawayPostgres, instances: number, broker: ScaleOutBroker = "mosquitto", brokerAccounts = 1, brokerNodes = BENCH_CLUSTER_NODES): Promise<ScaleOutCluster> {
+  return broker === "cluster" ? startBrokerClusterDeployment(dataDir, pg, instances, brokerAccounts, brokerNodes) : startMosquittoDeployment(dataDir, pg, instances);
 }
 
 const sumCpuMs = (pids: readonly (number | undefined)[]): number => pids.reduce<number>((total, pid) => total + processCpuMs(pid), 0);
@@ -99,8 +99,8 @@ function serverNodeArgs(): string[] {
 }
 
 /** 3 nats-server nodes (admin broker files --broker nats, certificates from admin tls) and N instances on the cluster line. */
-async function startBrokerClusterDeployment(dataDir: string, pg: ThrowawayPostgres, instances: number, accounts: number): Promise<ScaleOutCluster> {
-  const deployment = await startClusterDeployment({ dataDir, dir: dataDir, nodes: BENCH_CLUSTER_NODES, instances, accounts });
+async function startBrokerClusterDeployment(dataDir: string, pg: ThrowawayPostgres, instances: number, accounts: number, nodes: number): Promise<ScaleOutCluster> {
+  const deployment = await startClusterDeployment({ dataDir, dir: dataDir, nodes, instances, accounts });
   const { cluster } = deployment;
   let servers: ServerInstance[] = [];
   try {
