@@ -149,7 +149,7 @@ export const limits = {
    * again. A leader election after a lost node takes a few seconds, so well above that.
    */
   clusterDeliverTimeoutMs: 10_000,
-  /** Registers whose account an instance remembers from their messages (a map entry each; cleared when full). */
+  /** Registers an instance remembers in another account than the hash names (a map entry each; cleared when full). */
   clusterAccountMemoMax: 200_000,
   /** `admin verify` reads the ledger in keyset pages of this many rows (memory: one page, not the ledger). */
   ledgerVerifyPageRows: 1_000,

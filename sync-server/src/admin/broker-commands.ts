@@ -11,7 +11,7 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync } from "no
 import { join, resolve } from "node:path";
 import { renderBrokerConfig, serviceUsername, SERVICE_USERNAME_PREFIX, type BrokerTlsListener } from "../broker/mosquitto-files.js";
 import { writeFileAtomically } from "../broker/atomic-file.js";
-import { REGISTER_ACCOUNTS_MAX } from "../broker/nats-cluster-files.js";
+import { REGISTER_ACCOUNTS_MAX, isRegisterAccountCount } from "../broker/nats-cluster-files.js";
 import { NATS_ACCOUNTS_FILE, NATS_AUTHORIZATION_FILE, NATS_INSTANCES_FILE, reloadBroker, rewriteBrokerAccessFiles, rewriteClusterAuthorization, servicePasswordFile, syncBrokerFiles, type BrokerAccessFiles, type BrokerFilesOptions, type BrokerReload } from "../broker/broker-files-sync.js";
 import { limits } from "../limits.js";
 import { AdminError } from "./admin-error.js";
@@ -134,7 +134,7 @@ export async function writeClusterBrokerFiles(input: ClusterFilesInput): Promise
     throw new AdminError("BAD_REQUEST", `--instances must be an integer 1-${BROKER_INSTANCES_MAX}`);
   }
   const accounts = input.accounts ?? 1;
-  if (!Number.isInteger(accounts) || accounts < 1 || accounts > REGISTER_ACCOUNTS_MAX) {
+  if (!isRegisterAccountCount(accounts)) {
     throw new AdminError("BAD_REQUEST", `--accounts must be an integer 1-${REGISTER_ACCOUNTS_MAX}`);
   }
   const out = resolve(input.out);

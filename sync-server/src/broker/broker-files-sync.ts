@@ -23,7 +23,7 @@ import { dialectOf, inTransaction, type Db, type Tx } from "../db/database.js";
 import { listEnabledBrokerAccounts } from "../db/repositories/registers.js";
 import { limits } from "../limits.js";
 import { writeFileAtomically } from "./atomic-file.js";
-import { REGISTER_ACCOUNTS_MAX, renderNatsAuthorization } from "./nats-cluster-files.js";
+import { REGISTER_ACCOUNTS_MAX, parseRegisterAccountCount, renderNatsAuthorization } from "./nats-cluster-files.js";
 import { renderAclFile, renderPasswordFile, SERVICE_USERNAME_PREFIX, type BrokerRegisterAccount, type BrokerServiceAccount } from "./mosquitto-files.js";
 
 /** How the broker learns of new files: SIGHUP to the pid in its pid_file, or a command (`systemctl reload mosquitto`). */
@@ -133,8 +133,8 @@ function clusterAccounts(dir: string): number {
     if ((error as NodeJS.ErrnoException).code === "ENOENT") return 1;
     throw error;
   }
-  const accounts = /^[1-9]\d{0,2}$/.test(text) ? Number(text) : Number.NaN;
-  if (!(accounts <= REGISTER_ACCOUNTS_MAX)) throw new Error(`broker files ${dir}: ${NATS_ACCOUNTS_FILE} holds no account count (an integer 1-${REGISTER_ACCOUNTS_MAX})`);
+  const accounts = parseRegisterAccountCount(text);
+  if (accounts === undefined) throw new Error(`broker files ${dir}: ${NATS_ACCOUNTS_FILE} holds no account count (an integer 1-${REGISTER_ACCOUNTS_MAX})`);
   return accounts;
 }
 

@@ -118,6 +118,18 @@ export function splitAccountSubject(subject: string): { readonly accountIndex: n
 /** The most register accounts a cluster may be split into (each has its own streams on its own replica nodes). */
 export const REGISTER_ACCOUNTS_MAX = 256;
 
+/** A register accounts' count: an integer 1-REGISTER_ACCOUNTS_MAX. */
+export function isRegisterAccountCount(accounts: number): boolean {
+  return Number.isInteger(accounts) && accounts >= 1 && accounts <= REGISTER_ACCOUNTS_MAX;
+}
+
+/** The count as written in a flag or in nats-accounts (plain decimal, no sign or leading zero); undefined if it is none. */
+export function parseRegisterAccountCount(text: string): number | undefined {
+  if (!/^[1-9]\d{0,2}$/.test(text)) return undefined;
+  const accounts = Number(text);
+  return isRegisterAccountCount(accounts) ? accounts : undefined;
+}
+
 const MQTT_MESSAGES = "$MQTT.msgs";
 const REGISTER_FAMILIES = [ALL_UP_TOPICS, ALL_STATUS_TOPICS].map(natsSubject);
 const DOWN_FAMILY = natsSubject(`${TOPIC_ROOT}/#`);
@@ -129,7 +141,7 @@ const DOWN_FAMILY = natsSubject(`${TOPIC_ROOT}/#`);
  * delivers to any register's down through the account's own message stream (service imports).
  */
 export function renderNatsAuthorization(registers: readonly ClusterRegisterAccount[], services: readonly string[], accounts = 1): string {
-  if (!Number.isInteger(accounts) || accounts < 1 || accounts > REGISTER_ACCOUNTS_MAX) throw new Error(`register accounts: expected an integer 1-${REGISTER_ACCOUNTS_MAX}, got ${String(accounts)}`);
+  if (!isRegisterAccountCount(accounts)) throw new Error(`register accounts: expected an integer 1-${REGISTER_ACCOUNTS_MAX}, got ${String(accounts)}`);
   const byAccount: ClusterRegisterAccount[][] = Array.from({ length: accounts }, () => []);
   for (const register of registers) byAccount[registerAccountIndex(register.registerId, accounts)]!.push(register);
   const lines = [HEADER, `# ${String(accounts)} register account(s): the count is in nats-accounts beside this file; every instance runs with --broker-cluster-accounts ${String(accounts)}.`, "accounts {"];

@@ -21,7 +21,7 @@ import { connect, headers, type MsgHdrs, type NatsConnection, type Subscription 
 import { ALL_STATUS_TOPICS, ALL_UP_TOPICS, PresenceSchema, parseMessage, parseRegisterTopic, type ServerMessage } from "@codepay/contract";
 import { limits } from "../limits.js";
 import type { Logger } from "../logger.js";
-import { deliverSubject, mqttTopic, natsSubject, registerAccountIndex, splitAccountSubject } from "./nats-cluster-files.js";
+import { deliverSubject, isRegisterAccountCount, mqttTopic, natsSubject, registerAccountIndex, splitAccountSubject } from "./nats-cluster-files.js";
 import type { OnlineListener, RegisterLine, RequestListener, PresenceListener } from "./register-line.js";
 import type { RegisterAddress } from "../settlement/register-requests.js";
 
@@ -62,9 +62,8 @@ export class NatsRegisterLine implements RegisterLine {
   private nats: NatsConnection | undefined;
   private subscriptions: Subscription[] = [];
   private readonly online = new Set<string>();
-  /** Each register's account as its own messages showed it; it outranks the hash when they differ. */
-  private readonly accountSeen = new Map<string, number>();
-  private readonly warnedMismatch = new Set<string>();
+  /** Registers whose messages came from another account than the hash names: that account wins. */
+  private readonly accountOverride = new Map<string, number>();
   private readonly qos1 = qos1Headers();
 
   constructor(
@@ -72,7 +71,7 @@ export class NatsRegisterLine implements RegisterLine {
     private readonly logger: Logger,
   ) {
     if (options.natsUrls.length === 0) throw new Error("the cluster line needs at least one NATS url");
-    if (!Number.isInteger(options.accounts) || options.accounts < 1) throw new Error("the cluster line needs the register accounts' count (1 or more)");
+    if (!isRegisterAccountCount(options.accounts)) throw new Error("the cluster line needs the register accounts' count (1 or more)");
   }
 
   get registersSeenOnline(): number {
@@ -133,7 +132,7 @@ export class NatsRegisterLine implements RegisterLine {
   async publishToRegister(to: RegisterAddress, message: ServerMessage): Promise<void> {
     const nats = this.nats;
     if (nats === undefined) throw new Error("register line not started");
-    const account = this.accountSeen.get(to.registerId) ?? registerAccountIndex(to.registerId, this.options.accounts);
+    const account = this.accountOverride.get(to.registerId) ?? registerAccountIndex(to.registerId, this.options.accounts);
     const reply = await nats.request(deliverSubject(account, to.storeId, to.registerId), JSON.stringify(message), { timeout: limits.clusterDeliverTimeoutMs, headers: this.qos1 });
     let ack: StoreAck;
     try {
@@ -157,12 +156,15 @@ export class NatsRegisterLine implements RegisterLine {
     await nats?.drain().catch(() => nats.close());
   }
 
+  /** Notes where a register's message came from; warns once when that is not the account the hash names. */
   private rememberAccount(registerId: string, account: number): void {
-    if (this.accountSeen.get(registerId) === account) return;
-    if (this.accountSeen.size >= limits.clusterAccountMemoMax) this.accountSeen.clear();
-    this.accountSeen.set(registerId, account);
-    if (account !== registerAccountIndex(registerId, this.options.accounts) && !this.warnedMismatch.has(registerId)) {
-      if (this.warnedMismatch.size < limits.clusterAccountMemoMax) this.warnedMismatch.add(registerId);
+    if (account === registerAccountIndex(registerId, this.options.accounts)) {
+      this.accountOverride.delete(registerId);
+      return;
+    }
+    if (this.accountOverride.get(registerId) !== account) {
+      if (this.accountOverride.size >= limits.clusterAccountMemoMax) this.accountOverride.clear();
+      this.accountOverride.set(registerId, account);
       this.logger.warn({ registerId, account, accounts: this.options.accounts }, "a register is in another account than --broker-cluster-accounts says: use the count admin broker files --broker nats wrote (nats-accounts) on every instance");
     }
   }

@@ -1,7 +1,7 @@
 /** The external broker's options, shared by serve, the register commands and `admin broker files`. */
 import { syncBrokerFilesAfterChange } from "../admin/broker-commands.js";
 import type { BrokerFilesOptions, BrokerReload } from "../broker/broker-files-sync.js";
-import { REGISTER_ACCOUNTS_MAX } from "../broker/nats-cluster-files.js";
+import { REGISTER_ACCOUNTS_MAX, parseRegisterAccountCount } from "../broker/nats-cluster-files.js";
 import { SHARE_GROUP_DEFAULT } from "../broker/external-register-line.js";
 import type { ServerBrokerOptions, ServerClusterOptions } from "../server.js";
 import { dataDir, readSecretFile, text, UsageError, type CliIo, type Options, type Values } from "./cli-args.js";
@@ -90,8 +90,8 @@ export function clusterOptions(values: Values, io: CliIo): ServerClusterOptions 
   const mqttUrls = text(values, "broker-cluster-mqtt", "CODEPAY_BROKER_CLUSTER_MQTT", io);
   if (nats === undefined && mqttUrls === undefined) return undefined;
   if (nats === undefined || mqttUrls === undefined) throw new UsageError("a cluster needs both --broker-cluster-nats (the nodes' NATS listeners, for the instances) and --broker-cluster-mqtt (their MQTT listeners, for the registers)");
-  const accountsText = text(values, "broker-cluster-accounts", "CODEPAY_BROKER_CLUSTER_ACCOUNTS", io) ?? "1";
-  if (!/^[1-9]\d{0,2}$/.test(accountsText) || Number(accountsText) > REGISTER_ACCOUNTS_MAX) throw new UsageError(`--broker-cluster-accounts: expected an integer 1-${REGISTER_ACCOUNTS_MAX} (the count in nats-accounts, written by admin broker files --broker nats)`);
+  const accounts = parseRegisterAccountCount(text(values, "broker-cluster-accounts", "CODEPAY_BROKER_CLUSTER_ACCOUNTS", io) ?? "1");
+  if (accounts === undefined) throw new UsageError(`--broker-cluster-accounts: expected an integer 1-${REGISTER_ACCOUNTS_MAX} (the count in nats-accounts, written by admin broker files --broker nats)`);
   const name = text(values, "broker-username", "CODEPAY_BROKER_USERNAME", io);
   const ca = text(values, "broker-ca", "CODEPAY_BROKER_CA", io);
   const cert = text(values, "broker-cert", "CODEPAY_BROKER_CERT", io);
@@ -102,7 +102,7 @@ export function clusterOptions(values: Values, io: CliIo): ServerClusterOptions 
   return {
     natsUrls: urlList(nats, "--broker-cluster-nats", /^(nats|tls):\/\/.+/),
     mqttUrls: urlList(mqttUrls, "--broker-cluster-mqtt", /^mqtts?:\/\/.+/),
-    accounts: Number(accountsText),
+    accounts,
     name,
     group: text(values, "broker-group", "CODEPAY_BROKER_GROUP", io) ?? SHARE_GROUP_DEFAULT,
     ca,
