@@ -2,7 +2,8 @@
  * `npm run bench -- --floor`: the lean reference server (../shared/floor/run.sh beside the project: embedded
  * aedes + fastify + better-sqlite3, the same create -> code -> claim -> approve -> result -> ack exchange,
  * none of Code Pay's guarantees) run right after the bench, with as many registers and as long, so the
- * two CPU-per-payment figures come from the same minutes of this shared machine.
+ * two CPU-per-payment figures come from the same minutes of this shared machine. `--features-floor`: the
+ * same design carrying Code Pay's guarantees (scripts/features-floor), run the same way.
  */
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
@@ -28,23 +29,56 @@ export async function runLeanFloor(repositoryRoot: string, registers: number, se
   const script = leanFloorScript(repositoryRoot);
   if (!existsSync(script)) return { ran: false, reason: `${script} not found (the lean floor lives beside the project, in ../shared/floor)` };
   if (!existsSync(join(repositoryRoot, "node_modules"))) return { ran: false, reason: `${repositoryRoot}/node_modules missing (run.sh borrows the project's aedes, fastify and better-sqlite3)` };
-  const child = spawn("bash", [script, repositoryRoot, String(registers), String(Math.max(1, Math.round(seconds)))], { stdio: ["ignore", "pipe", "pipe"] });
+  return { ran: true, figures: await runFloorScript("lean floor", script, [repositoryRoot, String(registers), wholeSeconds(seconds)]) };
+}
+
+/** The guarantees `--features-floor` adds to the floor's design (scripts/features-floor/server.mjs says what each is). */
+export const FEATURES_FLOOR_FEATURES = "I,A,V,H,M";
+
+/** Where the features floor's script sits: `<root>/scripts/features-floor/run.sh`. */
+export function featuresFloorScript(repositoryRoot: string): string {
+  return join(repositoryRoot, "scripts", "features-floor", "run.sh");
+}
+
+/**
+ * `--features-floor`: the lean floor's design carrying Code Pay's schema, statements and guarantees
+ * (scripts/features-floor), driven by the lean floor's own client, as many registers and as long.
+ * What Code Pay costs above it is its own pipeline, not the guarantees (docs/performance.md).
+ */
+export async function runFeaturesFloor(repositoryRoot: string, registers: number, seconds: number): Promise<LeanFloorRun> {
+  const client = resolve(repositoryRoot, "..", "shared", "floor", "lean_client.mjs");
+  if (!existsSync(client)) return { ran: false, reason: `${client} not found (the features floor is driven by the lean floor's client, in ../shared/floor)` };
+  return { ran: true, figures: await runFloorScript("features floor", featuresFloorScript(repositoryRoot), ["--features", FEATURES_FLOOR_FEATURES, "--registers", String(registers), "--seconds", wholeSeconds(seconds)]) };
+}
+
+const wholeSeconds = (seconds: number): string => String(Math.max(1, Math.round(seconds)));
+
+/** Runs a floor's script and reads the lean client's one JSON line; no line or a non-zero exit is an error. */
+async function runFloorScript(label: string, script: string, args: readonly string[]): Promise<LeanFloorFigures> {
+  const child = spawn("bash", [script, ...args], { stdio: ["ignore", "pipe", "pipe"] });
   let stdout = "";
   let stderr = "";
   child.stdout.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
   child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
   const code = await new Promise<number | null>((done) => child.once("exit", done));
   const line = stdout.split("\n").find((l) => l.includes('"lean_payment"'));
-  if (code !== 0 || line === undefined) throw new Error(`lean floor: ${script} exited ${code} without a result: ${(stderr || stdout).trim().slice(0, 400)}`);
-  const parsed = JSON.parse(line) as Record<string, number>;
+  if (code !== 0 || line === undefined) throw new Error(`${label}: ${script} exited ${code} without a result: ${(stderr || stdout).trim().slice(0, 400)}`);
+  return leanPaymentFigures(line);
+}
+
+/** The figures of the lean client's JSON line (`"op":"lean_payment"`). */
+export function leanPaymentFigures(line: string): LeanFloorFigures {
+  const parsed = JSON.parse(line) as Record<string, unknown>;
+  const number = (key: string): number => {
+    const value = parsed[key];
+    if (typeof value !== "number" || !Number.isFinite(value)) throw new Error(`the lean client's line has no number ${key}: ${line.slice(0, 200)}`);
+    return value;
+  };
   return {
-    ran: true,
-    figures: {
-      paymentsPerS: Number(parsed["payments_per_s"]),
-      serverCpuMsPerPayment: Number(parsed["server_cpu_ms_per_payment"]),
-      clientCpuMsPerPayment: Number(parsed["client_cpu_ms_per_payment"]),
-      payments: Number(parsed["payments"]),
-      failed: Number(parsed["failed"]),
-    },
+    paymentsPerS: number("payments_per_s"),
+    serverCpuMsPerPayment: number("server_cpu_ms_per_payment"),
+    clientCpuMsPerPayment: number("client_cpu_ms_per_payment"),
+    payments: number("payments"),
+    failed: number("failed"),
   };
 }

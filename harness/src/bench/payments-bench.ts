@@ -23,7 +23,7 @@ import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { createStore, enrollRegister, enrollUser, topUp } from "@codepay/sync-server";
 import { parseBenchFlags, type BenchUsage, type FlagSpec } from "./bench-flags.js";
-import { runLeanFloor, type LeanFloorRun } from "./lean-floor.js";
+import { runFeaturesFloor, runLeanFloor, type LeanFloorRun } from "./lean-floor.js";
 import { CURRENCY, drive, type Listening, type Seeded } from "./payments-drive.js";
 import { printReport } from "./payments-report.js";
 import { measureFloor } from "./physical-floor.js";
@@ -57,6 +57,7 @@ const USAGE = {
     "broker-nodes": { type: "string", default: "3", value: "N", description: "with --broker cluster: nats-server nodes (streams keep 3 replicas; with more nodes than that, accounts land on different nodes)" },
     pin: { type: "boolean", default: false, description: "one process: the server on CPU 0, this load generator on the others (taskset)" },
     floor: { type: "boolean", default: false, description: "then run the lean reference server (../shared/floor/run.sh) with as many registers for as long, and print the ratios" },
+    "features-floor": { type: "boolean", default: false, description: "then run the floor's design carrying Code Pay's schema and guarantees (scripts/features-floor) the same way, and print the ratios" },
     generator: { type: "string", default: "lean", value: "lean|sim", description: "load generator: the bench's lean register and phone, or the full simulators (mqtt.js, node:http, zod) to see what they cost" },
     json: { type: "boolean", default: false, description: "print one JSON line instead of a table" },
   },
@@ -72,6 +73,7 @@ const USAGE = {
     "write_transactions_per_payment     committed transactions that changed something, autocommits included",
     "load_generator_cpu_ms_per_payment  this process's CPU (all registers and phones) per payment: the bench's own cost",
     "lean_floor_*, *_ratio_to_lean_*    with --floor: the lean reference server and its client in the same minutes, ours / theirs",
+    "features_floor_*, *_ratio_to_features_floor  with --features-floor: the floor's design with Code Pay's guarantees, ours / theirs",
     "request_to_code / approve_to_result  latencies at the register, p50 / p99, of payments that started and ended inside",
     "mqtt_rtt / commit                  physical floor: raw aedes QoS 1 round trip, one SQLite FULL commit",
     "load_avg_1m_before / _after        the machine's load: other work on the same cores shows here",
@@ -90,6 +92,7 @@ interface BenchOptions {
   readonly stores: number;
   readonly pin: boolean;
   readonly floor: boolean;
+  readonly withFeaturesFloor: boolean;
   readonly generator: "lean" | "sim";
   readonly broker: ScaleOutBroker;
   /** --broker cluster: register accounts and nodes. */
@@ -119,6 +122,7 @@ function parseOptions(argv: string[]): BenchOptions | undefined {
     stores: Math.floor(positiveOption("stores", values.stores)),
     pin: values.pin,
     floor: values.floor,
+    withFeaturesFloor: values["features-floor"],
     generator,
     broker,
     brokerAccounts: Math.floor(positiveOption("broker-accounts", values["broker-accounts"])),
@@ -197,6 +201,14 @@ async function leanFloorAfter(options: BenchOptions): Promise<LeanFloorRun | und
   return run;
 }
 
+/** `--features-floor`: the floor's design with Code Pay's guarantees, after the run (and the lean floor), as many registers, as long. */
+async function featuresFloorAfter(options: BenchOptions): Promise<LeanFloorRun | undefined> {
+  if (!options.withFeaturesFloor) return undefined;
+  const run = await runFeaturesFloor(repositoryRoot, options.registers, options.durationS);
+  if (!run.ran) process.stderr.write(`bench: features floor skipped: ${run.reason}\n`);
+  return run;
+}
+
 /** `--instances N`: PostgreSQL + mosquitto + N server processes (scale-out-cluster.ts). */
 async function mainScaleOut(options: BenchOptions, instances: number, dataDir: string): Promise<number> {
   const loadBefore1m = loadavg()[0] ?? 0;
@@ -222,7 +234,8 @@ async function mainScaleOut(options: BenchOptions, instances: number, dataDir: s
       const postgresCommit = await measurePostgresCommit(dataDir, pg.url);
       const ledger = verifyLedger(dataDir);
       const leanFloor = await leanFloorAfter(options);
-      printReport({ ...options, brokerProcesses: cluster.brokerProcesses, ledger, loadBefore1m, loadAfter1m, postgresCommit, ...(leanFloor ? { leanFloor } : {}) }, figures, floor);
+      const featuresFloor = await featuresFloorAfter(options);
+      printReport({ ...options, brokerProcesses: cluster.brokerProcesses, ledger, loadBefore1m, loadAfter1m, postgresCommit, ...(leanFloor ? { leanFloor } : {}), ...(featuresFloor ? { featuresFloor } : {}) }, figures, floor);
       return ledger.ok && figures.completed > 0 ? 0 : 1;
     } finally {
       await locks.stop();
@@ -261,7 +274,8 @@ async function main(): Promise<number> {
     const floor = await measureFloor();
     const ledger = verifyLedger(dataDir);
     const leanFloor = await leanFloorAfter(options);
-    printReport({ ...options, ledger, loadBefore1m, loadAfter1m, ...(leanFloor ? { leanFloor } : {}) }, figures, floor);
+    const featuresFloor = await featuresFloorAfter(options);
+    printReport({ ...options, ledger, loadBefore1m, loadAfter1m, ...(leanFloor ? { leanFloor } : {}), ...(featuresFloor ? { featuresFloor } : {}) }, figures, floor);
     return ledger.ok && figures.completed > 0 ? 0 : 1;
   } finally {
     server?.kill("SIGKILL");

@@ -29,12 +29,15 @@ export interface ReportContext {
   readonly postgresCommit?: { p50Ms: number; p99Ms: number };
   /** --floor: the lean reference server, run right after in the same minutes. */
   readonly leanFloor?: LeanFloorRun;
+  /** --features-floor: the floor's design carrying Code Pay's guarantees, run after it in the same minutes. */
+  readonly featuresFloor?: LeanFloorRun;
 }
 
 const orNull = (value: number | undefined, digits = 2): number | null => (value === undefined || Number.isNaN(value) ? null : round(value, digits));
 
 export function reportFigures(context: ReportContext, figures: RunFigures, floor: FloorFigures): Record<string, unknown> {
   const lean = context.leanFloor?.ran === true ? context.leanFloor.figures : undefined;
+  const features = context.featuresFloor?.ran === true ? context.featuresFloor.figures : undefined;
   const paymentsPerS = figures.windowPayments / figures.measuredS;
   const serverCpu = figures.serverCpuMsPerPayment;
   const serverSideCpu = serverCpu.servers + serverCpu.broker + serverCpu.database;
@@ -53,6 +56,11 @@ export function reportFigures(context: ReportContext, figures: RunFigures, floor
     payments_per_s_ratio_to_lean_floor: lean === undefined ? null : round(paymentsPerS / lean.paymentsPerS, 2),
     load_generator_cpu_ratio_to_lean_client: lean === undefined ? null : round(figures.generatorCpuMsPerPayment / lean.clientCpuMsPerPayment, 2),
     lean_floor_skipped: context.leanFloor?.ran === false ? context.leanFloor.reason : null,
+    features_floor_payments_per_s: features?.paymentsPerS ?? null,
+    features_floor_server_cpu_ms_per_payment: features?.serverCpuMsPerPayment ?? null,
+    server_cpu_ratio_to_features_floor: features === undefined ? null : round(serverSideCpu / features.serverCpuMsPerPayment, 2),
+    payments_per_s_ratio_to_features_floor: features === undefined ? null : round(paymentsPerS / features.paymentsPerS, 2),
+    features_floor_skipped: context.featuresFloor?.ran === false ? context.featuresFloor.reason : null,
     request_to_code_p50_ms: round(figures.requestToCode.percentile(50)),
     request_to_code_p99_ms: round(figures.requestToCode.percentile(99)),
     approve_to_result_p50_ms: round(figures.approveToResult.percentile(50)),
@@ -127,6 +135,7 @@ export function printReport(context: ReportContext, figures: RunFigures, floor: 
     ["SQL statements / write transactions per payment", `${v("statements_per_payment")} / ${v("write_transactions_per_payment")}`],
     [`load generator (${context.generator}) CPU ms per payment (user + system)`, `${v("load_generator_cpu_ms_per_payment")} (${v("load_generator_user_ms_per_payment")} + ${v("load_generator_system_ms_per_payment")})`],
     ...leanFloorRows(context, v),
+    ...featuresFloorRows(context, v),
     ["request -> code at register p50 / p99", `${v("request_to_code_p50_ms")} / ${v("request_to_code_p99_ms")} ms`],
     ["approve -> result at register p50 / p99", `${v("approve_to_result_p50_ms")} / ${v("approve_to_result_p99_ms")} ms`],
     ["  of which approve -> phone's HTTP reply p50 / p99", `${v("approve_reply_p50_ms")} / ${v("approve_reply_p99_ms")} ms`],
@@ -149,6 +158,15 @@ export function printReport(context: ReportContext, figures: RunFigures, floor: 
   ];
   const width = Math.max(...rows.map(([label]) => label.length));
   for (const [label, value] of rows) process.stdout.write(`${label.padEnd(width)}  ${value}\n`);
+}
+
+function featuresFloorRows(context: ReportContext, v: (key: string) => string): [string, string][] {
+  if (context.featuresFloor === undefined) return [];
+  if (!context.featuresFloor.ran) return [["features floor", `skipped: ${context.featuresFloor.reason}`]];
+  return [
+    ["floor design + Code Pay's guarantees (same minutes): payments / s, server CPU ms per payment", `${v("features_floor_payments_per_s")}, ${v("features_floor_server_cpu_ms_per_payment")}`],
+    ["ratio to it: server CPU per payment / payments per s", `${v("server_cpu_ratio_to_features_floor")} / ${v("payments_per_s_ratio_to_features_floor")}`],
+  ];
 }
 
 function leanFloorRows(context: ReportContext, v: (key: string) => string): [string, string][] {

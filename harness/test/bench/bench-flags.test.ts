@@ -47,7 +47,7 @@ describe("bench flags", () => {
     expect(refused.stderr).toContain("bench: unknown flag --duration (`npm run bench -- --help` lists the flags)");
     const help = spawnSync(process.execPath, [bench, "--help"], { encoding: "utf8", timeout: 30_000 });
     expect(help.status).toBe(0);
-    for (const flag of ["--registers", "--phones", "--duration-s", "--warmup-s", "--rate-per-s", "--stores", "--instances", "--pin", "--floor", "--json"]) {
+    for (const flag of ["--registers", "--phones", "--duration-s", "--warmup-s", "--rate-per-s", "--stores", "--instances", "--pin", "--floor", "--features-floor", "--json"]) {
       expect(help.stdout).toContain(flag);
     }
     expect(help.stdout).toContain("server_cpu_ms_per_payment");
