@@ -70,6 +70,36 @@ describe.skipIf(!hasChromium)("cashier panel", { timeout: webTestTimeoutMs }, ()
     expect(await page.getByRole("button", { name: "Cancel payment" }).isHidden()).toBe(true);
   });
 
+  test("a cancel's reply that arrives after the cancelled event does not bring the payment back", async () => {
+    // The agent answers a cancel at once (asked, still waiting for the shopper) and tells the panel
+    // "cancelled" on the event stream once the server agrees. Here that reply is held until the event is
+    // shown, so it arrives older than what the panel already has.
+    const { paymentId } = await startFromPanel("800");
+    let delivered!: () => void;
+    const replyDelivered = new Promise<void>((resolve) => (delivered = resolve));
+    let heldBody = "";
+    await page.route(`**/v1/payments/${encodeURIComponent(paymentId)}/cancel`, async (route) => {
+      const response = await route.fetch();
+      heldBody = await response.text();
+      await eventually(() => page.locator("#current-state").textContent()).toContain("Cancelled");
+      await route.fulfill({ response });
+      delivered();
+    });
+    try {
+      await page.getByRole("button", { name: "Cancel payment" }).click();
+      await replyDelivered;
+      expect(JSON.parse(heldBody).payment).toMatchObject({ paymentId, state: "issued" }); // the reply is older than the event
+      // The panel applies the reply within a few milliseconds of receiving it; watch for half a second.
+      for (const started = Date.now(); Date.now() - started < 500; ) {
+        expect(await page.locator("#current-state").textContent()).toBe("Cancelled");
+        expect(await page.getByRole("button", { name: "Cancel payment" }).isHidden()).toBe(true);
+      }
+    } finally {
+      await page.unroute(`**/v1/payments/${encodeURIComponent(paymentId)}/cancel`);
+    }
+    expect((await system.payment(paymentId)).state).toBe("cancelled");
+  });
+
   test("Pay by card waits for a swipe, shows a bad swipe, and can be cancelled before a good one", async () => {
     await page.getByLabel("Amount (JPY)", { exact: true }).fill("600");
     await page.getByRole("button", { name: "Pay by card" }).click();

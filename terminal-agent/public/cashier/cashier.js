@@ -110,8 +110,14 @@ const STATE_TEXT = {
   expired: "Code expired", cancelled: "Cancelled", failed: "Refused by the server", voided: "Voided",
 };
 
+/**
+ * Keeps the newest view of each payment. A command's reply and the event stream may cross: a cancel's
+ * reply (cancel asked, still waiting for the shopper) can arrive after the event that it was cancelled,
+ * and a refresh's reply after newer events. An older view must not bring a payment back.
+ */
 function remember(payment) {
   const known = payments.get(payment.paymentId);
+  if (known !== undefined && payment.updatedAt < known.payment.updatedAt) return;
   payments.set(payment.paymentId, { payment, startedAt: known?.startedAt ?? payment.createdAt ?? Date.now() });
   while (payments.size > recentMax) payments.delete(payments.keys().next().value);
 }

@@ -89,6 +89,11 @@ export interface PaymentView {
   voidNote?: string;
   /** When the register made it (epoch ms): the panel's history shows it after a reload. */
   createdAt: number;
+  /**
+   * When the register last changed it (epoch ms). Views reach the panel by two roads (a command's own
+   * reply, the event stream) that may cross: the panel keeps the newer one.
+   */
+  updatedAt: number;
 }
 
 export function toPaymentView(payment: Payment): PaymentView {
@@ -117,5 +122,6 @@ export function toPaymentView(payment: Payment): PaymentView {
     })),
     ...(payment.voidNote !== undefined ? { voidNote: payment.voidNote } : {}),
     createdAt: payment.createdAt,
+    updatedAt: payment.updatedAt,
   };
 }
