@@ -19,9 +19,14 @@ export interface LeanFloorFigures {
 
 export type LeanFloorRun = { readonly ran: true; readonly figures: LeanFloorFigures } | { readonly ran: false; readonly reason: string };
 
+/** Where the lean floor sits for a project root: `<root>/../shared/floor` (run.sh, its server and its client). */
+function leanFloorDir(repositoryRoot: string): string {
+  return resolve(repositoryRoot, "..", "shared", "floor");
+}
+
 /** Where run.sh sits for a project root: `<root>/../shared/floor/run.sh`. */
 export function leanFloorScript(repositoryRoot: string): string {
-  return resolve(repositoryRoot, "..", "shared", "floor", "run.sh");
+  return join(leanFloorDir(repositoryRoot), "run.sh");
 }
 
 /** Runs the lean floor; a missing script is a skip with its reason, a failing one is an error. */
@@ -46,7 +51,7 @@ export function featuresFloorScript(repositoryRoot: string): string {
  * What Code Pay costs above it is its own pipeline, not the guarantees (docs/performance.md).
  */
 export async function runFeaturesFloor(repositoryRoot: string, registers: number, seconds: number): Promise<LeanFloorRun> {
-  const client = resolve(repositoryRoot, "..", "shared", "floor", "lean_client.mjs");
+  const client = join(leanFloorDir(repositoryRoot), "lean_client.mjs");
   if (!existsSync(client)) return { ran: false, reason: `${client} not found (the features floor is driven by the lean floor's client, in ../shared/floor)` };
   return { ran: true, figures: await runFloorScript("features floor", featuresFloorScript(repositoryRoot), ["--features", FEATURES_FLOOR_FEATURES, "--registers", String(registers), "--seconds", wholeSeconds(seconds)]) };
 }

@@ -25,7 +25,7 @@ import { createStore, enrollRegister, enrollUser, topUp } from "@codepay/sync-se
 import { parseBenchFlags, type BenchUsage, type FlagSpec } from "./bench-flags.js";
 import { runFeaturesFloor, runLeanFloor, type LeanFloorRun } from "./lean-floor.js";
 import { CURRENCY, drive, type Listening, type Seeded } from "./payments-drive.js";
-import { printReport } from "./payments-report.js";
+import { printReport, type ReportContext } from "./payments-report.js";
 import { measureFloor } from "./physical-floor.js";
 import { positiveOption } from "./positive-option.js";
 import { PostgresLockSampler } from "./postgres-lock-sampler.js";
@@ -193,20 +193,21 @@ function verifyLedger(dataDir: string): { ok: boolean; detail: string } {
   return { ok, detail: `balances sum to zero per currency: ${ok}` };
 }
 
-/** `--floor`: the lean reference server, right after the run, as many registers, as long. */
-async function leanFloorAfter(options: BenchOptions): Promise<LeanFloorRun | undefined> {
-  if (!options.floor) return undefined;
-  const run = await runLeanFloor(repositoryRoot, options.registers, options.durationS);
-  if (!run.ran) process.stderr.write(`bench: lean floor skipped: ${run.reason}\n`);
-  return run;
-}
-
-/** `--features-floor`: the floor's design with Code Pay's guarantees, after the run (and the lean floor), as many registers, as long. */
-async function featuresFloorAfter(options: BenchOptions): Promise<LeanFloorRun | undefined> {
-  if (!options.withFeaturesFloor) return undefined;
-  const run = await runFeaturesFloor(repositoryRoot, options.registers, options.durationS);
-  if (!run.ran) process.stderr.write(`bench: features floor skipped: ${run.reason}\n`);
-  return run;
+/**
+ * `--floor` and `--features-floor`: the lean reference server, then the floor's design with Code Pay's
+ * guarantees, right after the run, as many registers, as long. A floor that is not there is skipped
+ * with a word on stderr.
+ */
+async function floorsAfter(options: BenchOptions): Promise<Pick<ReportContext, "leanFloor" | "featuresFloor">> {
+  const run = async (wanted: boolean, label: string, start: typeof runLeanFloor): Promise<LeanFloorRun | undefined> => {
+    if (!wanted) return undefined;
+    const ran = await start(repositoryRoot, options.registers, options.durationS);
+    if (!ran.ran) process.stderr.write(`bench: ${label} skipped: ${ran.reason}\n`);
+    return ran;
+  };
+  const leanFloor = await run(options.floor, "lean floor", runLeanFloor);
+  const featuresFloor = await run(options.withFeaturesFloor, "features floor", runFeaturesFloor);
+  return { ...(leanFloor ? { leanFloor } : {}), ...(featuresFloor ? { featuresFloor } : {}) };
 }
 
 /** `--instances N`: PostgreSQL + mosquitto + N server processes (scale-out-cluster.ts). */
@@ -233,9 +234,8 @@ async function mainScaleOut(options: BenchOptions, instances: number, dataDir: s
       const floor = await measureFloor();
       const postgresCommit = await measurePostgresCommit(dataDir, pg.url);
       const ledger = verifyLedger(dataDir);
-      const leanFloor = await leanFloorAfter(options);
-      const featuresFloor = await featuresFloorAfter(options);
-      printReport({ ...options, brokerProcesses: cluster.brokerProcesses, ledger, loadBefore1m, loadAfter1m, postgresCommit, ...(leanFloor ? { leanFloor } : {}), ...(featuresFloor ? { featuresFloor } : {}) }, figures, floor);
+      const floors = await floorsAfter(options);
+      printReport({ ...options, brokerProcesses: cluster.brokerProcesses, ledger, loadBefore1m, loadAfter1m, postgresCommit, ...floors }, figures, floor);
       return ledger.ok && figures.completed > 0 ? 0 : 1;
     } finally {
       await locks.stop();
@@ -273,9 +273,8 @@ async function main(): Promise<number> {
     server = undefined;
     const floor = await measureFloor();
     const ledger = verifyLedger(dataDir);
-    const leanFloor = await leanFloorAfter(options);
-    const featuresFloor = await featuresFloorAfter(options);
-    printReport({ ...options, ledger, loadBefore1m, loadAfter1m, ...(leanFloor ? { leanFloor } : {}), ...(featuresFloor ? { featuresFloor } : {}) }, figures, floor);
+    const floors = await floorsAfter(options);
+    printReport({ ...options, ledger, loadBefore1m, loadAfter1m, ...floors }, figures, floor);
     return ledger.ok && figures.completed > 0 ? 0 : 1;
   } finally {
     server?.kill("SIGKILL");
