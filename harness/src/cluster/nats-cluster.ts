@@ -5,14 +5,16 @@
  * SIGKILLed and started again on the same JetStream directory.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { findTool } from "@codepay/hardware-sim";
 import { renderNatsNodeConfig, type ClusterNode } from "@codepay/sync-server/parts";
-import { freeLoopbackPort, waitForLoopbackPort } from "./loopback-port.js";
+import { freeLoopbackPorts, waitForLoopbackPort } from "./loopback-port.js";
 
 /** How long a starting cluster may take to elect its JetStream meta leader. */
 const CLUSTER_HEALTHY_WAIT_MS = 90_000;
+/** Starts with fresh ports when a node lost a port to another process between probe and listen. */
+const PORT_RACE_ATTEMPTS = 3;
 
 export interface NatsNode {
   readonly node: ClusterNode;
@@ -69,12 +71,28 @@ function startNode(binary: string, configFile: string): { child: ChildProcess; l
   return { child, log: () => log, exited };
 }
 
+class PortTaken extends Error {}
+
 export async function startNatsCluster(options: NatsClusterOptions): Promise<NatsCluster> {
   const binary = findTool("nats-server");
   if (binary === undefined) throw new Error("nats-server not installed (scripts/install-system-packages.sh)");
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await startOnFreshPorts(binary, options);
+    } catch (error) {
+      if (!(error instanceof PortTaken) || attempt >= PORT_RACE_ATTEMPTS) throw error;
+      // The failed start's JetStream directories name the old ports' peers: start clean.
+      for (let index = 0; index < options.nodes; index += 1) rmSync(join(options.dir, `codepay-node-${index + 1}`), { recursive: true, force: true });
+    }
+  }
+}
+
+async function startOnFreshPorts(binary: string, options: NatsClusterOptions): Promise<NatsCluster> {
+  const ports = await freeLoopbackPorts(options.nodes * 4);
   const nodes: ClusterNode[] = [];
   for (let index = 0; index < options.nodes; index += 1) {
-    nodes.push({ name: `codepay-node-${index + 1}`, host: "127.0.0.1", clientPort: await freeLoopbackPort(), routePort: await freeLoopbackPort(), mqttPort: await freeLoopbackPort(), monitorPort: await freeLoopbackPort() });
+    const [clientPort, routePort, mqttPort, monitorPort] = ports.slice(index * 4, index * 4 + 4) as [number, number, number, number];
+    nodes.push({ name: `codepay-node-${index + 1}`, host: "127.0.0.1", clientPort, routePort, mqttPort, monitorPort });
   }
   const running: NatsNode[] = nodes.map((node) => {
     const storeDir = join(options.dir, node.name, "jetstream");
@@ -119,6 +137,7 @@ export async function startNatsCluster(options: NatsClusterOptions): Promise<Nat
     }
   } catch (error) {
     await Promise.all(running.map((natsNode) => natsNode.kill("SIGKILL")));
+    if (running.some((natsNode) => natsNode.log().includes("address already in use"))) throw new PortTaken((error as Error).message);
     throw error;
   }
   return {

@@ -19,7 +19,7 @@ import { createStore, enrollRegister, enrollUser, topUp } from "@codepay/sync-se
 import { SimPhone } from "@codepay/hardware-sim";
 import { Prng } from "../simulation/prng.js";
 import { LineProxy } from "./line-proxy.js";
-import { freeLoopbackPort } from "../cluster/loopback-port.js";
+import { freeLoopbackPort, freeLoopbackPorts } from "../cluster/loopback-port.js";
 import { ManagedProcess, serverBin, agentBin, simBin } from "./processes.js";
 
 const STORE_ID = "fault-store";
@@ -101,7 +101,7 @@ export async function runFaults(options: FaultRunOptions): Promise<FaultRunResul
     credentials.push(user.subscriberCredential);
   }
 
-  const [mqttPort, httpPort, gatewayPort, operatorPort] = [await freeLoopbackPort(), await freeLoopbackPort(), await freeLoopbackPort(), await freeLoopbackPort()];
+  const [mqttPort, httpPort, gatewayPort, operatorPort] = (await freeLoopbackPorts(4)) as [number, number, number, number];
   const server = new ManagedProcess(
     "server",
     [serverBin, "serve", "--data-dir", dataDir, "--mqtt-port", String(mqttPort), "--http-port", String(httpPort), "--gateway-port", String(gatewayPort), "--operator-port", String(operatorPort), "--code-ttl-s", String(CODE_TTL_S)],

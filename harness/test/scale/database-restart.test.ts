@@ -161,7 +161,16 @@ describe.skipIf(!hasTools)("PostgreSQL restarted and killed under load, two inst
         await payThroughFaults(register, phones[index]!, paymentId, { minor: AMOUNT_MINOR, currency: CURRENCY }, tally);
       }
     });
-    const failed = Promise.all(workers).then(() => undefined);
+    // A worker's failure is reported with the instances' logs and does not hide behind a later wait.
+    const failed = Promise.all(workers).then(
+      () => undefined,
+      async (error: unknown) => {
+        stop = true;
+        process.stderr.write(`database restart: a payment failed; /health now: ${JSON.stringify(await Promise.all(instances.map(health)))}\n${instances.map((i) => `${i.name} (exit ${String(i.child.exitCode ?? i.child.signalCode)}):\n${i.log().slice(-3000)}`).join("\n----\n")}\n`);
+        throw error;
+      },
+    );
+    failed.catch(() => undefined);
     const completedAfter = (count: number) => waitFor(`${count} payments completed`, 60_000, () => tally.completed >= count);
     try {
       await completedAfter(8);
@@ -202,8 +211,9 @@ describe.skipIf(!hasTools)("PostgreSQL restarted and killed under load, two inst
       throw error;
     } finally {
       stop = true;
-      await failed;
+      await failed.catch(() => undefined);
     }
+    await failed;
 
     // Both instances stayed up throughout.
     expect(instances.every((instance) => instance.child.exitCode === null && instance.child.signalCode === null)).toBe(true);

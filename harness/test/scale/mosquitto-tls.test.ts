@@ -15,7 +15,7 @@ import { createStore, createTlsCa, enrollRegister, enrollUser, issueRegisterCert
 import { PROTOCOL_VERSION, upTopic } from "@codepay/contract";
 import { parseConfig, startAgent } from "@codepay/terminal-agent";
 import { SimPhone, requireToolOrSkip } from "@codepay/hardware-sim";
-import { freeLoopbackPort, startMosquitto, type MosquittoProcess } from "../../src/cluster/index.js";
+import { freeLoopbackPorts, startMosquitto, type MosquittoProcess } from "../../src/cluster/index.js";
 import { pollUntil } from "../helpers/poll-until.js";
 
 const hasTools = requireToolOrSkip("mosquitto", "mosquitto TLS tests") && requireToolOrSkip("openssl", "mosquitto TLS tests (certificates are made with openssl)");
@@ -45,7 +45,7 @@ describe.skipIf(!hasTools)("registers on mosquitto over TLS with client certific
     createTlsCa({ out: join(dir, "tls") });
     issueServerCert({ ca: join(dir, "tls"), host: "127.0.0.1", out: join(dir, "tls") });
     for (const register of [A, B]) issueRegisterCert({ ca: join(dir, "tls"), registerId: register, out: join(dir, "tls") });
-    const [plainPort, tlsPort] = [await freeLoopbackPort(), await freeLoopbackPort()];
+    const [plainPort, tlsPort] = (await freeLoopbackPorts(2)) as [number, number];
     const files = await writeBrokerFiles({
       dataDir: dir,
       out: join(dir, "broker"),

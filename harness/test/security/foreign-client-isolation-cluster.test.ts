@@ -60,8 +60,25 @@ describe.skipIf(!hasTools)("a register cannot reach another register's topics on
     });
   }
 
-  function connectWith(certificate: ClusterCertificate, url: string, clientId: string, clean: boolean): Promise<MqttClient> {
-    return mqtt.connectAsync(url, { clientId, protocolVersion: 4, clean, reconnectPeriod: 0, connectTimeout: 15_000, ca: readFileSync(certificate.caFile), cert: readFileSync(certificate.certFile), key: readFileSync(certificate.keyFile) });
+  /**
+   * `onMessage` listens from before the CONNACK: a persistent session's stored messages may arrive in
+   * the same read as the CONNACK, and mqtt.js hands them out (and acknowledges them) before an awaited
+   * connect lets the caller attach a listener (seen: a 30 s wait for a result already delivered).
+   */
+  function connectWith(certificate: ClusterCertificate, url: string, clientId: string, clean: boolean, onMessage?: (topic: string, payload: Buffer) => void): Promise<MqttClient> {
+    const client = mqtt.connect(url, { clientId, protocolVersion: 4, clean, reconnectPeriod: 0, connectTimeout: 15_000, ca: readFileSync(certificate.caFile), cert: readFileSync(certificate.certFile), key: readFileSync(certificate.keyFile) });
+    if (onMessage !== undefined) client.on("message", onMessage);
+    return new Promise((resolve, reject) => {
+      client.once("connect", () => {
+        client.removeListener("error", fail);
+        resolve(client);
+      });
+      const fail = (error: Error): void => {
+        client.end(true);
+        reject(error);
+      };
+      client.once("error", fail);
+    });
   }
 
   beforeAll(async () => {
@@ -83,9 +100,8 @@ describe.skipIf(!hasTools)("a register cannot reach another register's topics on
     certA = deployment.registerCertificate(A);
     certB = deployment.registerCertificate(B);
     nodeOfA = new URL(cluster.mqttUrls[0]!);
-    registerB = await connectWith(certB, cluster.mqttUrls[1]!, B, false);
+    registerB = await connectWith(certB, cluster.mqttUrls[1]!, B, false, (topic, payload) => seenByB.push(`${topic} ${payload.toString()}`));
     registerB.on("close", () => (bDisconnects += 1));
-    registerB.on("message", (topic, payload) => seenByB.push(`${topic} ${payload.toString()}`));
     await registerB.subscribeAsync(downTopic(STORE, B), { qos: 1 });
   }, 120_000);
 
@@ -201,9 +217,8 @@ describe.skipIf(!hasTools)("a register cannot reach another register's topics on
   }, 60_000);
 
   test("known weakness: A may use B's client id, which closes B's connection, but gets none of B's messages; B's session and results survive", async () => {
-    const intruder = await connectWith(certA, nodeOfA.toString(), B, false);
     const seenByIntruder: string[] = [];
-    intruder.on("message", (topic, payload) => seenByIntruder.push(`${topic} ${payload.toString()}`));
+    const intruder = await connectWith(certA, nodeOfA.toString(), B, false, (topic, payload) => seenByIntruder.push(`${topic} ${payload.toString()}`));
     // nats-server closes the other connection with the same client id (MQTT 3.1.1 §3.1.4-2).
     await pollUntil("B's connection closed by the takeover", () => (bDisconnects > 0 ? true : undefined));
     // A result for B sent now, the way a server instance sends one (its certificate, NATS, into B's
@@ -221,9 +236,8 @@ describe.skipIf(!hasTools)("a register cannot reach another register's topics on
     expect(seenByIntruder).toEqual([]);
     await intruder.endAsync();
     // B comes back with its persistent session and gets the result A could not read.
-    const back = await connectWith(certB, deployment.cluster.mqttUrls[1]!, B, false);
     const seenAfter: string[] = [];
-    back.on("message", (topic, payload) => seenAfter.push(`${topic} ${payload.toString()}`));
+    const back = await connectWith(certB, deployment.cluster.mqttUrls[1]!, B, false, (topic, payload) => seenAfter.push(`${topic} ${payload.toString()}`));
     await back.subscribeAsync(downTopic(STORE, B), { qos: 1 });
     await pollUntil("B's result delivered after it came back", () => (seenAfter.includes(`${downTopic(STORE, B)} result-for-b`) ? true : undefined), 30_000);
     await back.endAsync();

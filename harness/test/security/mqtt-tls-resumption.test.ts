@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { createStore, createTlsCa, enrollRegister, issueRegisterCert, issueServerCert, scrapeMetricsText, silentLogger } from "@codepay/sync-server";
 import { requireToolOrSkip } from "@codepay/hardware-sim";
 import { loadConfig, startAgent } from "@codepay/terminal-agent";
-import { freeLoopbackPort } from "../../src/cluster/index.js";
+import { freeLoopbackPorts } from "../../src/cluster/index.js";
 import { ManagedProcess, serverBin } from "../../src/faults/processes.js";
 
 const hasOpenssl = requireToolOrSkip("openssl", "TLS session resumption tests (certificates are made with openssl)");
@@ -91,7 +91,7 @@ describe.skipIf(!hasOpenssl)("MQTT/TLS sessions resumed across a server restart"
     ca = await readFile(join(dir, "ca", "ca.crt"));
     await createStore({ dataDir, id: STORE, name: "Resume Store", currency: "JPY" });
     for (const register of [A, B]) password[register] = (await enrollRegister({ dataDir, storeId: STORE, registerId: register, name: register })).password;
-    [tlsPort, operatorPort] = [await freeLoopbackPort(), await freeLoopbackPort()];
+    [tlsPort, operatorPort] = (await freeLoopbackPorts(2)) as [number, number];
     server = serverProcess("flag", 1);
     await server.start();
   });

@@ -28,7 +28,10 @@ export class PostgresConnection {
   private constructor(client: pg.Client, onError: ((error: Error) => void) | undefined) {
     this.#client = client;
     // A dead connection emits "error"; the next statement fails, the owner opens another. The
-    // database's availability gate hears of it too (db/database-availability.ts).
+    // database's availability gate hears of it too (db/database-availability.ts). Listening from
+    // before connect(): a server that dies just as it says "ready" sends both in one read, and pg emits
+    // the "error" before connect()'s promise lets anyone attach a listener (without one, Node would end
+    // the process).
     client.on("error", (error: Error) => {
       this.#broken = error;
       onError?.(error);
@@ -43,8 +46,9 @@ export class PostgresConnection {
     // Pipeline mode: a statement is written as soon as it is queued, so statements queued together
     // (pipeline() below) travel before the first reply is read. One at a time, nothing changes.
     const client = new pg.Client({ connectionString: url, types: postgresTypes, pipeline: true });
+    const connection = new PostgresConnection(client, onError);
     await client.connect();
-    return new PostgresConnection(client, onError);
+    return connection;
   }
 
   get broken(): boolean {

@@ -34,9 +34,22 @@ export class RegisterClient {
   }
 
   static async connect(url: string, storeId: string, registerId: string, password: string): Promise<RegisterClient> {
-    const client = await mqtt.connectAsync(url, { clientId: registerId, username: registerId, password, clean: false, reconnectPeriod: 0 });
-    (client.stream as { setNoDelay?: (on: boolean) => void }).setNoDelay?.(true);
+    const client = mqtt.connect(url, { clientId: registerId, username: registerId, password, clean: false, reconnectPeriod: 0 });
+    // Listening before the CONNACK: the session's stored messages may come in the same read, and an
+    // awaited connect would let mqtt.js hand them out (and acknowledge them) to nobody.
     const register = new RegisterClient(client, storeId, registerId);
+    await new Promise<void>((resolve, reject) => {
+      const fail = (error: Error): void => {
+        client.end(true);
+        reject(error);
+      };
+      client.once("error", fail);
+      client.once("connect", () => {
+        client.removeListener("error", fail);
+        resolve();
+      });
+    });
+    (client.stream as { setNoDelay?: (on: boolean) => void }).setNoDelay?.(true);
     const granted = await client.subscribeAsync(downTopic(storeId, registerId), { qos: 1 });
     if (granted[0]?.qos !== 1) throw new Error(`subscription to own down topic refused: ${JSON.stringify(granted)}`);
     return register;
