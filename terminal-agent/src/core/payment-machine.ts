@@ -123,6 +123,15 @@ function onCreate(state: Payment | undefined, event: Extract<PaymentEvent, { typ
   };
 }
 
+/**
+ * A change's time: now, but always after the payment's previous change. A register clock stepped
+ * back (NTP at boot) or two changes in one millisecond still leave every later view of a payment
+ * newer than the one before (the cashier panel keeps the newest view it got: public/cashier).
+ */
+export function touchedAt(payment: Payment, now: number): number {
+  return Math.max(now, payment.updatedAt + 1);
+}
+
 /** A payment as the cashier created it, before any reply: waiting for its code (a card payment overrides state and tender). */
 function newPayment(event: Extract<PaymentEvent, { type: "CreateRequested" }>, now: number): Payment {
   return {
@@ -148,7 +157,7 @@ function sameCreate(payment: Payment, event: Extract<PaymentEvent, { type: "Crea
 
 function onCardSwiped(state: Payment | undefined, event: Extract<PaymentEvent, { type: "CardSwiped" }>, now: number): Transition {
   if (state === undefined || state.state !== "awaiting-card") return unchanged(state); // a late or stray swipe
-  const payment: Payment = { ...state, state: "requested", createRequestId: event.requestId, cardLast4: event.card.last4, cardError: undefined, updatedAt: now };
+  const payment: Payment = { ...state, state: "requested", createRequestId: event.requestId, cardLast4: event.card.last4, cardError: undefined, updatedAt: touchedAt(state, now) };
   const request: RegisterRequest = {
     v: PROTOCOL_VERSION,
     type: "payment.card",
@@ -169,7 +178,7 @@ function onCardSwiped(state: Payment | undefined, event: Extract<PaymentEvent, {
 
 function onCardSwipeFailed(state: Payment | undefined, code: string, now: number): Transition {
   if (state === undefined || state.state !== "awaiting-card") return unchanged(state);
-  const payment: Payment = { ...state, cardError: code, updatedAt: now };
+  const payment: Payment = { ...state, cardError: code, updatedAt: touchedAt(state, now) };
   return unchanged(
     payment,
     { type: "JournalWrite", payment, outbox: [] },
@@ -184,10 +193,10 @@ function onCancel(state: Payment | undefined, requestId: string, now: number): T
   if (isFinalAgentState(state.state)) return refused(state, refusalForFinal(state.state), `payment is already ${state.state}`);
   if (state.state === "awaiting-card") {
     // Nothing was sent: the server never heard of this payment, so it ends here.
-    const payment: Payment = { ...state, state: "cancelled", cardError: undefined, updatedAt: now };
+    const payment: Payment = { ...state, state: "cancelled", cardError: undefined, updatedAt: touchedAt(state, now) };
     return unchanged(payment, { type: "JournalWrite", payment, outbox: [] }, { type: "ShowScreen", payment }, { type: "Notify", level: "info", message: "payment cancelled before the swipe", payment });
   }
-  const payment: Payment = { ...state, cancelRequested: true, updatedAt: now };
+  const payment: Payment = { ...state, cancelRequested: true, updatedAt: touchedAt(state, now) };
   if (state.state === "requested" && state.tender === "card") {
     // payment.card is settled in one step on the server: nothing to cancel in between.
     return refused(state, "PAYMENT_SETTLED", "the card payment is already with the server");
@@ -224,13 +233,13 @@ function onIssued(state: Payment | undefined, message: PaymentIssued, requestId:
   if (state === undefined) return unchanged(state, { type: "Notify", level: "warn", message: `payment.issued for unknown payment ${message.paymentId}` });
   if (state.state === "issued" && message.code !== state.code && message.amount.minor === state.amount.minor && message.amount.currency === state.amount.currency) {
     // The server rotated the code (wrong guesses against the store): show the fresh one.
-    const payment: Payment = { ...state, code: message.code, expiresAt: message.expiresAt, codeRenewed: true, updatedAt: now };
+    const payment: Payment = { ...state, code: message.code, expiresAt: message.expiresAt, codeRenewed: true, updatedAt: touchedAt(state, now) };
     return unchanged(payment, { type: "JournalWrite", payment, outbox: [] }, { type: "ShowScreen", payment }, { type: "Notify", level: "info", message: "code rotated by the server", payment });
   }
   if (state.state !== "requested") return unchanged(state); // duplicate or late reply
   if (message.amount.minor !== state.amount.minor || message.amount.currency !== state.amount.currency) {
     // The server issued a code for another amount: never show it. Fail locally and withdraw the payment.
-    const payment: Payment = { ...state, state: "failed", reason: "IDEMPOTENCY_MISMATCH", updatedAt: now };
+    const payment: Payment = { ...state, state: "failed", reason: "IDEMPOTENCY_MISMATCH", updatedAt: touchedAt(state, now) };
     const request = cancelRequest(state.paymentId, requestId);
     return unchanged(
       payment,
@@ -240,7 +249,7 @@ function onIssued(state: Payment | undefined, message: PaymentIssued, requestId:
       { type: "Notify", level: "warn", message: "server issued a code for a different amount", payment },
     );
   }
-  const payment: Payment = { ...state, state: "issued", code: message.code, expiresAt: message.expiresAt, updatedAt: now };
+  const payment: Payment = { ...state, state: "issued", code: message.code, expiresAt: message.expiresAt, updatedAt: touchedAt(state, now) };
   if (state.cancelRequested) {
     const request = cancelRequest(state.paymentId, requestId);
     return unchanged(payment, { type: "JournalWrite", payment, outbox: [request] }, { type: "Publish", request }, { type: "Notify", level: "info", message: "code issued; held cancel sent", payment });
@@ -276,7 +285,7 @@ function onState(state: Payment | undefined, message: PaymentStateMessage, reque
     ...(message.reason !== undefined ? { reason: message.reason } : {}),
     ...(message.reference !== undefined ? { reference: message.reference } : {}),
     ...(message.cardLast4 !== undefined ? { cardLast4: message.cardLast4 } : {}),
-    updatedAt: now,
+    updatedAt: touchedAt(state, now),
   };
   const approvedEffects: Effect[] =
     finalState === "approved" ? [{ type: "PrintReceipt", payment }, { type: "KickDrawer", paymentId: payment.paymentId }] : [];
@@ -293,16 +302,16 @@ function onState(state: Payment | undefined, message: PaymentStateMessage, reque
 function onRefused(state: Payment | undefined, event: Extract<PaymentEvent, { type: "RequestRefused" }>, now: number): Transition {
   if (state === undefined) return unchanged(state);
   if (event.requestType === "payment.void" && state.voidRequestId !== undefined) {
-    const payment: Payment = { ...state, voidRequestId: undefined, updatedAt: now };
+    const payment: Payment = { ...state, voidRequestId: undefined, updatedAt: touchedAt(state, now) };
     return unchanged(payment, { type: "JournalWrite", payment, outbox: [] }, { type: "Notify", level: "warn", message: `server refused the void: ${event.code}`, payment });
   }
   if (event.requestType === "refund.create") {
     const refunds = state.refunds.map((r): Refund => (r.requestId === event.requestId && r.state === "requested" ? { ...r, state: "refused", reason: event.code } : r));
-    const payment: Payment = { ...state, refunds, updatedAt: now };
+    const payment: Payment = { ...state, refunds, updatedAt: touchedAt(state, now) };
     return unchanged(payment, { type: "JournalWrite", payment, outbox: [] }, { type: "Notify", level: "warn", message: `server refused the refund: ${event.code}`, payment });
   }
   if ((event.requestType === "payment.create" || event.requestType === "payment.card") && state.state === "requested") {
-    const payment: Payment = { ...state, state: "failed", reason: event.code, updatedAt: now };
+    const payment: Payment = { ...state, state: "failed", reason: event.code, updatedAt: touchedAt(state, now) };
     return unchanged(
       payment,
       { type: "JournalWrite", payment, outbox: [] },
@@ -315,12 +324,12 @@ function onRefused(state: Payment | undefined, event: Extract<PaymentEvent, { ty
 
 function onReceiptPrinted(state: Payment | undefined, now: number): Transition {
   if (state === undefined || state.state !== "approved" || state.receiptPrinted) return unchanged(state);
-  const payment: Payment = { ...state, receiptPrinted: true, updatedAt: now };
+  const payment: Payment = { ...state, receiptPrinted: true, updatedAt: touchedAt(state, now) };
   return unchanged(payment, { type: "JournalWrite", payment, outbox: [] }, { type: "Notify", level: "info", message: "receipt printed", payment });
 }
 
 function onVoided(state: Payment, now: number, ackEffects: readonly Effect[]): Transition {
-  const payment: Payment = { ...state, state: "voided", voidRequestId: undefined, updatedAt: now };
+  const payment: Payment = { ...state, state: "voided", voidRequestId: undefined, updatedAt: touchedAt(state, now) };
   // What was left after refunds went back: that is what the slip says the void moved.
   const refunded = state.refunds.filter((r) => r.state === "done").reduce((sum, r) => sum + r.amountMinor, 0);
   const slip: Effect = { type: "PrintSlip", slip: { kind: "void", paymentId: state.paymentId, original: state.amount, amountMinor: state.amount.minor - refunded, ...(state.voidNote !== undefined ? { note: state.voidNote } : {}) } };
@@ -332,7 +341,7 @@ function onVoid(state: Payment | undefined, requestId: string, now: number, note
   if (state.state === "voided") return unchanged(state); // idempotent
   if (state.state !== "approved") return refused(state, "VOID_NOT_ALLOWED", `only an approved payment can be voided (it is ${state.state})`);
   if (state.voidRequestId !== undefined) return unchanged(state); // already on its way
-  const payment: Payment = { ...state, voidRequestId: requestId, ...(note !== undefined ? { voidNote: note } : {}), updatedAt: now };
+  const payment: Payment = { ...state, voidRequestId: requestId, ...(note !== undefined ? { voidNote: note } : {}), updatedAt: touchedAt(state, now) };
   const request: RegisterRequest = { v: PROTOCOL_VERSION, type: "payment.void", requestId, paymentId: state.paymentId };
   return unchanged(payment, { type: "JournalWrite", payment, outbox: [request] }, { type: "Publish", request }, { type: "Notify", level: "info", message: "void sent", payment });
 }
@@ -347,7 +356,7 @@ function onRefund(state: Payment | undefined, event: Extract<PaymentEvent, { typ
   }
   if (state.state !== "approved") return refused(state, "VOID_NOT_ALLOWED", `only an approved payment can be refunded (it is ${state.state})`);
   const refund: Refund = { refundId: event.refundId, amountMinor: event.amountMinor, state: "requested", requestId: event.requestId, ...(event.note !== undefined ? { note: event.note } : {}) };
-  const payment: Payment = { ...state, refunds: [...state.refunds, refund], updatedAt: now };
+  const payment: Payment = { ...state, refunds: [...state.refunds, refund], updatedAt: touchedAt(state, now) };
   const request: RegisterRequest = {
     v: PROTOCOL_VERSION,
     type: "refund.create",
@@ -365,7 +374,7 @@ function onRefundResult(state: Payment | undefined, message: RefundResult, now: 
   // A repeated result (a resend, a retried refund id) changes nothing and prints no second slip.
   if (before?.state === "done") return unchanged(state);
   const refunds = state.refunds.map((r): Refund => (r.refundId === message.refundId ? { ...r, state: "done", reason: undefined, reference: message.reference, doneAt: now } : r));
-  const payment: Payment = { ...state, refunds, updatedAt: now };
+  const payment: Payment = { ...state, refunds, updatedAt: touchedAt(state, now) };
   const slip: Effect = {
     type: "PrintSlip",
     slip: { kind: "refund", paymentId: state.paymentId, original: state.amount, amountMinor: message.amount.minor, refundId: message.refundId, reference: message.reference, ...(before?.note !== undefined ? { note: before.note } : {}) },

@@ -90,8 +90,9 @@ export interface PaymentView {
   /** When the register made it (epoch ms): the panel's history shows it after a reload. */
   createdAt: number;
   /**
-   * When the register last changed it (epoch ms). Views reach the panel by two roads (a command's own
-   * reply, the event stream) that may cross: the panel keeps the newer one.
+   * When the register last changed it (epoch ms), strictly later than the change before even if the
+   * clock stepped back (payment-machine.ts `touchedAt`). Views reach the panel by two roads (a
+   * command's own reply, the event stream) that may cross: the panel keeps the newer one.
    */
   updatedAt: number;
 }
