@@ -73,6 +73,10 @@ function startNode(binary: string, configFile: string): { child: ChildProcess; l
 
 class PortTaken extends Error {}
 
+function nodeName(index: number): string {
+  return `codepay-node-${index + 1}`;
+}
+
 export async function startNatsCluster(options: NatsClusterOptions): Promise<NatsCluster> {
   const binary = findTool("nats-server");
   if (binary === undefined) throw new Error("nats-server not installed (scripts/install-system-packages.sh)");
@@ -82,7 +86,7 @@ export async function startNatsCluster(options: NatsClusterOptions): Promise<Nat
     } catch (error) {
       if (!(error instanceof PortTaken) || attempt >= PORT_RACE_ATTEMPTS) throw error;
       // The failed start's JetStream directories name the old ports' peers: start clean.
-      for (let index = 0; index < options.nodes; index += 1) rmSync(join(options.dir, `codepay-node-${index + 1}`), { recursive: true, force: true });
+      for (let index = 0; index < options.nodes; index += 1) rmSync(join(options.dir, nodeName(index)), { recursive: true, force: true });
     }
   }
 }
@@ -92,7 +96,7 @@ async function startOnFreshPorts(binary: string, options: NatsClusterOptions): P
   const nodes: ClusterNode[] = [];
   for (let index = 0; index < options.nodes; index += 1) {
     const [clientPort, routePort, mqttPort, monitorPort] = ports.slice(index * 4, index * 4 + 4) as [number, number, number, number];
-    nodes.push({ name: `codepay-node-${index + 1}`, host: "127.0.0.1", clientPort, routePort, mqttPort, monitorPort });
+    nodes.push({ name: nodeName(index), host: "127.0.0.1", clientPort, routePort, mqttPort, monitorPort });
   }
   const running: NatsNode[] = nodes.map((node) => {
     const storeDir = join(options.dir, node.name, "jetstream");

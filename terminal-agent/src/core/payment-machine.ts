@@ -128,7 +128,7 @@ function onCreate(state: Payment | undefined, event: Extract<PaymentEvent, { typ
  * back (NTP at boot) or two changes in one millisecond still leave every later view of a payment
  * newer than the one before (the cashier panel keeps the newest view it got: public/cashier).
  */
-export function touchedAt(payment: Payment, now: number): number {
+function touchedAt(payment: Payment, now: number): number {
   return Math.max(now, payment.updatedAt + 1);
 }
 
