@@ -56,7 +56,7 @@ const USAGE = {
     "broker-accounts": { type: "string", default: "1", value: "K", description: "with --broker cluster: register accounts the registers are split over (each its own JetStream streams)" },
     "broker-nodes": { type: "string", default: "3", value: "N", description: "with --broker cluster: nats-server nodes (streams keep 3 replicas; with more nodes than that, accounts land on different nodes)" },
     pin: { type: "boolean", default: false, description: "one process: the server on CPU 0, this load generator on the others (taskset)" },
-    floor: { type: "boolean", default: false, description: "then run the lean reference server (../shared/floor/run.sh) with as many registers for as long, and print the ratios" },
+    floor: { type: "boolean", default: false, description: "then run the lean reference server (../shared/floor) with as many registers for as long (at the same --rate-per-s, if set), and print the ratios" },
     "features-floor": { type: "boolean", default: false, description: "then run the floor's design carrying Code Pay's schema and guarantees (scripts/features-floor) the same way, and print the ratios" },
     generator: { type: "string", default: "lean", value: "lean|sim", description: "load generator: the bench's lean register and phone, or the full simulators (mqtt.js, node:http, zod) to see what they cost" },
     json: { type: "boolean", default: false, description: "print one JSON line instead of a table" },
@@ -76,6 +76,8 @@ const USAGE = {
     "features_floor_*, *_ratio_to_features_floor  with --features-floor: the floor's design with Code Pay's guarantees, ours / theirs",
     "request_to_code / approve_to_result  latencies at the register, p50 / p99, of payments that started and ended inside",
     "mqtt_rtt / commit                  physical floor: raw aedes QoS 1 round trip, one SQLite FULL commit",
+    "approve_to_result_p99_target_ms    3 x (mqtt_rtt_p99 + commit_p99): issue 14's bound for approve -> result p99 at half the peak",
+    "*_floor_approve_to_result_p99_ms   with --floor / --features-floor: the same latency of that floor, at the same rate",
     "load_avg_1m_before / _after        the machine's load: other work on the same cores shows here",
   ],
 } satisfies BenchUsage<Record<string, FlagSpec>>;
@@ -195,13 +197,13 @@ function verifyLedger(dataDir: string): { ok: boolean; detail: string } {
 
 /**
  * `--floor` and `--features-floor`: the lean reference server, then the floor's design with Code Pay's
- * guarantees, right after the run, as many registers, as long. A floor that is not there is skipped
- * with a word on stderr.
+ * guarantees, right after the run, as many registers, as long, at the same rate if one was set. A floor
+ * that is not there is skipped with a word on stderr.
  */
 async function floorsAfter(options: BenchOptions): Promise<Pick<ReportContext, "leanFloor" | "featuresFloor">> {
   const run = async (wanted: boolean, label: string, start: typeof runLeanFloor): Promise<LeanFloorRun | undefined> => {
     if (!wanted) return undefined;
-    const ran = await start(repositoryRoot, options.registers, options.durationS);
+    const ran = await start(repositoryRoot, options.registers, options.durationS, options.ratePerS);
     if (!ran.ran) process.stderr.write(`bench: ${label} skipped: ${ran.reason}\n`);
     return ran;
   };

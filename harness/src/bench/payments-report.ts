@@ -55,11 +55,15 @@ export function reportFigures(context: ReportContext, figures: RunFigures, floor
     server_cpu_ratio_to_lean_floor: lean === undefined ? null : round(serverSideCpu / lean.serverCpuMsPerPayment, 2),
     payments_per_s_ratio_to_lean_floor: lean === undefined ? null : round(paymentsPerS / lean.paymentsPerS, 2),
     load_generator_cpu_ratio_to_lean_client: lean === undefined ? null : round(figures.generatorCpuMsPerPayment / lean.clientCpuMsPerPayment, 2),
+    lean_floor_approve_to_result_p50_ms: lean?.approveToResultP50Ms ?? null,
+    lean_floor_approve_to_result_p99_ms: lean?.approveToResultP99Ms ?? null,
     lean_floor_skipped: context.leanFloor?.ran === false ? context.leanFloor.reason : null,
     features_floor_payments_per_s: features?.paymentsPerS ?? null,
     features_floor_server_cpu_ms_per_payment: features?.serverCpuMsPerPayment ?? null,
     server_cpu_ratio_to_features_floor: features === undefined ? null : round(serverSideCpu / features.serverCpuMsPerPayment, 2),
     payments_per_s_ratio_to_features_floor: features === undefined ? null : round(paymentsPerS / features.paymentsPerS, 2),
+    features_floor_approve_to_result_p50_ms: features?.approveToResultP50Ms ?? null,
+    features_floor_approve_to_result_p99_ms: features?.approveToResultP99Ms ?? null,
     features_floor_skipped: context.featuresFloor?.ran === false ? context.featuresFloor.reason : null,
     request_to_code_p50_ms: round(figures.requestToCode.percentile(50)),
     request_to_code_p99_ms: round(figures.requestToCode.percentile(99)),
@@ -79,6 +83,7 @@ export function reportFigures(context: ReportContext, figures: RunFigures, floor
     mqtt_rtt_p99_ms: round(floor.mqttRttP99Ms, 3),
     commit_ms: round(floor.commitMs, 3),
     commit_p99_ms: round(floor.commitP99Ms, 3),
+    approve_to_result_p99_target_ms: round(3 * (floor.mqttRttP99Ms + floor.commitP99Ms), 2),
     registers: context.registers,
     stores: context.stores,
     phones: context.phones,
@@ -138,6 +143,7 @@ export function printReport(context: ReportContext, figures: RunFigures, floor: 
     ...featuresFloorRows(context, v),
     ["request -> code at register p50 / p99", `${v("request_to_code_p50_ms")} / ${v("request_to_code_p99_ms")} ms`],
     ["approve -> result at register p50 / p99", `${v("approve_to_result_p50_ms")} / ${v("approve_to_result_p99_ms")} ms`],
+    ["  p99 bound at half the peak: 3 x (aedes RTT p99 + FULL commit p99)", `${v("approve_to_result_p99_target_ms")} ms`],
     ["  of which approve -> phone's HTTP reply p50 / p99", `${v("approve_reply_p50_ms")} / ${v("approve_reply_p99_ms")} ms`],
     ["event-loop delay past its 10 ms tick, server p50 / p99 / max", `${v("server_loop_delay_p50_ms")} / ${v("server_loop_delay_p99_ms")} / ${v("server_loop_delay_max_ms")} ms`],
     ["server's WAL fdatasync p50 / p99 (at most: histogram bucket)", `${v("wal_fsync_p50_ms_at_most")} / ${v("wal_fsync_p99_ms_at_most")} ms`],
@@ -165,6 +171,7 @@ function featuresFloorRows(context: ReportContext, v: (key: string) => string): 
   if (!context.featuresFloor.ran) return [["features floor", `skipped: ${context.featuresFloor.reason}`]];
   return [
     ["floor design + Code Pay's guarantees (same minutes): payments / s, server CPU ms per payment", `${v("features_floor_payments_per_s")}, ${v("features_floor_server_cpu_ms_per_payment")}`],
+    ["  its approve -> result p50 / p99", `${v("features_floor_approve_to_result_p50_ms")} / ${v("features_floor_approve_to_result_p99_ms")} ms`],
     ["ratio to it: server CPU per payment / payments per s", `${v("server_cpu_ratio_to_features_floor")} / ${v("payments_per_s_ratio_to_features_floor")}`],
   ];
 }
@@ -174,6 +181,7 @@ function leanFloorRows(context: ReportContext, v: (key: string) => string): [str
   if (!context.leanFloor.ran) return [["lean floor", `skipped: ${context.leanFloor.reason}`]];
   return [
     ["lean floor (same minutes): payments / s, server / client CPU ms per payment", `${v("lean_floor_payments_per_s")}, ${v("lean_floor_server_cpu_ms_per_payment")} / ${v("lean_floor_client_cpu_ms_per_payment")}`],
+    ["  its approve -> result p50 / p99", `${v("lean_floor_approve_to_result_p50_ms")} / ${v("lean_floor_approve_to_result_p99_ms")} ms`],
     ["ratio to the lean floor: server CPU per payment / payments per s / load generator CPU per payment", `${v("server_cpu_ratio_to_lean_floor")} / ${v("payments_per_s_ratio_to_lean_floor")} / ${v("load_generator_cpu_ratio_to_lean_client")}`],
   ];
 }
